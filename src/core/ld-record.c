@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ld-record.h"
+
+/* An extra field in the packed text: key id, type byte, value length, value. */
+#define EXTRA_HEADER_SIZE (4 + 1 + 4)
+
+struct _LdBatch
+{
+  GArray     *records;   /* LdRecord; .text is unset until the store adopts it */
+  GArray     *offsets;   /* gsize: where each record's text starts in @text */
+  GByteArray *text;
+};
+
+void
+ld_extra_iter_init (LdExtraIter    *iter,
+                    const LdRecord *record)
+{
+  gsize offset = (gsize) record->message_len + record->exception_len + record->stack_len;
+
+  iter->cursor = record->text != NULL ? record->text + offset : NULL;
+  iter->end = iter->cursor != NULL ? iter->cursor + record->extras_len : NULL;
+}
+
+gboolean
+ld_extra_iter_next (LdExtraIter  *iter,
+                    guint32      *key,
+                    LdValueType  *type,
+                    const char  **value,
+                    gsize        *value_len)
+{
+  guint32 len;
+
+  if (iter->cursor == NULL || iter->cursor + EXTRA_HEADER_SIZE > iter->end)
+    return FALSE;
+
+  memcpy (key, iter->cursor, 4);
+  *type = (LdValueType) iter->cursor[4];
+  memcpy (&len, iter->cursor + 5, 4);
+  *value = iter->cursor + EXTRA_HEADER_SIZE;
+  *value_len = len;
+  iter->cursor += EXTRA_HEADER_SIZE + len;
+
+  return TRUE;
+}
+
+/**
+ * ld_record_get_extra:
+ * @record: a record
+ * @key: the name of an extra field
+ *
+ * Returns: %TRUE if @record has an extra field named @key
+ */
+gboolean
+ld_record_get_extra (const LdRecord  *record,
+                     const char      *key,
+                     LdValueType     *type,
+                     const char     **value,
+                     gsize           *value_len)
+{
+  LdExtraIter iter;
+  guint32 id;
+
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &id, type, value, value_len))
+    if (g_strcmp0 (ld_intern_lookup (id), key) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+guint
+ld_record_n_extras (const LdRecord *record)
+{
+  LdExtraIter iter;
+  guint32 key;
+  LdValueType type;
+  const char *value;
+  gsize len;
+  guint n = 0;
+
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &key, &type, &value, &len))
+    n++;
+
+  return n;
+}
+
+LdBatch *
+ld_batch_new (void)
+{
+  LdBatch *batch = g_new0 (LdBatch, 1);
+
+  batch->records = g_array_new (FALSE, FALSE, sizeof (LdRecord));
+  batch->offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
+  batch->text = g_byte_array_new ();
+
+  return batch;
+}
+
+void
+ld_batch_free (LdBatch *batch)
+{
+  if (batch == NULL)
+    return;
+
+  g_array_unref (batch->records);
+  g_array_unref (batch->offsets);
+  g_byte_array_unref (batch->text);
+  g_free (batch);
+}
+
+guint
+ld_batch_get_length (const LdBatch *batch)
+{
+  return batch->records->len;
+}
+
+gsize
+ld_batch_get_text_size (const LdBatch *batch)
+{
+  return batch->text->len;
+}
+
+/* Network text is not trusted to be UTF-8, and GTK needs it to be. */
+static guint32
+append_valid_text (GByteArray *text,
+                   const char *data,
+                   gssize      length)
+{
+  const char *end;
+
+  if (data == NULL)
+    return 0;
+  if (length < 0)
+    length = strlen (data);
+  length = MIN ((gsize) length, LD_RECORD_MAX_TEXT);
+
+  if (g_utf8_validate_len (data, length, &end))
+    {
+      g_byte_array_append (text, (const guint8 *) data, length);
+      return length;
+    }
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (data, length);
+      gsize valid_len = MIN (strlen (valid), LD_RECORD_MAX_TEXT);
+
+      g_byte_array_append (text, (const guint8 *) valid, valid_len);
+      return valid_len;
+    }
+}
+
+static guint32
+intern_valid (const char *data,
+              gssize      length)
+{
+  const char *end;
+
+  if (data == NULL)
+    return LD_INTERN_NONE;
+  if (length < 0)
+    length = strlen (data);
+
+  if (g_utf8_validate_len (data, length, &end))
+    return ld_intern (data, length);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (data, length);
+      return ld_intern (valid, -1);
+    }
+}
+
+static inline guint32
+intern_field (const char *data)
+{
+  return intern_valid (data, -1);
+}
+
+/**
+ * ld_batch_add:
+ * @batch: a batch
+ * @fields: the new record's fields
+ *
+ * Appends a record. Extra fields for it may follow with ld_batch_add_extra().
+ */
+void
+ld_batch_add (LdBatch              *batch,
+              const LdRecordFields *fields)
+{
+  LdRecord record = { 0 };
+  gsize offset = batch->text->len;
+
+  record.time_us = fields->time_us;
+  record.thread_id = fields->thread_id;
+  record.level = fields->level;
+  record.level_name = intern_field (fields->level_name);
+  record.logger = intern_field (fields->logger);
+  record.thread = intern_field (fields->thread);
+  record.process_name = intern_field (fields->process_name);
+  record.task = intern_field (fields->task);
+  record.file = intern_field (fields->file);
+  record.function = intern_field (fields->function);
+  record.connection = intern_field (fields->connection);
+  record.peer = intern_field (fields->peer);
+  record.protocol = intern_field (fields->protocol);
+  record.line = fields->line;
+  record.process = (gint32) CLAMP (fields->process, G_MININT32, G_MAXINT32);
+  record.message_len = append_valid_text (batch->text, fields->message,
+                                          fields->message_len > 0 ? fields->message_len : -1);
+  record.exception_len = append_valid_text (batch->text, fields->exception, -1);
+  record.stack_len = append_valid_text (batch->text, fields->stack, -1);
+
+  g_array_append_val (batch->records, record);
+  g_array_append_val (batch->offsets, offset);
+}
+
+/**
+ * ld_batch_add_extra:
+ * @batch: a batch with at least one record
+ * @key: the field's name
+ * @type: the type of @value
+ * @value: (nullable): the value's text (for %LD_VALUE_JSON, JSON text)
+ *
+ * Adds an extra field to the record added last.
+ */
+void
+ld_batch_add_extra (LdBatch     *batch,
+                    const char  *key,
+                    gssize       key_len,
+                    LdValueType  type,
+                    const char  *value,
+                    gssize       value_len)
+{
+  LdRecord *record;
+  guint32 key_id;
+  guint8 type_byte = type;
+  guint len_at, added;
+  guint32 len;
+
+  g_return_if_fail (batch->records->len > 0);
+
+  record = &g_array_index (batch->records, LdRecord, batch->records->len - 1);
+  if (record->extras_len > LD_RECORD_MAX_TEXT)
+    return;
+
+  key_id = intern_valid (key, key_len);
+  g_byte_array_append (batch->text, (const guint8 *) &key_id, 4);
+  g_byte_array_append (batch->text, &type_byte, 1);
+  len_at = batch->text->len;
+  g_byte_array_append (batch->text, (const guint8 *) "\0\0\0\0", 4);
+  len = append_valid_text (batch->text, value, value_len);
+  memcpy (batch->text->data + len_at, &len, 4);
+
+  added = EXTRA_HEADER_SIZE + len;
+  record->extras_len += added;
+}
+
+/**
+ * ld_batch_take_all:
+ * @dest: the batch to append to
+ * @src: a batch, left empty
+ */
+void
+ld_batch_take_all (LdBatch *dest,
+                   LdBatch *src)
+{
+  gsize shift = dest->text->len;
+
+  g_byte_array_append (dest->text, src->text->data, src->text->len);
+  g_array_append_vals (dest->records, src->records->data, src->records->len);
+  for (guint i = 0; i < src->offsets->len; i++)
+    {
+      gsize offset = g_array_index (src->offsets, gsize, i) + shift;
+      g_array_append_val (dest->offsets, offset);
+    }
+
+  g_array_set_size (src->records, 0);
+  g_array_set_size (src->offsets, 0);
+  g_byte_array_set_size (src->text, 0);
+}
+
+/**
+ * ld_batch_get_record:
+ * @batch: a batch
+ * @index: which record
+ * @text: (out): where that record's packed text starts
+ *
+ * Returns: the record; its own .text member is not set
+ */
+const LdRecord *
+ld_batch_get_record (const LdBatch  *batch,
+                     guint           index,
+                     const char    **text)
+{
+  g_return_val_if_fail (index < batch->records->len, NULL);
+
+  *text = (const char *) batch->text->data + g_array_index (batch->offsets, gsize, index);
+  return &g_array_index (batch->records, LdRecord, index);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <glib.h>
+
+#include "ld-intern.h"
+
+G_BEGIN_DECLS
+
+/* One record as the store keeps it: 96 bytes, with every repeated string
+ * interned and the free text (message, exception, stack and extra fields, in
+ * that order) packed in one block of the store's arena. */
+typedef struct
+{
+  gint64      time_us;        /* µs since the Unix epoch, UTC */
+  gint64      thread_id;
+  const char *text;
+  gint32      level;
+  guint32     level_name;     /* interned, as the sender spelled it */
+  guint32     logger;
+  guint32     thread;
+  guint32     process_name;
+  guint32     task;
+  guint32     file;
+  guint32     function;
+  guint32     connection;
+  guint32     peer;
+  guint32     protocol;
+  guint32     line;
+  gint32      process;
+  guint32     message_len;
+  guint32     exception_len;
+  guint32     stack_len;
+  guint32     extras_len;
+} LdRecord;
+
+/* The type of an extra field's value, which decides how it is exported. */
+typedef enum
+{
+  LD_VALUE_STRING = 's',
+  LD_VALUE_NUMBER = 'n',   /* the number's JSON text */
+  LD_VALUE_BOOL   = 'b',   /* "true" or "false" */
+  LD_VALUE_NULL   = 'z',
+  LD_VALUE_JSON   = 'j',   /* an object or array, as JSON text */
+} LdValueType;
+
+/* What a producer knows about a record, as plain strings. Every string may be
+ * %NULL; a message_len of 0 or -1 means the message is nul-terminated. */
+typedef struct
+{
+  gint64      time_us;
+  int         level;
+  const char *level_name;
+  const char *logger;
+  const char *message;
+  gssize      message_len;
+  const char *exception;
+  const char *stack;
+  const char *thread;
+  gint64      thread_id;
+  const char *process_name;
+  gint64      process;
+  const char *task;
+  const char *file;
+  guint       line;
+  const char *function;
+  const char *connection;
+  const char *peer;
+  const char *protocol;
+} LdRecordFields;
+
+typedef struct
+{
+  const char  *cursor;
+  const char  *end;
+} LdExtraIter;
+
+#define LD_RECORD_MAX_TEXT (G_MAXUINT32 / 2)
+
+static inline const char *
+ld_record_get_message (const LdRecord *record,
+                       gsize          *length)
+{
+  *length = record->message_len;
+  return record->text != NULL ? record->text : "";
+}
+
+static inline const char *
+ld_record_get_exception (const LdRecord *record,
+                         gsize          *length)
+{
+  *length = record->exception_len;
+  return record->text != NULL ? record->text + record->message_len : "";
+}
+
+static inline const char *
+ld_record_get_stack (const LdRecord *record,
+                     gsize          *length)
+{
+  *length = record->stack_len;
+  return record->text != NULL ? record->text + record->message_len + record->exception_len : "";
+}
+
+static inline gsize
+ld_record_text_size (const LdRecord *record)
+{
+  return (gsize) record->message_len + record->exception_len + record->stack_len
+         + record->extras_len;
+}
+
+void       ld_extra_iter_init   (LdExtraIter     *iter,
+                                 const LdRecord  *record);
+gboolean   ld_extra_iter_next   (LdExtraIter     *iter,
+                                 guint32         *key,
+                                 LdValueType     *type,
+                                 const char     **value,
+                                 gsize           *value_len);
+gboolean   ld_record_get_extra  (const LdRecord  *record,
+                                 const char      *key,
+                                 LdValueType     *type,
+                                 const char     **value,
+                                 gsize           *value_len);
+guint      ld_record_n_extras   (const LdRecord  *record);
+
+/* A batch of records built by a producer, handed to the store whole. */
+typedef struct _LdBatch LdBatch;
+
+LdBatch        *ld_batch_new          (void);
+void            ld_batch_free         (LdBatch              *batch);
+guint           ld_batch_get_length   (const LdBatch        *batch);
+gsize           ld_batch_get_text_size (const LdBatch       *batch);
+void            ld_batch_add          (LdBatch              *batch,
+                                       const LdRecordFields *fields);
+void            ld_batch_add_extra    (LdBatch              *batch,
+                                       const char           *key,
+                                       gssize                key_len,
+                                       LdValueType           type,
+                                       const char           *value,
+                                       gssize                value_len);
+void            ld_batch_take_all     (LdBatch              *dest,
+                                       LdBatch              *src);
+const LdRecord *ld_batch_get_record   (const LdBatch        *batch,
+                                       guint                 index,
+                                       const char          **text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdBatch, ld_batch_free)
+
+G_END_DECLS

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ld-row.h"
+#include "ld-store.h"
+
+/* Record text lives in chunks that are filled in arrival order, so they can
+ * be freed in that order too once every record that used them is evicted. */
+#define CHUNK_SIZE (1024 * 1024)
+#define MIN_CAPACITY 1024
+
+typedef struct
+{
+  guint64 last_seq;
+  gsize   used;
+  gsize   size;
+  char    data[];
+} Chunk;
+
+struct _LdStore
+{
+  GObject   parent_instance;
+
+  LdRecord *ring;
+  guint     capacity;
+  guint     head;
+  guint     n_records;
+  guint     max_records;
+
+  guint64   first_seq;
+  guint64   n_received;
+  guint64   n_evicted;
+
+  GQueue    chunks;
+  gsize     chunk_bytes;
+};
+
+enum {
+  PROP_0,
+  PROP_MAX_RECORDS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LdStore, ld_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static inline LdRecord *
+record_at (LdStore *self,
+           guint    position)
+{
+  guint index = self->head + position;
+
+  if (index >= self->capacity)
+    index -= self->capacity;
+
+  return &self->ring[index];
+}
+
+static GType
+ld_store_get_item_type (GListModel *model)
+{
+  return LD_TYPE_ROW;
+}
+
+static guint
+ld_store_get_n_items (GListModel *model)
+{
+  return LD_STORE (model)->n_records;
+}
+
+static gpointer
+ld_store_get_item (GListModel *model,
+                   guint       position)
+{
+  LdStore *self = LD_STORE (model);
+
+  if (position >= self->n_records)
+    return NULL;
+
+  return ld_row_new (self, self->first_seq + position);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = ld_store_get_item_type;
+  iface->get_n_items = ld_store_get_n_items;
+  iface->get_item = ld_store_get_item;
+}
+
+static void
+free_chunks (LdStore *self)
+{
+  Chunk *chunk;
+
+  while ((chunk = g_queue_pop_head (&self->chunks)))
+    g_free (chunk);
+  self->chunk_bytes = 0;
+}
+
+static void
+ld_store_finalize (GObject *object)
+{
+  LdStore *self = LD_STORE (object);
+
+  free_chunks (self);
+  g_clear_pointer (&self->ring, g_free);
+
+  G_OBJECT_CLASS (ld_store_parent_class)->finalize (object);
+}
+
+static void
+ld_store_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  LdStore *self = LD_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_RECORDS:
+      g_value_set_uint (value, self->max_records);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_store_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  LdStore *self = LD_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_RECORDS:
+      ld_store_set_max_records (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_store_class_init (LdStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ld_store_finalize;
+  object_class->get_property = ld_store_get_property;
+  object_class->set_property = ld_store_set_property;
+
+  properties[PROP_MAX_RECORDS] =
+    g_param_spec_uint ("max-records", NULL, NULL,
+                       1, G_MAXINT32, LD_STORE_DEFAULT_MAX_RECORDS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ld_store_init (LdStore *self)
+{
+  self->max_records = LD_STORE_DEFAULT_MAX_RECORDS;
+  g_queue_init (&self->chunks);
+}
+
+/**
+ * ld_store_new:
+ * @max_records: the retention limit, or 0 for the default
+ *
+ * Returns: (transfer full): a new, empty store
+ */
+LdStore *
+ld_store_new (guint max_records)
+{
+  if (max_records == 0)
+    max_records = LD_STORE_DEFAULT_MAX_RECORDS;
+
+  return g_object_new (LD_TYPE_STORE, "max-records", max_records, NULL);
+}
+
+static void
+release_evicted_chunks (LdStore *self)
+{
+  Chunk *chunk;
+
+  while ((chunk = g_queue_peek_head (&self->chunks)) && chunk->last_seq < self->first_seq)
+    {
+      self->chunk_bytes -= sizeof (Chunk) + chunk->size;
+      g_free (g_queue_pop_head (&self->chunks));
+    }
+}
+
+/* Drops the @count oldest records without telling anyone. */
+static void
+evict_oldest (LdStore *self,
+              guint    count)
+{
+  g_assert (count <= self->n_records);
+
+  self->head = self->n_records == count ? 0 : (self->head + count) % self->capacity;
+  self->n_records -= count;
+  self->first_seq += count;
+  self->n_evicted += count;
+
+  release_evicted_chunks (self);
+}
+
+static void
+ensure_capacity (LdStore *self,
+                 guint    needed)
+{
+  guint new_capacity;
+  LdRecord *ring;
+  guint first_part;
+
+  if (needed <= self->capacity)
+    return;
+
+  new_capacity = MAX (needed, MAX (self->capacity * 2, MIN_CAPACITY));
+  new_capacity = MIN (new_capacity, self->max_records);
+  g_assert (new_capacity >= needed);
+
+  ring = g_new (LdRecord, new_capacity);
+  first_part = MIN (self->n_records, self->capacity - self->head);
+  if (self->n_records > 0)
+    {
+      memcpy (ring, self->ring + self->head, first_part * sizeof (LdRecord));
+      memcpy (ring + first_part, self->ring, (self->n_records - first_part) * sizeof (LdRecord));
+    }
+
+  g_free (self->ring);
+  self->ring = ring;
+  self->capacity = new_capacity;
+  self->head = 0;
+}
+
+static const char *
+copy_text (LdStore    *self,
+           guint64     seq,
+           const char *text,
+           gsize       size)
+{
+  Chunk *chunk = g_queue_peek_tail (&self->chunks);
+  char *dest;
+
+  if (size == 0)
+    return NULL;
+
+  if (chunk == NULL || chunk->size - chunk->used < size)
+    {
+      gsize chunk_size = MAX (CHUNK_SIZE, size);
+
+      chunk = g_malloc (sizeof (Chunk) + chunk_size);
+      chunk->used = 0;
+      chunk->size = chunk_size;
+      g_queue_push_tail (&self->chunks, chunk);
+      self->chunk_bytes += sizeof (Chunk) + chunk_size;
+    }
+
+  dest = chunk->data + chunk->used;
+  memcpy (dest, text, size);
+  chunk->used += size;
+  chunk->last_seq = seq;
+
+  return dest;
+}
+
+static void
+append_one (LdStore        *self,
+            const LdRecord *record,
+            const char     *text)
+{
+  LdRecord *slot;
+  guint64 seq = self->n_received++;
+
+  slot = record_at (self, self->n_records++);
+  *slot = *record;
+  slot->text = copy_text (self, seq, text, ld_record_text_size (record));
+}
+
+/* Records of the batches that would be evicted at once are only counted. */
+static guint
+skip_count (LdStore        *self,
+            LdBatch *const *batches,
+            guint           n_batches)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < n_batches; i++)
+    total += ld_batch_get_length (batches[i]);
+
+  return total > self->max_records ? (guint) (total - self->max_records) : 0;
+}
+
+/**
+ * ld_store_append_batches:
+ * @self: a store
+ * @batches: (array length=n_batches): batches, in arrival order
+ * @n_batches: how many
+ *
+ * Appends every record of @batches, leaving the batches as they were.
+ * Listeners hear one ::items-changed for the evicted records, if any, and
+ * one for all the appended ones.
+ */
+void
+ld_store_append_batches (LdStore        *self,
+                         LdBatch *const *batches,
+                         guint           n_batches)
+{
+  guint skip, added = 0, evicted = 0, old_n;
+  guint64 incoming = 0;
+
+  g_return_if_fail (LD_IS_STORE (self));
+
+  for (guint i = 0; i < n_batches; i++)
+    incoming += ld_batch_get_length (batches[i]);
+  if (incoming == 0)
+    return;
+
+  skip = skip_count (self, batches, n_batches);
+  incoming -= skip;
+  if (self->n_records + incoming > self->max_records)
+    {
+      evicted = self->n_records + incoming - self->max_records;
+      evict_oldest (self, evicted);
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, evicted, 0);
+    }
+
+  /* Skipped records arrive and are evicted at once, so they are counted. */
+  self->n_received += skip;
+  self->n_evicted += skip;
+  self->first_seq += self->n_records == 0 ? skip : 0;
+
+  ensure_capacity (self, self->n_records + incoming);
+  old_n = self->n_records;
+
+  for (guint i = 0; i < n_batches; i++)
+    for (guint j = 0; j < ld_batch_get_length (batches[i]); j++)
+      {
+        const char *text;
+        const LdRecord *record = ld_batch_get_record (batches[i], j, &text);
+
+        if (skip > 0)
+          {
+            skip--;
+            continue;
+          }
+        append_one (self, record, text);
+        added++;
+      }
+
+  g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, added);
+}
+
+void
+ld_store_append_batch (LdStore *self,
+                       LdBatch *batch)
+{
+  ld_store_append_batches (self, &batch, 1);
+}
+
+/**
+ * ld_store_clear:
+ * @self: a store
+ *
+ * Removes every record. Cleared records are not counted as evicted.
+ */
+void
+ld_store_clear (LdStore *self)
+{
+  guint old_n;
+
+  g_return_if_fail (LD_IS_STORE (self));
+
+  old_n = self->n_records;
+  free_chunks (self);
+  g_clear_pointer (&self->ring, g_free);
+  self->capacity = 0;
+  self->head = 0;
+  self->n_records = 0;
+  self->first_seq = self->n_received;
+
+  if (old_n > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
+}
+
+guint
+ld_store_get_n_records (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->n_records;
+}
+
+/**
+ * ld_store_get_record:
+ * @self: a store
+ * @position: a position, 0 being the oldest record kept
+ *
+ * Returns: (nullable): the record, valid until the next change of the store
+ */
+const LdRecord *
+ld_store_get_record (LdStore *self,
+                     guint    position)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), NULL);
+
+  if (position >= self->n_records)
+    return NULL;
+
+  return record_at (self, position);
+}
+
+/**
+ * ld_store_get_record_by_seq:
+ * @self: a store
+ * @seq: a sequence number: the count of records received before it
+ *
+ * Returns: (nullable): the record, or %NULL if it was evicted or cleared
+ */
+const LdRecord *
+ld_store_get_record_by_seq (LdStore *self,
+                            guint64  seq)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), NULL);
+
+  if (seq < self->first_seq || seq - self->first_seq >= self->n_records)
+    return NULL;
+
+  return record_at (self, (guint) (seq - self->first_seq));
+}
+
+guint64
+ld_store_get_first_seq (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->first_seq;
+}
+
+guint64
+ld_store_get_n_received (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->n_received;
+}
+
+guint64
+ld_store_get_n_evicted (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->n_evicted;
+}
+
+guint
+ld_store_get_max_records (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->max_records;
+}
+
+/**
+ * ld_store_set_max_records:
+ * @self: a store
+ * @max_records: the new retention limit
+ *
+ * Evicts the oldest records if more than @max_records are kept.
+ */
+void
+ld_store_set_max_records (LdStore *self,
+                          guint    max_records)
+{
+  g_return_if_fail (LD_IS_STORE (self));
+  g_return_if_fail (max_records > 0);
+
+  if (self->max_records == max_records)
+    return;
+
+  if (self->n_records > max_records)
+    {
+      guint evicted = self->n_records - max_records;
+
+      evict_oldest (self, evicted);
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, evicted, 0);
+    }
+
+  /* Shrinking the ring keeps memory within the new limit. */
+  if (self->capacity > max_records)
+    {
+      LdRecord *ring = g_new (LdRecord, max_records);
+
+      for (guint i = 0; i < self->n_records; i++)
+        ring[i] = *record_at (self, i);
+      g_free (self->ring);
+      self->ring = ring;
+      self->capacity = max_records;
+      self->head = 0;
+    }
+
+  self->max_records = max_records;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RECORDS]);
+}
+
+/**
+ * ld_store_get_memory_size:
+ * @self: a store
+ *
+ * Returns: the bytes the store has allocated for records and their text
+ */
+gsize
+ld_store_get_memory_size (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return (gsize) self->capacity * sizeof (LdRecord) + self->chunk_bytes;
+}
+
+/**
+ * ld_store_get_text_size:
+ * @self: a store
+ *
+ * Returns: the bytes of packed record text in the store
+ */
+gsize
+ld_store_get_text_size (LdStore *self)
+{
+  gsize size = 0;
+
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  for (GList *l = self->chunks.head; l != NULL; l = l->next)
+    size += ((Chunk *) l->data)->used;
+
+  return size;
+}

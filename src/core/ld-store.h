@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ld-record.h"
+
+G_BEGIN_DECLS
+
+#define LD_STORE_DEFAULT_MAX_RECORDS 1000000
+
+#define LD_TYPE_STORE (ld_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (LdStore, ld_store, LD, STORE, GObject)
+
+LdStore        *ld_store_new                (guint           max_records);
+void            ld_store_append_batches     (LdStore        *self,
+                                             LdBatch *const *batches,
+                                             guint           n_batches);
+void            ld_store_append_batch       (LdStore        *self,
+                                             LdBatch        *batch);
+void            ld_store_clear              (LdStore        *self);
+guint           ld_store_get_n_records      (LdStore        *self);
+const LdRecord *ld_store_get_record         (LdStore        *self,
+                                             guint           position);
+const LdRecord *ld_store_get_record_by_seq  (LdStore        *self,
+                                             guint64         seq);
+guint64         ld_store_get_first_seq      (LdStore        *self);
+guint64         ld_store_get_n_received     (LdStore        *self);
+guint64         ld_store_get_n_evicted      (LdStore        *self);
+guint           ld_store_get_max_records    (LdStore        *self);
+void            ld_store_set_max_records    (LdStore        *self,
+                                             guint           max_records);
+gsize           ld_store_get_memory_size    (LdStore        *self);
+gsize           ld_store_get_text_size      (LdStore        *self);
+
+G_END_DECLS

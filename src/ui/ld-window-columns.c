@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+#include <time.h>
+
+#include "ld-level.h"
+#include "ld-row.h"
+#include "ld-window-private.h"
+
+/* The table's columns. Cells are plain labels filled by signal factories,
+ * the cheapest way to bind a row: no property bindings, no expressions. */
+
+typedef void (*BindFunc) (GtkWidget *cell, const LdRecord *record);
+
+typedef struct
+{
+  const char *id;
+  const char *title;
+  int         default_width;
+  BindFunc    bind;
+} ColumnInfo;
+
+#define EMPTY_TEXT "—"
+
+static void
+set_interned (GtkWidget *cell,
+              guint32    id)
+{
+  const char *text = ld_intern_lookup (id);
+
+  gtk_label_set_text (GTK_LABEL (cell), text != NULL ? text : "");
+}
+
+static void
+bind_time (GtkWidget      *cell,
+           const LdRecord *record)
+{
+  time_t seconds = (time_t) (record->time_us / G_USEC_PER_SEC);
+  int millis = (int) ((record->time_us % G_USEC_PER_SEC) / 1000);
+  struct tm tm;
+  char text[32];
+
+  if (record->time_us < 0 || localtime_r (&seconds, &tm) == NULL)
+    {
+      gtk_label_set_text (GTK_LABEL (cell), EMPTY_TEXT);
+      return;
+    }
+
+  g_snprintf (text, sizeof text, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  gtk_label_set_text (GTK_LABEL (cell), text);
+}
+
+static void
+swap_css_class (GtkWidget  *widget,
+                const char *key,
+                const char *css_class)
+{
+  const char *old = g_object_get_data (G_OBJECT (widget), key);
+
+  if (old == css_class)
+    return;
+  if (old != NULL)
+    gtk_widget_remove_css_class (widget, old);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (widget, css_class);
+  g_object_set_data (G_OBJECT (widget), key, (gpointer) css_class);
+}
+
+static void
+bind_level (GtkWidget      *cell,
+            const LdRecord *record)
+{
+  const char *name = ld_intern_lookup (record->level_name);
+  g_autofree char *fallback = NULL;
+
+  if (name == NULL)
+    name = fallback = ld_level_display_name (record->level);
+
+  gtk_label_set_text (GTK_LABEL (cell), name);
+  swap_css_class (cell, "ld-level-class", ld_level_css_class (record->level));
+}
+
+static void
+bind_logger (GtkWidget      *cell,
+             const LdRecord *record)
+{
+  set_interned (cell, record->logger);
+}
+
+static void
+bind_thread (GtkWidget      *cell,
+             const LdRecord *record)
+{
+  set_interned (cell, record->thread);
+}
+
+static void
+bind_connection (GtkWidget      *cell,
+                 const LdRecord *record)
+{
+  set_interned (cell, record->connection != LD_INTERN_NONE ? record->connection
+                                                            : record->protocol);
+}
+
+/* A multi-line message shows its first line and how many lines follow. */
+static void
+bind_message (GtkWidget      *cell,
+              const LdRecord *record)
+{
+  GtkWidget *label = gtk_widget_get_first_child (cell);
+  GtkWidget *marker = gtk_widget_get_next_sibling (label);
+  gsize length;
+  const char *message = ld_record_get_message (record, &length);
+  const char *newline = memchr (message, '\n', length);
+  g_autofree char *first_line = g_strndup (message, newline != NULL ? (gsize) (newline - message) : length);
+  guint extra_lines = 0;
+
+  for (const char *p = newline; p != NULL; p = memchr (p + 1, '\n', message + length - p - 1))
+    extra_lines++;
+
+  gtk_label_set_text (GTK_LABEL (label), first_line);
+  swap_css_class (label, "ld-message-class",
+                  record->level >= LD_LEVEL_CRITICAL ? "message-critical"
+                  : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
+
+  gtk_widget_set_visible (marker, extra_lines > 0 || record->exception_len > 0);
+  if (extra_lines > 0)
+    {
+      /* Translators: shown after the first line of a multi-line message */
+      g_autofree char *text = g_strdup_printf (ngettext ("⏎ %u more line", "⏎ %u more lines",
+                                                         extra_lines), extra_lines);
+      gtk_label_set_text (GTK_LABEL (marker), text);
+    }
+  else if (record->exception_len > 0)
+    /* Translators: shown after a message that carries an exception */
+    gtk_label_set_text (GTK_LABEL (marker), _("⏎ traceback"));
+}
+
+static const ColumnInfo columns[] = {
+  { "time", N_("Time"), 110, bind_time },
+  { "level", N_("Level"), 100, bind_level },
+  { "logger", N_("Logger"), 170, bind_logger },
+  { "thread", N_("Thread"), 120, bind_thread },
+  { "connection", N_("Connection"), 110, bind_connection },
+  { "message", N_("Message"), -1, bind_message },
+};
+
+static const ColumnInfo *
+find_column (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (g_strcmp0 (columns[i].id, id) == 0)
+      return &columns[i];
+
+  return NULL;
+}
+
+static GtkWidget *
+new_cell_label (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+
+  return label;
+}
+
+static void
+setup_cell (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            const ColumnInfo         *info)
+{
+  GtkWidget *cell = new_cell_label ();
+
+  if (info->bind == bind_level)
+    {
+      gtk_widget_add_css_class (cell, "level-badge");
+      gtk_widget_set_halign (cell, GTK_ALIGN_START);
+      gtk_label_set_xalign (GTK_LABEL (cell), 0.5);
+    }
+  else if (info->bind == bind_message)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *marker = gtk_label_new (NULL);
+
+      gtk_widget_add_css_class (cell, "monospace");
+      gtk_widget_set_hexpand (cell, TRUE);
+      gtk_widget_add_css_class (marker, "multiline-marker");
+      gtk_widget_add_css_class (marker, "dim-label");
+      gtk_box_append (GTK_BOX (box), cell);
+      gtk_box_append (GTK_BOX (box), marker);
+      cell = box;
+    }
+  else if (info->bind == bind_time)
+    gtk_widget_add_css_class (cell, "numeric");
+
+  gtk_list_item_set_child (item, cell);
+}
+
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           const ColumnInfo         *info)
+{
+  LdRow *row = gtk_list_item_get_item (item);
+  const LdRecord *record = ld_row_get_record (row);
+  GtkWidget *cell = gtk_list_item_get_child (item);
+
+  if (record != NULL)
+    info->bind (cell, record);
+  else if (GTK_IS_LABEL (cell))
+    /* Evicted while the view was paused. */
+    gtk_label_set_text (GTK_LABEL (cell), EMPTY_TEXT);
+}
+
+static GtkColumnViewColumn *
+create_column (LdWindow         *self,
+               const ColumnInfo *info,
+               GMenuModel       *header_menu)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) info);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) info);
+
+  column = gtk_column_view_column_new (_(info->title), factory);
+  g_object_set_data (G_OBJECT (column), "ld-column-id", (gpointer) info->id);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_header_menu (column, header_menu);
+  if (info->default_width > 0)
+    gtk_column_view_column_set_fixed_width (column, info->default_width);
+  else
+    gtk_column_view_column_set_expand (column, TRUE);
+
+  return column;
+}
+
+static GMenuModel *
+build_header_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autofree char *action = g_strdup_printf ("columns.%s", columns[i].id);
+      g_menu_append (section, _(columns[i].title), action);
+    }
+  g_menu_append_section (menu, _("Show Columns"), G_MENU_MODEL (section));
+
+  return G_MENU_MODEL (menu);
+}
+
+/* Saved ids first, in their order, then any column the settings do not
+ * name yet (a newer version may add columns). */
+static GPtrArray *
+column_order (LdWindow *self)
+{
+  g_auto(GStrv) saved = g_settings_get_strv (self->settings, "column-order");
+  GPtrArray *order = g_ptr_array_new ();
+
+  for (guint i = 0; saved[i] != NULL; i++)
+    {
+      const ColumnInfo *info = find_column (saved[i]);
+      if (info != NULL && !g_ptr_array_find (order, info, NULL))
+        g_ptr_array_add (order, (gpointer) info);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (!g_ptr_array_find (order, &columns[i], NULL))
+      g_ptr_array_add (order, (gpointer) &columns[i]);
+
+  return order;
+}
+
+static void
+restore_column (LdWindow            *self,
+                GtkColumnViewColumn *column,
+                const char          *id,
+                GVariant            *widths,
+                const char *const   *hidden)
+{
+  int width;
+
+  if (g_variant_lookup (widths, id, "i", &width) && width > 0)
+    gtk_column_view_column_set_fixed_width (column, width);
+  if (g_strv_contains (hidden, id))
+    gtk_column_view_column_set_visible (column, FALSE);
+}
+
+/**
+ * ld_window_setup_columns:
+ * @self: a window
+ *
+ * Creates the columns in the saved order, widths and visibility, with a
+ * header menu whose toggles show and hide each column.
+ */
+void
+ld_window_setup_columns (LdWindow *self)
+{
+  g_autoptr(GMenuModel) header_menu = build_header_menu ();
+  g_autoptr(GPtrArray) order = column_order (self);
+  g_autoptr(GVariant) widths = g_settings_get_value (self->settings, "column-widths");
+  g_auto(GStrv) hidden = g_settings_get_strv (self->settings, "hidden-columns");
+
+  self->column_actions = g_simple_action_group_new ();
+  for (guint i = 0; i < order->len; i++)
+    {
+      const ColumnInfo *info = g_ptr_array_index (order, i);
+      g_autoptr(GtkColumnViewColumn) column = create_column (self, info, header_menu);
+      g_autoptr(GPropertyAction) action = NULL;
+
+      restore_column (self, column, info->id, widths, (const char *const *) hidden);
+      action = g_property_action_new (info->id, column, "visible");
+      g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
+      gtk_column_view_append_column (self->column_view, column);
+    }
+
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
+                                  G_ACTION_GROUP (self->column_actions));
+}
+
+/**
+ * ld_window_save_columns:
+ * @self: a window
+ *
+ * Remembers the column order, widths and visibility in the settings.
+ */
+void
+ld_window_save_columns (LdWindow *self)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GStrvBuilder) order = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) hidden = g_strv_builder_new ();
+  g_auto(GStrv) order_strv = NULL;
+  g_auto(GStrv) hidden_strv = NULL;
+  GVariantBuilder widths;
+
+  g_variant_builder_init (&widths, G_VARIANT_TYPE ("a{si}"));
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+      const char *id = g_object_get_data (G_OBJECT (column), "ld-column-id");
+      int width = gtk_column_view_column_get_fixed_width (column);
+
+      g_strv_builder_add (order, id);
+      if (!gtk_column_view_column_get_visible (column))
+        g_strv_builder_add (hidden, id);
+      if (width > 0 && !gtk_column_view_column_get_expand (column))
+        g_variant_builder_add (&widths, "{si}", id, width);
+    }
+
+  order_strv = g_strv_builder_end (order);
+  hidden_strv = g_strv_builder_end (hidden);
+  g_settings_set_strv (self->settings, "column-order", (const char *const *) order_strv);
+  g_settings_set_strv (self->settings, "hidden-columns", (const char *const *) hidden_strv);
+  g_settings_set_value (self->settings, "column-widths", g_variant_builder_end (&widths));
+}

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-window-private.h"
+
+G_DEFINE_FINAL_TYPE (LdWindow, ld_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* How close to the end counts as "at the bottom", in pixels. */
+#define FOLLOW_SLACK 4.0
+
+static char *
+format_count (guint64 n)
+{
+  /* %'d groups digits by the locale's rules. */
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
+}
+
+static void
+update_status (LdWindow *self)
+{
+  LdStore *store = ld_live_model_get_store (self->model);
+  g_autofree char *total = format_count (ld_store_get_n_received (store));
+  g_autofree char *shown = format_count (g_list_model_get_n_items (G_LIST_MODEL (self->model)));
+  g_autofree char *evicted = format_count (ld_store_get_n_evicted (store));
+  g_autofree char *rate = g_strdup_printf ("%'.0f", self->rate);
+  g_autofree char *total_text = g_strdup_printf (_("Received: %s"), total);
+  g_autofree char *shown_text = g_strdup_printf (_("Shown: %s"), shown);
+  g_autofree char *rate_text = g_strdup_printf (_("%s records/s"), rate);
+  g_autofree char *evicted_text = g_strdup_printf (_("Evicted: %s"), evicted);
+
+  gtk_label_set_text (self->total_label, total_text);
+  gtk_label_set_text (self->shown_label, shown_text);
+  gtk_label_set_text (self->rate_label, rate_text);
+  gtk_label_set_text (self->evicted_label, evicted_text);
+  gtk_widget_set_visible (GTK_WIDGET (self->evicted_label), ld_store_get_n_evicted (store) > 0);
+}
+
+static gboolean
+update_rate (gpointer data)
+{
+  LdWindow *self = data;
+  guint64 received = ld_store_get_n_received (ld_live_model_get_store (self->model));
+  gint64 now = g_get_monotonic_time ();
+
+  if (now > self->rate_last_time)
+    self->rate = (received - self->rate_last_received) * (double) G_USEC_PER_SEC
+                 / (now - self->rate_last_time);
+  self->rate_last_received = received;
+  self->rate_last_time = now;
+  update_status (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_empty_state (LdWindow *self)
+{
+  gboolean empty = ld_store_get_n_received (ld_live_model_get_store (self->model)) == 0
+                   && g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+
+  gtk_stack_set_visible_child_name (self->content_stack, empty ? "empty" : "records");
+}
+
+static void
+scroll_to_bottom (LdWindow *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->scrolling = TRUE;
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
+                                 - gtk_adjustment_get_page_size (adj));
+  self->scrolling = FALSE;
+  self->last_value = gtk_adjustment_get_value (adj);
+  self->last_upper = gtk_adjustment_get_upper (adj);
+}
+
+static void
+set_following (LdWindow *self,
+               gboolean  following)
+{
+  self->following = following;
+  gtk_revealer_set_reveal_child (self->jump_revealer, !following);
+  if (following)
+    scroll_to_bottom (self);
+}
+
+/* A user's scroll up stops following; reaching the bottom again resumes it.
+ * A value change that comes with a new upper bound is the list growing or
+ * shrinking under the view, not the user. */
+static void
+on_value_changed (LdWindow      *self,
+                  GtkAdjustment *adj)
+{
+  double value = gtk_adjustment_get_value (adj);
+  double upper = gtk_adjustment_get_upper (adj);
+  double bottom = upper - gtk_adjustment_get_page_size (adj);
+
+  if (self->scrolling)
+    return;
+
+  if (value >= bottom - FOLLOW_SLACK)
+    {
+      if (!self->following)
+        set_following (self, TRUE);
+    }
+  else if (self->following && upper == self->last_upper && value < self->last_value)
+    set_following (self, FALSE);
+
+  self->last_value = value;
+  self->last_upper = upper;
+}
+
+static void
+on_adjustment_changed (LdWindow      *self,
+                       GtkAdjustment *adj)
+{
+  if (self->following)
+    scroll_to_bottom (self);
+  else
+    self->last_upper = gtk_adjustment_get_upper (adj);
+}
+
+static void
+on_model_items_changed (LdWindow   *self,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        GListModel *model)
+{
+  update_empty_state (self);
+  update_status (self);
+  if (self->following)
+    scroll_to_bottom (self);
+}
+
+static void
+on_paused_changed (LdWindow   *self,
+                   GParamSpec *pspec,
+                   GObject    *application)
+{
+  gboolean paused = ld_application_get_paused (self->application);
+
+  ld_live_model_set_frozen (self->model, paused);
+  gtk_widget_set_visible (GTK_WIDGET (self->paused_label), paused);
+}
+
+static void
+on_demo_running_changed (LdWindow   *self,
+                         GParamSpec *pspec,
+                         LdDemo     *demo)
+{
+  gtk_label_set_text (self->demo_label, ld_demo_get_running (demo)
+                                        ? _("Worker thread running")
+                                        : _("Worker thread idle"));
+}
+
+static void
+show_demo_change_state (GSimpleAction *action,
+                        GVariant      *state,
+                        gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  g_simple_action_set_state (action, state);
+  gtk_revealer_set_reveal_child (self->demo_revealer, g_variant_get_boolean (state));
+}
+
+static void
+jump_to_latest_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  set_following (LD_WINDOW (user_data), TRUE);
+}
+
+static const GActionEntry win_actions[] = {
+  { "show-demo", NULL, NULL, "false", show_demo_change_state },
+  { "jump-to-latest", jump_to_latest_activated },
+};
+
+static void
+update_endpoints_text (LdWindow *self)
+{
+  const char *address = ld_application_get_listen_address (self->application);
+  guint tcp = ld_application_get_port (self->application, "tcp");
+  guint udp = ld_application_get_port (self->application, "udp");
+  guint http = ld_application_get_port (self->application, "http");
+  g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
+  g_autofree char *description = NULL;
+  g_autofree char *snippet = NULL;
+
+  description = g_strdup_printf (_("Send records from Python’s logging to TCP port %u "
+                                   "(SocketHandler), UDP port %u (DatagramHandler) or "
+                                   "HTTP and WebSocket port %u on %s."),
+                                 tcp, udp, http, address);
+  snippet = g_strdup_printf ("import logging, logging.handlers\n"
+                             "logging.getLogger().addHandler(\n"
+                             "    logging.handlers.SocketHandler(\"%s\", %u))",
+                             address, tcp);
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  adw_status_page_set_description (self->empty_page, description);
+  gtk_label_set_text (self->snippet_label, snippet);
+}
+
+static gboolean
+ld_window_close_request (GtkWindow *window)
+{
+  LdWindow *self = LD_WINDOW (window);
+
+  ld_window_save_columns (self);
+  /* The worker stops with the window, as in the cookbook's demo. */
+  ld_demo_stop (ld_application_get_demo (self->application));
+
+  return GTK_WINDOW_CLASS (ld_window_parent_class)->close_request (window);
+}
+
+static void
+ld_window_dispose (GObject *object)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  g_clear_handle_id (&self->rate_timeout_id, g_source_remove);
+  if (self->application != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->application, self);
+      g_signal_handlers_disconnect_by_data (ld_application_get_demo (self->application), self);
+    }
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_WINDOW);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->column_actions);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->application);
+
+  G_OBJECT_CLASS (ld_window_parent_class)->dispose (object);
+}
+
+static void
+ld_window_class_init (LdWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ld_window_dispose;
+  window_class->close_request = ld_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, snippet_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, scroller);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, jump_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, total_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, shown_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, evicted_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, paused_label);
+}
+
+static void
+ld_window_init (LdWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+static void
+install_space_to_pause (LdWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  /* Space pauses while the table has focus; elsewhere it types a space. */
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
+                                                          gtk_named_action_new ("app.pause")));
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), controller);
+}
+
+static void
+bind_window_settings (LdWindow *self)
+{
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+connect_model (LdWindow *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->model = ld_live_model_new (ld_application_get_store (self->application));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_model_items_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (on_adjustment_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/**
+ * ld_window_new:
+ * @application: the application
+ *
+ * Returns: (transfer full): a new window showing the application's store
+ */
+LdWindow *
+ld_window_new (LdApplication *application)
+{
+  LdWindow *self = g_object_new (LD_TYPE_WINDOW, "application", application, NULL);
+  LdDemo *demo = ld_application_get_demo (application);
+
+  self->application = g_object_ref (application);
+  self->settings = g_object_ref (ld_application_get_settings (application));
+  self->following = g_settings_get_boolean (self->settings, "follow");
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
+                                   self);
+  ld_window_setup_columns (self);
+  connect_model (self);
+  install_space_to_pause (self);
+  bind_window_settings (self);
+
+  g_signal_connect_swapped (application, "notify::paused", G_CALLBACK (on_paused_changed), self);
+  g_signal_connect_swapped (demo, "notify::running", G_CALLBACK (on_demo_running_changed), self);
+  on_paused_changed (self, NULL, G_OBJECT (application));
+  on_demo_running_changed (self, NULL, demo);
+
+  self->rate_last_time = g_get_monotonic_time ();
+  self->rate_last_received = ld_store_get_n_received (ld_application_get_store (application));
+  self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
+
+  update_endpoints_text (self);
+  update_empty_state (self);
+  update_status (self);
+  gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
+
+  return self;
+}
+
+/**
+ * ld_window_show_demo:
+ * @self: a window
+ *
+ * Reveals the demo's bar, as the menu item does.
+ */
+void
+ld_window_show_demo (LdWindow *self)
+{
+  g_return_if_fail (LD_IS_WINDOW (self));
+
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "show-demo",
+                                      g_variant_new_boolean (TRUE));
+}
+
+LdLiveModel *
+ld_window_get_model (LdWindow *self)
+{
+  g_return_val_if_fail (LD_IS_WINDOW (self), NULL);
+
+  return self->model;
+}
+
+GtkColumnView *
+ld_window_get_column_view (LdWindow *self)
+{
+  g_return_val_if_fail (LD_IS_WINDOW (self), NULL);
+
+  return self->column_view;
+}
+
+gboolean
+ld_window_get_following (LdWindow *self)
+{
+  g_return_val_if_fail (LD_IS_WINDOW (self), FALSE);
+
+  return self->following;
+}
