@@ -33,10 +33,12 @@ struct _LdWindow
 
   gboolean              following;
   gboolean              scrolling;
+  gboolean              follow_settled;
   double                last_value;
   double                last_upper;
 
   guint                 rate_timeout_id;
+  guint                 follow_tick_id;
   guint64               rate_last_received;
   gint64                rate_last_time;
   double                rate;

@@ -59,23 +59,72 @@ update_rate (gpointer data)
 static void
 update_empty_state (LdWindow *self)
 {
-  gboolean empty = ld_store_get_n_received (ld_live_model_get_store (self->model)) == 0
-                   && g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
 
   gtk_stack_set_visible_child_name (self->content_stack, empty ? "empty" : "records");
 }
 
-static void
-scroll_to_bottom (LdWindow *self)
+/* The column view's own list, whose "list.scroll-to-item" action moves its
+ * anchor to a row: setting the adjustment while the list lays itself out
+ * would be undone by the list. */
+static GtkWidget *
+find_list_view (LdWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+
+  return NULL;
+}
+
+static gboolean
+is_at_bottom (LdWindow *self)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
+  return gtk_adjustment_get_value (adj)
+         >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - FOLLOW_SLACK;
+}
+
+/* Runs once per frame until the newest row is in view: the list's size is
+ * an estimate until its rows are laid out, so one scroll may fall short. */
+static gboolean
+follow_tick (GtkWidget     *widget,
+             GdkFrameClock *frame_clock,
+             gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  GtkWidget *list_view = find_list_view (self);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  if (!self->following || n_items == 0 || list_view == NULL
+      || (self->follow_settled && is_at_bottom (self)))
+    {
+      self->follow_tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
   self->scrolling = TRUE;
+  gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", n_items - 1);
   gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
                                  - gtk_adjustment_get_page_size (adj));
   self->scrolling = FALSE;
   self->last_value = gtk_adjustment_get_value (adj);
-  self->last_upper = gtk_adjustment_get_upper (adj);
+  self->follow_settled = TRUE;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* At most once per frame, however many batches arrived. */
+static void
+scroll_to_bottom (LdWindow *self)
+{
+  self->follow_settled = FALSE;
+  if (self->follow_tick_id == 0)
+    self->follow_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->column_view),
+                                                         follow_tick, self, NULL);
 }
 
 static void
@@ -118,10 +167,7 @@ static void
 on_adjustment_changed (LdWindow      *self,
                        GtkAdjustment *adj)
 {
-  if (self->following)
-    scroll_to_bottom (self);
-  else
-    self->last_upper = gtk_adjustment_get_upper (adj);
+  self->last_upper = gtk_adjustment_get_upper (adj);
 }
 
 static void
@@ -225,6 +271,11 @@ ld_window_dispose (GObject *object)
   LdWindow *self = LD_WINDOW (object);
 
   g_clear_handle_id (&self->rate_timeout_id, g_source_remove);
+  if (self->follow_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self->column_view), self->follow_tick_id);
+      self->follow_tick_id = 0;
+    }
   if (self->application != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->application, self);

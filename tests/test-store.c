@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <string.h>
+
+#include "ld-live-model.h"
+#include "ld-row.h"
+#include "ld-store.h"
+
+/* A listener that replays every ::items-changed on a shadow list of
+ * sequence numbers, which must then equal what the model holds. */
+typedef struct
+{
+  GArray  *seqs;
+  guint    n_signals;
+} Shadow;
+
+static guint64
+seq_at (GListModel *model,
+        guint       position)
+{
+  g_autoptr(LdRow) row = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (row);
+  return ld_row_get_seq (row);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Shadow     *shadow)
+{
+  g_assert_cmpuint (position + removed, <=, shadow->seqs->len);
+  g_array_remove_range (shadow->seqs, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      guint64 seq = seq_at (model, position + i);
+      g_array_insert_val (shadow->seqs, position + i, seq);
+    }
+  shadow->n_signals++;
+}
+
+static void
+shadow_check (Shadow     *shadow,
+              GListModel *model)
+{
+  g_assert_cmpuint (shadow->seqs->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < shadow->seqs->len; i++)
+    g_assert_cmpuint (g_array_index (shadow->seqs, guint64, i), ==, seq_at (model, i));
+}
+
+static Shadow *
+shadow_new (GListModel *model)
+{
+  Shadow *shadow = g_new0 (Shadow, 1);
+
+  shadow->seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      guint64 seq = seq_at (model, i);
+      g_array_append_val (shadow->seqs, seq);
+    }
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), shadow);
+
+  return shadow;
+}
+
+static void
+shadow_free (Shadow *shadow)
+{
+  g_array_unref (shadow->seqs);
+  g_free (shadow);
+}
+
+static LdBatch *
+make_batch (guint first,
+            guint count)
+{
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = first; i < first + count; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("message %u", i);
+      LdRecordFields fields = {
+        .time_us = 1700000000000000 + i,
+        .level = 10 * (1 + i % 5),
+        .level_name = "INFO",
+        .logger = i % 2 ? "acme.api" : "acme.db",
+        .thread = "MainThread",
+        .message = message,
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+
+  return batch;
+}
+
+static void
+assert_message (const LdRecord *record,
+                const char     *expected)
+{
+  gsize len;
+  const char *message = ld_record_get_message (record, &len);
+
+  g_assert_cmpmem (message, len, expected, strlen (expected));
+}
+
+static void
+test_append_and_fields (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (100);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  LdRecordFields fields = {
+    .time_us = 42, .level = 25, .level_name = "Level 25", .logger = "acme.api",
+    .message = "line one\nline two", .exception = "Traceback …\nValueError: x",
+    .stack = "Stack (most recent call last):", .thread = "Worker-1", .thread_id = 140000000000001,
+    .process = 1234, .process_name = "MainProcess", .task = "Task-7", .file = "/srv/app.py",
+    .line = 77, .function = "handle", .connection = "tcp-3", .peer = "127.0.0.1:5000",
+    .protocol = "tcp-pickle",
+  };
+  const LdRecord *record;
+  LdValueType type;
+  const char *value;
+  gsize len;
+
+  ld_batch_add (batch, &fields);
+  ld_batch_add_extra (batch, "user", -1, LD_VALUE_STRING, "bob", -1);
+  ld_batch_add_extra (batch, "count", -1, LD_VALUE_NUMBER, "12", -1);
+  ld_store_append_batch (store, batch);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  record = ld_store_get_record (store, 0);
+  g_assert_cmpint (record->time_us, ==, 42);
+  g_assert_cmpint (record->level, ==, 25);
+  g_assert_cmpstr (ld_intern_lookup (record->level_name), ==, "Level 25");
+  g_assert_cmpstr (ld_intern_lookup (record->logger), ==, "acme.api");
+  g_assert_cmpstr (ld_intern_lookup (record->thread), ==, "Worker-1");
+  g_assert_cmpint (record->thread_id, ==, 140000000000001);
+  g_assert_cmpstr (ld_intern_lookup (record->task), ==, "Task-7");
+  g_assert_cmpstr (ld_intern_lookup (record->connection), ==, "tcp-3");
+  g_assert_cmpuint (record->line, ==, 77);
+  assert_message (record, "line one\nline two");
+  value = ld_record_get_exception (record, &len);
+  g_assert_cmpmem (value, len, "Traceback …\nValueError: x", strlen ("Traceback …\nValueError: x"));
+  value = ld_record_get_stack (record, &len);
+  g_assert_cmpmem (value, len, fields.stack, strlen (fields.stack));
+
+  g_assert_cmpuint (ld_record_n_extras (record), ==, 2);
+  g_assert_true (ld_record_get_extra (record, "count", &type, &value, &len));
+  g_assert_cmpint (type, ==, LD_VALUE_NUMBER);
+  g_assert_cmpmem (value, len, "12", 2);
+  g_assert_true (ld_record_get_extra (record, "user", &type, &value, &len));
+  g_assert_cmpmem (value, len, "bob", 3);
+  g_assert_false (ld_record_get_extra (record, "missing", &type, &value, &len));
+}
+
+static void
+test_interning (void)
+{
+  guint32 a = ld_intern ("acme.api", -1);
+  guint32 b = ld_intern ("acme.api.extra", 8);
+  guint32 c = ld_intern ("acme.db", -1);
+  g_autofree char *long_text = g_strnfill (LD_INTERN_MAX_LENGTH + 100, 'x');
+  guint32 d = ld_intern (long_text, -1);
+
+  g_assert_cmpuint (a, ==, b);
+  g_assert_cmpuint (a, !=, c);
+  g_assert_cmpuint (ld_intern (NULL, -1), ==, LD_INTERN_NONE);
+  g_assert_null (ld_intern_lookup (LD_INTERN_NONE));
+  g_assert_cmpstr (ld_intern_lookup (c), ==, "acme.db");
+  g_assert_cmpuint (strlen (ld_intern_lookup (d)), ==, LD_INTERN_MAX_LENGTH);
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (10);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  LdRecordFields fields = { .message = "bad \xff\xfe bytes", .logger = "log\xc3" };
+  const LdRecord *record;
+  const char *message;
+  gsize len;
+
+  ld_batch_add (batch, &fields);
+  ld_store_append_batch (store, batch);
+  record = ld_store_get_record (store, 0);
+  message = ld_record_get_message (record, &len);
+  g_assert_true (g_utf8_validate_len (message, len, NULL));
+  g_assert_true (g_utf8_validate (ld_intern_lookup (record->logger), -1, NULL));
+}
+
+static void
+test_eviction (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (1000);
+  Shadow *shadow = shadow_new (G_LIST_MODEL (store));
+
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autoptr(LdBatch) batch = make_batch (i * 130, 130);
+
+      ld_store_append_batch (store, batch);
+      shadow_check (shadow, G_LIST_MODEL (store));
+    }
+
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 1000);
+  g_assert_cmpuint (ld_store_get_n_received (store), ==, 25 * 130);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 25 * 130 - 1000);
+  g_assert_cmpuint (ld_store_get_first_seq (store), ==, 25 * 130 - 1000);
+  assert_message (ld_store_get_record (store, 0), "message 2250");
+  assert_message (ld_store_get_record (store, 999), "message 3249");
+  g_assert_null (ld_store_get_record_by_seq (store, 2249));
+  assert_message (ld_store_get_record_by_seq (store, 2250), "message 2250");
+
+  /* A batch bigger than the limit keeps only its newest records. */
+  {
+    g_autoptr(LdBatch) big = make_batch (10000, 2500);
+    ld_store_append_batch (store, big);
+  }
+  shadow_check (shadow, G_LIST_MODEL (store));
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 25 * 130 + 2500 - 1000);
+  assert_message (ld_store_get_record (store, 0), "message 11500");
+
+  /* Lowering the limit evicts at once. */
+  ld_store_set_max_records (store, 10);
+  shadow_check (shadow, G_LIST_MODEL (store));
+  assert_message (ld_store_get_record (store, 0), "message 12490");
+  g_assert_cmpuint (ld_store_get_memory_size (store), <, 10 * sizeof (LdRecord) + 2 * 1024 * 1024);
+
+  ld_store_clear (store);
+  shadow_check (shadow, G_LIST_MODEL (store));
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 0);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 25 * 130 + 2500 - 10);
+
+  shadow_free (shadow);
+}
+
+static void
+test_one_signal_per_batch (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (100);
+  Shadow *shadow = shadow_new (G_LIST_MODEL (store));
+  LdBatch *batches[3] = { make_batch (0, 40), make_batch (40, 40), make_batch (80, 10) };
+
+  ld_store_append_batches (store, batches, 3);
+  g_assert_cmpuint (shadow->n_signals, ==, 1);
+
+  /* Past the limit: one signal for the evicted, one for the appended. */
+  ld_store_append_batches (store, batches, 2);
+  g_assert_cmpuint (shadow->n_signals, ==, 3);
+  shadow_check (shadow, G_LIST_MODEL (store));
+
+  for (guint i = 0; i < 3; i++)
+    ld_batch_free (batches[i]);
+  shadow_free (shadow);
+}
+
+static void
+test_live_model_freeze (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (100);
+  g_autoptr(LdLiveModel) live = ld_live_model_new (store);
+  Shadow *shadow = shadow_new (G_LIST_MODEL (live));
+  g_autoptr(LdBatch) first = make_batch (0, 60);
+  g_autoptr(LdBatch) second = make_batch (60, 70);
+  g_autoptr(LdBatch) third = make_batch (130, 5);
+
+  ld_store_append_batch (store, first);
+  shadow_check (shadow, G_LIST_MODEL (live));
+
+  ld_live_model_set_frozen (live, TRUE);
+  ld_store_append_batch (store, second);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 60);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 100);
+  shadow_check (shadow, G_LIST_MODEL (live));
+
+  /* Thawing catches up with the additions and the evictions. */
+  ld_live_model_set_frozen (live, FALSE);
+  shadow_check (shadow, G_LIST_MODEL (live));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 100);
+  g_assert_cmpuint (seq_at (G_LIST_MODEL (live), 0), ==, 30);
+
+  /* A clear while frozen, then more records. */
+  ld_live_model_set_frozen (live, TRUE);
+  ld_store_clear (store);
+  ld_store_append_batch (store, third);
+  ld_live_model_set_frozen (live, FALSE);
+  shadow_check (shadow, G_LIST_MODEL (live));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 5);
+
+  shadow_free (shadow);
+}
+
+/* Run under ASan (build-aux/test does), this shows a million appends with
+ * eviction leak nothing. */
+static void
+test_million (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (250000);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(LdBatch) batch = make_batch (i * 10000, 10000);
+      ld_store_append_batch (store, batch);
+    }
+
+  g_assert_cmpuint (ld_store_get_n_received (store), ==, 1000000);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 250000);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 750000);
+  assert_message (ld_store_get_record (store, 249999), "message 999999");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/append-and-fields", test_append_and_fields);
+  g_test_add_func ("/store/interning", test_interning);
+  g_test_add_func ("/store/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/store/eviction", test_eviction);
+  g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
+  g_test_add_func ("/store/live-model-freeze", test_live_model_freeze);
+  g_test_add_func ("/store/million", test_million);
+
+  return g_test_run ();
+}
