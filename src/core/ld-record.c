@@ -21,10 +21,19 @@ void
 ld_extra_iter_init (LdExtraIter    *iter,
                     const LdRecord *record)
 {
-  gsize offset = (gsize) record->message_len + record->exception_len + record->stack_len;
+  gsize exception_len, stack_len;
 
-  iter->cursor = record->text != NULL ? record->text + offset : NULL;
-  iter->end = iter->cursor != NULL ? iter->cursor + record->extras_len : NULL;
+  if (record->tail_len == 0)
+    {
+      iter->cursor = iter->end = NULL;
+      return;
+    }
+
+  exception_len = ld_record_tail_field (record, 0);
+  stack_len = ld_record_tail_field (record, 1);
+  iter->cursor = record->text + record->message_len + LD_RECORD_TAIL_HEADER + exception_len
+                 + stack_len;
+  iter->end = record->text + record->message_len + record->tail_len;
 }
 
 gboolean
@@ -213,8 +222,18 @@ ld_batch_add (LdBatch              *batch,
   record.process = (gint32) CLAMP (fields->process, G_MININT32, G_MAXINT32);
   record.message_len = append_valid_text (batch->text, fields->message,
                                           fields->message_len > 0 ? fields->message_len : -1);
-  record.exception_len = append_valid_text (batch->text, fields->exception, -1);
-  record.stack_len = append_valid_text (batch->text, fields->stack, -1);
+  if ((fields->exception != NULL && *fields->exception != '\0')
+      || (fields->stack != NULL && *fields->stack != '\0'))
+    {
+      guint header_at = batch->text->len;
+      guint32 lengths[2];
+
+      g_byte_array_set_size (batch->text, header_at + LD_RECORD_TAIL_HEADER);
+      lengths[0] = append_valid_text (batch->text, fields->exception, -1);
+      lengths[1] = append_valid_text (batch->text, fields->stack, -1);
+      memcpy (batch->text->data + header_at, lengths, sizeof lengths);
+      record.tail_len = LD_RECORD_TAIL_HEADER + lengths[0] + lengths[1];
+    }
 
   g_array_append_val (batch->records, record);
   g_array_append_val (batch->offsets, offset);
@@ -246,8 +265,17 @@ ld_batch_add_extra (LdBatch     *batch,
   g_return_if_fail (batch->records->len > 0);
 
   record = &g_array_index (batch->records, LdRecord, batch->records->len - 1);
-  if (record->extras_len > LD_RECORD_MAX_TEXT)
+  if (record->tail_len > LD_RECORD_MAX_TEXT)
     return;
+
+  /* The first extra field of a record without a tail starts one. */
+  if (record->tail_len == 0)
+    {
+      static const guint8 empty_header[LD_RECORD_TAIL_HEADER] = { 0 };
+
+      g_byte_array_append (batch->text, empty_header, LD_RECORD_TAIL_HEADER);
+      record->tail_len = LD_RECORD_TAIL_HEADER;
+    }
 
   key_id = intern_valid (key, key_len);
   g_byte_array_append (batch->text, (const guint8 *) &key_id, 4);
@@ -258,7 +286,7 @@ ld_batch_add_extra (LdBatch     *batch,
   memcpy (batch->text->data + len_at, &len, 4);
 
   added = EXTRA_HEADER_SIZE + len;
-  record->extras_len += added;
+  record->tail_len += added;
 }
 
 /**

@@ -2,14 +2,17 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 #include "ld-intern.h"
 
 G_BEGIN_DECLS
 
-/* One record as the store keeps it: 96 bytes, with every repeated string
- * interned and the free text (message, exception, stack and extra fields, in
- * that order) packed in one block of the store's arena. */
+/* One record as the store keeps it: 88 bytes, with every repeated string
+ * interned and the free text packed in one block of the store's arena: the
+ * message, then, only for records that have any, a tail of an 8-byte header
+ * (exception and stack lengths), the exception, the stack and the extra
+ * fields. */
 typedef struct
 {
   gint64      time_us;        /* µs since the Unix epoch, UTC */
@@ -29,10 +32,10 @@ typedef struct
   guint32     line;
   gint32      process;
   guint32     message_len;
-  guint32     exception_len;
-  guint32     stack_len;
-  guint32     extras_len;
+  guint32     tail_len;
 } LdRecord;
+
+#define LD_RECORD_TAIL_HEADER 8
 
 /* The type of an extra field's value, which decides how it is exported. */
 typedef enum
@@ -85,27 +88,43 @@ ld_record_get_message (const LdRecord *record,
   return record->text != NULL ? record->text : "";
 }
 
+static inline guint32
+ld_record_tail_field (const LdRecord *record,
+                      guint           index)
+{
+  guint32 value;
+
+  if (record->tail_len == 0)
+    return 0;
+  memcpy (&value, record->text + record->message_len + 4 * index, 4);
+  return value;
+}
+
 static inline const char *
 ld_record_get_exception (const LdRecord *record,
                          gsize          *length)
 {
-  *length = record->exception_len;
-  return record->text != NULL ? record->text + record->message_len : "";
+  *length = ld_record_tail_field (record, 0);
+  if (*length == 0)
+    return "";
+  return record->text + record->message_len + LD_RECORD_TAIL_HEADER;
 }
 
 static inline const char *
 ld_record_get_stack (const LdRecord *record,
                      gsize          *length)
 {
-  *length = record->stack_len;
-  return record->text != NULL ? record->text + record->message_len + record->exception_len : "";
+  *length = ld_record_tail_field (record, 1);
+  if (*length == 0)
+    return "";
+  return record->text + record->message_len + LD_RECORD_TAIL_HEADER
+         + ld_record_tail_field (record, 0);
 }
 
 static inline gsize
 ld_record_text_size (const LdRecord *record)
 {
-  return (gsize) record->message_len + record->exception_len + record->stack_len
-         + record->extras_len;
+  return (gsize) record->message_len + record->tail_len;
 }
 
 void       ld_extra_iter_init   (LdExtraIter     *iter,

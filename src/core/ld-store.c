@@ -3,15 +3,18 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ld-row.h"
 #include "ld-store.h"
 
 /* Record text lives in chunks that are filled in arrival order, so they can
  * be freed in that order too once every record that used them is evicted. */
-#define CHUNK_SIZE (1024 * 1024)
+#define CHUNK_SIZE (2 * 1024 * 1024)
 #define MIN_CAPACITY 1024
+#define HUGE_PAGE (2 * 1024 * 1024)
 
 typedef struct
 {
@@ -36,6 +39,7 @@ struct _LdStore
   guint64   n_evicted;
 
   GQueue    chunks;
+  Chunk    *current;
   gsize     chunk_bytes;
 };
 
@@ -48,6 +52,28 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void list_model_iface_init (GListModelInterface *iface);
+
+/* Large blocks (the ring, text chunks) are asked to be backed by huge pages:
+ * a million records touch hundreds of megabytes, and taking that in 4 KiB
+ * page faults costs more than the copying. */
+static gpointer
+alloc_big (gsize size)
+{
+  gpointer block;
+
+  if (size < HUGE_PAGE)
+    return g_malloc (size);
+
+  size = (size + HUGE_PAGE - 1) & ~(gsize) (HUGE_PAGE - 1);
+  block = aligned_alloc (HUGE_PAGE, size);
+  if (block == NULL)
+    g_error ("Out of memory allocating %" G_GSIZE_FORMAT " bytes", size);
+#ifdef MADV_HUGEPAGE
+  madvise (block, size, MADV_HUGEPAGE);
+#endif
+
+  return block;
+}
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LdStore, ld_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
@@ -102,8 +128,9 @@ free_chunks (LdStore *self)
   Chunk *chunk;
 
   while ((chunk = g_queue_pop_head (&self->chunks)))
-    g_free (chunk);
+    free (chunk);
   self->chunk_bytes = 0;
+  self->current = NULL;
 }
 
 static void
@@ -112,7 +139,7 @@ ld_store_finalize (GObject *object)
   LdStore *self = LD_STORE (object);
 
   free_chunks (self);
-  g_clear_pointer (&self->ring, g_free);
+  g_clear_pointer (&self->ring, free);
 
   G_OBJECT_CLASS (ld_store_parent_class)->finalize (object);
 }
@@ -202,7 +229,9 @@ release_evicted_chunks (LdStore *self)
   while ((chunk = g_queue_peek_head (&self->chunks)) && chunk->last_seq < self->first_seq)
     {
       self->chunk_bytes -= sizeof (Chunk) + chunk->size;
-      g_free (g_queue_pop_head (&self->chunks));
+      if (chunk == self->current)
+        self->current = NULL;
+      free (g_queue_pop_head (&self->chunks));
     }
 }
 
@@ -236,7 +265,7 @@ ensure_capacity (LdStore *self,
   new_capacity = MIN (new_capacity, self->max_records);
   g_assert (new_capacity >= needed);
 
-  ring = g_new (LdRecord, new_capacity);
+  ring = alloc_big ((gsize) new_capacity * sizeof (LdRecord));
   first_part = MIN (self->n_records, self->capacity - self->head);
   if (self->n_records > 0)
     {
@@ -244,7 +273,7 @@ ensure_capacity (LdStore *self,
       memcpy (ring + first_part, self->ring, (self->n_records - first_part) * sizeof (LdRecord));
     }
 
-  g_free (self->ring);
+  free (self->ring);
   self->ring = ring;
   self->capacity = new_capacity;
   self->head = 0;
@@ -256,17 +285,18 @@ copy_text (LdStore    *self,
            const char *text,
            gsize       size)
 {
-  Chunk *chunk = g_queue_peek_tail (&self->chunks);
+  Chunk *chunk = self->current;
   char *dest;
 
   if (size == 0)
     return NULL;
 
-  if (chunk == NULL || chunk->size - chunk->used < size)
+  if (G_UNLIKELY (chunk == NULL || chunk->size - chunk->used < size))
     {
-      gsize chunk_size = MAX (CHUNK_SIZE, size);
+      gsize chunk_size = MAX (CHUNK_SIZE, size + sizeof (Chunk)) - sizeof (Chunk);
 
-      chunk = g_malloc (sizeof (Chunk) + chunk_size);
+      chunk = alloc_big (sizeof (Chunk) + chunk_size);
+      self->current = chunk;
       chunk->used = 0;
       chunk->size = chunk_size;
       g_queue_push_tail (&self->chunks, chunk);
@@ -390,7 +420,7 @@ ld_store_clear (LdStore *self)
 
   old_n = self->n_records;
   free_chunks (self);
-  g_clear_pointer (&self->ring, g_free);
+  g_clear_pointer (&self->ring, free);
   self->capacity = 0;
   self->head = 0;
   self->n_records = 0;
@@ -506,11 +536,11 @@ ld_store_set_max_records (LdStore *self,
   /* Shrinking the ring keeps memory within the new limit. */
   if (self->capacity > max_records)
     {
-      LdRecord *ring = g_new (LdRecord, max_records);
+      LdRecord *ring = alloc_big ((gsize) max_records * sizeof (LdRecord));
 
       for (guint i = 0; i < self->n_records; i++)
         ring[i] = *record_at (self, i);
-      g_free (self->ring);
+      free (self->ring);
       self->ring = ring;
       self->capacity = max_records;
       self->head = 0;

@@ -118,6 +118,7 @@ bind_message (GtkWidget      *cell,
   const char *newline = memchr (message, '\n', length);
   g_autofree char *first_line = g_strndup (message, newline != NULL ? (gsize) (newline - message) : length);
   guint extra_lines = 0;
+  gsize exception_len;
 
   for (const char *p = newline; p != NULL; p = memchr (p + 1, '\n', message + length - p - 1))
     extra_lines++;
@@ -127,7 +128,8 @@ bind_message (GtkWidget      *cell,
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
 
-  gtk_widget_set_visible (marker, extra_lines > 0 || record->exception_len > 0);
+  ld_record_get_exception (record, &exception_len);
+  gtk_widget_set_visible (marker, extra_lines > 0 || exception_len > 0);
   if (extra_lines > 0)
     {
       /* Translators: shown after the first line of a multi-line message */
@@ -135,7 +137,7 @@ bind_message (GtkWidget      *cell,
                                                          extra_lines), extra_lines);
       gtk_label_set_text (GTK_LABEL (marker), text);
     }
-  else if (record->exception_len > 0)
+  else if (exception_len > 0)
     /* Translators: shown after a message that carries an exception */
     gtk_label_set_text (GTK_LABEL (marker), _("⏎ traceback"));
 }
