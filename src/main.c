@@ -7,18 +7,24 @@
 #include <locale.h>
 
 #include "ld-application.h"
+#include "ld-server.h"
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(LdApplication) app = NULL;
+  g_autoptr(GApplication) app = NULL;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  app = ld_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  /* Only a window needs a display, and GTK insists on one at start-up. */
+  if (ld_session_args_request_headless (argc, argv))
+    app = G_APPLICATION (ld_server_new ());
+  else
+    app = G_APPLICATION (ld_application_new ());
+
+  return g_application_run (app, argc, argv);
 }

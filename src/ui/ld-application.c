@@ -10,24 +10,14 @@
 #include "ld-log-writer.h"
 #include "ld-window.h"
 
+
 struct _LdApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;
-  LdStore        *store;
-  LdHandoff      *handoff;
+  LdSession      *session;
   LdDemo         *demo;
-
-  gboolean        headless;
-  gboolean        demo_requested;
   gboolean        paused;
-  gboolean        held;
-  char           *listen_address;
-  int             tcp_port;
-  int             udp_port;
-  int             http_port;
-  int             max_records;
 };
 
 enum {
@@ -40,98 +30,11 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (LdApplication, ld_application, ADW_TYPE_APPLICATION)
 
-static const GOptionEntry option_entries[] = {
-  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Show the logging demo: a worker thread and the UI thread logging into the table"), NULL },
-  { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Run without a window: receive and store records only"), NULL },
-  { "listen", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Address to listen on (default 127.0.0.1)"), N_("ADDRESS") },
-  { "tcp-port", 0, 0, G_OPTION_ARG_INT, NULL,
-    N_("TCP port for Python's SocketHandler (default 9020)"), N_("PORT") },
-  { "udp-port", 0, 0, G_OPTION_ARG_INT, NULL,
-    N_("UDP port for Python's DatagramHandler (default 9021)"), N_("PORT") },
-  { "http-port", 0, 0, G_OPTION_ARG_INT, NULL,
-    N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
-  { "max-records", 0, 0, G_OPTION_ARG_INT, NULL,
-    N_("Keep at most this many records; older ones are evicted (default 1000000)"), N_("N") },
-  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
-  { NULL }
-};
-
-/**
- * ld_settings_new:
- *
- * The uninstalled program (build-aux/run, the tests) finds its schema in the
- * build tree; an installed one finds it where GSettings always looks.
- *
- * Returns: (transfer full): the application's settings
- */
-GSettings *
-ld_settings_new (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchemaSource) build_source = NULL;
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
-
-  if (schema == NULL)
-    {
-      build_source = g_settings_schema_source_new_from_directory (BUILD_SCHEMA_DIR, source,
-                                                                  FALSE, NULL);
-      if (build_source != NULL)
-        schema = g_settings_schema_source_lookup (build_source, APPLICATION_ID, TRUE);
-    }
-
-  if (schema == NULL)
-    g_error ("The GSettings schema %s is not installed", APPLICATION_ID);
-
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
-static void
-drain_into_store (LdBatch *const *batches,
-                  guint           n_batches,
-                  gpointer        user_data)
-{
-  LdApplication *self = user_data;
-
-  ld_store_append_batches (self->store, batches, n_batches);
-}
-
 static gint
 ld_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
 {
-  LdApplication *self = LD_APPLICATION (app);
-
-  if (g_variant_dict_contains (options, "version"))
-    {
-      g_print ("logdeck %s\n", PACKAGE_VERSION);
-      return 0;
-    }
-
-  g_variant_dict_lookup (options, "headless", "b", &self->headless);
-  g_variant_dict_lookup (options, "demo", "b", &self->demo_requested);
-  g_variant_dict_lookup (options, "listen", "s", &self->listen_address);
-  g_variant_dict_lookup (options, "tcp-port", "i", &self->tcp_port);
-  g_variant_dict_lookup (options, "udp-port", "i", &self->udp_port);
-  g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
-  g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
-
-  if (self->max_records < 0)
-    {
-      g_printerr (_("--max-records must be a positive number\n"));
-      return 1;
-    }
-
-  /* Headless instances are independent servers: never hand over to another. */
-  if (self->headless)
-    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
-
-  return -1;
+  return ld_session_handle_options (LD_APPLICATION (app)->session, options);
 }
 
 static void
@@ -139,7 +42,12 @@ clear_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
-  ld_store_clear (LD_APPLICATION (user_data)->store);
+  LdApplication *self = user_data;
+
+  /* Records already logged when the user clicked go too, not only those the
+   * table had taken in by then. */
+  ld_handoff_drain (ld_application_get_handoff (self));
+  ld_store_clear (ld_application_get_store (self));
 }
 
 static void
@@ -226,27 +134,35 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+apply_style_variant (LdApplication *self)
+{
+  GSettings *settings = ld_session_get_settings (self->session);
+  g_autofree char *variant = g_settings_get_string (settings, "style-variant");
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (variant, "light"))
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (variant, "dark"))
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+static void
 ld_application_startup (GApplication *app)
 {
   LdApplication *self = LD_APPLICATION (app);
   static const char *clear_accels[] = { "<Control>l", NULL };
   static const char *pause_accels[] = { "<Control>p", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
-  guint max_records;
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
-  self->settings = ld_settings_new ();
-  max_records = self->max_records > 0 ? (guint) self->max_records
-                                      : g_settings_get_uint (self->settings, "max-records");
-  self->store = ld_store_new (max_records);
-  self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
-  if (self->headless)
-    ld_handoff_set_min_interval (self->handoff, 0);
+  ld_session_start (self->session, FALSE);
+  apply_style_variant (self);
+  g_signal_connect_object (ld_session_get_settings (self->session), "changed::style-variant",
+                           G_CALLBACK (apply_style_variant), self, G_CONNECT_SWAPPED);
   self->demo = ld_demo_new ();
-
-  ld_log_writer_install ();
-  ld_log_writer_set_handoff (self->handoff);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
@@ -259,22 +175,12 @@ static void
 ld_application_activate (GApplication *app)
 {
   LdApplication *self = LD_APPLICATION (app);
-  GtkWindow *window;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-  if (self->headless)
-    {
-      /* No window keeps a headless instance alive, so it holds itself. */
-      if (!self->held)
-        g_application_hold (app);
-      self->held = TRUE;
-      return;
-    }
-
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
     window = GTK_WINDOW (ld_window_new (self));
 
-  if (self->demo_requested)
+  if (ld_session_get_demo_requested (self->session))
     ld_window_show_demo (LD_WINDOW (window));
 
   gtk_window_present (window);
@@ -286,8 +192,7 @@ ld_application_shutdown (GApplication *app)
   LdApplication *self = LD_APPLICATION (app);
 
   ld_demo_stop (self->demo);
-  ld_log_writer_set_handoff (NULL);
-  ld_handoff_shutdown (self->handoff);
+  ld_session_shutdown (self->session);
 
   G_APPLICATION_CLASS (ld_application_parent_class)->shutdown (app);
 }
@@ -298,10 +203,7 @@ ld_application_finalize (GObject *object)
   LdApplication *self = LD_APPLICATION (object);
 
   g_clear_object (&self->demo);
-  g_clear_pointer (&self->handoff, ld_handoff_unref);
-  g_clear_object (&self->store);
-  g_clear_object (&self->settings);
-  g_clear_pointer (&self->listen_address, g_free);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ld_application_parent_class)->finalize (object);
 }
@@ -349,12 +251,8 @@ ld_application_class_init (LdApplicationClass *klass)
 static void
 ld_application_init (LdApplication *self)
 {
-  /* -1 is "not given": 0 asks the system for any free port. */
-  self->tcp_port = self->udp_port = self->http_port = -1;
-  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
-  g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("Receive, watch and filter log records from "
-                                              "running programs."));
+  self->session = ld_session_new ();
+  ld_session_add_option_entries (G_APPLICATION (self));
 }
 
 LdApplication *
@@ -367,12 +265,20 @@ ld_application_new (void)
                        NULL);
 }
 
+LdSession *
+ld_application_get_session (LdApplication *self)
+{
+  g_return_val_if_fail (LD_IS_APPLICATION (self), NULL);
+
+  return self->session;
+}
+
 LdStore *
 ld_application_get_store (LdApplication *self)
 {
   g_return_val_if_fail (LD_IS_APPLICATION (self), NULL);
 
-  return self->store;
+  return ld_session_get_store (self->session);
 }
 
 LdHandoff *
@@ -380,7 +286,7 @@ ld_application_get_handoff (LdApplication *self)
 {
   g_return_val_if_fail (LD_IS_APPLICATION (self), NULL);
 
-  return self->handoff;
+  return ld_session_get_handoff (self->session);
 }
 
 LdDemo *
@@ -396,7 +302,7 @@ ld_application_get_settings (LdApplication *self)
 {
   g_return_val_if_fail (LD_IS_APPLICATION (self), NULL);
 
-  return self->settings;
+  return ld_session_get_settings (self->session);
 }
 
 gboolean
@@ -405,61 +311,4 @@ ld_application_get_paused (LdApplication *self)
   g_return_val_if_fail (LD_IS_APPLICATION (self), FALSE);
 
   return self->paused;
-}
-
-gboolean
-ld_application_get_headless (LdApplication *self)
-{
-  g_return_val_if_fail (LD_IS_APPLICATION (self), FALSE);
-
-  return self->headless;
-}
-
-/**
- * ld_application_get_listen_address:
- * @self: the application
- *
- * Returns: the address given with --listen, or the one in the settings
- */
-const char *
-ld_application_get_listen_address (LdApplication *self)
-{
-  g_return_val_if_fail (LD_IS_APPLICATION (self), NULL);
-
-  if (self->listen_address == NULL)
-    self->listen_address = g_settings_get_string (self->settings, "listen-address");
-
-  return self->listen_address;
-}
-
-/**
- * ld_application_get_port:
- * @self: the application
- * @which: "tcp", "udp" or "http"
- *
- * Returns: the port given on the command line (0 for any free port), or
- *   the one in the settings
- */
-guint
-ld_application_get_port (LdApplication *self,
-                         const char    *which)
-{
-  g_autofree char *key = g_strdup_printf ("%s-port", which);
-  g_autoptr(GVariant) value = NULL;
-  int given = -1;
-
-  g_return_val_if_fail (LD_IS_APPLICATION (self), 0);
-
-  if (g_str_equal (which, "tcp"))
-    given = self->tcp_port;
-  else if (g_str_equal (which, "udp"))
-    given = self->udp_port;
-  else if (g_str_equal (which, "http"))
-    given = self->http_port;
-
-  if (given >= 0)
-    return given;
-
-  value = g_settings_get_value (self->settings, key);
-  return g_variant_get_uint16 (value);
 }

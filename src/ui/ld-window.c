@@ -231,10 +231,11 @@ static const GActionEntry win_actions[] = {
 static void
 update_endpoints_text (LdWindow *self)
 {
-  const char *address = ld_application_get_listen_address (self->application);
-  guint tcp = ld_application_get_port (self->application, "tcp");
-  guint udp = ld_application_get_port (self->application, "udp");
-  guint http = ld_application_get_port (self->application, "http");
+  LdSession *session = ld_application_get_session (self->application);
+  const char *address = ld_session_get_listen_address (session);
+  guint tcp = ld_session_get_port (session, "tcp");
+  guint udp = ld_session_get_port (session, "udp");
+  guint http = ld_session_get_port (session, "http");
   g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
   g_autofree char *description = NULL;
   g_autofree char *snippet = NULL;

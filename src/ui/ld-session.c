@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-log-writer.h"
+#include "ld-session.h"
+
+struct _LdSession
+{
+  GObject    parent_instance;
+
+  GSettings *settings;
+  LdStore   *store;
+  LdHandoff *handoff;
+
+  gboolean   headless;
+  gboolean   demo_requested;
+  char      *listen_address;
+  int        tcp_port;
+  int        udp_port;
+  int        http_port;
+  int        max_records;
+};
+
+G_DEFINE_FINAL_TYPE (LdSession, ld_session, G_TYPE_OBJECT)
+
+static const GOptionEntry option_entries[] = {
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Show the logging demo: a worker thread and the UI thread logging into the table"), NULL },
+  { "headless", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run without a window: receive and store records only"), NULL },
+  { "listen", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Address to listen on (default 127.0.0.1)"), N_("ADDRESS") },
+  { "tcp-port", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("TCP port for Python's SocketHandler (default 9020)"), N_("PORT") },
+  { "udp-port", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("UDP port for Python's DatagramHandler (default 9021)"), N_("PORT") },
+  { "http-port", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
+  { "max-records", 0, 0, G_OPTION_ARG_INT, NULL,
+    N_("Keep at most this many records; older ones are evicted (default 1000000)"), N_("N") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { NULL }
+};
+
+/**
+ * ld_session_add_option_entries:
+ * @application: the window application or the headless server
+ *
+ * Both accept the same command line.
+ */
+void
+ld_session_add_option_entries (GApplication *application)
+{
+  g_application_add_main_option_entries (application, option_entries);
+  g_application_set_option_context_summary (application,
+                                            _("Receive, watch and filter log records from "
+                                              "running programs."));
+}
+
+/**
+ * ld_session_args_request_headless:
+ *
+ * Whether the command line asks for --headless, looked at before any
+ * application exists, since only a windowed one needs a display.
+ */
+gboolean
+ld_session_args_request_headless (int    argc,
+                                  char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--headless"))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * ld_settings_new:
+ *
+ * The uninstalled program (build-aux/run, the tests) finds its schema in the
+ * build tree; an installed one finds it where GSettings always looks.
+ *
+ * Returns: (transfer full): the application's settings
+ */
+GSettings *
+ld_settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchemaSource) build_source = NULL;
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+
+  if (schema == NULL)
+    {
+      build_source = g_settings_schema_source_new_from_directory (BUILD_SCHEMA_DIR, source,
+                                                                  FALSE, NULL);
+      if (build_source != NULL)
+        schema = g_settings_schema_source_lookup (build_source, APPLICATION_ID, TRUE);
+    }
+
+  if (schema == NULL)
+    g_error ("The GSettings schema %s is not installed", APPLICATION_ID);
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+drain_into_store (LdBatch *const *batches,
+                  guint           n_batches,
+                  gpointer        user_data)
+{
+  LdSession *self = user_data;
+
+  ld_store_append_batches (self->store, batches, n_batches);
+}
+
+static void
+ld_session_finalize (GObject *object)
+{
+  LdSession *self = LD_SESSION (object);
+
+  g_clear_pointer (&self->handoff, ld_handoff_unref);
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->listen_address, g_free);
+
+  G_OBJECT_CLASS (ld_session_parent_class)->finalize (object);
+}
+
+static void
+ld_session_class_init (LdSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ld_session_finalize;
+}
+
+static void
+ld_session_init (LdSession *self)
+{
+  /* -1 is "not given": 0 asks the system for any free port. */
+  self->tcp_port = self->udp_port = self->http_port = -1;
+}
+
+LdSession *
+ld_session_new (void)
+{
+  return g_object_new (LD_TYPE_SESSION, NULL);
+}
+
+/**
+ * ld_session_handle_options:
+ * @self: a session
+ * @options: the parsed command line
+ *
+ * Returns: -1 to go on, or an exit status
+ */
+int
+ld_session_handle_options (LdSession    *self,
+                           GVariantDict *options)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), 1);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("logdeck %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  g_variant_dict_lookup (options, "headless", "b", &self->headless);
+  g_variant_dict_lookup (options, "demo", "b", &self->demo_requested);
+  g_variant_dict_lookup (options, "listen", "s", &self->listen_address);
+  g_variant_dict_lookup (options, "tcp-port", "i", &self->tcp_port);
+  g_variant_dict_lookup (options, "udp-port", "i", &self->udp_port);
+  g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
+  g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
+
+  if (self->max_records < 0)
+    {
+      g_printerr (_("--max-records must be a positive number\n"));
+      return 1;
+    }
+  if (self->tcp_port > G_MAXUINT16 || self->udp_port > G_MAXUINT16
+      || self->http_port > G_MAXUINT16)
+    {
+      g_printerr (_("A port must be a number from 0 to 65535\n"));
+      return 1;
+    }
+
+  return -1;
+}
+
+/**
+ * ld_session_start:
+ * @self: a session
+ * @headless: whether there is no window to feed, so records are taken as
+ *   they come rather than once per frame
+ *
+ * Creates the store and the hand-off, and routes the process's own GLib log
+ * entries into them.
+ */
+void
+ld_session_start (LdSession *self,
+                  gboolean   headless)
+{
+  guint max_records;
+
+  g_return_if_fail (LD_IS_SESSION (self));
+  g_return_if_fail (self->store == NULL);
+
+  self->settings = ld_settings_new ();
+  max_records = self->max_records > 0 ? (guint) self->max_records
+                                      : g_settings_get_uint (self->settings, "max-records");
+  self->store = ld_store_new (max_records);
+  self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
+  if (headless)
+    ld_handoff_set_min_interval (self->handoff, 0);
+
+  ld_log_writer_install ();
+  ld_log_writer_set_handoff (self->handoff);
+}
+
+/**
+ * ld_session_shutdown:
+ * @self: a session
+ *
+ * Stops taking records. Call it on the UI thread before exiting.
+ */
+void
+ld_session_shutdown (LdSession *self)
+{
+  g_return_if_fail (LD_IS_SESSION (self));
+
+  ld_log_writer_set_handoff (NULL);
+  if (self->handoff != NULL)
+    ld_handoff_shutdown (self->handoff);
+}
+
+LdStore *
+ld_session_get_store (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->store;
+}
+
+LdHandoff *
+ld_session_get_handoff (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->handoff;
+}
+
+GSettings *
+ld_session_get_settings (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->settings;
+}
+
+gboolean
+ld_session_get_headless (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), FALSE);
+
+  return self->headless;
+}
+
+gboolean
+ld_session_get_demo_requested (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), FALSE);
+
+  return self->demo_requested;
+}
+
+/**
+ * ld_session_get_listen_address:
+ * @self: a session
+ *
+ * Returns: the address given with --listen, or the one in the settings
+ */
+const char *
+ld_session_get_listen_address (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  if (self->listen_address == NULL)
+    self->listen_address = g_settings_get_string (self->settings, "listen-address");
+
+  return self->listen_address;
+}
+
+/**
+ * ld_session_get_port:
+ * @self: a session
+ * @which: "tcp", "udp" or "http"
+ *
+ * Returns: the port given on the command line (0 for any free port), or
+ *   the one in the settings
+ */
+guint
+ld_session_get_port (LdSession  *self,
+                     const char *which)
+{
+  g_autofree char *key = g_strdup_printf ("%s-port", which);
+  g_autoptr(GVariant) value = NULL;
+  int given = -1;
+
+  g_return_val_if_fail (LD_IS_SESSION (self), 0);
+
+  if (g_str_equal (which, "tcp"))
+    given = self->tcp_port;
+  else if (g_str_equal (which, "udp"))
+    given = self->udp_port;
+  else if (g_str_equal (which, "http"))
+    given = self->http_port;
+
+  if (given >= 0)
+    return given;
+
+  value = g_settings_get_value (self->settings, key);
+  return g_variant_get_uint16 (value);
+}
