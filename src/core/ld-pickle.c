@@ -75,7 +75,8 @@ struct _LdPickleValue
 {
   guint8 kind;
   guint8 flags;
-  guint32 cap; /* allocated items or entries */
+  guint8 index_bits; /* log2 of the size of a dict's index */
+  guint32 cap;       /* allocated items or entries */
   gsize len;   /* bytes of str, bytes and bigint text; items or entries of containers */
   union
   {
@@ -132,6 +133,7 @@ typedef struct
   gsize next_chunk;
   gsize bytes;
   gsize values;
+  gsize max_values;
 
   LdPickleValue **stack;
   gsize stack_len;
@@ -328,18 +330,23 @@ alloc_strndup (Decoder *d, const char *s, gsize n)
   return copy;
 }
 
-static LdPickleValue *
+static inline LdPickleValue *
 new_value (Decoder *d, LdPickleKind kind)
 {
   LdPickleValue *v;
 
-  if (G_UNLIKELY (++d->values > d->limits->max_allocations))
+  if (G_UNLIKELY (++d->values > d->max_values))
     return fail (d, LD_PICKLE_ERROR_LIMIT, _("more than %lu values"),
                  (gulong) d->limits->max_allocations), NULL;
   if ((v = alloc (d, sizeof *v)) == NULL)
     return NULL;
-  memset (v, 0, sizeof *v);
   v->kind = kind;
+  v->flags = 0;
+  v->index_bits = 0;
+  v->cap = 0;
+  v->len = 0;
+  v->dict.entries = NULL;
+  v->dict.index = NULL;
   return v;
 }
 
@@ -392,7 +399,10 @@ static inline gboolean
 pop (Decoder *d, LdPickleValue **v)
 {
   if (G_UNLIKELY (d->stack_len <= d->fence))
-    return fail_underflow (d);
+    {
+      *v = NULL;
+      return fail_underflow (d);
+    }
   *v = d->stack[--d->stack_len];
   return TRUE;
 }
@@ -401,7 +411,10 @@ static inline gboolean
 peek (Decoder *d, LdPickleValue **v)
 {
   if (G_UNLIKELY (d->stack_len <= d->fence))
-    return fail_underflow (d);
+    {
+      *v = NULL;
+      return fail_underflow (d);
+    }
   *v = d->stack[d->stack_len - 1];
   return TRUE;
 }
@@ -435,6 +448,7 @@ push_mark (Decoder *d)
 static gboolean
 pop_mark (Decoder *d, gsize *start)
 {
+  *start = 0;
   if (G_UNLIKELY (d->n_marks == 0))
     return fail (d, LD_PICKLE_ERROR_INVALID, _("no MARK to pop"));
   *start = d->marks[--d->n_marks];
@@ -459,10 +473,10 @@ grow_memo (Decoder *d, gsize need)
   return TRUE;
 }
 
-static gboolean
-memo_put (Decoder *d, gsize pos)
+static G_GNUC_NO_INLINE gboolean
+memo_put_slow (Decoder *d, gsize pos)
 {
-  LdPickleValue *v;
+  LdPickleValue *v = NULL;
 
   if (!peek (d, &v))
     return FALSE;
@@ -480,6 +494,20 @@ memo_put (Decoder *d, gsize pos)
     d->memo_len++;
   d->memo[pos] = v;
   return TRUE;
+}
+
+static G_ALWAYS_INLINE inline gboolean
+memo_put (Decoder *d, gsize pos)
+{
+  /* Picklers number memo entries in order: the common case is the next free one. */
+  if (G_LIKELY (pos == d->memo_used && pos < d->memo_cap && d->stack_len > d->fence))
+    {
+      d->memo[pos] = d->stack[d->stack_len - 1];
+      d->memo_used++;
+      d->memo_len++;
+      return TRUE;
+    }
+  return memo_put_slow (d, pos);
 }
 
 static gboolean
@@ -509,15 +537,30 @@ static inline guint64
 read_le (const guint8 *p, guint n)
 {
   guint64 value = 0;
+  guint32 value32;
 
-  while (n-- > 0)
-    value = (value << 8) | p[n];
-  return value;
+  /* Callers mostly pass a constant n, which picks a single load here. */
+  switch (n)
+    {
+    case 1:
+      return p[0];
+    case 4:
+      memcpy (&value32, p, 4);
+      return GUINT32_FROM_LE (value32);
+    case 8:
+      memcpy (&value, p, 8);
+      return GUINT64_FROM_LE (value);
+    default:
+      while (n-- > 0)
+        value = (value << 8) | p[n];
+      return value;
+    }
 }
 
-static inline gboolean
+static G_ALWAYS_INLINE inline gboolean
 read_uint (Decoder *d, guint n, guint64 *value)
 {
+  *value = 0;
   if (!need (d, n))
     return FALSE;
   *value = read_le (d->data + d->pos, n);
@@ -533,6 +576,8 @@ read_line (Decoder *d, char **line, gsize *length)
   const guint8 *start = d->data + d->pos;
   const guint8 *nl = memchr (start, '\n', d->len - d->pos);
 
+  *line = NULL;
+  *length = 0;
   if (nl == NULL)
     return fail (d, LD_PICKLE_ERROR_TRUNCATED, _("truncated: no end of line"));
   *line = d->copy + d->pos;
@@ -543,17 +588,36 @@ read_line (Decoder *d, char **line, gsize *length)
 }
 
 /* Reads a length-prefixed payload, which is then d->copy[*start] onwards. */
-static inline gboolean
+static G_ALWAYS_INLINE inline gboolean
 read_payload (Decoder *d, guint size_bytes, gsize *start, gsize *length)
 {
   guint64 n;
 
+  *start = *length = 0;
   if (!read_uint (d, size_bytes, &n) || !need (d, n))
     return FALSE;
   *start = d->pos;
   *length = (gsize) n;
   d->pos += (gsize) n;
   return TRUE;
+}
+
+static inline guint64
+load64 (const char *s)
+{
+  guint64 word;
+
+  memcpy (&word, s, sizeof word);
+  return word;
+}
+
+static inline guint64
+load32 (const char *s)
+{
+  guint32 word;
+
+  memcpy (&word, s, sizeof word);
+  return word;
 }
 
 /* Text */
@@ -795,14 +859,48 @@ new_str_converted (Decoder *d, const guint8 *s, gsize n, Converter convert)
   return v;
 }
 
+static inline gboolean
+is_ascii (const char *s, gsize n)
+{
+  guint64 bits = 0;
+
+  if (n >= 8)
+    {
+      for (gsize i = 0; i + 8 <= n; i += 8)
+        bits |= load64 (s + i);
+      bits |= load64 (s + n - 8);
+    }
+  else if (n >= 4)
+    bits = load32 (s) | load32 (s + n - 4);
+  else
+    for (gsize i = 0; i < n; i++)
+      bits |= (guchar) s[i];
+  return (bits & G_GUINT64_CONSTANT (0x8080808080808080)) == 0;
+}
+
+static G_GNUC_NO_INLINE LdPickleValue *
+new_str_slow (Decoder *d, char *s, gsize n)
+{
+  LdPickleValue *v;
+
+  if (!utf8_is_clean ((const guint8 *) s, n))
+    return new_str_converted (d, (const guint8 *) s, n, convert_utf8);
+  if ((v = new_value (d, LD_PICKLE_STR)) == NULL)
+    return NULL;
+  s[n] = '\0';
+  v->str = s;
+  v->len = n;
+  return v;
+}
+
 /* A str from UTF-8 at s, which must be writable at s[n]: clean text is used in place. */
-static LdPickleValue *
+static G_ALWAYS_INLINE inline LdPickleValue *
 new_str (Decoder *d, char *s, gsize n)
 {
   LdPickleValue *v;
 
-  if (G_UNLIKELY (!utf8_is_clean ((const guint8 *) s, n)))
-    return new_str_converted (d, (const guint8 *) s, n, convert_utf8);
+  if (G_UNLIKELY (!is_ascii (s, n)))
+    return new_str_slow (d, s, n);
   if ((v = new_value (d, LD_PICKLE_STR)) == NULL)
     return NULL;
   s[n] = '\0';
@@ -969,19 +1067,20 @@ new_int_from_text (Decoder *d, const char *s, gsize n)
     s++;
   if (n > 0 && (s[0] == '-' || s[0] == '+'))
     negative = s[0] == '-', s++, n--;
+  for (; n > 1 && s[0] == '0'; n--)
+    s++;
   if (n == 0)
     return fail (d, LD_PICKLE_ERROR_INVALID, _("invalid integer text")), NULL;
   for (gsize i = 0; i < n; i++)
-    if (!g_ascii_isdigit (s[i]))
-      return fail (d, LD_PICKLE_ERROR_INVALID, _("invalid integer text")), NULL;
-  for (; n > 1 && s[0] == '0'; n--)
-    s++;
+    {
+      if (!g_ascii_isdigit (s[i]))
+        return fail (d, LD_PICKLE_ERROR_INVALID, _("invalid integer text")), NULL;
+      value = value * 10 + (guint64) (s[i] - '0'); /* wraps past 19 digits: then unused */
+    }
   if (!check_digits (d, n))
     return NULL;
   if (n > 19)
     return new_bigint (d, negative, s, n);
-  for (gsize i = 0; i < n; i++)
-    value = value * 10 + (guint64) (s[i] - '0');
   if (value <= (guint64) G_MAXINT64)
     return new_int (d, negative ? -(gint64) value : (gint64) value);
   if (negative && value == (guint64) G_MAXINT64 + 1)
@@ -1114,29 +1213,29 @@ list_extend (Decoder *d, LdPickleValue *list, LdPickleValue *const *items, gsize
 static inline guint32
 hash_u64 (guint64 x)
 {
-  x ^= x >> 33;
-  x *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
-  x ^= x >> 33;
-  x *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
-  x ^= x >> 33;
+  x ^= x >> 32;
+  x *= G_GUINT64_CONSTANT (0xd6e8feb86659fd93);
+  x ^= x >> 32;
   return (guint32) x;
 }
 
-static guint32
+static inline guint32
 hash_bytes (const char *s, gsize n)
 {
-  guint64 h = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ n;
-  guint64 word;
+  guint64 h = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ n, tail = 0;
+  gsize len = n;
 
-  for (; n >= 8; s += 8, n -= 8)
-    {
-      memcpy (&word, s, 8);
-      h = (h ^ word) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-      h ^= h >> 31;
-    }
-  word = 0;
-  memcpy (&word, s, n);
-  return hash_u64 ((h ^ word) * G_GUINT64_CONSTANT (0x94d049bb133111eb));
+  for (; n > 8; s += 8, n -= 8)
+    h = (h ^ load64 (s)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  /* The last 1 to 8 bytes, read without a loop; the reads may overlap. */
+  if (len >= 8)
+    tail = load64 (s + n - 8);
+  else if (n >= 4)
+    tail = load32 (s) | (load32 (s + n - 4) << 32);
+  else if (n > 0)
+    tail = (guint64) (guchar) s[0] | ((guint64) (guchar) s[n / 2] << 8) |
+           ((guint64) (guchar) s[n - 1] << 16);
+  return hash_u64 ((h ^ tail) * G_GUINT64_CONSTANT (0x94d049bb133111eb));
 }
 
 static gboolean
@@ -1208,6 +1307,7 @@ key_equal (const LdPickleValue *a, const LdPickleValue *b)
 static gboolean
 key_hash (Decoder *d, const LdPickleValue *key, guint32 *hash)
 {
+  *hash = 0;
   switch (key->kind)
     {
     case LD_PICKLE_NONE:
@@ -1240,15 +1340,10 @@ key_hash (Decoder *d, const LdPickleValue *key, guint32 *hash)
   return fail (d, LD_PICKLE_ERROR_INVALID, _("unhashable key of type %s"), kind_name (key));
 }
 
-static inline gsize
-index_size (gsize cap)
-{
-  return (gsize) 1 << g_bit_storage (cap * 2 - 1);
-}
 
 /* Returns the position of the key, dict->len if absent (with *slot the free index slot for
  * it), or G_MAXSIZE after too many probes. */
-static gsize
+static inline gsize
 dict_find (const LdPickleValue *dict, const LdPickleValue *key, guint32 hash, gsize *slot)
 {
   const Entry *entries = dict->dict.entries;
@@ -1263,7 +1358,7 @@ dict_find (const LdPickleValue *dict, const LdPickleValue *key, guint32 hash, gs
           return i;
       return dict->len;
     }
-  mask = index_size (dict->cap) - 1;
+  mask = ((gsize) 1 << dict->index_bits) - 1;
   for (s = hash & mask; index[s] != 0; probes++, s = (s + 1) & mask)
     {
       const Entry *e = &entries[index[s] - 1];
@@ -1280,11 +1375,13 @@ dict_find (const LdPickleValue *dict, const LdPickleValue *key, guint32 hash, gs
 static gboolean
 dict_reindex (Decoder *d, LdPickleValue *dict)
 {
-  gsize size = index_size (dict->cap), mask = size - 1;
+  guint bits = g_bit_storage (dict->cap * 2 - 1); /* at least twice as many slots as entries */
+  gsize size = (gsize) 1 << bits, mask = size - 1;
   guint32 *index = alloc_array (d, size, sizeof *index);
 
   if (index == NULL)
     return FALSE;
+  dict->index_bits = (guint8) bits;
   memset (index, 0, size * sizeof *index);
   for (gsize i = 0; i < dict->len; i++)
     {
@@ -1318,15 +1415,17 @@ dict_reserve (Decoder *d, LdPickleValue *dict, gsize extra)
   return cap <= DICT_LINEAR_MAX || dict_reindex (d, dict);
 }
 
-/* Adds or replaces a key; value is NULL in a set. */
-static gboolean
-dict_insert (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPickleValue *value)
+/* Adds or replaces a key; value is NULL in a set.  There must be room for one more. */
+static inline gboolean
+dict_insert_reserved (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPickleValue *value)
 {
   guint32 hash;
   gsize slot = 0, pos;
   Entry *e;
 
-  if (!key_hash (d, key, &hash) || !dict_reserve (d, dict, 1))
+  if (G_LIKELY (key->kind == LD_PICKLE_STR))
+    hash = hash_bytes (key->str, key->len);
+  else if (!key_hash (d, key, &hash))
     return FALSE;
   pos = dict_find (dict, key, hash, &slot);
   if (G_UNLIKELY (pos == G_MAXSIZE))
@@ -1346,14 +1445,27 @@ dict_insert (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPickleValue 
   return TRUE;
 }
 
+static gboolean
+dict_insert (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPickleValue *value)
+{
+  return dict_reserve (d, dict, 1) && dict_insert_reserved (d, dict, key, value);
+}
+
 /* Adds key, value pairs to a dict, or keys alone to a set (step 1). */
 static gboolean
 dict_update (Decoder *d, LdPickleValue *dict, LdPickleValue *const *items, gsize n, gsize step)
 {
   if (!dict_reserve (d, dict, n / step))
     return FALSE;
-  for (gsize i = 0; i + step <= n; i += step)
-    if (!dict_insert (d, dict, items[i], step == 2 ? items[i + 1] : NULL))
+  if (step == 2)
+    {
+      for (gsize i = 0; i + 2 <= n; i += 2)
+        if (!dict_insert_reserved (d, dict, items[i], items[i + 1]))
+          return FALSE;
+      return TRUE;
+    }
+  for (gsize i = 0; i < n; i++)
+    if (!dict_insert_reserved (d, dict, items[i], NULL))
       return FALSE;
   return TRUE;
 }
@@ -2262,14 +2374,29 @@ op_binfloat (Decoder *d)
 
 /* Opcodes: strings and bytes */
 
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 op_binunicode (Decoder *d, guint size)
 {
   gsize start, n;
 
-  if (!read_payload (d, size, &start, &n))
+  if (!read_payload (d, size, &start, &n) || !push (d, new_str (d, d->copy + start, n)))
     return FALSE;
-  return push (d, new_str (d, d->copy + start, n));
+  /* Picklers memoize almost every string: handling BINPUT and MEMOIZE here saves a trip
+   * through the dispatcher. */
+  if (d->pos + 1 < d->len && d->data[d->pos] == 'q')
+    {
+      d->op_pos = d->pos;
+      d->op = 'q';
+      d->pos += 2;
+      return memo_put (d, d->data[d->pos - 1]);
+    }
+  if (d->pos < d->len && d->data[d->pos] == 0x94)
+    {
+      d->op_pos = d->pos++;
+      d->op = 0x94;
+      return memo_put (d, d->memo_len);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -2456,7 +2583,7 @@ op_update (Decoder *d, gboolean pairs)
 static gboolean
 op_global (Decoder *d)
 {
-  const char *module, *name;
+  const char *module = NULL, *name = NULL;
   char *line;
   gsize n;
 
@@ -2751,6 +2878,7 @@ decoder_init (Decoder *d, const guint8 *data, gsize len, const LdPickleLimits *l
   d->bump = d->bump_end = NULL;
   d->bytes = 0;
   d->values = 0;
+  d->max_values = limits->max_allocations;
   d->stack = d->stack_inline;
   d->stack_len = 0;
   d->stack_cap = STACK_INLINE;

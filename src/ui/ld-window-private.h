@@ -13,6 +13,7 @@ struct _LdWindow
   AdwWindowTitle       *window_title;
   GtkRevealer          *demo_revealer;
   GtkLabel             *demo_label;
+  GtkToggleButton      *demo_start_button;
   GtkStack             *content_stack;
   AdwStatusPage        *empty_page;
   GtkLabel             *snippet_label;

@@ -199,9 +199,12 @@ on_demo_running_changed (LdWindow   *self,
                          GParamSpec *pspec,
                          LdDemo     *demo)
 {
-  gtk_label_set_text (self->demo_label, ld_demo_get_running (demo)
-                                        ? _("Worker thread running")
-                                        : _("Worker thread idle"));
+  gboolean running = ld_demo_get_running (demo);
+
+  gtk_label_set_text (self->demo_label, running ? _("Worker thread running")
+                                                : _("Worker thread idle"));
+  gtk_button_set_label (GTK_BUTTON (self->demo_start_button),
+                        running ? _("Stop Background Work") : _("Start Background Work"));
 }
 
 static void
@@ -311,6 +314,7 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_button);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, snippet_label);
