@@ -334,6 +334,53 @@ test_pause (void)
   close_window (window);
 }
 
+static GtkColumnViewColumn *
+column_at (LdWindow *window,
+           guint     position,
+           char    **id)
+{
+  GListModel *columns = gtk_column_view_get_columns (window->column_view);
+  GtkColumnViewColumn *column = g_list_model_get_item (columns, position);
+
+  *id = g_strdup (g_object_get_data (G_OBJECT (column), "ld-column-id"));
+  g_object_unref (column);
+  return column;
+}
+
+/* Widths, order and hidden columns survive closing the window. */
+static void
+test_column_layout (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GSettings *settings = ld_application_get_settings (app);
+  g_autofree char *hidden_id = NULL, *moved_id = NULL, *id = NULL, *action = NULL;
+  GtkColumnViewColumn *column;
+
+  column = column_at (window, 2, &moved_id);
+  gtk_column_view_column_set_fixed_width (column, 333);
+  gtk_column_view_insert_column (window->column_view, 0, column);
+  column = column_at (window, 3, &hidden_id);
+  action = g_strdup_printf ("columns.%s", hidden_id);
+  gtk_widget_activate_action (GTK_WIDGET (window), action, NULL);
+  g_assert_false (gtk_column_view_column_get_visible (column));
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+
+  window = g_object_ref (new_window ());
+  column = column_at (window, 0, &id);
+  g_assert_cmpstr (id, ==, moved_id);
+  g_assert_cmpint (gtk_column_view_column_get_fixed_width (column), ==, 333);
+  g_clear_pointer (&id, g_free);
+  column = column_at (window, 3, &id);
+  g_assert_cmpstr (id, ==, hidden_id);
+  g_assert_false (gtk_column_view_column_get_visible (column));
+
+  g_settings_reset (settings, "column-order");
+  g_settings_reset (settings, "column-widths");
+  g_settings_reset (settings, "hidden-columns");
+  close_window (window);
+}
+
 /* GTK's own warnings reach the store through the log writer: a test run
  * that made any has a problem even if nothing aborted. */
 static void
@@ -383,6 +430,7 @@ main (int   argc,
   g_test_add_func ("/window/demo", test_demo);
   g_test_add_func ("/window/follow", test_follow);
   g_test_add_func ("/window/pause", test_pause);
+  g_test_add_func ("/window/column-layout", test_column_layout);
 
   status = g_test_run ();
   g_clear_object (&app);
