@@ -9,6 +9,19 @@
 #include "ld-application.h"
 #include "ld-server.h"
 
+/* Run from the build tree (build-aux/run), the program uses the
+ * translations built there rather than installed ones. */
+static const char *
+locale_dir (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (exe != NULL && g_str_has_prefix (exe, BUILD_ROOT "/"))
+    return BUILD_ROOT "/po";
+
+  return LOCALEDIR;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -16,7 +29,7 @@ main (int   argc,
   g_autoptr(GApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
