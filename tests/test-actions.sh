@@ -12,7 +12,7 @@ if [[ -z "${DISPLAY:-}" ]]; then
   exit 0
 fi
 
-"$logdeck" &
+"$logdeck" --tcp-port 0 --udp-port 0 --http-port 0 &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 
@@ -21,7 +21,7 @@ state () {
     --method org.gtk.Actions.Describe "$1" 2>/dev/null
 }
 
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   state pause >/dev/null && break
   sleep 0.1
 done

@@ -421,6 +421,14 @@ main (int   argc,
    * the run through assert_no_unexpected_warnings(). */
   g_log_set_always_fatal (G_LOG_FATAL_MASK);
 
+  /* Listen on ports of the system's choosing, never on a developer's 9020. */
+  {
+    g_autoptr(GSettings) settings = ld_settings_new ();
+    g_settings_set_value (settings, "tcp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
+  }
+
   app = ld_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));

@@ -103,9 +103,9 @@ struct _Chunk
 /* One allocation holds the block header, the root value and the first chunk of values. */
 typedef struct
 {
-  LdPickleValue root; /* first member: ld_pickle_value_free() casts back to the block */
+  LdPickleValue root;      /* first member: ld_pickle_value_free() casts back to the block */
+  LdPickleValue *original; /* the value root copies, which the graph may point back to */
   Chunk *chunks;
-  gsize padding;
 } Block;
 
 #define STACK_INLINE      64
@@ -211,10 +211,12 @@ fail (Decoder *d, LdPickleError code, const char *format, ...)
 
   if (d->op < 0)
     g_set_error (d->error, LD_PICKLE_ERROR, code, _("offset %lu: %s"), (gulong) d->op_pos, reason);
+  else if (opcode_names[d->op] == NULL)
+    g_set_error (d->error, LD_PICKLE_ERROR, code, _("offset %lu: opcode 0x%02x: %s"),
+                 (gulong) d->op_pos, (guint) d->op, reason);
   else
     g_set_error (d->error, LD_PICKLE_ERROR, code, _("offset %lu: opcode 0x%02x (%s): %s"),
-                 (gulong) d->op_pos, (guint) d->op,
-                 opcode_names[d->op] ? opcode_names[d->op] : "unknown", reason);
+                 (gulong) d->op_pos, (guint) d->op, opcode_names[d->op], reason);
   return FALSE;
 }
 
@@ -963,7 +965,7 @@ escape_decode (char *s, gsize n)
           continue;
         }
       c = s[i++];
-      if ((e = strchr (simple, c)) != NULL && (e - simple) % 2 == 0)
+      if (c != '\0' && (e = strchr (simple, c)) != NULL && (e - simple) % 2 == 0)
         s[o++] = e[1];
       else if (c >= '0' && c <= '7')
         {
@@ -1088,33 +1090,14 @@ new_int_from_text (Decoder *d, const char *s, gsize n)
   return new_bigint (d, negative, s, n);
 }
 
-/* Converts a little-endian two's complement number of more than 8 bytes to decimal text, by
- * repeated division of 32-bit limbs by 10^9. */
-static LdPickleValue *
-new_bigint_from_bytes (Decoder *d, const guint8 *b, gsize n)
+/* Turns the magnitude in limbs (32-bit, least significant first) into base-10^9 chunks,
+ * least significant first, by repeated division; returns how many. */
+static gsize
+limbs_to_chunks (guint32 *limbs, gsize n_limbs, guint32 *chunks)
 {
-  gboolean negative = (b[n - 1] & 0x80) != 0;
-  gsize n_limbs = (n + 3) / 4, n_chunks = 0, digits;
-  guint32 *limbs, *chunks;
-  guint carry = 1;
-  char *text, *p;
+  gsize n_chunks = 0;
 
-  /* 256^(n-1) has more than (n - 1) * 2.408 digits: refuse before the quadratic work. */
-  if (!check_digits (d, (gsize) ((double) (n - 1) * 2.408)))
-    return NULL;
-  if ((limbs = alloc_array (d, n_limbs, 4)) == NULL ||
-      (chunks = alloc_array (d, n_limbs * 2, 4)) == NULL)
-    return NULL;
-  memset (limbs, 0, n_limbs * 4);
-  for (gsize i = 0; i < n; i++)
-    {
-      guint byte = b[i];
-
-      if (negative)
-        byte = (byte ^ 0xFF) + carry, carry = byte >> 8, byte &= 0xFF;
-      limbs[i / 4] |= (guint32) byte << (8 * (i % 4));
-    }
-  while (n_limbs > 0)
+  do
     {
       guint64 rem = 0;
 
@@ -1129,6 +1112,37 @@ new_bigint_from_bytes (Decoder *d, const guint8 *b, gsize n)
       while (n_limbs > 0 && limbs[n_limbs - 1] == 0)
         n_limbs--;
     }
+  while (n_limbs > 0);
+  return n_chunks;
+}
+
+/* Converts a little-endian two's complement number of more than 8 bytes to decimal text. */
+static LdPickleValue *
+new_bigint_from_bytes (Decoder *d, const guint8 *b, gsize n)
+{
+  gboolean negative = (b[n - 1] & 0x80) != 0;
+  gsize n_limbs = (n + 3) / 4, n_chunks, digits;
+  guint32 *limbs, *chunks;
+  guint carry = 1;
+  char *text, *p;
+
+  /* With sign bytes trimmed, the number is at least 256^(n-2), which has more than
+   * (n - 2) * 2.408 digits: refuse before the quadratic work. */
+  if (!check_digits (d, (gsize) ((double) (n - 2) * 2.408)))
+    return NULL;
+  if ((limbs = alloc_array (d, n_limbs, 4)) == NULL ||
+      (chunks = alloc_array (d, n_limbs * 2, 4)) == NULL)
+    return NULL;
+  memset (limbs, 0, n_limbs * 4);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint byte = b[i];
+
+      if (negative)
+        byte = (byte ^ 0xFF) + carry, carry = byte >> 8, byte &= 0xFF;
+      limbs[i / 4] |= (guint32) byte << (8 * (i % 4));
+    }
+  n_chunks = limbs_to_chunks (limbs, n_limbs, chunks);
   digits = (gsize) g_snprintf (NULL, 0, "%u", chunks[n_chunks - 1]) + 9 * (n_chunks - 1);
   if (!check_digits (d, digits) || (text = alloc (d, digits + 2)) == NULL)
     return NULL;
@@ -1375,7 +1389,7 @@ dict_find (const LdPickleValue *dict, const LdPickleValue *key, guint32 hash, gs
 static gboolean
 dict_reindex (Decoder *d, LdPickleValue *dict)
 {
-  guint bits = g_bit_storage (dict->cap * 2 - 1); /* at least twice as many slots as entries */
+  guint bits = g_bit_storage ((gsize) dict->cap * 2 - 1); /* at least twice the entries */
   gsize size = (gsize) 1 << bits, mask = size - 1;
   guint32 *index = alloc_array (d, size, sizeof *index);
 
@@ -1567,15 +1581,23 @@ new_text_object (Decoder *d, const ObjectData *cls, const char *text, LdPickleVa
   return v;
 }
 
-/* Appends values as to_display() shows them inside a container. */
+/* Appends values as to_display() shows them inside a container, up to a budget: a crafted
+ * pickle can pass the same huge value many times. */
 static void
 append_items (GString *out, LdPickleValue *const *items, gsize n)
 {
+  gsize limit = out->len + TEXT_BUDGET;
+
   for (gsize i = 0; i < n; i++)
     {
       if (i > 0)
         g_string_append (out, ", ");
-      walk (out, items[i], FALSE, FALSE, TEXT_BUDGET);
+      if (out->len >= limit)
+        {
+          g_string_append (out, "...");
+          return;
+        }
+      walk (out, items[i], FALSE, FALSE, limit - out->len);
     }
 }
 
@@ -2258,6 +2280,7 @@ read_memo_index (Decoder *d, gsize *pos)
   char *line;
   gsize n;
 
+  *pos = 0;
   if (!read_line (d, &line, &n))
     return FALSE;
   if (n == 0 || !g_ascii_isdigit (line[0]) ||
@@ -2333,7 +2356,7 @@ op_long_bytes (Decoder *d, guint size)
 {
   gsize start, n;
 
-  if (size == 4 && need (d, 4) && (d->data[d->pos + 3] & 0x80))
+  if (size == 4 && d->len - d->pos >= 4 && (d->data[d->pos + 3] & 0x80))
     return fail (d, LD_PICKLE_ERROR_INVALID, _("negative byte count"));
   if (!read_payload (d, size, &start, &n))
     return FALSE;
@@ -2431,7 +2454,7 @@ op_binstring (Decoder *d, guint size)
 {
   gsize start, n;
 
-  if (size == 4 && need (d, 4) && (d->data[d->pos + 3] & 0x80))
+  if (size == 4 && d->len - d->pos >= 4 && (d->data[d->pos + 3] & 0x80))
     return fail (d, LD_PICKLE_ERROR_INVALID, _("negative byte count"));
   if (!read_payload (d, size, &start, &n))
     return FALSE;
@@ -2960,6 +2983,7 @@ ld_pickle_decode (const guint8         *data,
       /* The root is copied into the block header, where ld_pickle_value_free() finds it. */
       d.block->root = *result;
       d.block->root.flags |= FLAG_ROOT;
+      d.block->original = result;
       result = &d.block->root;
     }
   else
@@ -3264,12 +3288,15 @@ append_float_digits (GString *out, const char *digits, int n, int point)
     }
 }
 
-/* Python's float repr: the shortest digits that read back as the same double.  If 15 or
- * fewer digits round-trip, "%.14e" gives exactly those; else 16 or 17 do. */
+/* Python's float repr: the shortest digits that read back as the same double.  For a normal
+ * double, if 15 or fewer digits round-trip, "%.14e" gives exactly those; else 16 or 17 do. */
 static void
 append_float (GString *out, double f, gboolean json)
 {
-  static const char *const formats[] = { "%.14e", "%.15e", "%.16e" };
+  static const char *const formats[] = {
+    "%.0e", "%.1e", "%.2e", "%.3e", "%.4e", "%.5e", "%.6e", "%.7e", "%.8e", "%.9e", "%.10e",
+    "%.11e", "%.12e", "%.13e", "%.14e", "%.15e", "%.16e",
+  };
   char buf[G_ASCII_DTOSTR_BUF_SIZE], digits[24];
   const char *p = buf;
   int n = 0;
@@ -3284,7 +3311,8 @@ append_float (GString *out, double f, gboolean json)
       g_string_append (out, f > 0 ? (json ? "Infinity" : "inf") : (json ? "-Infinity" : "-inf"));
       return;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
+  /* The shortcut needs the precision of a normal double; subnormals search all lengths. */
+  for (gsize i = fabs (f) < G_MINDOUBLE ? 0 : 14; i < G_N_ELEMENTS (formats); i++)
     if (g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, formats[i], f), NULL) == f)
       break;
   if (*p == '-')
@@ -3393,14 +3421,17 @@ append_repr_bytes (GString *out, const char *s, gsize n, gboolean bytearray)
 {
   const char *end = s + n;
   char quote = repr_quote (s, n);
+  char escaped = bytearray ? '\'' : quote; /* CPython's bytearray repr always escapes ' */
 
   g_string_append (out, bytearray ? "bytearray(b" : "b");
   g_string_append_c (out, quote);
-  while ((s = append_plain_run (out, s, end, quote)) < end)
+  while ((s = append_plain_run (out, s, end, escaped)) < end)
     {
       guchar c = (guchar) *s++;
 
-      if (!append_simple_escape (out, c, quote))
+      if (c == (guchar) escaped)
+        g_string_append_c (g_string_append_c (out, '\\'), c);
+      else if (!append_simple_escape (out, c, quote))
         g_string_append_printf (out, "\\x%02x", c);
     }
   g_string_append_c (out, quote);
@@ -3536,11 +3567,18 @@ cycle_marker (const LdPickleValue *v)
     }
 }
 
+/* The root is a copy of a value that the graph may also reach: both are the same value. */
+static const LdPickleValue *
+identity (const LdPickleValue *v)
+{
+  return (v->flags & FLAG_ROOT) ? ((const Block *) v)->original : v;
+}
+
 static gboolean
 on_path (const Walker *w, const LdPickleValue *v)
 {
   for (guint i = 0; i < w->depth; i++)
-    if (w->frames[i].value == v)
+    if (identity (w->frames[i].value) == v)
       return TRUE;
   return FALSE;
 }
@@ -3584,6 +3622,23 @@ append_json_key (Walker *w, const LdPickleValue *key)
   g_string_append_c (w->out, ':');
 }
 
+/* A str as it is, except that a NUL, which would end the C string, is written as repr()
+ * writes it. */
+static void
+append_text (GString *out, const char *s, gsize n)
+{
+  const char *nul;
+
+  while ((nul = memchr (s, '\0', n)) != NULL)
+    {
+      g_string_append_len (out, s, nul - s);
+      g_string_append (out, "\\x00");
+      n -= (gsize) (nul - s) + 1;
+      s = nul + 1;
+    }
+  g_string_append_len (out, s, (gssize) n);
+}
+
 static void
 emit_scalar (Walker *w, const LdPickleValue *v, gboolean top)
 {
@@ -3602,7 +3657,7 @@ emit_scalar (Walker *w, const LdPickleValue *v, gboolean top)
   else if (v->kind == LD_PICKLE_STR && w->json)
     append_json_string (out, v->str, v->len);
   else if (v->kind == LD_PICKLE_STR && top)
-    g_string_append_len (out, v->str, (gssize) v->len);
+    append_text (out, v->str, v->len);
   else if (v->kind == LD_PICKLE_STR)
     append_repr_str (out, v->str, v->len);
   else if (w->json)

@@ -67,7 +67,6 @@ ld_server_shutdown (GApplication *app)
 
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
-  ld_handoff_drain (ld_session_get_handoff (self->session));
   ld_session_shutdown (self->session);
 
   G_APPLICATION_CLASS (ld_server_parent_class)->shutdown (app);

@@ -3,7 +3,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ld-jsonl.h"
 
 #include "ld-log-writer.h"
 #include "ld-session.h"
@@ -15,6 +20,12 @@ struct _LdSession
   GSettings *settings;
   LdStore   *store;
   LdHandoff *handoff;
+  LdConnectionRegistry *registry;
+  LdIngest  *ingest;
+
+  char      *output_path;
+  FILE      *output;
+  GString   *output_buffer;
 
   gboolean   headless;
   gboolean   demo_requested;
@@ -42,6 +53,9 @@ static const GOptionEntry option_entries[] = {
     N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
   { "max-records", 0, 0, G_OPTION_ARG_INT, NULL,
     N_("Keep at most this many records; older ones are evicted (default 1000000)"), N_("N") },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --headless, write every record to FILE as a JSON line (- for standard output)"),
+    N_("FILE") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -129,8 +143,13 @@ ld_session_finalize (GObject *object)
 {
   LdSession *self = LD_SESSION (object);
 
+  g_clear_pointer (&self->ingest, ld_ingest_free);
+  g_clear_object (&self->registry);
   g_clear_pointer (&self->handoff, ld_handoff_unref);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->output_path, g_free);
+  if (self->output_buffer != NULL)
+    g_string_free (self->output_buffer, TRUE);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->listen_address, g_free);
 
@@ -182,6 +201,7 @@ ld_session_handle_options (LdSession    *self,
   g_variant_dict_lookup (options, "udp-port", "i", &self->udp_port);
   g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
+  g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
 
   if (self->max_records < 0)
     {
@@ -194,8 +214,87 @@ ld_session_handle_options (LdSession    *self,
       g_printerr (_("A port must be a number from 0 to 65535\n"));
       return 1;
     }
+  if (self->output_path != NULL && !self->headless)
+    {
+      g_printerr (_("--output works with --headless only\n"));
+      return 1;
+    }
 
   return -1;
+}
+
+/* Headless output: every record as a canonical JSON line, as it arrives. */
+static void
+write_added_records (LdSession  *self,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     GListModel *store)
+{
+  g_string_truncate (self->output_buffer, 0);
+  for (guint i = position; i < position + added; i++)
+    {
+      const LdRecord *record = ld_store_get_record (self->store, i);
+      ld_jsonl_append_record (self->output_buffer, record, record->text);
+    }
+
+  if (self->output_buffer->len > 0
+      && fwrite (self->output_buffer->str, 1, self->output_buffer->len, self->output)
+         != self->output_buffer->len)
+    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+}
+
+static void
+open_output (LdSession *self)
+{
+  if (g_str_equal (self->output_path, "-"))
+    self->output = stdout;
+  else
+    self->output = fopen (self->output_path, "w");
+
+  if (self->output == NULL)
+    {
+      int saved_errno = errno;
+      g_printerr (_("Cannot write to %s: %s\n"), self->output_path, g_strerror (saved_errno));
+      exit (1);
+    }
+
+  self->output_buffer = g_string_sized_new (64 * 1024);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (write_added_records), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+close_output (LdSession *self)
+{
+  if (self->output == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_func (self->store, write_added_records, self);
+  if (self->output == stdout)
+    fflush (stdout);
+  else
+    fclose (self->output);
+  self->output = NULL;
+}
+
+/* A port that is taken does not stop the others: the registry shows that
+ * endpoint as failed with the system's reason, and the warning reaches the
+ * table through the log writer. */
+static void
+start_listeners (LdSession *self)
+{
+  const char *address = ld_session_get_listen_address (self);
+  g_autoptr(GError) tcp_error = NULL;
+  g_autoptr(GError) udp_error = NULL;
+
+  self->registry = ld_connection_registry_new ();
+  self->ingest = ld_ingest_new (self->handoff, self->registry);
+
+  if (!ld_ingest_add_tcp (self->ingest, address, ld_session_get_port (self, "tcp"), &tcp_error))
+    g_warning ("TCP listener: %s", tcp_error->message);
+  if (!ld_ingest_add_udp (self->ingest, address, ld_session_get_port (self, "udp"), &udp_error))
+    g_warning ("UDP listener: %s", udp_error->message);
 }
 
 /**
@@ -226,6 +325,10 @@ ld_session_start (LdSession *self,
 
   ld_log_writer_install ();
   ld_log_writer_set_handoff (self->handoff);
+
+  if (self->output_path != NULL)
+    open_output (self);
+  start_listeners (self);
 }
 
 /**
@@ -238,6 +341,14 @@ void
 ld_session_shutdown (LdSession *self)
 {
   g_return_if_fail (LD_IS_SESSION (self));
+
+  /* Stop listening, then take in what was already read before closing the
+   * output, so nothing received is lost on SIGTERM. */
+  if (self->ingest != NULL)
+    ld_ingest_stop (self->ingest);
+  if (self->handoff != NULL)
+    ld_handoff_drain (self->handoff);
+  close_output (self);
 
   ld_log_writer_set_handoff (NULL);
   if (self->handoff != NULL)
@@ -258,6 +369,22 @@ ld_session_get_handoff (LdSession *self)
   g_return_val_if_fail (LD_IS_SESSION (self), NULL);
 
   return self->handoff;
+}
+
+LdConnectionRegistry *
+ld_session_get_registry (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->registry;
+}
+
+LdIngest *
+ld_session_get_ingest (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->ingest;
 }
 
 GSettings *

@@ -3,7 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "ld-connection-registry.h"
 #include "ld-handoff.h"
+#include "ld-ingest.h"
 #include "ld-store.h"
 
 G_BEGIN_DECLS
@@ -27,6 +29,8 @@ void          ld_session_shutdown            (LdSession    *self);
 LdStore      *ld_session_get_store           (LdSession    *self);
 LdHandoff    *ld_session_get_handoff         (LdSession    *self);
 GSettings    *ld_session_get_settings        (LdSession    *self);
+LdConnectionRegistry *ld_session_get_registry (LdSession   *self);
+LdIngest     *ld_session_get_ingest          (LdSession    *self);
 gboolean      ld_session_get_headless        (LdSession    *self);
 gboolean      ld_session_get_demo_requested  (LdSession    *self);
 const char   *ld_session_get_listen_address  (LdSession    *self);

@@ -11,6 +11,8 @@ struct _LdWindow
 
   /* Template widgets */
   AdwWindowTitle       *window_title;
+  AdwFlap              *flap;
+  struct _LdSourcesPanel *sources_panel;
   GtkRevealer          *demo_revealer;
   GtkLabel             *demo_label;
   GtkToggleButton      *demo_start_button;

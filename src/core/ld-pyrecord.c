@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ld-level.h"
+#include "ld-pyformat.h"
+#include "ld-pyrecord.h"
+
+/* The mapping from a Python LogRecord.__dict__ to a record.
+ *
+ * The attributes that LogRecord sets itself become the canonical fields;
+ * every other key (the `extra=` of a logging call, or a filter's contextual
+ * fields such as "user" and "ip") becomes an extra field. Of LogRecord's own
+ * attributes, those that only repeat another (relativeCreated, msecs next to
+ * a float "created", "message" and "asctime" that a Formatter derived) or
+ * that are always None on the wire (exc_info) are dropped. "pathname" is the
+ * file; "filename" and "module" are dropped when they are just its base name
+ * and that name without its extension, as Python derives them, and are kept
+ * as extra fields when a sender set them to something else. A standard
+ * attribute with a value of an unexpected type is kept as an extra field
+ * too, so that nothing a sender sent disappears. */
+
+G_DEFINE_QUARK (ld-pyrecord-error-quark, ld_pyrecord_error)
+
+typedef enum
+{
+  KEY_NAME,
+  KEY_MSG,
+  KEY_ARGS,
+  KEY_LEVELNAME,
+  KEY_LEVELNO,
+  KEY_PATHNAME,
+  KEY_FILENAME,
+  KEY_MODULE,
+  KEY_EXC_INFO,
+  KEY_EXC_TEXT,
+  KEY_STACK_INFO,
+  KEY_LINENO,
+  KEY_FUNCNAME,
+  KEY_CREATED,
+  KEY_MSECS,
+  KEY_RELATIVE_CREATED,
+  KEY_THREAD,
+  KEY_THREAD_NAME,
+  KEY_PROCESS_NAME,
+  KEY_PROCESS,
+  KEY_TASK_NAME,
+  KEY_MESSAGE,
+  KEY_ASCTIME,
+  N_KEYS,
+  KEY_EXTRA = N_KEYS,
+} Key;
+
+#define IS(literal) (memcmp (key, literal, sizeof literal - 1) == 0)
+
+/* Every record has about twenty of these keys, so they are told apart by
+ * length first, and then by one comparison of constant length each. */
+static Key
+classify_key (const char *key,
+              gsize       length)
+{
+  switch (length)
+    {
+    case 3: return IS ("msg") ? KEY_MSG : KEY_EXTRA;
+    case 4: return IS ("name") ? KEY_NAME : IS ("args") ? KEY_ARGS : KEY_EXTRA;
+    case 5: return IS ("msecs") ? KEY_MSECS : KEY_EXTRA;
+    case 6:
+      return IS ("lineno") ? KEY_LINENO : IS ("thread") ? KEY_THREAD
+             : IS ("module") ? KEY_MODULE : KEY_EXTRA;
+    case 7:
+      return IS ("levelno") ? KEY_LEVELNO : IS ("created") ? KEY_CREATED
+             : IS ("process") ? KEY_PROCESS : IS ("message") ? KEY_MESSAGE
+             : IS ("asctime") ? KEY_ASCTIME : KEY_EXTRA;
+    case 8:
+      return IS ("pathname") ? KEY_PATHNAME : IS ("filename") ? KEY_FILENAME
+             : IS ("funcName") ? KEY_FUNCNAME : IS ("exc_info") ? KEY_EXC_INFO
+             : IS ("exc_text") ? KEY_EXC_TEXT : IS ("taskName") ? KEY_TASK_NAME : KEY_EXTRA;
+    case 9: return IS ("levelname") ? KEY_LEVELNAME : KEY_EXTRA;
+    case 10:
+      return IS ("threadName") ? KEY_THREAD_NAME : IS ("stack_info") ? KEY_STACK_INFO
+             : KEY_EXTRA;
+    case 11: return IS ("processName") ? KEY_PROCESS_NAME : KEY_EXTRA;
+    case 15: return IS ("relativeCreated") ? KEY_RELATIVE_CREATED : KEY_EXTRA;
+    default: return KEY_EXTRA;
+    }
+}
+
+#undef IS
+
+static Key
+entry_key (const LdPickleValue *key)
+{
+  gsize length;
+  const char *text;
+
+  if (ld_pickle_value_kind (key) != LD_PICKLE_STR)
+    return KEY_EXTRA;
+
+  text = ld_pickle_value_get_string (key, &length);
+  return classify_key (text, length);
+}
+
+/* The standard attributes of one record, and which of them had a type that
+ * makes them extra fields after all. */
+#define INLINE_EXTRAS 32
+
+typedef struct
+{
+  const LdPickleValue *values[N_KEYS];
+  gsize                positions[N_KEYS];
+  guint32              as_extra;      /* bits by Key */
+  gsize                n_entries;
+  gsize               *extras;        /* entries that are extra fields, in order */
+  gsize                n_extras;
+  gsize                inline_extras[INLINE_EXTRAS];
+} Attributes;
+
+static void
+attributes_clear (Attributes *attributes)
+{
+  if (attributes->extras != attributes->inline_extras)
+    g_clear_pointer (&attributes->extras, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Attributes, attributes_clear)
+
+static gboolean
+kind_fits (Key          key,
+           LdPickleKind kind)
+{
+  switch (key)
+    {
+    case KEY_LEVELNO:
+    case KEY_LINENO:
+    case KEY_PROCESS:
+      return kind == LD_PICKLE_INT;
+    case KEY_THREAD:
+      return kind == LD_PICKLE_INT || kind == LD_PICKLE_BIGINT;
+    case KEY_CREATED:
+    case KEY_MSECS:
+    case KEY_RELATIVE_CREATED:
+      return kind == LD_PICKLE_FLOAT || kind == LD_PICKLE_INT;
+    case KEY_MSG:
+    case KEY_ARGS:
+    case KEY_EXC_INFO:
+      return TRUE;
+    default:
+      return kind == LD_PICKLE_STR;
+    }
+}
+
+static void
+note_extra (Attributes *attributes,
+            gsize       index)
+{
+  if (attributes->n_extras == INLINE_EXTRAS)
+    {
+      attributes->extras = g_new (gsize, attributes->n_entries);
+      memcpy (attributes->extras, attributes->inline_extras, sizeof attributes->inline_extras);
+    }
+
+  attributes->extras[attributes->n_extras++] = index;
+}
+
+/* One pass over the dict: standard attributes by key, the rest noted. */
+static void
+collect_attributes (const LdPickleValue *dict,
+                    Attributes          *attributes)
+{
+  gsize n = ld_pickle_value_get_length (dict);
+
+  memset (attributes->values, 0, sizeof attributes->values);
+  attributes->as_extra = 0;
+  attributes->extras = attributes->inline_extras;
+  attributes->n_extras = 0;
+  attributes->n_entries = n;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      Key key = entry_key (ld_pickle_value_get_key (dict, i));
+      const LdPickleValue *value;
+      LdPickleKind kind;
+
+      if (key == KEY_EXTRA)
+        {
+          note_extra (attributes, i);
+          continue;
+        }
+
+      value = ld_pickle_value_get_item (dict, i);
+      kind = ld_pickle_value_kind (value);
+      if (kind == LD_PICKLE_NONE)
+        continue;
+
+      attributes->values[key] = value;
+      attributes->positions[key] = i;
+      if (!kind_fits (key, kind))
+        {
+          attributes->as_extra |= 1u << key;
+          note_extra (attributes, i);
+        }
+    }
+}
+
+static const char *
+get_text (const Attributes *attributes,
+          Key               key)
+{
+  const LdPickleValue *value = attributes->values[key];
+
+  if (value == NULL || (attributes->as_extra & (1u << key)))
+    return NULL;
+
+  /* The unpickler ends every str with a nul. */
+  return ld_pickle_value_get_string (value, NULL);
+}
+
+static gboolean
+get_number (const Attributes *attributes,
+            Key               key,
+            double           *number)
+{
+  const LdPickleValue *value = attributes->values[key];
+
+  if (value == NULL || (attributes->as_extra & (1u << key)))
+    return FALSE;
+
+  if (ld_pickle_value_kind (value) == LD_PICKLE_FLOAT)
+    *number = ld_pickle_value_get_float (value);
+  else
+    *number = (double) ld_pickle_value_get_int (value);
+
+  return isfinite (*number);
+}
+
+/* "created" is time.time() as a float, which holds microseconds exactly
+ * enough; "msecs" only adds to an integer "created" from odd senders. */
+static gint64
+record_time (const Attributes       *attributes,
+             const LdPyrecordOrigin *origin)
+{
+  double created, msecs;
+  const double limit = 9.0e12; /* seconds: far past year 9999, far from overflow */
+
+  if (!get_number (attributes, KEY_CREATED, &created) || fabs (created) > limit)
+    return origin->received_us != 0 ? origin->received_us : g_get_real_time ();
+
+  if (ld_pickle_value_kind (attributes->values[KEY_CREATED]) == LD_PICKLE_INT
+      && get_number (attributes, KEY_MSECS, &msecs) && msecs >= 0 && msecs < 1000)
+    created += msecs / 1000.0;
+
+  return (gint64) floor (created * G_USEC_PER_SEC + 0.5);
+}
+
+static void
+record_level (const Attributes *attributes,
+              LdRecordFields   *fields)
+{
+  double levelno;
+
+  fields->level_name = get_text (attributes, KEY_LEVELNAME);
+  if (get_number (attributes, KEY_LEVELNO, &levelno))
+    fields->level = (int) CLAMP (levelno, G_MININT32, G_MAXINT32);
+  else if (fields->level_name == NULL || !ld_level_parse_name (fields->level_name, &fields->level))
+    fields->level = LD_LEVEL_NOTSET;
+}
+
+/* Thread idents are unsigned C values that Python may send as a bigint. */
+static gint64
+record_thread_id (const Attributes *attributes)
+{
+  const LdPickleValue *value = attributes->values[KEY_THREAD];
+
+  if (value == NULL || (attributes->as_extra & (1u << KEY_THREAD)))
+    return 0;
+
+  if (ld_pickle_value_kind (value) == LD_PICKLE_INT)
+    return ld_pickle_value_get_int (value);
+
+  return (gint64) g_ascii_strtoull (ld_pickle_value_get_string (value, NULL), NULL, 10);
+}
+
+static gint64
+get_int (const Attributes *attributes,
+         Key               key)
+{
+  const LdPickleValue *value = attributes->values[key];
+
+  if (value == NULL || (attributes->as_extra & (1u << key)))
+    return 0;
+
+  return ld_pickle_value_get_int (value);
+}
+
+/* Whether @name is what Python derives from @pathname (its base name), or
+ * for "module", from the file name (without its extension). */
+static gboolean
+is_derived_name (const char *name,
+                 const char *from,
+                 gboolean    strip_extension)
+{
+  const char *base = strrchr (from, '/');
+  const char *dot;
+  gsize length;
+
+  base = base != NULL ? base + 1 : from;
+  if (strchr (base, '\\') != NULL)
+    base = strrchr (base, '\\') + 1;
+  dot = strip_extension ? strrchr (base, '.') : NULL;
+  length = dot != NULL ? (gsize) (dot - base) : strlen (base);
+
+  return strlen (name) == length && memcmp (name, base, length) == 0;
+}
+
+static void
+drop_derived_names (Attributes *attributes)
+{
+  const char *pathname = get_text (attributes, KEY_PATHNAME);
+  const char *filename = get_text (attributes, KEY_FILENAME);
+  const char *module = get_text (attributes, KEY_MODULE);
+  const char *file = pathname != NULL ? pathname : filename;
+
+  if (filename != NULL && pathname != NULL && !is_derived_name (filename, pathname, FALSE))
+    note_extra (attributes, attributes->positions[KEY_FILENAME]);
+
+  if (module != NULL && (file == NULL || !is_derived_name (module, file, TRUE)))
+    note_extra (attributes, attributes->positions[KEY_MODULE]);
+}
+
+/* The text of exc_text, or of an exc_info that a custom sender filled in. */
+static const char *
+record_exception (const Attributes *attributes,
+                  char            **owned)
+{
+  const char *text = get_text (attributes, KEY_EXC_TEXT);
+
+  if (text != NULL || attributes->values[KEY_EXC_INFO] == NULL)
+    return text;
+
+  *owned = ld_pickle_value_to_display (attributes->values[KEY_EXC_INFO]);
+  return *owned;
+}
+
+/* Returns the message, in @owned or @scratch when it had to be made. */
+static const char *
+record_message (const Attributes  *attributes,
+                GString          **scratch,
+                char             **owned,
+                gsize             *length)
+{
+  const LdPickleValue *msg = attributes->values[KEY_MSG];
+  const LdPickleValue *args = attributes->values[KEY_ARGS];
+  const char *text = "";
+
+  *length = 0;
+  if (msg == NULL)
+    msg = attributes->values[KEY_MESSAGE];
+
+  if (msg != NULL && ld_pickle_value_kind (msg) == LD_PICKLE_STR)
+    text = ld_pickle_value_get_string (msg, length);
+  else if (msg != NULL)
+    {
+      /* getMessage() takes str() of a msg that is not a str. */
+      *owned = ld_pickle_value_to_display (msg);
+      text = *owned;
+      *length = strlen (text);
+    }
+
+  if (args == NULL || !ld_pyformat_is_true (args))
+    return text;
+
+  if (*scratch == NULL)
+    *scratch = g_string_sized_new (*length + 64);
+  ld_pyformat_message (*scratch, text, *length, args);
+  *length = (*scratch)->len;
+
+  return (*scratch)->str;
+}
+
+/* JSON has no NaN or Infinity, which the unpickler writes as Python's
+ * json.dumps() does; they become null, as JavaScript's JSON.stringify()
+ * writes them, so that every exported line parses. */
+static void
+replace_non_finite (GString *json)
+{
+  static const char *const tokens[] = { "-Infinity", "Infinity", "NaN" };
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < json->len; i++)
+    {
+      char c = json->str[i];
+
+      if (in_string)
+        {
+          i += c == '\\';
+          in_string = c != '"';
+          continue;
+        }
+      in_string = c == '"';
+      for (guint t = 0; t < G_N_ELEMENTS (tokens); t++)
+        if (strncmp (json->str + i, tokens[t], strlen (tokens[t])) == 0)
+          {
+            g_string_erase (json, i, strlen (tokens[t]));
+            g_string_insert (json, i, "null");
+            i += 3;
+            break;
+          }
+    }
+}
+
+static void
+add_extra (LdBatch             *batch,
+           const char          *key,
+           gsize                key_len,
+           const LdPickleValue *value,
+           GString             *scratch)
+{
+  g_autofree char *display = NULL;
+  const char *text;
+  gsize length;
+
+  switch (ld_pickle_value_kind (value))
+    {
+    case LD_PICKLE_STR:
+      text = ld_pickle_value_get_string (value, &length);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_STRING, text, length);
+      return;
+
+    case LD_PICKLE_INT:
+      g_string_printf (scratch, "%" G_GINT64_FORMAT, ld_pickle_value_get_int (value));
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_NUMBER, scratch->str, scratch->len);
+      return;
+
+    case LD_PICKLE_BIGINT:
+      text = ld_pickle_value_get_string (value, &length);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_NUMBER, text, length);
+      return;
+
+    case LD_PICKLE_FLOAT:
+      /* Python's repr is valid JSON for finite numbers; "nan" and "inf" stay text. */
+      display = ld_pickle_value_to_display (value);
+      ld_batch_add_extra (batch, key, key_len,
+                          isfinite (ld_pickle_value_get_float (value)) ? LD_VALUE_NUMBER
+                                                                        : LD_VALUE_STRING,
+                          display, -1);
+      return;
+
+    case LD_PICKLE_BOOL:
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_BOOL,
+                          ld_pickle_value_get_bool (value) ? "true" : "false", -1);
+      return;
+
+    case LD_PICKLE_NONE:
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_NULL, NULL, 0);
+      return;
+
+    case LD_PICKLE_LIST:
+    case LD_PICKLE_TUPLE:
+    case LD_PICKLE_SET:
+    case LD_PICKLE_DICT:
+      g_string_truncate (scratch, 0);
+      ld_pickle_value_to_json (value, scratch);
+      replace_non_finite (scratch);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_JSON, scratch->str, scratch->len);
+      return;
+
+    case LD_PICKLE_BYTES:
+    case LD_PICKLE_OBJECT:
+    default:
+      display = ld_pickle_value_to_display (value);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_STRING, display, -1);
+      return;
+    }
+}
+
+static void
+add_extras (LdBatch             *batch,
+            const LdPickleValue *dict,
+            const Attributes    *attributes,
+            GString            **scratch)
+{
+  for (gsize i = 0; i < attributes->n_extras; i++)
+    {
+      gsize index = attributes->extras[i];
+      const LdPickleValue *key = ld_pickle_value_get_key (dict, index);
+      g_autofree char *key_display = NULL;
+      const char *key_text;
+      gsize key_len;
+
+      if (ld_pickle_value_kind (key) == LD_PICKLE_STR)
+        key_text = ld_pickle_value_get_string (key, &key_len);
+      else
+        {
+          key_display = ld_pickle_value_to_display (key);
+          key_text = key_display;
+          key_len = strlen (key_display);
+        }
+
+      if (*scratch == NULL)
+        *scratch = g_string_sized_new (256);
+      add_extra (batch, key_text, key_len, ld_pickle_value_get_item (dict, index), *scratch);
+    }
+}
+
+/* Where in the sender the record was made. */
+static void
+record_origin (const Attributes *attributes,
+               LdRecordFields   *fields)
+{
+  fields->thread = get_text (attributes, KEY_THREAD_NAME);
+  fields->thread_id = record_thread_id (attributes);
+  fields->process_name = get_text (attributes, KEY_PROCESS_NAME);
+  fields->process = get_int (attributes, KEY_PROCESS);
+  fields->task = get_text (attributes, KEY_TASK_NAME);
+  fields->file = get_text (attributes, KEY_PATHNAME);
+  if (fields->file == NULL)
+    fields->file = get_text (attributes, KEY_FILENAME);
+  fields->line = (guint) CLAMP (get_int (attributes, KEY_LINENO), 0, G_MAXUINT32);
+  fields->function = get_text (attributes, KEY_FUNCNAME);
+}
+
+/**
+ * ld_pyrecord_add:
+ * @batch: where to add the record
+ * @record: a decoded LogRecord.__dict__
+ * @origin: where it came from
+ * @error: where to say why @record is not a log record
+ *
+ * Returns: %TRUE if a record was added
+ */
+gboolean
+ld_pyrecord_add (LdBatch                *batch,
+                 const LdPickleValue    *record,
+                 const LdPyrecordOrigin *origin,
+                 GError                **error)
+{
+  g_autoptr(GString) scratch = NULL;
+  g_autofree char *exception = NULL;
+  g_autofree char *message = NULL;
+  LdRecordFields fields = { 0 };
+  g_auto(Attributes) attributes = { .extras = NULL };
+  gsize message_len;
+
+  g_return_val_if_fail (batch != NULL && record != NULL && origin != NULL, FALSE);
+
+  if (ld_pickle_value_kind (record) != LD_PICKLE_DICT)
+    {
+      g_set_error (error, LD_PYRECORD_ERROR, LD_PYRECORD_ERROR_NOT_A_RECORD,
+                   "the pickle holds a %s, not the dict of a LogRecord",
+                   ld_pickle_value_kind (record) == LD_PICKLE_OBJECT ? "object" : "plain value");
+      return FALSE;
+    }
+
+  collect_attributes (record, &attributes);
+  drop_derived_names (&attributes);
+
+  fields.time_us = record_time (&attributes, origin);
+  record_level (&attributes, &fields);
+  fields.message = record_message (&attributes, &scratch, &message, &message_len);
+  /* A length of 0 would ask the batch to measure a nul-terminated message. */
+  fields.message = message_len > 0 ? fields.message : "";
+  fields.message_len = message_len;
+  fields.logger = get_text (&attributes, KEY_NAME);
+  fields.exception = record_exception (&attributes, &exception);
+  fields.stack = get_text (&attributes, KEY_STACK_INFO);
+  record_origin (&attributes, &fields);
+  fields.connection = origin->connection;
+  fields.peer = origin->peer;
+  fields.protocol = origin->protocol;
+
+  ld_batch_add (batch, &fields);
+  add_extras (batch, record, &attributes, &scratch);
+
+  return TRUE;
+}
+
+/**
+ * ld_pyrecord_add_pickle:
+ * @batch: where to add the record
+ * @data: one pickle, without the length prefix of the wire
+ * @length: its length in bytes
+ * @limits: (nullable): the unpickler's limits, %NULL for the defaults
+ * @origin: where it came from
+ * @error: where to say why the pickle was not a log record
+ *
+ * Returns: %TRUE if a record was added
+ */
+gboolean
+ld_pyrecord_add_pickle (LdBatch                *batch,
+                        const guint8           *data,
+                        gsize                   length,
+                        const LdPickleLimits   *limits,
+                        const LdPyrecordOrigin *origin,
+                        GError                **error)
+{
+  g_autoptr(LdPickleValue) root = NULL;
+  LdPickleLimits defaults;
+
+  if (limits == NULL)
+    {
+      ld_pickle_limits_init_default (&defaults);
+      limits = &defaults;
+    }
+
+  root = ld_pickle_decode (data, length, limits, error);
+  if (root == NULL)
+    return FALSE;
+
+  return ld_pyrecord_add (batch, root, origin, error);
+}

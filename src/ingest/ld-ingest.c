@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ingest"
+
+#include "config.h"
+
+#include <stdarg.h>
+
+#include "ld-ingest-private.h"
+#include "ld-level.h"
+#include "ld-tcp-listener.h"
+#include "ld-udp-listener.h"
+
+/* The ingest thread. It owns a main context on which every listener's
+ * sources run, so that decoding never competes with drawing; records reach
+ * the UI thread through the hand-off, a batch at a time.
+ *
+ * Endpoints are bound on the caller's thread, so that a taken port is known
+ * (and shown in the registry as a failed endpoint) before the call returns;
+ * only then are their sources attached to the ingest context. Stopping runs
+ * on the ingest thread: each listener reads what its peers had already sent,
+ * hands it over, and closes, and then the thread ends. */
+
+typedef struct
+{
+  char          *id;
+  LdTcpListener *tcp;
+  LdUdpListener *udp;
+} Endpoint;
+
+struct _LdIngest
+{
+  LdIngestShared  shared;
+  GMainLoop      *loop;
+  GThread        *thread;
+  GMutex          lock;
+  GPtrArray      *endpoints;   /* Endpoint, guarded by @lock */
+  guint           n_tcp;
+  guint           n_udp;
+  gboolean        stopped;
+};
+
+static void
+endpoint_free (Endpoint *endpoint)
+{
+  ld_tcp_listener_free (endpoint->tcp);
+  ld_udp_listener_free (endpoint->udp);
+  g_free (endpoint->id);
+  g_free (endpoint);
+}
+
+static gpointer
+run_ingest_thread (gpointer user_data)
+{
+  LdIngest *self = user_data;
+
+  g_main_context_push_thread_default (self->shared.context);
+  g_main_loop_run (self->loop);
+  g_main_context_pop_thread_default (self->shared.context);
+
+  return NULL;
+}
+
+/**
+ * ld_ingest_new:
+ * @handoff: where decoded records go
+ * @registry: (nullable): where endpoints and connections are listed
+ *
+ * Starts the ingest thread, with no endpoints yet.
+ *
+ * Returns: (transfer full): the ingest thread's controller
+ */
+LdIngest *
+ld_ingest_new (LdHandoff            *handoff,
+               LdConnectionRegistry *registry)
+{
+  LdIngest *self;
+
+  g_return_val_if_fail (handoff != NULL, NULL);
+  g_return_val_if_fail (registry == NULL || LD_IS_CONNECTION_REGISTRY (registry), NULL);
+
+  self = g_new0 (LdIngest, 1);
+  self->shared.context = g_main_context_new ();
+  self->shared.handoff = ld_handoff_ref (handoff);
+  self->shared.registry = registry != NULL ? g_object_ref (registry) : NULL;
+  self->shared.max_frame_size = LD_INGEST_DEFAULT_MAX_FRAME_SIZE;
+  ld_pickle_limits_init_default (&self->shared.limits);
+  self->loop = g_main_loop_new (self->shared.context, FALSE);
+  g_mutex_init (&self->lock);
+  self->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) endpoint_free);
+  self->thread = g_thread_new ("ingest", run_ingest_thread, self);
+
+  return self;
+}
+
+static gboolean
+stop_on_ingest_thread (gpointer user_data)
+{
+  LdIngest *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->endpoints->len; i++)
+    {
+      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+
+      if (endpoint->tcp != NULL)
+        ld_tcp_listener_stop (endpoint->tcp);
+      if (endpoint->udp != NULL)
+        ld_udp_listener_stop (endpoint->udp);
+    }
+  g_mutex_unlock (&self->lock);
+
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ld_ingest_stop:
+ * @self: an ingest thread
+ *
+ * Stops listening, decodes and hands over what the connections had already
+ * received, closes them, and ends the thread. When it returns, every record
+ * is in the hand-off; the consumer may drain it at once. Call it from the
+ * thread that made @self.
+ */
+void
+ld_ingest_stop (LdIngest *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->stopped)
+    return;
+
+  self->stopped = TRUE;
+  g_main_context_invoke (self->shared.context, stop_on_ingest_thread, self);
+  g_thread_join (self->thread);
+  self->thread = NULL;
+}
+
+void
+ld_ingest_free (LdIngest *self)
+{
+  if (self == NULL)
+    return;
+
+  ld_ingest_stop (self);
+  g_ptr_array_unref (self->endpoints);
+  g_mutex_clear (&self->lock);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->shared.context);
+  g_clear_object (&self->shared.registry);
+  ld_handoff_unref (self->shared.handoff);
+  g_free (self);
+}
+
+/**
+ * ld_ingest_set_max_frame_size:
+ * @self: an ingest thread
+ * @max_frame_size: the largest TCP frame accepted, in bytes
+ *
+ * Call it before adding endpoints. A longer frame closes its connection
+ * before anything is allocated for it.
+ */
+void
+ld_ingest_set_max_frame_size (LdIngest *self,
+                              guint32   max_frame_size)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->endpoints->len == 0);
+
+  self->shared.max_frame_size = max_frame_size;
+  /* The unpickler's own budget must leave room for a pickle that size. */
+  self->shared.limits.max_total_bytes = MAX (LD_PICKLE_DEFAULT_MAX_TOTAL_BYTES,
+                                             (gsize) max_frame_size * 4);
+}
+
+guint32
+ld_ingest_get_max_frame_size (LdIngest *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->shared.max_frame_size;
+}
+
+static void
+report_failed (LdIngest   *self,
+               const char *id,
+               const char *protocol,
+               const char *address,
+               guint16     port,
+               GError     *error)
+{
+  g_autofree char *where = g_strdup_printf (strchr (address, ':') != NULL ? "[%s]:%u" : "%s:%u",
+                                            address, port);
+  LdConnectionInfo info = {
+    .id = id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = protocol,
+    .address = where,
+    .state = LD_CONNECTION_FAILED,
+    .connected_since = g_get_real_time (),
+    .last_error = error->message,
+  };
+
+  ld_ingest_shared_report (&self->shared, &info);
+}
+
+/* The first TCP endpoint is "tcp", later ones "tcp.2", "tcp.3"…; the same
+ * for UDP. They never look like a connection's "tcp-3". */
+static char *
+next_endpoint_id (const char *base,
+                  guint      *counter)
+{
+  ++*counter;
+  return *counter == 1 ? g_strdup (base) : g_strdup_printf ("%s.%u", base, *counter);
+}
+
+static void
+add_endpoint (LdIngest *self,
+              Endpoint *endpoint)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->endpoints, endpoint);
+  g_mutex_unlock (&self->lock);
+
+  if (endpoint->tcp != NULL)
+    ld_tcp_listener_start (endpoint->tcp);
+  else
+    ld_udp_listener_start (endpoint->udp);
+}
+
+static gboolean
+check_running (LdIngest  *self,
+               GError   **error)
+{
+  if (!self->stopped)
+    return TRUE;
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The ingest thread has stopped");
+  return FALSE;
+}
+
+/**
+ * ld_ingest_add_tcp:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoint could not listen
+ *
+ * Listens for logging.handlers.SocketHandler connections. The endpoint is
+ * listed in the registry as "tcp" (then "tcp.2"…), as failed with the
+ * reason if it cannot listen; other endpoints are not affected.
+ *
+ * Returns: %TRUE if the endpoint listens
+ */
+gboolean
+ld_ingest_add_tcp (LdIngest    *self,
+                   const char  *address,
+                   guint16      port,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  Endpoint *endpoint;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = next_endpoint_id ("tcp", &self->n_tcp);
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->tcp = ld_tcp_listener_new (&self->shared, id, address, port, &local_error);
+  if (endpoint->tcp == NULL)
+    {
+      g_free (endpoint);
+      report_failed (self, id, LD_INGEST_PROTOCOL_TCP_PICKLE, address, port, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
+/**
+ * ld_ingest_add_udp:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoint could not bind
+ *
+ * Receives logging.handlers.DatagramHandler datagrams. The endpoint is
+ * listed in the registry as "udp" (then "udp.2"…), and its records name it
+ * as their connection; as for TCP, a failure is listed too.
+ *
+ * Returns: %TRUE if the endpoint receives
+ */
+gboolean
+ld_ingest_add_udp (LdIngest    *self,
+                   const char  *address,
+                   guint16      port,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  Endpoint *endpoint;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = next_endpoint_id ("udp", &self->n_udp);
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->udp = ld_udp_listener_new (&self->shared, id, address, port, &local_error);
+  if (endpoint->udp == NULL)
+    {
+      g_free (endpoint);
+      report_failed (self, id, LD_INGEST_PROTOCOL_UDP_PICKLE, address, port, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
+/**
+ * ld_ingest_get_bound_port:
+ * @self: an ingest thread
+ * @endpoint_id: an endpoint's id, such as "tcp" or "udp"
+ *
+ * Returns: the port the endpoint listens on, or 0 if there is no such
+ *   endpoint listening
+ */
+guint16
+ld_ingest_get_bound_port (LdIngest   *self,
+                          const char *endpoint_id)
+{
+  guint16 port = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (endpoint_id != NULL, 0);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->endpoints->len; i++)
+    {
+      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+
+      if (g_strcmp0 (endpoint->id, endpoint_id) != 0)
+        continue;
+      port = endpoint->tcp != NULL ? ld_tcp_listener_get_port (endpoint->tcp)
+                                   : ld_udp_listener_get_port (endpoint->udp);
+      break;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return port;
+}
+
+/**
+ * ld_ingest_get_n_records:
+ * @self: an ingest thread
+ *
+ * Returns: how many records the ingest thread has handed over so far,
+ *   error records included
+ */
+guint64
+ld_ingest_get_n_records (LdIngest *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return (guint64) (gsize) g_atomic_pointer_get (&self->shared.n_records);
+}
+
+/* Helpers for the listeners */
+
+/**
+ * ld_ingest_shared_flush:
+ * @shared: what the listeners share
+ * @batch: (inout): records to hand over; replaced by an empty batch
+ */
+void
+ld_ingest_shared_flush (LdIngestShared  *shared,
+                        LdBatch        **batch)
+{
+  guint n = ld_batch_get_length (*batch);
+
+  if (n == 0)
+    return;
+
+  ld_handoff_push_batch (shared->handoff, g_steal_pointer (batch));
+  *batch = ld_batch_new ();
+  g_atomic_pointer_add (&shared->n_records, n);
+}
+
+void
+ld_ingest_shared_report (LdIngestShared         *shared,
+                         const LdConnectionInfo *info)
+{
+  if (shared->registry != NULL)
+    ld_connection_registry_report (shared->registry, info);
+}
+
+/**
+ * ld_ingest_add_problem:
+ * @batch: where to add the record
+ * @level: WARNING (30) or ERROR (40)
+ *
+ * Adds a record of Logdeck's own, from logger "logdeck.ingest", about what
+ * went wrong with a connection. It goes in the connection's batch, after the
+ * connection's records so far, so that it is seen where it happened.
+ */
+void
+ld_ingest_add_problem (LdBatch    *batch,
+                       int         level,
+                       const char *connection,
+                       const char *peer,
+                       const char *protocol,
+                       const char *format,
+                       ...)
+{
+  g_autofree char *message = NULL;
+  LdRecordFields fields = { 0 };
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fields.time_us = g_get_real_time ();
+  fields.level = level;
+  fields.level_name = ld_level_canonical_name (level);
+  fields.logger = LD_INGEST_LOGGER;
+  fields.message = message;
+  fields.thread = "ingest";
+  fields.connection = connection;
+  fields.peer = peer;
+  fields.protocol = protocol;
+  ld_batch_add (batch, &fields);
+}
+
+/**
+ * ld_ingest_format_address:
+ * @address: an internet socket address
+ *
+ * Returns: (transfer full): "127.0.0.1:54321", or "[::1]:54321" for IPv6
+ */
+char *
+ld_ingest_format_address (GSocketAddress *address)
+{
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
+  GInetAddress *ip = g_inet_socket_address_get_address (inet);
+  g_autofree char *text = g_inet_address_to_string (ip);
+  guint16 port = g_inet_socket_address_get_port (inet);
+
+  if (g_inet_address_get_family (ip) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", text, port);
+
+  return g_strdup_printf ("%s:%u", text, port);
+}
+
+static GInetAddress *
+parse_address (const char  *address,
+               GError     **error)
+{
+  GInetAddress *ip;
+
+  /* Only "localhost" is looked up, and without asking a resolver. */
+  if (g_ascii_strcasecmp (address, "localhost") == 0)
+    return g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  ip = g_inet_address_new_from_string (address);
+  if (ip == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "“%s” is not an IP address", address);
+
+  return ip;
+}
+
+/**
+ * ld_ingest_bind:
+ * @address: an IP address
+ * @port: a port, or 0 for any free one
+ * @type: %G_SOCKET_TYPE_STREAM or %G_SOCKET_TYPE_DATAGRAM
+ * @bound_address: (out): the address and port bound, as text
+ * @bound_port: (out): the port bound
+ *
+ * Returns: (transfer full) (nullable): a non-blocking socket bound to the
+ *   address, or %NULL with an error naming the address
+ */
+GSocket *
+ld_ingest_bind (const char   *address,
+                guint16       port,
+                GSocketType   type,
+                char        **bound_address,
+                guint16      *bound_port,
+                GError      **error)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(GSocketAddress) wanted = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean stream = type == G_SOCKET_TYPE_STREAM;
+
+  if ((ip = parse_address (address, error)) == NULL)
+    return NULL;
+
+  wanted = g_inet_socket_address_new (ip, port);
+  socket = g_socket_new (g_inet_address_get_family (ip), type,
+                         stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, &local_error);
+  /* SO_REUSEADDR lets a restarted Logdeck listen at once over old TIME_WAIT
+   * connections; for UDP GLib would also set SO_REUSEPORT, which would let
+   * two programs share the port silently, so it is not asked for there. */
+  if (socket == NULL || !g_socket_bind (socket, wanted, stream, &local_error)
+      || (local = g_socket_get_local_address (socket, &local_error)) == NULL)
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "Cannot listen on %s port %u (%s): %s", address, port, stream ? "TCP" : "UDP",
+                   local_error->message);
+      return NULL;
+    }
+
+  g_socket_set_blocking (socket, FALSE);
+  *bound_address = ld_ingest_format_address (local);
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  return g_steal_pointer (&socket);
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <glib.h>
+
+#include "ld-connection-registry.h"
+#include "ld-handoff.h"
+
+G_BEGIN_DECLS
+
+/* The ingest thread: it runs every network source on its own main context,
+ * decodes what arrives there, and hands records to the UI thread in batches. */
+
+#define LD_INGEST_DEFAULT_ADDRESS        "127.0.0.1"
+#define LD_INGEST_DEFAULT_TCP_PORT       9020   /* logging.handlers.DEFAULT_TCP_LOGGING_PORT */
+#define LD_INGEST_DEFAULT_UDP_PORT       9021   /* logging.handlers.DEFAULT_UDP_LOGGING_PORT */
+#define LD_INGEST_DEFAULT_MAX_FRAME_SIZE (16 * 1024 * 1024)
+#define LD_INGEST_MAX_BATCH              4096
+
+#define LD_INGEST_PROTOCOL_TCP_PICKLE    "tcp-pickle"
+#define LD_INGEST_PROTOCOL_UDP_PICKLE    "udp-pickle"
+#define LD_INGEST_LOGGER                 "logdeck.ingest"
+
+typedef struct _LdIngest LdIngest;
+
+LdIngest   *ld_ingest_new                 (LdHandoff            *handoff,
+                                           LdConnectionRegistry *registry);
+void        ld_ingest_free                (LdIngest             *self);
+void        ld_ingest_set_max_frame_size  (LdIngest             *self,
+                                           guint32               max_frame_size);
+guint32     ld_ingest_get_max_frame_size  (LdIngest             *self);
+gboolean    ld_ingest_add_tcp             (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_udp             (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+guint16     ld_ingest_get_bound_port      (LdIngest             *self,
+                                           const char           *endpoint_id);
+guint64     ld_ingest_get_n_records       (LdIngest             *self);
+void        ld_ingest_stop                (LdIngest             *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdIngest, ld_ingest_free)
+
+G_END_DECLS

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ingest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ld-pyrecord.h"
+#include "ld-tcp-listener.h"
+
+/* Everything here runs on the ingest thread, except creating the listener
+ * (which binds, so that the caller hears of a taken port at once) and
+ * freeing it after the thread has ended.
+ *
+ * Each connection reads without blocking into its own buffer and decodes
+ * every complete frame in it at once; what one dispatch decodes is handed
+ * over as one batch. A bad frame ends only its own connection. */
+
+/* A quiet connection costs its initial buffer; a busy one reads ahead in
+ * bigger gulps, up to the read-ahead limit, for fewer system calls. */
+#define INITIAL_BUFFER  (64 * 1024)
+#define MIN_READ        (16 * 1024)
+#define MAX_READ_AHEAD  (1024 * 1024)
+/* Bytes one connection may read per dispatch before others get their turn. */
+#define READ_BUDGET     (4 * 1024 * 1024)
+/* Bytes a connection may still read when Logdeck stops, so that a sender
+ * that never pauses cannot hold up the exit. */
+#define STOP_BUDGET     (64 * 1024 * 1024)
+#define BACKLOG         1024
+
+struct _LdTcpListener
+{
+  LdIngestShared *shared;
+  char           *id;
+  char           *address;
+  guint16         port;
+  GSocket        *socket;
+  GSource        *source;
+  GHashTable     *connections;   /* TcpConnection set */
+  gint64          since;
+  guint64         n_records;     /* of closed connections */
+  guint64         n_bytes;
+  guint64         n_errors;
+  gint64          last_report;
+  gboolean        dirty;         /* counts changed since the last report */
+  GSource        *report_timer;
+};
+
+typedef struct
+{
+  LdTcpListener *listener;
+  char          *id;
+  char          *peer;
+  GSocket       *socket;
+  GSource       *source;
+  guint8        *buffer;
+  gsize          start;          /* first byte not yet decoded */
+  gsize          end;            /* first byte not yet read */
+  gsize          capacity;
+  guint64        offset;         /* of buffer[start] in the stream */
+  guint64        n_records;
+  guint64        n_bytes;
+  gint64         since;
+  gint64         last_report;
+  gboolean       dirty;
+  LdBatch       *batch;
+} TcpConnection;
+
+typedef enum
+{
+  READ_AGAIN,     /* the socket has nothing more for now */
+  READ_EOF,
+  READ_FAILED,
+  READ_BAD_FRAME,
+} ReadResult;
+
+static void
+report_listener (LdTcpListener     *self,
+                 LdConnectionState  state)
+{
+  LdConnectionInfo info = {
+    .id = self->id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+    .address = self->address,
+    .state = state,
+    .connected_since = self->since,
+    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
+    .n_records = self->n_records,
+    .n_bytes = self->n_bytes,
+    .n_errors = self->n_errors,
+  };
+  GHashTableIter iter;
+  TcpConnection *connection;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
+    {
+      info.n_records += connection->n_records;
+      info.n_bytes += connection->n_bytes;
+    }
+
+  self->last_report = g_get_monotonic_time ();
+  self->dirty = FALSE;
+  ld_ingest_shared_report (self->shared, &info);
+}
+
+static void
+report_connection (TcpConnection     *connection,
+                   LdConnectionState  state,
+                   const char        *last_error)
+{
+  LdConnectionInfo info = {
+    .id = connection->id,
+    .kind = LD_CONNECTION_KIND_CONNECTION,
+    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+    .address = connection->peer,
+    .state = state,
+    .connected_since = connection->since,
+    .closed_at = state == LD_CONNECTION_OPEN ? 0 : g_get_real_time (),
+    .n_records = connection->n_records,
+    .n_bytes = connection->n_bytes,
+    .n_errors = state == LD_CONNECTION_ERROR ? 1 : 0,
+    .last_error = last_error,
+  };
+
+  connection->last_report = g_get_monotonic_time ();
+  connection->dirty = FALSE;
+  ld_ingest_shared_report (connection->listener->shared, &info);
+}
+
+static gboolean
+on_report_timer (gpointer user_data)
+{
+  LdTcpListener *self = user_data;
+  GHashTableIter iter;
+  TcpConnection *connection;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
+    if (connection->dirty)
+      report_connection (connection, LD_CONNECTION_OPEN, NULL);
+  if (self->dirty)
+    report_listener (self, LD_CONNECTION_LISTENING);
+
+  g_clear_pointer (&self->report_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counts reach the sources panel at most every interval, not per read; a
+ * timer delivers the last counts of a burst. */
+static void
+report_progress (TcpConnection *connection)
+{
+  LdTcpListener *self = connection->listener;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - connection->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+    report_connection (connection, LD_CONNECTION_OPEN, NULL);
+  else
+    connection->dirty = TRUE;
+
+  if (now - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+    report_listener (self, LD_CONNECTION_LISTENING);
+  else
+    self->dirty = TRUE;
+
+  if ((connection->dirty || self->dirty) && self->report_timer == NULL)
+    {
+      self->report_timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
+      g_source_set_static_name (self->report_timer, "[logdeck] tcp counts");
+      g_source_set_callback (self->report_timer, on_report_timer, self, NULL);
+      g_source_attach (self->report_timer, self->shared->context);
+    }
+}
+
+static void
+flush (TcpConnection *connection)
+{
+  ld_ingest_shared_flush (connection->listener->shared, &connection->batch);
+}
+
+static void
+add_problem (TcpConnection *connection,
+             int            level,
+             const char    *what)
+{
+  ld_ingest_add_problem (connection->batch, level, connection->id, connection->peer,
+                         LD_INGEST_PROTOCOL_TCP_PICKLE, "%s: %s", connection->id, what);
+}
+
+/* Makes room to read more, and to hold a whole frame of @frame_size bytes. */
+static void
+ensure_space (TcpConnection *connection,
+              gsize          frame_size)
+{
+  gsize pending = connection->end - connection->start;
+  gsize wanted = MAX (pending + MIN_READ, frame_size);
+
+  if (connection->capacity - connection->end >= MIN_READ
+      && connection->capacity - connection->start >= frame_size)
+    return;
+
+  memmove (connection->buffer, connection->buffer + connection->start, pending);
+  connection->start = 0;
+  connection->end = pending;
+
+  if (connection->capacity < wanted)
+    {
+      connection->capacity = MAX (wanted, connection->capacity * 2);
+      connection->buffer = g_realloc (connection->buffer, connection->capacity);
+    }
+}
+
+static guint32
+read_be32 (const guint8 *data)
+{
+  guint32 value;
+
+  memcpy (&value, data, 4);
+  return GUINT32_FROM_BE (value);
+}
+
+/* The sender fills every read: read more at a time. */
+static void
+grow_read_ahead (TcpConnection *connection)
+{
+  connection->capacity *= 2;
+  connection->buffer = g_realloc (connection->buffer, connection->capacity);
+}
+
+/* A big frame's buffer is given back once the connection is between frames. */
+static void
+shrink_if_idle (TcpConnection *connection)
+{
+  if (connection->start != connection->end || connection->capacity <= MAX_READ_AHEAD)
+    return;
+
+  connection->start = connection->end = 0;
+  connection->capacity = INITIAL_BUFFER;
+  g_free (connection->buffer);
+  connection->buffer = g_malloc (connection->capacity);
+}
+
+static gboolean
+decode_frame (TcpConnection *connection,
+              const guint8  *data,
+              guint32        length)
+{
+  LdPyrecordOrigin origin = {
+    .connection = connection->id,
+    .peer = connection->peer,
+    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+  };
+  const LdPickleLimits *limits = &connection->listener->shared->limits;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *what = NULL;
+
+  if (ld_pyrecord_add_pickle (connection->batch, data, length, limits, &origin, &error))
+    return TRUE;
+
+  what = g_strdup_printf ("bad frame at byte %" G_GUINT64_FORMAT " (%u bytes): %s; "
+                          "connection closed", connection->offset, length, error->message);
+  add_problem (connection, 40, what);
+  report_connection (connection, LD_CONNECTION_ERROR, what);
+  return FALSE;
+}
+
+static gboolean
+check_length (TcpConnection *connection,
+              guint32        length)
+{
+  g_autofree char *what = NULL;
+  guint32 limit = connection->listener->shared->max_frame_size;
+
+  if (length > 0 && length <= limit)
+    return TRUE;
+
+  if (length == 0)
+    what = g_strdup_printf ("bad frame at byte %" G_GUINT64_FORMAT ": the frame is empty; "
+                            "connection closed", connection->offset);
+  else
+    what = g_strdup_printf ("bad frame at byte %" G_GUINT64_FORMAT ": a frame of %u bytes is "
+                            "over the limit of %u bytes; connection closed",
+                            connection->offset, length, limit);
+  add_problem (connection, 40, what);
+  report_connection (connection, LD_CONNECTION_ERROR, what);
+  return FALSE;
+}
+
+/* Decodes every complete frame in the buffer. */
+static gboolean
+decode_frames (TcpConnection *connection)
+{
+  while (connection->end - connection->start >= 4)
+    {
+      const guint8 *frame = connection->buffer + connection->start;
+      guint32 length = read_be32 (frame);
+
+      if (!check_length (connection, length))
+        return FALSE;
+      if (connection->end - connection->start - 4 < length)
+        {
+          /* Room for the whole frame, now that its length is known to be allowed. */
+          ensure_space (connection, (gsize) length + 4);
+          break;
+        }
+      if (!decode_frame (connection, frame + 4, length))
+        return FALSE;
+
+      connection->n_records++;
+      connection->start += 4 + (gsize) length;
+      connection->offset += 4 + (guint64) length;
+      if (ld_batch_get_length (connection->batch) >= LD_INGEST_MAX_BATCH)
+        flush (connection);
+    }
+
+  return TRUE;
+}
+
+/* Reads and decodes until the socket has nothing more, or @budget bytes. */
+static ReadResult
+read_available (TcpConnection *connection,
+                gsize          budget,
+                GError       **error)
+{
+  gsize total = 0;
+
+  while (total < budget)
+    {
+      gssize n;
+      gsize room;
+
+      ensure_space (connection, 0);
+      room = connection->capacity - connection->end;
+      n = g_socket_receive (connection->socket, (char *) connection->buffer + connection->end,
+                            room, NULL, error);
+      if (n < 0 && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (error);
+          return READ_AGAIN;
+        }
+      if (n < 0)
+        return READ_FAILED;
+      if (n == 0)
+        return READ_EOF;
+
+      connection->end += n;
+      connection->n_bytes += n;
+      total += n;
+      if (!decode_frames (connection))
+        return READ_BAD_FRAME;
+      if ((gsize) n == room && connection->capacity < MAX_READ_AHEAD)
+        grow_read_ahead (connection);
+    }
+
+  return READ_AGAIN;
+}
+
+/* Tells how much of an unfinished frame is lost when a connection ends. */
+static void
+warn_if_cut (TcpConnection *connection,
+             const char    *why)
+{
+  gsize pending = connection->end - connection->start;
+  g_autofree char *what = NULL;
+
+  if (pending == 0)
+    return;
+
+  if (pending < 4)
+    what = g_strdup_printf ("%s in the middle of a frame header at byte %" G_GUINT64_FORMAT
+                            ": %" G_GSIZE_FORMAT " bytes cut", why, connection->offset, pending);
+  else
+    what = g_strdup_printf ("%s in the middle of a frame at byte %" G_GUINT64_FORMAT ": %"
+                            G_GSIZE_FORMAT " bytes cut (%" G_GSIZE_FORMAT " of %u arrived)",
+                            why, connection->offset, pending, pending - 4,
+                            read_be32 (connection->buffer + connection->start));
+  add_problem (connection, 30, what);
+}
+
+static void
+connection_free (TcpConnection *connection)
+{
+  if (connection->source != NULL)
+    {
+      g_source_destroy (connection->source);
+      g_source_unref (connection->source);
+    }
+  g_socket_close (connection->socket, NULL);
+  g_object_unref (connection->socket);
+  ld_batch_free (connection->batch);
+  g_free (connection->buffer);
+  g_free (connection->peer);
+  g_free (connection->id);
+  g_free (connection);
+}
+
+/* Ends a connection; its records so far are delivered before it goes. */
+static void
+connection_close (TcpConnection     *connection,
+                  LdConnectionState  state,
+                  const char        *last_error)
+{
+  LdTcpListener *self = connection->listener;
+
+  flush (connection);
+  if (state != LD_CONNECTION_ERROR)
+    report_connection (connection, state, last_error);
+
+  self->n_records += connection->n_records;
+  self->n_bytes += connection->n_bytes;
+  self->n_errors += state == LD_CONNECTION_ERROR;
+  g_hash_table_remove (self->connections, connection);
+  report_listener (self, LD_CONNECTION_LISTENING);
+}
+
+static gboolean
+on_readable (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  TcpConnection *connection = user_data;
+  g_autoptr(GError) error = NULL;
+  ReadResult result = read_available (connection, READ_BUDGET, &error);
+
+  switch (result)
+    {
+    case READ_AGAIN:
+      flush (connection);
+      shrink_if_idle (connection);
+      report_progress (connection);
+      return G_SOURCE_CONTINUE;
+
+    case READ_EOF:
+      warn_if_cut (connection, "connection closed");
+      connection_close (connection, LD_CONNECTION_CLOSED, NULL);
+      return G_SOURCE_REMOVE;
+
+    case READ_FAILED:
+      {
+        g_autofree char *why = g_strdup_printf ("connection failed (%s)", error->message);
+
+        warn_if_cut (connection, why);
+        connection_close (connection, LD_CONNECTION_CLOSED, error->message);
+        return G_SOURCE_REMOVE;
+      }
+
+    case READ_BAD_FRAME:
+    default:
+      connection_close (connection, LD_CONNECTION_ERROR, NULL);
+      return G_SOURCE_REMOVE;
+    }
+}
+
+static void
+accept_connection (LdTcpListener *self,
+                   GSocket       *socket)
+{
+  TcpConnection *connection = g_new0 (TcpConnection, 1);
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+
+  g_socket_set_blocking (socket, FALSE);
+  connection->listener = self;
+  connection->id = g_strdup_printf ("tcp-%u", ++self->shared->next_tcp_id);
+  connection->peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("unknown");
+  connection->socket = socket;
+  connection->capacity = INITIAL_BUFFER;
+  connection->buffer = g_malloc (connection->capacity);
+  connection->since = g_get_real_time ();
+  connection->batch = ld_batch_new ();
+  g_hash_table_add (self->connections, connection);
+
+  connection->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_static_name (connection->source, "[logdeck] tcp connection");
+  g_source_set_callback (connection->source, G_SOURCE_FUNC (on_readable), connection, NULL);
+  g_source_attach (connection->source, self->shared->context);
+
+  report_connection (connection, LD_CONNECTION_OPEN, NULL);
+}
+
+static gboolean
+on_incoming (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  LdTcpListener *self = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocket *client = g_socket_accept (socket, NULL, &error);
+
+      if (client != NULL)
+        {
+          accept_connection (self, client);
+          continue;
+        }
+      /* Out of file descriptors, say: the next wake-up tries again. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_debug ("%s: cannot accept a connection: %s", self->id, error->message);
+      break;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * ld_tcp_listener_new:
+ * @shared: what the ingest thread's listeners share
+ * @id: the endpoint's id, such as "tcp"
+ * @address: an IP address to listen on
+ * @port: the port, or 0 for any free one
+ *
+ * Binds and listens at once, so that a taken port is an error here.
+ *
+ * Returns: (nullable): the listener, not yet accepting
+ */
+LdTcpListener *
+ld_tcp_listener_new (LdIngestShared *shared,
+                     const char     *id,
+                     const char     *address,
+                     guint16         port,
+                     GError        **error)
+{
+  LdTcpListener *self;
+  g_autofree char *bound_address = NULL;
+  guint16 bound_port = 0;
+  GSocket *socket;
+
+  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
+                           error);
+  if (socket == NULL)
+    return NULL;
+
+  g_socket_set_listen_backlog (socket, BACKLOG);
+  if (!g_socket_listen (socket, error))
+    {
+      g_object_unref (socket);
+      return NULL;
+    }
+
+  self = g_new0 (LdTcpListener, 1);
+  self->shared = shared;
+  self->id = g_strdup (id);
+  self->address = g_steal_pointer (&bound_address);
+  self->port = bound_port;
+  self->socket = socket;
+  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
+
+  return self;
+}
+
+/**
+ * ld_tcp_listener_start:
+ * @self: a listener
+ *
+ * Starts accepting connections on the ingest thread. May be called from any
+ * thread.
+ */
+void
+ld_tcp_listener_start (LdTcpListener *self)
+{
+  self->since = g_get_real_time ();
+  report_listener (self, LD_CONNECTION_LISTENING);
+
+  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_static_name (self->source, "[logdeck] tcp listener");
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_incoming), self, NULL);
+  g_source_attach (self->source, self->shared->context);
+}
+
+/* Reads what the sender had already sent, then closes the connection. */
+static void
+finish_connection (TcpConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (read_available (connection, STOP_BUDGET, &error) == READ_BAD_FRAME)
+    {
+      connection_close (connection, LD_CONNECTION_ERROR, NULL);
+      return;
+    }
+
+  warn_if_cut (connection, "Logdeck stopped");
+  connection_close (connection, LD_CONNECTION_CLOSED, NULL);
+}
+
+/**
+ * ld_tcp_listener_stop:
+ * @self: a listener
+ *
+ * Stops accepting, decodes what every connection had already received, and
+ * closes them. Call it on the ingest thread.
+ */
+void
+ld_tcp_listener_stop (LdTcpListener *self)
+{
+  GHashTableIter iter;
+  TcpConnection *connection;
+
+  if (self->source != NULL)
+    {
+      /* Connections still waiting to be accepted had sent records too. */
+      on_incoming (self->socket, G_IO_IN, self);
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  if (self->report_timer != NULL)
+    {
+      g_source_destroy (self->report_timer);
+      g_clear_pointer (&self->report_timer, g_source_unref);
+    }
+  g_socket_close (self->socket, NULL);
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
+    {
+      /* connection_close() removes it from the table, so start over. */
+      finish_connection (connection);
+      g_hash_table_iter_init (&iter, self->connections);
+    }
+
+  report_listener (self, LD_CONNECTION_CLOSED);
+}
+
+void
+ld_tcp_listener_free (LdTcpListener *self)
+{
+  if (self == NULL)
+    return;
+
+  g_assert (self->source == NULL || g_source_is_destroyed (self->source));
+  g_hash_table_unref (self->connections);
+  g_clear_pointer (&self->source, g_source_unref);
+  g_clear_pointer (&self->report_timer, g_source_unref);
+  g_object_unref (self->socket);
+  g_free (self->address);
+  g_free (self->id);
+  g_free (self);
+}
+
+guint16
+ld_tcp_listener_get_port (LdTcpListener *self)
+{
+  return self->port;
+}
+
+const char *
+ld_tcp_listener_get_address (LdTcpListener *self)
+{
+  return self->address;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ingest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ld-pyrecord.h"
+#include "ld-udp-listener.h"
+
+/* Everything here runs on the ingest thread, except creating the listener
+ * and freeing it after the thread has ended.
+ *
+ * Datagrams have no connection to close, so a bad one is counted on the
+ * endpoint and reported as an error record. A sender (or an attacker) can
+ * send thousands of bad datagrams a second, so at most one such record is
+ * made per interval; the ones in between are counted, and a summary record
+ * follows the interval. */
+
+/* The largest UDP payload, with room to spare. */
+#define DATAGRAM_BUFFER    (64 * 1024 + 1)
+/* Datagrams one dispatch reads before the others get their turn. */
+#define DATAGRAM_BUDGET    1024
+#define REPORT_EVERY_US    G_USEC_PER_SEC
+
+struct _LdUdpListener
+{
+  LdIngestShared *shared;
+  char           *id;
+  char           *address;
+  guint16         port;
+  GSocket        *socket;
+  GSource        *source;
+  GSource        *summary;       /* pending report of suppressed bad datagrams */
+  guint8         *buffer;
+  LdBatch        *batch;
+  gint64          since;
+  guint64         n_records;
+  guint64         n_bytes;
+  guint64         n_errors;
+  char           *last_error;
+  gint64          last_problem;  /* monotonic time of the last error record */
+  guint64         n_suppressed;
+  gint64          last_report;
+  GSource        *report_timer;  /* delivers the last counts of a burst */
+
+  /* The last sender, so that a steady sender's address is formatted once. */
+  GSocketAddress *peer_address;
+  char           *peer;
+};
+
+static void
+report (LdUdpListener     *self,
+        LdConnectionState  state)
+{
+  LdConnectionInfo info = {
+    .id = self->id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
+    .address = self->address,
+    .state = state,
+    .connected_since = self->since,
+    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
+    .n_records = self->n_records,
+    .n_bytes = self->n_bytes,
+    .n_errors = self->n_errors,
+    .last_error = self->last_error,
+  };
+
+  self->last_report = g_get_monotonic_time ();
+  ld_ingest_shared_report (self->shared, &info);
+}
+
+static gboolean
+same_address (GSocketAddress *a,
+              GSocketAddress *b)
+{
+  GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS (a);
+  GInetSocketAddress *ib = G_INET_SOCKET_ADDRESS (b);
+
+  return g_inet_socket_address_get_port (ia) == g_inet_socket_address_get_port (ib)
+         && g_inet_address_equal (g_inet_socket_address_get_address (ia),
+                                  g_inet_socket_address_get_address (ib));
+}
+
+static const char *
+peer_name (LdUdpListener  *self,
+           GSocketAddress *address)
+{
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return "unknown";
+
+  if (self->peer_address == NULL || !same_address (self->peer_address, address))
+    {
+      g_set_object (&self->peer_address, address);
+      g_free (self->peer);
+      self->peer = ld_ingest_format_address (address);
+    }
+
+  return self->peer;
+}
+
+static void
+add_problem (LdUdpListener *self,
+             const char    *peer,
+             const char    *what)
+{
+  ld_ingest_add_problem (self->batch, 40, self->id, peer, LD_INGEST_PROTOCOL_UDP_PICKLE,
+                         "%s: %s", self->id, what);
+}
+
+static gboolean
+on_summary (gpointer user_data)
+{
+  LdUdpListener *self = user_data;
+  g_autofree char *what = NULL;
+
+  if (self->n_suppressed > 0)
+    {
+      what = g_strdup_printf ("%" G_GUINT64_FORMAT " more bad datagrams (%" G_GUINT64_FORMAT
+                              " in all); the last: %s", self->n_suppressed, self->n_errors,
+                              self->last_error);
+      add_problem (self, NULL, what);
+      self->n_suppressed = 0;
+      self->last_problem = g_get_monotonic_time ();
+      ld_ingest_shared_flush (self->shared, &self->batch);
+    }
+
+  g_clear_pointer (&self->summary, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bad_datagram (LdUdpListener *self,
+              const char    *peer,
+              gsize          size,
+              const char    *reason)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *what = NULL;
+
+  self->n_errors++;
+  g_free (self->last_error);
+  self->last_error = g_strdup_printf ("bad datagram of %" G_GSIZE_FORMAT " bytes from %s: %s",
+                                      size, peer, reason);
+
+  if (self->last_problem != 0 && now - self->last_problem < REPORT_EVERY_US)
+    {
+      self->n_suppressed++;
+      if (self->summary == NULL)
+        {
+          self->summary = g_timeout_source_new ((REPORT_EVERY_US - (now - self->last_problem))
+                                                / 1000 + 1);
+          g_source_set_static_name (self->summary, "[logdeck] udp error summary");
+          g_source_set_callback (self->summary, on_summary, self, NULL);
+          g_source_attach (self->summary, self->shared->context);
+        }
+      return;
+    }
+
+  self->last_problem = now;
+  add_problem (self, peer, self->last_error);
+}
+
+static void
+take_datagram (LdUdpListener  *self,
+               GSocketAddress *address,
+               gsize           size)
+{
+  const char *peer = peer_name (self, address);
+  LdPyrecordOrigin origin = {
+    .connection = self->id,
+    .peer = peer,
+    .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  guint32 length = 0;
+
+  self->n_bytes += size;
+  if (size >= 4)
+    {
+      memcpy (&length, self->buffer, 4);
+      length = GUINT32_FROM_BE (length);
+    }
+
+  if (size < 4 || length != size - 4)
+    reason = g_strdup_printf ("its length prefix says %u bytes, but %" G_GSIZE_FORMAT
+                              " bytes follow it", length, size < 4 ? 0 : size - 4);
+  else if (length == 0)
+    reason = g_strdup ("the pickle is empty");
+  else if (!ld_pyrecord_add_pickle (self->batch, self->buffer + 4, length, &self->shared->limits,
+                                    &origin, &error))
+    reason = g_strdup (error->message);
+
+  if (reason != NULL)
+    bad_datagram (self, peer, size, reason);
+  else
+    self->n_records++;
+}
+
+static gboolean
+on_report_timer (gpointer user_data)
+{
+  LdUdpListener *self = user_data;
+
+  report (self, LD_CONNECTION_LISTENING);
+  g_clear_pointer (&self->report_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counts reach the sources panel at most every interval, not per datagram. */
+static void
+report_progress (LdUdpListener *self)
+{
+  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+    report (self, LD_CONNECTION_LISTENING);
+  else if (self->report_timer == NULL)
+    {
+      self->report_timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
+      g_source_set_static_name (self->report_timer, "[logdeck] udp counts");
+      g_source_set_callback (self->report_timer, on_report_timer, self, NULL);
+      g_source_attach (self->report_timer, self->shared->context);
+    }
+}
+
+static gboolean
+on_readable (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  LdUdpListener *self = user_data;
+
+  for (guint i = 0; i < DATAGRAM_BUDGET; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocketAddress) address = NULL;
+      gssize n = g_socket_receive_from (socket, &address, (char *) self->buffer, DATAGRAM_BUFFER,
+                                        NULL, &error);
+
+      if (n < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("%s: cannot receive: %s", self->id, error->message);
+          break;
+        }
+      take_datagram (self, address, n);
+      if (ld_batch_get_length (self->batch) >= LD_INGEST_MAX_BATCH)
+        ld_ingest_shared_flush (self->shared, &self->batch);
+    }
+
+  ld_ingest_shared_flush (self->shared, &self->batch);
+  report_progress (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * ld_udp_listener_new:
+ * @shared: what the ingest thread's listeners share
+ * @id: the endpoint's id, such as "udp"
+ * @address: an IP address to listen on
+ * @port: the port, or 0 for any free one
+ *
+ * Binds at once, so that a taken port is an error here.
+ *
+ * Returns: (nullable): the listener, not yet receiving
+ */
+LdUdpListener *
+ld_udp_listener_new (LdIngestShared *shared,
+                     const char     *id,
+                     const char     *address,
+                     guint16         port,
+                     GError        **error)
+{
+  LdUdpListener *self;
+  g_autofree char *bound_address = NULL;
+  guint16 bound_port = 0;
+  GSocket *socket;
+
+  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_DATAGRAM, &bound_address, &bound_port,
+                           error);
+  if (socket == NULL)
+    return NULL;
+
+  self = g_new0 (LdUdpListener, 1);
+  self->shared = shared;
+  self->id = g_strdup (id);
+  self->address = g_steal_pointer (&bound_address);
+  self->port = bound_port;
+  self->socket = socket;
+  self->buffer = g_malloc (DATAGRAM_BUFFER);
+  self->batch = ld_batch_new ();
+
+  return self;
+}
+
+/**
+ * ld_udp_listener_start:
+ * @self: a listener
+ *
+ * Starts receiving on the ingest thread. May be called from any thread.
+ */
+void
+ld_udp_listener_start (LdUdpListener *self)
+{
+  self->since = g_get_real_time ();
+  report (self, LD_CONNECTION_LISTENING);
+
+  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_static_name (self->source, "[logdeck] udp listener");
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
+  g_source_attach (self->source, self->shared->context);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/**
+ * ld_udp_listener_stop:
+ * @self: a listener
+ *
+ * Takes the datagrams already queued, then stops. Call it on the ingest
+ * thread.
+ */
+void
+ld_udp_listener_stop (LdUdpListener *self)
+{
+  if (self->source != NULL)
+    on_readable (self->socket, G_IO_IN, self);
+  destroy_source (&self->source);
+  destroy_source (&self->report_timer);
+  if (self->summary != NULL)
+    {
+      g_source_destroy (self->summary);
+      on_summary (self);
+    }
+  ld_ingest_shared_flush (self->shared, &self->batch);
+  g_socket_close (self->socket, NULL);
+  report (self, LD_CONNECTION_CLOSED);
+}
+
+void
+ld_udp_listener_free (LdUdpListener *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_pointer (&self->source, g_source_unref);
+  g_clear_pointer (&self->summary, g_source_unref);
+  g_clear_pointer (&self->report_timer, g_source_unref);
+  g_object_unref (self->socket);
+  g_clear_object (&self->peer_address);
+  ld_batch_free (self->batch);
+  g_free (self->buffer);
+  g_free (self->peer);
+  g_free (self->last_error);
+  g_free (self->address);
+  g_free (self->id);
+  g_free (self);
+}
+
+guint16
+ld_udp_listener_get_port (LdUdpListener *self)
+{
+  return self->port;
+}
+
+const char *
+ld_udp_listener_get_address (LdUdpListener *self)
+{
+  return self->address;
+}

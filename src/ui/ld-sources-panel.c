@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-sources-panel.h"
+
+/* The sources panel: every endpoint (listening, or failed to bind and why)
+ * and every connection with its peer and counts, live. */
+struct _LdSourcesPanel
+{
+  AdwBin       parent_instance;
+
+  GtkListView *list_view;
+};
+
+G_DEFINE_FINAL_TYPE (LdSourcesPanel, ld_sources_panel, ADW_TYPE_BIN)
+
+typedef struct
+{
+  GtkWidget *state;
+  GtkWidget *title;
+  GtkWidget *protocol;
+  GtkWidget *details;
+  GtkWidget *error;
+} RowWidgets;
+
+static const char *
+state_label (LdConnectionState state)
+{
+  switch (state)
+    {
+    case LD_CONNECTION_LISTENING: return _("Listening");
+    case LD_CONNECTION_FAILED: return _("Failed");
+    case LD_CONNECTION_OPEN: return _("Open");
+    case LD_CONNECTION_CLOSED: return _("Closed");
+    case LD_CONNECTION_ERROR: return _("Error");
+    default: return "";
+    }
+}
+
+static const char *
+state_css_class (LdConnectionState state)
+{
+  switch (state)
+    {
+    case LD_CONNECTION_LISTENING:
+    case LD_CONNECTION_OPEN:
+      return "source-ok";
+    case LD_CONNECTION_FAILED:
+    case LD_CONNECTION_ERROR:
+      return "source-error";
+    default:
+      return "source-closed";
+    }
+}
+
+static char *
+format_details (LdConnection *connection)
+{
+  g_autofree char *records = g_strdup_printf ("%'" G_GUINT64_FORMAT,
+                                              ld_connection_get_n_records (connection));
+  g_autofree char *bytes = g_format_size (ld_connection_get_n_bytes (connection));
+  const char *address = ld_connection_get_address (connection);
+
+  if (ld_connection_get_n_errors (connection) > 0)
+    /* Translators: peer address · record count · byte count · bad frames */
+    return g_strdup_printf (_("%s · %s records · %s · %" G_GUINT64_FORMAT " bad"),
+                            address != NULL ? address : "", records, bytes,
+                            ld_connection_get_n_errors (connection));
+
+  /* Translators: peer address · record count · byte count */
+  return g_strdup_printf (_("%s · %s records · %s"), address != NULL ? address : "", records,
+                          bytes);
+}
+
+static void
+update_row (GtkWidget    *row,
+            GParamSpec   *pspec,
+            LdConnection *connection)
+{
+  RowWidgets *w = g_object_get_data (G_OBJECT (row), "ld-row-widgets");
+  LdConnectionState state = ld_connection_get_state (connection);
+  const char *last_error = ld_connection_get_last_error (connection);
+  g_autofree char *details = format_details (connection);
+  const char *old_class = g_object_get_data (G_OBJECT (row), "ld-state-class");
+  const char *new_class = state_css_class (state);
+
+  gtk_label_set_text (GTK_LABEL (w->title), ld_connection_get_id (connection));
+  gtk_label_set_text (GTK_LABEL (w->protocol), ld_connection_get_protocol (connection));
+  gtk_label_set_text (GTK_LABEL (w->state), state_label (state));
+  gtk_label_set_text (GTK_LABEL (w->details), details);
+  gtk_widget_set_visible (w->error, last_error != NULL && *last_error != '\0');
+  gtk_label_set_text (GTK_LABEL (w->error), last_error != NULL ? last_error : "");
+
+  if (old_class != new_class)
+    {
+      if (old_class != NULL)
+        gtk_widget_remove_css_class (row, old_class);
+      gtk_widget_add_css_class (row, new_class);
+      g_object_set_data (G_OBJECT (row), "ld-state-class", (gpointer) new_class);
+    }
+}
+
+static GtkWidget *
+new_label (const char *css_class,
+           gboolean    expand)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, expand);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+
+  return label;
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item)
+{
+  RowWidgets *w = g_new0 (RowWidgets, 1);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  w->title = new_label ("heading", FALSE);
+  w->protocol = new_label ("dim-label", TRUE);
+  w->state = new_label ("source-state", FALSE);
+  w->details = new_label ("caption", TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (w->details), PANGO_ELLIPSIZE_NONE);
+  gtk_label_set_wrap (GTK_LABEL (w->details), TRUE);
+  w->error = new_label ("source-error-text", TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (w->error), PANGO_ELLIPSIZE_NONE);
+  gtk_label_set_wrap (GTK_LABEL (w->error), TRUE);
+  gtk_widget_add_css_class (w->error, "caption");
+
+  gtk_box_append (GTK_BOX (top), w->title);
+  gtk_box_append (GTK_BOX (top), w->protocol);
+  gtk_box_append (GTK_BOX (top), w->state);
+  gtk_box_append (GTK_BOX (row), top);
+  gtk_box_append (GTK_BOX (row), w->details);
+  gtk_box_append (GTK_BOX (row), w->error);
+  gtk_widget_add_css_class (row, "source-row");
+
+  g_object_set_data_full (G_OBJECT (row), "ld-row-widgets", w, g_free);
+  gtk_list_item_set_child (item, row);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *item)
+{
+  LdConnection *connection = gtk_list_item_get_item (item);
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  update_row (row, NULL, connection);
+  /* Counts change while the row is shown. */
+  g_signal_connect_object (connection, "notify", G_CALLBACK (update_row), row,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *item)
+{
+  LdConnection *connection = gtk_list_item_get_item (item);
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  g_signal_handlers_disconnect_by_func (connection, update_row, row);
+}
+
+static void
+ld_sources_panel_dispose (GObject *object)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (object));
+
+  if (child != NULL)
+    adw_bin_set_child (ADW_BIN (object), NULL);
+
+  G_OBJECT_CLASS (ld_sources_panel_parent_class)->dispose (object);
+}
+
+static void
+ld_sources_panel_class_init (LdSourcesPanelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ld_sources_panel_dispose;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "sourcespanel");
+}
+
+static void
+ld_sources_panel_init (LdSourcesPanel *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *heading = gtk_label_new (_("Sources"));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+
+  self->list_view = GTK_LIST_VIEW (gtk_list_view_new (NULL, factory));
+  gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "navigation-sidebar");
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->list_view));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scroller, TRUE);
+
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "sources-heading");
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), scroller);
+  adw_bin_set_child (ADW_BIN (self), box);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 260, -1);
+}
+
+GtkWidget *
+ld_sources_panel_new (void)
+{
+  return g_object_new (LD_TYPE_SOURCES_PANEL, NULL);
+}
+
+/**
+ * ld_sources_panel_set_registry:
+ * @self: a sources panel
+ * @registry: (nullable): the connections to show
+ */
+void
+ld_sources_panel_set_registry (LdSourcesPanel       *self,
+                               LdConnectionRegistry *registry)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+
+  g_return_if_fail (LD_IS_SOURCES_PANEL (self));
+
+  if (registry != NULL)
+    selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (registry)));
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+}
