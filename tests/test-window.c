@@ -5,7 +5,11 @@
 
 #include <gtk/gtk.h>
 
+#include <string.h>
+
 #include "ld-application.h"
+#include "ld-detail-pane.h"
+#include "ld-row.h"
 #include "ld-level.h"
 #include "ld-window-private.h"
 
@@ -334,6 +338,51 @@ test_pause (void)
   close_window (window);
 }
 
+/* Selecting a record shows it whole; arrow keys (selection changes) move the
+ * pane along. */
+static void
+test_detail_pane (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  LdBatch *batch = ld_batch_new ();
+  LdRecordFields fields = {
+    .time_us = g_get_real_time (), .level = 40, .level_name = "ERROR", .logger = "acme.db",
+    .message = "query failed\nwith detail", .thread = "MainThread",
+    .exception = "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n"
+                 "ZeroDivisionError: division by zero",
+  };
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  gboolean saw_traceback = FALSE, saw_extra = FALSE;
+
+  ld_batch_add (batch, &fields);
+  ld_batch_add_extra (batch, "user", -1, LD_VALUE_STRING, "bob", -1);
+  fields.message = "second record";
+  fields.exception = NULL;
+  ld_batch_add (batch, &fields);
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+  wait_for_label (window, "second record");
+  g_assert_false (gtk_widget_get_visible (window->detail_pane));
+
+  gtk_single_selection_set_selected (window->selection, 0);
+  settle ();
+  g_assert_true (gtk_widget_get_visible (window->detail_pane));
+  collect_labels (window->detail_pane, labels);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *text = gtk_label_get_text (labels->pdata[i]);
+      saw_traceback |= strstr (text, "ZeroDivisionError: division by zero") != NULL;
+      saw_extra |= g_str_equal (text, "bob");
+    }
+  g_assert_true (saw_traceback);
+  g_assert_true (saw_extra);
+
+  gtk_single_selection_set_selected (window->selection, 1);
+  g_assert_cmpuint (ld_row_get_seq (ld_detail_pane_get_row (LD_DETAIL_PANE (window->detail_pane))),
+                    ==, ld_live_model_get_seq (window->model, 1));
+
+  close_window (window);
+}
+
 static GtkColumnViewColumn *
 column_at (LdWindow *window,
            guint     position,
@@ -439,6 +488,7 @@ main (int   argc,
   g_test_add_func ("/window/follow", test_follow);
   g_test_add_func ("/window/pause", test_pause);
   g_test_add_func ("/window/column-layout", test_column_layout);
+  g_test_add_func ("/window/detail-pane", test_detail_pane);
 
   status = g_test_run ();
   g_clear_object (&app);

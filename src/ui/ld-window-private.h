@@ -12,6 +12,7 @@ struct _LdWindow
   /* Template widgets */
   AdwWindowTitle       *window_title;
   AdwFlap              *flap;
+  GtkWidget            *detail_pane;
   struct _LdSourcesPanel *sources_panel;
   GtkRevealer          *demo_revealer;
   GtkLabel             *demo_label;

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-detail-pane.h"
 #include "ld-sources-panel.h"
 #include "ld-window-private.h"
 
@@ -322,10 +323,12 @@ ld_window_class_init (LdWindowClass *klass)
   window_class->close_request = ld_window_close_request;
 
   g_type_ensure (LD_TYPE_SOURCES_PANEL);
+  g_type_ensure (LD_TYPE_DETAIL_PANE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, detail_pane);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, sources_panel);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
@@ -371,6 +374,19 @@ bind_window_settings (LdWindow *self)
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
 }
 
+/* The detail pane follows the selection, so arrow keys move through records
+ * with the pane showing each in turn. */
+static void
+on_selected_item_changed (LdWindow           *self,
+                          GParamSpec         *pspec,
+                          GtkSingleSelection *selection)
+{
+  LdRow *row = gtk_single_selection_get_selected_item (selection);
+
+  ld_detail_pane_set_row (LD_DETAIL_PANE (self->detail_pane), row);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
+}
+
 static void
 connect_model (LdWindow *self)
 {
@@ -384,6 +400,8 @@ connect_model (LdWindow *self)
 
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_model_items_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->selection, "notify::selected-item",
+                           G_CALLBACK (on_selected_item_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (adj, "changed", G_CALLBACK (on_adjustment_changed), self,

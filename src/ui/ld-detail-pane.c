@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "ld-detail-pane.h"
+#include "ld-jsonl.h"
+#include "ld-level.h"
+#include "ld-store.h"
+
+/* The selected record in full: its message, exception and stack, every
+ * canonical field and every extra field. Built when the selection changes,
+ * never per record that arrives. */
+struct _LdDetailPane
+{
+  AdwBin     parent_instance;
+
+  LdRow     *row;
+  GtkWidget *stack;
+  GtkWidget *level;
+  GtkWidget *time;
+  GtkWidget *logger;
+  GtkWidget *message;
+  GtkWidget *exception;
+  GtkWidget *fields;
+  GtkWidget *extras;
+  GtkWidget *extras_title;
+};
+
+G_DEFINE_FINAL_TYPE (LdDetailPane, ld_detail_pane, ADW_TYPE_BIN)
+
+static GtkWidget *
+selectable_label (const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_hexpand (label, TRUE);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+
+  return label;
+}
+
+static void
+clear_grid (GtkWidget *grid)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (grid)) != NULL)
+    gtk_grid_remove (GTK_GRID (grid), child);
+}
+
+static void
+add_field (GtkWidget  *grid,
+           guint      *row,
+           const char *name,
+           const char *value,
+           gboolean    monospace)
+{
+  GtkWidget *key;
+  GtkWidget *label;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  key = gtk_label_new (name);
+  gtk_label_set_xalign (GTK_LABEL (key), 0);
+  gtk_label_set_yalign (GTK_LABEL (key), 0);
+  gtk_widget_add_css_class (key, "dim-label");
+  label = selectable_label (monospace ? "monospace" : NULL);
+  gtk_label_set_text (GTK_LABEL (label), value);
+
+  gtk_grid_attach (GTK_GRID (grid), key, 0, *row, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), label, 1, *row, 1, 1);
+  (*row)++;
+}
+
+static char *
+format_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *text = NULL;
+
+  if (utc == NULL)
+    return g_strdup ("—");
+
+  local = g_date_time_to_local (utc);
+  text = g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+  return g_strdup_printf ("%s.%06d %s", text, (int) (time_us % G_USEC_PER_SEC),
+                          g_date_time_get_timezone_abbreviation (local));
+}
+
+/* Traceback lines naming a file and line are what one reads first. */
+static char *
+traceback_markup (const char *text,
+                  gsize       length)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *copy = g_strndup (text, length);
+  GString *markup = g_string_new (NULL);
+
+  lines = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *escaped = g_markup_escape_text (lines[i], -1);
+      const char *trimmed = lines[i] + strspn (lines[i], " \t");
+      gboolean frame = g_str_has_prefix (trimmed, "File \"") || g_str_has_prefix (trimmed, "at ");
+
+      if (i > 0)
+        g_string_append_c (markup, '\n');
+      if (frame)
+        g_string_append_printf (markup, "<b>%s</b>", escaped);
+      else
+        g_string_append (markup, escaped);
+    }
+
+  return g_string_free (markup, FALSE);
+}
+
+static void
+show_canonical_fields (LdDetailPane   *self,
+                       const LdRecord *record)
+{
+  guint row = 0;
+  g_autofree char *thread_id = record->thread_id ? g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                                    record->thread_id) : NULL;
+  g_autofree char *process = record->process ? g_strdup_printf ("%d", record->process) : NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *levelno = g_strdup_printf ("%d", record->level);
+
+  if (record->file != LD_INTERN_NONE)
+    location = record->line > 0 ? g_strdup_printf ("%s:%u", ld_intern_lookup (record->file),
+                                                   record->line)
+                                : g_strdup (ld_intern_lookup (record->file));
+
+  clear_grid (self->fields);
+  add_field (self->fields, &row, _("Level number"), levelno, FALSE);
+  add_field (self->fields, &row, _("Thread"), ld_intern_lookup (record->thread), FALSE);
+  add_field (self->fields, &row, _("Thread ID"), thread_id, TRUE);
+  add_field (self->fields, &row, _("Process"), ld_intern_lookup (record->process_name), FALSE);
+  add_field (self->fields, &row, _("Process ID"), process, TRUE);
+  add_field (self->fields, &row, _("Task"), ld_intern_lookup (record->task), FALSE);
+  add_field (self->fields, &row, _("Location"), location, TRUE);
+  add_field (self->fields, &row, _("Function"), ld_intern_lookup (record->function), TRUE);
+  add_field (self->fields, &row, _("Connection"), ld_intern_lookup (record->connection), FALSE);
+  add_field (self->fields, &row, _("Peer"), ld_intern_lookup (record->peer), TRUE);
+  add_field (self->fields, &row, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
+}
+
+/* Objects and arrays are shown indented, as a tree of their members. */
+static char *
+extra_display (LdValueType  type,
+               const char  *value,
+               gsize        length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *copy = g_strndup (value, length);
+
+  if (type != LD_VALUE_JSON)
+    return g_steal_pointer (&copy);
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, copy, -1, NULL))
+    return g_steal_pointer (&copy);
+
+  return json_to_string (json_parser_get_root (parser), TRUE);
+}
+
+static void
+show_extras (LdDetailPane   *self,
+             const LdRecord *record)
+{
+  LdExtraIter iter;
+  guint32 key;
+  LdValueType type;
+  const char *value;
+  gsize length;
+  guint row = 0;
+
+  clear_grid (self->extras);
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
+    {
+      g_autofree char *display = extra_display (type, value, length);
+      add_field (self->extras, &row, ld_intern_lookup (key), display,
+                 type != LD_VALUE_STRING);
+    }
+
+  gtk_widget_set_visible (self->extras_title, row > 0);
+  gtk_widget_set_visible (self->extras, row > 0);
+}
+
+static void
+show_record (LdDetailPane   *self,
+             const LdRecord *record)
+{
+  gsize length, exception_len, stack_len;
+  const char *message = ld_record_get_message (record, &length);
+  const char *exception = ld_record_get_exception (record, &exception_len);
+  const char *stack = ld_record_get_stack (record, &stack_len);
+  const char *level_name = ld_intern_lookup (record->level_name);
+  g_autofree char *fallback = level_name == NULL ? ld_level_display_name (record->level) : NULL;
+  g_autofree char *time = format_time (record->time_us);
+  g_autofree char *traceback = NULL;
+  g_autofree char *both = NULL;
+  g_autofree char *message_text = NULL;
+
+  gtk_label_set_text (GTK_LABEL (self->level), level_name != NULL ? level_name : fallback);
+  gtk_widget_set_css_classes (self->level, (const char *[]) {
+    "level-badge", ld_level_css_class (record->level), NULL });
+  gtk_label_set_text (GTK_LABEL (self->time), time);
+  gtk_label_set_text (GTK_LABEL (self->logger), ld_intern_lookup (record->logger));
+  message_text = g_strndup (message, length);
+  gtk_label_set_text (GTK_LABEL (self->message), message_text);
+
+  both = g_strdup_printf ("%.*s%s%.*s", (int) exception_len, exception,
+                          exception_len > 0 && stack_len > 0 ? "\n" : "",
+                          (int) stack_len, stack);
+  traceback = traceback_markup (both, strlen (both));
+  gtk_label_set_markup (GTK_LABEL (self->exception), traceback);
+  gtk_widget_set_visible (self->exception, exception_len + stack_len > 0);
+
+  show_canonical_fields (self, record);
+  show_extras (self, record);
+}
+
+/**
+ * ld_detail_pane_set_row:
+ * @self: a detail pane
+ * @row: (nullable): the record to show
+ */
+void
+ld_detail_pane_set_row (LdDetailPane *self,
+                        LdRow        *row)
+{
+  const LdRecord *record;
+
+  g_return_if_fail (LD_IS_DETAIL_PANE (self));
+
+  g_set_object (&self->row, row);
+  record = row != NULL ? ld_row_get_record (row) : NULL;
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), record != NULL ? "record" : "none");
+  if (record != NULL)
+    show_record (self, record);
+}
+
+LdRow *
+ld_detail_pane_get_row (LdDetailPane *self)
+{
+  g_return_val_if_fail (LD_IS_DETAIL_PANE (self), NULL);
+
+  return self->row;
+}
+
+/**
+ * ld_detail_pane_get_text:
+ * @self: a detail pane
+ *
+ * Returns: (transfer full) (nullable): the shown record's message
+ */
+char *
+ld_detail_pane_get_text (LdDetailPane *self)
+{
+  const LdRecord *record;
+  gsize length;
+  const char *message;
+
+  g_return_val_if_fail (LD_IS_DETAIL_PANE (self), NULL);
+
+  record = self->row != NULL ? ld_row_get_record (self->row) : NULL;
+  if (record == NULL)
+    return NULL;
+
+  message = ld_record_get_message (record, &length);
+  return g_strndup (message, length);
+}
+
+static void
+copy_message_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  g_autofree char *text = ld_detail_pane_get_text (LD_DETAIL_PANE (widget));
+
+  if (text != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+copy_json_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  LdDetailPane *self = LD_DETAIL_PANE (widget);
+  const LdRecord *record = self->row != NULL ? ld_row_get_record (self->row) : NULL;
+  g_autoptr(GString) json = g_string_new (NULL);
+
+  if (record == NULL)
+    return;
+
+  ld_jsonl_append_record (json, record, record->text);
+  g_strchomp (json->str);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), json->str);
+}
+
+static void
+ld_detail_pane_dispose (GObject *object)
+{
+  LdDetailPane *self = LD_DETAIL_PANE (object);
+
+  g_clear_object (&self->row);
+  adw_bin_set_child (ADW_BIN (self), NULL);
+
+  G_OBJECT_CLASS (ld_detail_pane_parent_class)->dispose (object);
+}
+
+static void
+ld_detail_pane_class_init (LdDetailPaneClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = ld_detail_pane_dispose;
+  gtk_widget_class_set_css_name (widget_class, "detailpane");
+  gtk_widget_class_install_action (widget_class, "detail.copy-message", NULL,
+                                   copy_message_activated);
+  gtk_widget_class_install_action (widget_class, "detail.copy-json", NULL, copy_json_activated);
+}
+
+static GtkWidget *
+build_header (LdDetailPane *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *copy_message = gtk_button_new_with_label (_("Copy Message"));
+  GtkWidget *copy_json = gtk_button_new_with_label (_("Copy as JSON"));
+
+  self->level = gtk_label_new (NULL);
+  self->time = gtk_label_new (NULL);
+  self->logger = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->time, "numeric");
+  gtk_widget_add_css_class (self->logger, "heading");
+  gtk_label_set_xalign (GTK_LABEL (self->logger), 0);
+  gtk_label_set_selectable (GTK_LABEL (self->logger), TRUE);
+  gtk_widget_set_hexpand (self->logger, TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_message), "detail.copy-message");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_json), "detail.copy-json");
+
+  gtk_box_append (GTK_BOX (box), self->level);
+  gtk_box_append (GTK_BOX (box), self->time);
+  gtk_box_append (GTK_BOX (box), self->logger);
+  gtk_box_append (GTK_BOX (box), copy_message);
+  gtk_box_append (GTK_BOX (box), copy_json);
+
+  return box;
+}
+
+static GtkWidget *
+new_grid (void)
+{
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 18);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+
+  return grid;
+}
+
+static void
+ld_detail_pane_init (LdDetailPane *self)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *none = gtk_label_new (_("Select a record to see all its fields"));
+
+  self->message = selectable_label ("monospace");
+  self->exception = selectable_label ("monospace");
+  gtk_widget_add_css_class (self->exception, "traceback");
+  self->fields = new_grid ();
+  self->extras = new_grid ();
+  self->extras_title = gtk_label_new (_("Extra Fields"));
+  gtk_label_set_xalign (GTK_LABEL (self->extras_title), 0);
+  gtk_widget_add_css_class (self->extras_title, "heading");
+
+  gtk_box_append (GTK_BOX (box), build_header (self));
+  gtk_box_append (GTK_BOX (box), self->message);
+  gtk_box_append (GTK_BOX (box), self->exception);
+  gtk_box_append (GTK_BOX (box), self->fields);
+  gtk_box_append (GTK_BOX (box), self->extras_title);
+  gtk_box_append (GTK_BOX (box), self->extras);
+  gtk_widget_add_css_class (box, "detail-content");
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+
+  gtk_widget_add_css_class (none, "dim-label");
+  self->stack = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (self->stack), none, "none");
+  gtk_stack_add_named (GTK_STACK (self->stack), scroller, "record");
+  adw_bin_set_child (ADW_BIN (self), self->stack);
+}
+
+GtkWidget *
+ld_detail_pane_new (void)
+{
+  return g_object_new (LD_TYPE_DETAIL_PANE, NULL);
+}
