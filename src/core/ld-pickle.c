@@ -1430,7 +1430,7 @@ dict_reserve (Decoder *d, LdPickleValue *dict, gsize extra)
 }
 
 /* Adds or replaces a key; value is NULL in a set.  There must be room for one more. */
-static inline gboolean
+static G_ALWAYS_INLINE inline gboolean
 dict_insert_reserved (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPickleValue *value)
 {
   guint32 hash;

@@ -123,10 +123,8 @@ static void
 attributes_clear (Attributes *attributes)
 {
   if (attributes->extras != attributes->inline_extras)
-    g_clear_pointer (&attributes->extras, g_free);
+    g_free (attributes->extras);
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Attributes, attributes_clear)
 
 static gboolean
 kind_fits (Key          key,
@@ -542,7 +540,7 @@ ld_pyrecord_add (LdBatch                *batch,
   g_autofree char *exception = NULL;
   g_autofree char *message = NULL;
   LdRecordFields fields = { 0 };
-  g_auto(Attributes) attributes = { .extras = NULL };
+  Attributes attributes;
   gsize message_len;
 
   g_return_val_if_fail (batch != NULL && record != NULL && origin != NULL, FALSE);
@@ -574,6 +572,7 @@ ld_pyrecord_add (LdBatch                *batch,
 
   ld_batch_add (batch, &fields);
   add_extras (batch, record, &attributes, &scratch);
+  attributes_clear (&attributes);
 
   return TRUE;
 }

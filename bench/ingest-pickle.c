@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* bench/ingest-pickle: how fast headless Logdeck takes Python logging
+ * records over TCP, and the peak memory for them. Prints figures; asserts
+ * none.
+ *
+ * The records are CPython's own SocketHandler frames, captured into a file
+ * by bench/gen_pickle_capture.py at bench time (kept in the temporary folder
+ * between runs, never committed). A sender thread replays the file over
+ * loopback with sendfile(), as fast as Logdeck reads it, into the same
+ * LdIngest, hand-off and store as the application; the clock stops when the
+ * store holds every record. The capture never enters this process's memory,
+ * so the peak RSS is Logdeck's own. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "ld-connection-registry.h"
+#include "ld-handoff.h"
+#include "ld-ingest.h"
+#include "ld-store.h"
+
+#ifndef LD_BENCH_GENERATOR
+#define LD_BENCH_GENERATOR "bench/gen_pickle_capture.py"
+#endif
+
+#define DEFAULT_RECORDS 1000000
+
+static int n_records = DEFAULT_RECORDS;
+static char *capture_path;
+static char *python;
+
+static const GOptionEntry entries[] = {
+  { "records", 'n', 0, G_OPTION_ARG_INT, &n_records, "Records to send", "N" },
+  { "capture", 'c', 0, G_OPTION_ARG_FILENAME, &capture_path, "The capture file to use", "FILE" },
+  { "python", 0, 0, G_OPTION_ARG_FILENAME, &python, "The Python to capture with", "PATH" },
+  { NULL }
+};
+
+typedef struct
+{
+  guint16  port;
+  int      fd;
+  gsize    size;
+} Sender;
+
+/* Makes the capture once; later runs reuse it. */
+static void
+ensure_capture (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *records = g_strdup_printf ("%d", n_records);
+  const char *argv[] = { python, LD_BENCH_GENERATOR, capture_path, "--records", records, NULL };
+  int status;
+
+  if (g_file_test (capture_path, G_FILE_TEST_EXISTS))
+    return;
+
+  g_printerr ("ingest-pickle: capturing %d records from SocketHandler into %s…\n",
+              n_records, capture_path);
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                     &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("ingest-pickle: cannot capture: %s\n", error->message);
+      g_unlink (capture_path);
+      exit (1);
+    }
+}
+
+static gpointer
+send_capture (gpointer user_data)
+{
+  Sender *sender = user_data;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, sender->port);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  off_t offset = 0;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  if (socket == NULL || !g_socket_connect (socket, address, NULL, &error))
+    g_error ("cannot connect: %s", error->message);
+
+  /* GSocket's descriptor does not block, so wait for room when it is full. */
+  while ((gsize) offset < sender->size)
+    if (sendfile (g_socket_get_fd (socket), sender->fd, &offset, sender->size - offset) < 0)
+      {
+        if (errno == EAGAIN)
+          g_socket_condition_wait (socket, G_IO_OUT, NULL, NULL);
+        else if (errno != EINTR)
+          g_error ("cannot send: %s", g_strerror (errno));
+      }
+
+  g_socket_close (socket, NULL);
+  return NULL;
+}
+
+static void
+drain_into_store (LdBatch *const *batches,
+                  guint           n_batches,
+                  gpointer        user_data)
+{
+  ld_store_append_batches (user_data, batches, n_batches);
+}
+
+/* "1204819" as "1,204,819", whatever the locale. */
+static char *
+grouped (guint64 value)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+  GString *out = g_string_new (NULL);
+  gsize n = strlen (digits);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (i > 0 && (n - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static long
+peak_rss_mb (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+static double
+replay (Sender *sender)
+{
+  g_autoptr(LdStore) store = ld_store_new (n_records);
+  g_autoptr(LdConnectionRegistry) registry = ld_connection_registry_new ();
+  g_autoptr(LdHandoff) handoff = ld_handoff_new (NULL, drain_into_store, store, NULL);
+  g_autoptr(LdIngest) ingest = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  gint64 start;
+  double seconds;
+
+  /* As headless Logdeck does: take records as soon as they are handed over. */
+  ld_handoff_set_min_interval (handoff, 0);
+  ingest = ld_ingest_new (handoff, registry);
+  if (!ld_ingest_add_tcp (ingest, "127.0.0.1", 0, &error))
+    g_error ("%s", error->message);
+  sender->port = ld_ingest_get_bound_port (ingest, "tcp");
+
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("sender", send_capture, sender);
+  while (ld_store_get_n_received (store) < (guint64) n_records)
+    g_main_context_iteration (NULL, TRUE);
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+
+  g_thread_join (thread);
+  ld_ingest_stop (ingest);
+  ld_handoff_shutdown (handoff);
+  if (ld_store_get_n_received (store) != (guint64) n_records)
+    g_error ("received %" G_GUINT64_FORMAT " records, not %d",
+             ld_store_get_n_received (store), n_records);
+
+  return seconds;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— replay SocketHandler records");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rate = NULL;
+  Sender sender = { 0 };
+  struct stat st;
+  double seconds;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    g_error ("%s", error->message);
+  if (python == NULL)
+    python = g_strdup (g_getenv ("LD_PYTHON3") != NULL ? g_getenv ("LD_PYTHON3")
+                                                       : "/usr/bin/python3");
+  if (capture_path == NULL)
+    capture_path = g_strdup_printf ("%s/logdeck-bench-pickle-%d.bin", g_get_tmp_dir (), n_records);
+
+  ensure_capture ();
+  sender.fd = open (capture_path, O_RDONLY);
+  if (sender.fd < 0 || fstat (sender.fd, &st) < 0)
+    g_error ("cannot open %s: %s", capture_path, g_strerror (errno));
+  sender.size = st.st_size;
+
+  seconds = replay (&sender);
+  rate = grouped ((guint64) (n_records / seconds));
+  printf ("ingest-pickle: %d records in %.2f s = %s records/s; peak RSS %ld MB "
+          "(%.0f MB of frames)\n", n_records, seconds, rate, peak_rss_mb (), sender.size / 1e6);
+
+  close (sender.fd);
+  g_free (capture_path);
+  g_free (python);
+  return 0;
+}

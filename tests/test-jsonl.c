@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "ld-jsonl.h"
+
+/* Writes the batch's only record and parses the line back with json-glib,
+ * which must accept it. */
+static JsonObject *
+write_and_parse (LdBatch *batch,
+                 char   **line_out)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  ld_jsonl_append_batch (out, batch);
+  g_assert_true (g_str_has_suffix (out->str, "}\n"));
+  g_assert_true (strchr (out->str, '\n') == out->str + out->len - 1);
+
+  json_parser_load_from_data (parser, out->str, out->len, &error);
+  g_assert_no_error (error);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+
+  if (line_out != NULL)
+    *line_out = g_strdup (out->str);
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_escaping (void)
+{
+  static const char text[] = "quote \" backslash \\ nl \n tab \t cr \r bs \b ff \f "
+                             "ctl \001\037 del \177 é ✓ 😀 end";
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  ld_jsonl_append_string (out, text, -1);
+  g_assert_cmpstr (out->str, ==,
+                   "\"quote \\\" backslash \\\\ nl \\n tab \\t cr \\r bs \\b ff \\f "
+                   "ctl \\u0001\\u001f del \177 é ✓ 😀 end\"");
+
+  json_parser_load_from_data (parser, out->str, out->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (json_parser_get_root (parser)), ==, text);
+
+  /* An embedded nul is text like any other when the length is given. */
+  g_string_truncate (out, 0);
+  ld_jsonl_append_string (out, "a\0b", 3);
+  g_assert_cmpstr (out->str, ==, "\"a\\u0000b\"");
+}
+
+static void
+check_time (gint64      time_us,
+            const char *expected)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", expected);
+
+  ld_jsonl_append_time (out, time_us);
+  g_assert_cmpstr (out->str, ==, quoted);
+}
+
+static void
+test_time (void)
+{
+  check_time (0, "1970-01-01T00:00:00.000000+00:00");
+  check_time (G_GINT64_CONSTANT (1700000000123456), "2023-11-14T22:13:20.123456+00:00");
+  check_time (-1, "1969-12-31T23:59:59.999999+00:00");
+  check_time (G_GINT64_CONSTANT (1709164800000001), "2024-02-29T00:00:00.000001+00:00");
+  check_time (G_GINT64_CONSTANT (951782400000000), "2000-02-29T00:00:00.000000+00:00");
+  check_time (G_MAXINT64, "9999-12-31T23:59:59.999999+00:00");
+  check_time (G_MININT64, "0000-01-01T00:00:00.000000+00:00");
+
+  /* Agree with GDateTime across many days and times of day. */
+  for (gint64 t = G_GINT64_CONSTANT (-5000000000000000); t < G_GINT64_CONSTANT (5000000000000000);
+       t += G_GINT64_CONSTANT (123456789012345))
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t / G_USEC_PER_SEC
+                                                               - (t % G_USEC_PER_SEC < 0));
+      g_autofree char *date = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+      g_autofree char *expected = g_strdup_printf ("%s.%06d+00:00", date,
+                                                   (int) (((t % G_USEC_PER_SEC)
+                                                           + G_USEC_PER_SEC) % G_USEC_PER_SEC));
+      check_time (t, expected);
+    }
+}
+
+static void
+add_full_record (LdBatch *batch)
+{
+  LdRecordFields fields = {
+    .time_us = G_GINT64_CONSTANT (1700000000123456),
+    .level = 25,
+    .level_name = "Level 25",
+    .logger = "app.db",
+    .message = "line one\nline \"two\"",
+    .exception = "Traceback (most recent call last):\nValueError: x",
+    .stack = "Stack (most recent call last):",
+    .thread = "worker-1",
+    .thread_id = G_GINT64_CONSTANT (140000000000123),
+    .process_name = "MainProcess",
+    .process = 4242,
+    .task = "Task-1",
+    .file = "/srv/app/db.py",
+    .line = 42,
+    .function = "connect",
+    .connection = "tcp-3",
+    .peer = "127.0.0.1:54321",
+    .protocol = "tcp-pickle",
+  };
+
+  ld_batch_add (batch, &fields);
+  ld_batch_add_extra (batch, "user", -1, LD_VALUE_STRING, "al\"ice", -1);
+  ld_batch_add_extra (batch, "n", -1, LD_VALUE_NUMBER, "-12.5e3", -1);
+  ld_batch_add_extra (batch, "ok", -1, LD_VALUE_BOOL, "true", -1);
+  ld_batch_add_extra (batch, "no", -1, LD_VALUE_BOOL, "false", -1);
+  ld_batch_add_extra (batch, "z", -1, LD_VALUE_NULL, NULL, 0);
+  ld_batch_add_extra (batch, "list", -1, LD_VALUE_JSON, "[1,\"a\",{\"k\":null}]", -1);
+  ld_batch_add_extra (batch, "obj", -1, LD_VALUE_JSON, "{\"a\":[true]}", -1);
+  ld_batch_add_extra (batch, "bad number", -1, LD_VALUE_NUMBER, "nan", -1);
+  ld_batch_add_extra (batch, "odd bool", -1, LD_VALUE_BOOL, "yes", -1);
+  ld_batch_add_extra (batch, "empty json", -1, LD_VALUE_JSON, "", 0);
+}
+
+static void
+test_every_field (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *line = NULL;
+  JsonObject *extra;
+  JsonArray *list;
+
+  add_full_record (batch);
+  object = write_and_parse (batch, &line);
+  g_test_message ("%s", line);
+
+  g_assert_true (g_str_has_prefix (line, "{\"time\":\"2023-11-14T22:13:20.123456+00:00\","
+                                         "\"level\":\"Level 25\",\"levelno\":25,"));
+  g_assert_cmpstr (json_object_get_string_member (object, "logger"), ==, "app.db");
+  g_assert_cmpstr (json_object_get_string_member (object, "message"), ==, "line one\nline \"two\"");
+  g_assert_cmpstr (json_object_get_string_member (object, "thread"), ==, "worker-1");
+  g_assert_cmpint (json_object_get_int_member (object, "thread_id"), ==, 140000000000123);
+  g_assert_cmpint (json_object_get_int_member (object, "process"), ==, 4242);
+  g_assert_cmpstr (json_object_get_string_member (object, "process_name"), ==, "MainProcess");
+  g_assert_cmpstr (json_object_get_string_member (object, "task"), ==, "Task-1");
+  g_assert_cmpstr (json_object_get_string_member (object, "file"), ==, "/srv/app/db.py");
+  g_assert_cmpint (json_object_get_int_member (object, "line"), ==, 42);
+  g_assert_cmpstr (json_object_get_string_member (object, "function"), ==, "connect");
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (object, "exception"),
+                                   "ValueError: x"));
+  g_assert_cmpstr (json_object_get_string_member (object, "stack"), ==,
+                   "Stack (most recent call last):");
+  g_assert_cmpstr (json_object_get_string_member (object, "connection"), ==, "tcp-3");
+  g_assert_cmpstr (json_object_get_string_member (object, "peer"), ==, "127.0.0.1:54321");
+  g_assert_cmpstr (json_object_get_string_member (object, "protocol"), ==, "tcp-pickle");
+
+  extra = json_object_get_object_member (object, "extra");
+  g_assert_cmpstr (json_object_get_string_member (extra, "user"), ==, "al\"ice");
+  g_assert_cmpfloat (json_object_get_double_member (extra, "n"), ==, -12500.0);
+  g_assert_true (json_object_get_boolean_member (extra, "ok"));
+  g_assert_false (json_object_get_boolean_member (extra, "no"));
+  g_assert_true (json_object_get_null_member (extra, "z"));
+  list = json_object_get_array_member (extra, "list");
+  g_assert_cmpuint (json_array_get_length (list), ==, 3);
+  list = json_object_get_array_member (json_object_get_object_member (extra, "obj"), "a");
+  g_assert_true (json_array_get_boolean_element (list, 0));
+  /* Values that do not fit their type are kept as text rather than break the line. */
+  g_assert_cmpstr (json_object_get_string_member (extra, "bad number"), ==, "nan");
+  g_assert_cmpstr (json_object_get_string_member (extra, "odd bool"), ==, "yes");
+  g_assert_cmpstr (json_object_get_string_member (extra, "empty json"), ==, "");
+  g_assert_cmpuint (json_object_get_size (extra), ==, 10);
+}
+
+static void
+test_absent_fields (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *line = NULL;
+  LdRecordFields fields = { .time_us = 0, .level = 33 };
+
+  ld_batch_add (batch, &fields);
+  object = write_and_parse (batch, &line);
+
+  g_assert_cmpstr (line, ==, "{\"time\":\"1970-01-01T00:00:00.000000+00:00\","
+                             "\"level\":\"Level 33\",\"levelno\":33,\"message\":\"\"}\n");
+  g_assert_cmpuint (json_object_get_size (object), ==, 4);
+}
+
+static void
+test_level_names (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(JsonObject) object = NULL;
+  LdRecordFields fields = { .level = 25, .message = "m" };
+
+  ld_batch_add (batch, &fields);
+  object = write_and_parse (batch, NULL);
+  g_assert_cmpstr (json_object_get_string_member (object, "level"), ==, "NOTICE");
+  g_assert_cmpint (json_object_get_int_member (object, "levelno"), ==, 25);
+}
+
+static void
+test_store_records (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdBatch) copy_batch = ld_batch_new ();
+  g_autoptr(GString) from_batch = g_string_new (NULL);
+  g_autoptr(GString) from_record = g_string_new (NULL);
+  const char *text;
+  LdRecord record;
+
+  add_full_record (batch);
+  add_full_record (batch);
+  ld_jsonl_append_batch (from_batch, batch);
+
+  /* A record whose text is in place, as the store keeps it, writes the same. */
+  for (guint i = 0; i < ld_batch_get_length (batch); i++)
+    {
+      record = *ld_batch_get_record (batch, i, &text);
+      record.text = text;
+      ld_jsonl_append_record (from_record, &record, NULL);
+    }
+  g_assert_cmpstr (from_batch->str, ==, from_record->str);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/jsonl/escaping", test_escaping);
+  g_test_add_func ("/jsonl/time", test_time);
+  g_test_add_func ("/jsonl/every-field", test_every_field);
+  g_test_add_func ("/jsonl/absent-fields", test_absent_fields);
+  g_test_add_func ("/jsonl/level-names", test_level_names);
+  g_test_add_func ("/jsonl/store-records", test_store_records);
+
+  return g_test_run ();
+}
