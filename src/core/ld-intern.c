@@ -18,6 +18,20 @@
  * every record, say), new text shares this one id instead of growing forever. */
 #define OVERFLOW_TEXT "(too many distinct values)"
 
+/* Each thread remembers the strings it interned lately, so that the same
+ * logger or thread name record after record costs a hash and a compare, not
+ * the lock. Entries point at interned text, which never moves or dies. */
+#define CACHE_SIZE 1024
+
+typedef struct
+{
+  const char *text;
+  guint32     length;
+  guint32     id;
+} CacheEntry;
+
+static __thread CacheEntry thread_cache[CACHE_SIZE];
+
 static GMutex        intern_lock;
 static GHashTable   *intern_table;
 static GStringChunk *intern_chunk;
@@ -74,6 +88,62 @@ ensure_table_locked (void)
   add_string_locked (OVERFLOW_TEXT);
 }
 
+/* Eight bytes at a time: names are short, but paths are not. */
+static inline guint32
+hash_bytes (const char *text,
+            gsize       length)
+{
+  guint64 hash = 0x9e3779b97f4a7c15ull ^ length;
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, text + i, 8);
+      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
+      hash ^= hash >> 32;
+    }
+  for (; i < length; i++)
+    hash = (hash ^ (guint8) text[i]) * 0x100000001b3ull;
+
+  return (guint32) (hash ^ (hash >> 29));
+}
+
+/**
+ * ld_intern_cached:
+ * @text: text, not necessarily nul-terminated
+ * @length: its length in bytes
+ *
+ * Looks @text up in the calling thread's cache only. Text found there was
+ * interned before, so it is known to be valid UTF-8.
+ *
+ * Returns: its id, or %LD_INTERN_NONE if this thread has not seen it lately
+ */
+guint32
+ld_intern_cached (const char *text,
+                  gsize       length)
+{
+  CacheEntry *entry = &thread_cache[hash_bytes (text, length) & (CACHE_SIZE - 1)];
+
+  if (entry->text != NULL && entry->length == length && memcmp (entry->text, text, length) == 0)
+    return entry->id;
+
+  return LD_INTERN_NONE;
+}
+
+static void
+remember (const char *text,
+          gsize       length,
+          guint32     id)
+{
+  CacheEntry *entry = &thread_cache[hash_bytes (text, length) & (CACHE_SIZE - 1)];
+
+  entry->text = ld_intern_lookup (id);
+  entry->length = length;
+  entry->id = id;
+}
+
 /**
  * ld_intern:
  * @text: (nullable): the text
@@ -105,6 +175,10 @@ ld_intern (const char *text,
       length = end != NULL ? end - text : LD_INTERN_MAX_LENGTH;
     }
 
+  id = ld_intern_cached (text, length);
+  if (id != LD_INTERN_NONE)
+    return id;
+
   if (key[length] != '\0')
     {
       char *buf = (gsize) length < sizeof stack_buf ? stack_buf : (heap_buf = g_malloc (length + 1));
@@ -117,6 +191,10 @@ ld_intern (const char *text,
   ensure_table_locked ();
   id = intern_locked (key);
   g_mutex_unlock (&intern_lock);
+
+  /* The overflow id stands for many texts: never remember it for one. */
+  if (id != overflow_id)
+    remember (text, length, id);
 
   return id;
 }

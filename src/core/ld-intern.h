@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 
 guint32      ld_intern         (const char *text,
                                 gssize      length);
+guint32      ld_intern_cached  (const char *text,
+                                gsize       length);
 const char  *ld_intern_lookup  (guint32     id);
 guint        ld_intern_count   (void);
 

@@ -171,10 +171,17 @@ intern_valid (const char *data,
 {
   const char *end;
 
+  guint32 id;
+
   if (data == NULL)
     return LD_INTERN_NONE;
   if (length < 0)
     length = strlen (data);
+
+  /* Text this thread interned lately was valid then and is now. */
+  id = ld_intern_cached (data, length);
+  if (id != LD_INTERN_NONE)
+    return id;
 
   if (g_utf8_validate_len (data, length, &end))
     return ld_intern (data, length);
