@@ -39,7 +39,10 @@ typedef enum
 
 /* Values live in one block owned by the root that ld_pickle_decode() returns; only that root
  * may be freed.  The values form a graph, not always a tree: the pickle memo can share a value
- * and even make cycles, as Python allows.  to_display() and to_json() cope with both. */
+ * and even make cycles, as Python allows.  to_display() and to_json() cope with both (they
+ * write "[...]" for a cycle, stop nesting at depth 100 and stop adding items past 1 MiB);
+ * code that walks values itself must bound its depth too.  Values never change once decoded,
+ * so any thread may read them; ld_pickle_decode() may run in several threads at once. */
 typedef struct _LdPickleValue LdPickleValue;
 
 typedef struct
