@@ -382,6 +382,16 @@ on_selected_item_changed (LdWindow           *self,
                           GtkSingleSelection *selection)
 {
   LdRow *row = gtk_single_selection_get_selected_item (selection);
+  guint position = gtk_single_selection_get_selected (selection);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  /* Picking an older record to read stops the view running away from it,
+   * once there is anywhere to run. */
+  if (row != NULL && self->following && position + 1 < n_items
+      && gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj))
+    set_following (self, FALSE);
 
   ld_detail_pane_set_row (LD_DETAIL_PANE (self->detail_pane), row);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
