@@ -294,6 +294,39 @@ test_live_model_freeze (void)
   shadow_free (shadow);
 }
 
+static void
+test_size_limit (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (1000000);
+  Shadow *shadow = shadow_new (G_LIST_MODEL (store));
+  guint64 limit = 200 * (sizeof (LdRecord) + strlen ("message 1000"));
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(LdBatch) batch = make_batch (1000 + i * 100, 100);
+      ld_store_append_batch (store, batch);
+    }
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 1000);
+
+  ld_store_set_max_bytes (store, limit);
+  shadow_check (shadow, G_LIST_MODEL (store));
+  g_assert_cmpuint (ld_store_get_records_size (store), <=, limit);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 200);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 800);
+  assert_message (ld_store_get_record (store, 199), "message 1999");
+
+  {
+    g_autoptr(LdBatch) batch = make_batch (2000, 50);
+    ld_store_append_batch (store, batch);
+  }
+  shadow_check (shadow, G_LIST_MODEL (store));
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 200);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), ==, 850);
+  assert_message (ld_store_get_record (store, 0), "message 1850");
+
+  shadow_free (shadow);
+}
+
 /* Run under ASan (build-aux/test does), this shows a million appends with
  * eviction leak nothing. */
 static void
@@ -325,6 +358,7 @@ main (int   argc,
   g_test_add_func ("/store/eviction", test_eviction);
   g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
   g_test_add_func ("/store/live-model-freeze", test_live_model_freeze);
+  g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/million", test_million);
 
   return g_test_run ();

@@ -34,6 +34,9 @@ struct _LdStore
   guint     n_records;
   guint     max_records;
 
+  guint64   max_bytes;     /* 0: no limit by size */
+  gsize     live_text;     /* text bytes of the records kept */
+
   guint64   first_seq;
   guint64   n_received;
   guint64   n_evicted;
@@ -242,6 +245,9 @@ evict_oldest (LdStore *self,
 {
   g_assert (count <= self->n_records);
 
+  for (guint i = 0; i < count; i++)
+    self->live_text -= ld_record_text_size (record_at (self, i));
+
   self->head = self->n_records == count ? 0 : (self->head + count) % self->capacity;
   self->n_records -= count;
   self->first_seq += count;
@@ -322,6 +328,37 @@ append_one (LdStore        *self,
   slot = record_at (self, self->n_records++);
   *slot = *record;
   slot->text = copy_text (self, seq, text, ld_record_text_size (record));
+  self->live_text += ld_record_text_size (record);
+}
+
+/* How many of the oldest records must go for the rest to fit in the size
+ * limit. The size counted is what the records themselves take: their slots
+ * and their text. */
+static guint
+over_size_limit (LdStore *self)
+{
+  guint64 size = (guint64) self->n_records * sizeof (LdRecord) + self->live_text;
+  guint count = 0;
+
+  if (self->max_bytes == 0)
+    return 0;
+
+  while (size > self->max_bytes && count < self->n_records)
+    size -= sizeof (LdRecord) + ld_record_text_size (record_at (self, count++));
+
+  return count;
+}
+
+static void
+evict_over_size (LdStore *self)
+{
+  guint count = over_size_limit (self);
+
+  if (count == 0)
+    return;
+
+  evict_oldest (self, count);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, count, 0);
 }
 
 /* Records of the batches that would be evicted at once are only counted. */
@@ -396,6 +433,7 @@ ld_store_append_batches (LdStore        *self,
       }
 
   g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, added);
+  evict_over_size (self);
 }
 
 void
@@ -424,6 +462,7 @@ ld_store_clear (LdStore *self)
   self->capacity = 0;
   self->head = 0;
   self->n_records = 0;
+  self->live_text = 0;
   self->first_seq = self->n_received;
 
   if (old_n > 0)
@@ -548,6 +587,47 @@ ld_store_set_max_records (LdStore *self,
 
   self->max_records = max_records;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RECORDS]);
+}
+
+/**
+ * ld_store_set_max_bytes:
+ * @self: a store
+ * @max_bytes: a limit on what the kept records take, or 0 for none
+ *
+ * A second retention limit, by size: the oldest records are evicted (and
+ * counted) until the rest fit, at once and after each append.
+ */
+void
+ld_store_set_max_bytes (LdStore *self,
+                        guint64  max_bytes)
+{
+  g_return_if_fail (LD_IS_STORE (self));
+
+  self->max_bytes = max_bytes;
+  evict_over_size (self);
+}
+
+guint64
+ld_store_get_max_bytes (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return self->max_bytes;
+}
+
+/**
+ * ld_store_get_records_size:
+ * @self: a store
+ *
+ * Returns: the bytes the kept records take, slots and text, as the size
+ *   limit counts them
+ */
+guint64
+ld_store_get_records_size (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  return (guint64) self->n_records * sizeof (LdRecord) + self->live_text;
 }
 
 /**

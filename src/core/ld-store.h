@@ -31,6 +31,10 @@ guint64         ld_store_get_n_evicted      (LdStore        *self);
 guint           ld_store_get_max_records    (LdStore        *self);
 void            ld_store_set_max_records    (LdStore        *self,
                                              guint           max_records);
+void            ld_store_set_max_bytes      (LdStore        *self,
+                                             guint64         max_bytes);
+guint64         ld_store_get_max_bytes      (LdStore        *self);
+guint64         ld_store_get_records_size   (LdStore        *self);
 gsize           ld_store_get_memory_size    (LdStore        *self);
 gsize           ld_store_get_text_size      (LdStore        *self);
 
