@@ -383,6 +383,38 @@ test_detail_pane (void)
   close_window (window);
 }
 
+static gboolean
+udp_port_is_zero (gpointer data)
+{
+  LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
+
+  return (ld_ingest_get_bound_port (ingest, "udp") == 0) == GPOINTER_TO_INT (data);
+}
+
+/* Preferences apply without a restart: listeners and retention follow the
+ * settings. */
+static void
+test_settings_apply (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdStore *store = ld_application_get_store (app);
+
+  g_assert_cmpuint (ld_ingest_get_bound_port (ld_session_get_ingest (ld_application_get_session (app)),
+                                              "udp"), !=, 0);
+  g_settings_set_boolean (settings, "udp-enabled", FALSE);
+  wait_until (udp_port_is_zero, GINT_TO_POINTER (TRUE), "the UDP listener to stop");
+  g_settings_set_boolean (settings, "udp-enabled", TRUE);
+  wait_until (udp_port_is_zero, GINT_TO_POINTER (FALSE), "the UDP listener to start again");
+
+  g_settings_set_uint (settings, "max-records", 5000);
+  g_assert_cmpuint (ld_store_get_max_records (store), ==, 5000);
+  g_settings_set_uint (settings, "max-megabytes", 1);
+  g_assert_cmpuint (ld_store_get_max_bytes (store), ==, 1024 * 1024);
+  g_settings_reset (settings, "max-records");
+  g_settings_reset (settings, "max-megabytes");
+  g_assert_cmpuint (ld_store_get_max_bytes (store), ==, 0);
+}
+
 static GtkColumnViewColumn *
 column_at (LdWindow *window,
            guint     position,
@@ -489,6 +521,7 @@ main (int   argc,
   g_test_add_func ("/window/pause", test_pause);
   g_test_add_func ("/window/column-layout", test_column_layout);
   g_test_add_func ("/window/detail-pane", test_detail_pane);
+  g_test_add_func ("/window/settings-apply", test_settings_apply);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -156,6 +156,7 @@ ld_application_startup (GApplication *app)
   static const char *pause_accels[] = { "<Control>p", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *sources_accels[] = { "F9", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
@@ -172,6 +173,8 @@ ld_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.toggle-sources",
                                          sources_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.preferences",
+                                         preferences_accels);
 }
 
 static void

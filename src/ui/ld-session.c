@@ -27,8 +27,11 @@ struct _LdSession
   FILE      *output;
   GString   *output_buffer;
 
+  guint      restart_id;
+
   gboolean   headless;
   gboolean   demo_requested;
+  char      *cli_address;      /* --listen, until the preferences change it */
   char      *listen_address;
   int        tcp_port;
   int        udp_port;
@@ -152,6 +155,8 @@ ld_session_finalize (GObject *object)
     g_string_free (self->output_buffer, TRUE);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->listen_address, g_free);
+  g_clear_pointer (&self->cli_address, g_free);
+  g_clear_handle_id (&self->restart_id, g_source_remove);
 
   G_OBJECT_CLASS (ld_session_parent_class)->finalize (object);
 }
@@ -196,7 +201,7 @@ ld_session_handle_options (LdSession    *self,
 
   g_variant_dict_lookup (options, "headless", "b", &self->headless);
   g_variant_dict_lookup (options, "demo", "b", &self->demo_requested);
-  g_variant_dict_lookup (options, "listen", "s", &self->listen_address);
+  g_variant_dict_lookup (options, "listen", "s", &self->cli_address);
   g_variant_dict_lookup (options, "tcp-port", "i", &self->tcp_port);
   g_variant_dict_lookup (options, "udp-port", "i", &self->udp_port);
   g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
@@ -278,23 +283,100 @@ close_output (LdSession *self)
   self->output = NULL;
 }
 
+static void
+add_listener (LdSession  *self,
+              const char *which,
+              gboolean  (*add) (LdIngest *, const char *, guint16, GError **))
+{
+  g_autofree char *enabled_key = g_strdup_printf ("%s-enabled", which);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_settings_get_boolean (self->settings, enabled_key))
+    return;
+
+  if (!add (self->ingest, ld_session_get_listen_address (self), ld_session_get_port (self, which),
+            &error))
+    g_warning ("The %s listener cannot start: %s", which, error->message);
+}
+
 /* A port that is taken does not stop the others: the registry shows that
  * endpoint as failed with the system's reason, and the warning reaches the
  * table through the log writer. */
 static void
 start_listeners (LdSession *self)
 {
-  const char *address = ld_session_get_listen_address (self);
-  g_autoptr(GError) tcp_error = NULL;
-  g_autoptr(GError) udp_error = NULL;
-
-  self->registry = ld_connection_registry_new ();
   self->ingest = ld_ingest_new (self->handoff, self->registry);
+  add_listener (self, "tcp", ld_ingest_add_tcp);
+  add_listener (self, "udp", ld_ingest_add_udp);
+}
 
-  if (!ld_ingest_add_tcp (self->ingest, address, ld_session_get_port (self, "tcp"), &tcp_error))
-    g_warning ("TCP listener: %s", tcp_error->message);
-  if (!ld_ingest_add_udp (self->ingest, address, ld_session_get_port (self, "udp"), &udp_error))
-    g_warning ("UDP listener: %s", udp_error->message);
+static gboolean
+restart_listeners (gpointer user_data)
+{
+  LdSession *self = user_data;
+
+  self->restart_id = 0;
+  g_clear_pointer (&self->ingest, ld_ingest_free);
+  start_listeners (self);
+  g_message ("Listening again with the new settings");
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Endpoints apply without a restart of Logdeck: edits in the preferences
+ * come in bursts (typing a port), so the listeners restart once they stop. */
+static void
+on_endpoint_setting_changed (LdSession  *self,
+                             const char *key,
+                             GSettings  *settings)
+{
+  /* Once the user sets endpoints, the command line's no longer apply. */
+  g_clear_pointer (&self->cli_address, g_free);
+  self->tcp_port = self->udp_port = self->http_port = -1;
+
+  g_clear_handle_id (&self->restart_id, g_source_remove);
+  self->restart_id = g_timeout_add (500, restart_listeners, self);
+}
+
+static void
+apply_retention (LdSession *self)
+{
+  guint max_records = self->max_records > 0 ? (guint) self->max_records
+                                            : g_settings_get_uint (self->settings, "max-records");
+  guint64 megabytes = g_settings_get_uint (self->settings, "max-megabytes");
+
+  ld_store_set_max_records (self->store, max_records);
+  ld_store_set_max_bytes (self->store, megabytes * 1024 * 1024);
+}
+
+static void
+on_retention_setting_changed (LdSession  *self,
+                              const char *key,
+                              GSettings  *settings)
+{
+  if (g_str_equal (key, "max-records"))
+    self->max_records = 0;
+  apply_retention (self);
+}
+
+static void
+watch_settings (LdSession *self)
+{
+  static const char *endpoint_keys[] = {
+    "listen-address", "tcp-port", "udp-port", "http-port", "tcp-enabled", "udp-enabled",
+    "http-enabled",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoint_keys); i++)
+    {
+      g_autofree char *signal = g_strdup_printf ("changed::%s", endpoint_keys[i]);
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (on_endpoint_setting_changed),
+                               self, G_CONNECT_SWAPPED);
+    }
+  g_signal_connect_object (self->settings, "changed::max-records",
+                           G_CALLBACK (on_retention_setting_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::max-megabytes",
+                           G_CALLBACK (on_retention_setting_changed), self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -310,15 +392,12 @@ void
 ld_session_start (LdSession *self,
                   gboolean   headless)
 {
-  guint max_records;
-
   g_return_if_fail (LD_IS_SESSION (self));
   g_return_if_fail (self->store == NULL);
 
   self->settings = ld_settings_new ();
-  max_records = self->max_records > 0 ? (guint) self->max_records
-                                      : g_settings_get_uint (self->settings, "max-records");
-  self->store = ld_store_new (max_records);
+  self->store = ld_store_new (0);
+  apply_retention (self);
   self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
   if (headless)
     ld_handoff_set_min_interval (self->handoff, 0);
@@ -328,7 +407,9 @@ ld_session_start (LdSession *self,
 
   if (self->output_path != NULL)
     open_output (self);
+  self->registry = ld_connection_registry_new ();
   start_listeners (self);
+  watch_settings (self);
 }
 
 /**
@@ -342,6 +423,7 @@ ld_session_shutdown (LdSession *self)
 {
   g_return_if_fail (LD_IS_SESSION (self));
 
+  g_clear_handle_id (&self->restart_id, g_source_remove);
   /* Stop listening, then take in what was already read before closing the
    * output, so nothing received is lost on SIGTERM. */
   if (self->ingest != NULL)
@@ -422,9 +504,11 @@ ld_session_get_listen_address (LdSession *self)
 {
   g_return_val_if_fail (LD_IS_SESSION (self), NULL);
 
-  if (self->listen_address == NULL)
-    self->listen_address = g_settings_get_string (self->settings, "listen-address");
+  if (self->cli_address != NULL)
+    return self->cli_address;
 
+  g_free (self->listen_address);
+  self->listen_address = g_settings_get_string (self->settings, "listen-address");
   return self->listen_address;
 }
 

@@ -35,22 +35,69 @@ set_interned (GtkWidget *cell,
   gtk_label_set_text (GTK_LABEL (cell), text != NULL ? text : "");
 }
 
+/* How the Time column shows times; set from the settings by the window. */
+static LdTimeStyle time_style = { LD_TIME_LOCAL, LD_TIME_FORMAT_TIME_MS, 0 };
+
+void
+ld_window_columns_set_time_style (const LdTimeStyle *style)
+{
+  time_style = *style;
+}
+
+/**
+ * ld_format_time:
+ * @time_us: µs since the Unix epoch
+ * @style: how to show it
+ * @buf: (out caller-allocates): at least 48 bytes
+ *
+ * Formats without allocating: the Time column calls it for every row bound.
+ */
+void
+ld_format_time (gint64             time_us,
+                const LdTimeStyle *style,
+                char              *buf,
+                gsize              size)
+{
+  gint64 shown = style->display == LD_TIME_RELATIVE ? time_us - style->base_us : time_us;
+  gboolean negative = shown < 0;
+  guint64 magnitude = negative ? (guint64) -shown : (guint64) shown;
+  time_t seconds = (time_t) (magnitude / G_USEC_PER_SEC);
+  int millis = (int) ((magnitude % G_USEC_PER_SEC) / 1000);
+  struct tm tm;
+  char date[16] = "";
+
+  if (style->display == LD_TIME_RELATIVE)
+    {
+      g_snprintf (buf, size, "%s%" G_GUINT64_FORMAT ":%02d:%02d.%03d", negative ? "−" : "+",
+                  (guint64) (seconds / 3600), (int) (seconds / 60 % 60), (int) (seconds % 60),
+                  millis);
+      return;
+    }
+
+  if (negative || (style->display == LD_TIME_UTC ? gmtime_r (&seconds, &tm)
+                                                 : localtime_r (&seconds, &tm)) == NULL)
+    {
+      g_strlcpy (buf, EMPTY_TEXT, size);
+      return;
+    }
+
+  if (style->format == LD_TIME_FORMAT_DATE_TIME_MS)
+    g_snprintf (date, sizeof date, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday);
+  if (style->format == LD_TIME_FORMAT_TIME)
+    g_snprintf (buf, size, "%s%02d:%02d:%02d", date, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  else
+    g_snprintf (buf, size, "%s%02d:%02d:%02d.%03d", date, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                millis);
+}
+
 static void
 bind_time (GtkWidget      *cell,
            const LdRecord *record)
 {
-  time_t seconds = (time_t) (record->time_us / G_USEC_PER_SEC);
-  int millis = (int) ((record->time_us % G_USEC_PER_SEC) / 1000);
-  struct tm tm;
-  char text[32];
+  char text[48];
 
-  if (record->time_us < 0 || localtime_r (&seconds, &tm) == NULL)
-    {
-      gtk_label_set_text (GTK_LABEL (cell), EMPTY_TEXT);
-      return;
-    }
-
-  g_snprintf (text, sizeof text, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  ld_format_time (record->time_us, &time_style, text, sizeof text);
   gtk_label_set_text (GTK_LABEL (cell), text);
 }
 
@@ -161,6 +208,24 @@ find_column (const char *id)
   return NULL;
 }
 
+/**
+ * ld_window_column_title:
+ * @index: a column's place in the default order
+ *
+ * Returns: (nullable): the column's translated title, or %NULL past the
+ *   last column; @id is set to its id
+ */
+const char *
+ld_window_column_title (guint        index,
+                        const char **id)
+{
+  if (index >= G_N_ELEMENTS (columns))
+    return NULL;
+
+  *id = columns[index].id;
+  return _(columns[index].title);
+}
+
 static GtkWidget *
 new_cell_label (void)
 {
@@ -221,18 +286,25 @@ bind_cell (GtkSignalListItemFactory *factory,
     gtk_label_set_text (GTK_LABEL (cell), EMPTY_TEXT);
 }
 
+static GtkListItemFactory *
+create_factory (const ColumnInfo *info)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) info);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) info);
+
+  return factory;
+}
+
 static GtkColumnViewColumn *
 create_column (LdWindow         *self,
                const ColumnInfo *info,
                GMenuModel       *header_menu)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *column;
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) info);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) info);
-
-  column = gtk_column_view_column_new (_(info->title), factory);
+  column = gtk_column_view_column_new (_(info->title), create_factory (info));
   g_object_set_data (G_OBJECT (column), "ld-column-id", (gpointer) info->id);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_header_menu (column, header_menu);
@@ -326,6 +398,32 @@ ld_window_setup_columns (LdWindow *self)
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   G_ACTION_GROUP (self->column_actions));
+}
+
+/**
+ * ld_window_refresh_column:
+ * @self: a window
+ * @id: a column's id
+ *
+ * Binds the column's visible cells again, after what they show changed.
+ */
+void
+ld_window_refresh_column (LdWindow   *self,
+                          const char *id)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+  const ColumnInfo *info = find_column (id);
+
+  for (guint i = 0; info != NULL && i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (column), "ld-column-id"), id) == 0)
+        {
+          g_autoptr(GtkListItemFactory) factory = create_factory (info);
+          gtk_column_view_column_set_factory (column, factory);
+        }
+    }
 }
 
 /**

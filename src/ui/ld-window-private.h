@@ -38,6 +38,7 @@ struct _LdWindow
   gboolean              following;
   gboolean              scrolling;
   gboolean              follow_settled;
+  gboolean              relative_base_set;
   double                last_value;
   double                last_upper;
 
@@ -48,7 +49,37 @@ struct _LdWindow
   double                rate;
 };
 
-void ld_window_setup_columns (LdWindow *self);
-void ld_window_save_columns  (LdWindow *self);
+typedef enum
+{
+  LD_TIME_LOCAL,
+  LD_TIME_UTC,
+  LD_TIME_RELATIVE,
+} LdTimeDisplay;
+
+typedef enum
+{
+  LD_TIME_FORMAT_TIME_MS,
+  LD_TIME_FORMAT_TIME,
+  LD_TIME_FORMAT_DATE_TIME_MS,
+} LdTimeFormat;
+
+typedef struct
+{
+  LdTimeDisplay display;
+  LdTimeFormat  format;
+  gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
+} LdTimeStyle;
+
+void ld_window_setup_columns          (LdWindow          *self);
+void ld_window_save_columns           (LdWindow          *self);
+void ld_window_refresh_column         (LdWindow          *self,
+                                       const char        *id);
+void ld_window_columns_set_time_style (const LdTimeStyle *style);
+const char *ld_window_column_title   (guint              index,
+                                       const char       **id);
+void ld_format_time                   (gint64             time_us,
+                                       const LdTimeStyle *style,
+                                       char              *buf,
+                                       gsize              size);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-detail-pane.h"
+#include "ld-preferences.h"
 #include "ld-sources-panel.h"
 #include "ld-window-private.h"
 
@@ -173,6 +174,30 @@ on_adjustment_changed (LdWindow      *self,
 }
 
 static void
+apply_time_style (LdWindow *self)
+{
+  g_autofree char *display = g_settings_get_string (self->settings, "time-display");
+  g_autofree char *format = g_settings_get_string (self->settings, "time-format");
+  LdStore *store = ld_live_model_get_store (self->model);
+  const LdRecord *first = ld_store_get_record (store, 0);
+  LdTimeStyle style = { LD_TIME_LOCAL, LD_TIME_FORMAT_TIME_MS, 0 };
+
+  if (g_str_equal (display, "utc"))
+    style.display = LD_TIME_UTC;
+  else if (g_str_equal (display, "relative"))
+    style.display = LD_TIME_RELATIVE;
+  if (g_str_equal (format, "time"))
+    style.format = LD_TIME_FORMAT_TIME;
+  else if (g_str_equal (format, "date-time-ms"))
+    style.format = LD_TIME_FORMAT_DATE_TIME_MS;
+  style.base_us = first != NULL ? first->time_us : 0;
+  self->relative_base_set = first != NULL;
+
+  ld_window_columns_set_time_style (&style);
+  ld_window_refresh_column (self, "time");
+}
+
+static void
 on_model_items_changed (LdWindow   *self,
                         guint       position,
                         guint       removed,
@@ -183,6 +208,9 @@ on_model_items_changed (LdWindow   *self,
   update_status (self);
   if (self->following)
     scroll_to_bottom (self);
+  /* Relative times count from the first record, once there is one. */
+  if (!self->relative_base_set && added > 0)
+    apply_time_style (self);
 }
 
 static void
@@ -238,20 +266,46 @@ toggle_sources_activated (GSimpleAction *action,
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  GtkWidget *preferences = ld_preferences_new (GTK_WINDOW (self), self->settings);
+
+  /* The column toggles are the window's own, as in the header menu. */
+  gtk_widget_insert_action_group (preferences, "columns", G_ACTION_GROUP (self->column_actions));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry win_actions[] = {
+  { "preferences", preferences_activated },
   { "toggle-sources", toggle_sources_activated },
   { "show-demo", NULL, NULL, "false", show_demo_change_state },
   { "jump-to-latest", jump_to_latest_activated },
 };
+
+/* The port a listener really has (the system's pick for port 0), or the one
+ * it was asked for when it is not listening. */
+static guint
+bound_port (LdSession  *session,
+            const char *which)
+{
+  LdIngest *ingest = ld_session_get_ingest (session);
+  guint16 port = ingest != NULL ? ld_ingest_get_bound_port (ingest, which) : 0;
+
+  return port != 0 ? port : ld_session_get_port (session, which);
+}
 
 static void
 update_endpoints_text (LdWindow *self)
 {
   LdSession *session = ld_application_get_session (self->application);
   const char *address = ld_session_get_listen_address (session);
-  guint tcp = ld_session_get_port (session, "tcp");
-  guint udp = ld_session_get_port (session, "udp");
-  guint http = ld_session_get_port (session, "http");
+  guint tcp = bound_port (session, "tcp");
+  guint udp = bound_port (session, "udp");
+  guint http = bound_port (session, "http");
   g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
   g_autofree char *description = NULL;
   g_autofree char *snippet = NULL;
@@ -456,6 +510,12 @@ ld_window_new (LdApplication *application)
   update_empty_state (self);
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
+
+  apply_time_style (self);
+  g_signal_connect_object (self->settings, "changed::time-display",
+                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::time-format",
+                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
 
   return self;
 }
