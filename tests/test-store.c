@@ -294,6 +294,53 @@ test_live_model_freeze (void)
   shadow_free (shadow);
 }
 
+/* The live counts always equal a recount of what the store keeps. */
+static void
+assert_counts (LdStore *store)
+{
+  g_autoptr(GHashTable) by_level = g_hash_table_new (NULL, NULL);
+  const GArray *levels = ld_store_get_level_counts (store);
+  guint32 logger = ld_intern ("acme.api", -1);
+  guint n_logger = 0;
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    {
+      const LdRecord *record = ld_store_get_record (store, i);
+      gpointer key = GINT_TO_POINTER (record->level);
+
+      g_hash_table_insert (by_level, key,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (by_level, key)) + 1));
+      n_logger += record->logger == logger;
+    }
+
+  for (guint i = 0; i < levels->len; i++)
+    {
+      const LdLevelCount *count = &g_array_index (levels, LdLevelCount, i);
+      g_assert_cmpuint (count->count, ==,
+                        GPOINTER_TO_UINT (g_hash_table_lookup (by_level, GINT_TO_POINTER (count->level))));
+    }
+  g_assert_cmpuint (ld_store_get_id_count (store, LD_STORE_COUNT_LOGGER, logger), ==, n_logger);
+}
+
+static void
+test_counts (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (700);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(LdBatch) batch = make_batch (i * 97, 97);
+      ld_store_append_batch (store, batch);
+      assert_counts (store);
+    }
+  ld_store_set_max_records (store, 50);
+  assert_counts (store);
+  ld_store_clear (store);
+  assert_counts (store);
+  g_assert_cmpuint (ld_store_get_id_count (store, LD_STORE_COUNT_LOGGER,
+                                           ld_intern ("acme.db", -1)), ==, 0);
+}
+
 static void
 test_size_limit (void)
 {
@@ -359,6 +406,7 @@ main (int   argc,
   g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
   g_test_add_func ("/store/live-model-freeze", test_live_model_freeze);
   g_test_add_func ("/store/size-limit", test_size_limit);
+  g_test_add_func ("/store/counts", test_counts);
   g_test_add_func ("/store/million", test_million);
 
   return g_test_run ();

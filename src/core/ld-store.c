@@ -41,6 +41,11 @@ struct _LdStore
   guint64   n_received;
   guint64   n_evicted;
 
+  /* Live counts of the kept records, by level and by interned logger,
+   * thread and connection, for the filter bar and the sidebar. */
+  GArray   *level_counts;       /* LdLevelCount, sorted by level */
+  GArray   *id_counts[LD_STORE_N_COUNTED];   /* guint32 by interned id */
+
   GQueue    chunks;
   Chunk    *current;
   gsize     chunk_bytes;
@@ -125,6 +130,59 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item = ld_store_get_item;
 }
 
+static inline guint32 *
+id_count_slot (LdStore       *self,
+               LdStoreCounted field,
+               guint32        id)
+{
+  GArray *counts = self->id_counts[field];
+
+  if (G_UNLIKELY (id >= counts->len))
+    g_array_set_size (counts, MAX (id + 1, counts->len * 2));
+
+  return &g_array_index (counts, guint32, id);
+}
+
+static LdLevelCount *
+level_count_slot (LdStore *self,
+                  int      level)
+{
+  GArray *counts = self->level_counts;
+  guint i;
+
+  for (i = 0; i < counts->len; i++)
+    {
+      LdLevelCount *slot = &g_array_index (counts, LdLevelCount, i);
+
+      if (slot->level == level)
+        return slot;
+      if (slot->level > level)
+        break;
+    }
+
+  g_array_insert_val (counts, i, ((LdLevelCount) { level, 0 }));
+  return &g_array_index (counts, LdLevelCount, i);
+}
+
+static void
+count_record (LdStore        *self,
+              const LdRecord *record,
+              int             delta)
+{
+  level_count_slot (self, record->level)->count += delta;
+  *id_count_slot (self, LD_STORE_COUNT_LOGGER, record->logger) += delta;
+  *id_count_slot (self, LD_STORE_COUNT_THREAD, record->thread) += delta;
+  *id_count_slot (self, LD_STORE_COUNT_CONNECTION, record->connection) += delta;
+}
+
+static void
+reset_counts (LdStore *self)
+{
+  g_array_set_size (self->level_counts, 0);
+  for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
+    memset (self->id_counts[i]->data, 0, self->id_counts[i]->len * sizeof (guint32));
+}
+
 static void
 free_chunks (LdStore *self)
 {
@@ -143,6 +201,9 @@ ld_store_finalize (GObject *object)
 
   free_chunks (self);
   g_clear_pointer (&self->ring, free);
+  g_array_unref (self->level_counts);
+  for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
+    g_array_unref (self->id_counts[i]);
 
   G_OBJECT_CLASS (ld_store_parent_class)->finalize (object);
 }
@@ -207,6 +268,9 @@ ld_store_init (LdStore *self)
 {
   self->max_records = LD_STORE_DEFAULT_MAX_RECORDS;
   g_queue_init (&self->chunks);
+  self->level_counts = g_array_new (FALSE, FALSE, sizeof (LdLevelCount));
+  for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
+    self->id_counts[i] = g_array_new (FALSE, TRUE, sizeof (guint32));
 }
 
 /**
@@ -246,7 +310,12 @@ evict_oldest (LdStore *self,
   g_assert (count <= self->n_records);
 
   for (guint i = 0; i < count; i++)
-    self->live_text -= ld_record_text_size (record_at (self, i));
+    {
+      const LdRecord *record = record_at (self, i);
+
+      self->live_text -= ld_record_text_size (record);
+      count_record (self, record, -1);
+    }
 
   self->head = self->n_records == count ? 0 : (self->head + count) % self->capacity;
   self->n_records -= count;
@@ -329,6 +398,7 @@ append_one (LdStore        *self,
   *slot = *record;
   slot->text = copy_text (self, seq, text, ld_record_text_size (record));
   self->live_text += ld_record_text_size (record);
+  count_record (self, record, +1);
 }
 
 /* How many of the oldest records must go for the rest to fit in the size
@@ -463,6 +533,7 @@ ld_store_clear (LdStore *self)
   self->head = 0;
   self->n_records = 0;
   self->live_text = 0;
+  reset_counts (self);
   self->first_seq = self->n_received;
 
   if (old_n > 0)
@@ -587,6 +658,61 @@ ld_store_set_max_records (LdStore *self,
 
   self->max_records = max_records;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RECORDS]);
+}
+
+/**
+ * ld_store_get_level_counts:
+ * @self: a store
+ *
+ * Returns: (transfer none): how many kept records each level has, sorted
+ *   by level; levels with none may be listed with a count of 0
+ */
+const GArray *
+ld_store_get_level_counts (LdStore *self)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), NULL);
+
+  return self->level_counts;
+}
+
+/**
+ * ld_store_get_id_count:
+ * @self: a store
+ * @field: which field
+ * @id: an interned string
+ *
+ * Returns: how many kept records have @id in @field
+ */
+guint
+ld_store_get_id_count (LdStore        *self,
+                       LdStoreCounted  field,
+                       guint32         id)
+{
+  GArray *counts;
+
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+  g_return_val_if_fail (field < LD_STORE_N_COUNTED, 0);
+
+  counts = self->id_counts[field];
+  return id < counts->len ? g_array_index (counts, guint32, id) : 0;
+}
+
+/**
+ * ld_store_get_n_ids:
+ * @self: a store
+ * @field: which field
+ *
+ * Returns: one more than the highest interned id counted for @field; ids
+ *   below it may be looked up with ld_store_get_id_count()
+ */
+guint
+ld_store_get_n_ids (LdStore        *self,
+                    LdStoreCounted  field)
+{
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+  g_return_val_if_fail (field < LD_STORE_N_COUNTED, 0);
+
+  return self->id_counts[field]->len;
 }
 
 /**

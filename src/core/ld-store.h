@@ -9,6 +9,20 @@ G_BEGIN_DECLS
 
 #define LD_STORE_DEFAULT_MAX_RECORDS 1000000
 
+typedef enum
+{
+  LD_STORE_COUNT_LOGGER,
+  LD_STORE_COUNT_THREAD,
+  LD_STORE_COUNT_CONNECTION,
+  LD_STORE_N_COUNTED
+} LdStoreCounted;
+
+typedef struct
+{
+  int   level;
+  guint count;
+} LdLevelCount;
+
 #define LD_TYPE_STORE (ld_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (LdStore, ld_store, LD, STORE, GObject)
@@ -36,6 +50,12 @@ void            ld_store_set_max_bytes      (LdStore        *self,
 guint64         ld_store_get_max_bytes      (LdStore        *self);
 guint64         ld_store_get_records_size   (LdStore        *self);
 gsize           ld_store_get_memory_size    (LdStore        *self);
+const GArray   *ld_store_get_level_counts   (LdStore        *self);
+guint           ld_store_get_id_count       (LdStore        *self,
+                                             LdStoreCounted  field,
+                                             guint32         id);
+guint           ld_store_get_n_ids          (LdStore        *self,
+                                             LdStoreCounted  field);
 gsize           ld_store_get_text_size      (LdStore        *self);
 
 G_END_DECLS
