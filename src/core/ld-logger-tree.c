@@ -15,6 +15,7 @@ struct _LdLoggerNode
   char       *path;       /* the whole name: "acme.api.auth" */
   guint       count;
   GListStore *children;   /* LdLoggerNode, sorted by name */
+  LdLoggerNode *parent;   /* not a reference: a parent outlives its children */
 };
 
 enum {
@@ -195,6 +196,19 @@ compare_nodes (gconstpointer a,
   return g_utf8_collate (LD_LOGGER_NODE ((gpointer) a)->name, LD_LOGGER_NODE ((gpointer) b)->name);
 }
 
+/* A leaf that gets its first child is put back in its place, so that a tree
+ * list model asks again whether it has children. */
+static void
+replace_in_parent (LdLoggerNode *node)
+{
+  g_autoptr(LdLoggerNode) keep = g_object_ref (node);
+  guint position;
+
+  /* The store holds the only reference: keep one while it swaps. */
+  if (g_list_store_find (node->parent->children, node, &position))
+    g_list_store_splice (node->parent->children, position, 1, (gpointer *) &keep, 1);
+}
+
 static LdLoggerNode *
 ensure_node (LdLoggerTree *self,
              const char   *path,
@@ -211,9 +225,13 @@ ensure_node (LdLoggerTree *self,
   dot = g_strrstr_len (path, length, ".");
   parent = dot != NULL ? ensure_node (self, path, dot - path) : self->root;
   node = ld_logger_node_new (dot != NULL ? key + (dot - path) + 1 : key, key);
+  node->parent = parent;
   g_list_store_insert_sorted (parent->children, node, compare_nodes, NULL);
   g_hash_table_insert (self->nodes, node->path, node);
   g_object_unref (node);
+
+  if (parent != self->root && g_list_model_get_n_items (G_LIST_MODEL (parent->children)) == 1)
+    replace_in_parent (parent);
 
   return node;
 }

@@ -13,7 +13,7 @@ struct _LdWindow
   AdwWindowTitle       *window_title;
   AdwFlap              *flap;
   GtkWidget            *detail_pane;
-  struct _LdSourcesPanel *sources_panel;
+  struct _LdSidebar    *sidebar;
   GtkRevealer          *demo_revealer;
   GtkLabel             *demo_label;
   GtkToggleButton      *demo_start_button;

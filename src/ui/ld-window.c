@@ -7,7 +7,7 @@
 
 #include "ld-detail-pane.h"
 #include "ld-preferences.h"
-#include "ld-sources-panel.h"
+#include "ld-sidebar.h"
 #include "ld-window-private.h"
 
 G_DEFINE_FINAL_TYPE (LdWindow, ld_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -376,14 +376,14 @@ ld_window_class_init (LdWindowClass *klass)
   object_class->dispose = ld_window_dispose;
   window_class->close_request = ld_window_close_request;
 
-  g_type_ensure (LD_TYPE_SOURCES_PANEL);
+  g_type_ensure (LD_TYPE_SIDEBAR);
   g_type_ensure (LD_TYPE_DETAIL_PANE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, detail_pane);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, sources_panel);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_button);
@@ -504,8 +504,8 @@ ld_window_new (LdApplication *application)
   self->rate_last_received = ld_store_get_n_received (ld_application_get_store (application));
   self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
 
-  ld_sources_panel_set_registry (self->sources_panel,
-                                 ld_session_get_registry (ld_application_get_session (application)));
+  ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
+                          ld_session_get_registry (ld_application_get_session (application)));
   update_endpoints_text (self);
   update_empty_state (self);
   update_status (self);

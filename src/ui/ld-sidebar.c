@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-count-list.h"
+#include "ld-logger-tree.h"
+#include "ld-sidebar.h"
+#include "ld-sources-panel.h"
+
+/* The sidebar: what to look at (a logger tree whose checks hide subtrees,
+ * threads and connections to pick) and where records come from (the
+ * sources). Picking emits ::filter-changed; the window turns the picks into
+ * its filter. Counts refresh once a second, never per record. */
+struct _LdSidebar
+{
+  AdwBin             parent_instance;
+
+  GtkStack          *stack;
+  GtkListView       *loggers_view;
+  GtkListView       *threads_view;
+  GtkListView       *connections_view;
+  LdSourcesPanel    *sources;
+
+  LdLoggerTree      *logger_tree;
+  GtkSelectionModel *logger_selection;
+  LdCountList       *lists[LD_STORE_N_COUNTED];
+  GtkMultiSelection *selections[LD_STORE_N_COUNTED];
+  GHashTable        *excluded;      /* logger paths whose subtree is hidden */
+  guint              update_id;
+};
+
+enum {
+  FILTER_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (LdSidebar, ld_sidebar, ADW_TYPE_BIN)
+
+static GtkWidget *
+count_label (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_widget_add_css_class (label, "caption");
+  return label;
+}
+
+static void
+set_count (GtkWidget *label,
+           guint      count)
+{
+  g_autofree char *text = g_strdup_printf ("%'u", count);
+
+  gtk_label_set_text (GTK_LABEL (label), text);
+}
+
+/* Loggers */
+
+static void
+on_logger_check_toggled (GtkCheckButton *check,
+                         LdSidebar      *self)
+{
+  const char *path = g_object_get_data (G_OBJECT (check), "ld-path");
+
+  if (path == NULL)
+    return;
+
+  if (gtk_check_button_get_active (check))
+    g_hash_table_remove (self->excluded, path);
+  else
+    g_hash_table_add (self->excluded, g_strdup (path));
+
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
+}
+
+static void
+setup_logger_row (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  LdSidebar                *self)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *check = gtk_check_button_new ();
+  GtkWidget *name = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_set_tooltip_text (check, _("Show this logger and its children"));
+  g_signal_connect (check, "toggled", G_CALLBACK (on_logger_check_toggled), self);
+
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), count_label ());
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (item, expander);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+update_logger_count (GtkWidget    *box,
+                     GParamSpec   *pspec,
+                     LdLoggerNode *node)
+{
+  set_count (gtk_widget_get_last_child (box), ld_logger_node_get_count (node));
+}
+
+static void
+bind_logger_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 LdSidebar                *self)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  LdLoggerNode *node = gtk_tree_list_row_get_item (row);
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *check = gtk_widget_get_first_child (box);
+  GtkWidget *name = gtk_widget_get_next_sibling (check);
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  /* Set the state before the path, so the toggle is not taken as a click. */
+  g_object_set_data (G_OBJECT (check), "ld-path", NULL);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                               !g_hash_table_contains (self->excluded,
+                                                       ld_logger_node_get_path (node)));
+  g_object_set_data_full (G_OBJECT (check), "ld-path", g_strdup (ld_logger_node_get_path (node)),
+                          g_free);
+  gtk_label_set_text (GTK_LABEL (name), ld_logger_node_get_name (node));
+  gtk_widget_set_tooltip_text (name, ld_logger_node_get_path (node));
+  update_logger_count (box, NULL, node);
+  g_signal_connect_object (node, "notify::count", G_CALLBACK (update_logger_count), box,
+                           G_CONNECT_SWAPPED);
+  g_object_unref (node);
+}
+
+static void
+unbind_logger_row (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   LdSidebar                *self)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  g_autoptr(LdLoggerNode) node = row != NULL ? gtk_tree_list_row_get_item (row) : NULL;
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+
+  /* A row whose node went away has nothing left to disconnect. */
+  if (node != NULL)
+    g_signal_handlers_disconnect_by_func (node, update_logger_count, box);
+}
+
+static GListModel *
+create_logger_children (gpointer item,
+                        gpointer user_data)
+{
+  GListModel *children = ld_logger_node_get_children (item);
+
+  return children != NULL ? g_object_ref (children) : NULL;
+}
+
+/* Threads and connections */
+
+static void
+setup_count_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), count_label ());
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+update_item_count (GtkWidget   *box,
+                   GParamSpec  *pspec,
+                   LdCountItem *count_item)
+{
+  set_count (gtk_widget_get_last_child (box), ld_count_item_get_count (count_item));
+}
+
+static void
+bind_count_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *item)
+{
+  LdCountItem *count_item = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (box)),
+                      ld_count_item_get_name (count_item));
+  update_item_count (box, NULL, count_item);
+  g_signal_connect_object (count_item, "notify::count", G_CALLBACK (update_item_count), box,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+unbind_count_row (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item)
+{
+  LdCountItem *count_item = gtk_list_item_get_item (item);
+
+  if (count_item != NULL)
+    g_signal_handlers_disconnect_by_func (count_item, update_item_count,
+                                          gtk_list_item_get_child (item));
+}
+
+static void
+on_selection_changed (LdSidebar *self)
+{
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
+}
+
+/* Building */
+
+static GtkWidget *
+section (const char *title,
+         GtkWidget  *list,
+         gboolean    expand)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *heading = gtk_label_new (title);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_widget_add_css_class (heading, "sidebar-heading");
+  gtk_widget_add_css_class (list, "navigation-sidebar");
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), !expand);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 220);
+  gtk_widget_set_vexpand (scroller, expand);
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), scroller);
+  gtk_widget_set_vexpand (box, expand);
+
+  return box;
+}
+
+static GtkListView *
+new_list (GCallback setup,
+          GCallback bind,
+          GCallback unbind,
+          gpointer  data)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", setup, data);
+  g_signal_connect (factory, "bind", bind, data);
+  g_signal_connect (factory, "unbind", unbind, data);
+
+  return GTK_LIST_VIEW (gtk_list_view_new (NULL, factory));
+}
+
+static GtkWidget *
+build_filters_page (LdSidebar *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  self->loggers_view = new_list (G_CALLBACK (setup_logger_row), G_CALLBACK (bind_logger_row),
+                                 G_CALLBACK (unbind_logger_row), self);
+  self->threads_view = new_list (G_CALLBACK (setup_count_row), G_CALLBACK (bind_count_row),
+                                 G_CALLBACK (unbind_count_row), self);
+  self->connections_view = new_list (G_CALLBACK (setup_count_row), G_CALLBACK (bind_count_row),
+                                     G_CALLBACK (unbind_count_row), self);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->threads_view),
+                               _("Click to show one thread; Ctrl+click to add more"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connections_view),
+                               _("Click to show one connection; Ctrl+click to add more"));
+
+  gtk_box_append (GTK_BOX (box), section (_("Loggers"), GTK_WIDGET (self->loggers_view), TRUE));
+  gtk_box_append (GTK_BOX (box), section (_("Threads"), GTK_WIDGET (self->threads_view), FALSE));
+  gtk_box_append (GTK_BOX (box), section (_("Connections"), GTK_WIDGET (self->connections_view),
+                                          FALSE));
+  return box;
+}
+
+static void
+ld_sidebar_dispose (GObject *object)
+{
+  LdSidebar *self = LD_SIDEBAR (object);
+
+  g_clear_handle_id (&self->update_id, g_source_remove);
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  g_clear_object (&self->logger_tree);
+  g_clear_object (&self->logger_selection);
+  for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
+    {
+      g_clear_object (&self->lists[i]);
+      g_clear_object (&self->selections[i]);
+    }
+  g_clear_pointer (&self->excluded, g_hash_table_unref);
+
+  G_OBJECT_CLASS (ld_sidebar_parent_class)->dispose (object);
+}
+
+static void
+ld_sidebar_class_init (LdSidebarClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ld_sidebar_dispose;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "ldsidebar");
+
+  /**
+   * LdSidebar::filter-changed:
+   *
+   * The logger checks or the picked threads or connections changed.
+   */
+  signals[FILTER_CHANGED] = g_signal_new ("filter-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 0);
+}
+
+static void
+ld_sidebar_init (LdSidebar *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+
+  self->excluded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stack = GTK_STACK (gtk_stack_new ());
+  self->sources = g_object_new (LD_TYPE_SOURCES_PANEL, NULL);
+  gtk_stack_add_titled (self->stack, build_filters_page (self), "filters", _("Filters"));
+  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->sources), "sources", _("Sources"));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->stack);
+  gtk_widget_add_css_class (switcher, "sidebar-switcher");
+  gtk_box_append (GTK_BOX (box), switcher);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stack));
+  adw_bin_set_child (ADW_BIN (self), box);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 260, -1);
+}
+
+static gboolean
+update_periodically (gpointer data)
+{
+  ld_sidebar_update (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+attach_count_list (LdSidebar      *self,
+                   LdStore        *store,
+                   LdStoreCounted  field,
+                   GtkListView    *view)
+{
+  self->lists[field] = ld_count_list_new (store, field);
+  self->selections[field] =
+    gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->lists[field])));
+  g_signal_connect_swapped (self->selections[field], "selection-changed",
+                            G_CALLBACK (on_selection_changed), self);
+  gtk_list_view_set_model (view, GTK_SELECTION_MODEL (self->selections[field]));
+}
+
+/**
+ * ld_sidebar_set_sources:
+ * @self: a sidebar
+ * @store: the records whose loggers, threads and connections to list
+ * @registry: the endpoints and connections
+ */
+void
+ld_sidebar_set_sources (LdSidebar            *self,
+                        LdStore              *store,
+                        LdConnectionRegistry *registry)
+{
+  GtkTreeListModel *tree;
+
+  g_return_if_fail (LD_IS_SIDEBAR (self));
+  g_return_if_fail (self->logger_tree == NULL);
+
+  self->logger_tree = ld_logger_tree_new (store);
+  tree = gtk_tree_list_model_new (g_object_ref (ld_logger_tree_get_roots (self->logger_tree)),
+                                  FALSE, FALSE, create_logger_children, NULL, NULL);
+  self->logger_selection = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (tree)));
+  gtk_list_view_set_model (self->loggers_view, self->logger_selection);
+  attach_count_list (self, store, LD_STORE_COUNT_THREAD, self->threads_view);
+  attach_count_list (self, store, LD_STORE_COUNT_CONNECTION, self->connections_view);
+  ld_sources_panel_set_registry (self->sources, registry);
+
+  self->update_id = g_timeout_add_seconds (1, update_periodically, self);
+}
+
+/**
+ * ld_sidebar_update:
+ * @self: a sidebar
+ *
+ * Brings the lists and counts up to date with the store now.
+ */
+void
+ld_sidebar_update (LdSidebar *self)
+{
+  g_return_if_fail (LD_IS_SIDEBAR (self));
+
+  if (self->logger_tree == NULL)
+    return;
+
+  ld_logger_tree_update (self->logger_tree);
+  ld_count_list_update (self->lists[LD_STORE_COUNT_THREAD]);
+  ld_count_list_update (self->lists[LD_STORE_COUNT_CONNECTION]);
+}
+
+/**
+ * ld_sidebar_dup_excluded_loggers:
+ * @self: a sidebar
+ *
+ * Returns: (transfer full): the loggers whose subtrees are unchecked
+ */
+GStrv
+ld_sidebar_dup_excluded_loggers (LdSidebar *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GHashTableIter iter;
+  const char *path;
+
+  g_return_val_if_fail (LD_IS_SIDEBAR (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->excluded);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, NULL))
+    g_strv_builder_add (builder, path);
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * ld_sidebar_dup_selected:
+ * @self: a sidebar
+ * @field: %LD_STORE_COUNT_THREAD or %LD_STORE_COUNT_CONNECTION
+ *
+ * Returns: (transfer full): the picked values, empty when none is picked
+ */
+GStrv
+ld_sidebar_dup_selected (LdSidebar      *self,
+                         LdStoreCounted  field)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GtkBitset) selected = NULL;
+  GtkBitsetIter iter;
+  guint position;
+
+  g_return_val_if_fail (LD_IS_SIDEBAR (self), NULL);
+
+  if (self->selections[field] == NULL)
+    return g_strv_builder_end (builder);
+
+  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selections[field]));
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position); ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(LdCountItem) item = g_list_model_get_item (G_LIST_MODEL (self->lists[field]),
+                                                           position);
+      g_strv_builder_add (builder, ld_count_item_get_name (item));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * ld_sidebar_reset:
+ * @self: a sidebar
+ *
+ * Checks every logger and unpicks every thread and connection.
+ */
+void
+ld_sidebar_reset (LdSidebar *self)
+{
+  g_return_if_fail (LD_IS_SIDEBAR (self));
+
+  g_hash_table_remove_all (self->excluded);
+  for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
+    if (self->selections[i] != NULL)
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selections[i]));
+
+  /* Bind the logger rows again so their checks show the reset. */
+  gtk_list_view_set_model (self->loggers_view, NULL);
+  gtk_list_view_set_model (self->loggers_view, self->logger_selection);
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
+}
