@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "ld-live-model.h"
 #include "ld-row.h"
 #include "ld-store.h"
 
@@ -258,42 +257,6 @@ test_one_signal_per_batch (void)
   shadow_free (shadow);
 }
 
-static void
-test_live_model_freeze (void)
-{
-  g_autoptr(LdStore) store = ld_store_new (100);
-  g_autoptr(LdLiveModel) live = ld_live_model_new (store);
-  Shadow *shadow = shadow_new (G_LIST_MODEL (live));
-  g_autoptr(LdBatch) first = make_batch (0, 60);
-  g_autoptr(LdBatch) second = make_batch (60, 70);
-  g_autoptr(LdBatch) third = make_batch (130, 5);
-
-  ld_store_append_batch (store, first);
-  shadow_check (shadow, G_LIST_MODEL (live));
-
-  ld_live_model_set_frozen (live, TRUE);
-  ld_store_append_batch (store, second);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 60);
-  g_assert_cmpuint (ld_store_get_n_records (store), ==, 100);
-  shadow_check (shadow, G_LIST_MODEL (live));
-
-  /* Thawing catches up with the additions and the evictions. */
-  ld_live_model_set_frozen (live, FALSE);
-  shadow_check (shadow, G_LIST_MODEL (live));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 100);
-  g_assert_cmpuint (seq_at (G_LIST_MODEL (live), 0), ==, 30);
-
-  /* A clear while frozen, then more records. */
-  ld_live_model_set_frozen (live, TRUE);
-  ld_store_clear (store);
-  ld_store_append_batch (store, third);
-  ld_live_model_set_frozen (live, FALSE);
-  shadow_check (shadow, G_LIST_MODEL (live));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (live)), ==, 5);
-
-  shadow_free (shadow);
-}
-
 /* The live counts always equal a recount of what the store keeps. */
 static void
 assert_counts (LdStore *store)
@@ -404,7 +367,6 @@ main (int   argc,
   g_test_add_func ("/store/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/store/eviction", test_eviction);
   g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
-  g_test_add_func ("/store/live-model-freeze", test_live_model_freeze);
   g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/counts", test_counts);
   g_test_add_func ("/store/million", test_million);

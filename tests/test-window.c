@@ -10,6 +10,7 @@
 #include "ld-application.h"
 #include "ld-detail-pane.h"
 #include "ld-row.h"
+#include "ld-sidebar.h"
 #include "ld-level.h"
 #include "ld-window-private.h"
 
@@ -35,6 +36,17 @@ wait_until (Condition   condition,
           if (w != NULL)
             {
               GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (LD_WINDOW (w)->scroller);
+              g_printerr ("shown %u pending %u stored %u; ",
+                          g_list_model_get_n_items (G_LIST_MODEL (LD_WINDOW (w)->model)),
+                          ld_filter_model_get_pending (LD_WINDOW (w)->model),
+                          ld_store_get_n_records (ld_application_get_store (app)));
+              for (guint r = 0; r < ld_store_get_n_records (ld_application_get_store (app)); r++)
+                {
+                  const LdRecord *rec = ld_store_get_record (ld_application_get_store (app), r);
+                  gsize len;
+                  const char *msg = ld_record_get_message (rec, &len);
+                  g_printerr ("[%s %d %.*s] ", ld_intern_lookup (rec->logger), rec->level, (int) len, msg);
+                }
               g_printerr ("adj value %f upper %f page %f following %d\n",
                           gtk_adjustment_get_value (adj), gtk_adjustment_get_upper (adj),
                           gtk_adjustment_get_page_size (adj), LD_WINDOW (w)->following);
@@ -378,7 +390,7 @@ test_detail_pane (void)
 
   gtk_single_selection_set_selected (window->selection, 1);
   g_assert_cmpuint (ld_row_get_seq (ld_detail_pane_get_row (LD_DETAIL_PANE (window->detail_pane))),
-                    ==, ld_live_model_get_seq (window->model, 1));
+                    ==, ld_filter_model_get_seq (window->model, 1));
 
   close_window (window);
 }
@@ -413,6 +425,116 @@ test_settings_apply (void)
   g_settings_reset (settings, "max-records");
   g_settings_reset (settings, "max-megabytes");
   g_assert_cmpuint (ld_store_get_max_bytes (store), ==, 0);
+}
+
+static void
+push_logger_records (const char *logger,
+                     int         level,
+                     const char *message,
+                     guint       count)
+{
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%s %u", message, i);
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = level,
+        .level_name = ld_level_canonical_name (level), .logger = logger,
+        .thread = i % 2 ? "Worker-2" : "Worker-1", .message = text,
+      };
+      ld_batch_add (batch, &fields);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+static gboolean
+shown_is (gpointer data)
+{
+  LdWindow *window = LD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (window->model)) == GPOINTER_TO_UINT (data)
+         && ld_filter_model_get_pending (window->model) == 0;
+}
+
+static GtkToggleButton *
+level_toggle (LdWindow *window,
+              int       level)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (window->level_box));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (child), "ld-level")) == level)
+      return GTK_TOGGLE_BUTTON (child);
+
+  return NULL;
+}
+
+/* As a user narrows down: a query, a level toggle, a logger subtree, and
+ * what the table and the detail pane then show. */
+static void
+test_filter (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  gboolean saw_message = FALSE;
+
+  /* Logdeck's own records (a listener restarting, say) are not counted. */
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  push_logger_records ("acme.api", 40, "timeout talking to db", 6);
+  push_logger_records ("acme.api.auth", 40, "timeout refreshing token", 4);
+  push_logger_records ("acme.api", 20, "request served", 5);
+  push_logger_records ("websockets.server", 30, "timeout on ping", 3);
+  wait_until (shown_is, GUINT_TO_POINTER (18), "all records shown");
+
+  /* Typing the query in the bar, as a user does. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  g_assert_true (gtk_search_bar_get_search_mode (window->filter_bar));
+  gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "timeout");
+  wait_until (shown_is, GUINT_TO_POINTER (13), "the query to apply");
+
+  /* A mistake is shown inline and the last good filter stays. */
+  /* Typed on, as a user would: replacing the whole text would pass through
+   * an empty entry, which GtkSearchEntry reports at once. */
+  {
+    int position = -1;
+    gtk_editable_insert_text (GTK_EDITABLE (window->filter_entry), " level>=loud", -1, &position);
+  }
+  settle ();
+  settle ();
+  g_assert_true (gtk_revealer_get_reveal_child (window->filter_error_revealer));
+  g_assert_nonnull (strstr (gtk_label_get_text (window->filter_error_label), "offset"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (window->model)), ==, 13);
+  gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "timeout");
+  wait_until (shown_is, GUINT_TO_POINTER (13), "the query to apply again");
+
+  /* The WARNING toggle hides the websockets records. */
+  ld_window_update_level_toggles (window);
+  g_assert_nonnull (level_toggle (window, 30));
+  gtk_toggle_button_set_active (level_toggle (window, 30), FALSE);
+  wait_until (shown_is, GUINT_TO_POINTER (10), "the level toggle to apply");
+
+  /* Unchecking acme.api.auth in the logger tree hides its subtree. */
+  ld_sidebar_set_logger_excluded (window->sidebar, "acme.api.auth", TRUE);
+  wait_until (shown_is, GUINT_TO_POINTER (6), "the logger subtree to hide");
+  wait_for_label (window, "timeout talking to db 5");
+  g_assert_null (find_label (window, "timeout refreshing token 0"));
+  g_assert_null (find_label (window, "request served 0"));
+
+  gtk_single_selection_set_selected (window->selection, 0);
+  settle ();
+  collect_labels (window->detail_pane, labels);
+  for (guint i = 0; i < labels->len; i++)
+    saw_message |= g_str_equal (gtk_label_get_text (labels->pdata[i]), "timeout talking to db 0");
+  g_assert_true (saw_message);
+
+  /* Clear Filters shows everything again. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filters", NULL);
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  wait_until (shown_is, GUINT_TO_POINTER (18), "everything after clearing");
+  ld_sidebar_reset (window->sidebar);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->filter_entry)), ==, "");
+
+  close_window (window);
 }
 
 static GtkColumnViewColumn *
@@ -522,6 +644,7 @@ main (int   argc,
   g_test_add_func ("/window/column-layout", test_column_layout);
   g_test_add_func ("/window/detail-pane", test_detail_pane);
   g_test_add_func ("/window/settings-apply", test_settings_apply);
+  g_test_add_func ("/window/filter", test_filter);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "ld-jsonl.h"
+#include "ld-query.h"
 
 #include "ld-log-writer.h"
 #include "ld-session.h"
@@ -24,6 +25,8 @@ struct _LdSession
   LdIngest  *ingest;
 
   char      *output_path;
+  char      *filter_text;
+  LdQuery   *output_filter;
   FILE      *output;
   GString   *output_buffer;
 
@@ -56,6 +59,9 @@ static const GOptionEntry option_entries[] = {
     N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
   { "max-records", 0, 0, G_OPTION_ARG_INT, NULL,
     N_("Keep at most this many records; older ones are evicted (default 1000000)"), N_("N") },
+  { "filter", 'f', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Start with this filter (the filter bar's query language); with --headless --output, "
+       "write only the records it matches"), N_("QUERY") },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("With --headless, write every record to FILE as a JSON line (- for standard output)"),
     N_("FILE") },
@@ -151,6 +157,8 @@ ld_session_finalize (GObject *object)
   g_clear_pointer (&self->handoff, ld_handoff_unref);
   g_clear_object (&self->store);
   g_clear_pointer (&self->output_path, g_free);
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->output_filter, ld_query_unref);
   if (self->output_buffer != NULL)
     g_string_free (self->output_buffer, TRUE);
   g_clear_object (&self->settings);
@@ -180,6 +188,22 @@ ld_session_new (void)
   return g_object_new (LD_TYPE_SESSION, NULL);
 }
 
+/* A mistake in --filter is said before anything starts, with its place. */
+static gboolean
+check_filter (LdSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->output_filter = ld_query_parse (self->filter_text, g_get_real_time (), &error);
+  if (self->output_filter == NULL)
+    {
+      g_printerr (_("Invalid --filter: %s\n"), error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /**
  * ld_session_handle_options:
  * @self: a session
@@ -207,6 +231,9 @@ ld_session_handle_options (LdSession    *self,
   g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
+  g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
+  if (self->filter_text != NULL && !check_filter (self))
+    return 1;
 
   if (self->max_records < 0)
     {
@@ -240,7 +267,9 @@ write_added_records (LdSession  *self,
   for (guint i = position; i < position + added; i++)
     {
       const LdRecord *record = ld_store_get_record (self->store, i);
-      ld_jsonl_append_record (self->output_buffer, record, record->text);
+
+      if (self->output_filter == NULL || ld_query_matches (self->output_filter, record))
+        ld_jsonl_append_record (self->output_buffer, record, record->text);
     }
 
   if (self->output_buffer->len > 0
@@ -451,6 +480,20 @@ ld_session_get_handoff (LdSession *self)
   g_return_val_if_fail (LD_IS_SESSION (self), NULL);
 
   return self->handoff;
+}
+
+/**
+ * ld_session_get_filter:
+ * @self: a session
+ *
+ * Returns: (nullable): the query given with --filter
+ */
+const char *
+ld_session_get_filter (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->filter_text;
 }
 
 LdConnectionRegistry *

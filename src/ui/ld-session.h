@@ -30,6 +30,7 @@ LdStore      *ld_session_get_store           (LdSession    *self);
 LdHandoff    *ld_session_get_handoff         (LdSession    *self);
 GSettings    *ld_session_get_settings        (LdSession    *self);
 LdConnectionRegistry *ld_session_get_registry (LdSession   *self);
+const char   *ld_session_get_filter          (LdSession    *self);
 LdIngest     *ld_session_get_ingest          (LdSession    *self);
 gboolean      ld_session_get_headless        (LdSession    *self);
 gboolean      ld_session_get_demo_requested  (LdSession    *self);

@@ -411,6 +411,31 @@ ld_sidebar_update (LdSidebar *self)
 }
 
 /**
+ * ld_sidebar_set_logger_excluded:
+ * @self: a sidebar
+ * @path: a logger's name
+ * @excluded: whether its subtree is hidden
+ *
+ * Does what unchecking or checking the logger in the tree does.
+ */
+void
+ld_sidebar_set_logger_excluded (LdSidebar  *self,
+                                const char *path,
+                                gboolean    excluded)
+{
+  g_return_if_fail (LD_IS_SIDEBAR (self));
+
+  if (excluded)
+    g_hash_table_add (self->excluded, g_strdup (path));
+  else
+    g_hash_table_remove (self->excluded, path);
+
+  gtk_list_view_set_model (self->loggers_view, NULL);
+  gtk_list_view_set_model (self->loggers_view, self->logger_selection);
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
+}
+
+/**
  * ld_sidebar_dup_excluded_loggers:
  * @self: a sidebar
  *

@@ -16,6 +16,9 @@ void    ld_sidebar_set_sources            (LdSidebar            *self,
                                            LdStore              *store,
                                            LdConnectionRegistry *registry);
 GStrv   ld_sidebar_dup_excluded_loggers   (LdSidebar            *self);
+void    ld_sidebar_set_logger_excluded    (LdSidebar            *self,
+                                           const char           *path,
+                                           gboolean              excluded);
 GStrv   ld_sidebar_dup_selected           (LdSidebar            *self,
                                            LdStoreCounted        field);
 void    ld_sidebar_reset                  (LdSidebar            *self);

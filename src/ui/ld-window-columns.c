@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ld-level.h"
+#include "ld-query.h"
 #include "ld-row.h"
 #include "ld-window-private.h"
 
@@ -153,6 +154,50 @@ bind_connection (GtkWidget      *cell,
                                                             : record->protocol);
 }
 
+/* Find's terms are highlighted in every message shown. */
+static LdQuery *highlight_query;
+
+void
+ld_window_columns_set_highlight (LdQuery *query)
+{
+  if (query != NULL)
+    ld_query_ref (query);
+  g_clear_pointer (&highlight_query, ld_query_unref);
+  highlight_query = query;
+}
+
+static void
+apply_highlight (GtkLabel   *label,
+                 const char *text,
+                 gsize       length)
+{
+  g_autoptr(GArray) ranges = NULL;
+  PangoAttrList *attrs;
+
+  if (highlight_query == NULL || !ld_query_has_text_terms (highlight_query))
+    {
+      gtk_label_set_attributes (label, NULL);
+      return;
+    }
+
+  ranges = g_array_new (FALSE, FALSE, sizeof (LdTextRange));
+  ld_query_find_matches (highlight_query, text, length, ranges);
+  attrs = pango_attr_list_new ();
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      const LdTextRange *range = &g_array_index (ranges, LdTextRange, i);
+      PangoAttribute *background = pango_attr_background_new (0xf6f6, 0xd3d3, 0x2d2d);
+      PangoAttribute *foreground = pango_attr_foreground_new (0x2020, 0x2020, 0x2020);
+
+      background->start_index = foreground->start_index = range->start;
+      background->end_index = foreground->end_index = range->end;
+      pango_attr_list_insert (attrs, background);
+      pango_attr_list_insert (attrs, foreground);
+    }
+  gtk_label_set_attributes (label, attrs);
+  pango_attr_list_unref (attrs);
+}
+
 /* A multi-line message shows its first line and how many lines follow. */
 static void
 bind_message (GtkWidget      *cell,
@@ -171,6 +216,7 @@ bind_message (GtkWidget      *cell,
     extra_lines++;
 
   gtk_label_set_text (GTK_LABEL (label), first_line);
+  apply_highlight (GTK_LABEL (label), first_line, strlen (first_line));
   swap_css_class (label, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);

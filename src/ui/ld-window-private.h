@@ -11,6 +11,14 @@ struct _LdWindow
 
   /* Template widgets */
   AdwWindowTitle       *window_title;
+  GtkSearchBar         *filter_bar;
+  GtkSearchEntry       *filter_entry;
+  GtkDropDown          *min_level_dropdown;
+  GtkBox               *level_box;
+  GtkRevealer          *filter_error_revealer;
+  GtkLabel             *filter_error_label;
+  GtkSearchEntry       *find_entry;
+  GtkLabel             *find_count_label;
   AdwFlap              *flap;
   GtkWidget            *detail_pane;
   struct _LdSidebar    *sidebar;
@@ -31,7 +39,7 @@ struct _LdWindow
 
   LdApplication        *application;
   GSettings            *settings;
-  LdLiveModel          *model;
+  LdFilterModel          *model;
   GtkSingleSelection   *selection;
   GSimpleActionGroup   *column_actions;
 
@@ -47,6 +55,14 @@ struct _LdWindow
   guint64               rate_last_received;
   gint64                rate_last_time;
   double                rate;
+
+  /* Filter and find (ld-window-filter.c) */
+  char                 *initial_filter;
+  guint                 n_hidden_levels;
+  struct _LdQuery      *find_query;
+  GArray               *find_matches;   /* guint positions */
+  int                   find_current;
+  gboolean              find_stale;
 };
 
 typedef enum
@@ -70,6 +86,14 @@ typedef struct
   gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
 } LdTimeStyle;
 
+void ld_window_setup_filter           (LdWindow          *self);
+void ld_window_finalize_filter        (LdWindow          *self);
+void ld_window_filter_model_changed   (LdWindow          *self);
+void ld_window_update_level_toggles   (LdWindow          *self);
+void ld_window_update_subtitle        (LdWindow          *self);
+void ld_window_update_endpoints_text  (LdWindow          *self);
+GtkWidget *ld_window_get_list_view    (LdWindow          *self);
+void ld_window_columns_set_highlight  (struct _LdQuery   *query);
 void ld_window_setup_columns          (LdWindow          *self);
 void ld_window_save_columns           (LdWindow          *self);
 void ld_window_refresh_column         (LdWindow          *self,

@@ -25,7 +25,7 @@ format_count (guint64 n)
 static void
 update_status (LdWindow *self)
 {
-  LdStore *store = ld_live_model_get_store (self->model);
+  LdStore *store = ld_filter_model_get_store (self->model);
   g_autofree char *total = format_count (ld_store_get_n_received (store));
   g_autofree char *shown = format_count (g_list_model_get_n_items (G_LIST_MODEL (self->model)));
   g_autofree char *evicted = format_count (ld_store_get_n_evicted (store));
@@ -46,7 +46,7 @@ static gboolean
 update_rate (gpointer data)
 {
   LdWindow *self = data;
-  guint64 received = ld_store_get_n_received (ld_live_model_get_store (self->model));
+  guint64 received = ld_store_get_n_received (ld_filter_model_get_store (self->model));
   gint64 now = g_get_monotonic_time ();
 
   if (now > self->rate_last_time)
@@ -55,6 +55,7 @@ update_rate (gpointer data)
   self->rate_last_received = received;
   self->rate_last_time = now;
   update_status (self);
+  ld_window_update_level_toggles (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -62,16 +63,18 @@ update_rate (gpointer data)
 static void
 update_empty_state (LdWindow *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+  gboolean shown = g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0;
+  gboolean stored = ld_store_get_n_records (ld_filter_model_get_store (self->model)) > 0;
 
-  gtk_stack_set_visible_child_name (self->content_stack, empty ? "empty" : "records");
+  gtk_stack_set_visible_child_name (self->content_stack,
+                                    shown ? "records" : stored ? "no-matches" : "empty");
 }
 
 /* The column view's own list, whose "list.scroll-to-item" action moves its
  * anchor to a row: setting the adjustment while the list lays itself out
  * would be undone by the list. */
-static GtkWidget *
-find_list_view (LdWindow *self)
+GtkWidget *
+ld_window_get_list_view (LdWindow *self)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
        child != NULL; child = gtk_widget_get_next_sibling (child))
@@ -99,7 +102,7 @@ follow_tick (GtkWidget     *widget,
 {
   LdWindow *self = user_data;
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-  GtkWidget *list_view = find_list_view (self);
+  GtkWidget *list_view = ld_window_get_list_view (self);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
   if (!self->following || n_items == 0 || list_view == NULL
@@ -178,7 +181,7 @@ apply_time_style (LdWindow *self)
 {
   g_autofree char *display = g_settings_get_string (self->settings, "time-display");
   g_autofree char *format = g_settings_get_string (self->settings, "time-format");
-  LdStore *store = ld_live_model_get_store (self->model);
+  LdStore *store = ld_filter_model_get_store (self->model);
   const LdRecord *first = ld_store_get_record (store, 0);
   LdTimeStyle style = { LD_TIME_LOCAL, LD_TIME_FORMAT_TIME_MS, 0 };
 
@@ -206,6 +209,7 @@ on_model_items_changed (LdWindow   *self,
 {
   update_empty_state (self);
   update_status (self);
+  ld_window_filter_model_changed (self);
   if (self->following)
     scroll_to_bottom (self);
   /* Relative times count from the first record, once there is one. */
@@ -220,7 +224,7 @@ on_paused_changed (LdWindow   *self,
 {
   gboolean paused = ld_application_get_paused (self->application);
 
-  ld_live_model_set_frozen (self->model, paused);
+  ld_filter_model_set_frozen (self->model, paused);
   gtk_widget_set_visible (GTK_WIDGET (self->paused_label), paused);
 }
 
@@ -298,8 +302,8 @@ bound_port (LdSession  *session,
   return port != 0 ? port : ld_session_get_port (session, which);
 }
 
-static void
-update_endpoints_text (LdWindow *self)
+void
+ld_window_update_endpoints_text (LdWindow *self)
 {
   LdSession *session = ld_application_get_session (self->application);
   const char *address = ld_session_get_listen_address (session);
@@ -357,6 +361,7 @@ ld_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_WINDOW);
 
+  ld_window_finalize_filter (self);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_object (&self->column_actions);
@@ -381,6 +386,14 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_bar);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, min_level_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, level_box);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_entry);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_count_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, detail_pane);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, sidebar);
@@ -456,7 +469,7 @@ connect_model (LdWindow *self)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  self->model = ld_live_model_new (ld_application_get_store (self->application));
+  self->model = ld_filter_model_new (ld_application_get_store (self->application));
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -506,7 +519,9 @@ ld_window_new (LdApplication *application)
 
   ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
                           ld_session_get_registry (ld_application_get_session (application)));
-  update_endpoints_text (self);
+  self->initial_filter = g_strdup (ld_session_get_filter (ld_application_get_session (application)));
+  ld_window_setup_filter (self);
+  ld_window_update_endpoints_text (self);
   update_empty_state (self);
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
@@ -535,7 +550,7 @@ ld_window_show_demo (LdWindow *self)
                                       g_variant_new_boolean (TRUE));
 }
 
-LdLiveModel *
+LdFilterModel *
 ld_window_get_model (LdWindow *self)
 {
   g_return_val_if_fail (LD_IS_WINDOW (self), NULL);

@@ -4,7 +4,7 @@
 #include <adwaita.h>
 
 #include "ld-application.h"
-#include "ld-live-model.h"
+#include "ld-filter-model.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,7 @@ G_DECLARE_FINAL_TYPE (LdWindow, ld_window, LD, WINDOW, AdwApplicationWindow)
 
 LdWindow      *ld_window_new             (LdApplication *application);
 void           ld_window_show_demo       (LdWindow      *self);
-LdLiveModel   *ld_window_get_model       (LdWindow      *self);
+LdFilterModel   *ld_window_get_model       (LdWindow      *self);
 GtkColumnView *ld_window_get_column_view (LdWindow      *self);
 gboolean       ld_window_get_following   (LdWindow      *self);
 

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-level.h"
+#include "ld-query.h"
+#include "ld-row.h"
+#include "ld-sidebar.h"
+#include "ld-window-private.h"
+
+/* The filter bar and find: the query entry, level toggles with live counts,
+ * the minimum level, the sidebar's picks, and find next/previous with its
+ * highlights. Everything the user sets is kept in the settings. */
+
+static const int min_levels[] = { 0, LD_LEVEL_DEBUG, LD_LEVEL_INFO, LD_LEVEL_WARNING,
+                                  LD_LEVEL_ERROR, LD_LEVEL_CRITICAL };
+
+/* "thread:A OR thread:B" for what the sidebar picked; OR binds tighter than
+ * the implicit AND, so it can follow the user's own terms. */
+static void
+append_picks (GString        *query,
+              LdSidebar      *sidebar,
+              LdStoreCounted  field,
+              const char     *term)
+{
+  g_auto(GStrv) picked = ld_sidebar_dup_selected (sidebar, field);
+
+  for (guint i = 0; picked[i] != NULL; i++)
+    {
+      g_autoptr(GString) value = g_string_new (picked[i]);
+
+      g_string_replace (value, "\\", "\\\\", 0);
+      g_string_replace (value, "\"", "\\\"", 0);
+      g_string_append_printf (query, "%s%s=\"%s\"", i == 0 ? " " : " OR ", term, value->str);
+    }
+}
+
+static char *
+compose_query (LdWindow *self)
+{
+  GString *query = g_string_new (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
+
+  /* "=" is the exact value: thread:Worker-1 would also match Worker-10. */
+  append_picks (query, self->sidebar, LD_STORE_COUNT_THREAD, "thread");
+  append_picks (query, self->sidebar, LD_STORE_COUNT_CONNECTION, "conn");
+
+  return g_string_free (query, FALSE);
+}
+
+static void
+show_query_error (LdWindow     *self,
+                  const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (error != NULL)
+    /* Translators: shown under the filter entry; the last filter that worked stays */
+    text = g_strdup_printf (_("%s — the previous filter still applies"), error->message);
+
+  gtk_label_set_text (self->filter_error_label, text != NULL ? text : "");
+  gtk_revealer_set_reveal_child (self->filter_error_revealer, error != NULL);
+  if (error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->filter_entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->filter_entry), "error");
+}
+
+void
+ld_window_update_subtitle (LdWindow *self)
+{
+  LdQuery *query = ld_filter_model_get_query (self->model);
+  int min_level = ld_filter_model_get_min_level (self->model);
+  g_autofree char *name = min_level > 0 ? ld_level_display_name (min_level) : NULL;
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+
+  if (query != NULL && !ld_query_is_empty (query))
+    g_string_append (subtitle, ld_query_get_text (query));
+  if (name != NULL)
+    g_string_append_printf (subtitle, "%s%s+", subtitle->len > 0 ? " · " : "", name);
+  if (self->n_hidden_levels > 0)
+    {
+      g_autofree char *hidden = g_strdup_printf (ngettext ("%u level hidden", "%u levels hidden",
+                                                           self->n_hidden_levels),
+                                                 self->n_hidden_levels);
+      g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", hidden);
+    }
+
+  if (subtitle->len > 0)
+    adw_window_title_set_subtitle (self->window_title, subtitle->str);
+  else
+    ld_window_update_endpoints_text (self);
+}
+
+static void
+apply_filter (LdWindow *self)
+{
+  g_autofree char *text = compose_query (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdQuery) query = ld_query_parse (text, g_get_real_time (), &error);
+  g_auto(GStrv) excluded = ld_sidebar_dup_excluded_loggers (self->sidebar);
+
+  show_query_error (self, error);
+  if (query != NULL)
+    ld_filter_model_set_query (self->model, query);
+  ld_filter_model_set_excluded_loggers (self->model, (const char *const *) excluded);
+  ld_window_update_subtitle (self);
+}
+
+static void
+on_filter_changed (LdWindow *self)
+{
+  g_settings_set_string (self->settings, "filter-query",
+                         gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
+  apply_filter (self);
+}
+
+static void
+on_min_level_selected (LdWindow   *self,
+                       GParamSpec *pspec,
+                       GtkDropDown *dropdown)
+{
+  guint selected = gtk_drop_down_get_selected (dropdown);
+
+  if (selected >= G_N_ELEMENTS (min_levels))
+    selected = 0;
+  ld_filter_model_set_min_level (self->model, min_levels[selected]);
+  g_settings_set_int (self->settings, "min-level", min_levels[selected]);
+  ld_window_update_subtitle (self);
+}
+
+/* Level toggles */
+
+static void
+save_hidden_levels (LdWindow *self)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ai"));
+  self->n_hidden_levels = 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->level_box));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (!gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (child)))
+      {
+        g_variant_builder_add (&builder, "i",
+                               GPOINTER_TO_INT (g_object_get_data (G_OBJECT (child), "ld-level")));
+        self->n_hidden_levels++;
+      }
+
+  g_settings_set_value (self->settings, "hidden-levels", g_variant_builder_end (&builder));
+}
+
+static void
+on_level_toggled (GtkToggleButton *button,
+                  LdWindow        *self)
+{
+  int level = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "ld-level"));
+
+  ld_filter_model_set_level_hidden (self->model, level, !gtk_toggle_button_get_active (button));
+  save_hidden_levels (self);
+  ld_window_update_subtitle (self);
+}
+
+static gboolean
+level_saved_hidden (LdWindow *self,
+                    int       level)
+{
+  g_autoptr(GVariant) hidden = g_settings_get_value (self->settings, "hidden-levels");
+  gsize n;
+  const gint32 *levels = g_variant_get_fixed_array (hidden, &n, sizeof (gint32));
+
+  for (gsize i = 0; i < n; i++)
+    if (levels[i] == level)
+      return TRUE;
+
+  return FALSE;
+}
+
+static GtkWidget *
+new_level_toggle (LdWindow *self,
+                  int       level)
+{
+  GtkWidget *button = gtk_toggle_button_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (label, "level-badge");
+  gtk_widget_add_css_class (label, ld_level_css_class (level));
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "level-toggle");
+  g_object_set_data (G_OBJECT (button), "ld-level", GINT_TO_POINTER (level));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), !level_saved_hidden (self, level));
+  g_signal_connect (button, "toggled", G_CALLBACK (on_level_toggled), self);
+
+  return button;
+}
+
+static GtkWidget *
+find_level_toggle (LdWindow *self,
+                   int       level,
+                   GtkWidget **next)
+{
+  *next = NULL;
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->level_box));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      int child_level = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (child), "ld-level"));
+
+      if (child_level == level)
+        return child;
+      if (child_level > level)
+        {
+          *next = child;
+          return NULL;
+        }
+    }
+
+  return NULL;
+}
+
+/**
+ * ld_window_update_level_toggles:
+ * @self: a window
+ *
+ * One toggle per level present, in level order, with its live count. Levels
+ * only ever gain a toggle, so that one the user turned off stays in reach.
+ */
+void
+ld_window_update_level_toggles (LdWindow *self)
+{
+  const GArray *counts = ld_store_get_level_counts (ld_filter_model_get_store (self->model));
+
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const LdLevelCount *count = &g_array_index (counts, LdLevelCount, i);
+      g_autofree char *name = ld_level_display_name (count->level);
+      g_autofree char *text = NULL;
+      GtkWidget *next;
+      GtkWidget *toggle = find_level_toggle (self, count->level, &next);
+
+      if (toggle == NULL && count->count == 0)
+        continue;
+      if (toggle == NULL)
+        {
+          toggle = new_level_toggle (self, count->level);
+          gtk_box_insert_child_after (self->level_box, toggle,
+                                      next != NULL ? gtk_widget_get_prev_sibling (next)
+                                                   : gtk_widget_get_last_child (GTK_WIDGET (self->level_box)));
+          if (!gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)))
+            ld_filter_model_set_level_hidden (self->model, count->level, TRUE);
+        }
+
+      text = g_strdup_printf ("%s %'u", name, count->count);
+      gtk_label_set_text (GTK_LABEL (gtk_button_get_child (GTK_BUTTON (toggle))), text);
+    }
+}
+
+/* Find */
+
+static void
+update_find_count (LdWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->find_query == NULL)
+    text = NULL;
+  else if (self->find_matches->len == 0)
+    text = g_strdup (_("No matches"));
+  else if (self->find_current < 0)
+    text = g_strdup_printf (ngettext ("%u match", "%u matches", self->find_matches->len),
+                            self->find_matches->len);
+  else
+    /* Translators: "12 of 340" matches */
+    text = g_strdup_printf (_("%d of %u"), self->find_current + 1, self->find_matches->len);
+
+  gtk_label_set_text (self->find_count_label, text != NULL ? text : "");
+}
+
+/* Positions in the shown (filtered) records that match the find query. */
+static void
+collect_find_matches (LdWindow *self)
+{
+  LdStore *store = ld_filter_model_get_store (self->model);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  g_array_set_size (self->find_matches, 0);
+  self->find_current = -1;
+  if (self->find_query == NULL)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LdRecord *record = ld_store_get_record_by_seq (store,
+                                                           ld_filter_model_get_seq (self->model, i));
+
+      if (record != NULL && ld_query_matches (self->find_query, record))
+        g_array_append_val (self->find_matches, i);
+    }
+  self->find_stale = FALSE;
+}
+
+static void
+on_find_changed (LdWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->find_entry));
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->find_query, ld_query_unref);
+  if (*text != '\0')
+    self->find_query = ld_query_parse (text, g_get_real_time (), &error);
+  if (error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->find_entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->find_entry), "error");
+
+  collect_find_matches (self);
+  update_find_count (self);
+  ld_window_columns_set_highlight (self->find_query);
+  ld_window_refresh_column (self, "message");
+}
+
+static void
+select_match (LdWindow *self,
+              int       index)
+{
+  guint position = g_array_index (self->find_matches, guint, index);
+  GtkWidget *list_view = ld_window_get_list_view (self);
+
+  self->find_current = index;
+  gtk_single_selection_set_selected (self->selection, position);
+  if (list_view != NULL)
+    gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", position);
+  update_find_count (self);
+}
+
+/* The next match after the selected record (or before it, going back),
+ * wrapping around, so Enter walks through them all. */
+static void
+find_step (LdWindow *self,
+           gboolean  forward)
+{
+  guint selected = gtk_single_selection_get_selected (self->selection);
+  guint n = self->find_matches->len;
+  int index = -1;
+
+  if (self->find_stale)
+    collect_find_matches (self);
+  if (n == 0)
+    {
+      update_find_count (self);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint position = g_array_index (self->find_matches, guint, forward ? i : n - 1 - i);
+
+      if (selected == GTK_INVALID_LIST_POSITION
+          || (forward ? position > selected : position < selected))
+        {
+          index = forward ? (int) i : (int) (n - 1 - i);
+          break;
+        }
+    }
+  if (index < 0)
+    index = forward ? 0 : (int) n - 1;
+
+  select_match (self, index);
+}
+
+static void
+find_next_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  find_step (LD_WINDOW (user_data), TRUE);
+}
+
+static void
+find_previous_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  find_step (LD_WINDOW (user_data), FALSE);
+}
+
+static void
+find_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->filter_entry));
+}
+
+static void
+clear_filters_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
+  gtk_drop_down_set_selected (self->min_level_dropdown, 0);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->level_box));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child), TRUE);
+  ld_sidebar_reset (self->sidebar);
+  apply_filter (self);
+}
+
+static const GActionEntry filter_actions[] = {
+  { "find", find_activated },
+  { "find-next", find_next_activated },
+  { "find-previous", find_previous_activated },
+  { "clear-filters", clear_filters_activated },
+};
+
+static void
+restore_filter (LdWindow *self)
+{
+  g_autofree char *query = g_settings_get_string (self->settings, "filter-query");
+  int min_level = g_settings_get_int (self->settings, "min-level");
+  g_autoptr(GVariant) hidden = g_settings_get_value (self->settings, "hidden-levels");
+  gsize n;
+  const gint32 *levels = g_variant_get_fixed_array (hidden, &n, sizeof (gint32));
+
+  ld_filter_model_set_hidden_levels (self->model, (const int *) levels, n);
+  self->n_hidden_levels = n;
+  for (guint i = 0; i < G_N_ELEMENTS (min_levels); i++)
+    if (min_levels[i] == min_level)
+      gtk_drop_down_set_selected (self->min_level_dropdown, i);
+  ld_filter_model_set_min_level (self->model, min_level);
+
+  /* --filter wins over the filter kept from last time. */
+  if (self->initial_filter != NULL)
+    {
+      g_free (query);
+      query = g_strdup (self->initial_filter);
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
+  if (*query != '\0')
+    gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
+  apply_filter (self);
+}
+
+static void
+on_find_activate (LdWindow       *self,
+                  GtkSearchEntry *entry)
+{
+  find_step (self, TRUE);
+}
+
+static void
+install_find_keys (LdWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F3, 0),
+                                                          gtk_named_action_new ("win.find-next")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_F3, GDK_SHIFT_MASK),
+                                                          gtk_named_action_new ("win.find-previous")));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  g_signal_connect_object (self->find_entry, "activate", G_CALLBACK (on_find_activate), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->find_entry, "previous-match",
+                           G_CALLBACK (find_previous_activated), self, G_CONNECT_SWAPPED);
+}
+
+/**
+ * ld_window_setup_filter:
+ * @self: a window
+ *
+ * Connects the filter bar, find and the sidebar's picks to the window's
+ * filtered model, and restores what the settings kept.
+ */
+void
+ld_window_setup_filter (LdWindow *self)
+{
+  self->find_matches = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), filter_actions,
+                                   G_N_ELEMENTS (filter_actions), self);
+
+  /* Typing anywhere in the window opens the bar and types the filter. */
+  gtk_search_bar_set_key_capture_widget (self->filter_bar, GTK_WIDGET (self));
+  gtk_search_bar_connect_entry (self->filter_bar, GTK_EDITABLE (self->filter_entry));
+
+  g_signal_connect_object (self->filter_entry, "search-changed", G_CALLBACK (on_filter_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->find_entry, "search-changed", G_CALLBACK (on_find_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->min_level_dropdown, "notify::selected",
+                           G_CALLBACK (on_min_level_selected), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "filter-changed", G_CALLBACK (apply_filter), self,
+                           G_CONNECT_SWAPPED);
+  install_find_keys (self);
+
+  restore_filter (self);
+  ld_window_update_level_toggles (self);
+}
+
+/**
+ * ld_window_filter_model_changed:
+ * @self: a window
+ *
+ * Matches found before are out of date once the shown records change; they
+ * are looked for again at the next step.
+ */
+void
+ld_window_filter_model_changed (LdWindow *self)
+{
+  if (self->find_query != NULL)
+    self->find_stale = TRUE;
+}
+
+void
+ld_window_finalize_filter (LdWindow *self)
+{
+  g_clear_pointer (&self->find_query, ld_query_unref);
+  g_clear_pointer (&self->find_matches, g_array_unref);
+  g_clear_pointer (&self->initial_filter, g_free);
+}
