@@ -7,6 +7,7 @@
 
 #include "ld-application.h"
 #include "logdeck-resources.h"
+#include "ld-export.h"
 #include "ld-log-writer.h"
 #include "ld-window.h"
 
@@ -124,7 +125,27 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+/* From outside: gapplication action io.github.logdeck.Logdeck export "'/tmp/x.jsonl'"
+ * writes every record, in the format the file's name asks for. */
+static void
+export_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  LdApplication *self = user_data;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+  g_autoptr(LdExportSnapshot) snapshot = ld_export_snapshot_new_from_store (
+    ld_application_get_store (self), NULL, 0);
+  LdExportOptions options = { .format = ld_export_format_for_file (file) };
+  g_autoptr(GError) error = NULL;
+
+  ld_handoff_drain (ld_application_get_handoff (self));
+  if (!ld_export_to_file (snapshot, file, &options, NULL, &error))
+    g_warning ("%s", error->message);
+}
+
 static const GActionEntry app_actions[] = {
+  { "export", export_activated, "s" },
   { "clear", clear_activated },
   { "pause", NULL, NULL, "false", pause_change_state },
   { "quit", quit_activated },
@@ -157,6 +178,7 @@ ld_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *sources_accels[] = { "F9", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *export_accels[] = { "<Control>s", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
@@ -175,6 +197,7 @@ ld_application_startup (GApplication *app)
                                          sources_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.preferences",
                                          preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.export", export_accels);
 }
 
 static void

@@ -33,6 +33,23 @@ on_stop_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Scripts (and the tests) start it on port 0 and read where it listens. */
+static void
+announce_endpoints (LdServer *self)
+{
+  LdIngest *ingest = ld_session_get_ingest (self->session);
+  const char *address = ld_session_get_listen_address (self->session);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *which = (const char *[]) { "tcp", "udp", "http" }[i];
+      guint16 port = ld_ingest_get_bound_port (ingest, which);
+
+      if (port != 0)
+        g_printerr ("logdeck: listening on %s %s:%u\n", which, address, port);
+    }
+}
+
 static gint
 ld_server_handle_local_options (GApplication *app,
                                 GVariantDict *options)
@@ -48,6 +65,7 @@ ld_server_startup (GApplication *app)
   G_APPLICATION_CLASS (ld_server_parent_class)->startup (app);
 
   ld_session_start (self->session, TRUE);
+  announce_endpoints (self);
   self->sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, self);
 }

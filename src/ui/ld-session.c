@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ld-export.h"
 #include "ld-jsonl.h"
 #include "ld-query.h"
 
@@ -26,6 +27,9 @@ struct _LdSession
 
   char      *output_path;
   char      *filter_text;
+  char      *export_path;
+  char      *export_format;
+  char      *export_log_format;
   LdQuery   *output_filter;
   FILE      *output;
   GString   *output_buffer;
@@ -65,6 +69,13 @@ static const GOptionEntry option_entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("With --headless, write every record to FILE as a JSON line (- for standard output)"),
     N_("FILE") },
+  { "export", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --headless, export every record to FILE when stopping"), N_("FILE") },
+  { "format", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("The format of --export: jsonl, csv or text (default: from the file's name)"),
+    N_("FORMAT") },
+  { "log-format", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("For --format text, a Python logging format string"), N_("FORMAT") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -158,6 +169,9 @@ ld_session_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->output_path, g_free);
   g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->export_path, g_free);
+  g_clear_pointer (&self->export_format, g_free);
+  g_clear_pointer (&self->export_log_format, g_free);
   g_clear_pointer (&self->output_filter, ld_query_unref);
   if (self->output_buffer != NULL)
     g_string_free (self->output_buffer, TRUE);
@@ -232,6 +246,15 @@ ld_session_handle_options (LdSession    *self,
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
   g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
+  g_variant_dict_lookup (options, "export", "^ay", &self->export_path);
+  g_variant_dict_lookup (options, "format", "s", &self->export_format);
+  g_variant_dict_lookup (options, "log-format", "s", &self->export_log_format);
+  if (self->export_format != NULL && !g_strv_contains ((const char *[]) { "jsonl", "csv", "text", NULL },
+                                                       self->export_format))
+    {
+      g_printerr (_("--format must be jsonl, csv or text\n"));
+      return 1;
+    }
   if (self->filter_text != NULL && !check_filter (self))
     return 1;
 
@@ -246,9 +269,9 @@ ld_session_handle_options (LdSession    *self,
       g_printerr (_("A port must be a number from 0 to 65535\n"));
       return 1;
     }
-  if (self->output_path != NULL && !self->headless)
+  if ((self->output_path != NULL || self->export_path != NULL) && !self->headless)
     {
-      g_printerr (_("--output works with --headless only\n"));
+      g_printerr (_("--output and --export work with --headless only\n"));
       return 1;
     }
 
@@ -441,6 +464,30 @@ ld_session_start (LdSession *self,
   watch_settings (self);
 }
 
+/* --export: every record kept, written when stopping, as the export dialog
+ * would (atomically: a failure leaves no half file). */
+static void
+export_on_exit (LdSession *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (self->export_path);
+  g_autoptr(LdExportSnapshot) snapshot = ld_export_snapshot_new_from_store (self->store, NULL, 0);
+  LdExportOptions options = {
+    .format = ld_export_format_for_file (file),
+    .log_format = self->export_log_format,
+  };
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (self->export_format, "jsonl") == 0)
+    options.format = LD_EXPORT_JSONL;
+  else if (g_strcmp0 (self->export_format, "csv") == 0)
+    options.format = LD_EXPORT_CSV;
+  else if (g_strcmp0 (self->export_format, "text") == 0)
+    options.format = LD_EXPORT_TEXT;
+
+  if (!ld_export_to_file (snapshot, file, &options, NULL, &error))
+    g_printerr ("%s\n", error->message);
+}
+
 /**
  * ld_session_shutdown:
  * @self: a session
@@ -460,6 +507,8 @@ ld_session_shutdown (LdSession *self)
   if (self->handoff != NULL)
     ld_handoff_drain (self->handoff);
   close_output (self);
+  if (self->export_path != NULL)
+    export_on_exit (self);
 
   ld_log_writer_set_handoff (NULL);
   if (self->handoff != NULL)

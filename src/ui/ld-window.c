@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-detail-pane.h"
+#include "ld-export-dialog.h"
 #include "ld-preferences.h"
 #include "ld-sidebar.h"
 #include "ld-window-private.h"
@@ -283,7 +284,18 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+static void
+export_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  gtk_window_present (GTK_WINDOW (ld_export_dialog_new (GTK_WINDOW (self), self->model)));
+}
+
 static const GActionEntry win_actions[] = {
+  { "export", export_activated },
   { "preferences", preferences_activated },
   { "toggle-sources", toggle_sources_activated },
   { "show-demo", NULL, NULL, "false", show_demo_change_state },

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-export-dialog.h"
+
+/* Export: what (all records or those shown), the format and its options,
+ * then where. The export itself runs on a worker over a snapshot taken
+ * when the user starts it, with progress and Cancel; a failed or cancelled
+ * export leaves no file behind. */
+struct _LdExportDialog
+{
+  AdwWindow             parent_instance;
+
+  LdFilterModel        *shown;
+  GtkCheckButton       *only_shown;
+  AdwComboRow          *format_row;
+  AdwEntryRow          *log_format_row;
+  AdwEntryRow          *datefmt_row;
+  AdwEntryRow          *extras_row;
+  GtkProgressBar       *progress;
+  GtkButton            *export_button;
+  GtkButton            *cancel_button;
+  GtkLabel             *error_label;
+  GtkFileChooserNative *chooser;
+  GCancellable         *cancellable;
+  LdExportSnapshot     *snapshot;
+  guint                 progress_id;
+};
+
+G_DEFINE_FINAL_TYPE (LdExportDialog, ld_export_dialog, ADW_TYPE_WINDOW)
+
+static const char *format_suffixes[] = { ".jsonl", ".csv", ".log" };
+
+/**
+ * ld_export_snapshot_for_model:
+ * @shown: the window's filtered records
+ * @only_shown: whether to take only those, or every record of the store
+ *
+ * Returns: (transfer full): a snapshot that stays valid whatever the store
+ *   does next
+ */
+LdExportSnapshot *
+ld_export_snapshot_for_model (LdFilterModel *shown,
+                              gboolean       only_shown)
+{
+  LdStore *store = ld_filter_model_get_store (shown);
+  guint64 first = ld_store_get_first_seq (store);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (shown));
+  g_autofree guint *positions = NULL;
+  guint n_positions = 0;
+
+  if (!only_shown)
+    return ld_export_snapshot_new_from_store (store, NULL, 0);
+
+  positions = g_new (guint, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 seq = ld_filter_model_get_seq (shown, i);
+
+      /* A paused view may show records evicted since: they are gone. */
+      if (seq >= first)
+        positions[n_positions++] = (guint) (seq - first);
+    }
+
+  return ld_export_snapshot_new_from_store (store, positions, n_positions);
+}
+
+static GStrv
+split_keys (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+show_error (LdExportDialog *self,
+            const char     *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+set_running (LdExportDialog *self,
+             gboolean        running)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), !running);
+  gtk_button_set_label (self->cancel_button, running ? _("Cancel") : _("Close"));
+  if (!running)
+    {
+      g_clear_handle_id (&self->progress_id, g_source_remove);
+      g_clear_pointer (&self->snapshot, ld_export_snapshot_unref);
+      g_clear_object (&self->cancellable);
+    }
+}
+
+static gboolean
+update_progress (gpointer data)
+{
+  LdExportDialog *self = data;
+  guint total = ld_export_snapshot_get_n_records (self->snapshot);
+
+  if (total > 0)
+    gtk_progress_bar_set_fraction (self->progress,
+                                   (double) ld_export_snapshot_get_n_written (self->snapshot)
+                                   / total);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_export_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LdExportDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  set_running (self, FALSE);
+  if (ld_export_finish (result, &error))
+    gtk_window_close (GTK_WINDOW (self));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, error->message);
+}
+
+static void
+start_export (LdExportDialog *self,
+              GFile          *file)
+{
+  g_auto(GStrv) extras = split_keys (gtk_editable_get_text (GTK_EDITABLE (self->extras_row)));
+  const char *datefmt = gtk_editable_get_text (GTK_EDITABLE (self->datefmt_row));
+  LdExportOptions options = {
+    .format = adw_combo_row_get_selected (self->format_row),
+    .extra_keys = (const char *const *) extras,
+    .log_format = gtk_editable_get_text (GTK_EDITABLE (self->log_format_row)),
+    .datefmt = *datefmt != '\0' ? datefmt : NULL,
+  };
+  g_autoptr(GError) error = NULL;
+
+  if (!ld_export_options_check (&options, &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+
+  show_error (self, NULL);
+  self->snapshot = ld_export_snapshot_for_model (self->shown,
+                                                 gtk_check_button_get_active (self->only_shown));
+  self->cancellable = g_cancellable_new ();
+  gtk_progress_bar_set_fraction (self->progress, 0);
+  set_running (self, TRUE);
+  self->progress_id = g_timeout_add (100, update_progress, self);
+  ld_export_async (self->snapshot, file, &options, self->cancellable, on_export_done,
+                   g_object_ref (self));
+}
+
+static void
+on_chooser_response (LdExportDialog       *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      start_export (self, file);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+on_export_clicked (LdExportDialog *self)
+{
+  guint format = adw_combo_row_get_selected (self->format_row);
+  g_autofree char *name = g_strconcat (_("records"), format_suffixes[MIN (format, 2)], NULL);
+
+  self->chooser = gtk_file_chooser_native_new (_("Export Records"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                               _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect_swapped (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+on_cancel_clicked (LdExportDialog *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  else
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+on_format_changed (LdExportDialog *self)
+{
+  guint format = adw_combo_row_get_selected (self->format_row);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->log_format_row), format == LD_EXPORT_TEXT);
+  gtk_widget_set_visible (GTK_WIDGET (self->datefmt_row), format == LD_EXPORT_TEXT);
+  gtk_widget_set_visible (GTK_WIDGET (self->extras_row), format == LD_EXPORT_CSV);
+}
+
+static void
+ld_export_dialog_dispose (GObject *object)
+{
+  LdExportDialog *self = LD_EXPORT_DIALOG (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->progress_id, g_source_remove);
+  g_clear_object (&self->chooser);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->snapshot, ld_export_snapshot_unref);
+
+  G_OBJECT_CLASS (ld_export_dialog_parent_class)->dispose (object);
+}
+
+static void
+ld_export_dialog_class_init (LdExportDialogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ld_export_dialog_dispose;
+}
+
+static GtkWidget *
+build_what_group (LdExportDialog *self)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *all_row = adw_action_row_new ();
+  GtkWidget *shown_row = adw_action_row_new ();
+  GtkWidget *all = gtk_check_button_new ();
+
+  self->only_shown = GTK_CHECK_BUTTON (gtk_check_button_new ());
+  gtk_check_button_set_group (self->only_shown, GTK_CHECK_BUTTON (all));
+  gtk_check_button_set_active (self->only_shown, TRUE);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Records"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (shown_row), _("Only the Records Shown"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (shown_row), _("As the filter has them"));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (shown_row), GTK_WIDGET (self->only_shown));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (shown_row), GTK_WIDGET (self->only_shown));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (all_row), _("All Records"));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (all_row), all);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (all_row), all);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), shown_row);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), all_row);
+
+  return group;
+}
+
+static AdwEntryRow *
+entry_row (const char *title,
+           const char *text)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  return ADW_ENTRY_ROW (row);
+}
+
+static GtkWidget *
+build_format_group (LdExportDialog *self)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+  g_autoptr(GtkStringList) formats = gtk_string_list_new ((const char *[]) {
+    _("JSON Lines"), _("CSV"), _("Text, as Python’s logging writes it"), NULL });
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Format"));
+  self->format_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->format_row), _("Format"));
+  adw_combo_row_set_model (self->format_row, G_LIST_MODEL (formats));
+  self->log_format_row = entry_row (_("Format String"),
+                                    "%(asctime)s %(name)-12s %(levelname)-8s %(message)s");
+  self->datefmt_row = entry_row (_("Date Format (datefmt)"), "");
+  self->extras_row = entry_row (_("Extra Fields, Comma-Separated"), "");
+  g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (on_format_changed),
+                            self);
+
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->format_row));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->log_format_row));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->datefmt_row));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->extras_row));
+  on_format_changed (self);
+
+  return group;
+}
+
+static GtkWidget *
+build_buttons (LdExportDialog *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+  self->cancel_button = GTK_BUTTON (gtk_button_new_with_label (_("Close")));
+  self->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Export…")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->export_button), "suggested-action");
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
+  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (on_export_clicked), self);
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->cancel_button));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->export_button));
+
+  return box;
+}
+
+static void
+ld_export_dialog_init (LdExportDialog *self)
+{
+  GtkWidget *outer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+
+  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  self->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->error_label, TRUE);
+  gtk_label_set_xalign (self->error_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
+
+  gtk_box_append (GTK_BOX (box), build_what_group (self));
+  gtk_box_append (GTK_BOX (box), build_format_group (self));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->progress));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_label));
+  gtk_box_append (GTK_BOX (box), build_buttons (self));
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 18);
+  gtk_box_append (GTK_BOX (outer), adw_header_bar_new ());
+  gtk_box_append (GTK_BOX (outer), box);
+  adw_window_set_content (ADW_WINDOW (self), outer);
+
+  set_running (self, FALSE);
+  show_error (self, NULL);
+  gtk_window_set_title (GTK_WINDOW (self), _("Export Records"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 520, -1);
+}
+
+/**
+ * ld_export_dialog_new:
+ * @parent: the main window
+ * @shown: the records the window shows
+ *
+ * Returns: (transfer floating): the export dialog
+ */
+GtkWidget *
+ld_export_dialog_new (GtkWindow     *parent,
+                      LdFilterModel *shown)
+{
+  LdExportDialog *self = g_object_new (LD_TYPE_EXPORT_DIALOG,
+                                       "transient-for", parent,
+                                       "modal", TRUE,
+                                       NULL);
+
+  self->shown = g_object_ref (shown);
+  return GTK_WIDGET (self);
+}
