@@ -39,5 +39,9 @@ main (int   argc,
   else
     app = G_APPLICATION (ld_application_new ());
 
+  /* "-" is this process's own standard input: nothing to hand over. */
+  if (ld_session_args_read_stdin (argc, argv))
+    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+
   return g_application_run (app, argc, argv);
 }

@@ -7,7 +7,7 @@ logdeck=$1
 python=${LD_PYTHON3:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "1..6"
+echo "1..8"
 
 unset DISPLAY WAYLAND_DISPLAY
 for sig in TERM INT; do
@@ -58,3 +58,19 @@ if [[ "$warnings" == 25 && "$others" == 0 ]]; then echo "ok - --output wrote the
 
 count=$(grep -c '^\(INFO\|WARNING\):acme.api:record ' "$work/all.log")
 if [[ "$count" == 50 ]]; then echo "ok - --export wrote all 50 records as text"; else echo "not ok - --export: $count records"; fi
+
+# logdeck FILE and logdeck -: a file and a live pipe become sources.
+printf 'INFO:acme.api:from a file\nERROR:acme.api:boom\n' > "$work/app.log"
+(printf '2026-11-21 10:00:01,123 - acme.pipe - WARNING - piped line 1\n'; sleep 0.5
+ printf '2026-11-21 10:00:02,123 - acme.pipe - WARNING - piped line 2\n'; sleep 5) |
+  "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/in.jsonl" \
+    "$work/app.log" - 2>/dev/null &
+pid=$!
+for _ in $(seq 50); do
+  [[ -f "$work/in.jsonl" ]] && [[ $(grep -c 'piped line' "$work/in.jsonl") == 2 ]] && break
+  sleep 0.1
+done
+kill -TERM $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [[ $(grep -c '"connection":"stdin"' "$work/in.jsonl") == 2 ]]; then echo "ok - a pipe is read as it arrives"; else echo "not ok - stdin: $(cat "$work/in.jsonl")"; fi
+if [[ $(grep -c '"connection":"app.log"' "$work/in.jsonl") == 2 ]]; then echo "ok - a file on the command line is opened"; else echo "not ok - file: $(cat "$work/in.jsonl")"; fi

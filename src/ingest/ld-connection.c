@@ -51,6 +51,7 @@ static const GEnumValue state_values[] = {
   { LD_CONNECTION_OPEN, "LD_CONNECTION_OPEN", "open" },
   { LD_CONNECTION_CLOSED, "LD_CONNECTION_CLOSED", "closed" },
   { LD_CONNECTION_ERROR, "LD_CONNECTION_ERROR", "error" },
+  { LD_CONNECTION_CONNECTING, "LD_CONNECTION_CONNECTING", "connecting" },
   { 0, NULL, NULL }
 };
 

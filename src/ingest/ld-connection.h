@@ -13,6 +13,7 @@ typedef enum
   LD_CONNECTION_OPEN,      /*< nick=open >*/
   LD_CONNECTION_CLOSED,    /*< nick=closed >*/
   LD_CONNECTION_ERROR,     /*< nick=error >*/
+  LD_CONNECTION_CONNECTING, /*< nick=connecting >*/
 } LdConnectionState;
 
 #define LD_TYPE_CONNECTION_STATE (ld_connection_state_get_type ())

@@ -19,8 +19,22 @@ typedef struct
   guint32               max_frame_size;
   LdPickleLimits        limits;
   guint                 next_tcp_id;
+  guint                 next_ws_id;
   gsize                 n_records;       /* atomic */
 } LdIngestShared;
+
+/* Where records came from: the connection's or session's id, which a record
+ * with a connection id of its own overrides, the peer and the protocol. */
+typedef struct
+{
+  const char *connection;
+  const char *peer;
+  const char *protocol;
+  gint64      time_us;      /* for a record without a time of its own; 0 for now */
+} LdIngestOrigin;
+
+/* How much of a bad JSON text an error record quotes. */
+#define LD_INGEST_QUOTE_BYTES 200
 
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)
@@ -37,6 +51,19 @@ void   ld_ingest_add_problem         (LdBatch                *batch,
                                       const char             *format,
                                       ...) G_GNUC_PRINTF (6, 7);
 char  *ld_ingest_format_address      (GSocketAddress         *address);
+gboolean ld_ingest_is_blank          (const char             *text,
+                                      gsize                   length);
+gboolean ld_ingest_validate_utf8     (const char             *text,
+                                      gsize                   length,
+                                      gsize                  *bad_at);
+char    *ld_ingest_quote             (const char             *text,
+                                      gsize                   length);
+gboolean ld_ingest_add_json          (LdBatch                *batch,
+                                      const char             *text,
+                                      gsize                   length,
+                                      const LdIngestOrigin   *origin,
+                                      guint                  *n_added,
+                                      GError                **error);
 GSocket *ld_ingest_bind              (const char             *address,
                                       guint16                 port,
                                       GSocketType             type,

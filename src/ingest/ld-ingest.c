@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <string.h>
 
+#include "ld-http-listener.h"
 #include "ld-ingest-private.h"
 #include "ld-level.h"
 #include "ld-tcp-listener.h"
 #include "ld-udp-listener.h"
+#include "ld-ws-client.h"
 
 /* The ingest thread. It owns a main context on which every listener's
  * sources run, so that decoding never competes with drawing; records reach
@@ -18,13 +21,20 @@
  * (and shown in the registry as a failed endpoint) before the call returns;
  * only then are their sources attached to the ingest context. Stopping runs
  * on the ingest thread: each listener reads what its peers had already sent,
- * hands it over, and closes, and then the thread ends. */
+ * hands it over, and closes, and then the thread ends.
+ *
+ * libsoup's server and client attach their sources to the thread-default
+ * main context of the moment they start, and are not thread-safe, so the
+ * HTTP endpoint and the WebSocket clients are made, run and stopped on the
+ * ingest thread only. */
 
 typedef struct
 {
-  char          *id;
-  LdTcpListener *tcp;
-  LdUdpListener *udp;
+  char           *id;
+  LdTcpListener  *tcp;
+  LdUdpListener  *udp;
+  LdHttpListener *http;
+  LdWsClient     *ws_client;
 } Endpoint;
 
 struct _LdIngest
@@ -36,6 +46,8 @@ struct _LdIngest
   GPtrArray      *endpoints;   /* Endpoint, guarded by @lock */
   guint           n_tcp;
   guint           n_udp;
+  guint           n_http;
+  guint           n_ws_clients;
   gboolean        stopped;
 };
 
@@ -44,8 +56,58 @@ endpoint_free (Endpoint *endpoint)
 {
   ld_tcp_listener_free (endpoint->tcp);
   ld_udp_listener_free (endpoint->udp);
+  ld_http_listener_free (endpoint->http);
+  ld_ws_client_free (endpoint->ws_client);
   g_free (endpoint->id);
   g_free (endpoint);
+}
+
+/* Runs @func on the ingest thread and waits for it. */
+typedef struct
+{
+  GSourceFunc  func;
+  gpointer     data;
+  GMutex       lock;
+  GCond        cond;
+  gboolean     done;
+} SyncCall;
+
+static gboolean
+run_sync_call (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->func (call->data);
+  g_mutex_lock (&call->lock);
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+invoke_sync (LdIngest    *self,
+             GSourceFunc  func,
+             gpointer     data)
+{
+  SyncCall call = { .func = func, .data = data };
+
+  if (g_main_context_is_owner (self->shared.context))
+    {
+      func (data);
+      return;
+    }
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  g_main_context_invoke (self->shared.context, run_sync_call, &call);
+  g_mutex_lock (&call.lock);
+  while (!call.done)
+    g_cond_wait (&call.cond, &call.lock);
+  g_mutex_unlock (&call.lock);
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
 }
 
 static gpointer
@@ -106,6 +168,10 @@ stop_on_ingest_thread (gpointer user_data)
         ld_tcp_listener_stop (endpoint->tcp);
       if (endpoint->udp != NULL)
         ld_udp_listener_stop (endpoint->udp);
+      if (endpoint->http != NULL)
+        ld_http_listener_stop (endpoint->http);
+      if (endpoint->ws_client != NULL)
+        ld_ws_client_stop (endpoint->ws_client);
     }
   g_mutex_unlock (&self->lock);
 
@@ -224,8 +290,12 @@ add_endpoint (LdIngest *self,
 
   if (endpoint->tcp != NULL)
     ld_tcp_listener_start (endpoint->tcp);
-  else
+  else if (endpoint->udp != NULL)
     ld_udp_listener_start (endpoint->udp);
+  else if (endpoint->http != NULL)
+    invoke_sync (self, (GSourceFunc) ld_http_listener_start, endpoint->http);
+  else
+    invoke_sync (self, (GSourceFunc) ld_ws_client_start, endpoint->ws_client);
 }
 
 static gboolean
@@ -330,6 +400,97 @@ ld_ingest_add_udp (LdIngest    *self,
 }
 
 /**
+ * ld_ingest_add_http:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoint could not listen
+ *
+ * Serves HTTP and WebSocket senders: WebSocket JSON messages on /ws, and on
+ * /log, logging.handlers.HTTPHandler's GET and POST requests and POSTs of
+ * JSON bodies. The endpoint is listed in the registry as "http" (then
+ * "http.2"…), and each WebSocket session as "ws-1", "ws-2"…
+ *
+ * Returns: %TRUE if the endpoint listens
+ */
+gboolean
+ld_ingest_add_http (LdIngest    *self,
+                    const char  *address,
+                    guint16      port,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  Endpoint *endpoint;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = next_endpoint_id ("http", &self->n_http);
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->http = ld_http_listener_new (&self->shared, id, address, port, &local_error);
+  if (endpoint->http == NULL)
+    {
+      g_free (endpoint);
+      report_failed (self, id, LD_INGEST_PROTOCOL_HTTP, address, port, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
+/**
+ * ld_ingest_add_ws_client:
+ * @self: an ingest thread
+ * @uri: a WebSocket URI that streams logs, such as "ws://127.0.0.1:3100/loki/api/v1/tail"
+ * @error: why @uri cannot be used
+ *
+ * Connects to a server that streams logs over a WebSocket, as
+ * `logdeck --connect` does, and keeps reconnecting, waiting 1 s after the
+ * first failure and twice as long after each further one, up to 30 s. The
+ * client is listed in the registry as "ws-client-1", "ws-client-2"…, in
+ * the order added, with its state: connecting, open, or closed with the
+ * reason. Grafana Loki's tail messages are understood; any other message is
+ * taken as JSON log records.
+ *
+ * Returns: %TRUE if @uri is a ws:// or wss:// URI; whether it connects is
+ *   shown in the registry
+ */
+gboolean
+ld_ingest_add_ws_client (LdIngest    *self,
+                         const char  *uri,
+                         GError     **error)
+{
+  g_autofree char *id = NULL;
+  Endpoint *endpoint;
+  LdWsClient *client;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = g_strdup_printf ("ws-client-%u", self->n_ws_clients + 1);
+  client = ld_ws_client_new (&self->shared, id, uri, error);
+  if (client == NULL)
+    return FALSE;
+
+  self->n_ws_clients++;
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->ws_client = client;
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
+/**
  * ld_ingest_get_bound_port:
  * @self: an ingest thread
  * @endpoint_id: an endpoint's id, such as "tcp" or "udp"
@@ -353,8 +514,12 @@ ld_ingest_get_bound_port (LdIngest   *self,
 
       if (g_strcmp0 (endpoint->id, endpoint_id) != 0)
         continue;
-      port = endpoint->tcp != NULL ? ld_tcp_listener_get_port (endpoint->tcp)
-                                   : ld_udp_listener_get_port (endpoint->udp);
+      if (endpoint->tcp != NULL)
+        port = ld_tcp_listener_get_port (endpoint->tcp);
+      else if (endpoint->udp != NULL)
+        port = ld_udp_listener_get_port (endpoint->udp);
+      else if (endpoint->http != NULL)
+        port = ld_http_listener_get_port (endpoint->http);
       break;
     }
   g_mutex_unlock (&self->lock);
@@ -442,6 +607,104 @@ ld_ingest_add_problem (LdBatch    *batch,
   fields.peer = peer;
   fields.protocol = protocol;
   ld_batch_add (batch, &fields);
+}
+
+/**
+ * ld_ingest_is_blank:
+ * @text: some text
+ * @length: its length in bytes
+ *
+ * Returns: whether @text is only JSON whitespace, or empty
+ */
+gboolean
+ld_ingest_is_blank (const char *text,
+                    gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * ld_ingest_validate_utf8:
+ * @text: bytes a sender sent
+ * @length: their length
+ * @bad_at: (out): where the first invalid sequence starts
+ *
+ * Log text is mostly ASCII, so eight bytes at a time are checked for a high
+ * bit first, and GLib's validator only runs from the first byte that has
+ * one. Unlike g_utf8_validate_len(), nul bytes are valid, as in RFC 3629
+ * and WebSocket text messages.
+ *
+ * Returns: whether @text is valid UTF-8
+ */
+gboolean
+ld_ingest_validate_utf8 (const char *text,
+                         gsize       length,
+                         gsize      *bad_at)
+{
+  const char *start = text;
+  const char *stop;
+  gsize i = 0;
+
+  for (;;)
+    {
+      for (; i + 8 <= length; i += 8)
+        {
+          guint64 word;
+
+          memcpy (&word, text + i, 8);
+          if (word & G_GUINT64_CONSTANT (0x8080808080808080))
+            break;
+        }
+      if (g_utf8_validate_len (text + i, length - i, &stop))
+        return TRUE;
+      if (*stop != '\0')
+        {
+          *bad_at = stop - start;
+          return FALSE;
+        }
+      i = stop - text + 1;
+    }
+}
+
+/**
+ * ld_ingest_quote:
+ * @text: bytes a sender sent, not necessarily UTF-8
+ * @length: their length
+ *
+ * Quotes the start of a bad input for an error record: at most
+ * %LD_INGEST_QUOTE_BYTES bytes, cut at a character boundary, with control
+ * characters escaped so that a quote stays on one line, and invalid UTF-8
+ * replaced.
+ *
+ * Returns: (transfer full): the quote, in double quotes, with "…" if cut
+ */
+char *
+ld_ingest_quote (const char *text,
+                 gsize       length)
+{
+  gsize cut = MIN (length, LD_INGEST_QUOTE_BYTES);
+  g_autofree char *valid = NULL;
+  GString *quote = g_string_new ("“");
+
+  /* Back off to the start of a character that the cut would split. */
+  while (cut < length && cut > 0 && ((guchar) text[cut] & 0xc0) == 0x80)
+    cut--;
+  valid = g_utf8_make_valid (text, cut);
+
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (quote, "\\x%02x", (guchar) *p);
+      else
+        g_string_append_c (quote, *p);
+    }
+  g_string_append (quote, cut < length ? "”…" : "”");
+
+  return g_string_free (quote, FALSE);
 }
 
 /**

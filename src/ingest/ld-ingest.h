@@ -14,11 +14,18 @@ G_BEGIN_DECLS
 #define LD_INGEST_DEFAULT_ADDRESS        "127.0.0.1"
 #define LD_INGEST_DEFAULT_TCP_PORT       9020   /* logging.handlers.DEFAULT_TCP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_UDP_PORT       9021   /* logging.handlers.DEFAULT_UDP_LOGGING_PORT */
+#define LD_INGEST_DEFAULT_HTTP_PORT      9022   /* logging.handlers.DEFAULT_HTTP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_MAX_FRAME_SIZE (16 * 1024 * 1024)
 #define LD_INGEST_MAX_BATCH              4096
 
 #define LD_INGEST_PROTOCOL_TCP_PICKLE    "tcp-pickle"
 #define LD_INGEST_PROTOCOL_UDP_PICKLE    "udp-pickle"
+#define LD_INGEST_PROTOCOL_TCP_JSON      "tcp-json"    /* JSON lines on the TCP port */
+#define LD_INGEST_PROTOCOL_HTTP          "http"        /* the HTTP and WebSocket endpoint */
+#define LD_INGEST_PROTOCOL_HTTP_FORM     "http-form"   /* logging.handlers.HTTPHandler */
+#define LD_INGEST_PROTOCOL_HTTP_JSON     "http-json"   /* JSON bodies: Vector, Fluent Bit */
+#define LD_INGEST_PROTOCOL_WS_JSON       "ws-json"     /* JSON messages on /ws */
+#define LD_INGEST_PROTOCOL_WS_CLIENT     "ws-client"   /* logdeck --connect */
 #define LD_INGEST_LOGGER                 "logdeck.ingest"
 
 typedef struct _LdIngest LdIngest;
@@ -36,6 +43,13 @@ gboolean    ld_ingest_add_tcp             (LdIngest             *self,
 gboolean    ld_ingest_add_udp             (LdIngest             *self,
                                            const char           *address,
                                            guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_http            (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_ws_client       (LdIngest             *self,
+                                           const char           *uri,
                                            GError              **error);
 guint16     ld_ingest_get_bound_port      (LdIngest             *self,
                                            const char           *endpoint_id);

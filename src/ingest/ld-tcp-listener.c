@@ -14,7 +14,14 @@
  *
  * Each connection reads without blocking into its own buffer and decodes
  * every complete frame in it at once; what one dispatch decodes is handed
- * over as one batch. A bad frame ends only its own connection. */
+ * over as one batch. A bad frame ends only its own connection.
+ *
+ * A connection speaks one of two framings, told apart by its first byte:
+ * SocketHandler's length-prefixed pickles, or newline-delimited JSON, as a
+ * QueueHandler subclass writing json.dumps(record.__dict__) lines sends it.
+ * A pickle frame cannot start with "{" or "[": its length would be over
+ * 2 GiB. A JSON line that does not parse is reported and skipped, since the
+ * next line is still found; a line over the limit ends the connection. */
 
 /* A quiet connection costs its initial buffer; a busy one reads ahead in
  * bigger gulps, up to the read-ahead limit, for fewer system calls. */
@@ -46,11 +53,21 @@ struct _LdTcpListener
   GSource        *report_timer;
 };
 
+typedef enum
+{
+  FRAMING_UNKNOWN,   /* nothing read yet */
+  FRAMING_PICKLE,
+  FRAMING_JSON_LINES,
+} Framing;
+
 typedef struct
 {
   LdTcpListener *listener;
   char          *id;
   char          *peer;
+  Framing        framing;
+  const char    *protocol;       /* static */
+  gsize          scanned;        /* bytes after start known to hold no newline */
   GSocket       *socket;
   GSource       *source;
   guint8        *buffer;
@@ -60,6 +77,7 @@ typedef struct
   guint64        offset;         /* of buffer[start] in the stream */
   guint64        n_records;
   guint64        n_bytes;
+  guint64        n_errors;       /* JSON lines that did not parse */
   gint64         since;
   gint64         last_report;
   gboolean       dirty;
@@ -98,6 +116,7 @@ report_listener (LdTcpListener     *self,
     {
       info.n_records += connection->n_records;
       info.n_bytes += connection->n_bytes;
+      info.n_errors += connection->n_errors;
     }
 
   self->last_report = g_get_monotonic_time ();
@@ -113,14 +132,14 @@ report_connection (TcpConnection     *connection,
   LdConnectionInfo info = {
     .id = connection->id,
     .kind = LD_CONNECTION_KIND_CONNECTION,
-    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+    .protocol = connection->protocol,
     .address = connection->peer,
     .state = state,
     .connected_since = connection->since,
     .closed_at = state == LD_CONNECTION_OPEN ? 0 : g_get_real_time (),
     .n_records = connection->n_records,
     .n_bytes = connection->n_bytes,
-    .n_errors = state == LD_CONNECTION_ERROR ? 1 : 0,
+    .n_errors = connection->n_errors + (state == LD_CONNECTION_ERROR ? 1 : 0),
     .last_error = last_error,
   };
 
@@ -186,7 +205,7 @@ add_problem (TcpConnection *connection,
              const char    *what)
 {
   ld_ingest_add_problem (connection->batch, level, connection->id, connection->peer,
-                         LD_INGEST_PROTOCOL_TCP_PICKLE, "%s: %s", connection->id, what);
+                         connection->protocol, "%s: %s", connection->id, what);
 }
 
 /* Makes room to read more, and to hold a whole frame of @frame_size bytes. */
@@ -318,6 +337,109 @@ decode_frames (TcpConnection *connection)
   return TRUE;
 }
 
+/* Reports a line over the limit, or the part of one read so far. */
+static void
+line_too_long (TcpConnection *connection,
+               gsize          length,
+               gboolean       whole)
+{
+  g_autofree char *what = NULL;
+  guint32 limit = connection->listener->shared->max_frame_size;
+
+  what = g_strdup_printf ("bad line at byte %" G_GUINT64_FORMAT ": %s%" G_GSIZE_FORMAT
+                          " bytes is over the limit of %u bytes; connection closed",
+                          connection->offset, whole ? "a line of " : "a line of more than ",
+                          length, limit);
+  add_problem (connection, 40, what);
+  report_connection (connection, LD_CONNECTION_ERROR, what);
+}
+
+static void
+decode_line (TcpConnection *connection,
+             const char    *line,
+             gsize          length)
+{
+  LdIngestOrigin origin = {
+    .connection = connection->id,
+    .peer = connection->peer,
+    .protocol = connection->protocol,
+  };
+  guint n_added = 0;
+
+  /* A CRLF sender's carriage return, and blank lines, carry nothing. */
+  if (length > 0 && line[length - 1] == '\r')
+    length--;
+  if (ld_ingest_is_blank (line, length))
+    return;
+
+  if (!ld_ingest_add_json (connection->batch, line, length, &origin, &n_added, NULL))
+    connection->n_errors++;
+  connection->n_records += n_added;
+}
+
+/* Decodes every complete line in the buffer. */
+static gboolean
+decode_lines (TcpConnection *connection)
+{
+  guint32 limit = connection->listener->shared->max_frame_size;
+
+  for (;;)
+    {
+      const char *line = (const char *) connection->buffer + connection->start;
+      gsize pending = connection->end - connection->start;
+      const char *newline = memchr (line + connection->scanned, '\n',
+                                    pending - connection->scanned);
+      gsize length;
+
+      if (newline == NULL)
+        {
+          connection->scanned = pending;
+          if (pending > limit)
+            {
+              line_too_long (connection, pending, FALSE);
+              return FALSE;
+            }
+          return TRUE;
+        }
+
+      length = newline - line;
+      if (length > limit)
+        {
+          line_too_long (connection, length, TRUE);
+          return FALSE;
+        }
+      decode_line (connection, line, length);
+      connection->start += length + 1;
+      connection->offset += length + 1;
+      connection->scanned = 0;
+      if (ld_batch_get_length (connection->batch) >= LD_INGEST_MAX_BATCH)
+        flush (connection);
+    }
+}
+
+/* The first byte decides how the whole connection is framed. */
+static gboolean
+decode_available (TcpConnection *connection)
+{
+  if (connection->framing == FRAMING_UNKNOWN && connection->end > connection->start)
+    {
+      guint8 first = connection->buffer[connection->start];
+      gboolean json = first == '{' || first == '[';
+
+      connection->framing = json ? FRAMING_JSON_LINES : FRAMING_PICKLE;
+      connection->protocol = json ? LD_INGEST_PROTOCOL_TCP_JSON : LD_INGEST_PROTOCOL_TCP_PICKLE;
+      report_connection (connection, LD_CONNECTION_OPEN, NULL);
+    }
+
+  switch (connection->framing)
+    {
+    case FRAMING_PICKLE: return decode_frames (connection);
+    case FRAMING_JSON_LINES: return decode_lines (connection);
+    case FRAMING_UNKNOWN:
+    default: return TRUE;
+    }
+}
+
 /* Reads and decodes until the socket has nothing more, or @budget bytes. */
 static ReadResult
 read_available (TcpConnection *connection,
@@ -348,7 +470,7 @@ read_available (TcpConnection *connection,
       connection->end += n;
       connection->n_bytes += n;
       total += n;
-      if (!decode_frames (connection))
+      if (!decode_available (connection))
         return READ_BAD_FRAME;
       if ((gsize) n == room && connection->capacity < MAX_READ_AHEAD)
         grow_read_ahead (connection);
@@ -357,16 +479,43 @@ read_available (TcpConnection *connection,
   return READ_AGAIN;
 }
 
+/* A last line without its newline is whole when the sender has closed; when
+ * Logdeck stops, the sender may be in the middle of it. */
+static void
+finish_lines (TcpConnection *connection,
+              const char    *why,
+              gboolean       sender_closed)
+{
+  gsize pending = connection->end - connection->start;
+  g_autofree char *what = NULL;
+
+  if (sender_closed)
+    {
+      decode_line (connection, (const char *) connection->buffer + connection->start, pending);
+      return;
+    }
+
+  what = g_strdup_printf ("%s in the middle of a line at byte %" G_GUINT64_FORMAT
+                          ": %" G_GSIZE_FORMAT " bytes cut", why, connection->offset, pending);
+  add_problem (connection, 30, what);
+}
+
 /* Tells how much of an unfinished frame is lost when a connection ends. */
 static void
 warn_if_cut (TcpConnection *connection,
-             const char    *why)
+             const char    *why,
+             gboolean       sender_closed)
 {
   gsize pending = connection->end - connection->start;
   g_autofree char *what = NULL;
 
   if (pending == 0)
     return;
+  if (connection->framing == FRAMING_JSON_LINES)
+    {
+      finish_lines (connection, why, sender_closed);
+      return;
+    }
 
   if (pending < 4)
     what = g_strdup_printf ("%s in the middle of a frame header at byte %" G_GUINT64_FORMAT
@@ -410,7 +559,7 @@ connection_close (TcpConnection     *connection,
 
   self->n_records += connection->n_records;
   self->n_bytes += connection->n_bytes;
-  self->n_errors += state == LD_CONNECTION_ERROR;
+  self->n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
   g_hash_table_remove (self->connections, connection);
   report_listener (self, LD_CONNECTION_LISTENING);
 }
@@ -433,7 +582,7 @@ on_readable (GSocket      *socket,
       return G_SOURCE_CONTINUE;
 
     case READ_EOF:
-      warn_if_cut (connection, "connection closed");
+      warn_if_cut (connection, "connection closed", TRUE);
       connection_close (connection, LD_CONNECTION_CLOSED, NULL);
       return G_SOURCE_REMOVE;
 
@@ -441,7 +590,7 @@ on_readable (GSocket      *socket,
       {
         g_autofree char *why = g_strdup_printf ("connection failed (%s)", error->message);
 
-        warn_if_cut (connection, why);
+        warn_if_cut (connection, why, FALSE);
         connection_close (connection, LD_CONNECTION_CLOSED, error->message);
         return G_SOURCE_REMOVE;
       }
@@ -464,6 +613,8 @@ accept_connection (LdTcpListener *self,
   connection->listener = self;
   connection->id = g_strdup_printf ("tcp-%u", ++self->shared->next_tcp_id);
   connection->peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("unknown");
+  /* Until its first byte, a connection is taken for what most senders are. */
+  connection->protocol = LD_INGEST_PROTOCOL_TCP_PICKLE;
   connection->socket = socket;
   connection->capacity = INITIAL_BUFFER;
   connection->buffer = g_malloc (connection->capacity);
@@ -582,7 +733,7 @@ finish_connection (TcpConnection *connection)
       return;
     }
 
-  warn_if_cut (connection, "Logdeck stopped");
+  warn_if_cut (connection, "Logdeck stopped", FALSE);
   connection_close (connection, LD_CONNECTION_CLOSED, NULL);
 }
 

@@ -179,6 +179,7 @@ ld_application_startup (GApplication *app)
   static const char *sources_accels[] = { "F9", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *export_accels[] = { "<Control>s", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
@@ -198,6 +199,7 @@ ld_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.preferences",
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.export", export_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
 }
 
 static void
@@ -254,6 +256,17 @@ ld_application_get_property (GObject    *object,
     }
 }
 
+/* logdeck FILE… and logdeck -: files and standard input become sources. */
+static void
+ld_application_open (GApplication  *app,
+                    GFile        **files,
+                    gint           n_files,
+                    const char    *hint)
+{
+  g_application_activate (app);
+  ld_session_open (LD_APPLICATION (app)->session, files, n_files, FALSE);
+}
+
 static void
 ld_application_class_init (LdApplicationClass *klass)
 {
@@ -266,6 +279,7 @@ ld_application_class_init (LdApplicationClass *klass)
   app_class->handle_local_options = ld_application_handle_local_options;
   app_class->startup = ld_application_startup;
   app_class->activate = ld_application_activate;
+  app_class->open = ld_application_open;
   app_class->shutdown = ld_application_shutdown;
 
   properties[PROP_PAUSED] =
@@ -289,7 +303,7 @@ ld_application_new (void)
 {
   return g_object_new (LD_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/io/github/logdeck/Logdeck",
                        NULL);
 }

@@ -100,6 +100,17 @@ ld_server_finalize (GObject *object)
   G_OBJECT_CLASS (ld_server_parent_class)->finalize (object);
 }
 
+/* logdeck FILE… and logdeck -: files and standard input become sources. */
+static void
+ld_server_open (GApplication  *app,
+               GFile        **files,
+               gint           n_files,
+               const char    *hint)
+{
+  g_application_activate (app);
+  ld_session_open (LD_SERVER (app)->session, files, n_files, FALSE);
+}
+
 static void
 ld_server_class_init (LdServerClass *klass)
 {
@@ -110,6 +121,7 @@ ld_server_class_init (LdServerClass *klass)
   app_class->handle_local_options = ld_server_handle_local_options;
   app_class->startup = ld_server_startup;
   app_class->activate = ld_server_activate;
+  app_class->open = ld_server_open;
   app_class->shutdown = ld_server_shutdown;
 }
 
@@ -133,7 +145,7 @@ ld_server_new (void)
 {
   return g_object_new (LD_TYPE_SERVER,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN,
                        NULL);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "ld-export.h"
+#include "ld-file-sources.h"
 #include "ld-jsonl.h"
 #include "ld-query.h"
 
@@ -24,9 +25,11 @@ struct _LdSession
   LdHandoff *handoff;
   LdConnectionRegistry *registry;
   LdIngest  *ingest;
+  LdFileSources *files;
 
   char      *output_path;
   char      *filter_text;
+  char     **connect_uris;
   char      *export_path;
   char      *export_format;
   char      *export_log_format;
@@ -61,6 +64,9 @@ static const GOptionEntry option_entries[] = {
     N_("UDP port for Python's DatagramHandler (default 9021)"), N_("PORT") },
   { "http-port", 0, 0, G_OPTION_ARG_INT, NULL,
     N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
+  { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Take the records a WebSocket server streams, such as Loki's tail; repeatable"),
+    N_("ws://HOST:PORT/PATH") },
   { "max-records", 0, 0, G_OPTION_ARG_INT, NULL,
     N_("Keep at most this many records; older ones are evicted (default 1000000)"), N_("N") },
   { "filter", 'f', 0, G_OPTION_ARG_STRING, NULL,
@@ -164,11 +170,13 @@ ld_session_finalize (GObject *object)
   LdSession *self = LD_SESSION (object);
 
   g_clear_pointer (&self->ingest, ld_ingest_free);
+  g_clear_object (&self->files);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->handoff, ld_handoff_unref);
   g_clear_object (&self->store);
   g_clear_pointer (&self->output_path, g_free);
   g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->connect_uris, g_strfreev);
   g_clear_pointer (&self->export_path, g_free);
   g_clear_pointer (&self->export_format, g_free);
   g_clear_pointer (&self->export_log_format, g_free);
@@ -246,6 +254,7 @@ ld_session_handle_options (LdSession    *self,
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
   g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
+  g_variant_dict_lookup (options, "connect", "^as", &self->connect_uris);
   g_variant_dict_lookup (options, "export", "^ay", &self->export_path);
   g_variant_dict_lookup (options, "format", "s", &self->export_format);
   g_variant_dict_lookup (options, "log-format", "s", &self->export_log_format);
@@ -360,6 +369,16 @@ start_listeners (LdSession *self)
   self->ingest = ld_ingest_new (self->handoff, self->registry);
   add_listener (self, "tcp", ld_ingest_add_tcp);
   add_listener (self, "udp", ld_ingest_add_udp);
+  add_listener (self, "http", ld_ingest_add_http);
+
+  /* Each restart of the listeners connects the clients again. */
+  for (guint i = 0; self->connect_uris != NULL && self->connect_uris[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!ld_ingest_add_ws_client (self->ingest, self->connect_uris[i], &error))
+        g_warning ("--connect: %s", error->message);
+    }
 }
 
 static gboolean
@@ -460,6 +479,7 @@ ld_session_start (LdSession *self,
   if (self->output_path != NULL)
     open_output (self);
   self->registry = ld_connection_registry_new ();
+  self->files = ld_file_sources_new (self->handoff, self->registry);
   start_listeners (self);
   watch_settings (self);
 }
@@ -500,6 +520,8 @@ ld_session_shutdown (LdSession *self)
   g_return_if_fail (LD_IS_SESSION (self));
 
   g_clear_handle_id (&self->restart_id, g_source_remove);
+  if (self->files != NULL)
+    ld_file_sources_cancel (self->files);
   /* Stop listening, then take in what was already read before closing the
    * output, so nothing received is lost on SIGTERM. */
   if (self->ingest != NULL)
@@ -543,6 +565,62 @@ ld_session_get_filter (LdSession *self)
   g_return_val_if_fail (LD_IS_SESSION (self), NULL);
 
   return self->filter_text;
+}
+
+/**
+ * ld_session_open:
+ * @self: a session
+ * @files: (array length=n_files): files from the command line or the user;
+ *   one named "-" that does not exist stands for standard input
+ * @follow: whether to keep reading a single file as it grows
+ */
+void
+ld_session_open (LdSession  *self,
+                 GFile     **files,
+                 guint       n_files,
+                 gboolean    follow)
+{
+  g_autoptr(GPtrArray) real = g_ptr_array_new ();
+
+  g_return_if_fail (LD_IS_SESSION (self));
+
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *name = g_file_get_basename (files[i]);
+
+      if (g_str_equal (name, "-") && !g_file_query_exists (files[i], NULL))
+        ld_file_sources_open_stdin (self->files);
+      else
+        g_ptr_array_add (real, files[i]);
+    }
+
+  if (real->len > 0)
+    ld_file_sources_open (self->files, (GFile **) real->pdata, real->len, follow);
+}
+
+LdFileSources *
+ld_session_get_file_sources (LdSession *self)
+{
+  g_return_val_if_fail (LD_IS_SESSION (self), NULL);
+
+  return self->files;
+}
+
+/**
+ * ld_session_args_read_stdin:
+ *
+ * Whether the command line names "-": such an instance reads its own
+ * standard input, so it must not hand over to another instance.
+ */
+gboolean
+ld_session_args_read_stdin (int    argc,
+                            char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "-"))
+      return TRUE;
+
+  return FALSE;
 }
 
 LdConnectionRegistry *

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ld-connection-registry.h"
+#include "ld-file-sources.h"
 #include "ld-handoff.h"
 #include "ld-ingest.h"
 #include "ld-store.h"
@@ -31,6 +32,13 @@ LdHandoff    *ld_session_get_handoff         (LdSession    *self);
 GSettings    *ld_session_get_settings        (LdSession    *self);
 LdConnectionRegistry *ld_session_get_registry (LdSession   *self);
 const char   *ld_session_get_filter          (LdSession    *self);
+void          ld_session_open                (LdSession    *self,
+                                              GFile       **files,
+                                              guint         n_files,
+                                              gboolean      follow);
+LdFileSources *ld_session_get_file_sources   (LdSession    *self);
+gboolean      ld_session_args_read_stdin     (int           argc,
+                                              char        **argv);
 LdIngest     *ld_session_get_ingest          (LdSession    *self);
 gboolean      ld_session_get_headless        (LdSession    *self);
 gboolean      ld_session_get_demo_requested  (LdSession    *self);

@@ -36,6 +36,7 @@ struct _LdWindow
   GtkLabel             *rate_label;
   GtkLabel             *evicted_label;
   GtkLabel             *paused_label;
+  GtkProgressBar       *load_progress;
 
   LdApplication        *application;
   GSettings            *settings;
@@ -52,6 +53,7 @@ struct _LdWindow
 
   guint                 rate_timeout_id;
   guint                 follow_tick_id;
+  guint                 load_timeout_id;
   guint64               rate_last_received;
   gint64                rate_last_time;
   double                rate;

@@ -294,7 +294,78 @@ export_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (ld_export_dialog_new (GTK_WINDOW (self), self->model)));
 }
 
+static void
+on_open_response (LdWindow             *self,
+                  int                   response,
+                  GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+      g_autoptr(GPtrArray) array = g_ptr_array_new_with_free_func (g_object_unref);
+      const char *follow = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (chooser), "follow");
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        g_ptr_array_add (array, g_list_model_get_item (files, i));
+      ld_session_open (ld_application_get_session (self->application),
+                       (GFile **) array->pdata, array->len, g_strcmp0 (follow, "true") == 0);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+open_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Log Files"),
+                                                               GTK_WINDOW (self),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                               _("_Open"), _("_Cancel"));
+
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "follow",
+                               _("Follow the file as it grows"), NULL, NULL);
+  g_signal_connect_swapped (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         LdWindow      *self)
+{
+  GSList *files = g_value_get_boxed (value);
+  g_autoptr(GPtrArray) array = g_ptr_array_new ();
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (array, l->data);
+  ld_session_open (ld_application_get_session (self->application), (GFile **) array->pdata,
+                   array->len, FALSE);
+
+  return TRUE;
+}
+
+/* While files load, the status bar shows how far. */
+static gboolean
+update_load_progress (gpointer data)
+{
+  LdWindow *self = data;
+  LdFileSources *files = ld_session_get_file_sources (ld_application_get_session (self->application));
+  gboolean busy = ld_file_sources_get_busy (files);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->load_progress), busy);
+  if (busy)
+    gtk_progress_bar_set_fraction (self->load_progress, ld_file_sources_get_fraction (files));
+
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry win_actions[] = {
+  { "open", open_activated },
   { "export", export_activated },
   { "preferences", preferences_activated },
   { "toggle-sources", toggle_sources_activated },
@@ -358,6 +429,7 @@ ld_window_dispose (GObject *object)
   LdWindow *self = LD_WINDOW (object);
 
   g_clear_handle_id (&self->rate_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->load_timeout_id, g_source_remove);
   if (self->follow_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->column_view), self->follow_tick_id);
@@ -423,6 +495,7 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, rate_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, evicted_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, paused_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, load_progress);
 }
 
 static void
@@ -528,6 +601,13 @@ ld_window_new (LdApplication *application)
   self->rate_last_time = g_get_monotonic_time ();
   self->rate_last_received = ld_store_get_n_received (ld_application_get_store (application));
   self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
+  self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
 
   ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
                           ld_session_get_registry (ld_application_get_session (application)));

@@ -1,0 +1,925 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ld-connection-monitor.h"
+
+/* The connection monitor: every endpoint and connection of the registry in
+ * a table, with what the registry knows (protocol, peer, state, since when
+ * or closed when and why, records, bytes) beside what LdConnectionStats
+ * counted of their records (records/s over the last minute, WARNING+ and
+ * ERROR+, the last record's time). Closed connections stay, greyed, until
+ * "Clear Closed" hides them. Activating a row emits ::connection-activated
+ * for the window to filter the table to that connection.
+ *
+ * Counts change many times a second on a busy connection; the cells are
+ * refreshed once a second while the monitor is shown, so the cost does not
+ * grow with the record rate. */
+
+#define SPARK_WIDTH  72
+#define SPARK_HEIGHT 20
+
+typedef enum
+{
+  COLUMN_CONNECTION,
+  COLUMN_PROTOCOL,
+  COLUMN_PEER,
+  COLUMN_STATE,
+  COLUMN_SINCE,
+  COLUMN_RECORDS,
+  COLUMN_BYTES,
+  COLUMN_RATE,
+  COLUMN_WARNINGS,
+  COLUMN_ERRORS,
+  COLUMN_LAST,
+  N_COLUMNS
+} Column;
+
+/* The records/s sparkline of one connection, drawn straight from the
+ * statistics. */
+
+#define LD_TYPE_RATE_SPARKLINE (ld_rate_sparkline_get_type ())
+G_DECLARE_FINAL_TYPE (LdRateSparkline, ld_rate_sparkline, LD, RATE_SPARKLINE, GtkWidget)
+
+struct _LdRateSparkline
+{
+  GtkWidget          parent_instance;
+  LdConnectionStats *stats;
+  guint32            connection;
+};
+
+G_DEFINE_FINAL_TYPE (LdRateSparkline, ld_rate_sparkline, GTK_TYPE_WIDGET)
+
+struct _LdConnectionMonitor
+{
+  AdwBin                parent_instance;
+
+  LdConnectionRegistry *registry;
+  LdConnectionStats    *stats;
+  LdSourceTracker      *tracker;
+  GtkCustomFilter      *filter;
+  GtkFilterListModel   *filtered;
+  GHashTable           *cleared;       /* ids of closed connections hidden */
+  GtkColumnView        *column_view;
+  GtkLabel             *summary;
+  GtkWidget            *clear_button;
+  GPtrArray            *cells;         /* cell widgets of every column, borrowed */
+  guint                 clock_id;
+};
+
+enum {
+  PROP_0,
+  PROP_REGISTRY,
+  PROP_STATS,
+  PROP_SOURCE_TRACKER,
+  N_PROPS
+};
+
+enum {
+  CONNECTION_ACTIVATED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (LdConnectionMonitor, ld_connection_monitor, ADW_TYPE_BIN)
+
+static void
+ld_rate_sparkline_snapshot (GtkWidget   *widget,
+                            GtkSnapshot *snapshot)
+{
+  LdRateSparkline *self = LD_RATE_SPARKLINE (widget);
+  guint32 rates[LD_CONNECTION_STATS_SECONDS];
+  double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  double bar = width / LD_CONNECTION_STATS_SECONDS;
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GdkRGBA color, base;
+  guint32 max;
+
+  if (self->stats == NULL || self->connection == LD_INTERN_NONE)
+    return;
+
+  max = ld_connection_stats_get_rates (self->stats, self->connection, g_get_real_time (), rates);
+  gdk_rgba_parse (&color, dark ? "#62a0ea" : "#1c71d8");
+  base = color;
+  base.alpha = 0.25f;
+  gtk_snapshot_append_color (snapshot, &base, &GRAPHENE_RECT_INIT (0, height - 1, width, 1));
+
+  for (guint i = 0; max > 0 && i < LD_CONNECTION_STATS_SECONDS; i++)
+    if (rates[i] > 0)
+      {
+        double h = MAX (1, (height - 1) * rates[i] / max);
+
+        gtk_snapshot_append_color (snapshot, &color,
+                                   &GRAPHENE_RECT_INIT (i * bar, height - 1 - h, bar, h));
+      }
+}
+
+static void
+ld_rate_sparkline_dispose (GObject *object)
+{
+  g_clear_object (&LD_RATE_SPARKLINE (object)->stats);
+
+  G_OBJECT_CLASS (ld_rate_sparkline_parent_class)->dispose (object);
+}
+
+static void
+ld_rate_sparkline_class_init (LdRateSparklineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ld_rate_sparkline_dispose;
+  GTK_WIDGET_CLASS (klass)->snapshot = ld_rate_sparkline_snapshot;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "sparkline");
+}
+
+static void
+ld_rate_sparkline_init (LdRateSparkline *self)
+{
+  gtk_widget_set_size_request (GTK_WIDGET (self), SPARK_WIDTH, SPARK_HEIGHT);
+  gtk_widget_set_valign (GTK_WIDGET (self), GTK_ALIGN_CENTER);
+}
+
+/* Text of the cells */
+
+static gboolean
+is_finished (LdConnection *connection)
+{
+  LdConnectionState state = ld_connection_get_state (connection);
+
+  return !ld_connection_is_endpoint (connection)
+         && (state == LD_CONNECTION_CLOSED || state == LD_CONNECTION_ERROR);
+}
+
+static const char *
+state_label (LdConnectionState state)
+{
+  switch (state)
+    {
+    case LD_CONNECTION_LISTENING: return _("Listening");
+    case LD_CONNECTION_FAILED: return _("Failed");
+    case LD_CONNECTION_OPEN: return _("Open");
+    case LD_CONNECTION_CLOSED: return _("Closed");
+    case LD_CONNECTION_ERROR: return _("Error");
+    default: return "";
+    }
+}
+
+static const char *
+state_css_class (LdConnectionState state)
+{
+  switch (state)
+    {
+    case LD_CONNECTION_LISTENING:
+    case LD_CONNECTION_OPEN:
+      return "state-ok";
+    case LD_CONNECTION_FAILED:
+    case LD_CONNECTION_ERROR:
+      return "state-error";
+    default:
+      return "state-closed";
+    }
+}
+
+static char *
+format_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) time = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (time_us == 0)
+    return g_strdup ("—");
+
+  time = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  if (time == NULL)
+    return g_strdup ("?");
+  if (g_date_time_get_year (time) == g_date_time_get_year (now)
+      && g_date_time_get_day_of_year (time) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (time, "%H:%M:%S");
+
+  return g_date_time_format (time, "%Y-%m-%d %H:%M");
+}
+
+static char *
+format_since (LdConnection *connection)
+{
+  g_autofree char *since = format_time (ld_connection_get_connected_since (connection));
+  g_autofree char *closed = NULL;
+  const char *why = ld_connection_get_last_error (connection);
+
+  if (!is_finished (connection))
+    return g_steal_pointer (&since);
+
+  closed = format_time (ld_connection_get_closed_at (connection));
+  if (why != NULL && *why != '\0')
+    /* Translators: when a connection closed, and why */
+    return g_strdup_printf (_("Closed %s: %s"), closed, why);
+  /* Translators: when a connection closed */
+  return g_strdup_printf (_("Closed %s"), closed);
+}
+
+static char *
+format_count (guint64 count)
+{
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+}
+
+static char *
+format_source (LdConnectionMonitor *self,
+               guint32              id)
+{
+  guint source = self->tracker != NULL ? ld_source_tracker_get_source (self->tracker, id) : 0;
+  const guint32 *connections;
+  guint n;
+
+  if (source == 0)
+    return NULL;
+
+  connections = ld_source_tracker_get_connections (self->tracker, source, &n);
+  if (n > 1 && connections[0] != id)
+    /* Translators: a connection's source, and that it reconnected */
+    return g_strdup_printf (_("%s · reconnected, was %s"),
+                            ld_source_tracker_get_label (self->tracker, source),
+                            ld_intern_lookup (connections[0]));
+
+  return g_strdup (ld_source_tracker_get_label (self->tracker, source));
+}
+
+/* Cells */
+
+static void
+set_label (GtkWidget  *cell,
+           const char *text)
+{
+  GtkWidget *label = GTK_IS_LABEL (cell) ? cell : gtk_widget_get_last_child (cell);
+
+  gtk_label_set_text (GTK_LABEL (label), text != NULL ? text : "");
+}
+
+static void
+update_connection_cell (LdConnectionMonitor *self,
+                        GtkWidget           *cell,
+                        LdConnection        *connection)
+{
+  GtkWidget *title = gtk_widget_get_first_child (cell);
+  GtkWidget *caption = gtk_widget_get_last_child (cell);
+  g_autofree char *source = format_source (self, ld_intern (ld_connection_get_id (connection),
+                                                            -1));
+
+  gtk_label_set_text (GTK_LABEL (title), ld_connection_get_id (connection));
+  gtk_widget_set_visible (caption, source != NULL);
+  gtk_label_set_text (GTK_LABEL (caption), source != NULL ? source : "");
+  gtk_widget_set_tooltip_text (caption, source);
+}
+
+static void
+update_state_cell (GtkWidget    *cell,
+                   LdConnection *connection)
+{
+  LdConnectionState state = ld_connection_get_state (connection);
+
+  gtk_label_set_text (GTK_LABEL (cell), state_label (state));
+  gtk_widget_set_css_classes (cell, (const char *[]) {
+    "state-badge", state_css_class (state), NULL });
+}
+
+static void
+update_rate_cell (LdConnectionMonitor *self,
+                  GtkWidget           *cell,
+                  guint32              id)
+{
+  LdRateSparkline *sparkline = LD_RATE_SPARKLINE (gtk_widget_get_first_child (cell));
+  guint32 rates[LD_CONNECTION_STATS_SECONDS] = { 0 };
+  g_autofree char *text = NULL;
+
+  g_set_object (&sparkline->stats, self->stats);
+  sparkline->connection = id;
+  if (self->stats != NULL)
+    ld_connection_stats_get_rates (self->stats, id, g_get_real_time (), rates);
+  /* The second before this one is the last complete one. */
+  text = g_strdup_printf (_("%u/s"), rates[LD_CONNECTION_STATS_SECONDS - 2]);
+  set_label (cell, text);
+  gtk_widget_queue_draw (GTK_WIDGET (sparkline));
+}
+
+static void
+update_count_cell (GtkWidget  *cell,
+                   guint64     count,
+                   const char *css_class)
+{
+  g_autofree char *text = format_count (count);
+
+  gtk_label_set_text (GTK_LABEL (cell), text);
+  if (count > 0)
+    gtk_widget_add_css_class (cell, css_class);
+  else
+    gtk_widget_remove_css_class (cell, css_class);
+}
+
+static void
+update_text_cell (LdConnectionMonitor      *self,
+                  GtkWidget                *cell,
+                  Column                    column,
+                  LdConnection             *connection,
+                  const LdConnectionCounts *counts)
+{
+  g_autofree char *text = NULL;
+
+  switch (column)
+    {
+    case COLUMN_PROTOCOL: set_label (cell, ld_connection_get_protocol (connection)); break;
+    case COLUMN_PEER: set_label (cell, ld_connection_get_address (connection)); break;
+    case COLUMN_SINCE: text = format_since (connection); break;
+    case COLUMN_RECORDS: text = format_count (ld_connection_get_n_records (connection)); break;
+    case COLUMN_BYTES: text = g_format_size (ld_connection_get_n_bytes (connection)); break;
+    case COLUMN_LAST: text = format_time (counts->last_time); break;
+    default: g_assert_not_reached ();
+    }
+
+  if (text != NULL)
+    {
+      set_label (cell, text);
+      gtk_widget_set_tooltip_text (cell, column == COLUMN_SINCE ? text : NULL);
+    }
+}
+
+static void
+update_cell (LdConnectionMonitor *self,
+             GtkWidget           *cell)
+{
+  LdConnection *connection = g_object_get_data (G_OBJECT (cell), "ld-connection");
+  Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "ld-column"));
+  LdConnectionCounts counts = { 0 };
+  guint32 id;
+
+  if (connection == NULL)
+    return;
+
+  id = ld_intern (ld_connection_get_id (connection), -1);
+  if (self->stats != NULL)
+    ld_connection_stats_lookup (self->stats, id, &counts);
+
+  if (column == COLUMN_CONNECTION)
+    update_connection_cell (self, cell, connection);
+  else if (column == COLUMN_STATE)
+    update_state_cell (cell, connection);
+  else if (column == COLUMN_RATE)
+    update_rate_cell (self, cell, id);
+  else if (column == COLUMN_WARNINGS)
+    update_count_cell (cell, counts.n_warnings, "warning-count");
+  else if (column == COLUMN_ERRORS)
+    update_count_cell (cell, counts.n_errors, "error-count");
+  else
+    update_text_cell (self, cell, column, connection, &counts);
+
+  /* A finished connection stays listed, greyed, until cleared. */
+  if (is_finished (connection))
+    gtk_widget_add_css_class (cell, "closed");
+  else
+    gtk_widget_remove_css_class (cell, "closed");
+}
+
+static GtkWidget *
+new_label (gboolean numeric)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1 : 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  if (numeric)
+    gtk_widget_add_css_class (label, "numeric");
+
+  return label;
+}
+
+static GtkWidget *
+new_cell (Column column)
+{
+  GtkWidget *cell, *label;
+
+  switch (column)
+    {
+    case COLUMN_CONNECTION:
+      cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      label = new_label (FALSE);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_box_append (GTK_BOX (cell), label);
+      label = new_label (FALSE);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (cell), label);
+      return cell;
+
+    case COLUMN_RATE:
+      cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      gtk_box_append (GTK_BOX (cell), g_object_new (LD_TYPE_RATE_SPARKLINE, NULL));
+      label = new_label (TRUE);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_box_append (GTK_BOX (cell), label);
+      return cell;
+
+    case COLUMN_STATE:
+      cell = gtk_label_new (NULL);
+      gtk_widget_set_halign (cell, GTK_ALIGN_START);
+      return cell;
+
+    default:
+      return new_label (column >= COLUMN_RECORDS);
+    }
+}
+
+static LdConnectionMonitor *
+factory_monitor (GtkListItemFactory *factory,
+                 Column             *column)
+{
+  *column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "ld-column"));
+  return g_object_get_data (G_OBJECT (factory), "ld-monitor");
+}
+
+static void
+setup_cell (GtkListItemFactory *factory,
+            GtkListItem        *item)
+{
+  Column column;
+  LdConnectionMonitor *self = factory_monitor (factory, &column);
+  GtkWidget *cell = new_cell (column);
+
+  g_object_set_data (G_OBJECT (cell), "ld-column", GINT_TO_POINTER (column));
+  gtk_list_item_set_child (item, cell);
+  g_ptr_array_add (self->cells, cell);
+}
+
+static void
+teardown_cell (GtkListItemFactory *factory,
+               GtkListItem        *item)
+{
+  Column column;
+  LdConnectionMonitor *self = factory_monitor (factory, &column);
+  GtkWidget *cell = gtk_list_item_get_child (item);
+
+  if (cell != NULL && self->cells != NULL)
+    g_ptr_array_remove_fast (self->cells, cell);
+}
+
+static void
+bind_cell (GtkListItemFactory *factory,
+           GtkListItem        *item)
+{
+  Column column;
+  LdConnectionMonitor *self = factory_monitor (factory, &column);
+  GtkWidget *cell = gtk_list_item_get_child (item);
+
+  g_object_set_data (G_OBJECT (cell), "ld-connection", gtk_list_item_get_item (item));
+  update_cell (self, cell);
+}
+
+static void
+unbind_cell (GtkListItemFactory *factory,
+             GtkListItem        *item)
+{
+  g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "ld-connection", NULL);
+}
+
+/* The table */
+
+static void
+update_summary (LdConnectionMonitor *self)
+{
+  GListModel *model = G_LIST_MODEL (self->registry);
+  guint n = model != NULL ? g_list_model_get_n_items (model) : 0;
+  guint n_open = 0, n_finished = 0, n_endpoints = 0;
+  g_autofree char *open = NULL, *closed = NULL, *endpoints = NULL, *text = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LdConnection) connection = g_list_model_get_item (model, i);
+
+      if (ld_connection_is_endpoint (connection))
+        n_endpoints++;
+      else if (is_finished (connection))
+        n_finished += !g_hash_table_contains (self->cleared, ld_connection_get_id (connection));
+      else
+        n_open++;
+    }
+
+  open = g_strdup_printf (ngettext ("%u open", "%u open", n_open), n_open);
+  closed = g_strdup_printf (ngettext ("%u closed", "%u closed", n_finished), n_finished);
+  endpoints = g_strdup_printf (ngettext ("%u endpoint", "%u endpoints", n_endpoints),
+                               n_endpoints);
+  text = g_strdup_printf ("%s · %s · %s", open, closed, endpoints);
+  gtk_label_set_text (self->summary, text);
+  gtk_widget_set_sensitive (self->clear_button, n_finished > 0);
+}
+
+static gboolean
+on_clock (gpointer user_data)
+{
+  LdConnectionMonitor *self = user_data;
+
+  for (guint i = 0; i < self->cells->len; i++)
+    update_cell (self, g_ptr_array_index (self->cells, i));
+  update_summary (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+filter_cleared (gpointer item,
+                gpointer user_data)
+{
+  LdConnectionMonitor *self = user_data;
+
+  return !is_finished (item)
+         || !g_hash_table_contains (self->cleared, ld_connection_get_id (item));
+}
+
+static void
+on_activate (LdConnectionMonitor *self,
+             guint                position,
+             GtkColumnView       *column_view)
+{
+  g_autoptr(LdConnection) connection = g_list_model_get_item (G_LIST_MODEL (self->filtered),
+                                                              position);
+
+  if (connection != NULL)
+    g_signal_emit (self, signals[CONNECTION_ACTIVATED], 0, ld_connection_get_id (connection));
+}
+
+static void
+add_column (LdConnectionMonitor *self,
+            Column               column,
+            const char          *title,
+            int                  width,
+            gboolean             expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkColumnViewColumn) view_column = NULL;
+
+  g_object_set_data (G_OBJECT (factory), "ld-monitor", self);
+  g_object_set_data (G_OBJECT (factory), "ld-column", GINT_TO_POINTER (column));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
+  g_signal_connect (factory, "teardown", G_CALLBACK (teardown_cell), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), NULL);
+
+  view_column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_fixed_width (view_column, width);
+  gtk_column_view_column_set_expand (view_column, expand);
+  gtk_column_view_column_set_resizable (view_column, TRUE);
+  gtk_column_view_append_column (self->column_view, view_column);
+}
+
+static void
+add_columns (LdConnectionMonitor *self)
+{
+  add_column (self, COLUMN_CONNECTION, _("Connection"), 280, FALSE);
+  add_column (self, COLUMN_PROTOCOL, _("Protocol"), 100, FALSE);
+  add_column (self, COLUMN_PEER, _("Peer"), 130, FALSE);
+  add_column (self, COLUMN_STATE, _("State"), 90, FALSE);
+  add_column (self, COLUMN_SINCE, _("Since"), 140, TRUE);
+  add_column (self, COLUMN_RECORDS, _("Records"), 90, FALSE);
+  add_column (self, COLUMN_BYTES, _("Bytes"), 80, FALSE);
+  add_column (self, COLUMN_RATE, _("Records/s"), 130, FALSE);
+  add_column (self, COLUMN_WARNINGS, _("Warnings"), 80, FALSE);
+  add_column (self, COLUMN_ERRORS, _("Errors"), 70, FALSE);
+  add_column (self, COLUMN_LAST, _("Last Record"), 100, FALSE);
+}
+
+static GtkWidget *
+build_header (LdConnectionMonitor *self)
+{
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *title = gtk_label_new (_("Connections"));
+
+  gtk_widget_add_css_class (title, "heading");
+  self->summary = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->summary), TRUE);
+  gtk_label_set_xalign (self->summary, 0);
+  self->clear_button = gtk_button_new_with_mnemonic (_("C_lear Closed"));
+  gtk_widget_set_tooltip_text (self->clear_button,
+                               _("Stop listing the connections that have closed"));
+  g_signal_connect_swapped (self->clear_button, "clicked",
+                            G_CALLBACK (ld_connection_monitor_clear_closed), self);
+
+  gtk_box_append (GTK_BOX (header), title);
+  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->summary));
+  gtk_box_append (GTK_BOX (header), self->clear_button);
+  gtk_widget_add_css_class (header, "dashboard-header");
+
+  return header;
+}
+
+static GtkWidget *
+build_table (LdConnectionMonitor *self)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  self->filter = gtk_custom_filter_new (filter_cleared, self, NULL);
+  self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
+  self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (
+    GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (self->filtered)))));
+  gtk_column_view_set_single_click_activate (self->column_view, TRUE);
+  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
+  g_signal_connect_swapped (self->column_view, "activate", G_CALLBACK (on_activate), self);
+  add_columns (self);
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->column_view));
+  gtk_widget_set_vexpand (scroller, TRUE);
+
+  return scroller;
+}
+
+/* GtkWidget */
+
+static void
+ld_connection_monitor_map (GtkWidget *widget)
+{
+  LdConnectionMonitor *self = LD_CONNECTION_MONITOR (widget);
+
+  GTK_WIDGET_CLASS (ld_connection_monitor_parent_class)->map (widget);
+  if (self->clock_id == 0)
+    self->clock_id = g_timeout_add_seconds (1, on_clock, self);
+  on_clock (self);
+}
+
+static void
+ld_connection_monitor_unmap (GtkWidget *widget)
+{
+  LdConnectionMonitor *self = LD_CONNECTION_MONITOR (widget);
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  GTK_WIDGET_CLASS (ld_connection_monitor_parent_class)->unmap (widget);
+}
+
+/* GObject */
+
+static void
+ld_connection_monitor_dispose (GObject *object)
+{
+  LdConnectionMonitor *self = LD_CONNECTION_MONITOR (object);
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  ld_connection_monitor_set_registry (self, NULL);
+  if (adw_bin_get_child (ADW_BIN (self)) != NULL)
+    adw_bin_set_child (ADW_BIN (self), NULL);
+  g_clear_pointer (&self->cells, g_ptr_array_unref);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->stats);
+  g_clear_object (&self->tracker);
+
+  G_OBJECT_CLASS (ld_connection_monitor_parent_class)->dispose (object);
+}
+
+static void
+ld_connection_monitor_finalize (GObject *object)
+{
+  g_hash_table_unref (LD_CONNECTION_MONITOR (object)->cleared);
+
+  G_OBJECT_CLASS (ld_connection_monitor_parent_class)->finalize (object);
+}
+
+static void
+ld_connection_monitor_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  LdConnectionMonitor *self = LD_CONNECTION_MONITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_REGISTRY:
+      g_value_set_object (value, self->registry);
+      break;
+
+    case PROP_STATS:
+      g_value_set_object (value, self->stats);
+      break;
+
+    case PROP_SOURCE_TRACKER:
+      g_value_set_object (value, self->tracker);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_connection_monitor_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  LdConnectionMonitor *self = LD_CONNECTION_MONITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_REGISTRY:
+      ld_connection_monitor_set_registry (self, g_value_get_object (value));
+      break;
+
+    case PROP_STATS:
+      ld_connection_monitor_set_stats (self, g_value_get_object (value));
+      break;
+
+    case PROP_SOURCE_TRACKER:
+      ld_connection_monitor_set_source_tracker (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_connection_monitor_class_init (LdConnectionMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = ld_connection_monitor_dispose;
+  object_class->finalize = ld_connection_monitor_finalize;
+  object_class->get_property = ld_connection_monitor_get_property;
+  object_class->set_property = ld_connection_monitor_set_property;
+  widget_class->map = ld_connection_monitor_map;
+  widget_class->unmap = ld_connection_monitor_unmap;
+
+  properties[PROP_REGISTRY] =
+    g_param_spec_object ("registry", NULL, NULL, LD_TYPE_CONNECTION_REGISTRY, flags);
+  properties[PROP_STATS] =
+    g_param_spec_object ("stats", NULL, NULL, LD_TYPE_CONNECTION_STATS, flags);
+  properties[PROP_SOURCE_TRACKER] =
+    g_param_spec_object ("source-tracker", NULL, NULL, LD_TYPE_SOURCE_TRACKER, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * LdConnectionMonitor::connection-activated:
+   * @id: the connection's id, such as "tcp-3"
+   *
+   * For the window to filter the table to that connection (`conn=ID`).
+   */
+  signals[CONNECTION_ACTIVATED] =
+    g_signal_new ("connection-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_css_name (widget_class, "connectionmonitor");
+}
+
+static void
+ld_connection_monitor_init (LdConnectionMonitor *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  self->cleared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cells = g_ptr_array_new ();
+  gtk_box_append (GTK_BOX (box), build_header (self));
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (box), build_table (self));
+  adw_bin_set_child (ADW_BIN (self), box);
+  update_summary (self);
+}
+
+GtkWidget *
+ld_connection_monitor_new (void)
+{
+  return g_object_new (LD_TYPE_CONNECTION_MONITOR, NULL);
+}
+
+LdConnectionRegistry *
+ld_connection_monitor_get_registry (LdConnectionMonitor *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION_MONITOR (self), NULL);
+
+  return self->registry;
+}
+
+/**
+ * ld_connection_monitor_set_registry:
+ * @self: a connection monitor
+ * @registry: (nullable): the endpoints and connections to list
+ */
+void
+ld_connection_monitor_set_registry (LdConnectionMonitor  *self,
+                                    LdConnectionRegistry *registry)
+{
+  g_return_if_fail (LD_IS_CONNECTION_MONITOR (self));
+  g_return_if_fail (registry == NULL || LD_IS_CONNECTION_REGISTRY (registry));
+
+  if (!g_set_object (&self->registry, registry))
+    return;
+
+  if (self->filtered != NULL)
+    gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (registry));
+  if (self->summary != NULL)
+    update_summary (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGISTRY]);
+}
+
+LdConnectionStats *
+ld_connection_monitor_get_stats (LdConnectionMonitor *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION_MONITOR (self), NULL);
+
+  return self->stats;
+}
+
+/**
+ * ld_connection_monitor_set_stats:
+ * @self: a connection monitor
+ * @stats: (nullable): the counts of the connections' records
+ */
+void
+ld_connection_monitor_set_stats (LdConnectionMonitor *self,
+                                 LdConnectionStats   *stats)
+{
+  g_return_if_fail (LD_IS_CONNECTION_MONITOR (self));
+  g_return_if_fail (stats == NULL || LD_IS_CONNECTION_STATS (stats));
+
+  if (!g_set_object (&self->stats, stats))
+    return;
+
+  on_clock (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATS]);
+}
+
+LdSourceTracker *
+ld_connection_monitor_get_source_tracker (LdConnectionMonitor *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION_MONITOR (self), NULL);
+
+  return self->tracker;
+}
+
+/**
+ * ld_connection_monitor_set_source_tracker:
+ * @self: a connection monitor
+ * @tracker: (nullable): what says which connections are one program
+ */
+void
+ld_connection_monitor_set_source_tracker (LdConnectionMonitor *self,
+                                          LdSourceTracker     *tracker)
+{
+  g_return_if_fail (LD_IS_CONNECTION_MONITOR (self));
+  g_return_if_fail (tracker == NULL || LD_IS_SOURCE_TRACKER (tracker));
+
+  if (!g_set_object (&self->tracker, tracker))
+    return;
+
+  on_clock (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOURCE_TRACKER]);
+}
+
+/**
+ * ld_connection_monitor_clear_closed:
+ * @self: a connection monitor
+ *
+ * Stops listing the connections that have closed (what "Clear Closed"
+ * does). The registry keeps them, for the sources panel.
+ */
+void
+ld_connection_monitor_clear_closed (LdConnectionMonitor *self)
+{
+  GListModel *model;
+  guint n;
+
+  g_return_if_fail (LD_IS_CONNECTION_MONITOR (self));
+
+  if (self->registry == NULL)
+    return;
+
+  /* Ids the registry has forgotten cannot come back: they are unique. */
+  g_hash_table_remove_all (self->cleared);
+  model = G_LIST_MODEL (self->registry);
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LdConnection) connection = g_list_model_get_item (model, i);
+
+      if (is_finished (connection))
+        g_hash_table_add (self->cleared, g_strdup (ld_connection_get_id (connection)));
+    }
+
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_MORE_STRICT);
+  update_summary (self);
+}
+
+/**
+ * ld_connection_monitor_get_model:
+ * @self: a connection monitor
+ *
+ * Returns: (transfer none): the connections listed, for tests
+ */
+GListModel *
+ld_connection_monitor_get_model (LdConnectionMonitor *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION_MONITOR (self), NULL);
+
+  return G_LIST_MODEL (self->filtered);
+}
