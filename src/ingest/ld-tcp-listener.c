@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ld-parallel-decode.h"
 #include "ld-pyrecord.h"
 #include "ld-tcp-listener.h"
 
@@ -261,27 +262,42 @@ shrink_if_idle (TcpConnection *connection)
   connection->buffer = g_malloc (connection->capacity);
 }
 
+static void
+report_bad_frame (TcpConnection *connection,
+                  guint32        length,
+                  const GError  *error)
+{
+  g_autofree char *what = g_strdup_printf ("bad frame at byte %" G_GUINT64_FORMAT
+                                           " (%u bytes): %s; connection closed",
+                                           connection->offset, length, error->message);
+
+  add_problem (connection, 40, what);
+  report_connection (connection, LD_CONNECTION_ERROR, what);
+}
+
+static LdPyrecordOrigin
+origin_of (TcpConnection *connection)
+{
+  return (LdPyrecordOrigin) {
+    .connection = connection->id,
+    .peer = connection->peer,
+    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+  };
+}
+
 static gboolean
 decode_frame (TcpConnection *connection,
               const guint8  *data,
               guint32        length)
 {
-  LdPyrecordOrigin origin = {
-    .connection = connection->id,
-    .peer = connection->peer,
-    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
-  };
+  LdPyrecordOrigin origin = origin_of (connection);
   const LdPickleLimits *limits = &connection->listener->shared->limits;
   g_autoptr(GError) error = NULL;
-  g_autofree char *what = NULL;
 
   if (ld_pyrecord_add_pickle (connection->batch, data, length, limits, &origin, &error))
     return TRUE;
 
-  what = g_strdup_printf ("bad frame at byte %" G_GUINT64_FORMAT " (%u bytes): %s; "
-                          "connection closed", connection->offset, length, error->message);
-  add_problem (connection, 40, what);
-  report_connection (connection, LD_CONNECTION_ERROR, what);
+  report_bad_frame (connection, length, error);
   return FALSE;
 }
 
@@ -308,9 +324,85 @@ check_length (TcpConnection *connection,
 }
 
 /* Decodes every complete frame in the buffer. */
+/* The complete frames of allowed length at the start of the buffer. */
+static GArray *
+complete_frames (TcpConnection *connection)
+{
+  GArray *frames = g_array_new (FALSE, FALSE, sizeof (LdFrame));
+  guint32 limit = connection->listener->shared->max_frame_size;
+  gsize pos = connection->start;
+
+  while (connection->end - pos >= 4)
+    {
+      LdFrame frame = { connection->buffer + pos + 4, read_be32 (connection->buffer + pos) };
+
+      if (frame.length == 0 || frame.length > limit || connection->end - pos - 4 < frame.length)
+        break;
+      g_array_append_val (frames, frame);
+      pos += 4 + (gsize) frame.length;
+    }
+
+  return frames;
+}
+
+static void
+advance (TcpConnection *connection,
+         const LdFrame *frames,
+         guint          n_frames)
+{
+  for (guint i = 0; i < n_frames; i++)
+    {
+      connection->n_records++;
+      connection->start += 4 + (gsize) frames[i].length;
+      connection->offset += 4 + (guint64) frames[i].length;
+    }
+}
+
+/* Many frames at hand are decoded on several cores, and handed over part
+ * by part in arrival order; a bad frame stops there, as one at a time would. */
+static gboolean
+decode_frames_in_parallel (TcpConnection *connection)
+{
+  g_autoptr(GArray) frames = complete_frames (connection);
+  guint n_parts = ld_parallel_decode_n_parts (frames->len);
+  g_autofree LdDecodeResult *results = NULL;
+  LdPyrecordOrigin origin = origin_of (connection);
+  const LdFrame *next = (const LdFrame *) frames->data;
+  gboolean ok = TRUE;
+
+  if (n_parts < 2)
+    return TRUE;
+
+  results = g_new0 (LdDecodeResult, n_parts);
+  ld_parallel_decode (next, frames->len, &connection->listener->shared->limits, &origin,
+                      results, n_parts);
+  flush (connection);
+  for (guint i = 0; i < n_parts; i++)
+    {
+      if (ok)
+        {
+          /* Handed over as it is: no copy into the connection's batch. */
+          ld_ingest_shared_flush (connection->listener->shared, &results[i].batch);
+          advance (connection, next, results[i].n_decoded);
+          next += results[i].n_decoded;
+          if (results[i].error != NULL)
+            {
+              report_bad_frame (connection, next->length, results[i].error);
+              ok = FALSE;
+            }
+        }
+      ld_decode_result_clear (&results[i]);
+    }
+
+  return ok;
+}
+
 static gboolean
 decode_frames (TcpConnection *connection)
 {
+  if (!decode_frames_in_parallel (connection))
+    return FALSE;
+
   while (connection->end - connection->start >= 4)
     {
       const guint8 *frame = connection->buffer + connection->start;
