@@ -62,6 +62,9 @@ struct _LdFilterModel
 
   LdQuery   *query;           /* as set */
   LdQuery   *active_query;    /* NULL when it matches everything */
+  LdRecordPredicate predicate;   /* ANDed with the query, or NULL */
+  gpointer   predicate_data;
+  GDestroyNotify predicate_destroy;
   GArray    *hidden_levels;   /* int, ascending */
   int        min_level;
   GStrv      excluded_loggers;
@@ -270,7 +273,8 @@ static inline gboolean
 query_verdict (LdFilterModel  *self,
                const LdRecord *record)
 {
-  return self->active_query == NULL || ld_query_matches (self->active_query, record);
+  return (self->active_query == NULL || ld_query_matches (self->active_query, record))
+         && (self->predicate == NULL || self->predicate (record, self->predicate_data));
 }
 
 static inline guint64
@@ -604,7 +608,7 @@ rescan (LdFilterModel *self)
   guint old_n;
 
   stop_scan (self);
-  if (self->active_query == NULL)
+  if (self->active_query == NULL && self->predicate == NULL)
     {
       set_all_query_bits (self);
       rebuild_matches (self);
@@ -746,6 +750,8 @@ ld_filter_model_finalize (GObject *object)
 
   g_clear_pointer (&self->query, ld_query_unref);
   g_clear_pointer (&self->active_query, ld_query_unref);
+  if (self->predicate_destroy != NULL)
+    g_clear_pointer (&self->predicate_data, self->predicate_destroy);
   g_clear_pointer (&self->hidden_levels, g_array_unref);
   g_clear_pointer (&self->excluded_loggers, g_strfreev);
   ld_ring_clear (&self->facets);
@@ -968,6 +974,42 @@ ld_filter_model_set_query (LdFilterModel *self,
 
   rescan (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUERY]);
+}
+
+/**
+ * ld_filter_model_set_predicate:
+ * @self: a filter model
+ * @predicate: (nullable): a test every shown record must also pass, or
+ *   %NULL for none
+ * @data: for @predicate
+ * @destroy: (nullable): frees @data when the predicate is replaced
+ *
+ * For what the query language cannot say, such as "the records of this
+ * error group". It is called on the caller's thread, like the query.
+ */
+void
+ld_filter_model_set_predicate (LdFilterModel     *self,
+                               LdRecordPredicate  predicate,
+                               gpointer           data,
+                               GDestroyNotify     destroy)
+{
+  g_return_if_fail (LD_IS_FILTER_MODEL (self));
+
+  if (self->predicate_destroy != NULL)
+    g_clear_pointer (&self->predicate_data, self->predicate_destroy);
+  self->predicate = predicate;
+  self->predicate_data = data;
+  self->predicate_destroy = destroy;
+
+  rescan (self);
+}
+
+gboolean
+ld_filter_model_get_has_predicate (LdFilterModel *self)
+{
+  g_return_val_if_fail (LD_IS_FILTER_MODEL (self), FALSE);
+
+  return self->predicate != NULL;
 }
 
 int

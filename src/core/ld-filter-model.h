@@ -8,6 +8,9 @@
 
 G_BEGIN_DECLS
 
+typedef gboolean (*LdRecordPredicate) (const LdRecord *record,
+                                       gpointer        data);
+
 #define LD_TYPE_FILTER_MODEL (ld_filter_model_get_type ())
 
 G_DECLARE_FINAL_TYPE (LdFilterModel, ld_filter_model, LD, FILTER_MODEL, GObject)
@@ -18,6 +21,11 @@ LdStore            *ld_filter_model_get_store            (LdFilterModel       *s
 LdQuery            *ld_filter_model_get_query            (LdFilterModel       *self);
 void                ld_filter_model_set_query            (LdFilterModel       *self,
                                                           LdQuery             *query);
+void                ld_filter_model_set_predicate        (LdFilterModel       *self,
+                                                          LdRecordPredicate    predicate,
+                                                          gpointer             data,
+                                                          GDestroyNotify       destroy);
+gboolean            ld_filter_model_get_has_predicate    (LdFilterModel       *self);
 int                 ld_filter_model_get_min_level        (LdFilterModel       *self);
 void                ld_filter_model_set_min_level        (LdFilterModel       *self,
                                                           int                  min_level);

@@ -2018,8 +2018,8 @@ add_frame (Reader     *r,
       return;
     }
 
-  what = g_strdup_printf (_("SocketHandler frame %" G_GUINT64_FORMAT " (%u bytes) could not "
-                            "be read: %s"), r->n_frames, length, error->message);
+  what = g_strdup_printf (_("SocketHandler frame %lu (%u bytes) could not be read: %s"),
+                          (gulong) r->n_frames, length, error->message);
   add_bad (r, what, strlen (what), 0, error->message);
 }
 
@@ -2051,8 +2051,8 @@ process_frames (Reader   *r,
   if (final && r->len > r->start)
     {
       g_autofree char *what = g_strdup_printf (_("The capture ends inside a frame "
-                                                 "(%" G_GSIZE_FORMAT " bytes left over)"),
-                                               r->len - r->start);
+                                                 "(%lu bytes left over)"),
+                                               (gulong) (r->len - r->start));
       add_bad (r, what, strlen (what), 0, what);
       r->start = r->len;
     }

@@ -335,6 +335,9 @@ ld_batch_get_record (const LdBatch  *batch,
 {
   g_return_val_if_fail (index < batch->records->len, NULL);
 
-  *text = (const char *) batch->text->data + g_array_index (batch->offsets, gsize, index);
+  /* A batch with no text at all has no buffer to point into. */
+  *text = batch->text->len > 0
+          ? (const char *) batch->text->data + g_array_index (batch->offsets, gsize, index)
+          : "";
   return &g_array_index (batch->records, LdRecord, index);
 }

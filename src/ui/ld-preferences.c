@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-preferences.h"
+#include "ld-preferences-alerts.h"
 #include "ld-window-private.h"
 
 /* Preferences are plain views of the settings: every row is bound to its
@@ -304,6 +305,8 @@ ld_preferences_new (GtkWindow *parent,
                               ADW_PREFERENCES_PAGE (build_general_page (self)));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (build_endpoints_page (self)));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ld_preferences_alerts_page_new (settings));
 
   return GTK_WIDGET (self);
 }

@@ -12,6 +12,7 @@
 #include "ld-file-sources.h"
 #include "ld-jsonl.h"
 #include "ld-query.h"
+#include "ld-source-tracker.h"
 
 #include "ld-log-writer.h"
 #include "ld-session.h"
@@ -26,6 +27,7 @@ struct _LdSession
   LdConnectionRegistry *registry;
   LdIngest  *ingest;
   LdFileSources *files;
+  LdSourceTracker *tracker;
 
   char      *output_path;
   char      *filter_text;
@@ -154,14 +156,31 @@ ld_settings_new (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
+/* A program that reconnects is the same source: the tracker sees each batch
+ * first and adds a "reconnected" divider before the records it announces. */
 static void
 drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
                   gpointer        user_data)
 {
   LdSession *self = user_data;
+  g_autoptr(LdBatch) dividers = ld_batch_new ();
+  g_autoptr(GPtrArray) all = NULL;
 
-  ld_store_append_batches (self->store, batches, n_batches);
+  for (guint i = 0; i < n_batches; i++)
+    ld_source_tracker_observe_batch (self->tracker, batches[i], dividers);
+
+  if (ld_batch_get_length (dividers) == 0)
+    {
+      ld_store_append_batches (self->store, batches, n_batches);
+      return;
+    }
+
+  all = g_ptr_array_sized_new (n_batches + 1);
+  g_ptr_array_add (all, dividers);
+  for (guint i = 0; i < n_batches; i++)
+    g_ptr_array_add (all, batches[i]);
+  ld_store_append_batches (self->store, (LdBatch *const *) all->pdata, all->len);
 }
 
 static void
@@ -171,6 +190,7 @@ ld_session_finalize (GObject *object)
 
   g_clear_pointer (&self->ingest, ld_ingest_free);
   g_clear_object (&self->files);
+  g_clear_object (&self->tracker);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->handoff, ld_handoff_unref);
   g_clear_object (&self->store);
@@ -468,6 +488,7 @@ ld_session_start (LdSession *self,
 
   self->settings = ld_settings_new ();
   self->store = ld_store_new (0);
+  self->tracker = ld_source_tracker_new ();
   apply_retention (self);
   self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
   if (headless)
@@ -551,6 +572,22 @@ ld_session_get_handoff (LdSession *self)
   g_return_val_if_fail (LD_IS_SESSION (self), NULL);
 
   return self->handoff;
+}
+
+/**
+ * ld_session_set_source_tracker:
+ * @self: a session
+ * @tracker: the tracker whose sources a window shows
+ *
+ * The window's dashboard has a tracker of its own; records go through it.
+ */
+void
+ld_session_set_source_tracker (LdSession       *self,
+                               LdSourceTracker *tracker)
+{
+  g_return_if_fail (LD_IS_SESSION (self));
+
+  g_set_object (&self->tracker, tracker);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include "ld-file-sources.h"
 #include "ld-handoff.h"
 #include "ld-ingest.h"
+#include "ld-source-tracker.h"
 #include "ld-store.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,8 @@ LdHandoff    *ld_session_get_handoff         (LdSession    *self);
 GSettings    *ld_session_get_settings        (LdSession    *self);
 LdConnectionRegistry *ld_session_get_registry (LdSession   *self);
 const char   *ld_session_get_filter          (LdSession    *self);
+void          ld_session_set_source_tracker  (LdSession    *self,
+                                              LdSourceTracker *tracker);
 void          ld_session_open                (LdSession    *self,
                                               GFile       **files,
                                               guint         n_files,

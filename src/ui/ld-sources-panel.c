@@ -68,9 +68,9 @@ format_details (LdConnection *connection)
 
   if (ld_connection_get_n_errors (connection) > 0)
     /* Translators: peer address · record count · byte count · bad frames */
-    return g_strdup_printf (_("%s · %s records · %s · %" G_GUINT64_FORMAT " bad"),
+    return g_strdup_printf (_("%s · %s records · %s · %lu bad"),
                             address != NULL ? address : "", records, bytes,
-                            ld_connection_get_n_errors (connection));
+                            (gulong) ld_connection_get_n_errors (connection));
 
   /* Translators: peer address · record count · byte count */
   return g_strdup_printf (_("%s · %s records · %s"), address != NULL ? address : "", records,

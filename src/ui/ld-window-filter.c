@@ -88,6 +88,10 @@ ld_window_update_subtitle (LdWindow *self)
       g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", hidden);
     }
 
+  if (ld_filter_model_get_has_predicate (self->model))
+    g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "",
+                            _("one error group"));
+
   if (subtitle->len > 0)
     adw_window_title_set_subtitle (self->window_title, subtitle->str);
   else
@@ -410,6 +414,7 @@ clear_filters_activated (GSimpleAction *action,
        child != NULL; child = gtk_widget_get_next_sibling (child))
     gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child), TRUE);
   ld_sidebar_reset (self->sidebar);
+  ld_filter_model_set_predicate (self->model, NULL, NULL, NULL);
   apply_filter (self);
 }
 

@@ -37,6 +37,10 @@ struct _LdWindow
   GtkLabel             *evicted_label;
   GtkLabel             *paused_label;
   GtkProgressBar       *load_progress;
+  GtkLabel             *alerts_label;
+  GtkPaned             *paned;
+  struct _LdDashboard  *dashboard;
+  struct _LdAlertNotifier *notifier;
 
   LdApplication        *application;
   GSettings            *settings;

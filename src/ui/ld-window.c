@@ -5,7 +5,10 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-alert-notifier.h"
+#include "ld-dashboard.h"
 #include "ld-detail-pane.h"
+#include "ld-error-groups.h"
 #include "ld-export-dialog.h"
 #include "ld-preferences.h"
 #include "ld-sidebar.h"
@@ -139,6 +142,8 @@ set_following (LdWindow *self,
                gboolean  following)
 {
   self->following = following;
+  if (self->dashboard != NULL)
+    ld_dashboard_set_following (self->dashboard, following);
   gtk_revealer_set_reveal_child (self->jump_revealer, !following);
   if (following)
     scroll_to_bottom (self);
@@ -364,6 +369,130 @@ update_load_progress (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The chart's drag becomes after:/before: terms in the filter bar, in place
+ * of any the query had. */
+static void
+on_range_selected (LdWindow *self,
+                   gint64    from_us,
+                   gint64    to_us)
+{
+  g_autoptr(GDateTime) from = g_date_time_new_from_unix_local (from_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) to = g_date_time_new_from_unix_local ((to_us + G_USEC_PER_SEC - 1)
+                                                              / G_USEC_PER_SEC);
+  g_auto(GStrv) words = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)),
+                                    " ", -1);
+  g_autoptr(GString) query = g_string_new (NULL);
+  g_autofree char *from_text = g_date_time_format (from, "%Y-%m-%dT%H:%M:%S");
+  g_autofree char *to_text = g_date_time_format (to, "%Y-%m-%dT%H:%M:%S");
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0' && !g_str_has_prefix (words[i], "after:")
+        && !g_str_has_prefix (words[i], "before:"))
+      g_string_append_printf (query, "%s ", words[i]);
+  g_string_append_printf (query, "after:%s before:%s", from_text, to_text);
+
+  gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query->str);
+}
+
+/* The query language has no term for "this error group": the group's own
+ * test becomes part of the filter until Clear Filters. */
+static gboolean
+group_predicate (const LdRecord *record,
+                 gpointer        data)
+{
+  return ld_error_groups_record_matches (data, record);
+}
+
+static void
+on_group_activated (LdWindow     *self,
+                    LdErrorGroup *group)
+{
+  ld_filter_model_set_predicate (self->model, group_predicate, g_object_ref (group),
+                                 g_object_unref);
+  ld_window_update_subtitle (self);
+}
+
+static void
+on_connection_activated (LdWindow   *self,
+                         const char *id)
+{
+  g_autofree char *query = g_strdup_printf ("conn=\"%s\"", id);
+
+  gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
+}
+
+/* A notification's Show: the record, selected, with the filter cleared if
+ * it hid it. */
+static void
+on_show_record (LdWindow *self,
+                guint64   seq)
+{
+  int position = ld_filter_model_find_seq (self->model, seq);
+
+  if (position < 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.clear-filters", NULL);
+      ld_filter_model_flush (self->model);
+      position = ld_filter_model_find_seq (self->model, seq);
+    }
+  if (position < 0)
+    return;
+
+  gtk_single_selection_set_selected (self->selection, position);
+  gtk_widget_activate_action (ld_window_get_list_view (self), "list.scroll-to-item", "u",
+                              (guint) position);
+}
+
+static void
+on_unread_changed (LdWindow        *self,
+                   GParamSpec      *pspec,
+                   LdAlertNotifier *notifier)
+{
+  guint n = 0;
+  g_autofree char *text = NULL;
+
+  g_object_get (notifier, "n-unread", &n, NULL);
+  text = g_strdup_printf (ngettext ("%u alert", "%u alerts", n), n);
+  gtk_label_set_text (self->alerts_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->alerts_label), n > 0);
+}
+
+static void
+setup_dashboard (LdWindow *self)
+{
+  LdSession *session = ld_application_get_session (self->application);
+  GtkWidget *paned = g_object_ref (GTK_WIDGET (self->paned));
+
+  self->dashboard = LD_DASHBOARD (ld_dashboard_new (ld_session_get_store (session),
+                                                    G_LIST_MODEL (self->model),
+                                                    ld_session_get_registry (session),
+                                                    self->settings));
+  ld_session_set_source_tracker (session, ld_dashboard_get_source_tracker (self->dashboard));
+
+  /* The dashboard goes around the table: chart above, views below. */
+  gtk_stack_remove (self->content_stack, paned);
+  ld_dashboard_set_content (self->dashboard, paned);
+  gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->dashboard), "records");
+  g_object_unref (paned);
+
+  g_signal_connect_object (self->dashboard, "range-selected", G_CALLBACK (on_range_selected),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->dashboard, "group-activated", G_CALLBACK (on_group_activated),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->dashboard, "connection-activated",
+                           G_CALLBACK (on_connection_activated), self, G_CONNECT_SWAPPED);
+
+  self->notifier = ld_alert_notifier_new (ld_session_get_store (session), self->settings,
+                                          GTK_WINDOW (self));
+  ld_alert_notifier_install_action (self->notifier, G_APPLICATION (self->application));
+  g_signal_connect_object (self->notifier, "show-record", G_CALLBACK (on_show_record), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->notifier, "notify::n-unread", G_CALLBACK (on_unread_changed),
+                           self, G_CONNECT_SWAPPED);
+}
+
 static const GActionEntry win_actions[] = {
   { "open", open_activated },
   { "export", export_activated },
@@ -446,6 +575,7 @@ ld_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_WINDOW);
 
   ld_window_finalize_filter (self);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_object (&self->column_actions);
@@ -496,6 +626,8 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, evicted_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, paused_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, load_progress);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, alerts_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, paned);
 }
 
 static void
@@ -612,6 +744,7 @@ ld_window_new (LdApplication *application)
   ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
                           ld_session_get_registry (ld_application_get_session (application)));
   self->initial_filter = g_strdup (ld_session_get_filter (ld_application_get_session (application)));
+  setup_dashboard (self);
   ld_window_setup_filter (self);
   ld_window_update_endpoints_text (self);
   update_empty_state (self);

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include "ld-connection-stats.h"
+#include "ld-level.h"
+
+/* Per-connection counts for the connection monitor, keyed by the interned
+ * connection id and fed from the records the store appends.
+ *
+ * They are session totals, like the registry's record and byte counts that
+ * the monitor shows beside them: neither eviction nor clearing the store
+ * takes anything off (ld_connection_stats_reset() does). The records/s
+ * sparkline is by arrival time, not by the records' own times, because it
+ * shows how busy a connection is now, whatever its sender's clock says. */
+
+typedef struct
+{
+  LdConnectionCounts counts;
+  guint32            rate[LD_CONNECTION_STATS_SECONDS];
+  gint64             rate_second[LD_CONNECTION_STATS_SECONDS];
+} Entry;
+
+struct _LdConnectionStats
+{
+  GObject     parent_instance;
+
+  LdStore    *store;
+  gulong      items_changed_id;
+  GHashTable *entries;       /* GUINT_TO_POINTER (connection) → Entry */
+  guint32     last_id;       /* consecutive records mostly share a connection */
+  Entry      *last_entry;
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (LdConnectionStats, ld_connection_stats, G_TYPE_OBJECT)
+
+static inline gint64
+floor_div (gint64 value,
+           gint64 divisor)
+{
+  gint64 quotient = value / divisor;
+
+  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
+}
+
+static inline guint
+slot_of (gint64 second)
+{
+  return (guint) (((second % LD_CONNECTION_STATS_SECONDS) + LD_CONNECTION_STATS_SECONDS)
+                  % LD_CONNECTION_STATS_SECONDS);
+}
+
+static Entry *
+entry_for (LdConnectionStats *self,
+           guint32            connection,
+           gboolean           create)
+{
+  Entry *entry;
+
+  if (self->last_entry != NULL && self->last_id == connection)
+    return self->last_entry;
+
+  entry = g_hash_table_lookup (self->entries, GUINT_TO_POINTER (connection));
+  if (entry == NULL && create)
+    {
+      entry = g_new0 (Entry, 1);
+      g_hash_table_insert (self->entries, GUINT_TO_POINTER (connection), entry);
+    }
+  if (entry != NULL)
+    {
+      self->last_id = connection;
+      self->last_entry = entry;
+    }
+
+  return entry;
+}
+
+static void
+on_items_changed (LdConnectionStats *self,
+                  guint              position,
+                  guint              removed,
+                  guint              added,
+                  GListModel        *store)
+{
+  gint64 now = g_get_real_time ();
+
+  if (added == 0)
+    return;
+
+  for (guint i = position; i < position + added; i++)
+    ld_connection_stats_add_record (self, ld_store_get_record (self->store, i), now);
+
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+ld_connection_stats_dispose (GObject *object)
+{
+  ld_connection_stats_detach (LD_CONNECTION_STATS (object));
+
+  G_OBJECT_CLASS (ld_connection_stats_parent_class)->dispose (object);
+}
+
+static void
+ld_connection_stats_finalize (GObject *object)
+{
+  g_hash_table_unref (LD_CONNECTION_STATS (object)->entries);
+
+  G_OBJECT_CLASS (ld_connection_stats_parent_class)->finalize (object);
+}
+
+static void
+ld_connection_stats_class_init (LdConnectionStatsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ld_connection_stats_dispose;
+  object_class->finalize = ld_connection_stats_finalize;
+
+  /**
+   * LdConnectionStats::changed:
+   *
+   * Emitted once per batch of records that changed any count.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ld_connection_stats_init (LdConnectionStats *self)
+{
+  self->entries = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+}
+
+/**
+ * ld_connection_stats_new:
+ *
+ * Returns: (transfer full): empty statistics
+ */
+LdConnectionStats *
+ld_connection_stats_new (void)
+{
+  return g_object_new (LD_TYPE_CONNECTION_STATS, NULL);
+}
+
+/**
+ * ld_connection_stats_attach_store:
+ * @self: statistics
+ * @store: the store whose appended records are counted
+ *
+ * Records already in @store are not counted: they arrived before.
+ */
+void
+ld_connection_stats_attach_store (LdConnectionStats *self,
+                                  LdStore           *store)
+{
+  g_return_if_fail (LD_IS_CONNECTION_STATS (self));
+  g_return_if_fail (LD_IS_STORE (store));
+
+  ld_connection_stats_detach (self);
+  self->store = g_object_ref (store);
+  self->items_changed_id = g_signal_connect_swapped (store, "items-changed",
+                                                     G_CALLBACK (on_items_changed), self);
+}
+
+void
+ld_connection_stats_detach (LdConnectionStats *self)
+{
+  g_return_if_fail (LD_IS_CONNECTION_STATS (self));
+
+  if (self->store == NULL)
+    return;
+
+  g_clear_signal_handler (&self->items_changed_id, self->store);
+  g_clear_object (&self->store);
+}
+
+/**
+ * ld_connection_stats_add_record:
+ * @self: statistics
+ * @record: a record that arrived
+ * @arrival_us: when, in µs since the epoch
+ *
+ * Counts @record for its connection; records without one are not counted.
+ * The attached store calls this for each record it appends.
+ */
+void
+ld_connection_stats_add_record (LdConnectionStats *self,
+                                const LdRecord    *record,
+                                gint64             arrival_us)
+{
+  Entry *entry;
+  gint64 second;
+  guint slot;
+
+  g_return_if_fail (LD_IS_CONNECTION_STATS (self));
+
+  if (record->connection == LD_INTERN_NONE)
+    return;
+
+  entry = entry_for (self, record->connection, TRUE);
+  entry->counts.n_records++;
+  entry->counts.n_warnings += record->level >= LD_LEVEL_WARNING;
+  entry->counts.n_errors += record->level >= LD_LEVEL_ERROR;
+  entry->counts.last_time = record->time_us;
+  entry->counts.last_arrival = arrival_us;
+
+  second = floor_div (arrival_us, G_USEC_PER_SEC);
+  slot = slot_of (second);
+  if (entry->rate_second[slot] != second)
+    {
+      entry->rate_second[slot] = second;
+      entry->rate[slot] = 0;
+    }
+  entry->rate[slot]++;
+}
+
+/**
+ * ld_connection_stats_lookup:
+ * @self: statistics
+ * @connection: an interned connection id, such as ld_intern ("tcp-3", -1)
+ * @counts: (out caller-allocates): its counts
+ *
+ * Returns: %FALSE if no record of @connection was counted; @counts is then
+ *   all zero
+ */
+gboolean
+ld_connection_stats_lookup (LdConnectionStats  *self,
+                            guint32             connection,
+                            LdConnectionCounts *counts)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (LD_IS_CONNECTION_STATS (self), FALSE);
+  g_return_val_if_fail (counts != NULL, FALSE);
+
+  entry = entry_for (self, connection, FALSE);
+  if (entry == NULL)
+    {
+      *counts = (LdConnectionCounts) { 0 };
+      return FALSE;
+    }
+
+  *counts = entry->counts;
+  return TRUE;
+}
+
+/**
+ * ld_connection_stats_get_rates:
+ * @self: statistics
+ * @connection: an interned connection id
+ * @now_us: the end of the sparkline, in µs since the epoch
+ * @per_second: (array fixed-size=60) (out caller-allocates): records that
+ *   arrived in each of the last 60 seconds, oldest first, the last being
+ *   the second of @now_us
+ *
+ * Returns: the largest of @per_second
+ */
+guint32
+ld_connection_stats_get_rates (LdConnectionStats *self,
+                               guint32            connection,
+                               gint64             now_us,
+                               guint32           *per_second)
+{
+  gint64 last = floor_div (now_us, G_USEC_PER_SEC);
+  Entry *entry;
+  guint32 max = 0;
+
+  g_return_val_if_fail (LD_IS_CONNECTION_STATS (self), 0);
+  g_return_val_if_fail (per_second != NULL, 0);
+
+  entry = entry_for (self, connection, FALSE);
+  for (guint i = 0; i < LD_CONNECTION_STATS_SECONDS; i++)
+    {
+      gint64 second = last - (LD_CONNECTION_STATS_SECONDS - 1) + i;
+      guint slot = slot_of (second);
+
+      per_second[i] = entry != NULL && entry->rate_second[slot] == second ? entry->rate[slot] : 0;
+      max = MAX (max, per_second[i]);
+    }
+
+  return max;
+}
+
+/**
+ * ld_connection_stats_reset:
+ * @self: statistics
+ *
+ * Forgets every count.
+ */
+void
+ld_connection_stats_reset (LdConnectionStats *self)
+{
+  g_return_if_fail (LD_IS_CONNECTION_STATS (self));
+
+  self->last_entry = NULL;
+  g_hash_table_remove_all (self->entries);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
