@@ -17,6 +17,7 @@
 #include "ld-export.h"
 #include "ld-jsonl.h"
 #include "ld-level.h"
+#include "ld-pyformat.h"
 
 /* Export writes a snapshot, never the live store: the store belongs to the UI
  * thread and evicts old records (freeing their text) while new ones arrive,
@@ -927,75 +928,6 @@ append_float_repr (GString *out,
     }
 }
 
-/* Python's str.isprintable(), which decides what repr() escapes. */
-static gboolean
-is_printable (gunichar c)
-{
-  if (c == ' ')
-    return TRUE;
-
-  switch (g_unichar_type (c))
-    {
-    case G_UNICODE_CONTROL:
-    case G_UNICODE_FORMAT:
-    case G_UNICODE_SURROGATE:
-    case G_UNICODE_PRIVATE_USE:
-    case G_UNICODE_UNASSIGNED:
-    case G_UNICODE_LINE_SEPARATOR:
-    case G_UNICODE_PARAGRAPH_SEPARATOR:
-    case G_UNICODE_SPACE_SEPARATOR:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
-/* repr() of a str, or ascii() with @ascii_only. */
-static void
-append_str_repr (GString    *out,
-                 const char *text,
-                 gsize       length,
-                 gboolean    ascii_only)
-{
-  const char *end = text + length;
-  char quote = memchr (text, '\'', length) != NULL && memchr (text, '"', length) == NULL
-               ? '"' : '\'';
-
-  g_string_append_c (out, quote);
-  for (const char *p = text; p < end; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == (gunichar) quote || c == '\\')
-        g_string_append_c (out, '\\'), g_string_append_c (out, (char) c);
-      else if (c == '\t' || c == '\n' || c == '\r')
-        g_string_append (out, c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
-      else if (c < 0x20 || c == 0x7f || (c >= 0x80 && (ascii_only || !is_printable (c))))
-        g_string_append_printf (out, c < 0x100 ? "\\x%02x" : c < 0x10000 ? "\\u%04x" : "\\U%08x",
-                                c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  g_string_append_c (out, quote);
-}
-
-static void
-append_int (GString *out,
-            gint64   value)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-  guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
-
-  do
-    *--p = '0' + magnitude % 10;
-  while ((magnitude /= 10) != 0);
-  if (value < 0)
-    *--p = '-';
-
-  g_string_append_len (out, p, buf + sizeof buf - p);
-}
-
 /* str() of a value, or repr() (or ascii()) with @conversion 'r' ('a'). */
 static void
 append_value_text (GString     *out,
@@ -1006,12 +938,12 @@ append_value_text (GString     *out,
     {
     case VALUE_STR:
       if (conversion == 'r' || conversion == 'a')
-        append_str_repr (out, value->text, value->len, conversion == 'a');
+        ld_pyformat_append_str_repr (out, value->text, value->len, conversion == 'a');
       else
         g_string_append_len (out, value->text, value->len);
       break;
     case VALUE_INT:
-      append_int (out, value->i);
+      ld_jsonl_append_int (out, value->i);
       break;
     case VALUE_FLOAT:
       append_float_repr (out, value->f);
@@ -2040,7 +1972,7 @@ append_csv_number (GString *out,
                    gint64   number)
 {
   if (number != 0)
-    append_int (out, number);
+    ld_jsonl_append_int (out, number);
 }
 
 static void
@@ -2102,7 +2034,7 @@ append_csv_column (Writer         *writer,
     {
     case COLUMN_TIME: append_csv_time (writer, out, r->time_us); break;
     case COLUMN_LEVEL: append_csv_level (out, r); break;
-    case COLUMN_LEVELNO: append_int (out, r->level); break;
+    case COLUMN_LEVELNO: ld_jsonl_append_int (out, r->level); break;
     case COLUMN_LOGGER: append_csv_interned (out, r->logger); break;
     case COLUMN_MESSAGE:
       text = ld_record_get_message (r, &len);

@@ -77,9 +77,16 @@ ld_jsonl_append_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
-static void
-append_int (GString *out,
-            gint64   value)
+/**
+ * ld_jsonl_append_int:
+ * @out: where to write
+ * @value: a number
+ *
+ * Writes @value in decimal, faster than printf for the hot paths.
+ */
+void
+ld_jsonl_append_int (GString *out,
+                     gint64   value)
 {
   char buf[24];
   char *p = buf + sizeof buf;
@@ -295,7 +302,7 @@ append_number (GString    *out,
     return;
 
   g_string_append (out, name);
-  append_int (out, value);
+  ld_jsonl_append_int (out, value);
 }
 
 static void
@@ -328,7 +335,7 @@ append_level (GString        *out,
       ld_jsonl_append_string (out, display, -1);
     }
   g_string_append (out, ",\"levelno\":");
-  append_int (out, record->level);
+  ld_jsonl_append_int (out, record->level);
 }
 
 /**

@@ -18,6 +18,8 @@ void  ld_jsonl_append_batch   (GString        *out,
 void  ld_jsonl_append_string  (GString        *out,
                                const char     *text,
                                gssize          length);
+void  ld_jsonl_append_int     (GString        *out,
+                               gint64          value);
 void  ld_jsonl_append_time    (GString        *out,
                                gint64          time_us);
 

@@ -158,12 +158,20 @@ append_escaped_char (GString  *out,
     g_string_append_unichar (out, c);
 }
 
-/* repr() of a str: quoted with ' unless only " avoids escapes, as Python. */
-static void
-append_str_repr (GString    *out,
-                 const char *text,
-                 gsize       length,
-                 gboolean    ascii_only)
+/**
+ * ld_pyformat_append_str_repr:
+ * @out: where to write
+ * @text: UTF-8 text
+ * @length: its length in bytes
+ * @ascii_only: escape every non-ASCII character, as Python's ascii()
+ *
+ * repr() of a str: quoted with ' unless only " avoids escapes, as Python.
+ */
+void
+ld_pyformat_append_str_repr (GString    *out,
+                             const char *text,
+                             gsize       length,
+                             gboolean    ascii_only)
 {
   const char *end = text + length;
   char quote = memchr (text, '\'', length) != NULL && memchr (text, '"', length) == NULL
@@ -213,7 +221,7 @@ ld_pyformat_append_repr (GString             *out,
       gsize length;
       const char *text = ld_pickle_value_get_string (value, &length);
 
-      append_str_repr (out, text, length, ascii_only);
+      ld_pyformat_append_str_repr (out, text, length, ascii_only);
       return;
     }
 

@@ -35,4 +35,9 @@ void      ld_pyformat_append_repr   (GString             *out,
                                      const LdPickleValue *value,
                                      gboolean             ascii_only);
 
+void ld_pyformat_append_str_repr (GString    *out,
+                                  const char *text,
+                                  gsize       length,
+                                  gboolean    ascii_only);
+
 G_END_DECLS

@@ -309,6 +309,85 @@ check_running (LdIngest  *self,
   return FALSE;
 }
 
+/* What differs between the kinds of listening endpoint. */
+typedef struct
+{
+  const char *base;        /* "tcp": the first endpoint's id */
+  const char *protocol;
+  gsize       counter;     /* offset of the kind's count in LdIngest */
+  gboolean  (*create) (LdIngest   *self,
+                       Endpoint   *endpoint,
+                       const char *id,
+                       const char *address,
+                       guint16     port,
+                       GError    **error);
+} ListenerKind;
+
+static gboolean
+create_tcp (LdIngest *self, Endpoint *endpoint, const char *id, const char *address,
+            guint16 port, GError **error)
+{
+  endpoint->tcp = ld_tcp_listener_new (&self->shared, id, address, port, error);
+  return endpoint->tcp != NULL;
+}
+
+static gboolean
+create_udp (LdIngest *self, Endpoint *endpoint, const char *id, const char *address,
+            guint16 port, GError **error)
+{
+  endpoint->udp = ld_udp_listener_new (&self->shared, id, address, port, error);
+  return endpoint->udp != NULL;
+}
+
+static gboolean
+create_http (LdIngest *self, Endpoint *endpoint, const char *id, const char *address,
+             guint16 port, GError **error)
+{
+  endpoint->http = ld_http_listener_new (&self->shared, id, address, port, error);
+  return endpoint->http != NULL;
+}
+
+static const ListenerKind tcp_kind = {
+  "tcp", LD_INGEST_PROTOCOL_TCP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_tcp), create_tcp
+};
+static const ListenerKind udp_kind = {
+  "udp", LD_INGEST_PROTOCOL_UDP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_udp), create_udp
+};
+static const ListenerKind http_kind = {
+  "http", LD_INGEST_PROTOCOL_HTTP, G_STRUCT_OFFSET (LdIngest, n_http), create_http
+};
+
+/* Binds on the caller's thread, so a taken port is known at once: then the
+ * endpoint is listed as failed with the reason, and others are unaffected. */
+static gboolean
+add_listener (LdIngest           *self,
+              const ListenerKind *kind,
+              const char         *address,
+              guint16             port,
+              GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  Endpoint *endpoint;
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = next_endpoint_id (kind->base, G_STRUCT_MEMBER_P (self, kind->counter));
+  endpoint = g_new0 (Endpoint, 1);
+  if (!kind->create (self, endpoint, id, address, port, &local_error))
+    {
+      g_free (endpoint);
+      report_failed (self, id, kind->protocol, address, port, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
 /**
  * ld_ingest_add_tcp:
  * @self: an ingest thread
@@ -328,30 +407,10 @@ ld_ingest_add_tcp (LdIngest    *self,
                    guint16      port,
                    GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *id = NULL;
-  Endpoint *endpoint;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  if (!check_running (self, error))
-    return FALSE;
-
-  id = next_endpoint_id ("tcp", &self->n_tcp);
-  endpoint = g_new0 (Endpoint, 1);
-  endpoint->tcp = ld_tcp_listener_new (&self->shared, id, address, port, &local_error);
-  if (endpoint->tcp == NULL)
-    {
-      g_free (endpoint);
-      report_failed (self, id, LD_INGEST_PROTOCOL_TCP_PICKLE, address, port, local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  endpoint->id = g_steal_pointer (&id);
-  add_endpoint (self, endpoint);
-  return TRUE;
+  return add_listener (self, &tcp_kind, address, port, error);
 }
 
 /**
@@ -373,30 +432,10 @@ ld_ingest_add_udp (LdIngest    *self,
                    guint16      port,
                    GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *id = NULL;
-  Endpoint *endpoint;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  if (!check_running (self, error))
-    return FALSE;
-
-  id = next_endpoint_id ("udp", &self->n_udp);
-  endpoint = g_new0 (Endpoint, 1);
-  endpoint->udp = ld_udp_listener_new (&self->shared, id, address, port, &local_error);
-  if (endpoint->udp == NULL)
-    {
-      g_free (endpoint);
-      report_failed (self, id, LD_INGEST_PROTOCOL_UDP_PICKLE, address, port, local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  endpoint->id = g_steal_pointer (&id);
-  add_endpoint (self, endpoint);
-  return TRUE;
+  return add_listener (self, &udp_kind, address, port, error);
 }
 
 /**
@@ -419,30 +458,10 @@ ld_ingest_add_http (LdIngest    *self,
                     guint16      port,
                     GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *id = NULL;
-  Endpoint *endpoint;
-
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  if (!check_running (self, error))
-    return FALSE;
-
-  id = next_endpoint_id ("http", &self->n_http);
-  endpoint = g_new0 (Endpoint, 1);
-  endpoint->http = ld_http_listener_new (&self->shared, id, address, port, &local_error);
-  if (endpoint->http == NULL)
-    {
-      g_free (endpoint);
-      report_failed (self, id, LD_INGEST_PROTOCOL_HTTP, address, port, local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-
-  endpoint->id = g_steal_pointer (&id);
-  add_endpoint (self, endpoint);
-  return TRUE;
+  return add_listener (self, &http_kind, address, port, error);
 }
 
 /**
