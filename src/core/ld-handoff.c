@@ -23,6 +23,7 @@ struct _LdHandoff
   gboolean            shut_down;
   gint64              last_drain;
   gint64              min_interval;
+  guint               max_per_drain;  /* records; 0 for no limit */
 
   GSource            *source;
   LdHandoffDrainFunc  drain_func;
@@ -226,6 +227,55 @@ ld_handoff_push_record (LdHandoff            *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Everything queued, or, with a limit, whole batches up to it: a backlog
+ * is then taken over several frames rather than in one long one. */
+static GPtrArray *
+take_pending_locked (LdHandoff *self)
+{
+  GPtrArray *taken, *rest;
+  guint n_taken = 0, n_records = 0;
+
+  if (self->max_per_drain == 0)
+    {
+      taken = g_steal_pointer (&self->pending);
+      self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
+      self->n_pending = 0;
+      return taken;
+    }
+
+  while (n_taken < self->pending->len && (n_taken == 0 || n_records < self->max_per_drain))
+    n_records += ld_batch_get_length (self->pending->pdata[n_taken++]);
+
+  taken = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
+  rest = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
+  for (guint i = 0; i < self->pending->len; i++)
+    g_ptr_array_add (i < n_taken ? taken : rest, self->pending->pdata[i]);
+  /* The batches moved; the old array must not free them. */
+  g_ptr_array_set_free_func (self->pending, NULL);
+  g_ptr_array_unref (self->pending);
+  self->pending = rest;
+  self->n_pending -= n_records;
+
+  return taken;
+}
+
+/**
+ * ld_handoff_set_max_per_drain:
+ * @self: a hand-off
+ * @max_records: the most records one drain delivers, as whole batches (at
+ *   least one batch each time), or 0 for no limit
+ */
+void
+ld_handoff_set_max_per_drain (LdHandoff *self,
+                              guint      max_records)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->max_per_drain = max_records;
+  g_mutex_unlock (&self->lock);
+}
+
 /**
  * ld_handoff_drain:
  * @self: a hand-off
@@ -245,11 +295,12 @@ ld_handoff_drain (LdHandoff *self)
   g_mutex_lock (&self->lock);
   if (self->open_batch != NULL)
     g_ptr_array_add (self->pending, g_steal_pointer (&self->open_batch));
-  batches = g_steal_pointer (&self->pending);
-  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
-  self->n_pending = 0;
-  self->scheduled = FALSE;
+  batches = take_pending_locked (self);
   self->last_drain = g_get_monotonic_time ();
+  /* What is left waits for the next frame. */
+  self->scheduled = FALSE;
+  if (self->pending->len > 0)
+    schedule_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (batches->len == 0 || self->drain_func == NULL)

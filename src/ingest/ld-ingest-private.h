@@ -36,6 +36,11 @@ typedef struct
 /* How much of a bad JSON text an error record quotes. */
 #define LD_INGEST_QUOTE_BYTES 200
 
+/* How much nicer than the UI thread decoding runs. */
+#define LD_INGEST_NICENESS 5
+
+void   ld_ingest_lower_priority      (void);
+
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)
 

@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "ld-http-listener.h"
@@ -110,11 +113,26 @@ invoke_sync (LdIngest    *self,
   g_cond_clear (&call.cond);
 }
 
+/**
+ * ld_ingest_lower_priority:
+ *
+ * Decoding may take every core it is given; the window must still draw.
+ * The ingest thread and the decoders run a little nicer than the UI thread,
+ * so a flood of records slows their intake before it stalls the frames.
+ */
+void
+ld_ingest_lower_priority (void)
+{
+  if (setpriority (PRIO_PROCESS, gettid (), LD_INGEST_NICENESS) != 0)
+    g_debug ("Could not lower the ingest thread's priority: %s", g_strerror (errno));
+}
+
 static gpointer
 run_ingest_thread (gpointer user_data)
 {
   LdIngest *self = user_data;
 
+  ld_ingest_lower_priority ();
   g_main_context_push_thread_default (self->shared.context);
   g_main_loop_run (self->loop);
   g_main_context_pop_thread_default (self->shared.context);

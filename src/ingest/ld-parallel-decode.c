@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "ld-ingest-private.h"
 #include "ld-parallel-decode.h"
 
 typedef struct
@@ -40,7 +41,14 @@ static void
 run_part (gpointer data,
           gpointer user_data)
 {
+  static __thread gboolean lowered;
   Part *part = data;
+
+  if (!lowered)
+    {
+      ld_ingest_lower_priority ();
+      lowered = TRUE;
+    }
 
   decode_part (part);
   g_mutex_lock (part->lock);
@@ -56,8 +64,11 @@ ensure_pool (void)
 
   if (g_once_init_enter (&once))
     {
-      /* The ingest thread decodes a part itself, so one worker fewer. */
-      n_workers = MIN (g_get_num_processors (), 8) - 1;
+      /* One core stays for the UI thread, and the ingest thread decodes a
+       * part itself: on two cores, decoding is not split at all. */
+      guint n_cores = MIN (g_get_num_processors (), 8);
+
+      n_workers = n_cores > 2 ? n_cores - 2 : 0;
       if (n_workers > 0)
         pool = g_thread_pool_new (run_part, NULL, n_workers, FALSE, NULL);
       g_once_init_leave (&once, 1);

@@ -17,6 +17,10 @@
 #include "ld-log-writer.h"
 #include "ld-session.h"
 
+/* Records the window takes in per frame at most; 60 frames a second make
+ * room for millions a second, while one frame stays short. */
+#define LD_SESSION_MAX_PER_FRAME 32768
+
 struct _LdSession
 {
   GObject    parent_instance;
@@ -493,6 +497,9 @@ ld_session_start (LdSession *self,
   self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
   if (headless)
     ld_handoff_set_min_interval (self->handoff, 0);
+  else
+    /* A backlog goes into the window over several frames, not one long one. */
+    ld_handoff_set_max_per_drain (self->handoff, LD_SESSION_MAX_PER_FRAME);
 
   ld_log_writer_install ();
   ld_log_writer_set_handoff (self->handoff);
