@@ -476,7 +476,7 @@ decode_string (Parse      *p,
           if (used == 0)
             return fail (p, r, LD_JSON_ERROR_SYNTAX,
                          "bad escape in a string: expected one of \\\" \\\\ \\/ \\b \\f \\n "
-                         "\\r \\t \\uXXXX");
+                         "\\r \\t \\uHHHH");
           r += used;
         }
       else if ((guchar) *r < 0x80)

@@ -7,7 +7,7 @@
 // allocated per value once the parser has warmed up.
 //
 // It follows RFC 8259, plus NaN, Infinity and -Infinity, which Python's json module emits.
-// Strings come out as valid UTF-8: \uXXXX surrogate pairs are joined, a lone surrogate and
+// Strings come out as valid UTF-8: \uHHHH surrogate pairs are joined, a lone surrogate and
 // every invalid input sequence become U+FFFD.  \u0000 is kept as a NUL byte, so use the
 // lengths, not strlen().
 

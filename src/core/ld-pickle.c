@@ -797,7 +797,7 @@ parse_hex (const guint8 *s, gsize digits, gunichar *out)
   return TRUE;
 }
 
-/* Reads "\uXXXX" or "\UXXXXXXXX" at s. */
+/* Reads a \u escape (four hex digits) or a \U escape (eight) at s. */
 static gsize
 parse_unicode_escape (const guint8 *s, gsize n, gunichar *out)
 {
