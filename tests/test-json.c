@@ -649,7 +649,7 @@ test_errors (void)
       "line 1, byte 8: expected the end of the line after the JSON value, found 'x'" },
     { "{\"a\":\"\\q\"}", LD_JSON_ERROR_SYNTAX,
       "line 1, byte 6: bad escape in a string: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r "
-      "\\t \\uXXXX" },
+      "\\t \\uHHHH" },
     { "{\"a\":\"\\u12\"}", LD_JSON_ERROR_SYNTAX, NULL },
     { too_deep, LD_JSON_ERROR_DEPTH, "line 1, byte 68: nested deeper than 64 levels" },
     { "{\"a\" 1}", LD_JSON_ERROR_SYNTAX,
