@@ -180,6 +180,7 @@ ld_application_startup (GApplication *app)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *export_accels[] = { "<Control>s", NULL };
   static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *find_accels[] = { "<Control>f", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
@@ -200,6 +201,7 @@ ld_application_startup (GApplication *app)
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.export", export_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.find", find_accels);
 }
 
 static void

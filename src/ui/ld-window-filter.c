@@ -476,6 +476,18 @@ install_find_keys (LdWindow *self)
 
   g_signal_connect_object (self->find_entry, "activate", G_CALLBACK (on_find_activate), self,
                            G_CONNECT_SWAPPED);
+
+  /* Shift+Enter in the find entry goes back, as Enter goes forward. */
+  controller = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return,
+                                                                                  GDK_SHIFT_MASK),
+                                                          gtk_named_action_new ("win.find-previous")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter,
+                                                                                  GDK_SHIFT_MASK),
+                                                          gtk_named_action_new ("win.find-previous")));
+  gtk_widget_add_controller (GTK_WIDGET (self->find_entry), controller);
   g_signal_connect_object (self->find_entry, "previous-match",
                            G_CALLBACK (find_previous_activated), self, G_CONNECT_SWAPPED);
 }
