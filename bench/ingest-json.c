@@ -40,10 +40,14 @@
 
 static int n_records = DEFAULT_RECORDS;
 static char *only;
+static char *capture_path;
 
 static const GOptionEntry entries[] = {
   { "records", 'n', 0, G_OPTION_ARG_INT, &n_records, "Records to send", "N" },
-  { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one transport only", "tcp|ws|ws-batched" },
+  { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one transport only",
+    "tcp|ws|ws-stream|ws-batched" },
+  { "write-capture", 0, 0, G_OPTION_ARG_FILENAME, &capture_path,
+    "Only write the JSON lines to FILE, for bench-ingest-pickle --window --capture FILE", "FILE" },
   { NULL }
 };
 
@@ -52,6 +56,7 @@ typedef struct
   GPtrArray *lines;      /* each without its newline */
   GPtrArray *batches;    /* WS_BATCH lines each, newline-delimited */
   GString   *stream;     /* every line, each with its newline */
+  GString   *frames;     /* every line as one masked WebSocket text frame */
   guint16    port;
   LdIngest  *ingest;
   gboolean   batched;
@@ -77,6 +82,28 @@ make_line (guint i)
                           threads[i % G_N_ELEMENTS (threads)]);
 }
 
+/* A client's text frame, masked as RFC 6455 requires of clients; with a
+ * key of zeros the payload reads as it is. */
+static void
+append_frame (GString    *out,
+              const char *payload)
+{
+  gsize length = strlen (payload);
+
+  g_string_append_c (out, (char) 0x81);
+  if (length < 126)
+    g_string_append_c (out, (char) (0x80 | length));
+  else
+    {
+      g_assert (length < 65536);
+      g_string_append_c (out, (char) (0x80 | 126));
+      g_string_append_c (out, (char) (length >> 8));
+      g_string_append_c (out, (char) (length & 0xff));
+    }
+  g_string_append_len (out, "\0\0\0\0", 4);
+  g_string_append_len (out, payload, length);
+}
+
 static void
 make_lines (Sender *sender)
 {
@@ -93,6 +120,10 @@ make_lines (Sender *sender)
       g_string_append_c (sender->stream, '\n');
       total += strlen (line);
     }
+
+  sender->frames = g_string_sized_new ((gsize) n_records * 270);
+  for (guint i = 0; i < sender->lines->len; i++)
+    append_frame (sender->frames, sender->lines->pdata[i]);
 
   sender->batches = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < sender->lines->len; i += WS_BATCH)
@@ -198,6 +229,71 @@ send_ws (gpointer user_data)
   g_object_unref (connection);
   g_clear_object (&session);
   g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static void
+send_all (GSocket    *socket,
+          const char *data,
+          gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  gsize sent = 0;
+
+  while (sent < length)
+    {
+      gssize n = g_socket_send (socket, data + sent, length - sent, NULL, &error);
+
+      if (n < 0)
+        g_error ("cannot send: %s", error->message);
+      sent += n;
+    }
+}
+
+/* One record a message, written as fast as Logdeck reads them: libsoup's
+ * client writes one frame a system call, and then measures itself more
+ * than Logdeck. This one does the upgrade by hand and streams frames built
+ * beforehand, as a busy log shipper's socket would carry them. */
+static gpointer
+send_ws_raw (gpointer user_data)
+{
+  Sender *sender = user_data;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, sender->port);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                              "Sec-WebSocket-Version: 13\r\n\r\n",
+                                              sender->port);
+  char response[4096];
+  gsize got = 0;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  if (socket == NULL || !g_socket_connect (socket, address, NULL, &error))
+    g_error ("cannot connect: %s", error->message);
+
+  send_all (socket, request, strlen (request));
+  while (got < sizeof response - 1 && g_strstr_len (response, got, "\r\n\r\n") == NULL)
+    {
+      gssize n = g_socket_receive (socket, response + got, sizeof response - 1 - got, NULL,
+                                   &error);
+      if (n <= 0)
+        g_error ("no upgrade: %s", error != NULL ? error->message : "closed");
+      got += n;
+    }
+  if (!g_str_has_prefix (response, "HTTP/1.1 101"))
+    g_error ("the upgrade was refused: %.*s", (int) got, response);
+
+  send_all (socket, sender->frames->str, sender->frames->len);
+  send_all (socket, "\x88\x82\0\0\0\0\x03\xe8", 8);
+  /* Closing with replies unread would reset the connection under Logdeck. */
+  while (ld_ingest_get_n_records (sender->ingest) < sender->lines->len)
+    g_usleep (100);
+  g_socket_close (socket, NULL);
 
   return NULL;
 }
@@ -345,10 +441,18 @@ main (int   argc,
     g_error ("%s", error->message);
 
   make_lines (&sender);
+  if (capture_path != NULL)
+    {
+      if (!g_file_set_contents (capture_path, sender.stream->str, sender.stream->len, &error))
+        g_error ("%s", error->message);
+      return 0;
+    }
   if (only == NULL || g_str_equal (only, "tcp"))
     measure (&sender, "tcp", send_tcp, "tcp");
   if (only == NULL || g_str_equal (only, "ws"))
     measure (&sender, "ws", send_ws, "http");
+  if (only == NULL || g_str_equal (only, "ws-stream"))
+    measure (&sender, "ws (one record a message, streamed)", send_ws_raw, "http");
   sender.batched = TRUE;
   if (only == NULL || g_str_equal (only, "ws-batched"))
     measure (&sender, "ws (" G_STRINGIFY (WS_BATCH) " lines per message)", send_ws, "http");
@@ -356,6 +460,7 @@ main (int   argc,
   g_ptr_array_unref (sender.lines);
   g_ptr_array_unref (sender.batches);
   g_string_free (sender.stream, TRUE);
+  g_string_free (sender.frames, TRUE);
   g_free (only);
   return 0;
 }

@@ -287,9 +287,11 @@ main (int   argc,
 
       seconds = replay_with_window (&sender, &gap);
       rate = grouped ((guint64) (n_records / seconds));
-      printf ("ingest-pickle (window): %d records in %.2f s = %s records/s; peak RSS %ld MB; "
-              "longest gap between frames %.0f ms\n", n_records, seconds, rate, peak_rss_mb (),
-              gap / 1000.0);
+      g_autofree char *name = g_path_get_basename (capture_path);
+
+      printf ("ingest-pickle (window, %s): %d records in %.2f s = %s records/s; peak RSS %ld MB; "
+              "longest gap between frames %.0f ms\n", name, n_records, seconds, rate,
+              peak_rss_mb (), gap / 1000.0);
     }
   else
     {
