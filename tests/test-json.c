@@ -13,6 +13,15 @@
  * record, read here with json-glib so that the parser under test does not check itself.  A
  * canonical field the file leaves out must be absent; "extra" lists every extra field as
  * [type, text]. */
+/* Test inputs may hold invalid UTF-8; the TAP stream must not. */
+static void
+test_message_escaped (const char *text)
+{
+  g_autofree char *escaped = g_strescape (text, "\"");
+
+  g_test_message ("%s", escaped);
+}
+
 static const char *fixtures[] = {
   "python", "python-exception", "python-json-logger", "websockets", "structlog", "slog",
   "logrus", "zap", "pino", "bunyan", "clef", "gelf", "ecs", "otlp", "otlp-export", "vector",
@@ -311,7 +320,7 @@ test_iso8601 (void)
     {
       gint64 time_us = -1;
 
-      g_test_message ("%s", good[i].text);
+      test_message_escaped (good[i].text);
       g_assert_true (ld_json_parse_iso8601 (good[i].text, strlen (good[i].text), &time_us));
       g_assert_cmpint (time_us, ==, good[i].time_us);
     }
@@ -319,7 +328,7 @@ test_iso8601 (void)
     {
       gint64 time_us = 7;
 
-      g_test_message ("%s", bad[i]);
+      test_message_escaped (bad[i]);
       g_assert_false (ld_json_parse_iso8601 (bad[i], strlen (bad[i]), &time_us));
       g_assert_cmpint (time_us, ==, 7);
     }
@@ -354,7 +363,7 @@ test_epoch (void)
     {
       gint64 time_us = -1;
 
-      g_test_message ("%s", good[i].text);
+      test_message_escaped (good[i].text);
       g_assert_true (ld_json_parse_epoch (good[i].text, strlen (good[i].text), good[i].unit,
                                           &time_us));
       g_assert_cmpint (time_us, ==, good[i].time_us);
@@ -363,7 +372,7 @@ test_epoch (void)
     {
       gint64 time_us = 7;
 
-      g_test_message ("%s", bad[i]);
+      test_message_escaped (bad[i]);
       g_assert_false (ld_json_parse_epoch (bad[i], strlen (bad[i]), LD_JSON_TIME_SECONDS,
                                            &time_us));
     }
@@ -398,7 +407,7 @@ test_time_by_dialect (void)
       g_autoptr(LdBatch) batch = NULL;
       LdRecord record;
 
-      g_test_message ("%s", cases[i].text);
+      test_message_escaped (cases[i].text);
       record = normalize_one (&batch, cases[i].text);
       g_assert_cmpint (record.time_us, ==, cases[i].time_us);
     }
@@ -440,7 +449,7 @@ check_levels (const LevelCase *cases,
       g_autoptr(LdBatch) batch = NULL;
       LdRecord record;
 
-      g_test_message ("%s", cases[i].text);
+      test_message_escaped (cases[i].text);
       record = normalize_one (&batch, cases[i].text);
       g_assert_cmpint (record.level, ==, cases[i].level);
       assert_interned (record.level_name, cases[i].level_name);
@@ -577,7 +586,7 @@ test_surrogates (void)
       const LdJsonNode *node = ld_json_parser_parse (parser, cases[i].json,
                                                      strlen (cases[i].json), &offset, NULL);
 
-      g_test_message ("%s", cases[i].json);
+      test_message_escaped (cases[i].json);
       g_assert_nonnull (node);
       g_assert_cmpint (node->kind, ==, LD_JSON_STRING);
       assert_text (node->text, node->len, cases[i].utf8);
@@ -674,7 +683,7 @@ test_errors (void)
       g_autoptr(LdBatch) batch = ld_batch_new ();
       g_autoptr(GError) error = NULL;
 
-      g_test_message ("%s", cases[i].text);
+      test_message_escaped (cases[i].text);
       g_assert_cmpuint (ld_json_normalize (batch, cases[i].text, strlen (cases[i].text), NULL,
                                            &error), ==, 0);
       g_assert_error (error, LD_JSON_ERROR, cases[i].code);
@@ -890,7 +899,7 @@ test_callers (void)
       g_autoptr(LdBatch) batch = NULL;
       LdRecord record;
 
-      g_test_message ("%s", cases[i].text);
+      test_message_escaped (cases[i].text);
       record = normalize_one (&batch, cases[i].text);
       assert_interned (record.file, cases[i].file);
       g_assert_cmpuint (record.line, ==, cases[i].line);
@@ -935,7 +944,7 @@ test_clef_templates (void)
       g_autoptr(LdBatch) batch = NULL;
       LdRecord record;
 
-      g_test_message ("%s", cases[i].text);
+      test_message_escaped (cases[i].text);
       record = normalize_one (&batch, cases[i].text);
       assert_message (&record, cases[i].message);
     }

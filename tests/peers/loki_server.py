@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import time
 
 import websockets
@@ -60,7 +61,7 @@ async def main():
 
     async with websockets.serve(tail, args.host, args.port) as server:
         port = server.sockets[0].getsockname()[1]
-        print("PORT %d" % port, flush=True)
+        print("PORT %d" % port, file=sys.stderr, flush=True)
         if args.port_file:
             with open(args.port_file + ".tmp", "w") as port_file:
                 port_file.write("%d\n" % port)
