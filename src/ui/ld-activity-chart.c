@@ -792,18 +792,19 @@ on_drag_update (LdActivityChart *self,
                   time_at (&self->view, self->drag_start_x + offset_x));
 }
 
-/* A click selects the column under it; a drag, the columns it crossed. */
+/* A drag selects the columns it crossed. A mere click does not filter:
+ * one slip of the pointer should not hide everything else. */
 static void
 on_drag_end (LdActivityChart *self,
              double           offset_x,
              double           offset_y,
              GtkGestureDrag  *gesture)
 {
-  gint64 end_us = fabs (offset_x) < CLICK_SLOP_PX
-                  ? self->drag_anchor_us
-                  : time_at (&self->view, self->drag_start_x + offset_x);
+  if (fabs (offset_x) < CLICK_SLOP_PX)
+    return;
 
-  select_between (self, self->drag_anchor_us, end_us);
+  select_between (self, self->drag_anchor_us,
+                  time_at (&self->view, self->drag_start_x + offset_x));
   g_signal_emit (self, signals[RANGE_SELECTED], 0, self->selection_from, self->selection_to);
 }
 
@@ -1033,7 +1034,7 @@ ld_activity_chart_class_init (LdActivityChartClass *klass)
    * @from_us: the start, in µs since the Unix epoch
    * @to_us: the end (excluded), in µs since the Unix epoch
    *
-   * The user clicked a column or dragged across columns: a filter for
+   * The user dragged across columns: a filter for
    * `after:` @from_us and `before:` @to_us shows their records.
    */
   signals[RANGE_SELECTED] =
