@@ -20,6 +20,7 @@
 #include "ld-row.h"
 #include "ld-session.h"
 #include "logdeck-resources.h"
+#include "ingest-test-utils.h"
 
 /* The dashboard as the window wires it: a store, the filter model of the
  * table, the registry, settings in memory; records arrive through a drain
@@ -29,17 +30,6 @@
  * the ingest thread. With --demo the dashboard stays open around a record
  * list, for a look. */
 
-#define WAIT_UNTIL(condition, seconds) \
-  G_STMT_START { \
-    gint64 wait_deadline = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC); \
-    while (!(condition)) \
-      { \
-        if (g_get_monotonic_time () > wait_deadline) \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #condition); \
-        if (!g_main_context_iteration (NULL, FALSE)) \
-          g_usleep (1000); \
-      } \
-  } G_STMT_END
 
 typedef struct
 {
@@ -366,15 +356,6 @@ find_divider (LdStore *store)
     }
 
   return NULL;
-}
-
-static char *
-message_of (const LdRecord *record)
-{
-  gsize length;
-  const char *text = ld_record_get_message (record, &length);
-
-  return g_strndup (text, length);
 }
 
 static void

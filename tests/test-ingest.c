@@ -14,6 +14,7 @@
 #include "ld-jsonl.h"
 #include "ld-store.h"
 #include "pickle-builder.h"
+#include "ingest-test-utils.h"
 
 /* The ingest thread against real peers: CPython's own SocketHandler and
  * DatagramHandler (the scripts in tests/peers, run with Debian's python3), and raw
@@ -37,27 +38,7 @@ typedef struct
   char                 *tmpdir;
 } Fixture;
 
-/* Iterates the main context until @condition holds, failing the test after
- * @seconds: no wait in these tests is unbounded. */
-#define WAIT_UNTIL(condition, seconds) \
-  G_STMT_START { \
-    gint64 wait_deadline = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC); \
-    while (!(condition)) \
-      { \
-        if (g_get_monotonic_time () > wait_deadline) \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #condition); \
-        if (!g_main_context_iteration (NULL, FALSE)) \
-          g_usleep (1000); \
-      } \
-  } G_STMT_END
 
-static void
-drain_into_store (LdBatch *const *batches,
-                  guint           n_batches,
-                  gpointer        user_data)
-{
-  ld_store_append_batches (user_data, batches, n_batches);
-}
 
 static void
 fixture_start (Fixture *f,
@@ -117,14 +98,6 @@ fixture_teardown (Fixture       *f,
 
 /* Records */
 
-static char *
-message_of (const LdRecord *record)
-{
-  gsize length;
-  const char *text = ld_record_get_message (record, &length);
-
-  return g_strndup (text, length);
-}
 
 static const LdRecord *
 find_message (Fixture    *f,
@@ -201,62 +174,12 @@ assert_extra (const LdRecord *record,
   g_assert_cmpstr (value, ==, expected);
 }
 
-static const char *
-field (guint32 id)
-{
-  return ld_intern_lookup (id);
-}
 
-/* Every record as the headless output writes it: each line must parse. */
-static void
-assert_jsonl_valid (Fixture *f)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
 
-  for (guint i = 0; i < ld_store_get_n_records (f->store); i++)
-    {
-      g_autoptr(GString) line = g_string_new (NULL);
-      g_autoptr(GError) error = NULL;
-
-      ld_jsonl_append_record (line, ld_store_get_record (f->store, i), NULL);
-      if (!json_parser_load_from_data (parser, line->str, line->len, &error))
-        g_error ("record %u is not valid JSON (%s): %s", i, error->message, line->str);
-    }
-}
-
-static LdConnection *
-wait_for_state (Fixture           *f,
-                const char        *id,
-                LdConnectionState  state)
-{
-  LdConnection *connection;
-
-  WAIT_UNTIL ((connection = ld_connection_registry_lookup (f->registry, id)) != NULL
-              && ld_connection_get_state (connection) == state, 20);
-
-  return connection;
-}
 
 /* Python peers */
 
-static const char *
-python3 (void)
-{
-  const char *path = g_getenv ("LD_PYTHON3");
 
-  return path != NULL && *path != '\0' ? path : "/usr/bin/python3";
-}
-
-static char *
-peer_script (const char *name)
-{
-  const char *dir = g_getenv ("LD_PEERS_DIR");
-
-  if (dir != NULL && *dir != '\0')
-    return g_build_filename (dir, name, NULL);
-
-  return g_test_build_filename (G_TEST_DIST, "peers", name, NULL);
-}
 
 static void
 on_peer_exited (GObject      *object,
@@ -307,22 +230,6 @@ run_peer (const char *script,
 
 /* Raw clients */
 
-static GSocket *
-client_connect (guint16 port)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, &error);
-
-  g_assert_no_error (error);
-  g_socket_set_timeout (socket, 20);
-  g_socket_connect (socket, address, NULL, &error);
-  g_assert_no_error (error);
-
-  return socket;
-}
 
 /* The peer address Logdeck sees for @socket, "127.0.0.1:54321". */
 static char *
@@ -546,14 +453,14 @@ test_socket_handler (Fixture       *f,
 
   run_peer ("send_socket.py", f->tcp_port, args, 60, &pid);
   WAIT_UNTIL (ld_store_get_n_records (f->store) >= FULL_RECORDS, 20);
-  connection = wait_for_state (f, "tcp-1", LD_CONNECTION_CLOSED);
+  connection = wait_for_state (f->registry, "tcp-1", LD_CONNECTION_CLOSED);
 
   g_assert_cmpuint (ld_store_get_n_records (f->store), ==, FULL_RECORDS);
   check_full_levels (f, pid);
   check_full_texts (f);
   check_full_extras (f);
   check_full_threads (f);
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 
   g_assert_cmpuint (ld_connection_get_n_records (connection), ==, FULL_RECORDS);
   g_assert_cmpuint (ld_connection_get_n_bytes (connection), >, 200000);
@@ -618,7 +525,7 @@ test_many_connections (Fixture       *f,
   g_hash_table_iter_init (&iter, per_connection);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &seen))
     {
-      LdConnection *connection = wait_for_state (f, id, LD_CONNECTION_CLOSED);
+      LdConnection *connection = wait_for_state (f->registry, id, LD_CONNECTION_CLOSED);
 
       g_assert_cmpuint (seen->count, ==, MANY_RECORDS);
       g_assert_cmpuint (ld_connection_get_n_records (connection), ==, MANY_RECORDS);
@@ -680,7 +587,7 @@ test_datagram_handler (Fixture       *f,
   g_assert_nonnull (ld_connection_get_last_error (endpoint));
   problem = message_of (find_problem (f, NULL, 40));
   g_assert_nonnull (strstr (problem, "length prefix"));
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 /* A pickle that would run `touch MARKER` if anything called os.system. */
@@ -780,7 +687,7 @@ check_bad_input (Fixture        *f,
   g_assert_cmpstr (field (r->logger), ==, "logdeck.ingest");
   id = field (r->connection);
   g_assert_true (g_str_has_prefix (message, id));
-  wait_for_state (f, id, bad->close_after ? LD_CONNECTION_CLOSED : LD_CONNECTION_ERROR);
+  wait_for_state (f->registry, id, bad->close_after ? LD_CONNECTION_CLOSED : LD_CONNECTION_ERROR);
   if (!bad->close_after)
     assert_closed_by_peer (victim);
 
@@ -836,7 +743,7 @@ test_bad_frames (Fixture       *f,
   where = g_strdup_printf ("at byte %" G_GSIZE_FORMAT ": 30 bytes cut", first_len);
   g_assert_nonnull (strstr (message, where));
   g_assert_nonnull (find_message (f, "a whole frame first"));
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 static void
@@ -893,15 +800,15 @@ test_port_taken (Fixture       *f,
   g_assert_false (ld_ingest_add_tcp (f->ingest, "no such host", 0, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 
-  failed = wait_for_state (f, "tcp.2", LD_CONNECTION_FAILED);
+  failed = wait_for_state (f->registry, "tcp.2", LD_CONNECTION_FAILED);
   g_assert_true (ld_connection_is_endpoint (failed));
   g_assert_nonnull (strstr (ld_connection_get_last_error (failed), "in use"));
-  failed = wait_for_state (f, "udp.2", LD_CONNECTION_FAILED);
+  failed = wait_for_state (f->registry, "udp.2", LD_CONNECTION_FAILED);
   g_assert_nonnull (strstr (ld_connection_get_last_error (failed), "in use"));
   g_assert_cmpuint (ld_ingest_get_bound_port (f->ingest, "tcp.2"), ==, 0);
 
   /* The endpoints that could listen still do. */
-  g_assert_cmpint (ld_connection_get_state (wait_for_state (f, "tcp", LD_CONNECTION_LISTENING)),
+  g_assert_cmpint (ld_connection_get_state (wait_for_state (f->registry, "tcp", LD_CONNECTION_LISTENING)),
                    ==, LD_CONNECTION_LISTENING);
   client = client_connect (f->tcp_port);
   send_record (f, client, "still listening");
@@ -1023,7 +930,7 @@ test_examples (Fixture       *f,
               20);
   g_assert_cmpuint (count_logger (f, "root", "Reader"), >, 0);
   g_assert_cmpuint (count_logger (f, "root", "Parser"), >, 0);
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 static void
@@ -1049,13 +956,13 @@ test_registry_model (Fixture       *f,
   g_assert_cmpstr (ld_connection_state_to_string (state), ==, "listening");
 
   send_record (f, client, "counted");
-  connection = wait_for_state (f, "tcp-1", LD_CONNECTION_OPEN);
+  connection = wait_for_state (f->registry, "tcp-1", LD_CONNECTION_OPEN);
   g_assert_cmpstr (ld_connection_get_address (connection), ==, name);
   WAIT_UNTIL (ld_connection_get_n_records (connection) == 1, 20);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
 
   g_socket_close (client, NULL);
-  wait_for_state (f, "tcp-1", LD_CONNECTION_CLOSED);
+  wait_for_state (f->registry, "tcp-1", LD_CONNECTION_CLOSED);
 
   /* Closed connections beyond the limit are forgotten; endpoints stay. */
   ld_connection_registry_set_max_closed (f->registry, 0);

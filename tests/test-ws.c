@@ -15,6 +15,7 @@
 #include "ld-ingest.h"
 #include "ld-jsonl.h"
 #include "ld-store.h"
+#include "ingest-test-utils.h"
 
 /* The HTTP and WebSocket endpoints, JSON lines on the TCP port and the
  * WebSocket client, against real peers: the `websockets` library and
@@ -40,25 +41,7 @@ typedef struct
   char                 *tmpdir;
 } Fixture;
 
-#define WAIT_UNTIL(condition, seconds) \
-  G_STMT_START { \
-    gint64 wait_deadline = g_get_monotonic_time () + (gint64) ((seconds) * G_USEC_PER_SEC); \
-    while (!(condition)) \
-      { \
-        if (g_get_monotonic_time () > wait_deadline) \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #condition); \
-        if (!g_main_context_iteration (NULL, FALSE)) \
-          g_usleep (1000); \
-      } \
-  } G_STMT_END
 
-static void
-drain_into_store (LdBatch *const *batches,
-                  guint           n_batches,
-                  gpointer        user_data)
-{
-  ld_store_append_batches (user_data, batches, n_batches);
-}
 
 static void
 fixture_setup (Fixture       *f,
@@ -110,20 +93,7 @@ fixture_teardown (Fixture       *f,
 
 /* Records */
 
-static const char *
-field (guint32 id)
-{
-  return ld_intern_lookup (id);
-}
 
-static char *
-message_of (const LdRecord *record)
-{
-  gsize length;
-  const char *text = ld_record_get_message (record, &length);
-
-  return g_strndup (text, length);
-}
 
 /* The first record whose message contains @part. */
 static const LdRecord *
@@ -208,55 +178,11 @@ assert_extra (const LdRecord *record,
   g_assert_cmpstr (value, ==, expected);
 }
 
-static void
-assert_jsonl_valid (Fixture *f)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
 
-  for (guint i = 0; i < ld_store_get_n_records (f->store); i++)
-    {
-      g_autoptr(GString) line = g_string_new (NULL);
-      g_autoptr(GError) error = NULL;
-
-      ld_jsonl_append_record (line, ld_store_get_record (f->store, i), NULL);
-      if (!json_parser_load_from_data (parser, line->str, line->len, &error))
-        g_error ("record %u is not valid JSON (%s): %s", i, error->message, line->str);
-    }
-}
-
-static LdConnection *
-wait_for_state (Fixture           *f,
-                const char        *id,
-                LdConnectionState  state)
-{
-  LdConnection *connection;
-
-  WAIT_UNTIL ((connection = ld_connection_registry_lookup (f->registry, id)) != NULL
-              && ld_connection_get_state (connection) == state, 20);
-
-  return connection;
-}
 
 /* Python peers */
 
-static const char *
-python3 (void)
-{
-  const char *path = g_getenv ("LD_PYTHON3");
 
-  return path != NULL && *path != '\0' ? path : "/usr/bin/python3";
-}
-
-static char *
-peer_script (const char *name)
-{
-  const char *dir = g_getenv ("LD_PEERS_DIR");
-
-  if (dir != NULL && *dir != '\0')
-    return g_build_filename (dir, name, NULL);
-
-  return g_test_build_filename (G_TEST_DIST, "peers", name, NULL);
-}
 
 /* The examples are two levels up from tests/peers. */
 static char *
@@ -432,7 +358,7 @@ test_dialects (Fixture       *f,
 
   output = run_peer ("ws_send.py", f->http_port, args, 60);
   WAIT_UNTIL (ld_store_get_n_records (f->store) >= n, 20);
-  wait_for_state (f, "ws-1", LD_CONNECTION_CLOSED);
+  wait_for_state (f->registry, "ws-1", LD_CONNECTION_CLOSED);
   g_assert_cmpuint (ld_store_get_n_records (f->store), ==, n);
 
   for (guint i = 0; lines[i] != NULL; i++)
@@ -444,7 +370,7 @@ test_dialects (Fixture       *f,
       node = json_from_string (lines[i], NULL);
       check_dialect (f, json_node_get_object (node));
     }
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 /* libsoup's own client */
@@ -515,7 +441,7 @@ test_soup_client (Fixture       *f,
   g_assert_cmpstr (field (r->protocol), ==, "ws-json");
   g_assert_nonnull (find_message (f, "soup array 1"));
   g_assert_nonnull (find_message (f, "soup line 1"));
-  connection = wait_for_state (f, "ws-1", LD_CONNECTION_OPEN);
+  connection = wait_for_state (f->registry, "ws-1", LD_CONNECTION_OPEN);
   WAIT_UNTIL (ld_connection_get_n_records (connection) == 5, 20);
   g_assert_cmpstr (ld_connection_get_protocol (connection), ==, "ws-json");
 
@@ -528,14 +454,14 @@ test_soup_client (Fixture       *f,
   g_assert_cmpstr (field (r->connection), ==, "ws-2");
   g_assert_cmpstr (field (r->peer), ==, "192.0.2.8");
   g_assert_cmpint (r->level, ==, 40);
-  wait_for_state (f, "ws-2", LD_CONNECTION_ERROR);
+  wait_for_state (f->registry, "ws-2", LD_CONNECTION_ERROR);
 
   soup_websocket_connection_send_text (first, "{\"message\": \"soup still open\"}");
   WAIT_UNTIL (find_message (f, "soup still open") != NULL, 20);
   soup_websocket_connection_close (first, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   WAIT_UNTIL (soup_websocket_connection_get_state (first) == SOUP_WEBSOCKET_STATE_CLOSED, 20);
   g_assert_cmpuint (soup_websocket_connection_get_close_code (first), ==, 1000);
-  connection = wait_for_state (f, "ws-1", LD_CONNECTION_CLOSED);
+  connection = wait_for_state (f->registry, "ws-1", LD_CONNECTION_CLOSED);
   g_assert_cmpuint (ld_connection_get_n_records (connection), ==, 6);
 }
 
@@ -597,7 +523,7 @@ test_many_clients (Fixture       *f,
   g_hash_table_iter_init (&iter, sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, (gpointer *) &seen))
     {
-      LdConnection *connection = wait_for_state (f, id, LD_CONNECTION_CLOSED);
+      LdConnection *connection = wait_for_state (f->registry, id, LD_CONNECTION_CLOSED);
 
       g_assert_true (g_str_has_prefix (id, "ws-"));
       g_assert_cmpuint (seen->count, ==, MANY_RECORDS);
@@ -620,7 +546,7 @@ test_big_message (Fixture       *f,
 
   WAIT_UNTIL (ld_store_get_n_records (f->store) >= BIG_RECORDS, 20);
   g_assert_cmpuint (ld_store_get_n_records (f->store), ==, BIG_RECORDS);
-  connection = wait_for_state (f, "ws-1", LD_CONNECTION_CLOSED);
+  connection = wait_for_state (f->registry, "ws-1", LD_CONNECTION_CLOSED);
   g_assert_cmpuint (ld_connection_get_n_bytes (connection), >, 1024 * 1024);
   g_assert_cmpuint (ld_connection_get_n_errors (connection), ==, 0);
 }
@@ -683,7 +609,7 @@ test_bad_input (Fixture       *f,
   assert_closed_with (output, "bad-utf8", 1007);
   WAIT_UNTIL (find_problem (f, "UTF-8") != NULL, 20);
   check_bad_records (f);
-  wait_for_state (f, "ws-3", LD_CONNECTION_ERROR);
+  wait_for_state (f->registry, "ws-3", LD_CONNECTION_ERROR);
   g_assert_cmpuint (ld_connection_get_n_errors (ld_connection_registry_lookup (f->registry,
                                                                                "ws-2")), ==, 1);
 
@@ -691,7 +617,7 @@ test_bad_input (Fixture       *f,
   soup_websocket_connection_send_text (good, "{\"message\": \"good after\"}");
   WAIT_UNTIL (find_message (f, "good after") != NULL, 20);
   g_assert_cmpint (soup_websocket_connection_get_state (good), ==, SOUP_WEBSOCKET_STATE_OPEN);
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 /* HTTP */
@@ -775,7 +701,7 @@ test_http_handler (Fixture       *f,
   WAIT_UNTIL (ld_connection_get_n_errors (endpoint) == 4, 20);
   g_assert_cmpint (ld_connection_get_state (endpoint), ==, LD_CONNECTION_LISTENING);
   g_assert_true (ld_connection_is_endpoint (endpoint));
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 static void
@@ -819,7 +745,7 @@ test_queue_handler_json (Fixture       *f,
   gsize length;
 
   WAIT_UNTIL (find_message (f, "done") != NULL, 20);
-  connection = wait_for_state (f, "tcp-1", LD_CONNECTION_CLOSED);
+  connection = wait_for_state (f->registry, "tcp-1", LD_CONNECTION_CLOSED);
   g_assert_cmpstr (ld_connection_get_protocol (connection), ==, "tcp-json");
   g_assert_cmpuint (ld_connection_get_n_records (connection), ==, 11);
   g_assert_cmpuint (ld_store_get_n_records (f->store), ==, 11);
@@ -839,25 +765,9 @@ test_queue_handler_json (Fixture       *f,
   r = find_message (f, "Looking up an order failed");
   g_assert_true (g_str_has_prefix (ld_record_get_exception (r, &length), "Traceback"));
   g_assert_nonnull (find_message (f, "Ünïcode and JSON's own characters: \" \\ \n done"));
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
-static GSocket *
-client_connect (guint16 port)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, &error);
-
-  g_assert_no_error (error);
-  g_socket_set_timeout (socket, 20);
-  g_socket_connect (socket, address, NULL, &error);
-  g_assert_no_error (error);
-
-  return socket;
-}
 
 static void
 client_send_len (GSocket    *socket,
@@ -906,7 +816,7 @@ test_json_lines_bad (Fixture       *f,
   client_send (too_long, long_line);
   WAIT_UNTIL (find_problem (f, "over the limit of 1000 bytes") != NULL, 20);
   g_assert_cmpint (g_socket_receive (too_long, buffer, sizeof buffer, NULL, NULL), <=, 0);
-  wait_for_state (f, "tcp-2", LD_CONNECTION_ERROR);
+  wait_for_state (f->registry, "tcp-2", LD_CONNECTION_ERROR);
 
   client_send_len (pickle, "\x00\x00\x00\x02hi", 6);
   WAIT_UNTIL (find_problem (f, "bad frame at byte 0") != NULL, 20);
@@ -916,7 +826,7 @@ test_json_lines_bad (Fixture       *f,
 
   g_socket_close (lines, NULL);
   WAIT_UNTIL (find_message (f, "last line without a newline") != NULL, 20);
-  g_assert_cmpuint (ld_connection_get_n_records (wait_for_state (f, "tcp-1",
+  g_assert_cmpuint (ld_connection_get_n_records (wait_for_state (f->registry, "tcp-1",
                                                                  LD_CONNECTION_CLOSED)), ==, 3);
 }
 
@@ -990,24 +900,24 @@ test_client_loki (Fixture       *f,
   g_assert_cmpuint (count_messages (f, "first plain line"), ==, 5);
   g_assert_cmpuint (count_messages (f, "first json line"), ==, 5);
   check_loki_records (f);
-  client = wait_for_state (f, "ws-client-1", LD_CONNECTION_OPEN);
+  client = wait_for_state (f->registry, "ws-client-1", LD_CONNECTION_OPEN);
   g_assert_cmpstr (ld_connection_get_address (client), ==, uri);
 
   /* The server goes away: the client says so, and is back when it is. */
   g_subprocess_send_signal (server, SIGKILL);
   g_subprocess_wait (server, NULL, NULL);
-  client = wait_for_state (f, "ws-client-1", LD_CONNECTION_CLOSED);
+  client = wait_for_state (f->registry, "ws-client-1", LD_CONNECTION_CLOSED);
   g_test_message ("while the server is away: %s", ld_connection_get_last_error (client));
   g_assert_nonnull (strstr (ld_connection_get_last_error (client), "trying again in"));
 
   restarted = start_loki ("second", port, port_file);
   WAIT_UNTIL (count_messages (f, "second plain line") == 5, 40);
-  wait_for_state (f, "ws-client-1", LD_CONNECTION_OPEN);
+  wait_for_state (f->registry, "ws-client-1", LD_CONNECTION_OPEN);
   g_assert_cmpstr (field (find_message (f, "second json line 0")->connection), ==,
                    "ws-client-1");
   g_subprocess_send_signal (restarted, SIGKILL);
   g_subprocess_wait (restarted, NULL, NULL);
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 /* The examples, which the README points users to */
@@ -1083,7 +993,7 @@ test_examples (Fixture       *f,
   g_assert_nonnull (r);
   g_assert_cmpstr (field (r->logger), ==, "web.requests");
   assert_extra (find_message (f, "Job nightly-export finished"), "rows", LD_VALUE_STRING, "1200");
-  assert_jsonl_valid (f);
+  assert_jsonl_valid (f->store);
 }
 
 /* Stopping takes what the sessions had received. */
