@@ -125,8 +125,22 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+static void
+on_action_export_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GApplication) app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ld_export_finish (result, &error))
+    g_warning ("%s", error->message);
+  g_application_release (app);
+}
+
 /* From outside: gapplication action io.github.logdeck.Logdeck export "'/tmp/x.jsonl'"
- * writes every record, in the format the file's name asks for. */
+ * writes every record, in the format the file's name asks for, on a worker
+ * as the dialog does; the application stays up until it is written. */
 static void
 export_activated (GSimpleAction *action,
                   GVariant      *parameter,
@@ -134,14 +148,13 @@ export_activated (GSimpleAction *action,
 {
   LdApplication *self = user_data;
   g_autoptr(GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
-  g_autoptr(LdExportSnapshot) snapshot = ld_export_snapshot_new_from_store (
-    ld_application_get_store (self), NULL, 0);
+  g_autoptr(LdExportSnapshot) snapshot = NULL;
   LdExportOptions options = { .format = ld_export_format_for_file (file) };
-  g_autoptr(GError) error = NULL;
 
   ld_handoff_drain (ld_application_get_handoff (self));
-  if (!ld_export_to_file (snapshot, file, &options, NULL, &error))
-    g_warning ("%s", error->message);
+  snapshot = ld_export_snapshot_new_from_store (ld_application_get_store (self), NULL, 0);
+  g_application_hold (G_APPLICATION (self));
+  ld_export_async (snapshot, file, &options, NULL, on_action_export_done, g_object_ref (self));
 }
 
 static const GActionEntry app_actions[] = {
