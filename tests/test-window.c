@@ -400,6 +400,9 @@ udp_port_is_zero (gpointer data)
 {
   LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
 
+  /* While the listeners restart there is no ingest at all. */
+  if (ingest == NULL)
+    return FALSE;
   return (ld_ingest_get_bound_port (ingest, "udp") == 0) == GPOINTER_TO_INT (data);
 }
 

@@ -312,6 +312,22 @@ ld_handoff_drain (LdHandoff *self)
   return TRUE;
 }
 
+/**
+ * ld_handoff_drain_all:
+ * @self: a hand-off
+ *
+ * Delivers everything queued, whatever the limit per drain: for an export
+ * or a shutdown, which must see every record already received.
+ */
+void
+ld_handoff_drain_all (LdHandoff *self)
+{
+  g_return_if_fail (self != NULL);
+
+  while (ld_handoff_drain (self))
+    ;
+}
+
 guint64
 ld_handoff_get_n_drains (LdHandoff *self)
 {

@@ -37,6 +37,7 @@ void        ld_handoff_push_batch         (LdHandoff            *self,
 void        ld_handoff_push_record        (LdHandoff            *self,
                                            const LdRecordFields *fields);
 gboolean    ld_handoff_drain              (LdHandoff            *self);
+void        ld_handoff_drain_all          (LdHandoff            *self);
 guint64     ld_handoff_get_n_drains       (LdHandoff            *self);
 guint       ld_handoff_get_n_pending      (LdHandoff            *self);
 

@@ -161,11 +161,13 @@ ld_intern (const char *text,
   char stack_buf[256];
   g_autofree char *heap_buf = NULL;
   const char *key = text;
+  gboolean given_length, overflowed;
   guint32 id;
 
   if (text == NULL)
     return LD_INTERN_NONE;
 
+  given_length = length >= 0;
   if (length < 0)
     length = strlen (text);
 
@@ -179,7 +181,8 @@ ld_intern (const char *text,
   if (id != LD_INTERN_NONE)
     return id;
 
-  if (key[length] != '\0')
+  /* Text given with a length need not be nul-terminated: never look past it. */
+  if (given_length || text[length] != '\0')
     {
       char *buf = (gsize) length < sizeof stack_buf ? stack_buf : (heap_buf = g_malloc (length + 1));
       memcpy (buf, text, length);
@@ -190,10 +193,11 @@ ld_intern (const char *text,
   g_mutex_lock (&intern_lock);
   ensure_table_locked ();
   id = intern_locked (key);
+  overflowed = id == overflow_id;
   g_mutex_unlock (&intern_lock);
 
   /* The overflow id stands for many texts: never remember it for one. */
-  if (id != overflow_id)
+  if (!overflowed)
     remember (text, length, id);
 
   return id;

@@ -47,7 +47,7 @@ clear_activated (GSimpleAction *action,
 
   /* Records already logged when the user clicked go too, not only those the
    * table had taken in by then. */
-  ld_handoff_drain (ld_application_get_handoff (self));
+  ld_handoff_drain_all (ld_application_get_handoff (self));
   ld_store_clear (ld_application_get_store (self));
 }
 
@@ -151,7 +151,7 @@ export_activated (GSimpleAction *action,
   g_autoptr(LdExportSnapshot) snapshot = NULL;
   LdExportOptions options = { .format = ld_export_format_for_file (file) };
 
-  ld_handoff_drain (ld_application_get_handoff (self));
+  ld_handoff_drain_all (ld_application_get_handoff (self));
   snapshot = ld_export_snapshot_new_from_store (ld_application_get_store (self), NULL, 0);
   g_application_hold (G_APPLICATION (self));
   ld_export_async (snapshot, file, &options, NULL, on_action_export_done, g_object_ref (self));

@@ -31,6 +31,8 @@ struct _LdDetailPane
   GtkWidget *extras_title;
 };
 
+#define LD_PANE_MAX_TEXT (64 * 1024)
+
 G_DEFINE_FINAL_TYPE (LdDetailPane, ld_detail_pane, ADW_TYPE_BIN)
 
 static GtkWidget *
@@ -219,7 +221,17 @@ show_record (LdDetailPane   *self,
     "level-badge", ld_level_css_class (record->level), NULL });
   gtk_label_set_text (GTK_LABEL (self->time), time);
   gtk_label_set_text (GTK_LABEL (self->logger), ld_intern_lookup (record->logger));
-  message_text = g_strndup (message, length);
+  /* The pane shows the first 64 KiB; Copy Message copies it all. */
+  if (length > LD_PANE_MAX_TEXT)
+    {
+      gsize cut = g_utf8_find_prev_char (message, message + LD_PANE_MAX_TEXT + 1) - message;
+      g_autofree char *head = g_strndup (message, cut);
+
+      message_text = g_strdup_printf (_("%s\n… (%lu more bytes: use Copy Message)"), head,
+                                      (gulong) (length - cut));
+    }
+  else
+    message_text = g_strndup (message, length);
   gtk_label_set_text (GTK_LABEL (self->message), message_text);
 
   both = g_strdup_printf ("%.*s%s%.*s", (int) exception_len, exception,

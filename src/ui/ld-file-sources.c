@@ -80,16 +80,16 @@ on_import_done (GObject      *source,
   g_autoptr(LdFileSources) self = user_data;
   g_autoptr(GError) error = NULL;
   gboolean ok = ld_import_run_finish (import, result, &error);
+  gboolean cancelled = !ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  report (self, import, ok ? LD_CONNECTION_CLOSED : LD_CONNECTION_ERROR,
-          ok ? NULL : error->message);
-  if (!ok)
+  if (!cancelled)
+    report (self, import, ok ? LD_CONNECTION_CLOSED : LD_CONNECTION_ERROR,
+            ok ? NULL : error->message);
+  if (!ok && !cancelled)
     g_warning (_("Cannot open %s: %s"), ld_import_get_name (import), error->message);
 
-  if (g_ptr_array_find (self->group, import, NULL) && --self->n_group == 0)
+  /* The bookkeeping happens whatever the outcome, so nothing waits forever. */
+  if (g_ptr_array_find (self->group, import, NULL) && --self->n_group == 0 && !cancelled)
     push_merged_group (self);
   g_ptr_array_remove (self->running, import);
 }

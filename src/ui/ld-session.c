@@ -30,6 +30,8 @@ struct _LdSession
   LdHandoff *handoff;
   LdConnectionRegistry *registry;
   LdIngest  *ingest;
+  LdIngest  *stopping_ingest;   /* being stopped on a worker during a restart */
+  gboolean   shut_down;
   LdFileSources *files;
   LdSourceTracker *tracker;
 
@@ -56,6 +58,13 @@ struct _LdSession
 };
 
 G_DEFINE_FINAL_TYPE (LdSession, ld_session, G_TYPE_OBJECT)
+
+enum {
+  LISTENERS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const GOptionEntry option_entries[] = {
   { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -192,6 +201,14 @@ ld_session_finalize (GObject *object)
 {
   LdSession *self = LD_SESSION (object);
 
+  /* The hand-off calls back into the session: it must stop first, even if
+   * nobody called ld_session_shutdown(). */
+  if (self->handoff != NULL)
+    {
+      ld_log_writer_set_handoff (NULL);
+      ld_handoff_shutdown (self->handoff);
+    }
+
   g_clear_pointer (&self->ingest, ld_ingest_free);
   g_clear_object (&self->files);
   g_clear_object (&self->tracker);
@@ -219,6 +236,16 @@ static void
 ld_session_class_init (LdSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ld_session_finalize;
+
+  /**
+   * LdSession::listeners-changed:
+   *
+   * The listeners restarted with new settings: addresses and ports may
+   * have changed.
+   */
+  signals[LISTENERS_CHANGED] = g_signal_new ("listeners-changed", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 0);
 }
 
 static void
@@ -406,14 +433,44 @@ start_listeners (LdSession *self)
 }
 
 static gboolean
+start_listeners_after_stop (gpointer data)
+{
+  LdSession *self = data;
+
+  if (self->store != NULL && !self->shut_down)
+    {
+      start_listeners (self);
+      g_message ("Listening again with the new settings");
+      g_signal_emit (self, signals[LISTENERS_CHANGED], 0);
+    }
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Stopping takes in what the old listeners' peers already sent, and may
+ * take a while: never on the UI thread. The new listeners start once the
+ * old ones have let go of their ports. */
+static gpointer
+restart_in_background (gpointer data)
+{
+  LdSession *self = data;
+
+  ld_ingest_free (g_steal_pointer (&self->stopping_ingest));
+  g_main_context_invoke (NULL, start_listeners_after_stop, self);
+
+  return NULL;
+}
+
+static gboolean
 restart_listeners (gpointer user_data)
 {
   LdSession *self = user_data;
 
   self->restart_id = 0;
-  g_clear_pointer (&self->ingest, ld_ingest_free);
-  start_listeners (self);
-  g_message ("Listening again with the new settings");
+  g_clear_pointer (&self->listen_address, g_free);
+  self->stopping_ingest = g_steal_pointer (&self->ingest);
+  g_thread_unref (g_thread_new ("ingest-restart", restart_in_background, g_object_ref (self)));
 
   return G_SOURCE_REMOVE;
 }
@@ -425,7 +482,8 @@ on_endpoint_setting_changed (LdSession  *self,
                              const char *key,
                              GSettings  *settings)
 {
-  /* Once the user sets endpoints, the command line's no longer apply. */
+  /* Once the user sets endpoints, the command line's no longer apply. The
+   * address is read anew when the listeners restart. */
   g_clear_pointer (&self->cli_address, g_free);
   self->tcp_port = self->udp_port = self->http_port = -1;
 
@@ -548,6 +606,7 @@ ld_session_shutdown (LdSession *self)
   g_return_if_fail (LD_IS_SESSION (self));
 
   g_clear_handle_id (&self->restart_id, g_source_remove);
+  self->shut_down = TRUE;
   if (self->files != NULL)
     ld_file_sources_cancel (self->files);
   /* Stop listening, then take in what was already read before closing the
@@ -555,7 +614,7 @@ ld_session_shutdown (LdSession *self)
   if (self->ingest != NULL)
     ld_ingest_stop (self->ingest);
   if (self->handoff != NULL)
-    ld_handoff_drain (self->handoff);
+    ld_handoff_drain_all (self->handoff);
   close_output (self);
   if (self->export_path != NULL)
     export_on_exit (self);
@@ -721,8 +780,9 @@ ld_session_get_listen_address (LdSession *self)
   if (self->cli_address != NULL)
     return self->cli_address;
 
-  g_free (self->listen_address);
-  self->listen_address = g_settings_get_string (self->settings, "listen-address");
+  /* Refreshed when the setting changes, so a pointer handed out stays valid. */
+  if (self->listen_address == NULL)
+    self->listen_address = g_settings_get_string (self->settings, "listen-address");
   return self->listen_address;
 }
 

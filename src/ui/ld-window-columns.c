@@ -26,6 +26,7 @@ typedef struct
 } ColumnInfo;
 
 #define EMPTY_TEXT "—"
+#define LD_CELL_MAX_TEXT 1024
 
 static void
 set_interned (GtkWidget *cell,
@@ -208,7 +209,14 @@ bind_message (GtkWidget      *cell,
   gsize length;
   const char *message = ld_record_get_message (record, &length);
   const char *newline = memchr (message, '\n', length);
-  g_autofree char *first_line = g_strndup (message, newline != NULL ? (gsize) (newline - message) : length);
+  gsize first_len = newline != NULL ? (gsize) (newline - message) : length;
+  g_autofree char *first_line = NULL;
+
+  /* A cell shows a screenful at most: a 16 MiB line from the network must
+   * not be laid out on every bind. */
+  if (first_len > LD_CELL_MAX_TEXT)
+    first_len = g_utf8_find_prev_char (message, message + LD_CELL_MAX_TEXT + 1) - message;
+  first_line = g_strndup (message, first_len);
   guint extra_lines = 0;
   gsize exception_len;
 
@@ -327,9 +335,16 @@ bind_cell (GtkSignalListItemFactory *factory,
 
   if (record != NULL)
     info->bind (cell, record);
-  else if (GTK_IS_LABEL (cell))
-    /* Evicted while the view was paused. */
-    gtk_label_set_text (GTK_LABEL (cell), EMPTY_TEXT);
+  else
+    {
+      /* Evicted while the view was paused: a recycled cell must not keep
+       * another record's text. The message cell is a box of two labels. */
+      GtkWidget *label = GTK_IS_LABEL (cell) ? cell : gtk_widget_get_first_child (cell);
+
+      gtk_label_set_text (GTK_LABEL (label), EMPTY_TEXT);
+      if (label != cell)
+        gtk_widget_set_visible (gtk_widget_get_next_sibling (label), FALSE);
+    }
 }
 
 static GtkListItemFactory *

@@ -343,11 +343,12 @@ on_drop (GtkDropTarget *target,
          double         y,
          LdWindow      *self)
 {
-  GSList *files = g_value_get_boxed (value);
+  GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
   g_autoptr(GPtrArray) array = g_ptr_array_new ();
 
   for (GSList *l = files; l != NULL; l = l->next)
     g_ptr_array_add (array, l->data);
+  g_slist_free (files);
   ld_session_open (ld_application_get_session (self->application), (GFile **) array->pdata,
                    array->len, FALSE);
 
@@ -538,6 +539,14 @@ ld_window_update_endpoints_text (LdWindow *self)
   adw_window_title_set_subtitle (self->window_title, subtitle);
   adw_status_page_set_description (self->empty_page, description);
   gtk_label_set_text (self->snippet_label, snippet);
+}
+
+/* New ports show in the empty page and the subtitle (unless a filter has it). */
+static void
+on_listeners_changed (LdWindow *self)
+{
+  ld_window_update_endpoints_text (self);
+  ld_window_update_subtitle (self);
 }
 
 static gboolean
@@ -747,6 +756,8 @@ ld_window_new (LdApplication *application)
   setup_dashboard (self);
   ld_window_setup_filter (self);
   ld_window_update_endpoints_text (self);
+  g_signal_connect_object (ld_application_get_session (application), "listeners-changed",
+                           G_CALLBACK (on_listeners_changed), self, G_CONNECT_SWAPPED);
   update_empty_state (self);
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
