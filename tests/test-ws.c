@@ -1020,6 +1020,55 @@ test_stop_flushes (Fixture       *f,
   g_assert_false (ld_ingest_add_http (f->ingest, "127.0.0.1", 0, NULL));
 }
 
+/* What an HTTP request gets back: its status line. */
+static char *
+http_status (guint16     port,
+             const char *request)
+{
+  g_autoptr(GSocket) socket = client_connect (port);
+  g_autoptr(GError) error = NULL;
+  char reply[256] = "";
+  gssize n;
+
+  g_socket_send (socket, request, strlen (request), NULL, &error);
+  g_assert_no_error (error);
+  n = g_socket_receive (socket, reply, sizeof reply - 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >, 0);
+
+  return g_strndup (reply, strcspn (reply, "\r\n"));
+}
+
+/* A web page in the user's browser may not send records; loggers and
+ * shippers, which send no Origin, may. */
+static void
+test_http_origin (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *body = "{\"message\": \"from a page\"}";
+  g_autofree char *page = g_strdup_printf ("POST /log HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           "Origin: https://evil.example\r\n"
+                                           "Content-Type: application/json\r\n"
+                                           "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                                           strlen (body), body);
+  g_autofree char *logger = g_strdup_printf ("POST /log HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                             "Content-Type: application/json\r\n"
+                                             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                                             strlen (body), body);
+  g_autofree char *ws = g_strdup ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Origin: https://evil.example\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+  g_autofree char *page_status = http_status (f->http_port, page);
+  g_autofree char *ws_status = http_status (f->http_port, ws);
+  g_autofree char *logger_status = http_status (f->http_port, logger);
+
+  g_assert_cmpstr (page_status, ==, "HTTP/1.1 403 Forbidden");
+  g_assert_cmpstr (ws_status, ==, "HTTP/1.1 403 Forbidden");
+  g_assert_cmpstr (logger_status, ==, "HTTP/1.1 200 OK");
+  WAIT_UNTIL (ld_store_get_n_records (f->store) == 1, 20);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1038,6 +1087,7 @@ main (int   argc,
   ADD ("/ws/stop-flushes", test_stop_flushes, NULL);
   ADD ("/http/handler", test_http_handler, NULL);
   ADD ("/http/refusals", test_http_refusals, GUINT_TO_POINTER (SMALL_LIMIT));
+  ADD ("/http/origin", test_http_origin, NULL);
   ADD ("/tcp/queue-handler-json", test_queue_handler_json, NULL);
   ADD ("/tcp/json-lines-bad", test_json_lines_bad, GUINT_TO_POINTER (1000));
   ADD ("/examples", test_examples, NULL);

@@ -109,14 +109,24 @@ report_progress (LdHttpListener *self)
 
 /* The client behind a reverse proxy, as the websockets docs' logging guide
  * has it: the first address of X-Forwarded-For; otherwise the socket's. */
+static gboolean
+is_loopback (GSocketAddress *address)
+{
+  return address != NULL && G_IS_INET_SOCKET_ADDRESS (address)
+         && g_inet_address_get_is_loopback (
+              g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Only a proxy on this machine is believed about the client behind it:
+ * anyone else could name any peer. */
 static char *
 request_peer (SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *forwarded = soup_message_headers_get_list (headers, "X-Forwarded-For");
-  GSocketAddress *remote;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
-  if (forwarded != NULL)
+  if (forwarded != NULL && is_loopback (remote))
     {
       g_autofree char *first = g_strndup (forwarded, strcspn (forwarded, ","));
 
@@ -125,7 +135,6 @@ request_peer (SoupServerMessage *msg)
         return g_utf8_make_valid (first, -1);
     }
 
-  remote = soup_server_message_get_remote_address (msg);
   if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
     return ld_ingest_format_address (remote);
 
@@ -192,6 +201,33 @@ on_upgraded (SoupServerMessage *msg,
   report_progress (self);
 }
 
+/* A web page open in the user's browser may not send records: browsers name
+ * the page in Origin, while loggers, shippers and scripts send none (or
+ * "null", or a page on this machine). */
+static gboolean
+origin_allowed (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (origin == NULL || g_str_equal (origin, "null") || g_str_has_prefix (origin, "file:"))
+    return TRUE;
+
+  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host != NULL && (g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1")
+                       || g_str_equal (host, "::1") || g_str_equal (host, "[::1]")))
+    return TRUE;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                    "Requests from web pages are refused\n",
+                                    strlen ("Requests from web pages are refused\n"));
+  return FALSE;
+}
+
 static void
 on_ws_request (SoupServer        *server,
                SoupServerMessage *msg,
@@ -199,6 +235,9 @@ on_ws_request (SoupServer        *server,
                GHashTable        *query,
                gpointer           user_data)
 {
+  if (!origin_allowed (msg))
+    return;
+
   /* No extension is offered, so a client's permessage-deflate is declined;
    * libsoup answers a request that is no WebSocket handshake with 400. */
   if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
@@ -388,6 +427,8 @@ on_log_request (SoupServer        *server,
   LdIngestOrigin origin = { self->id, peer, LD_INGEST_PROTOCOL_HTTP_JSON };
   const char *form;
 
+  if (!origin_allowed (msg))
+    return;
   if (method == SOUP_METHOD_GET)
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));
