@@ -26,7 +26,7 @@ typedef struct
 } LdActivityBucket;
 
 /* Where a model other than the store keeps the record at @position, by its
- * sequence number in the store: ld_live_model_get_seq() has this shape. */
+ * sequence number in the store: ld_filter_model_get_seq() has this shape. */
 typedef guint64 (*LdActivitySeqFunc) (gpointer model,
                                       guint    position);
 

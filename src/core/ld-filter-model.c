@@ -12,7 +12,8 @@
 
 /* The store seen through the filter: the query, the hidden levels, the
  * minimum level and the excluded logger subtrees. It is what the table
- * shows, so it also pauses (is frozen) the way LdLiveModel does.
+ * shows, so it also pauses (is frozen): it keeps showing what it had and
+ * catches up when thawed.
  *
  * Two compact arrays do the work, both rings because the store only loses
  * its oldest records and gains new ones at the end:

@@ -35,6 +35,8 @@
  * that never pauses cannot hold up the exit. */
 #define STOP_BUDGET     (64 * 1024 * 1024)
 #define BACKLOG         1024
+/* Open connections one listener keeps; more are refused, with a record. */
+#define MAX_CONNECTIONS 1024
 
 struct _LdTcpListener
 {
@@ -323,7 +325,6 @@ check_length (TcpConnection *connection,
   return FALSE;
 }
 
-/* Decodes every complete frame in the buffer. */
 /* The complete frames of allowed length at the start of the buffer. */
 static GArray *
 complete_frames (TcpConnection *connection)
@@ -413,7 +414,10 @@ decode_frames (TcpConnection *connection)
       if (connection->end - connection->start - 4 < length)
         {
           /* Room for the whole frame, now that its length is known to be allowed. */
-          ensure_space (connection, (gsize) length + 4);
+          /* Room for what may come next, not for what the header claims:
+           * a sender makes Logdeck hold memory only by sending the bytes. */
+          ensure_space (connection, MIN ((gsize) length + 4,
+                                         connection->end - connection->start + MAX_READ_AHEAD));
           break;
         }
       if (!decode_frame (connection, frame + 4, length))
@@ -695,6 +699,23 @@ on_readable (GSocket      *socket,
 }
 
 static void
+refuse_connection (LdTcpListener *self,
+                   GSocket       *socket)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autofree char *peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("?");
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  ld_ingest_add_problem (batch, 40, self->id, peer, LD_INGEST_PROTOCOL_TCP_PICKLE,
+                         "%s: a connection from %s was refused: %u connections are open already",
+                         self->id, peer, MAX_CONNECTIONS);
+  ld_ingest_shared_flush (self->shared, &batch);
+  self->n_errors++;
+  g_socket_close (socket, NULL);
+  g_object_unref (socket);
+}
+
+static void
 accept_connection (LdTcpListener *self,
                    GSocket       *socket)
 {
@@ -734,6 +755,11 @@ on_incoming (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       GSocket *client = g_socket_accept (socket, NULL, &error);
 
+      if (client != NULL && g_hash_table_size (self->connections) >= MAX_CONNECTIONS)
+        {
+          refuse_connection (self, client);
+          continue;
+        }
       if (client != NULL)
         {
           accept_connection (self, client);

@@ -163,6 +163,7 @@ state_label (LdConnectionState state)
     case LD_CONNECTION_OPEN: return _("Open");
     case LD_CONNECTION_CLOSED: return _("Closed");
     case LD_CONNECTION_ERROR: return _("Error");
+    case LD_CONNECTION_CONNECTING: return _("Connecting…");
     default: return "";
     }
 }
