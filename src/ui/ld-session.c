@@ -457,7 +457,9 @@ restart_in_background (gpointer data)
   LdSession *self = data;
 
   ld_ingest_free (g_steal_pointer (&self->stopping_ingest));
-  g_main_context_invoke (NULL, start_listeners_after_stop, self);
+  /* An idle on the default context runs on the UI thread; invoking could
+   * run it here, on this worker, if the context happens to be free. */
+  g_idle_add (start_listeners_after_stop, self);
 
   return NULL;
 }
