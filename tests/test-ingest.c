@@ -1027,6 +1027,30 @@ test_registry_threads (void)
     }
 }
 
+/* After a restart of the listeners, a new peer never gets an old peer's id. */
+static void
+test_numbering_continues (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocket) first = client_connect (f->tcp_port);
+  g_autoptr(GSocket) second = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_tcp = 0, n_ws = 0;
+
+  wait_for_state (f->registry, "tcp-1", LD_CONNECTION_OPEN);
+  g_socket_close (first, NULL);
+  ld_ingest_stop (f->ingest);
+  ld_ingest_get_numbering (f->ingest, &n_tcp, &n_ws);
+  g_assert_cmpuint (n_tcp, ==, 1);
+  g_clear_pointer (&f->ingest, ld_ingest_free);
+
+  f->ingest = ld_ingest_new (f->handoff, f->registry);
+  ld_ingest_continue_numbering (f->ingest, n_tcp, n_ws);
+  g_assert_true (ld_ingest_add_tcp (f->ingest, "127.0.0.1", 0, &error));
+  second = client_connect (ld_ingest_get_bound_port (f->ingest, "tcp"));
+  wait_for_state (f->registry, "tcp-2", LD_CONNECTION_OPEN);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1039,6 +1063,7 @@ main (int   argc,
   ADD ("/ingest/socket-handler", test_socket_handler, NULL);
   ADD ("/ingest/datagram-handler", test_datagram_handler, NULL);
   ADD ("/ingest/many-connections", test_many_connections, NULL);
+  ADD ("/ingest/numbering-continues", test_numbering_continues, NULL);
   ADD ("/ingest/malicious-pickle", test_malicious_pickle, NULL);
   ADD ("/ingest/bad-frames", test_bad_frames, NULL);
   ADD ("/ingest/frame-limit", test_frame_limit, GUINT_TO_POINTER (1000));

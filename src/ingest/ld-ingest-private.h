@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* What every listener of one LdIngest shares. Apart from the atomic counter,
  * it is set up before the first listener starts and read-only afterwards,
- * except @next_tcp_id, which only the ingest thread touches. */
+ * except @next_tcp_id and @next_ws_id, which only the ingest thread touches. */
 typedef struct
 {
   GMainContext         *context;

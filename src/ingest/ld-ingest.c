@@ -579,6 +579,43 @@ ld_ingest_get_n_records (LdIngest *self)
   return (guint64) (gsize) g_atomic_pointer_get (&self->shared.n_records);
 }
 
+/**
+ * ld_ingest_get_numbering:
+ * @self: a stopped ingest thread
+ * @n_tcp: (out): TCP connections it numbered
+ * @n_ws: (out): WebSocket sessions it numbered
+ */
+void
+ld_ingest_get_numbering (LdIngest *self,
+                         guint    *n_tcp,
+                         guint    *n_ws)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->stopped);
+
+  *n_tcp = self->shared.next_tcp_id;
+  *n_ws = self->shared.next_ws_id;
+}
+
+/**
+ * ld_ingest_continue_numbering:
+ * @self: an ingest thread with no endpoints yet
+ *
+ * Numbers connections on from where another ingest thread stopped, so that
+ * a restart of the listeners never gives a new peer an old peer's id.
+ */
+void
+ld_ingest_continue_numbering (LdIngest *self,
+                              guint     n_tcp,
+                              guint     n_ws)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->endpoints->len == 0);
+
+  self->shared.next_tcp_id = n_tcp;
+  self->shared.next_ws_id = n_ws;
+}
+
 /* Helpers for the listeners */
 
 /**

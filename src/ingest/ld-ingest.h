@@ -55,6 +55,12 @@ guint16     ld_ingest_get_bound_port      (LdIngest             *self,
                                            const char           *endpoint_id);
 guint64     ld_ingest_get_n_records       (LdIngest             *self);
 void        ld_ingest_stop                (LdIngest             *self);
+void        ld_ingest_get_numbering       (LdIngest             *self,
+                                           guint                *n_tcp,
+                                           guint                *n_ws);
+void        ld_ingest_continue_numbering  (LdIngest             *self,
+                                           guint                 n_tcp,
+                                           guint                 n_ws);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdIngest, ld_ingest_free)
 

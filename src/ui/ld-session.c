@@ -31,6 +31,8 @@ struct _LdSession
   LdConnectionRegistry *registry;
   LdIngest  *ingest;
   LdIngest  *stopping_ingest;   /* being stopped on a worker during a restart */
+  guint      n_tcp_numbered;    /* connection ids used by stopped listeners */
+  guint      n_ws_numbered;
   gboolean   shut_down;
   LdFileSources *files;
   LdSourceTracker *tracker;
@@ -418,6 +420,7 @@ static void
 start_listeners (LdSession *self)
 {
   self->ingest = ld_ingest_new (self->handoff, self->registry);
+  ld_ingest_continue_numbering (self->ingest, self->n_tcp_numbered, self->n_ws_numbered);
   add_listener (self, "tcp", ld_ingest_add_tcp);
   add_listener (self, "udp", ld_ingest_add_udp);
   add_listener (self, "http", ld_ingest_add_http);
@@ -456,6 +459,8 @@ restart_in_background (gpointer data)
 {
   LdSession *self = data;
 
+  ld_ingest_stop (self->stopping_ingest);
+  ld_ingest_get_numbering (self->stopping_ingest, &self->n_tcp_numbered, &self->n_ws_numbered);
   ld_ingest_free (g_steal_pointer (&self->stopping_ingest));
   /* An idle on the default context runs on the UI thread; invoking could
    * run it here, on this worker, if the context happens to be free. */
