@@ -370,6 +370,35 @@ update_load_progress (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The query's terms, split at spaces outside "quoted phrases". */
+static GStrv
+split_terms (const char *text)
+{
+  g_autoptr(GStrvBuilder) terms = g_strv_builder_new ();
+  g_autoptr(GString) term = g_string_new (NULL);
+  gboolean quoted = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\\' && p[1] != '\0')
+        g_string_append_c (term, *p++);
+      else if (*p == '"')
+        quoted = !quoted;
+      else if (*p == ' ' && !quoted)
+        {
+          if (term->len > 0)
+            g_strv_builder_add (terms, term->str);
+          g_string_truncate (term, 0);
+          continue;
+        }
+      g_string_append_c (term, *p);
+    }
+  if (term->len > 0)
+    g_strv_builder_add (terms, term->str);
+
+  return g_strv_builder_end (terms);
+}
+
 /* The chart's drag becomes after:/before: terms in the filter bar, in place
  * of any the query had. */
 static void
@@ -380,8 +409,7 @@ on_range_selected (LdWindow *self,
   g_autoptr(GDateTime) from = g_date_time_new_from_unix_local (from_us / G_USEC_PER_SEC);
   g_autoptr(GDateTime) to = g_date_time_new_from_unix_local ((to_us + G_USEC_PER_SEC - 1)
                                                               / G_USEC_PER_SEC);
-  g_auto(GStrv) words = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)),
-                                    " ", -1);
+  g_auto(GStrv) words = split_terms (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
   g_autoptr(GString) query = g_string_new (NULL);
   g_autofree char *from_text = g_date_time_format (from, "%Y-%m-%dT%H:%M:%S");
   g_autofree char *to_text = g_date_time_format (to, "%Y-%m-%dT%H:%M:%S");
