@@ -194,15 +194,6 @@ ld_connection_registry_new (void)
   return g_object_new (LD_TYPE_CONNECTION_REGISTRY, NULL);
 }
 
-static gboolean
-is_finished (const LdConnection *connection)
-{
-  LdConnection *c = (LdConnection *) connection;
-  LdConnectionState state = ld_connection_get_state (c);
-
-  return !ld_connection_is_endpoint (c)
-         && (state == LD_CONNECTION_CLOSED || state == LD_CONNECTION_ERROR);
-}
 
 /* Forgets the oldest finished connections beyond the limit, so that a
  * program that reconnects for every record cannot grow the list forever. */
@@ -212,13 +203,13 @@ prune_finished (LdConnectionRegistry *self)
   guint n_finished = 0;
 
   for (guint i = 0; i < self->items->len; i++)
-    n_finished += is_finished (g_ptr_array_index (self->items, i));
+    n_finished += ld_connection_is_finished (g_ptr_array_index (self->items, i));
 
   for (guint i = 0; i < self->items->len && n_finished > self->max_closed;)
     {
       LdConnection *connection = g_ptr_array_index (self->items, i);
 
-      if (!is_finished (connection))
+      if (!ld_connection_is_finished (connection))
         {
           i++;
           continue;

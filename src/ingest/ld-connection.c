@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ld-connection-private.h"
 
 /* One row of the sources panel: a listening endpoint or a peer's connection.
@@ -80,6 +82,47 @@ ld_connection_state_to_string (LdConnectionState state)
       return state_values[i].value_nick;
 
   return "unknown";
+}
+
+/**
+ * ld_connection_state_get_label:
+ * @state: a state
+ *
+ * Returns: the state as the sources panel and the connection monitor show
+ *   it, translated
+ */
+const char *
+ld_connection_state_get_label (LdConnectionState state)
+{
+  switch (state)
+    {
+    case LD_CONNECTION_LISTENING: return _("Listening");
+    case LD_CONNECTION_FAILED: return _("Failed");
+    case LD_CONNECTION_OPEN: return _("Open");
+    case LD_CONNECTION_CLOSED: return _("Closed");
+    case LD_CONNECTION_ERROR: return _("Error");
+    case LD_CONNECTION_CONNECTING: return _("Connecting…");
+    default: return "";
+    }
+}
+
+/**
+ * ld_connection_is_finished:
+ * @self: a connection
+ *
+ * Returns: whether @self is a peer's connection that has closed, normally or
+ *   not; endpoints are never finished
+ */
+gboolean
+ld_connection_is_finished (LdConnection *self)
+{
+  LdConnectionState state;
+
+  g_return_val_if_fail (LD_IS_CONNECTION (self), FALSE);
+
+  state = ld_connection_get_state (self);
+  return !ld_connection_is_endpoint (self)
+         && (state == LD_CONNECTION_CLOSED || state == LD_CONNECTION_ERROR);
 }
 
 static void

@@ -50,6 +50,8 @@ const char        *ld_connection_get_protocol        (LdConnection *self);
 const char        *ld_connection_get_address         (LdConnection *self);
 LdConnectionState  ld_connection_get_state           (LdConnection *self);
 const char        *ld_connection_state_to_string     (LdConnectionState state);
+const char        *ld_connection_state_get_label     (LdConnectionState state);
+gboolean           ld_connection_is_finished         (LdConnection *self);
 gint64             ld_connection_get_connected_since (LdConnection *self);
 gint64             ld_connection_get_closed_at       (LdConnection *self);
 guint64            ld_connection_get_n_records       (LdConnection *self);

@@ -144,29 +144,7 @@ ld_rate_sparkline_init (LdRateSparkline *self)
 
 /* Text of the cells */
 
-static gboolean
-is_finished (LdConnection *connection)
-{
-  LdConnectionState state = ld_connection_get_state (connection);
 
-  return !ld_connection_is_endpoint (connection)
-         && (state == LD_CONNECTION_CLOSED || state == LD_CONNECTION_ERROR);
-}
-
-static const char *
-state_label (LdConnectionState state)
-{
-  switch (state)
-    {
-    case LD_CONNECTION_LISTENING: return _("Listening");
-    case LD_CONNECTION_FAILED: return _("Failed");
-    case LD_CONNECTION_OPEN: return _("Open");
-    case LD_CONNECTION_CLOSED: return _("Closed");
-    case LD_CONNECTION_ERROR: return _("Error");
-    case LD_CONNECTION_CONNECTING: return _("Connecting…");
-    default: return "";
-    }
-}
 
 static const char *
 state_css_class (LdConnectionState state)
@@ -210,7 +188,7 @@ format_since (LdConnection *connection)
   g_autofree char *closed = NULL;
   const char *why = ld_connection_get_last_error (connection);
 
-  if (!is_finished (connection))
+  if (!ld_connection_is_finished (connection))
     return g_steal_pointer (&since);
 
   closed = format_time (ld_connection_get_closed_at (connection));
@@ -281,7 +259,7 @@ update_state_cell (GtkWidget    *cell,
 {
   LdConnectionState state = ld_connection_get_state (connection);
 
-  gtk_label_set_text (GTK_LABEL (cell), state_label (state));
+  gtk_label_set_text (GTK_LABEL (cell), ld_connection_state_get_label (state));
   gtk_widget_set_css_classes (cell, (const char *[]) {
     "state-badge", state_css_class (state), NULL });
 }
@@ -376,7 +354,7 @@ update_cell (LdConnectionMonitor *self,
     update_text_cell (self, cell, column, connection, &counts);
 
   /* A finished connection stays listed, greyed, until cleared. */
-  if (is_finished (connection))
+  if (ld_connection_is_finished (connection))
     gtk_widget_add_css_class (cell, "closed");
   else
     gtk_widget_remove_css_class (cell, "closed");
@@ -500,7 +478,7 @@ update_summary (LdConnectionMonitor *self)
 
       if (ld_connection_is_endpoint (connection))
         n_endpoints++;
-      else if (is_finished (connection))
+      else if (ld_connection_is_finished (connection))
         n_finished += !g_hash_table_contains (self->cleared, ld_connection_get_id (connection));
       else
         n_open++;
@@ -533,7 +511,7 @@ filter_cleared (gpointer item,
 {
   LdConnectionMonitor *self = user_data;
 
-  return !is_finished (item)
+  return !ld_connection_is_finished (item)
          || !g_hash_table_contains (self->cleared, ld_connection_get_id (item));
 }
 
@@ -903,7 +881,7 @@ ld_connection_monitor_clear_closed (LdConnectionMonitor *self)
     {
       g_autoptr(LdConnection) connection = g_list_model_get_item (model, i);
 
-      if (is_finished (connection))
+      if (ld_connection_is_finished (connection))
         g_hash_table_add (self->cleared, g_strdup (ld_connection_get_id (connection)));
     }
 

@@ -27,20 +27,6 @@ typedef struct
   GtkWidget *error;
 } RowWidgets;
 
-static const char *
-state_label (LdConnectionState state)
-{
-  switch (state)
-    {
-    case LD_CONNECTION_LISTENING: return _("Listening");
-    case LD_CONNECTION_FAILED: return _("Failed");
-    case LD_CONNECTION_OPEN: return _("Open");
-    case LD_CONNECTION_CLOSED: return _("Closed");
-    case LD_CONNECTION_ERROR: return _("Error");
-    case LD_CONNECTION_CONNECTING: return _("Connecting…");
-    default: return "";
-    }
-}
 
 static const char *
 state_css_class (LdConnectionState state)
@@ -91,7 +77,7 @@ update_row (GtkWidget    *row,
 
   gtk_label_set_text (GTK_LABEL (w->title), ld_connection_get_id (connection));
   gtk_label_set_text (GTK_LABEL (w->protocol), ld_connection_get_protocol (connection));
-  gtk_label_set_text (GTK_LABEL (w->state), state_label (state));
+  gtk_label_set_text (GTK_LABEL (w->state), ld_connection_state_get_label (state));
   gtk_label_set_text (GTK_LABEL (w->details), details);
   gtk_widget_set_visible (w->error, last_error != NULL && *last_error != '\0');
   gtk_label_set_text (GTK_LABEL (w->error), last_error != NULL ? last_error : "");
