@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "ld-pyformat.h"
 #include "ld-pyrecord.h"
 #include "pickle-builder.h"
@@ -746,6 +748,149 @@ test_bad_pickle (void)
   g_assert_cmpuint (ld_batch_get_length (batch), ==, 0);
 }
 
+
+/* A pickled dict may name a key twice, and the last value wins, as in
+ * Python; the flat scanner leaves such a pickle to the full decoder. */
+static void
+test_repeated_keys (void)
+{
+  const char *keys[] = { "msg", "user" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      PickleBuilder *pb = pb_new ();
+      g_autoptr(GBytes) pickle = NULL;
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+      g_auto(Added) added = { 0 };
+      g_autoptr(GError) error = NULL;
+      LdPyrecordOrigin origin = { "tcp-1", NULL, "tcp-pickle", 1 };
+      const guint8 *data;
+      const char *text;
+      gsize length;
+
+      begin_record (pb);
+      add_standard_items (pb);
+      pb_item_str (pb, keys[k], "first");
+      pb_item_str (pb, keys[k], "second");
+      end_record (pb);
+      pickle = pb_finish (pb);
+      data = g_bytes_get_data (pickle, &length);
+
+      g_assert_false (ld_pyrecord_try_add_flat (batch, data, length, NULL, &origin));
+      g_assert_cmpuint (ld_batch_get_length (batch), ==, 0);
+      g_assert_true (add_pickle (pickle, &added, &error));
+      g_assert_no_error (error);
+      if (k == 0)
+        {
+          text = ld_record_get_message (&added.record, &length);
+          g_assert_cmpmem (text, length, "second", 6);
+        }
+      else
+        {
+          g_assert_cmpuint (ld_record_n_extras (&added.record), ==, 1);
+          assert_extra (&added.record, "user", LD_VALUE_STRING, "second");
+        }
+    }
+}
+
+/* Two batches hold the same records, byte for byte. */
+static void
+assert_batches_equal (const LdBatch *a,
+                      const LdBatch *b)
+{
+  g_assert_cmpuint (ld_batch_get_length (a), ==, ld_batch_get_length (b));
+  for (guint i = 0; i < ld_batch_get_length (a); i++)
+    {
+      const char *text_a, *text_b;
+      const LdRecord *ra = ld_batch_get_record (a, i, &text_a);
+      const LdRecord *rb = ld_batch_get_record (b, i, &text_b);
+
+      g_assert_cmpmem (ra, sizeof *ra, rb, sizeof *rb);
+      g_assert_cmpmem (text_a, ra->message_len + ra->tail_len,
+                       text_b, rb->message_len + rb->tail_len);
+    }
+}
+
+/* The flat scanner gives what the full decoder gives, for CPython's own
+ * frames with every protocol, and declines what it cannot read alone. */
+static void
+test_flat_matches_tree (void)
+{
+  const char *python = g_getenv ("LD_PYTHON3");
+  const char *peers = g_getenv ("LD_PEERS_DIR");
+  g_autofree char *script = NULL;
+  g_autofree char *frames = NULL;
+  g_autoptr(GError) error = NULL;
+  LdPyrecordOrigin origin = { "tcp-1", "127.0.0.1:4000", "tcp-pickle", 1 };
+  guint n_frames = 0, n_flat = 0, n_declined = 0;
+  gsize length, pos = 0;
+  int status;
+
+  if (python == NULL || peers == NULL)
+    {
+      g_test_skip ("LD_PYTHON3 and LD_PEERS_DIR are not set");
+      return;
+    }
+  script = g_build_filename (peers, "make_frames.py", NULL);
+  {
+    g_autofree char *dir = g_dir_make_tmp ("logdeck-test-flat-XXXXXX", &error);
+    g_autofree char *path = NULL;
+    const char *argv[] = { python, script, NULL, NULL };
+
+    g_assert_no_error (error);
+    path = g_build_filename (dir, "frames.bin", NULL);
+    argv[2] = path;
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_assert_true (g_file_get_contents (path, &frames, &length, &error));
+    g_assert_no_error (error);
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+
+  while (pos < length)
+    {
+      guint32 size;
+      gboolean must_be_flat;
+      const guint8 *pickle;
+      g_autoptr(LdBatch) flat = ld_batch_new ();
+      g_autoptr(LdBatch) tree = ld_batch_new ();
+      g_autoptr(LdPickleValue) root = NULL;
+
+      g_assert_cmpuint (pos + 5, <=, length);
+      must_be_flat = frames[pos] == 1;
+      memcpy (&size, frames + pos + 1, 4);
+      size = GUINT32_FROM_BE (size);
+      g_assert_cmpuint (pos + 5 + size, <=, length);
+      pickle = (const guint8 *) frames + pos + 5;
+      pos += 5 + size;
+      n_frames++;
+
+      root = ld_pickle_decode (pickle, size, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (ld_pyrecord_add (tree, root, &origin, &error));
+      g_assert_no_error (error);
+
+      if (ld_pyrecord_try_add_flat (flat, pickle, size, NULL, &origin))
+        {
+          n_flat++;
+          assert_batches_equal (flat, tree);
+        }
+      else
+        {
+          g_assert_false (must_be_flat);
+          g_assert_cmpuint (ld_batch_get_length (flat), ==, 0);
+          n_declined++;
+        }
+    }
+
+  g_test_message ("%u frames: %u flat, %u declined", n_frames, n_flat, n_declined);
+  g_assert_cmpuint (n_flat, >, n_frames / 3);
+  g_assert_cmpuint (n_declined, >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -768,6 +913,8 @@ main (int   argc,
   g_test_add_func ("/pyrecord/unexpected-types", test_unexpected_types);
   g_test_add_func ("/pyrecord/not-a-record", test_not_a_record);
   g_test_add_func ("/pyrecord/bad-pickle", test_bad_pickle);
+  g_test_add_func ("/pyrecord/flat-matches-tree", test_flat_matches_tree);
+  g_test_add_func ("/pyrecord/repeated-keys", test_repeated_keys);
 
   return g_test_run ();
 }

@@ -60,6 +60,24 @@ typedef struct
 #define LD_PICKLE_DEFAULT_MAX_ALLOCATIONS 5000000
 #define LD_PICKLE_DEFAULT_MAX_TOTAL_BYTES (64 * 1024 * 1024)
 
+/* One value as the record mapping reads it, whether it comes from a tree or from
+ * ld_pickle_scan_dict(). */
+typedef struct
+{
+  LdPickleKind         kind;
+  const char          *text;   /* STR and BIGINT: valid UTF-8, nul-terminated */
+  gsize                length; /* of text */
+  gint64               i;      /* INT, and BOOL as 0 or 1 */
+  double               f;      /* FLOAT */
+  const LdPickleValue *tree;   /* the value in its tree, or NULL from ld_pickle_scan_dict() */
+} LdPickleView;
+
+typedef struct
+{
+  LdPickleView key;
+  LdPickleView value;
+} LdPickleViewEntry;
+
 GQuark               ld_pickle_error_quark            (void);
 
 void                 ld_pickle_limits_init_default    (LdPickleLimits       *limits);
@@ -69,6 +87,15 @@ LdPickleValue       *ld_pickle_decode                 (const guint8         *dat
                                                        const LdPickleLimits *limits,
                                                        GError              **error);
 void                 ld_pickle_value_free             (LdPickleValue        *root);
+
+gssize               ld_pickle_scan_dict              (const guint8         *data,
+                                                       gsize                 len,
+                                                       const LdPickleLimits *limits,
+                                                       char                 *copy,
+                                                       LdPickleViewEntry    *entries,
+                                                       gsize                 max_entries);
+void                 ld_pickle_value_view             (const LdPickleValue  *value,
+                                                       LdPickleView         *view);
 
 LdPickleKind         ld_pickle_value_kind             (const LdPickleValue  *value);
 gsize                ld_pickle_value_get_length       (const LdPickleValue  *value);

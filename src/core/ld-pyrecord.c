@@ -91,33 +91,29 @@ classify_key (const char *key,
 
 #undef IS
 
-static Key
-entry_key (const LdPickleValue *key)
-{
-  gsize length;
-  const char *text;
-
-  if (ld_pickle_value_kind (key) != LD_PICKLE_STR)
-    return KEY_EXTRA;
-
-  text = ld_pickle_value_get_string (key, &length);
-  return classify_key (text, length);
-}
-
 /* The standard attributes of one record, and which of them had a type that
  * makes them extra fields after all. */
 #define INLINE_EXTRAS 32
 
 typedef struct
 {
-  const LdPickleValue *values[N_KEYS];
-  gsize                positions[N_KEYS];
-  guint32              as_extra;      /* bits by Key */
-  gsize                n_entries;
-  gsize               *extras;        /* entries that are extra fields, in order */
-  gsize                n_extras;
-  gsize                inline_extras[INLINE_EXTRAS];
+  const LdPickleViewEntry *entries;
+  gsize                    n_entries;
+  const LdPickleView      *values[N_KEYS];
+  gsize                    positions[N_KEYS];
+  guint32                  seen;          /* bits by Key */
+  guint32                  as_extra;      /* bits by Key */
+  gsize                   *extras;        /* entries that are extra fields, in order */
+  gsize                    n_extras;
+  gsize                    inline_extras[INLINE_EXTRAS];
 } Attributes;
+
+/* How far the mapping got without a value tree. */
+typedef enum
+{
+  MAP_ADDED,
+  MAP_NEEDS_TREE, /* from the flat scanner: nothing was added, decode the pickle in full */
+} MapResult;
 
 static void
 attributes_clear (Attributes *attributes)
@@ -164,57 +160,125 @@ note_extra (Attributes *attributes,
   attributes->extras[attributes->n_extras++] = index;
 }
 
-/* One pass over the dict: standard attributes by key, the rest noted. */
-static void
-collect_attributes (const LdPickleValue *dict,
-                    Attributes          *attributes)
+/* Whether an extra field's key was an earlier one's too, which only the flat
+ * scanner lets through: a dict keeps one entry per key. */
+static gboolean
+repeats_extra_key (const Attributes *attributes,
+                   const LdPickleView *key)
 {
-  gsize n = ld_pickle_value_get_length (dict);
+  for (gsize i = 0; i < attributes->n_extras; i++)
+    {
+      const LdPickleView *other = &attributes->entries[attributes->extras[i]].key;
 
+      if (other->kind == LD_PICKLE_STR && other->length == key->length
+          && memcmp (other->text, key->text, key->length) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* One pass over the dict: standard attributes by key, the rest noted.
+ * Returns FALSE for a repeated key. */
+static gboolean
+collect_attributes (const LdPickleViewEntry *entries,
+                    gsize                    n,
+                    Attributes              *attributes)
+{
   memset (attributes->values, 0, sizeof attributes->values);
+  attributes->entries = entries;
+  attributes->n_entries = n;
+  attributes->seen = 0;
   attributes->as_extra = 0;
   attributes->extras = attributes->inline_extras;
   attributes->n_extras = 0;
-  attributes->n_entries = n;
 
   for (gsize i = 0; i < n; i++)
     {
-      Key key = entry_key (ld_pickle_value_get_key (dict, i));
-      const LdPickleValue *value;
-      LdPickleKind kind;
+      const LdPickleView *key_view = &entries[i].key;
+      const LdPickleView *value = &entries[i].value;
+      Key key = key_view->kind == LD_PICKLE_STR ? classify_key (key_view->text, key_view->length)
+                                                : KEY_EXTRA;
 
       if (key == KEY_EXTRA)
         {
+          if (key_view->tree == NULL && repeats_extra_key (attributes, key_view))
+            return FALSE;
           note_extra (attributes, i);
           continue;
         }
 
-      value = ld_pickle_value_get_item (dict, i);
-      kind = ld_pickle_value_kind (value);
-      if (kind == LD_PICKLE_NONE)
+      if (attributes->seen & (1u << key))
+        return FALSE;
+      attributes->seen |= 1u << key;
+      if (value->kind == LD_PICKLE_NONE)
         continue;
 
       attributes->values[key] = value;
       attributes->positions[key] = i;
-      if (!kind_fits (key, kind))
+      if (!kind_fits (key, value->kind))
         {
           attributes->as_extra |= 1u << key;
           note_extra (attributes, i);
         }
     }
+
+  return TRUE;
+}
+
+/* Whether a value can be shown without its tree. */
+static gboolean
+has_text (const LdPickleView *view)
+{
+  switch (view->kind)
+    {
+    case LD_PICKLE_STR:
+    case LD_PICKLE_INT:
+    case LD_PICKLE_BIGINT:
+    case LD_PICKLE_BOOL:
+    case LD_PICKLE_NONE:
+      return TRUE;
+    default:
+      return view->tree != NULL;
+    }
+}
+
+/* Whether the mapping below needs the value tree, which the flat scanner does
+ * not make: for str() of a value, for %-formatting with args, and for the
+ * text of an exc_info. */
+static gboolean
+needs_tree (const Attributes *attributes)
+{
+  const LdPickleView *msg = attributes->values[KEY_MSG] != NULL ? attributes->values[KEY_MSG]
+                                                                 : attributes->values[KEY_MESSAGE];
+
+  if (msg != NULL && msg->tree == NULL && msg->kind != LD_PICKLE_STR)
+    return TRUE;
+  if (attributes->values[KEY_ARGS] != NULL && attributes->values[KEY_ARGS]->tree == NULL)
+    return TRUE;
+  if (attributes->values[KEY_EXC_INFO] != NULL && attributes->values[KEY_EXC_INFO]->tree == NULL)
+    return TRUE;
+  for (gsize i = 0; i < attributes->n_extras; i++)
+    {
+      const LdPickleViewEntry *entry = &attributes->entries[attributes->extras[i]];
+
+      if (!has_text (&entry->value) || (entry->key.kind != LD_PICKLE_STR && entry->key.tree == NULL))
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 static const char *
 get_text (const Attributes *attributes,
           Key               key)
 {
-  const LdPickleValue *value = attributes->values[key];
+  const LdPickleView *value = attributes->values[key];
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return NULL;
 
-  /* The unpickler ends every str with a nul. */
-  return ld_pickle_value_get_string (value, NULL);
+  /* Views end every str with a nul. */
+  return value->text;
 }
 
 static gboolean
@@ -222,15 +286,15 @@ get_number (const Attributes *attributes,
             Key               key,
             double           *number)
 {
-  const LdPickleValue *value = attributes->values[key];
+  const LdPickleView *value = attributes->values[key];
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return FALSE;
 
-  if (ld_pickle_value_kind (value) == LD_PICKLE_FLOAT)
-    *number = ld_pickle_value_get_float (value);
+  if (value->kind == LD_PICKLE_FLOAT)
+    *number = value->f;
   else
-    *number = (double) ld_pickle_value_get_int (value);
+    *number = (double) value->i;
 
   return isfinite (*number);
 }
@@ -247,7 +311,7 @@ record_time (const Attributes       *attributes,
   if (!get_number (attributes, KEY_CREATED, &created) || fabs (created) > limit)
     return origin->received_us != 0 ? origin->received_us : g_get_real_time ();
 
-  if (ld_pickle_value_kind (attributes->values[KEY_CREATED]) == LD_PICKLE_INT
+  if (attributes->values[KEY_CREATED]->kind == LD_PICKLE_INT
       && get_number (attributes, KEY_MSECS, &msecs) && msecs >= 0 && msecs < 1000)
     created += msecs / 1000.0;
 
@@ -271,27 +335,27 @@ record_level (const Attributes *attributes,
 static gint64
 record_thread_id (const Attributes *attributes)
 {
-  const LdPickleValue *value = attributes->values[KEY_THREAD];
+  const LdPickleView *value = attributes->values[KEY_THREAD];
 
   if (value == NULL || (attributes->as_extra & (1u << KEY_THREAD)))
     return 0;
 
-  if (ld_pickle_value_kind (value) == LD_PICKLE_INT)
-    return ld_pickle_value_get_int (value);
+  if (value->kind == LD_PICKLE_INT)
+    return value->i;
 
-  return (gint64) g_ascii_strtoull (ld_pickle_value_get_string (value, NULL), NULL, 10);
+  return (gint64) g_ascii_strtoull (value->text, NULL, 10);
 }
 
 static gint64
 get_int (const Attributes *attributes,
          Key               key)
 {
-  const LdPickleValue *value = attributes->values[key];
+  const LdPickleView *value = attributes->values[key];
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return 0;
 
-  return ld_pickle_value_get_int (value);
+  return value->i;
 }
 
 /* Whether @name is what Python derives from @pathname (its base name), or
@@ -339,7 +403,7 @@ record_exception (const Attributes *attributes,
   if (text != NULL || attributes->values[KEY_EXC_INFO] == NULL)
     return text;
 
-  *owned = ld_pickle_value_to_display (attributes->values[KEY_EXC_INFO]);
+  *owned = ld_pickle_value_to_display (attributes->values[KEY_EXC_INFO]->tree);
   return *owned;
 }
 
@@ -350,30 +414,33 @@ record_message (const Attributes  *attributes,
                 char             **owned,
                 gsize             *length)
 {
-  const LdPickleValue *msg = attributes->values[KEY_MSG];
-  const LdPickleValue *args = attributes->values[KEY_ARGS];
+  const LdPickleView *msg = attributes->values[KEY_MSG];
+  const LdPickleView *args = attributes->values[KEY_ARGS];
   const char *text = "";
 
   *length = 0;
   if (msg == NULL)
     msg = attributes->values[KEY_MESSAGE];
 
-  if (msg != NULL && ld_pickle_value_kind (msg) == LD_PICKLE_STR)
-    text = ld_pickle_value_get_string (msg, length);
+  if (msg != NULL && msg->kind == LD_PICKLE_STR)
+    {
+      text = msg->text;
+      *length = msg->length;
+    }
   else if (msg != NULL)
     {
       /* getMessage() takes str() of a msg that is not a str. */
-      *owned = ld_pickle_value_to_display (msg);
+      *owned = ld_pickle_value_to_display (msg->tree);
       text = *owned;
       *length = strlen (text);
     }
 
-  if (args == NULL || !ld_pyformat_is_true (args))
+  if (args == NULL || !ld_pyformat_is_true (args->tree))
     return text;
 
   if (*scratch == NULL)
     *scratch = g_string_sized_new (*length + 64);
-  ld_pyformat_message (*scratch, text, *length, args);
+  ld_pyformat_message (*scratch, text, *length, args->tree);
   *length = (*scratch)->len;
 
   return (*scratch)->str;
@@ -411,45 +478,38 @@ replace_non_finite (GString *json)
 }
 
 static void
-add_extra (LdBatch             *batch,
-           const char          *key,
-           gsize                key_len,
-           const LdPickleValue *value,
-           GString             *scratch)
+add_extra (LdBatch            *batch,
+           const char         *key,
+           gsize               key_len,
+           const LdPickleView *value,
+           GString            *scratch)
 {
   g_autofree char *display = NULL;
-  const char *text;
-  gsize length;
 
-  switch (ld_pickle_value_kind (value))
+  switch (value->kind)
     {
     case LD_PICKLE_STR:
-      text = ld_pickle_value_get_string (value, &length);
-      ld_batch_add_extra (batch, key, key_len, LD_VALUE_STRING, text, length);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_STRING, value->text, value->length);
       return;
 
     case LD_PICKLE_INT:
-      g_string_printf (scratch, "%" G_GINT64_FORMAT, ld_pickle_value_get_int (value));
+      g_string_printf (scratch, "%" G_GINT64_FORMAT, value->i);
       ld_batch_add_extra (batch, key, key_len, LD_VALUE_NUMBER, scratch->str, scratch->len);
       return;
 
     case LD_PICKLE_BIGINT:
-      text = ld_pickle_value_get_string (value, &length);
-      ld_batch_add_extra (batch, key, key_len, LD_VALUE_NUMBER, text, length);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_NUMBER, value->text, value->length);
       return;
 
     case LD_PICKLE_FLOAT:
       /* Python's repr is valid JSON for finite numbers; "nan" and "inf" stay text. */
-      display = ld_pickle_value_to_display (value);
+      display = ld_pickle_value_to_display (value->tree);
       ld_batch_add_extra (batch, key, key_len,
-                          isfinite (ld_pickle_value_get_float (value)) ? LD_VALUE_NUMBER
-                                                                        : LD_VALUE_STRING,
-                          display, -1);
+                          isfinite (value->f) ? LD_VALUE_NUMBER : LD_VALUE_STRING, display, -1);
       return;
 
     case LD_PICKLE_BOOL:
-      ld_batch_add_extra (batch, key, key_len, LD_VALUE_BOOL,
-                          ld_pickle_value_get_bool (value) ? "true" : "false", -1);
+      ld_batch_add_extra (batch, key, key_len, LD_VALUE_BOOL, value->i ? "true" : "false", -1);
       return;
 
     case LD_PICKLE_NONE:
@@ -461,7 +521,7 @@ add_extra (LdBatch             *batch,
     case LD_PICKLE_SET:
     case LD_PICKLE_DICT:
       g_string_truncate (scratch, 0);
-      ld_pickle_value_to_json (value, scratch);
+      ld_pickle_value_to_json (value->tree, scratch);
       replace_non_finite (scratch);
       ld_batch_add_extra (batch, key, key_len, LD_VALUE_JSON, scratch->str, scratch->len);
       return;
@@ -469,38 +529,39 @@ add_extra (LdBatch             *batch,
     case LD_PICKLE_BYTES:
     case LD_PICKLE_OBJECT:
     default:
-      display = ld_pickle_value_to_display (value);
+      display = ld_pickle_value_to_display (value->tree);
       ld_batch_add_extra (batch, key, key_len, LD_VALUE_STRING, display, -1);
       return;
     }
 }
 
 static void
-add_extras (LdBatch             *batch,
-            const LdPickleValue *dict,
-            const Attributes    *attributes,
-            GString            **scratch)
+add_extras (LdBatch          *batch,
+            const Attributes *attributes,
+            GString         **scratch)
 {
   for (gsize i = 0; i < attributes->n_extras; i++)
     {
-      gsize index = attributes->extras[i];
-      const LdPickleValue *key = ld_pickle_value_get_key (dict, index);
+      const LdPickleViewEntry *entry = &attributes->entries[attributes->extras[i]];
       g_autofree char *key_display = NULL;
       const char *key_text;
       gsize key_len;
 
-      if (ld_pickle_value_kind (key) == LD_PICKLE_STR)
-        key_text = ld_pickle_value_get_string (key, &key_len);
+      if (entry->key.kind == LD_PICKLE_STR)
+        {
+          key_text = entry->key.text;
+          key_len = entry->key.length;
+        }
       else
         {
-          key_display = ld_pickle_value_to_display (key);
+          key_display = ld_pickle_value_to_display (entry->key.tree);
           key_text = key_display;
           key_len = strlen (key_display);
         }
 
       if (*scratch == NULL)
         *scratch = g_string_sized_new (256);
-      add_extra (batch, key_text, key_len, ld_pickle_value_get_item (dict, index), *scratch);
+      add_extra (batch, key_text, key_len, &entry->value, *scratch);
     }
 }
 
@@ -521,20 +582,13 @@ record_origin (const Attributes *attributes,
   fields->function = get_text (attributes, KEY_FUNCNAME);
 }
 
-/**
- * ld_pyrecord_add:
- * @batch: where to add the record
- * @record: a decoded LogRecord.__dict__
- * @origin: where it came from
- * @error: where to say why @record is not a log record
- *
- * Returns: %TRUE if a record was added
- */
-gboolean
-ld_pyrecord_add (LdBatch                *batch,
-                 const LdPickleValue    *record,
-                 const LdPyrecordOrigin *origin,
-                 GError                **error)
+/* Adds the record of a LogRecord.__dict__'s entries, unless they came from
+ * the flat scanner and showing them needs the value tree. */
+static MapResult
+map_record (LdBatch                 *batch,
+            const LdPickleViewEntry *entries,
+            gsize                    n_entries,
+            const LdPyrecordOrigin  *origin)
 {
   g_autoptr(GString) scratch = NULL;
   g_autofree char *exception = NULL;
@@ -543,17 +597,11 @@ ld_pyrecord_add (LdBatch                *batch,
   Attributes attributes;
   gsize message_len;
 
-  g_return_val_if_fail (batch != NULL && record != NULL && origin != NULL, FALSE);
-
-  if (ld_pickle_value_kind (record) != LD_PICKLE_DICT)
+  if (!collect_attributes (entries, n_entries, &attributes) || needs_tree (&attributes))
     {
-      g_set_error (error, LD_PYRECORD_ERROR, LD_PYRECORD_ERROR_NOT_A_RECORD,
-                   "the pickle holds a %s, not the dict of a LogRecord",
-                   ld_pickle_value_kind (record) == LD_PICKLE_OBJECT ? "object" : "plain value");
-      return FALSE;
+      attributes_clear (&attributes);
+      return MAP_NEEDS_TREE;
     }
-
-  collect_attributes (record, &attributes);
   drop_derived_names (&attributes);
 
   fields.time_us = record_time (&attributes, origin);
@@ -571,10 +619,96 @@ ld_pyrecord_add (LdBatch                *batch,
   fields.protocol = origin->protocol;
 
   ld_batch_add (batch, &fields);
-  add_extras (batch, record, &attributes, &scratch);
+  add_extras (batch, &attributes, &scratch);
   attributes_clear (&attributes);
 
+  return MAP_ADDED;
+}
+
+#define INLINE_ENTRIES 64
+
+/**
+ * ld_pyrecord_add:
+ * @batch: where to add the record
+ * @record: a decoded LogRecord.__dict__
+ * @origin: where it came from
+ * @error: where to say why @record is not a log record
+ *
+ * Returns: %TRUE if a record was added
+ */
+gboolean
+ld_pyrecord_add (LdBatch                *batch,
+                 const LdPickleValue    *record,
+                 const LdPyrecordOrigin *origin,
+                 GError                **error)
+{
+  LdPickleViewEntry inline_entries[INLINE_ENTRIES];
+  g_autofree LdPickleViewEntry *heap_entries = NULL;
+  LdPickleViewEntry *entries = inline_entries;
+  MapResult result;
+  gsize n;
+
+  g_return_val_if_fail (batch != NULL && record != NULL && origin != NULL, FALSE);
+
+  if (ld_pickle_value_kind (record) != LD_PICKLE_DICT)
+    {
+      g_set_error (error, LD_PYRECORD_ERROR, LD_PYRECORD_ERROR_NOT_A_RECORD,
+                   "the pickle holds a %s, not the dict of a LogRecord",
+                   ld_pickle_value_kind (record) == LD_PICKLE_OBJECT ? "object" : "plain value");
+      return FALSE;
+    }
+
+  n = ld_pickle_value_get_length (record);
+  if (n > INLINE_ENTRIES)
+    entries = heap_entries = g_new (LdPickleViewEntry, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      ld_pickle_value_view (ld_pickle_value_get_key (record, i), &entries[i].key);
+      ld_pickle_value_view (ld_pickle_value_get_item (record, i), &entries[i].value);
+    }
+
+  /* With every tree at hand, and keys that a dict keeps unique, this adds. */
+  result = map_record (batch, entries, n, origin);
+  g_assert (result == MAP_ADDED);
+
   return TRUE;
+}
+
+/* Frames up to this size go through the flat scanner first. */
+#define FLAT_MAX_FRAME (16 * 1024)
+
+/**
+ * ld_pyrecord_try_add_flat:
+ * @batch: where to add the record
+ * @data: one pickle, without the length prefix of the wire
+ * @length: its length in bytes
+ * @limits: (nullable): the unpickler's limits, %NULL for the defaults
+ * @origin: where it came from
+ *
+ * Adds the record of a pickle in the plain shape that SocketHandler nearly
+ * always sends, through ld_pickle_scan_dict() rather than a value tree.
+ * ld_pyrecord_add_pickle() tries this first.
+ *
+ * Returns: %TRUE if a record was added; %FALSE if @data needs the full decoder
+ */
+gboolean
+ld_pyrecord_try_add_flat (LdBatch                *batch,
+                          const guint8           *data,
+                          gsize                   length,
+                          const LdPickleLimits   *limits,
+                          const LdPyrecordOrigin *origin)
+{
+  LdPickleViewEntry entries[INLINE_ENTRIES];
+  char copy[FLAT_MAX_FRAME];
+  gssize n;
+
+  g_return_val_if_fail (batch != NULL && origin != NULL, FALSE);
+
+  if (length > FLAT_MAX_FRAME)
+    return FALSE;
+
+  n = ld_pickle_scan_dict (data, length, limits, copy, entries, INLINE_ENTRIES);
+  return n >= 0 && map_record (batch, entries, (gsize) n, origin) == MAP_ADDED;
 }
 
 /**
@@ -597,13 +731,9 @@ ld_pyrecord_add_pickle (LdBatch                *batch,
                         GError                **error)
 {
   g_autoptr(LdPickleValue) root = NULL;
-  LdPickleLimits defaults;
 
-  if (limits == NULL)
-    {
-      ld_pickle_limits_init_default (&defaults);
-      limits = &defaults;
-    }
+  if (ld_pyrecord_try_add_flat (batch, data, length, limits, origin))
+    return TRUE;
 
   root = ld_pickle_decode (data, length, limits, error);
   if (root == NULL)

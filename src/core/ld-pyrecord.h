@@ -33,6 +33,11 @@ gboolean  ld_pyrecord_add              (LdBatch                *batch,
                                         const LdPickleValue    *record,
                                         const LdPyrecordOrigin *origin,
                                         GError                **error);
+gboolean  ld_pyrecord_try_add_flat     (LdBatch                *batch,
+                                        const guint8           *data,
+                                        gsize                   length,
+                                        const LdPickleLimits   *limits,
+                                        const LdPyrecordOrigin *origin);
 gboolean  ld_pyrecord_add_pickle       (LdBatch                *batch,
                                         const guint8           *data,
                                         gsize                   length,
