@@ -29,6 +29,7 @@
 #include "ld-connection-registry.h"
 #include "ld-handoff.h"
 #include "ld-ingest.h"
+#include "ld-parallel-decode.h"
 #include "ld-store.h"
 #include "ld-window.h"
 
@@ -159,8 +160,10 @@ replay (Sender *sender)
   gint64 start;
   double seconds;
 
-  /* As headless Logdeck does: take records as soon as they are handed over. */
+  /* As headless Logdeck does: take records as soon as they are handed over,
+   * and decode on every core. */
   ld_handoff_set_min_interval (handoff, 0);
+  ld_parallel_decode_set_headless (TRUE);
   ingest = ld_ingest_new (handoff, registry);
   if (!ld_ingest_add_tcp (ingest, "127.0.0.1", 0, &error))
     g_error ("%s", error->message);

@@ -55,41 +55,64 @@ typedef enum
   KEY_EXTRA = N_KEYS,
 } Key;
 
-#define IS(literal) (memcmp (key, literal, sizeof literal - 1) == 0)
+/* The names of the keys, by Key. */
+static const char *const key_names[N_KEYS] = {
+  [KEY_NAME] = "name", [KEY_MSG] = "msg", [KEY_ARGS] = "args", [KEY_LEVELNAME] = "levelname",
+  [KEY_LEVELNO] = "levelno", [KEY_PATHNAME] = "pathname", [KEY_FILENAME] = "filename",
+  [KEY_MODULE] = "module", [KEY_EXC_INFO] = "exc_info", [KEY_EXC_TEXT] = "exc_text",
+  [KEY_STACK_INFO] = "stack_info", [KEY_LINENO] = "lineno", [KEY_FUNCNAME] = "funcName",
+  [KEY_CREATED] = "created", [KEY_MSECS] = "msecs", [KEY_RELATIVE_CREATED] = "relativeCreated",
+  [KEY_THREAD] = "thread", [KEY_THREAD_NAME] = "threadName", [KEY_PROCESS_NAME] = "processName",
+  [KEY_PROCESS] = "process", [KEY_TASK_NAME] = "taskName", [KEY_MESSAGE] = "message",
+  [KEY_ASCTIME] = "asctime",
+};
 
-/* Every record has about twenty of these keys, so they are told apart by
- * length first, and then by one comparison of constant length each. */
-static Key
-classify_key (const char *key,
-              gsize       length)
+/* A perfect hash of the names above: no two land in the same slot. */
+#define KEY_SLOTS 64
+
+static inline guint
+key_slot (const char *key,
+          gsize       length)
 {
-  switch (length)
+  return (guint) (length * 6 + (guchar) key[2] + (guchar) key[length - 1] * 15) % KEY_SLOTS;
+}
+
+/* The Key in each slot, plus one: 0 is an empty slot. */
+static guint8 key_by_slot[KEY_SLOTS];
+
+static void
+init_key_slots (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
     {
-    case 3: return IS ("msg") ? KEY_MSG : KEY_EXTRA;
-    case 4: return IS ("name") ? KEY_NAME : IS ("args") ? KEY_ARGS : KEY_EXTRA;
-    case 5: return IS ("msecs") ? KEY_MSECS : KEY_EXTRA;
-    case 6:
-      return IS ("lineno") ? KEY_LINENO : IS ("thread") ? KEY_THREAD
-             : IS ("module") ? KEY_MODULE : KEY_EXTRA;
-    case 7:
-      return IS ("levelno") ? KEY_LEVELNO : IS ("created") ? KEY_CREATED
-             : IS ("process") ? KEY_PROCESS : IS ("message") ? KEY_MESSAGE
-             : IS ("asctime") ? KEY_ASCTIME : KEY_EXTRA;
-    case 8:
-      return IS ("pathname") ? KEY_PATHNAME : IS ("filename") ? KEY_FILENAME
-             : IS ("funcName") ? KEY_FUNCNAME : IS ("exc_info") ? KEY_EXC_INFO
-             : IS ("exc_text") ? KEY_EXC_TEXT : IS ("taskName") ? KEY_TASK_NAME : KEY_EXTRA;
-    case 9: return IS ("levelname") ? KEY_LEVELNAME : KEY_EXTRA;
-    case 10:
-      return IS ("threadName") ? KEY_THREAD_NAME : IS ("stack_info") ? KEY_STACK_INFO
-             : KEY_EXTRA;
-    case 11: return IS ("processName") ? KEY_PROCESS_NAME : KEY_EXTRA;
-    case 15: return IS ("relativeCreated") ? KEY_RELATIVE_CREATED : KEY_EXTRA;
-    default: return KEY_EXTRA;
+      for (guint k = 0; k < N_KEYS; k++)
+        {
+          guint slot = key_slot (key_names[k], strlen (key_names[k]));
+
+          g_assert (key_by_slot[slot] == 0);
+          key_by_slot[slot] = (guint8) (k + 1);
+        }
+      g_once_init_leave (&done, 1);
     }
 }
 
-#undef IS
+/* Every record has about twenty of these keys: one hash and one comparison
+ * tell them apart. */
+static inline Key
+classify_key (const char *key,
+              gsize       length)
+{
+  guint k;
+
+  if (length < 3 || length > 15)
+    return KEY_EXTRA;
+  k = key_by_slot[key_slot (key, length)];
+  if (k == 0 || key_names[k - 1][length] != '\0' || memcmp (key, key_names[k - 1], length) != 0)
+    return KEY_EXTRA;
+  return (Key) (k - 1);
+}
 
 /* The standard attributes of one record, and which of them had a type that
  * makes them extra fields after all. */
@@ -101,6 +124,7 @@ typedef struct
   gsize                    n_entries;
   const LdPickleView      *values[N_KEYS];
   gsize                    positions[N_KEYS];
+  guint32                  present;       /* values set, by Key: the rest are garbage */
   guint32                  seen;          /* bits by Key */
   guint32                  as_extra;      /* bits by Key */
   gsize                   *extras;        /* entries that are extra fields, in order */
@@ -114,6 +138,13 @@ typedef enum
   MAP_ADDED,
   MAP_NEEDS_TREE, /* from the flat scanner: nothing was added, decode the pickle in full */
 } MapResult;
+
+static inline const LdPickleView *
+value_of (const Attributes *attributes,
+          Key               key)
+{
+  return (attributes->present & (1u << key)) ? attributes->values[key] : NULL;
+}
 
 static void
 attributes_clear (Attributes *attributes)
@@ -184,7 +215,7 @@ collect_attributes (const LdPickleViewEntry *entries,
                     gsize                    n,
                     Attributes              *attributes)
 {
-  memset (attributes->values, 0, sizeof attributes->values);
+  attributes->present = 0;
   attributes->entries = entries;
   attributes->n_entries = n;
   attributes->seen = 0;
@@ -214,6 +245,7 @@ collect_attributes (const LdPickleViewEntry *entries,
         continue;
 
       attributes->values[key] = value;
+      attributes->present |= 1u << key;
       attributes->positions[key] = i;
       if (!kind_fits (key, value->kind))
         {
@@ -248,14 +280,14 @@ has_text (const LdPickleView *view)
 static gboolean
 needs_tree (const Attributes *attributes)
 {
-  const LdPickleView *msg = attributes->values[KEY_MSG] != NULL ? attributes->values[KEY_MSG]
-                                                                 : attributes->values[KEY_MESSAGE];
+  const LdPickleView *msg = value_of (attributes, KEY_MSG) != NULL ? value_of (attributes, KEY_MSG)
+                                                                    : value_of (attributes, KEY_MESSAGE);
 
   if (msg != NULL && msg->tree == NULL && msg->kind != LD_PICKLE_STR)
     return TRUE;
-  if (attributes->values[KEY_ARGS] != NULL && attributes->values[KEY_ARGS]->tree == NULL)
+  if (value_of (attributes, KEY_ARGS) != NULL && value_of (attributes, KEY_ARGS)->tree == NULL)
     return TRUE;
-  if (attributes->values[KEY_EXC_INFO] != NULL && attributes->values[KEY_EXC_INFO]->tree == NULL)
+  if (value_of (attributes, KEY_EXC_INFO) != NULL && value_of (attributes, KEY_EXC_INFO)->tree == NULL)
     return TRUE;
   for (gsize i = 0; i < attributes->n_extras; i++)
     {
@@ -272,7 +304,7 @@ static const char *
 get_text (const Attributes *attributes,
           Key               key)
 {
-  const LdPickleView *value = attributes->values[key];
+  const LdPickleView *value = value_of (attributes, key);
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return NULL;
@@ -286,7 +318,7 @@ get_number (const Attributes *attributes,
             Key               key,
             double           *number)
 {
-  const LdPickleView *value = attributes->values[key];
+  const LdPickleView *value = value_of (attributes, key);
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return FALSE;
@@ -311,7 +343,7 @@ record_time (const Attributes       *attributes,
   if (!get_number (attributes, KEY_CREATED, &created) || fabs (created) > limit)
     return origin->received_us != 0 ? origin->received_us : g_get_real_time ();
 
-  if (attributes->values[KEY_CREATED]->kind == LD_PICKLE_INT
+  if (value_of (attributes, KEY_CREATED)->kind == LD_PICKLE_INT
       && get_number (attributes, KEY_MSECS, &msecs) && msecs >= 0 && msecs < 1000)
     created += msecs / 1000.0;
 
@@ -335,7 +367,7 @@ record_level (const Attributes *attributes,
 static gint64
 record_thread_id (const Attributes *attributes)
 {
-  const LdPickleView *value = attributes->values[KEY_THREAD];
+  const LdPickleView *value = value_of (attributes, KEY_THREAD);
 
   if (value == NULL || (attributes->as_extra & (1u << KEY_THREAD)))
     return 0;
@@ -350,7 +382,7 @@ static gint64
 get_int (const Attributes *attributes,
          Key               key)
 {
-  const LdPickleView *value = attributes->values[key];
+  const LdPickleView *value = value_of (attributes, key);
 
   if (value == NULL || (attributes->as_extra & (1u << key)))
     return 0;
@@ -400,10 +432,10 @@ record_exception (const Attributes *attributes,
 {
   const char *text = get_text (attributes, KEY_EXC_TEXT);
 
-  if (text != NULL || attributes->values[KEY_EXC_INFO] == NULL)
+  if (text != NULL || value_of (attributes, KEY_EXC_INFO) == NULL)
     return text;
 
-  *owned = ld_pickle_value_to_display (attributes->values[KEY_EXC_INFO]->tree);
+  *owned = ld_pickle_value_to_display (value_of (attributes, KEY_EXC_INFO)->tree);
   return *owned;
 }
 
@@ -414,13 +446,13 @@ record_message (const Attributes  *attributes,
                 char             **owned,
                 gsize             *length)
 {
-  const LdPickleView *msg = attributes->values[KEY_MSG];
-  const LdPickleView *args = attributes->values[KEY_ARGS];
+  const LdPickleView *msg = value_of (attributes, KEY_MSG);
+  const LdPickleView *args = value_of (attributes, KEY_ARGS);
   const char *text = "";
 
   *length = 0;
   if (msg == NULL)
-    msg = attributes->values[KEY_MESSAGE];
+    msg = value_of (attributes, KEY_MESSAGE);
 
   if (msg != NULL && msg->kind == LD_PICKLE_STR)
     {
@@ -597,6 +629,7 @@ map_record (LdBatch                 *batch,
   Attributes attributes;
   gsize message_len;
 
+  init_key_slots ();
   if (!collect_attributes (entries, n_entries, &attributes) || needs_tree (&attributes))
     {
       attributes_clear (&attributes);

@@ -20,6 +20,7 @@ typedef struct
 
 static GThreadPool *pool;
 static guint        n_workers;
+static gboolean     headless;
 
 /* Decodes one part up to its first bad frame; the frames after that one
  * belong to a connection that is about to close. */
@@ -64,15 +65,30 @@ ensure_pool (void)
 
   if (g_once_init_enter (&once))
     {
-      /* One core stays for the UI thread, and the ingest thread decodes a
-       * part itself: on two cores, decoding is not split at all. */
+      /* The ingest thread decodes a part itself, and with a window one core
+       * stays for the UI thread: on two cores, only headless Logdeck splits
+       * decoding. */
       guint n_cores = MIN (g_get_num_processors (), 8);
+      guint reserved = headless ? 1 : 2;
 
-      n_workers = n_cores > 2 ? n_cores - 2 : 0;
+      n_workers = n_cores > reserved ? n_cores - reserved : 0;
       if (n_workers > 0)
         pool = g_thread_pool_new (run_part, NULL, n_workers, FALSE, NULL);
       g_once_init_leave (&once, 1);
     }
+}
+
+/**
+ * ld_parallel_decode_set_headless:
+ * @is_headless: whether this process has no UI thread
+ *
+ * Lets decoders use the core that a window's UI thread would need. Call it
+ * before any listener starts; later calls change nothing.
+ */
+void
+ld_parallel_decode_set_headless (gboolean is_headless)
+{
+  headless = is_headless;
 }
 
 /**

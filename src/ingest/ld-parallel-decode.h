@@ -25,6 +25,7 @@ typedef struct
 
 #define LD_PARALLEL_DECODE_MIN_FRAMES 64
 
+void   ld_parallel_decode_set_headless (gboolean            is_headless);
 guint  ld_parallel_decode_n_parts  (guint                   n_frames);
 void   ld_parallel_decode          (const LdFrame          *frames,
                                     guint                   n_frames,

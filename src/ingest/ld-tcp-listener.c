@@ -413,7 +413,6 @@ decode_frames (TcpConnection *connection)
         return FALSE;
       if (connection->end - connection->start - 4 < length)
         {
-          /* Room for the whole frame, now that its length is known to be allowed. */
           /* Room for what may come next, not for what the header claims:
            * a sender makes Logdeck hold memory only by sending the bytes. */
           ensure_space (connection, MIN ((gsize) length + 4,

@@ -11,6 +11,7 @@
 #include "ld-export.h"
 #include "ld-file-sources.h"
 #include "ld-jsonl.h"
+#include "ld-parallel-decode.h"
 #include "ld-query.h"
 #include "ld-source-tracker.h"
 
@@ -561,7 +562,10 @@ ld_session_start (LdSession *self,
   apply_retention (self);
   self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
   if (headless)
-    ld_handoff_set_min_interval (self->handoff, 0);
+    {
+      ld_handoff_set_min_interval (self->handoff, 0);
+      ld_parallel_decode_set_headless (TRUE);
+    }
   else
     /* A backlog goes into the window over several frames, not one long one. */
     ld_handoff_set_max_per_drain (self->handoff, LD_SESSION_MAX_PER_FRAME);
