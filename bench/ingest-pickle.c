@@ -190,8 +190,12 @@ replay (Sender *sender)
  * between two frames the window drew. */
 typedef struct
 {
-  gint64 last_frame;
-  gint64 longest_gap;
+  LdStore *store;
+  gint64   start;
+  gint64   last_frame;
+  gint64   longest_gap;
+  gint64   longest_gap_at;      /* since the start */
+  guint64  longest_gap_records; /* received when it ended */
 } FrameWatch;
 
 static gboolean
@@ -202,21 +206,25 @@ watch_frames (GtkWidget     *widget,
   FrameWatch *watch = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  if (watch->last_frame != 0)
-    watch->longest_gap = MAX (watch->longest_gap, now - watch->last_frame);
+  if (watch->last_frame != 0 && now - watch->last_frame > watch->longest_gap)
+    {
+      watch->longest_gap = now - watch->last_frame;
+      watch->longest_gap_at = now - watch->start;
+      watch->longest_gap_records = ld_store_get_n_received (watch->store);
+    }
   watch->last_frame = now;
 
   return G_SOURCE_CONTINUE;
 }
 
 static double
-replay_with_window (Sender *sender,
-                    gint64 *longest_gap)
+replay_with_window (Sender      *sender,
+                    FrameWatch  *watch,
+                    char       **renderer)
 {
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(LdApplication) app = NULL;
   g_autoptr(GError) error = NULL;
-  FrameWatch watch = { 0 };
   LdWindow *window;
   LdStore *store;
   GThread *thread;
@@ -243,16 +251,17 @@ replay_with_window (Sender *sender,
   /* Let the window show before the clock starts. */
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
-  gtk_widget_add_tick_callback (GTK_WIDGET (window), watch_frames, &watch, NULL);
+  *renderer = g_strdup (G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+  watch->store = store;
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), watch_frames, watch, NULL);
 
-  start = g_get_monotonic_time ();
+  start = watch->start = g_get_monotonic_time ();
   thread = g_thread_new ("sender", send_capture, sender);
   while (ld_store_get_n_received (store) < (guint64) n_records)
     g_main_context_iteration (NULL, TRUE);
   seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
 
   g_thread_join (thread);
-  *longest_gap = watch.longest_gap;
   gtk_window_destroy (GTK_WINDOW (window));
   g_application_quit (G_APPLICATION (app));
   return seconds;
@@ -286,15 +295,18 @@ main (int   argc,
 
   if (with_window)
     {
-      gint64 gap = 0;
+      FrameWatch watch = { 0 };
+      g_autofree char *renderer = NULL;
 
-      seconds = replay_with_window (&sender, &gap);
+      seconds = replay_with_window (&sender, &watch, &renderer);
       rate = grouped ((guint64) (n_records / seconds));
       g_autofree char *name = g_path_get_basename (capture_path);
 
-      printf ("ingest-pickle (window, %s): %d records in %.2f s = %s records/s; peak RSS %ld MB; "
-              "longest gap between frames %.0f ms\n", name, n_records, seconds, rate,
-              peak_rss_mb (), gap / 1000.0);
+      printf ("ingest-pickle (window, %s, %s): %d records in %.2f s = %s records/s; "
+              "peak RSS %ld MB; longest gap between frames %.0f ms (%.0f ms in, %" G_GUINT64_FORMAT
+              " records received)\n", name, renderer, n_records, seconds, rate, peak_rss_mb (),
+              watch.longest_gap / 1000.0, watch.longest_gap_at / 1000.0,
+              watch.longest_gap_records);
     }
   else
     {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ld-row.h"
@@ -337,6 +338,51 @@ test_size_limit (void)
   shadow_free (shadow);
 }
 
+
+/* The ring grows while records that wrapped round its start are kept: they
+ * stay in order, whether they move past the old end or the older part
+ * moves to the new end (when the limit caps the growth). */
+static void
+test_growth_after_wrap (void)
+{
+  const guint max_records[] = { 1030, 1200, 1500, 100000 };
+  const guint kept[] = { 300, 600, 900 };
+
+  for (guint m = 0; m < G_N_ELEMENTS (max_records); m++)
+    for (guint k = 0; k < G_N_ELEMENTS (kept); k++)
+      {
+        g_autoptr(LdStore) store = ld_store_new (max_records[m]);
+        Shadow *shadow = shadow_new (G_LIST_MODEL (store));
+        guint next = 1000;
+        gsize n;
+        g_autofree char *first = NULL;
+        guint first_number;
+
+        ld_store_set_max_bytes (store, kept[k] * (sizeof (LdRecord) + strlen ("message 1000")));
+        for (guint i = 0; i < 40; i++, next += 100)
+          {
+            g_autoptr(LdBatch) batch = make_batch (next, 100);
+
+            if (i == 25)
+              ld_store_set_max_bytes (store, 0);
+            ld_store_append_batch (store, batch);
+            shadow_check (shadow, G_LIST_MODEL (store));
+          }
+
+        n = ld_store_get_n_records (store);
+        g_assert_cmpuint (n, ==, MIN (max_records[m], kept[k] + 1500));
+        first = g_strndup (ld_record_get_message (ld_store_get_record (store, 0), &n), n);
+        g_assert_true (sscanf (first, "message %u", &first_number) == 1);
+        g_assert_cmpuint (first_number, ==, next - ld_store_get_n_records (store));
+        for (guint i = 0; i < ld_store_get_n_records (store); i++)
+          {
+            g_autofree char *expected = g_strdup_printf ("message %u", first_number + i);
+            assert_message (ld_store_get_record (store, i), expected);
+          }
+        shadow_free (shadow);
+      }
+}
+
 /* Run under ASan (build-aux/test does), this shows a million appends with
  * eviction leak nothing. */
 static void
@@ -369,6 +415,7 @@ main (int   argc,
   g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
   g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/counts", test_counts);
+  g_test_add_func ("/store/growth-after-wrap", test_growth_after_wrap);
   g_test_add_func ("/store/million", test_million);
 
   return g_test_run ();

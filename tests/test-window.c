@@ -20,6 +20,7 @@ static LdApplication *app;
 
 typedef gboolean (*Condition) (gpointer data);
 static void collect_labels (GtkWidget *widget, GPtrArray *labels);
+static const char *widget_text (GtkWidget *widget);
 
 static void
 wait_until (Condition   condition,
@@ -56,8 +57,8 @@ wait_until (Condition   condition,
               g_autoptr(GPtrArray) labels = g_ptr_array_new ();
               collect_labels (GTK_WIDGET (LD_WINDOW (w)->column_view), labels);
               for (guint i = 0; i < labels->len; i++)
-                if (g_str_has_prefix (gtk_label_get_text (labels->pdata[i]), "follow"))
-                  g_printerr ("[%s] ", gtk_label_get_text (labels->pdata[i]));
+                if (g_str_has_prefix (widget_text (labels->pdata[i]), "follow"))
+                  g_printerr ("[%s] ", widget_text (labels->pdata[i]));
             }
           g_error ("Timed out waiting for %s", what);
         }
@@ -100,11 +101,21 @@ push_records (guint       count,
   ld_handoff_push_batch (ld_application_get_handoff (app), batch);
 }
 
+/* The text of a label, or of a GtkInscription (the table's text cells). */
+static const char *
+widget_text (GtkWidget *widget)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  return gtk_label_get_text (GTK_LABEL (widget));
+}
+
+/* Collects the mapped widgets that show text: labels and inscriptions. */
 static void
 collect_labels (GtkWidget  *widget,
                 GPtrArray  *labels)
 {
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget))
+  if ((GTK_IS_LABEL (widget) || GTK_IS_INSCRIPTION (widget)) && gtk_widget_get_mapped (widget))
     g_ptr_array_add (labels, widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -112,7 +123,7 @@ collect_labels (GtkWidget  *widget,
     collect_labels (child, labels);
 }
 
-static GtkLabel *
+static GtkWidget *
 find_label (LdWindow   *window,
             const char *text)
 {
@@ -120,7 +131,7 @@ find_label (LdWindow   *window,
 
   collect_labels (GTK_WIDGET (window->column_view), labels);
   for (guint i = 0; i < labels->len; i++)
-    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
+    if (g_strcmp0 (widget_text (labels->pdata[i]), text) == 0)
       return labels->pdata[i];
 
   return NULL;
@@ -188,12 +199,12 @@ test_rows_and_levels (void)
     {
       const char *name = ld_level_canonical_name (levels[i]);
       g_autofree char *message = g_strdup_printf ("row at %s 0", name);
-      GtkLabel *badge;
+      GtkWidget *badge;
 
       wait_for_label (window, message);
       badge = find_label (window, name);
       g_assert_nonnull (badge);
-      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (badge), ld_level_css_class (levels[i])));
+      g_assert_true (gtk_widget_has_css_class (badge, ld_level_css_class (levels[i])));
     }
 
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "records");
@@ -381,7 +392,7 @@ test_detail_pane (void)
   collect_labels (window->detail_pane, labels);
   for (guint i = 0; i < labels->len; i++)
     {
-      const char *text = gtk_label_get_text (labels->pdata[i]);
+      const char *text = widget_text (labels->pdata[i]);
       saw_traceback |= strstr (text, "ZeroDivisionError: division by zero") != NULL;
       saw_extra |= g_str_equal (text, "bob");
     }
@@ -527,7 +538,7 @@ test_filter (void)
   settle ();
   collect_labels (window->detail_pane, labels);
   for (guint i = 0; i < labels->len; i++)
-    saw_message |= g_str_equal (gtk_label_get_text (labels->pdata[i]), "timeout talking to db 0");
+    saw_message |= g_str_equal (widget_text (labels->pdata[i]), "timeout talking to db 0");
   g_assert_true (saw_message);
 
   /* Clear Filters shows everything again. */
@@ -551,6 +562,84 @@ column_at (LdWindow *window,
   *id = g_strdup (g_object_get_data (G_OBJECT (column), "ld-column-id"));
   g_object_unref (column);
   return column;
+}
+
+
+/* Whether every mapped text cell whose text starts with @prefix passes @check. */
+typedef gboolean (*CellCheck) (GtkWidget *cell);
+
+static guint
+count_cells (LdWindow   *window,
+             const char *prefix,
+             CellCheck   check)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  guint n = 0;
+
+  collect_labels (GTK_WIDGET (window->column_view), labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_has_prefix (widget_text (labels->pdata[i]), prefix)
+        && (check == NULL || check (labels->pdata[i])))
+      n++;
+
+  return n;
+}
+
+/* Waits up to two seconds for @expected cells to pass @check. */
+static guint
+wait_for_cells (LdWindow   *window,
+                const char *prefix,
+                CellCheck   check,
+                guint       expected)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < 20 && (n = count_cells (window, prefix, check)) != expected; i++)
+    settle ();
+
+  return n;
+}
+
+static gboolean
+is_highlighted (GtkWidget *cell)
+{
+  return GTK_IS_INSCRIPTION (cell) && gtk_inscription_get_attributes (GTK_INSCRIPTION (cell)) != NULL;
+}
+
+/* Cells already on screen show a change at once: Find's highlights on every
+ * match, and the Time column in the style just chosen. */
+static void
+test_cells_follow_changes (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GSettings *settings = ld_application_get_settings (app);
+  guint n_shown;
+
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  push_logger_records ("acme.api", 30, "disk almost full on node", 8);
+  wait_for_label (window, "disk almost full on node 7");
+  settle ();
+
+  n_shown = count_cells (window, "disk almost full", NULL);
+  g_assert_cmpuint (n_shown, >=, 8);
+  g_assert_cmpuint (count_cells (window, "disk almost full", is_highlighted), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "node");
+  g_assert_cmpuint (wait_for_cells (window, "disk almost full", is_highlighted, n_shown), ==, n_shown);
+
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "");
+  g_assert_cmpuint (wait_for_cells (window, "disk almost full", is_highlighted, 0), ==, 0);
+
+  /* Relative times start at +0:00:00 for the first record. */
+  g_assert_cmpuint (count_cells (window, "+0:00:0", NULL), ==, 0);
+  g_settings_set_string (settings, "time-display", "relative");
+  g_assert_cmpuint (wait_for_cells (window, "+0:00:0", NULL, n_shown), ==, n_shown);
+  g_settings_reset (settings, "time-display");
+  g_assert_cmpuint (wait_for_cells (window, "+0:00:0", NULL, 0), ==, 0);
+
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", FALSE);
+  close_window (window);
 }
 
 /* Widths, order and hidden columns survive closing the window. */
@@ -648,6 +737,7 @@ main (int   argc,
   g_test_add_func ("/window/detail-pane", test_detail_pane);
   g_test_add_func ("/window/settings-apply", test_settings_apply);
   g_test_add_func ("/window/filter", test_filter);
+  g_test_add_func ("/window/cells-follow-changes", test_cells_follow_changes);
 
   status = g_test_run ();
   g_clear_object (&app);

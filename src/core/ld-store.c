@@ -83,6 +83,64 @@ alloc_big (gsize size)
   return block;
 }
 
+/* The ring has a mapping of its own, so that growing it moves page tables
+ * (mremap) instead of copying records: a window must not stall for the
+ * tens of milliseconds that copying half a million records takes. */
+static gsize
+ring_bytes (guint capacity)
+{
+  gsize size = (gsize) capacity * sizeof (LdRecord);
+  gsize unit = size >= HUGE_PAGE ? HUGE_PAGE : 4096;
+
+  return (size + unit - 1) & ~(unit - 1);
+}
+
+static void
+ring_advise (LdRecord *ring,
+             gsize     size)
+{
+#ifdef MADV_HUGEPAGE
+  if (size >= HUGE_PAGE)
+    madvise (ring, size, MADV_HUGEPAGE);
+#endif
+}
+
+static LdRecord *
+ring_new (guint capacity)
+{
+  gsize size = ring_bytes (capacity);
+  void *ring = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  if (ring == MAP_FAILED)
+    g_error ("Out of memory allocating %" G_GSIZE_FORMAT " bytes", size);
+  ring_advise (ring, size);
+
+  return ring;
+}
+
+static LdRecord *
+ring_grow (LdRecord *ring,
+           guint     capacity,
+           guint     new_capacity)
+{
+  gsize size = ring_bytes (new_capacity);
+  void *grown = mremap (ring, ring_bytes (capacity), size, MREMAP_MAYMOVE);
+
+  if (grown == MAP_FAILED)
+    g_error ("Out of memory allocating %" G_GSIZE_FORMAT " bytes", size);
+  ring_advise (grown, size);
+
+  return grown;
+}
+
+static void
+ring_free (LdStore *self)
+{
+  if (self->ring != NULL)
+    munmap (self->ring, ring_bytes (self->capacity));
+  self->ring = NULL;
+}
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (LdStore, ld_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
@@ -200,7 +258,7 @@ ld_store_finalize (GObject *object)
   LdStore *self = LD_STORE (object);
 
   free_chunks (self);
-  g_clear_pointer (&self->ring, free);
+  ring_free (self);
   g_array_unref (self->level_counts);
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
     g_array_unref (self->id_counts[i]);
@@ -330,8 +388,7 @@ ensure_capacity (LdStore *self,
                  guint    needed)
 {
   guint new_capacity;
-  LdRecord *ring;
-  guint first_part;
+  guint wrapped;
 
   if (needed <= self->capacity)
     return;
@@ -340,18 +397,33 @@ ensure_capacity (LdStore *self,
   new_capacity = MIN (new_capacity, self->max_records);
   g_assert (new_capacity >= needed);
 
-  ring = alloc_big ((gsize) new_capacity * sizeof (LdRecord));
-  first_part = MIN (self->n_records, self->capacity - self->head);
-  if (self->n_records > 0)
+  if (self->ring == NULL)
     {
-      memcpy (ring, self->ring + self->head, first_part * sizeof (LdRecord));
-      memcpy (ring + first_part, self->ring, (self->n_records - first_part) * sizeof (LdRecord));
+      self->ring = ring_new (new_capacity);
+      self->capacity = new_capacity;
+      self->head = 0;
+      return;
     }
 
-  free (self->ring);
-  self->ring = ring;
+  self->ring = ring_grow (self->ring, self->capacity, new_capacity);
+
+  /* Records that wrapped round to the start of the ring move: to just past
+   * the old end when they fit there, else the older part moves to the new
+   * end. Before the first eviction nothing has wrapped. */
+  wrapped = self->head + self->n_records > self->capacity
+              ? self->head + self->n_records - self->capacity : 0;
+  if (wrapped > 0 && self->capacity + wrapped <= new_capacity)
+    memcpy (self->ring + self->capacity, self->ring, (gsize) wrapped * sizeof (LdRecord));
+  else if (wrapped > 0)
+    {
+      guint older = self->capacity - self->head;
+
+      memmove (self->ring + new_capacity - older, self->ring + self->head,
+               (gsize) older * sizeof (LdRecord));
+      self->head = new_capacity - older;
+    }
+
   self->capacity = new_capacity;
-  self->head = 0;
 }
 
 static const char *
@@ -528,7 +600,7 @@ ld_store_clear (LdStore *self)
 
   old_n = self->n_records;
   free_chunks (self);
-  g_clear_pointer (&self->ring, free);
+  ring_free (self);
   self->capacity = 0;
   self->head = 0;
   self->n_records = 0;
@@ -646,11 +718,11 @@ ld_store_set_max_records (LdStore *self,
   /* Shrinking the ring keeps memory within the new limit. */
   if (self->capacity > max_records)
     {
-      LdRecord *ring = alloc_big ((gsize) max_records * sizeof (LdRecord));
+      LdRecord *ring = ring_new (max_records);
 
       for (guint i = 0; i < self->n_records; i++)
         ring[i] = *record_at (self, i);
-      free (self->ring);
+      ring_free (self);
       self->ring = ring;
       self->capacity = max_records;
       self->head = 0;

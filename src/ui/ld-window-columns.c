@@ -12,8 +12,11 @@
 #include "ld-row.h"
 #include "ld-window-private.h"
 
-/* The table's columns. Cells are plain labels filled by signal factories,
- * the cheapest way to bind a row: no property bindings, no expressions. */
+/* The table's columns. Cells are filled by signal factories, the cheapest
+ * way to bind a row: no property bindings, no expressions. Text cells are
+ * GtkInscriptions, which take their size from the column rather than from
+ * laying out their text, so a screenful of new rows is cheap to measure;
+ * only the level badge, which is as wide as its name, is a label. */
 
 typedef void (*BindFunc) (GtkWidget *cell, const LdRecord *record);
 
@@ -34,7 +37,7 @@ set_interned (GtkWidget *cell,
 {
   const char *text = ld_intern_lookup (id);
 
-  gtk_label_set_text (GTK_LABEL (cell), text != NULL ? text : "");
+  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text != NULL ? text : "");
 }
 
 /* How the Time column shows times; set from the settings by the window. */
@@ -100,7 +103,7 @@ bind_time (GtkWidget      *cell,
   char text[48];
 
   ld_format_time (record->time_us, &time_style, text, sizeof text);
-  gtk_label_set_text (GTK_LABEL (cell), text);
+  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
 }
 
 static void
@@ -168,16 +171,17 @@ ld_window_columns_set_highlight (LdQuery *query)
 }
 
 static void
-apply_highlight (GtkLabel   *label,
-                 const char *text,
-                 gsize       length)
+apply_highlight (GtkInscription *cell,
+                 const char     *text,
+                 gsize           length)
 {
   g_autoptr(GArray) ranges = NULL;
   PangoAttrList *attrs;
 
   if (highlight_query == NULL || !ld_query_has_text_terms (highlight_query))
     {
-      gtk_label_set_attributes (label, NULL);
+      if (gtk_inscription_get_attributes (cell) != NULL)
+        gtk_inscription_set_attributes (cell, NULL);
       return;
     }
 
@@ -195,7 +199,7 @@ apply_highlight (GtkLabel   *label,
       pango_attr_list_insert (attrs, background);
       pango_attr_list_insert (attrs, foreground);
     }
-  gtk_label_set_attributes (label, attrs);
+  gtk_inscription_set_attributes (cell, attrs);
   pango_attr_list_unref (attrs);
 }
 
@@ -223,8 +227,8 @@ bind_message (GtkWidget      *cell,
   for (const char *p = newline; p != NULL; p = memchr (p + 1, '\n', message + length - p - 1))
     extra_lines++;
 
-  gtk_label_set_text (GTK_LABEL (label), first_line);
-  apply_highlight (GTK_LABEL (label), first_line, strlen (first_line));
+  gtk_inscription_set_text (GTK_INSCRIPTION (label), first_line);
+  apply_highlight (GTK_INSCRIPTION (label), first_line, strlen (first_line));
   swap_css_class (label, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
@@ -281,15 +285,26 @@ ld_window_column_title (guint        index,
 }
 
 static GtkWidget *
-new_cell_label (void)
+new_cell_text (void)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell = gtk_inscription_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), 0);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
 
-  return label;
+  return cell;
+}
+
+/* A cell knows its list item and column, so that a column can be bound
+ * again in place (GTK 4.8 keeps a column's cells when its factory changes). */
+static void
+remember_item (GtkWidget        *cell,
+               GtkListItem      *item,
+               const ColumnInfo *info)
+{
+  g_object_set_data (G_OBJECT (cell), "ld-list-item", item);
+  g_object_set_data (G_OBJECT (cell), "ld-column-info", (gpointer) info);
 }
 
 static void
@@ -297,15 +312,23 @@ setup_cell (GtkSignalListItemFactory *factory,
             GtkListItem              *item,
             const ColumnInfo         *info)
 {
-  GtkWidget *cell = new_cell_label ();
+  GtkWidget *cell;
 
   if (info->bind == bind_level)
     {
+      cell = gtk_label_new (NULL);
+      gtk_label_set_single_line_mode (GTK_LABEL (cell), TRUE);
+      gtk_label_set_ellipsize (GTK_LABEL (cell), PANGO_ELLIPSIZE_END);
       gtk_widget_add_css_class (cell, "level-badge");
       gtk_widget_set_halign (cell, GTK_ALIGN_START);
       gtk_label_set_xalign (GTK_LABEL (cell), 0.5);
+      gtk_list_item_set_child (item, cell);
+      remember_item (cell, item, info);
+      return;
     }
-  else if (info->bind == bind_message)
+
+  cell = new_cell_text ();
+  if (info->bind == bind_message)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *marker = gtk_label_new (NULL);
@@ -322,6 +345,7 @@ setup_cell (GtkSignalListItemFactory *factory,
     gtk_widget_add_css_class (cell, "numeric");
 
   gtk_list_item_set_child (item, cell);
+  remember_item (cell, item, info);
 }
 
 static void
@@ -338,12 +362,16 @@ bind_cell (GtkSignalListItemFactory *factory,
   else
     {
       /* Evicted while the view was paused: a recycled cell must not keep
-       * another record's text. The message cell is a box of two labels. */
-      GtkWidget *label = GTK_IS_LABEL (cell) ? cell : gtk_widget_get_first_child (cell);
+       * another record's text. The message cell is a box of the text and
+       * its marker. */
+      GtkWidget *text = GTK_IS_BOX (cell) ? gtk_widget_get_first_child (cell) : cell;
 
-      gtk_label_set_text (GTK_LABEL (label), EMPTY_TEXT);
-      if (label != cell)
-        gtk_widget_set_visible (gtk_widget_get_next_sibling (label), FALSE);
+      if (GTK_IS_LABEL (text))
+        gtk_label_set_text (GTK_LABEL (text), EMPTY_TEXT);
+      else
+        gtk_inscription_set_text (GTK_INSCRIPTION (text), EMPTY_TEXT);
+      if (text != cell)
+        gtk_widget_set_visible (gtk_widget_get_next_sibling (text), FALSE);
     }
 }
 
@@ -461,6 +489,23 @@ ld_window_setup_columns (LdWindow *self)
                                   G_ACTION_GROUP (self->column_actions));
 }
 
+static void
+rebind_cells (GtkWidget        *widget,
+              const ColumnInfo *info)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListItem *item = g_object_get_data (G_OBJECT (child), "ld-list-item");
+
+      if (item == NULL)
+        rebind_cells (child, info);
+      else if (g_object_get_data (G_OBJECT (child), "ld-column-info") == info
+               && gtk_list_item_get_item (item) != NULL)
+        bind_cell (NULL, item, info);
+    }
+}
+
 /**
  * ld_window_refresh_column:
  * @self: a window
@@ -472,19 +517,10 @@ void
 ld_window_refresh_column (LdWindow   *self,
                           const char *id)
 {
-  GListModel *list = gtk_column_view_get_columns (self->column_view);
   const ColumnInfo *info = find_column (id);
 
-  for (guint i = 0; info != NULL && i < g_list_model_get_n_items (list); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
-
-      if (g_strcmp0 (g_object_get_data (G_OBJECT (column), "ld-column-id"), id) == 0)
-        {
-          g_autoptr(GtkListItemFactory) factory = create_factory (info);
-          gtk_column_view_column_set_factory (column, factory);
-        }
-    }
+  if (info != NULL)
+    rebind_cells (GTK_WIDGET (self->column_view), info);
 }
 
 /**
