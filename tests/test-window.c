@@ -19,6 +19,7 @@
 static LdApplication *app;
 
 typedef gboolean (*Condition) (gpointer data);
+static gboolean renderer_was_set;
 static void collect_labels (GtkWidget *widget, GPtrArray *labels);
 static const char *widget_text (GtkWidget *widget);
 
@@ -696,6 +697,24 @@ assert_no_unexpected_warnings (void)
     }
 }
 
+
+/* An X server without a GPU, such as the Xvfb the tests run in, gives
+ * OpenGL only through software rendering, where Logdeck draws with cairo
+ * (as GTK 4.14 and later do by themselves); a renderer the user names wins. */
+static void
+test_renderer (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  if (!renderer_was_set && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    g_assert_cmpstr (G_OBJECT_TYPE_NAME (renderer), ==, "GskCairoRenderer");
+  else
+    g_test_message ("GSK_RENDERER or Wayland: the renderer is %s", G_OBJECT_TYPE_NAME (renderer));
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -724,6 +743,7 @@ main (int   argc,
     g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
   }
 
+  renderer_was_set = g_getenv ("GSK_RENDERER") != NULL;
   app = ld_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -738,6 +758,7 @@ main (int   argc,
   g_test_add_func ("/window/settings-apply", test_settings_apply);
   g_test_add_func ("/window/filter", test_filter);
   g_test_add_func ("/window/cells-follow-changes", test_cells_follow_changes);
+  g_test_add_func ("/window/renderer", test_renderer);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -9,6 +9,7 @@
 #include "logdeck-resources.h"
 #include "ld-export.h"
 #include "ld-log-writer.h"
+#include "ld-renderer.h"
 #include "ld-window.h"
 
 
@@ -197,6 +198,8 @@ ld_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
+  /* Before any window draws, and before the session starts threads. */
+  ld_renderer_choose (gdk_display_get_default ());
   ld_session_start (self->session, FALSE);
   apply_style_variant (self);
   g_signal_connect_object (ld_session_get_settings (self->session), "changed::style-variant",
