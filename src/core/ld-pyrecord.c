@@ -79,6 +79,7 @@ key_slot (const char *key,
 
 /* The Key in each slot, plus one: 0 is an empty slot. */
 static guint8 key_by_slot[KEY_SLOTS];
+static guint8 key_lengths[N_KEYS];
 
 static void
 init_key_slots (void)
@@ -89,8 +90,10 @@ init_key_slots (void)
     {
       for (guint k = 0; k < N_KEYS; k++)
         {
-          guint slot = key_slot (key_names[k], strlen (key_names[k]));
+          guint slot;
 
+          key_lengths[k] = (guint8) strlen (key_names[k]);
+          slot = key_slot (key_names[k], key_lengths[k]);
           g_assert (key_by_slot[slot] == 0);
           key_by_slot[slot] = (guint8) (k + 1);
         }
@@ -109,7 +112,7 @@ classify_key (const char *key,
   if (length < 3 || length > 15)
     return KEY_EXTRA;
   k = key_by_slot[key_slot (key, length)];
-  if (k == 0 || key_names[k - 1][length] != '\0' || memcmp (key, key_names[k - 1], length) != 0)
+  if (k == 0 || key_lengths[k - 1] != length || memcmp (key, key_names[k - 1], length) != 0)
     return KEY_EXTRA;
   return (Key) (k - 1);
 }
