@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ld-bytes.h"
 #include "ld-intern.h"
 
 /* Strings are reached through a two-level table of fixed pages, so that a
@@ -104,8 +105,28 @@ hash_bytes (const char *text,
       hash = (hash ^ word) * 0xff51afd7ed558ccdull;
       hash ^= hash >> 32;
     }
-  for (; i < length; i++)
-    hash = (hash ^ (guint8) text[i]) * 0x100000001b3ull;
+  /* The rest as one more word: the last 8 bytes again, or two 4-byte
+   * halves that may overlap, or the bytes themselves. */
+  if (i < length)
+    {
+      guint64 word = 0;
+
+      if (length >= 8)
+        memcpy (&word, text + length - 8, 8);
+      else if (length >= 4)
+        {
+          guint32 low, high;
+
+          memcpy (&low, text, 4);
+          memcpy (&high, text + length - 4, 4);
+          word = low | (guint64) high << 32;
+        }
+      else
+        for (gsize k = 0; k < length; k++)
+          word = word << 8 | (guint8) text[k];
+      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
+      hash ^= hash >> 32;
+    }
 
   return (guint32) (hash ^ (hash >> 29));
 }
@@ -126,7 +147,7 @@ ld_intern_cached (const char *text,
 {
   CacheEntry *entry = &thread_cache[hash_bytes (text, length) & (CACHE_SIZE - 1)];
 
-  if (entry->text != NULL && entry->length == length && memcmp (entry->text, text, length) == 0)
+  if (entry->text != NULL && entry->length == length && ld_bytes_equal (entry->text, text, length))
     return entry->id;
 
   return LD_INTERN_NONE;

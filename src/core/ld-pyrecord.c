@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ld-bytes.h"
 #include "ld-level.h"
 #include "ld-pyformat.h"
 #include "ld-pyrecord.h"
@@ -112,7 +113,7 @@ classify_key (const char *key,
   if (length < 3 || length > 15)
     return KEY_EXTRA;
   k = key_by_slot[key_slot (key, length)];
-  if (k == 0 || key_lengths[k - 1] != length || memcmp (key, key_names[k - 1], length) != 0)
+  if (k == 0 || key_lengths[k - 1] != length || !ld_bytes_equal (key, key_names[k - 1], length))
     return KEY_EXTRA;
   return (Key) (k - 1);
 }
@@ -205,7 +206,7 @@ repeats_extra_key (const Attributes *attributes,
       const LdPickleView *other = &attributes->entries[attributes->extras[i]].key;
 
       if (other->kind == LD_PICKLE_STR && other->length == key->length
-          && memcmp (other->text, key->text, key->length) == 0)
+          && ld_bytes_equal (other->text, key->text, key->length))
         return TRUE;
     }
   return FALSE;
