@@ -713,6 +713,39 @@ test_finalize_with_pending_scan (void)
   append_random (store, &counter, 10);
 }
 
+
+/* The generation tells a new filter from records arriving and leaving. */
+static void
+test_generation (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (50);
+  g_autoptr(LdFilterModel) model = ld_filter_model_new (store);
+  g_autoptr(LdQuery) query = ld_query_parse ("timeout", NOW, NULL);
+  const char *excluded[] = { "acme.db", NULL };
+  guint counter = 0;
+  guint generation = ld_filter_model_get_generation (model);
+
+  append_random (store, &counter, 80);  /* 30 evicted */
+  ld_filter_model_flush (model);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), ==, generation);
+
+  ld_filter_model_set_query (model, query);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), !=, generation);
+  generation = ld_filter_model_get_generation (model);
+  append_random (store, &counter, 10);
+  ld_filter_model_flush (model);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), ==, generation);
+
+  ld_filter_model_set_min_level (model, 30);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), !=, generation);
+  generation = ld_filter_model_get_generation (model);
+  ld_filter_model_set_level_hidden (model, 40, TRUE);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), !=, generation);
+  generation = ld_filter_model_get_generation (model);
+  ld_filter_model_set_excluded_loggers (model, excluded);
+  g_assert_cmpuint (ld_filter_model_get_generation (model), !=, generation);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -732,6 +765,7 @@ main (int   argc,
   g_test_add_func ("/filter-model/incremental-scan", test_incremental_scan);
   g_test_add_func ("/filter-model/flush-and-evict-during-scan", test_flush_and_evict_during_scan);
   g_test_add_func ("/filter-model/lower-bound", test_lower_bound);
+  g_test_add_func ("/filter-model/generation", test_generation);
   g_test_add_func ("/filter-model/properties", test_properties);
   g_test_add_func ("/filter-model/finalize-with-pending-scan", test_finalize_with_pending_scan);
 

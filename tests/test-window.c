@@ -566,6 +566,85 @@ column_at (LdWindow *window,
 }
 
 
+
+static gboolean
+find_count_is (gpointer data)
+{
+  LdWindow *window = LD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+
+  return g_strcmp0 (gtk_label_get_text (window->find_count_label), data) == 0;
+}
+
+static char *
+selected_message (LdWindow *window)
+{
+  LdRow *row = gtk_single_selection_get_selected_item (window->selection);
+  const LdRecord *record = row != NULL ? ld_row_get_record (row) : NULL;
+  const char *text;
+  gsize length;
+
+  if (record == NULL)
+    return NULL;
+  text = ld_record_get_message (record, &length);
+  return g_strndup (text, length);
+}
+
+static void
+assert_find_step (LdWindow   *window,
+                  const char *action,
+                  const char *count,
+                  const char *message)
+{
+  g_autofree char *selected = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), action, NULL);
+  wait_until (find_count_is, (gpointer) count, count);
+  selected = selected_message (window);
+  g_assert_cmpstr (selected, ==, message);
+}
+
+/* Find looks through the shown records a slice at a time (two records a
+ * slice here), walks its matches both ways and wraps round, and takes in
+ * matching records as they arrive. */
+static void
+test_find (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  window->find_slice = 2;
+  push_logger_records ("acme.api", 20, "hay", 4);
+  push_logger_records ("acme.api", 30, "needle", 3);
+  push_logger_records ("acme.api", 20, "more hay", 3);
+  wait_until (shown_is, GUINT_TO_POINTER (10), "all records shown");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "needle");
+  wait_until (find_count_is, (gpointer) "3 matches", "three matches");
+
+  assert_find_step (window, "win.find-next", "1 of 3", "needle 0");
+  assert_find_step (window, "win.find-next", "2 of 3", "needle 1");
+  assert_find_step (window, "win.find-next", "3 of 3", "needle 2");
+  assert_find_step (window, "win.find-next", "1 of 3", "needle 0");
+  assert_find_step (window, "win.find-previous", "3 of 3", "needle 2");
+
+  /* Records that arrive are looked at too. */
+  push_logger_records ("acme.api", 30, "late needle", 2);
+  wait_until (find_count_is, (gpointer) "3 of 5", "the new matches to count");
+  assert_find_step (window, "win.find-next", "4 of 5", "late needle 0");
+
+  /* A new filter looks for every match again, among what it shows. */
+  gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "late");
+  wait_until (shown_is, GUINT_TO_POINTER (2), "the filter to apply");
+  wait_until (find_count_is, (gpointer) "2 matches", "matches among the shown records");
+
+  gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "");
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "");
+  wait_until (find_count_is, (gpointer) "", "find to clear");
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", FALSE);
+  close_window (window);
+}
+
 /* Whether every mapped text cell whose text starts with @prefix passes @check. */
 typedef gboolean (*CellCheck) (GtkWidget *cell);
 
@@ -758,6 +837,7 @@ main (int   argc,
   g_test_add_func ("/window/settings-apply", test_settings_apply);
   g_test_add_func ("/window/filter", test_filter);
   g_test_add_func ("/window/cells-follow-changes", test_cells_follow_changes);
+  g_test_add_func ("/window/find", test_find);
   g_test_add_func ("/window/renderer", test_renderer);
 
   status = g_test_run ();

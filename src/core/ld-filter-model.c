@@ -60,6 +60,7 @@ struct _LdFilterModel
 
   LdStore   *store;
   gulong     items_changed_id;
+  guint      generation;      /* counts the times what is shown was decided anew */
 
   LdQuery   *query;           /* as set */
   LdQuery   *active_query;    /* NULL when it matches everything */
@@ -492,6 +493,7 @@ rebuild_matches (LdFilterModel *self)
   guint old_n, n;
   guint32 *out;
 
+  self->generation++;
   begin_new_matches (self, &old, &old_base, &old_n);
 
   first = MAX (self->scan_next, self->facets_first_seq);
@@ -608,6 +610,7 @@ rescan (LdFilterModel *self)
   guint64 old_base;
   guint old_n;
 
+  self->generation++;
   stop_scan (self);
   if (self->active_query == NULL && self->predicate == NULL)
     {
@@ -1220,6 +1223,24 @@ ld_filter_model_set_incremental (LdFilterModel *self,
     ld_filter_model_flush (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCREMENTAL]);
+}
+
+/**
+ * ld_filter_model_get_generation:
+ * @self: a filter model
+ *
+ * Tells a change of what the model shows (a new query, predicate, levels or
+ * loggers) from records arriving and being evicted, which the
+ * #GListModel::items-changed signal alone cannot.
+ *
+ * Returns: a number that changes each time what is shown is decided anew
+ */
+guint
+ld_filter_model_get_generation (LdFilterModel *self)
+{
+  g_return_val_if_fail (LD_IS_FILTER_MODEL (self), 0);
+
+  return self->generation;
 }
 
 /**

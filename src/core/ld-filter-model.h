@@ -47,6 +47,7 @@ void                ld_filter_model_set_frozen           (LdFilterModel       *s
 gboolean            ld_filter_model_get_incremental      (LdFilterModel       *self);
 void                ld_filter_model_set_incremental      (LdFilterModel       *self,
                                                           gboolean             incremental);
+guint               ld_filter_model_get_generation       (LdFilterModel       *self);
 guint               ld_filter_model_get_pending          (LdFilterModel       *self);
 void                ld_filter_model_flush                (LdFilterModel       *self);
 guint               ld_filter_model_get_n_matches        (LdFilterModel       *self);

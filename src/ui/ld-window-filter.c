@@ -261,48 +261,129 @@ ld_window_update_level_toggles (LdWindow *self)
     }
 }
 
-/* Find */
+/* Find
+ *
+ * Matches are kept as sequence numbers, which stay true while records
+ * arrive and old ones are evicted, and are looked for in slices of at most
+ * 5 ms from an idle, oldest first, so a million records never hold the
+ * window still. Records that arrive later are looked at as they come. */
+
+#define FIND_SLICE_US 5000
+
+/* The index of the first match at or above @seq. */
+static guint
+find_lower_bound (LdWindow *self,
+                  guint64   seq)
+{
+  guint low = 0, high = self->find_matches->len;
+
+  while (low < high)
+    {
+      guint mid = low + (high - low) / 2;
+
+      if (g_array_index (self->find_matches, guint64, mid) < seq)
+        low = mid + 1;
+      else
+        high = mid;
+    }
+
+  return low;
+}
+
+/* The first match still shown: older ones were evicted. */
+static guint
+find_first_shown (LdWindow *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0)
+    return self->find_matches->len;
+
+  return find_lower_bound (self, ld_filter_model_get_seq (self->model, 0));
+}
 
 static void
 update_find_count (LdWindow *self)
 {
   g_autofree char *text = NULL;
+  guint first = find_first_shown (self);
+  guint n = self->find_matches->len - first;
+  gboolean searching = self->find_scan_id != 0;
 
   if (self->find_query == NULL)
     text = NULL;
-  else if (self->find_matches->len == 0)
-    text = g_strdup (_("No matches"));
-  else if (self->find_current < 0)
-    text = g_strdup_printf (ngettext ("%u match", "%u matches", self->find_matches->len),
-                            self->find_matches->len);
+  else if (n == 0)
+    text = g_strdup (searching ? _("Searching…") : _("No matches"));
+  else if (self->find_current == G_MAXUINT64)
+    text = g_strdup_printf (searching ? ngettext ("%u match so far", "%u matches so far", n)
+                                      : ngettext ("%u match", "%u matches", n), n);
   else
     /* Translators: "12 of 340" matches */
-    text = g_strdup_printf (_("%d of %u"), self->find_current + 1, self->find_matches->len);
+    text = g_strdup_printf (_("%u of %u"), find_lower_bound (self, self->find_current) - first + 1,
+                            n);
 
   gtk_label_set_text (self->find_count_label, text != NULL ? text : "");
 }
 
-/* Positions in the shown (filtered) records that match the find query. */
-static void
-collect_find_matches (LdWindow *self)
+/* Looks at the shown records not looked at yet, for about 5 ms (or
+ * find_slice records), or to the end with @to_end. Returns TRUE when every
+ * shown record has been looked at. */
+static gboolean
+find_scan_slice (LdWindow *self,
+                 gboolean  to_end)
 {
   LdStore *store = ld_filter_model_get_store (self->model);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint position = ld_filter_model_lower_bound (self->model, self->find_scanned);
+  gint64 deadline = g_get_monotonic_time () + FIND_SLICE_US;
+  guint done = 0;
 
-  g_array_set_size (self->find_matches, 0);
-  self->find_current = -1;
-  if (self->find_query == NULL)
-    return;
-
-  for (guint i = 0; i < n; i++)
+  for (; position < n; position++, done++)
     {
-      const LdRecord *record = ld_store_get_record_by_seq (store,
-                                                           ld_filter_model_get_seq (self->model, i));
+      guint64 seq = ld_filter_model_get_seq (self->model, position);
+      const LdRecord *record = ld_store_get_record_by_seq (store, seq);
 
+      if (!to_end && done > 0
+          && (self->find_slice != 0 ? done >= self->find_slice
+                                    : done % 256 == 0 && g_get_monotonic_time () > deadline))
+        break;
       if (record != NULL && ld_query_matches (self->find_query, record))
-        g_array_append_val (self->find_matches, i);
+        g_array_append_val (self->find_matches, seq);
+      self->find_scanned = seq + 1;
     }
-  self->find_stale = FALSE;
+
+  return position >= n;
+}
+
+static gboolean
+find_scan_idle (gpointer user_data)
+{
+  LdWindow *self = user_data;
+  gboolean done = find_scan_slice (self, FALSE);
+
+  if (done)
+    self->find_scan_id = 0;
+  update_find_count (self);
+
+  return done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+find_scan_continue (LdWindow *self)
+{
+  if (self->find_query != NULL && self->find_scan_id == 0)
+    self->find_scan_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, find_scan_idle, self, NULL);
+}
+
+/* Looks for every match again, as when the query or the filter changes. */
+static void
+find_restart (LdWindow *self)
+{
+  g_array_set_size (self->find_matches, 0);
+  self->find_current = G_MAXUINT64;
+  self->find_scanned = 0;
+  self->find_generation = ld_filter_model_get_generation (self->model);
+  g_clear_handle_id (&self->find_scan_id, g_source_remove);
+  find_scan_continue (self);
+  update_find_count (self);
 }
 
 static void
@@ -319,59 +400,78 @@ on_find_changed (LdWindow *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->find_entry), "error");
 
-  collect_find_matches (self);
-  update_find_count (self);
+  find_restart (self);
   ld_window_columns_set_highlight (self->find_query);
   ld_window_refresh_column (self, "message");
 }
 
 static void
 select_match (LdWindow *self,
-              int       index)
+              guint64   seq)
 {
-  guint position = g_array_index (self->find_matches, guint, index);
+  int position = ld_filter_model_find_seq (self->model, seq);
   GtkWidget *list_view = ld_window_get_list_view (self);
 
-  self->find_current = index;
+  if (position < 0)
+    return;
+  self->find_current = seq;
   gtk_single_selection_set_selected (self->selection, position);
   if (list_view != NULL)
-    gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", position);
+    gtk_widget_activate_action (list_view, "list.scroll-to-item", "u", (guint) position);
   update_find_count (self);
 }
 
 /* The next match after the selected record (or before it, going back),
- * wrapping around, so Enter walks through them all. */
+ * wrapping around, so Enter walks through them all. A match not looked for
+ * yet is looked for now. */
 static void
 find_step (LdWindow *self,
            gboolean  forward)
 {
   guint selected = gtk_single_selection_get_selected (self->selection);
-  guint n = self->find_matches->len;
-  int index = -1;
+  guint64 selected_seq = selected != GTK_INVALID_LIST_POSITION
+                           ? ld_filter_model_get_seq (self->model, selected) : G_MAXUINT64;
+  guint first, index;
 
-  if (self->find_stale)
-    collect_find_matches (self);
-  if (n == 0)
+  if (self->find_query == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0)
+    return;
+
+  /* Going forward, the next match may already be known; going back, or
+   * wrapping round, the idle's work is finished here. */
+  if (self->find_scan_id != 0)
+    {
+      guint64 after = selected_seq == G_MAXUINT64 ? ld_filter_model_get_seq (self->model, 0)
+                                                  : selected_seq + 1;
+
+      if (!forward || find_lower_bound (self, after) == self->find_matches->len)
+        {
+          find_scan_slice (self, TRUE);
+          g_clear_handle_id (&self->find_scan_id, g_source_remove);
+        }
+    }
+
+  first = find_first_shown (self);
+  if (first == self->find_matches->len)
     {
       update_find_count (self);
       return;
     }
 
-  for (guint i = 0; i < n; i++)
+  if (selected_seq == G_MAXUINT64)
+    index = forward ? first : self->find_matches->len - 1;
+  else if (forward)
     {
-      guint position = g_array_index (self->find_matches, guint, forward ? i : n - 1 - i);
-
-      if (selected == GTK_INVALID_LIST_POSITION
-          || (forward ? position > selected : position < selected))
-        {
-          index = forward ? (int) i : (int) (n - 1 - i);
-          break;
-        }
+      index = find_lower_bound (self, selected_seq + 1);
+      if (index == self->find_matches->len)
+        index = first;
     }
-  if (index < 0)
-    index = forward ? 0 : (int) n - 1;
+  else
+    {
+      index = find_lower_bound (self, selected_seq);
+      index = index > first ? index - 1 : self->find_matches->len - 1;
+    }
 
-  select_match (self, index);
+  select_match (self, g_array_index (self->find_matches, guint64, index));
 }
 
 static void
@@ -502,7 +602,8 @@ install_find_keys (LdWindow *self)
 void
 ld_window_setup_filter (LdWindow *self)
 {
-  self->find_matches = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->find_matches = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->find_current = G_MAXUINT64;
   g_action_map_add_action_entries (G_ACTION_MAP (self), filter_actions,
                                    G_N_ELEMENTS (filter_actions), self);
 
@@ -528,19 +629,38 @@ ld_window_setup_filter (LdWindow *self)
  * ld_window_filter_model_changed:
  * @self: a window
  *
- * Matches found before are out of date once the shown records change; they
- * are looked for again at the next step.
+ * Keeps Find's matches with the shown records: records added at the end are
+ * looked at as they come and evicted ones drop out; a new filter, or
+ * records shown among those already looked at, has every match looked for
+ * again.
  */
 void
-ld_window_filter_model_changed (LdWindow *self)
+ld_window_filter_model_changed (LdWindow *self,
+                                guint     position,
+                                guint     removed,
+                                guint     added)
 {
-  if (self->find_query != NULL)
-    self->find_stale = TRUE;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  if (self->find_query == NULL)
+    return;
+
+  /* A new filter shows its records newest first, and older ones come in
+   * later slices, before what was looked at: those need a new look too. */
+  if (self->find_generation != ld_filter_model_get_generation (self->model))
+    find_restart (self);
+  else if (removed == 0 && position + added == n)
+    find_scan_continue (self);
+  else if (added == 0)
+    update_find_count (self);
+  else
+    find_restart (self);
 }
 
 void
 ld_window_finalize_filter (LdWindow *self)
 {
+  g_clear_handle_id (&self->find_scan_id, g_source_remove);
   g_clear_pointer (&self->find_query, ld_query_unref);
   g_clear_pointer (&self->find_matches, g_array_unref);
   g_clear_pointer (&self->initial_filter, g_free);

@@ -66,9 +66,12 @@ struct _LdWindow
   char                 *initial_filter;
   guint                 n_hidden_levels;
   struct _LdQuery      *find_query;
-  GArray               *find_matches;   /* guint positions */
-  int                   find_current;
-  gboolean              find_stale;
+  GArray               *find_matches;   /* guint64 seqs of matching shown records, ascending */
+  guint64               find_current;   /* the seq of the match selected, or G_MAXUINT64 */
+  guint64               find_scanned;   /* every shown record below this seq was looked at */
+  guint                 find_scan_id;   /* an idle looking at the rest */
+  guint                 find_slice;     /* records a slice looks at (tests); 0: 5 ms' worth */
+  guint                 find_generation; /* the filter model's when the matches were sought */
 };
 
 typedef enum
@@ -94,7 +97,10 @@ typedef struct
 
 void ld_window_setup_filter           (LdWindow          *self);
 void ld_window_finalize_filter        (LdWindow          *self);
-void ld_window_filter_model_changed   (LdWindow          *self);
+void ld_window_filter_model_changed   (LdWindow          *self,
+                                      guint              position,
+                                      guint              removed,
+                                      guint              added);
 void ld_window_update_level_toggles   (LdWindow          *self);
 void ld_window_update_subtitle        (LdWindow          *self);
 void ld_window_update_endpoints_text  (LdWindow          *self);

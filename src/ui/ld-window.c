@@ -215,7 +215,7 @@ on_model_items_changed (LdWindow   *self,
 {
   update_empty_state (self);
   update_status (self);
-  ld_window_filter_model_changed (self);
+  ld_window_filter_model_changed (self, position, removed, added);
   if (self->following)
     scroll_to_bottom (self);
   /* Relative times count from the first record, once there is one. */
