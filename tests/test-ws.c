@@ -653,6 +653,8 @@ check_http_method (Fixture    *f,
   g_assert_cmpint (r->level, ==, 20);
   g_assert_cmpstr (field (r->logger), ==, logger);
   g_assert_cmpstr (field (r->connection), ==, "http");
+  /* HTTPHandler connects anew for each record: the peer is the host alone. */
+  g_assert_cmpstr (field (r->peer), ==, "127.0.0.1");
   g_assert_cmpstr (field (r->protocol), ==, "http-form");
   g_assert_cmpstr (field (r->thread), ==, "MainThread");
   g_assert_cmpstr (field (r->function), ==, "send_with_handler");

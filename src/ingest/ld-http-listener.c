@@ -118,9 +118,13 @@ is_loopback (GSocketAddress *address)
 }
 
 /* Only a proxy on this machine is believed about the client behind it:
- * anyone else could name any peer. */
+ * anyone else could name any peer. A WebSocket's peer keeps its port, which
+ * tells one client's connection from another's; a plain request's does not:
+ * HTTPHandler opens a connection per record, and a new port each time would
+ * be a new peer (and a new interned string) per record. */
 static char *
-request_peer (SoupServerMessage *msg)
+request_peer (SoupServerMessage *msg,
+              gboolean           with_port)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *forwarded = soup_message_headers_get_list (headers, "X-Forwarded-For");
@@ -135,8 +139,11 @@ request_peer (SoupServerMessage *msg)
         return g_utf8_make_valid (first, -1);
     }
 
-  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
+  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote) && with_port)
     return ld_ingest_format_address (remote);
+  if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
 
   return g_strdup ("unknown");
 }
@@ -243,7 +250,7 @@ on_ws_request (SoupServer        *server,
   if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
     return;
 
-  g_object_set_data_full (G_OBJECT (msg), PEER_KEY, request_peer (msg), g_free);
+  g_object_set_data_full (G_OBJECT (msg), PEER_KEY, request_peer (msg, TRUE), g_free);
   g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgraded), user_data);
 }
 
@@ -423,7 +430,7 @@ on_log_request (SoupServer        *server,
   LdHttpListener *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
-  g_autofree char *peer = request_peer (msg);
+  g_autofree char *peer = request_peer (msg, FALSE);
   LdIngestOrigin origin = { self->id, peer, LD_INGEST_PROTOCOL_HTTP_JSON };
   const char *form;
 
