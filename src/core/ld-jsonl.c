@@ -32,6 +32,32 @@ static const char escapes[256] = {
   ['"'] = '"', ['\\'] = '\\',
 };
 
+/* g_string_append_len() as GLib 2.76 inlines it; 2.74 takes every append
+ * through g_string_insert_len(), which costs more than the copy itself. */
+static inline void
+append_len (GString    *out,
+            const char *text,
+            gsize       n)
+{
+  if (G_LIKELY (out->len + n < out->allocated_len))
+    {
+      memcpy (out->str + out->len, text, n);
+      out->len += n;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, text, n);
+}
+
+#define append_literal(out, literal) append_len ((out), (literal), sizeof (literal) - 1)
+
+static inline void
+append_cstr (GString    *out,
+             const char *text)
+{
+  append_len (out, text, strlen (text));
+}
+
 /**
  * ld_jsonl_append_string:
  * @out: where to write
@@ -62,18 +88,18 @@ ld_jsonl_append_string (GString    *out,
       if (G_LIKELY (escape == 0))
         continue;
 
-      g_string_append_len (out, (const char *) run, p - run);
+      append_len (out, (const char *) run, p - run);
       if (escape == 'u')
         {
           seq[4] = hex[*p >> 4];
           seq[5] = hex[*p & 0xf];
-          g_string_append_len (out, seq, 6);
+          append_len (out, seq, 6);
         }
       else
-        g_string_append_len (out, seq, 2);
+        append_len (out, seq, 2);
       run = p + 1;
     }
-  g_string_append_len (out, (const char *) run, p - run);
+  append_len (out, (const char *) run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -98,7 +124,7 @@ ld_jsonl_append_int (GString *out,
   if (value < 0)
     *--p = '-';
 
-  g_string_append_len (out, p, buf + sizeof buf - p);
+  append_len (out, p, buf + sizeof buf - p);
 }
 
 /* Writes @value as exactly @width decimal digits. */
@@ -173,7 +199,7 @@ ld_jsonl_append_time (GString *out,
   memcpy (p, "+00:00\"", 7);
   p += 7;
 
-  g_string_append_len (out, buf, p - buf);
+  append_len (out, buf, p - buf);
 }
 
 /* The strict JSON number grammar, so that a producer's odd number text (a
@@ -223,20 +249,20 @@ append_value (GString     *out,
   switch (type)
     {
     case LD_VALUE_NULL:
-      g_string_append (out, "null");
+      append_literal (out, "null");
       return;
 
     case LD_VALUE_NUMBER:
       if (!is_json_number (value, length))
         break;
-      g_string_append_len (out, value, length);
+      append_len (out, value, length);
       return;
 
     case LD_VALUE_BOOL:
       if (length == 4 && memcmp (value, "true", 4) == 0)
-        g_string_append (out, "true");
+        append_literal (out, "true");
       else if (length == 5 && memcmp (value, "false", 5) == 0)
-        g_string_append (out, "false");
+        append_literal (out, "false");
       else
         break;
       return;
@@ -245,7 +271,7 @@ append_value (GString     *out,
       /* Made by a decoder's JSON writer, so inserted unchecked. */
       if (length == 0)
         break;
-      g_string_append_len (out, value, length);
+      append_len (out, value, length);
       return;
 
     case LD_VALUE_STRING:
@@ -270,7 +296,7 @@ append_extras (GString        *out,
   ld_extra_iter_init (&iter, record);
   while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
     {
-      g_string_append (out, first ? ",\"extra\":{" : ",");
+      append_cstr (out, first ? ",\"extra\":{" : ",");
       first = FALSE;
       ld_jsonl_append_string (out, ld_intern_lookup (key), -1);
       g_string_append_c (out, ':');
@@ -289,7 +315,7 @@ append_interned (GString    *out,
   if (id == LD_INTERN_NONE)
     return;
 
-  g_string_append (out, name);
+  append_cstr (out, name);
   ld_jsonl_append_string (out, ld_intern_lookup (id), -1);
 }
 
@@ -301,7 +327,7 @@ append_number (GString    *out,
   if (value == 0)
     return;
 
-  g_string_append (out, name);
+  append_cstr (out, name);
   ld_jsonl_append_int (out, value);
 }
 
@@ -314,7 +340,7 @@ append_text (GString    *out,
   if (length == 0)
     return;
 
-  g_string_append (out, name);
+  append_cstr (out, name);
   ld_jsonl_append_string (out, text, length);
 }
 
@@ -326,7 +352,7 @@ append_level (GString        *out,
                      ? ld_intern_lookup (record->level_name)
                      : ld_level_canonical_name (record->level);
 
-  g_string_append (out, ",\"level\":");
+  append_literal (out, ",\"level\":");
   if (name != NULL)
     ld_jsonl_append_string (out, name, -1);
   else
@@ -334,7 +360,7 @@ append_level (GString        *out,
       g_autofree char *display = ld_level_display_name (record->level);
       ld_jsonl_append_string (out, display, -1);
     }
-  g_string_append (out, ",\"levelno\":");
+  append_literal (out, ",\"levelno\":");
   ld_jsonl_append_int (out, record->level);
 }
 
@@ -364,11 +390,11 @@ ld_jsonl_append_record (GString        *out,
   exception = ld_record_get_exception (&copy, &exception_len);
   stack = ld_record_get_stack (&copy, &stack_len);
 
-  g_string_append (out, "{\"time\":");
+  append_literal (out, "{\"time\":");
   ld_jsonl_append_time (out, copy.time_us);
   append_level (out, &copy);
   append_interned (out, ",\"logger\":", copy.logger);
-  g_string_append (out, ",\"message\":");
+  append_literal (out, ",\"message\":");
   ld_jsonl_append_string (out, message, message_len);
   append_interned (out, ",\"thread\":", copy.thread);
   append_number (out, ",\"thread_id\":", copy.thread_id);
@@ -384,7 +410,7 @@ ld_jsonl_append_record (GString        *out,
   append_interned (out, ",\"peer\":", copy.peer);
   append_interned (out, ",\"protocol\":", copy.protocol);
   append_extras (out, &copy);
-  g_string_append (out, "}\n");
+  append_literal (out, "}\n");
 }
 
 /**
