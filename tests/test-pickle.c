@@ -3443,6 +3443,50 @@ test_limits (void)
                 "offset 2: opcode 0x28 (MARK): more than 2 nested MARKs");
 }
 
+
+/* The flat scanner reads a plain dict, and leaves to the decoder what it
+ * cannot vouch for: more entries than the decoder's dict probes, limits
+ * lower than its own, and anything nested. */
+static void
+test_scan_dict (void)
+{
+  static const guint8 plain[] = "}q\000(X\004\000\000\000nameq\001X\001\000\000\000aq\002"
+                                "X\006\000\000\000linenoq\003K\052u.";
+  static const guint8 nested[] = "}q\000(X\001\000\000\000kq\001]q\002u.";
+  LdPickleViewEntry entries[4];
+  g_autofree LdPickleViewEntry *many = g_new (LdPickleViewEntry, 300);
+  char copy[sizeof plain];
+  LdPickleLimits limits;
+
+  g_assert_cmpint (ld_pickle_scan_dict (plain, sizeof plain - 1, NULL, copy, entries, 4), ==, 2);
+  g_assert_cmpint (entries[0].key.kind, ==, LD_PICKLE_STR);
+  g_assert_cmpstr (entries[0].key.text, ==, "name");
+  g_assert_cmpstr (entries[0].value.text, ==, "a");
+  g_assert_null (entries[0].value.tree);
+  g_assert_cmpstr (entries[1].key.text, ==, "lineno");
+  g_assert_cmpint (entries[1].value.kind, ==, LD_PICKLE_INT);
+  g_assert_cmpint (entries[1].value.i, ==, 42);
+
+  /* Too little room, too many entries asked for, low limits, nesting. */
+  g_assert_cmpint (ld_pickle_scan_dict (plain, sizeof plain - 1, NULL, copy, entries, 1), ==, -1);
+  g_assert_cmpint (ld_pickle_scan_dict (plain, sizeof plain - 1, NULL, copy, many, 300), ==, -1);
+  ld_pickle_limits_init_default (&limits);
+  limits.max_total_bytes = 1024;
+  g_assert_cmpint (ld_pickle_scan_dict (plain, sizeof plain - 1, &limits, copy, entries, 4), ==, -1);
+  g_assert_cmpint (ld_pickle_scan_dict (nested, sizeof nested - 1, NULL, copy, entries, 4), ==, -1);
+  /* A trailing byte after STOP, and a cut pickle. */
+  {
+    guint8 longer[sizeof plain + 1];
+    char longer_copy[sizeof longer];
+
+    memcpy (longer, plain, sizeof plain);
+    longer[sizeof plain - 1] = 'N';
+    g_assert_cmpint (ld_pickle_scan_dict (longer, sizeof plain, NULL, longer_copy, entries, 4), ==, -1);
+  }
+  for (gsize cut = 0; cut < sizeof plain - 1; cut++)
+    g_assert_cmpint (ld_pickle_scan_dict (plain, cut, NULL, copy, entries, 4), ==, -1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -3462,6 +3506,7 @@ main (int   argc,
   g_test_add_func ("/pickle/deep-nesting", test_deep_nesting);
   g_test_add_func ("/pickle/amplification", test_amplification);
   g_test_add_func ("/pickle/limits", test_limits);
+  g_test_add_func ("/pickle/scan-dict", test_scan_dict);
 
   return g_test_run ();
 }

@@ -645,6 +645,40 @@ test_find (void)
   close_window (window);
 }
 
+
+/* Matches that are evicted are forgotten, the selected one too. */
+static void
+test_find_eviction (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window;
+
+  g_settings_set_uint (settings, "max-records", 1000);
+  window = g_object_ref (new_window ());
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  push_logger_records ("acme.api", 30, "needle", 5);
+  push_logger_records ("acme.api", 20, "hay", 300);
+  wait_until (shown_is, GUINT_TO_POINTER (305), "all records shown");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "needle");
+  wait_until (find_count_is, (gpointer) "5 matches", "five matches");
+  assert_find_step (window, "win.find-next", "1 of 5", "needle 0");
+
+  push_logger_records ("acme.api", 20, "more hay", 1000);
+  wait_until (find_count_is, (gpointer) "No matches", "the evicted matches to go");
+  g_assert_cmpuint (window->find_matches->len, ==, 0);
+  g_assert_cmpuint (window->find_current, ==, G_MAXUINT64);
+
+  push_logger_records ("acme.api", 30, "late needle", 1);
+  wait_until (find_count_is, (gpointer) "1 match", "a new match");
+
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "");
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", FALSE);
+  close_window (window);
+  g_settings_reset (settings, "max-records");
+}
+
 /* Whether every mapped text cell whose text starts with @prefix passes @check. */
 typedef gboolean (*CellCheck) (GtkWidget *cell);
 
@@ -838,6 +872,7 @@ main (int   argc,
   g_test_add_func ("/window/filter", test_filter);
   g_test_add_func ("/window/cells-follow-changes", test_cells_follow_changes);
   g_test_add_func ("/window/find", test_find);
+  g_test_add_func ("/window/find-eviction", test_find_eviction);
   g_test_add_func ("/window/renderer", test_renderer);
 
   status = g_test_run ();

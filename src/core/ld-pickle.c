@@ -3279,7 +3279,7 @@ scan_op (Scanner *s, gboolean *done)
  * @limits: (nullable): the decoder's limits, %NULL for the defaults
  * @copy: @len bytes that the strings of @entries will point into
  * @entries: (out caller-allocates) (array length=max_entries): the dict's entries, in order
- * @max_entries: room in @entries
+ * @max_entries: room in @entries; more than 256 declines every pickle
  *
  * Reads a pickle that is one dict of str, int, float, bool and None values, such as
  * SocketHandler sends, much faster than ld_pickle_decode(). Views have no tree. Anything else
@@ -3298,15 +3298,24 @@ ld_pickle_scan_dict (const guint8         *data,
                      LdPickleViewEntry    *entries,
                      gsize                 max_entries)
 {
+  LdPickleLimits defaults;
   Scanner s;
   gboolean done = FALSE;
 
   G_STATIC_ASSERT (sizeof (LdPickleViewEntry) == 2 * sizeof (LdPickleView));
   g_return_val_if_fail (data != NULL && copy != NULL && entries != NULL, -1);
 
-  /* Limits so low that this could pass what the decoder refuses are left to the decoder. */
-  if (limits != NULL
-      && (limits->max_depth < 2 || limits->max_memo < SCAN_MEMO || limits->max_int_digits < 20
+  if (limits == NULL)
+    {
+      ld_pickle_limits_init_default (&defaults);
+      limits = &defaults;
+    }
+
+  /* Limits so low that this could pass what the decoder refuses are left to the decoder,
+   * and so are more entries than the decoder's dict probes for: colliding keys could
+   * exhaust them. */
+  if (max_entries > DICT_MAX_PROBES
+      || (limits->max_depth < 2 || limits->max_memo < SCAN_MEMO || limits->max_int_digits < 20
           || limits->max_allocations < 2 * max_entries + 1
           || limits->max_total_bytes < 64 * (guint64) len + 65536))
     return -1;

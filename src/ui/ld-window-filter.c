@@ -300,6 +300,20 @@ find_first_shown (LdWindow *self)
   return find_lower_bound (self, ld_filter_model_get_seq (self->model, 0));
 }
 
+/* Forgets the matches that were evicted, and the selected one if it was. */
+static void
+find_drop_evicted (LdWindow *self)
+{
+  guint first = find_first_shown (self);
+
+  if (self->find_current != G_MAXUINT64
+      && (first == self->find_matches->len
+          || self->find_current < g_array_index (self->find_matches, guint64, first)))
+    self->find_current = G_MAXUINT64;
+  if (first > 0)
+    g_array_remove_range (self->find_matches, 0, first);
+}
+
 static void
 update_find_count (LdWindow *self)
 {
@@ -652,7 +666,10 @@ ld_window_filter_model_changed (LdWindow *self,
   else if (removed == 0 && position + added == n)
     find_scan_continue (self);
   else if (added == 0)
-    update_find_count (self);
+    {
+      find_drop_evicted (self);
+      update_find_count (self);
+    }
   else
     find_restart (self);
 }
