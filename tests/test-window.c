@@ -633,10 +633,22 @@ test_find (void)
   wait_until (find_count_is, (gpointer) "3 of 5", "the new matches to count");
   assert_find_step (window, "win.find-next", "4 of 5", "late needle 0");
 
-  /* A new filter looks for every match again, among what it shows. */
+  /* A new filter looks for every match again, among what it shows, once it
+   * has shown them all (two records a slice here too). */
+  ld_filter_model_set_slice_limit (window->model, 2);
   gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "late");
   wait_until (shown_is, GUINT_TO_POINTER (2), "the filter to apply");
   wait_until (find_count_is, (gpointer) "2 matches", "matches among the shown records");
+
+  /* Enter while a new filter is still showing its records finishes that first. */
+  {
+    g_autoptr(LdQuery) query = ld_query_parse ("needle", g_get_real_time (), NULL);
+
+    gtk_single_selection_set_selected (window->selection, GTK_INVALID_LIST_POSITION);
+    ld_filter_model_set_query (window->model, query);
+    g_assert_cmpuint (ld_filter_model_get_pending (window->model), >, 0);
+    assert_find_step (window, "win.find-next", "1 of 5", "needle 0");
+  }
 
   gtk_editable_set_text (GTK_EDITABLE (window->filter_entry), "");
   gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "");

@@ -320,7 +320,7 @@ update_find_count (LdWindow *self)
   g_autofree char *text = NULL;
   guint first = find_first_shown (self);
   guint n = self->find_matches->len - first;
-  gboolean searching = self->find_scan_id != 0;
+  gboolean searching = self->find_scan_id != 0 || self->find_waiting;
 
   if (self->find_query == NULL)
     text = NULL;
@@ -396,8 +396,34 @@ find_restart (LdWindow *self)
   self->find_scanned = 0;
   self->find_generation = ld_filter_model_get_generation (self->model);
   g_clear_handle_id (&self->find_scan_id, g_source_remove);
-  find_scan_continue (self);
+  /* A new filter shows its records a slice at a time: Find starts once it
+   * is done, rather than again after each slice. */
+  self->find_waiting = ld_filter_model_get_pending (self->model) > 0;
+  if (!self->find_waiting)
+    find_scan_continue (self);
   update_find_count (self);
+}
+
+/* While a new filter shows its records, Find waits, and starts anew after. */
+static void
+on_filter_pending (LdWindow *self)
+{
+  if (self->find_query == NULL)
+    return;
+
+  if (ld_filter_model_get_pending (self->model) == 0)
+    {
+      if (self->find_waiting)
+        find_restart (self);
+    }
+  else if (!self->find_waiting)
+    {
+      g_array_set_size (self->find_matches, 0);
+      self->find_current = G_MAXUINT64;
+      g_clear_handle_id (&self->find_scan_id, g_source_remove);
+      self->find_waiting = TRUE;
+      update_find_count (self);
+    }
 }
 
 static void
@@ -442,13 +468,21 @@ static void
 find_step (LdWindow *self,
            gboolean  forward)
 {
-  guint selected = gtk_single_selection_get_selected (self->selection);
-  guint64 selected_seq = selected != GTK_INVALID_LIST_POSITION
-                           ? ld_filter_model_get_seq (self->model, selected) : G_MAXUINT64;
+  guint selected;
+  guint64 selected_seq;
   guint first, index;
 
-  if (self->find_query == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0)
+  if (self->find_query == NULL)
     return;
+  /* A new filter still showing its records: finish that first. */
+  if (ld_filter_model_get_pending (self->model) > 0)
+    ld_filter_model_flush (self->model);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0)
+    return;
+
+  selected = gtk_single_selection_get_selected (self->selection);
+  selected_seq = selected != GTK_INVALID_LIST_POSITION
+                   ? ld_filter_model_get_seq (self->model, selected) : G_MAXUINT64;
 
   /* Going forward, the next match may already be known; going back, or
    * wrapping round, the idle's work is finished here. */
@@ -629,6 +663,8 @@ ld_window_setup_filter (LdWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->find_entry, "search-changed", G_CALLBACK (on_find_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::pending", G_CALLBACK (on_filter_pending),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->min_level_dropdown, "notify::selected",
                            G_CALLBACK (on_min_level_selected), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sidebar, "filter-changed", G_CALLBACK (apply_filter), self,
@@ -657,6 +693,8 @@ ld_window_filter_model_changed (LdWindow *self,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
 
   if (self->find_query == NULL)
+    return;
+  if (self->find_waiting)
     return;
 
   /* A new filter shows its records newest first, and older ones come in

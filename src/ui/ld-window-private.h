@@ -72,6 +72,7 @@ struct _LdWindow
   guint                 find_scan_id;   /* an idle looking at the rest */
   guint                 find_slice;     /* records a slice looks at (tests); 0: 5 ms' worth */
   guint                 find_generation; /* the filter model's when the matches were sought */
+  gboolean              find_waiting;   /* for a new filter's slices before looking */
 };
 
 typedef enum
