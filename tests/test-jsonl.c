@@ -232,6 +232,37 @@ test_store_records (void)
   g_assert_cmpstr (from_batch->str, ==, from_record->str);
 }
 
+
+/* Random strings with every byte that needs escaping, at every place in the
+ * 8-byte words the writer scans, come back unchanged through json-glib. */
+static void
+test_escaping_random (void)
+{
+  static const char *const pieces[] = {
+    "a", "bcdefgh", "\"", "\\", "\n", "\t", "\x01", "\x1f", " ", "é", "中", "😀", "~", "\x7f",
+  };
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GString) json = g_string_new (NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      guint n = g_test_rand_int_range (0, 40);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append (text, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+
+      ld_jsonl_append_string (json, text->str, text->len);
+      g_assert_true (json_parser_load_from_data (parser, json->str, json->len, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_node_get_string (json_parser_get_root (parser)), ==, text->str);
+      /* No control character is left raw. */
+      for (gsize i = 1; i + 1 < json->len; i++)
+        g_assert_true ((guchar) json->str[i] >= 0x20);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -239,6 +270,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/jsonl/escaping", test_escaping);
+  g_test_add_func ("/jsonl/escaping-random", test_escaping_random);
   g_test_add_func ("/jsonl/time", test_time);
   g_test_add_func ("/jsonl/every-field", test_every_field);
   g_test_add_func ("/jsonl/absent-fields", test_absent_fields);

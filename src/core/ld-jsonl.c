@@ -58,6 +58,22 @@ append_cstr (GString    *out,
   append_len (out, text, strlen (text));
 }
 
+/* Whether any of the 8 bytes at @p is a control character, '"' or '\\'.
+ * Bytes of 0x80 and more (UTF-8) never count. */
+static inline gboolean
+needs_escape (const guchar *p)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 word, quote, backslash;
+
+  memcpy (&word, p, 8);
+  quote = word ^ (ones * '"');
+  backslash = word ^ (ones * '\\');
+
+  return (((word - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~word & highs) != 0;
+}
+
 /**
  * ld_jsonl_append_string:
  * @out: where to write
@@ -82,11 +98,20 @@ ld_jsonl_append_string (GString    *out,
   g_string_append_c (out, '"');
   for (run = p; p < end; p++)
     {
-      char escape = escapes[*p];
-      char seq[6] = { '\\', escape, '0', '0', 0, 0 };
+      char escape;
+      char seq[6];
 
+      /* Eight bytes at a time while none needs escaping, as in most text. */
+      while (end - p >= 8 && !needs_escape (p))
+        p += 8;
+      if (p == end)
+        break;
+      escape = escapes[*p];
       if (G_LIKELY (escape == 0))
         continue;
+      seq[0] = '\\';
+      seq[1] = escape;
+      seq[2] = seq[3] = '0';
 
       append_len (out, (const char *) run, p - run);
       if (escape == 'u')
