@@ -98,13 +98,9 @@ report_progress (LdHttpListener *self)
 {
   if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
     report (self, LD_CONNECTION_LISTENING, NULL);
-  else if (self->report_timer == NULL)
-    {
-      self->report_timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
-      g_source_set_static_name (self->report_timer, "[logdeck] http counts");
-      g_source_set_callback (self->report_timer, on_report_timer, self, NULL);
-      g_source_attach (self->report_timer, self->shared->context);
-    }
+  else
+    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] http counts",
+                                   on_report_timer, self);
 }
 
 /* The client behind a reverse proxy, as the websockets docs' logging guide

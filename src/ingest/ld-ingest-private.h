@@ -48,6 +48,11 @@ void   ld_ingest_shared_flush        (LdIngestShared         *shared,
                                       LdBatch               **batch);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,
                                       const LdConnectionInfo *info);
+void   ld_ingest_shared_report_later (LdIngestShared         *shared,
+                                      GSource               **timer,
+                                      const char             *name,
+                                      GSourceFunc             func,
+                                      gpointer                data);
 void   ld_ingest_add_problem         (LdBatch                *batch,
                                       int                     level,
                                       const char             *connection,

@@ -646,6 +646,34 @@ ld_ingest_shared_report (LdIngestShared         *shared,
 }
 
 /**
+ * ld_ingest_shared_report_later:
+ * @shared: the ingest thread's shared state
+ * @timer: (inout): where the pending timer is kept; %NULL when there is none
+ * @name: the timer's name, for profilers
+ * @func: called once, on the ingest thread, a report interval from now
+ * @data: for @func, which must clear *@timer (unreffing it)
+ *
+ * Counts reach the sources panel at most once an interval, not per read: a
+ * listener that cannot report now asks to report later, so that the last
+ * counts of a burst still arrive. Does nothing while a timer is pending.
+ */
+void
+ld_ingest_shared_report_later (LdIngestShared *shared,
+                               GSource       **timer,
+                               const char     *name,
+                               GSourceFunc     func,
+                               gpointer        data)
+{
+  if (*timer != NULL)
+    return;
+
+  *timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
+  g_source_set_static_name (*timer, name);
+  g_source_set_callback (*timer, func, data, NULL);
+  g_source_attach (*timer, shared->context);
+}
+
+/**
  * ld_ingest_add_problem:
  * @batch: where to add the record
  * @level: WARNING (30) or ERROR (40)

@@ -187,13 +187,9 @@ report_progress (TcpConnection *connection)
   else
     self->dirty = TRUE;
 
-  if ((connection->dirty || self->dirty) && self->report_timer == NULL)
-    {
-      self->report_timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
-      g_source_set_static_name (self->report_timer, "[logdeck] tcp counts");
-      g_source_set_callback (self->report_timer, on_report_timer, self, NULL);
-      g_source_attach (self->report_timer, self->shared->context);
-    }
+  if (connection->dirty || self->dirty)
+    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] tcp counts",
+                                   on_report_timer, self);
 }
 
 static void
