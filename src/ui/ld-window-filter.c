@@ -326,7 +326,7 @@ update_find_count (LdWindow *self)
     text = NULL;
   else if (n == 0)
     text = g_strdup (searching ? _("Searching…") : _("No matches"));
-  else if (self->find_current == G_MAXUINT64)
+  else if (self->find_current == G_MAXUINT64 || find_lower_bound (self, self->find_current) < first)
     text = g_strdup_printf (searching ? ngettext ("%u match so far", "%u matches so far", n)
                                       : ngettext ("%u match", "%u matches", n), n);
   else
