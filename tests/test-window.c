@@ -603,6 +603,17 @@ assert_find_step (LdWindow   *window,
   g_assert_cmpstr (selected, ==, message);
 }
 
+/* Opens Find, types @text and waits for the count to read @count. */
+static void
+find_text (LdWindow   *window,
+           const char *text,
+           const char *count)
+{
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), text);
+  wait_until (find_count_is, (gpointer) count, count);
+}
+
 /* Find looks through the shown records a slice at a time (two records a
  * slice here), walks its matches both ways and wraps round, and takes in
  * matching records as they arrive. */
@@ -618,9 +629,7 @@ test_find (void)
   push_logger_records ("acme.api", 20, "more hay", 3);
   wait_until (shown_is, GUINT_TO_POINTER (10), "all records shown");
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
-  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "needle");
-  wait_until (find_count_is, (gpointer) "3 matches", "three matches");
+  find_text (window, "needle", "3 matches");
 
   assert_find_step (window, "win.find-next", "1 of 3", "needle 0");
   assert_find_step (window, "win.find-next", "2 of 3", "needle 1");
@@ -672,9 +681,7 @@ test_find_eviction (void)
   push_logger_records ("acme.api", 20, "hay", 300);
   wait_until (shown_is, GUINT_TO_POINTER (305), "all records shown");
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
-  gtk_editable_set_text (GTK_EDITABLE (window->find_entry), "needle");
-  wait_until (find_count_is, (gpointer) "5 matches", "five matches");
+  find_text (window, "needle", "5 matches");
   assert_find_step (window, "win.find-next", "1 of 5", "needle 0");
 
   push_logger_records ("acme.api", 20, "more hay", 1000);
