@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ld-handoff.h"
 #include "ld-row.h"
 #include "ld-store.h"
 
@@ -383,6 +384,95 @@ test_growth_after_wrap (void)
       }
 }
 
+
+/* A batch split in two keeps every record with its text and extra fields. */
+static void
+test_batch_split_off (void)
+{
+  g_autoptr(LdBatch) batch = make_batch (0, 10);
+  g_autoptr(LdBatch) rest = NULL;
+  g_autoptr(LdBatch) empty = NULL;
+  g_autoptr(LdStore) store = ld_store_new (100);
+
+  ld_batch_add_extra (batch, "user", -1, LD_VALUE_STRING, "bob", -1);
+  rest = ld_batch_split_off (batch, 4);
+  g_assert_cmpuint (ld_batch_get_length (batch), ==, 4);
+  g_assert_cmpuint (ld_batch_get_length (rest), ==, 6);
+  empty = ld_batch_split_off (rest, 6);
+  g_assert_cmpuint (ld_batch_get_length (empty), ==, 0);
+
+  ld_store_append_batch (store, batch);
+  ld_store_append_batch (store, rest);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("message %u", i);
+
+      assert_message (ld_store_get_record (store, i), expected);
+    }
+  g_assert_cmpuint (ld_record_n_extras (ld_store_get_record (store, 9)), ==, 1);
+}
+
+typedef struct
+{
+  GArray *lengths;
+  guint   next;
+} Drained;
+
+static void
+check_drained (LdBatch *const *batches,
+               guint           n_batches,
+               gpointer        user_data)
+{
+  Drained *drained = user_data;
+  guint n = 0;
+
+  for (guint b = 0; b < n_batches; b++)
+    for (guint i = 0; i < ld_batch_get_length (batches[b]); i++, n++)
+      {
+        g_autofree char *expected = g_strdup_printf ("message %u", drained->next++);
+        const char *text;
+        const LdRecord *record = ld_batch_get_record (batches[b], i, &text);
+
+        g_assert_cmpmem (text, record->message_len, expected, strlen (expected));
+      }
+  g_array_append_val (drained->lengths, n);
+}
+
+/* With a limit, a drain delivers that many records at most, splitting the
+ * batch that crosses it, and every record arrives once, in order. */
+static void
+test_handoff_limit (void)
+{
+  Drained drained = { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
+  LdHandoff *handoff = ld_handoff_new (NULL, check_drained, &drained, NULL);
+  guint sizes[] = { 1000, 30, 250, 0, 20 };
+  guint first = 0, total = 0;
+
+  ld_handoff_set_max_per_drain (handoff, 100);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      ld_handoff_push_batch (handoff, make_batch (first, sizes[i]));
+      first += sizes[i];
+    }
+
+  ld_handoff_drain_all (handoff);
+  for (guint i = 0; i < drained.lengths->len; i++)
+    {
+      guint n = g_array_index (drained.lengths, guint, i);
+
+      g_assert_cmpuint (n, <=, 100);
+      if (i + 1 < drained.lengths->len)
+        g_assert_cmpuint (n, ==, 100);
+      total += n;
+    }
+  g_assert_cmpuint (total, ==, 1300);
+  g_assert_cmpuint (drained.next, ==, 1300);
+
+  ld_handoff_shutdown (handoff);
+  ld_handoff_unref (handoff);
+  g_array_unref (drained.lengths);
+}
+
 /* Run under ASan (build-aux/test does), this shows a million appends with
  * eviction leak nothing. */
 static void
@@ -416,6 +506,8 @@ main (int   argc,
   g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/counts", test_counts);
   g_test_add_func ("/store/growth-after-wrap", test_growth_after_wrap);
+  g_test_add_func ("/store/batch-split-off", test_batch_split_off);
+  g_test_add_func ("/store/handoff-limit", test_handoff_limit);
   g_test_add_func ("/store/million", test_million);
 
   return g_test_run ();

@@ -698,6 +698,46 @@ test_find_eviction (void)
   g_settings_reset (settings, "max-records");
 }
 
+
+/* A burst into an empty store reaches the window a little at a time at
+ * first (GTK 4.8 would make a list view's 200 rows in one frame), then in
+ * ever larger steps; after Clear it starts small again. */
+static void
+test_first_records_ramp (void)
+{
+  LdHandoff *handoff = ld_application_get_handoff (app);
+  LdStore *store = ld_application_get_store (app);
+  guint before;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      LdBatch *batch = ld_batch_new ();
+
+      ld_handoff_drain_all (handoff);
+      ld_store_clear (store);
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree char *text = g_strdup_printf ("burst %u", i);
+          LdRecordFields fields = { .time_us = g_get_real_time (), .level = 20, .message = text };
+
+          ld_batch_add (batch, &fields);
+        }
+      ld_handoff_push_batch (handoff, batch);
+
+      g_assert_true (ld_handoff_drain (handoff));
+      g_assert_cmpuint (ld_store_get_n_records (store), ==, 64);
+      for (guint i = 0; i < 3; i++)
+        ld_handoff_drain (handoff);
+      g_assert_cmpuint (ld_store_get_n_records (store), ==, 256);
+      before = ld_store_get_n_records (store);
+      ld_handoff_drain (handoff);
+      g_assert_cmpuint (ld_store_get_n_records (store), ==, before + 2 * before);
+      ld_handoff_drain_all (handoff);
+      g_assert_cmpuint (ld_store_get_n_records (store), >=, 5000);
+    }
+  ld_store_clear (store);
+}
+
 /* Whether every mapped text cell whose text starts with @prefix passes @check. */
 typedef gboolean (*CellCheck) (GtkWidget *cell);
 
@@ -893,6 +933,7 @@ main (int   argc,
   g_test_add_func ("/window/find", test_find);
   g_test_add_func ("/window/find-eviction", test_find_eviction);
   g_test_add_func ("/window/renderer", test_renderer);
+  g_test_add_func ("/window/first-records-ramp", test_first_records_ramp);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -227,8 +227,8 @@ ld_handoff_push_record (LdHandoff            *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Everything queued, or, with a limit, whole batches up to it: a backlog
- * is then taken over several frames rather than in one long one. */
+/* Everything queued, or, with a limit, batches up to it: a backlog is then
+ * taken over several frames rather than in one long one. */
 static GPtrArray *
 take_pending_locked (LdHandoff *self)
 {
@@ -243,8 +243,18 @@ take_pending_locked (LdHandoff *self)
       return taken;
     }
 
-  while (n_taken < self->pending->len && (n_taken == 0 || n_records < self->max_per_drain))
-    n_records += ld_batch_get_length (self->pending->pdata[n_taken++]);
+  /* The batch that crosses the limit is split there, so that a window that
+   * starts from nothing grows by no more rows a frame than it is allowed. */
+  while (n_taken < self->pending->len && n_records < self->max_per_drain)
+    {
+      LdBatch *batch = self->pending->pdata[n_taken];
+      guint room = self->max_per_drain - n_records;
+
+      if (ld_batch_get_length (batch) > room)
+        g_ptr_array_insert (self->pending, n_taken + 1, ld_batch_split_off (batch, room));
+      n_records += ld_batch_get_length (batch);
+      n_taken++;
+    }
 
   taken = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
   rest = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
@@ -262,8 +272,8 @@ take_pending_locked (LdHandoff *self)
 /**
  * ld_handoff_set_max_per_drain:
  * @self: a hand-off
- * @max_records: the most records one drain delivers, as whole batches (at
- *   least one batch each time), or 0 for no limit
+ * @max_records: the most records one drain delivers (the batch that
+ *   crosses it is split), or 0 for no limit
  */
 void
 ld_handoff_set_max_per_drain (LdHandoff *self,

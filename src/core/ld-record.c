@@ -321,6 +321,45 @@ ld_batch_take_all (LdBatch *dest,
 }
 
 /**
+ * ld_batch_split_off:
+ * @batch: a batch
+ * @first: how many records stay in @batch
+ *
+ * Moves the records from @first on, with their text, into a new batch.
+ *
+ * Returns: (transfer full): a batch with the records after the first @first
+ */
+LdBatch *
+ld_batch_split_off (LdBatch *batch,
+                    guint    first)
+{
+  LdBatch *rest = ld_batch_new ();
+  guint n = batch->records->len;
+  gsize text_at;
+
+  g_return_val_if_fail (first <= n, rest);
+
+  if (first == n)
+    return rest;
+
+  text_at = g_array_index (batch->offsets, gsize, first);
+  g_byte_array_append (rest->text, batch->text->data + text_at, batch->text->len - text_at);
+  g_array_append_vals (rest->records, &g_array_index (batch->records, LdRecord, first), n - first);
+  for (guint i = first; i < n; i++)
+    {
+      gsize offset = g_array_index (batch->offsets, gsize, i) - text_at;
+
+      g_array_append_val (rest->offsets, offset);
+    }
+
+  g_array_set_size (batch->records, first);
+  g_array_set_size (batch->offsets, first);
+  g_byte_array_set_size (batch->text, text_at);
+
+  return rest;
+}
+
+/**
  * ld_batch_get_record:
  * @batch: a batch
  * @index: which record

@@ -158,6 +158,8 @@ void            ld_batch_add_extra    (LdBatch              *batch,
                                        gssize                value_len);
 void            ld_batch_take_all     (LdBatch              *dest,
                                        LdBatch              *src);
+LdBatch        *ld_batch_split_off    (LdBatch              *batch,
+                                       guint                 first);
 const LdRecord *ld_batch_get_record   (const LdBatch        *batch,
                                        guint                 index,
                                        const char          **text);

@@ -22,6 +22,14 @@
  * room for millions a second, while one frame stays short. */
 #define LD_SESSION_MAX_PER_FRAME 32768
 
+/* While the store holds fewer than LD_SESSION_RAMP_RECORDS, the window takes
+ * in only LD_SESSION_FIRST_PER_FRAME records a frame, and past that twice what
+ * it holds: GTK 4.8's list view makes up to 200 rows around the newest record,
+ * and a burst into an empty window made them all in its first frame, the
+ * longest of the burst (about 85 ms here; about 47 ms with the ramp). */
+#define LD_SESSION_RAMP_RECORDS 256
+#define LD_SESSION_FIRST_PER_FRAME 64
+
 struct _LdSession
 {
   GObject    parent_instance;
@@ -174,6 +182,33 @@ ld_settings_new (void)
 
 /* A program that reconnects is the same source: the tracker sees each batch
  * first and adds a "reconnected" divider before the records it announces. */
+/* How many records the window takes in next frame: few while it has few
+ * rows, so that a burst into an empty window makes its rows over a few
+ * frames. Headless Logdeck takes everything at once. */
+static void
+limit_next_frame (LdSession *self)
+{
+  guint n = ld_store_get_n_records (self->store);
+
+  if (self->headless)
+    return;
+  ld_handoff_set_max_per_drain (self->handoff,
+                                n < LD_SESSION_RAMP_RECORDS
+                                  ? LD_SESSION_FIRST_PER_FRAME
+                                  : CLAMP (2 * n, LD_SESSION_RAMP_RECORDS,
+                                           LD_SESSION_MAX_PER_FRAME));
+}
+
+static void
+on_store_items_changed (LdSession  *self,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        GListModel *store)
+{
+  limit_next_frame (self);
+}
+
 static void
 drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
@@ -187,16 +222,15 @@ drain_into_store (LdBatch *const *batches,
     ld_source_tracker_observe_batch (self->tracker, batches[i], dividers);
 
   if (ld_batch_get_length (dividers) == 0)
+    ld_store_append_batches (self->store, batches, n_batches);
+  else
     {
-      ld_store_append_batches (self->store, batches, n_batches);
-      return;
+      all = g_ptr_array_sized_new (n_batches + 1);
+      g_ptr_array_add (all, dividers);
+      for (guint i = 0; i < n_batches; i++)
+        g_ptr_array_add (all, batches[i]);
+      ld_store_append_batches (self->store, (LdBatch *const *) all->pdata, all->len);
     }
-
-  all = g_ptr_array_sized_new (n_batches + 1);
-  g_ptr_array_add (all, dividers);
-  for (guint i = 0; i < n_batches; i++)
-    g_ptr_array_add (all, batches[i]);
-  ld_store_append_batches (self->store, (LdBatch *const *) all->pdata, all->len);
 }
 
 static void
@@ -561,14 +595,20 @@ ld_session_start (LdSession *self,
   self->tracker = ld_source_tracker_new ();
   apply_retention (self);
   self->handoff = ld_handoff_new (NULL, drain_into_store, self, NULL);
+  self->headless = headless;
   if (headless)
     {
       ld_handoff_set_min_interval (self->handoff, 0);
       ld_parallel_decode_set_headless (TRUE);
     }
   else
-    /* A backlog goes into the window over several frames, not one long one. */
-    ld_handoff_set_max_per_drain (self->handoff, LD_SESSION_MAX_PER_FRAME);
+    {
+      /* A backlog goes into the window over several frames, not one long
+       * one; after Clear, the window starts small again. */
+      limit_next_frame (self);
+      g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_items_changed),
+                               self, G_CONNECT_SWAPPED);
+    }
 
   ld_log_writer_install ();
   ld_log_writer_set_handoff (self->handoff);
