@@ -23,10 +23,11 @@
 #define LD_SESSION_MAX_PER_FRAME 32768
 
 /* While the store holds fewer than LD_SESSION_RAMP_RECORDS, the window takes
- * in only LD_SESSION_FIRST_PER_FRAME records a frame, and past that twice what
- * it holds: GTK 4.8's list view makes up to 200 rows around the newest record,
- * and a burst into an empty window made them all in its first frame, the
- * longest of the burst (about 85 ms here; about 47 ms with the ramp). */
+ * in only LD_SESSION_FIRST_PER_FRAME records a frame: GTK 4.8's list view
+ * makes up to 200 rows around the newest record, and a burst into an empty
+ * window made them all in its first frame, the longest of the burst (about
+ * 85 ms here; about 48 ms with four short frames first). Once the rows exist,
+ * a frame takes as much as LD_SESSION_MAX_PER_FRAME again. */
 #define LD_SESSION_RAMP_RECORDS 256
 #define LD_SESSION_FIRST_PER_FRAME 64
 
@@ -192,11 +193,9 @@ limit_next_frame (LdSession *self)
 
   if (self->headless)
     return;
-  ld_handoff_set_max_per_drain (self->handoff,
-                                n < LD_SESSION_RAMP_RECORDS
-                                  ? LD_SESSION_FIRST_PER_FRAME
-                                  : CLAMP (2 * n, LD_SESSION_RAMP_RECORDS,
-                                           LD_SESSION_MAX_PER_FRAME));
+  ld_handoff_set_max_per_drain (self->handoff, n < LD_SESSION_RAMP_RECORDS
+                                                 ? LD_SESSION_FIRST_PER_FRAME
+                                                 : LD_SESSION_MAX_PER_FRAME);
 }
 
 static void
