@@ -5,9 +5,12 @@
  * the Python peers, and checks on records. */
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "ld-connection-registry.h"
+#include "ld-handoff.h"
+#include "ld-ingest.h"
 #include "ld-jsonl.h"
 #include "ld-store.h"
 
@@ -24,6 +27,33 @@
           g_usleep (1000); \
       } \
   } G_STMT_END
+
+/* Stops what an ingest test's fixture started, checks that nothing keeps
+ * the registry and the store alive, and removes its temporary folder. */
+G_GNUC_UNUSED static void
+ingest_fixture_clear (LdIngest            **ingest,
+                      LdHandoff           **handoff,
+                      LdConnectionRegistry *registry,
+                      LdStore              *store,
+                      char                **tmpdir)
+{
+  g_autoptr(GDir) dir = g_dir_open (*tmpdir, 0, NULL);
+  const char *name;
+
+  g_clear_pointer (ingest, ld_ingest_free);
+  ld_handoff_shutdown (*handoff);
+  g_clear_pointer (handoff, ld_handoff_unref);
+  g_assert_finalize_object (registry);
+  g_assert_finalize_object (store);
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (*tmpdir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (*tmpdir);
+  g_clear_pointer (tmpdir, g_free);
+}
 
 G_GNUC_UNUSED static void
 drain_into_store (LdBatch *const *batches,

@@ -21,6 +21,7 @@
 #include "ld-session.h"
 #include "logdeck-resources.h"
 #include "ingest-test-utils.h"
+#include "ui-test-utils.h"
 
 /* The dashboard as the window wires it: a store, the filter model of the
  * table, the registry, settings in memory; records arrive through a drain
@@ -262,25 +263,6 @@ on_connection (LdDashboard *dashboard,
   *out = g_strdup (id);
 }
 
-static GtkWidget *
-find_child_of_type (GtkWidget *widget,
-                    GType      type)
-{
-  if (g_type_is_a (G_OBJECT_TYPE (widget), type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 push_errors (Fixture *f)
 {
@@ -323,10 +305,10 @@ test_views (Fixture       *f,
                          (gint64) 1000, (gint64) 2000);
   g_assert_cmpint (range[0], ==, 1000);
   g_assert_cmpint (range[1], ==, 2000);
-  tracker_view = find_child_of_type (GTK_WIDGET (f->dashboard), LD_TYPE_ERROR_TRACKER_VIEW);
+  tracker_view = find_descendant (GTK_WIDGET (f->dashboard), LD_TYPE_ERROR_TRACKER_VIEW, NULL);
   g_signal_emit_by_name (tracker_view, "group-activated", group);
   g_assert_true (activated == group);
-  monitor = find_child_of_type (GTK_WIDGET (f->dashboard), LD_TYPE_CONNECTION_MONITOR);
+  monitor = find_descendant (GTK_WIDGET (f->dashboard), LD_TYPE_CONNECTION_MONITOR, NULL);
   g_signal_emit_by_name (monitor, "connection-activated", "tcp-1");
   g_assert_cmpstr (connection, ==, "tcp-1");
 
@@ -655,53 +637,6 @@ load_css (void)
   on_dark_changed (manager, NULL, dark_css);
 }
 
-
-static void
-count_paint (GdkFrameClock *clock,
-             guint         *n_paints)
-{
-  (*n_paints)++;
-}
-
-static void
-wait_painted (GtkWidget *window)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  guint n_paints = 0;
-  GdkFrameClock *clock;
-  gulong id;
-
-  while (!gtk_widget_get_mapped (window) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (window);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_paint), &n_paints);
-  while (n_paints < 3 && g_get_monotonic_time () < deadline)
-    {
-      gtk_widget_queue_draw (window);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, id);
-  g_assert_cmpuint (n_paints, >=, 3);
-}
-
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
-                          gtk_widget_get_height (window));
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 static void
 test_screenshot (Fixture       *f,

@@ -78,22 +78,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->tmpdir, 0, NULL);
-  const char *name;
-
-  g_clear_pointer (&f->ingest, ld_ingest_free);
-  ld_handoff_shutdown (f->handoff);
-  g_clear_pointer (&f->handoff, ld_handoff_unref);
-  g_assert_finalize_object (f->registry);
-  g_assert_finalize_object (f->store);
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->tmpdir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (f->tmpdir);
-  g_free (f->tmpdir);
+  ingest_fixture_clear (&f->ingest, &f->handoff, f->registry, f->store, &f->tmpdir);
 }
 
 /* Records */
