@@ -25,6 +25,7 @@ struct _LdConnection
   guint64            n_bytes;
   guint64            n_errors;
   char              *last_error;
+  gboolean           encrypted;
 };
 
 enum {
@@ -40,6 +41,7 @@ enum {
   PROP_N_BYTES,
   PROP_N_ERRORS,
   PROP_LAST_ERROR,
+  PROP_ENCRYPTED,
   N_PROPS
 };
 
@@ -159,6 +161,7 @@ ld_connection_get_property (GObject    *object,
     case PROP_N_BYTES: g_value_set_uint64 (value, self->n_bytes); break;
     case PROP_N_ERRORS: g_value_set_uint64 (value, self->n_errors); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
+    case PROP_ENCRYPTED: g_value_set_boolean (value, self->encrypted); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -205,6 +208,9 @@ ld_connection_class_init (LdConnectionClass *klass)
   properties[PROP_N_BYTES] = counter_property ("n-bytes");
   properties[PROP_N_ERRORS] = counter_property ("n-errors");
   properties[PROP_LAST_ERROR] = string_property ("last-error");
+  properties[PROP_ENCRYPTED] =
+    g_param_spec_boolean ("encrypted", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -298,6 +304,11 @@ ld_connection_update (LdConnection           *self,
   update_number (self, &self->n_records, info->n_records, PROP_N_RECORDS);
   update_number (self, &self->n_bytes, info->n_bytes, PROP_N_BYTES);
   update_number (self, &self->n_errors, info->n_errors, PROP_N_ERRORS);
+  if (self->encrypted != info->encrypted)
+    {
+      self->encrypted = info->encrypted;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCRYPTED]);
+    }
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -398,4 +409,17 @@ ld_connection_get_last_error (LdConnection *self)
 {
   g_return_val_if_fail (LD_IS_CONNECTION (self), NULL);
   return self->last_error;
+}
+
+/**
+ * ld_connection_is_encrypted:
+ *
+ * Returns: whether the endpoint or connection speaks TLS
+ */
+gboolean
+ld_connection_is_encrypted (LdConnection *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION (self), FALSE);
+
+  return self->encrypted;
 }

@@ -37,6 +37,7 @@ typedef struct
   guint64            n_bytes;
   guint64            n_errors;        /* bad frames or datagrams */
   const char        *last_error;
+  gboolean           encrypted;       /* TLS */
 } LdConnectionInfo;
 
 #define LD_TYPE_CONNECTION (ld_connection_get_type ())
@@ -58,5 +59,6 @@ guint64            ld_connection_get_n_records       (LdConnection *self);
 guint64            ld_connection_get_n_bytes         (LdConnection *self);
 guint64            ld_connection_get_n_errors        (LdConnection *self);
 const char        *ld_connection_get_last_error      (LdConnection *self);
+gboolean           ld_connection_is_encrypted        (LdConnection *self);
 
 G_END_DECLS

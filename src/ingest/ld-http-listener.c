@@ -8,6 +8,7 @@
 
 #include "ld-http-form.h"
 #include "ld-http-listener.h"
+#include "ld-listen-guard.h"
 #include "ld-ws-session.h"
 
 /* The socket is bound on the caller's thread, so that a taken port is an
@@ -19,11 +20,23 @@
  * from it and read by an LdWsSession (see there why). /log takes what
  * logging.handlers.HTTPHandler sends, GET or POST, and POSTs of JSON bodies
  * from log shippers. libsoup's server would hold a request body of any size
- * in memory, so bodies are collected here, up to the frame limit. */
+ * in memory, so bodies are collected here, up to the frame limit.
+ *
+ * Connections are accepted here, not by libsoup, whose listener stops for
+ * good when accept() fails: the guard pauses instead, caps connections,
+ * watches deadlines and speaks TLS, and libsoup gets each connection ready
+ * to read. A request refused from its headers (too big, from a web page,
+ * without the token) is answered at once and its connection closed, without
+ * reading its body. Every answer closes its connection: libsoup keeps none
+ * alive for connections it did not accept itself, and saying so lets
+ * clients know before they reuse one. */
 
-#define BACKLOG  1024
-#define BODY_KEY "logdeck-body"
-#define PEER_KEY "logdeck-peer"
+#define BACKLOG        1024
+#define BODY_KEY       "logdeck-body"
+#define PEER_KEY       "logdeck-peer"
+#define CONNECTION_KEY "logdeck-connection"
+/* How long a refused request's body is read and dropped before closing. */
+#define LINGER_MS      1000
 
 struct _LdHttpListener
 {
@@ -32,6 +45,8 @@ struct _LdHttpListener
   char           *address;
   guint16         port;
   GSocket        *socket;
+  LdGuard        *guard;
+  LdProblemLimiter limiter;
   SoupServer     *server;
   GHashTable     *sessions;      /* LdWsSession set */
   LdBatch        *batch;
@@ -48,6 +63,16 @@ typedef struct
   GByteArray *data;
   gboolean    too_big;
 } RequestBody;
+
+/* One client connection, kept on the remote address that libsoup holds
+ * for it, so that it goes when libsoup lets go of the connection. */
+typedef struct
+{
+  LdGuardEntry    entry;
+  LdHttpListener *listener;   /* %NULL once the listener has stopped */
+  GSocket        *socket;
+  char           *peer;
+} HttpConnection;
 
 static void
 report (LdHttpListener    *self,
@@ -66,6 +91,7 @@ report (LdHttpListener    *self,
     .n_bytes = self->n_bytes,
     .n_errors = self->n_errors,
     .last_error = last_error,
+    .encrypted = ld_guard_is_encrypted (self->guard),
   };
   GHashTableIter iter;
   LdWsSession *session;
@@ -129,10 +155,13 @@ request_peer (SoupServerMessage *msg,
   if (forwarded != NULL && is_loopback (remote))
     {
       g_autofree char *first = g_strndup (forwarded, strcspn (forwarded, ","));
+      g_autoptr(GInetAddress) address = NULL;
 
+      /* Only an address is believed, never any other text it may hold. */
       g_strstrip (first);
-      if (*first != '\0')
-        return g_utf8_make_valid (first, -1);
+      address = g_inet_address_new_from_string (first);
+      if (address != NULL)
+        return g_inet_address_to_string (address);
     }
 
   if (remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote) && with_port)
@@ -164,8 +193,107 @@ respond (SoupServerMessage *msg,
   va_end (args);
 
   soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
   soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
                                     text, strlen (text));
+}
+
+/* Connections */
+
+static HttpConnection *
+connection_of (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote != NULL ? g_object_get_data (G_OBJECT (remote), CONNECTION_KEY) : NULL;
+}
+
+static void
+http_connection_free (HttpConnection *connection)
+{
+  ld_guard_remove (&connection->entry);
+  g_object_unref (connection->socket);
+  g_free (connection->peer);
+  g_free (connection);
+}
+
+/* Shutting the socket down makes libsoup's next read or write fail, and
+ * libsoup then closes the connection as for any broken client. */
+static void
+on_connection_expired (LdGuardEntry *entry,
+                       const char   *why)
+{
+  HttpConnection *connection = (HttpConnection *) entry;
+  LdHttpListener *self = connection->listener;
+
+  ld_guard_remove (entry);
+  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->id, connection->peer,
+                         LD_INGEST_PROTOCOL_HTTP, "%s: the connection from %s was closed: %s",
+                         self->id, connection->peer, why);
+  ld_ingest_shared_flush (self->shared, &self->batch);
+  g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
+}
+
+static void
+on_request_headers (SoupServerMessage *msg,
+                    HttpConnection    *connection)
+{
+  ld_guard_set_busy (&connection->entry, connection->listener->shared->listen.body_timeout_us,
+                     "the request did not arrive in time");
+}
+
+static void
+on_request_disconnected (SoupServerMessage *msg,
+                         HttpConnection    *connection)
+{
+  ld_guard_remove (&connection->entry);
+}
+
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  HttpConnection *connection = connection_of (msg);
+
+  if (connection == NULL)
+    return;
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_request_headers), connection);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_request_disconnected), connection);
+}
+
+static void
+accept_connection (GSocket   *socket,
+                   GIOStream *tls,
+                   gpointer   user_data)
+{
+  LdHttpListener *self = user_data;
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  g_autoptr(GIOStream) stream = NULL;
+  HttpConnection *connection;
+
+  if (remote == NULL || local == NULL)
+    {
+      g_socket_close (socket, NULL);
+      g_object_unref (socket);
+      return;
+    }
+
+  connection = g_new0 (HttpConnection, 1);
+  connection->listener = self;
+  connection->socket = socket;
+  connection->peer = ld_ingest_format_address (remote);
+  g_object_set_data_full (G_OBJECT (remote), CONNECTION_KEY, connection,
+                          (GDestroyNotify) http_connection_free);
+  ld_guard_add (self->guard, &connection->entry, on_connection_expired);
+  ld_guard_set_idle (&connection->entry, self->shared->listen.header_timeout_us,
+                     "no complete request arrived in time");
+
+  stream = tls != NULL ? g_object_ref (tls)
+                       : G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  soup_server_accept_iostream (self->server, stream, local, remote, NULL);
 }
 
 /* WebSocket sessions */
@@ -194,9 +322,15 @@ on_upgraded (SoupServerMessage *msg,
   const char *peer = g_object_get_data (G_OBJECT (msg), PEER_KEY);
   LdWsSession *session;
 
+  HttpConnection *connection = connection_of (msg);
+
+  /* From now on the session watches the connection's deadlines. */
+  if (connection != NULL)
+    ld_guard_remove (&connection->entry);
   g_object_ref (msg);
   stream = soup_server_message_steal_connection (msg);
-  session = ld_ws_session_new (self->shared, stream, id, peer, on_session_closed, self);
+  session = ld_ws_session_new (self->shared, stream, id, peer, self->guard, on_session_closed,
+                               self);
   g_object_unref (msg);
 
   g_hash_table_add (self->sessions, session);
@@ -204,31 +338,119 @@ on_upgraded (SoupServerMessage *msg,
   report_progress (self);
 }
 
-/* A web page open in the user's browser may not send records: browsers name
- * the page in Origin, while loggers, shippers and scripts send none (or
- * "null", or a page on this machine). */
+/* Who may send records (the README's "Who may send"). A web page open in
+ * the user's browser may not: browsers say where a request comes from in
+ * Sec-Fetch-Site and Origin, and sandboxed pages send "Origin: null". A
+ * request without Origin must also show no sign of a browser (no
+ * Sec-Fetch-* header, no Mozilla user agent): loggers, shippers and
+ * scripts send neither, while a page's image or form GET may carry none of
+ * the others. With a token, every request must carry it. */
 static gboolean
-origin_allowed (SoupServerMessage *msg)
+is_loopback_origin (const char *origin)
+{
+  g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static gboolean
+looks_like_a_browser (SoupMessageHeaders *headers)
+{
+  const char *agent = soup_message_headers_get_one (headers, "User-Agent");
+
+  return soup_message_headers_get_one (headers, "Sec-Fetch-Site") != NULL
+         || soup_message_headers_get_one (headers, "Sec-Fetch-Mode") != NULL
+         || soup_message_headers_get_one (headers, "Sec-Fetch-Dest") != NULL
+         || soup_message_headers_get_one (headers, "Sec-Fetch-User") != NULL
+         || (agent != NULL && strstr (agent, "Mozilla/") != NULL);
+}
+
+/* Compares digests, so that the time taken says nothing about the token. */
+static gboolean
+token_equal (const char *given,
+             const char *token)
+{
+  g_autofree char *a = g_compute_checksum_for_string (G_CHECKSUM_SHA256, given, -1);
+  g_autofree char *b = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+  guint8 difference = 0;
+
+  for (gsize i = 0; a[i] != '\0'; i++)
+    difference |= a[i] ^ b[i];
+
+  return difference == 0;
+}
+
+static gboolean
+has_token (LdHttpListener    *self,
+           SoupServerMessage *msg,
+           gboolean           in_query)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+
+  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
+    return token_equal (authorization + 7, self->shared->token);
+  if (in_query && query != NULL)
+    {
+      g_autoptr(GHashTable) form = soup_form_decode (query);
+      const char *given = g_hash_table_lookup (form, "token");
+
+      return given != NULL && token_equal (given, self->shared->token);
+    }
+
+  return FALSE;
+}
+
+/* Returns why @msg may not send, with the status to answer, or %NULL. */
+static const char *
+refusal_of (LdHttpListener    *self,
+            SoupServerMessage *msg,
+            gboolean           token_in_query,
+            guint             *status)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *origin = soup_message_headers_get_one (headers, "Origin");
-  g_autoptr(GUri) uri = NULL;
-  const char *host;
+  const char *site = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
 
-  if (origin == NULL || g_str_equal (origin, "null") || g_str_has_prefix (origin, "file:"))
-    return TRUE;
+  *status = SOUP_STATUS_FORBIDDEN;
+  if (site != NULL && (g_ascii_strcasecmp (site, "cross-site") == 0
+                       || g_ascii_strcasecmp (site, "same-site") == 0))
+    return "Requests from web pages are refused";
+  if (origin != NULL && !is_loopback_origin (origin))
+    return "Requests from web pages are refused";
+  if (origin == NULL && looks_like_a_browser (headers))
+    return "Requests from web browsers are refused";
 
-  uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-  host = uri != NULL ? g_uri_get_host (uri) : NULL;
-  if (host != NULL && (g_str_equal (host, "localhost") || g_str_equal (host, "127.0.0.1")
-                       || g_str_equal (host, "::1") || g_str_equal (host, "[::1]")))
-    return TRUE;
+  *status = SOUP_STATUS_UNAUTHORIZED;
+  if (self->shared->token != NULL && !has_token (self, msg, token_in_query))
+    return "A token is required: send “Authorization: Bearer TOKEN”";
 
-  soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
-                                    "Requests from web pages are refused\n",
-                                    strlen ("Requests from web pages are refused\n"));
-  return FALSE;
+  return NULL;
+}
+
+static void
+report_refusal (LdHttpListener    *self,
+                SoupServerMessage *msg,
+                guint              status,
+                const char        *reason)
+{
+  g_autofree char *peer = request_peer (msg, FALSE);
+
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->id, peer, LD_INGEST_PROTOCOL_HTTP,
+                         "%s: %s %s from %s refused (%u): %s", self->id,
+                         soup_server_message_get_method (msg),
+                         g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
+  self->n_errors++;
+  ld_ingest_shared_flush (self->shared, &self->batch);
+  report_progress (self);
 }
 
 static void
@@ -238,8 +460,16 @@ on_ws_request (SoupServer        *server,
                GHashTable        *query,
                gpointer           user_data)
 {
-  if (!origin_allowed (msg))
-    return;
+  LdHttpListener *self = user_data;
+  const char *refusal;
+  guint status;
+
+  if ((refusal = refusal_of (self, msg, TRUE, &status)) != NULL)
+    {
+      report_refusal (self, msg, status, refusal);
+      respond (msg, status, "%s\n", refusal);
+      return;
+    }
 
   /* No extension is offered, so a client's permessage-deflate is declined;
    * libsoup answers a request that is no WebSocket handshake with 400. */
@@ -278,8 +508,118 @@ on_got_chunk (SoupServerMessage *msg,
   g_byte_array_append (body->data, g_bytes_get_data (chunk, NULL), size);
 }
 
-/* Before the body is read: a declared length over the limit is refused at
- * once, and any other body is collected here rather than by libsoup. */
+/* Answers from the headers and closes, without reading the body: the
+ * connection is taken from libsoup, which would read all of it first. */
+typedef struct
+{
+  GIOStream    *stream;
+  GSocket      *socket;
+  char         *answer;
+  GCancellable *cancellable;
+  GSource      *linger_timer;
+  guint8        discard[16 * 1024];
+} EarlyAnswer;
+
+static void
+early_answer_free (EarlyAnswer *early)
+{
+  if (early->linger_timer != NULL)
+    {
+      g_source_destroy (early->linger_timer);
+      g_source_unref (early->linger_timer);
+    }
+  if (early->socket != NULL)
+    g_socket_close (early->socket, NULL);
+  g_clear_object (&early->socket);
+  g_clear_object (&early->cancellable);
+  g_object_unref (early->stream);
+  g_free (early->answer);
+  g_free (early);
+}
+
+static void
+on_discarded (GObject      *stream,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  EarlyAnswer *early = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (stream), result, NULL);
+
+  if (n <= 0)
+    {
+      early_answer_free (early);
+      return;
+    }
+  g_input_stream_read_async (G_INPUT_STREAM (stream), early->discard, sizeof early->discard,
+                             G_PRIORITY_LOW, early->cancellable, on_discarded, early);
+}
+
+static gboolean
+on_linger_over (gpointer user_data)
+{
+  EarlyAnswer *early = user_data;
+
+  g_cancellable_cancel (early->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closing while the client still sends its body would reset the
+ * connection, and the client would lose the answer before reading it: what
+ * it sends is read and dropped for a moment first, as web servers do. */
+static void
+on_early_answer_written (GObject      *stream,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  EarlyAnswer *early = user_data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (stream), result, NULL, NULL))
+    {
+      early_answer_free (early);
+      return;
+    }
+
+  early->cancellable = g_cancellable_new ();
+  early->linger_timer = g_timeout_source_new (LINGER_MS);
+  g_source_set_static_name (early->linger_timer, "[logdeck] http linger");
+  g_source_set_callback (early->linger_timer, on_linger_over, early, NULL);
+  g_source_attach (early->linger_timer, g_main_context_get_thread_default ());
+  g_input_stream_read_async (g_io_stream_get_input_stream (early->stream), early->discard,
+                             sizeof early->discard, G_PRIORITY_LOW, early->cancellable,
+                             on_discarded, early);
+}
+
+static void
+answer_early (LdHttpListener    *self,
+              SoupServerMessage *msg,
+              guint              status,
+              const char        *reason)
+{
+  HttpConnection *connection = connection_of (msg);
+  EarlyAnswer *early = g_new0 (EarlyAnswer, 1);
+  gsize length = strlen (reason) + 1;
+
+  early->answer = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                   "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n"
+                                   "\r\n%s\n", status, soup_status_get_phrase (status), length,
+                                   reason);
+  early->socket = connection != NULL ? g_object_ref (connection->socket) : NULL;
+  g_object_ref (msg);
+  early->stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (early->stream == NULL)
+    {
+      early_answer_free (early);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (early->stream), early->answer,
+                                   strlen (early->answer), G_PRIORITY_DEFAULT, NULL,
+                                   on_early_answer_written, early);
+}
+
+/* Before the body is read: a request that may not send, or whose declared
+ * length is over the limit, is refused at once; any other body is
+ * collected here rather than by libsoup. */
 static void
 on_log_headers (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -289,15 +629,26 @@ on_log_headers (SoupServer        *server,
 {
   LdHttpListener *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *refusal;
+  guint status;
   RequestBody *body;
 
+  if ((refusal = refusal_of (self, msg, FALSE, &status)) != NULL)
+    {
+      report_refusal (self, msg, status, refusal);
+      answer_early (self, msg, status, refusal);
+      return;
+    }
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
       && soup_message_headers_get_content_length (headers) > self->shared->max_frame_size)
     {
-      respond (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-               "The body of %" G_GINT64_FORMAT " bytes is over the limit of %u bytes\n",
-               (gint64) soup_message_headers_get_content_length (headers),
-               self->shared->max_frame_size);
+      g_autofree char *reason =
+        g_strdup_printf ("The body of %" G_GINT64_FORMAT " bytes is over the limit of %u bytes",
+                         (gint64) soup_message_headers_get_content_length (headers),
+                         self->shared->max_frame_size);
+
+      report_refusal (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
+      answer_early (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
       return;
     }
 
@@ -322,7 +673,8 @@ refuse (LdHttpListener    *self,
 {
   g_autofree char *quote = ld_ingest_quote (text, length);
 
-  ld_ingest_add_problem (self->batch, 40, origin->connection, origin->peer, origin->protocol,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->connection, origin->peer,
+                         origin->protocol,
                          "%s: %s %s refused (%u): %s: %s", self->id,
                          soup_server_message_get_method (msg), LD_HTTP_PATH_LOG, status,
                          reason, quote);
@@ -400,7 +752,9 @@ take_post (LdHttpListener       *self,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *type = soup_message_headers_get_content_type (headers, NULL);
 
-  if (type != NULL && g_ascii_strcasecmp (type, "application/x-www-form-urlencoded") == 0)
+  if (length == 0)
+    refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, "The body is empty", text, length);
+  else if (type != NULL && g_ascii_strcasecmp (type, "application/x-www-form-urlencoded") == 0)
     {
       origin->protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
       take_form (self, msg, origin, text, length);
@@ -427,11 +781,12 @@ on_log_request (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autofree char *peer = request_peer (msg, FALSE);
-  LdIngestOrigin origin = { self->id, peer, LD_INGEST_PROTOCOL_HTTP_JSON };
+  LdIngestOrigin origin = {
+    .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
+    .limiter = &self->limiter,
+  };
   const char *form;
 
-  if (!origin_allowed (msg))
-    return;
   if (method == SOUP_METHOD_GET)
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));
@@ -445,7 +800,8 @@ on_log_request (SoupServer        *server,
   else if (method == SOUP_METHOD_POST && body != NULL)
     {
       self->n_bytes += body->data->len;
-      take_post (self, msg, &origin, (const char *) body->data->data, body->data->len);
+      take_post (self, msg, &origin, body->data->len > 0 ? (const char *) body->data->data : "",
+                 body->data->len);
     }
   else
     {
@@ -502,6 +858,8 @@ ld_http_listener_new (LdIngestShared *shared,
   self->socket = socket;
   self->batch = ld_batch_new ();
   self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
+  self->guard = ld_guard_new (shared, id, LD_INGEST_PROTOCOL_HTTP, socket, accept_connection, self);
+  ld_problem_limiter_init (&self->limiter, &shared->problems);
 
   return self;
 }
@@ -517,7 +875,6 @@ ld_http_listener_new (LdIngestShared *shared,
 gboolean
 ld_http_listener_start (LdHttpListener *self)
 {
-  g_autoptr(GError) error = NULL;
 
   g_assert (g_main_context_is_owner (self->shared->context));
 
@@ -526,14 +883,9 @@ ld_http_listener_start (LdHttpListener *self)
   soup_server_add_handler (self->server, LD_HTTP_PATH_WS, on_ws_request, self, NULL);
   soup_server_add_early_handler (self->server, LD_HTTP_PATH_LOG, on_log_headers, self, NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_LOG, on_log_request, self, NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
 
-  if (!soup_server_listen_socket (self->server, self->socket, 0, &error))
-    {
-      report (self, LD_CONNECTION_FAILED, error->message);
-      g_clear_object (&self->server);
-      return G_SOURCE_REMOVE;
-    }
-
+  ld_guard_start (self->guard);
   report (self, LD_CONNECTION_LISTENING, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -556,6 +908,7 @@ ld_http_listener_stop (LdHttpListener *self)
       g_source_destroy (self->report_timer);
       g_clear_pointer (&self->report_timer, g_source_unref);
     }
+  ld_guard_stop (self->guard);
   if (self->server != NULL)
     {
       soup_server_disconnect (self->server);
@@ -585,6 +938,7 @@ ld_http_listener_free (LdHttpListener *self)
 
   g_assert (self->server == NULL);
   g_hash_table_unref (self->sessions);
+  ld_guard_free (self->guard);
   g_clear_pointer (&self->report_timer, g_source_unref);
   g_object_unref (self->socket);
   ld_batch_free (self->batch);

@@ -46,7 +46,7 @@ on_bad_value (const LdJsonBadValue *bad,
   const LdIngestOrigin *origin = values->origin;
   g_autofree char *quote = ld_ingest_quote (values->text + bad->start, bad->end - bad->start);
 
-  ld_ingest_add_problem (values->batch, LD_LEVEL_ERROR, origin->connection, origin->peer,
+  ld_ingest_add_problem (values->batch, origin->limiter, LD_LEVEL_ERROR, origin->connection, origin->peer,
                          origin->protocol, "%s: invalid JSON (%s): %s", origin->connection,
                          bad->error->message, quote);
 }

@@ -8,6 +8,17 @@
 
 G_BEGIN_DECLS
 
+/* A token bucket for Logdeck's own records about one connection's bad
+ * input; see ld_problem_limiter_allow(). */
+typedef struct _LdProblemLimiter LdProblemLimiter;
+struct _LdProblemLimiter
+{
+  LdProblemLimiter *parent;        /* the ingest thread's, across connections */
+  gint64            refilled_at;   /* monotonic µs */
+  double            tokens;
+  guint64           n_suppressed;
+};
+
 /* What every listener of one LdIngest shares. Apart from the atomic counter,
  * it is set up before the first listener starts and read-only afterwards,
  * except @next_tcp_id and @next_ws_id, which only the ingest thread touches. */
@@ -21,6 +32,12 @@ typedef struct
   guint                 next_tcp_id;
   guint                 next_ws_id;
   gsize                 n_records;       /* atomic */
+  GTlsCertificate      *tls_certificate; /* nullable: TLS on stream listeners */
+  GTlsDatabase         *tls_client_ca;   /* nullable: client certificates required */
+  char                 *token;           /* nullable: HTTP endpoints require it */
+  gboolean              insecure;
+  LdListenLimits        listen;
+  LdProblemLimiter      problems;        /* across all connections */
 } LdIngestShared;
 
 /* Where records came from: the connection's or session's id, which a record
@@ -31,6 +48,7 @@ typedef struct
   const char *peer;
   const char *protocol;
   gint64      time_us;      /* for a record without a time of its own; 0 for now */
+  LdProblemLimiter *limiter;  /* nullable: the connection's, for its error records */
 } LdIngestOrigin;
 
 /* How much of a bad JSON text an error record quotes. */
@@ -53,13 +71,21 @@ void   ld_ingest_shared_report_later (LdIngestShared         *shared,
                                       const char             *name,
                                       GSourceFunc             func,
                                       gpointer                data);
+void   ld_problem_limiter_init       (LdProblemLimiter       *limiter,
+                                      LdProblemLimiter       *parent);
+void   ld_problem_limiter_flush      (LdProblemLimiter       *limiter,
+                                      LdBatch                *batch,
+                                      const char             *connection,
+                                      const char             *peer,
+                                      const char             *protocol);
 void   ld_ingest_add_problem         (LdBatch                *batch,
+                                      LdProblemLimiter       *limiter,
                                       int                     level,
                                       const char             *connection,
                                       const char             *peer,
                                       const char             *protocol,
                                       const char             *format,
-                                      ...) G_GNUC_PRINTF (6, 7);
+                                      ...) G_GNUC_PRINTF (7, 8);
 char  *ld_ingest_format_address      (GSocketAddress         *address);
 gboolean ld_ingest_is_blank          (const char             *text,
                                       gsize                   length);

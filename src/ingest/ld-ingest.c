@@ -158,12 +158,16 @@ ld_ingest_new (LdHandoff            *handoff,
   g_return_val_if_fail (handoff != NULL, NULL);
   g_return_val_if_fail (registry == NULL || LD_IS_CONNECTION_REGISTRY (registry), NULL);
 
+  ld_ingest_raise_fd_limit ();
+
   self = g_new0 (LdIngest, 1);
   self->shared.context = g_main_context_new ();
   self->shared.handoff = ld_handoff_ref (handoff);
   self->shared.registry = registry != NULL ? g_object_ref (registry) : NULL;
   self->shared.max_frame_size = LD_INGEST_DEFAULT_MAX_FRAME_SIZE;
   ld_pickle_limits_init_default (&self->shared.limits);
+  ld_listen_limits_init_default (&self->shared.listen);
+  ld_problem_limiter_init (&self->shared.problems, NULL);
   self->loop = g_main_loop_new (self->shared.context, FALSE);
   g_mutex_init (&self->lock);
   self->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) endpoint_free);
@@ -232,6 +236,9 @@ ld_ingest_free (LdIngest *self)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->shared.context);
   g_clear_object (&self->shared.registry);
+  g_clear_object (&self->shared.tls_certificate);
+  g_clear_object (&self->shared.tls_client_ca);
+  g_clear_pointer (&self->shared.token, g_free);
   ld_handoff_unref (self->shared.handoff);
   g_free (self);
 }
@@ -263,6 +270,115 @@ ld_ingest_get_max_frame_size (LdIngest *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->shared.max_frame_size;
+}
+
+void
+ld_listen_limits_init_default (LdListenLimits *limits)
+{
+  limits->max_connections = LD_LISTEN_MAX_CONNECTIONS;
+  limits->header_timeout_us = LD_LISTEN_HEADER_TIMEOUT_S * G_USEC_PER_SEC;
+  limits->body_timeout_us = LD_LISTEN_BODY_TIMEOUT_S * G_USEC_PER_SEC;
+  limits->idle_timeout_us = (gint64) LD_LISTEN_IDLE_TIMEOUT_S * G_USEC_PER_SEC;
+  limits->http_idle_timeout_us = LD_LISTEN_HTTP_IDLE_TIMEOUT_S * G_USEC_PER_SEC;
+  limits->accept_pause_us = LD_LISTEN_ACCEPT_PAUSE_MS * 1000;
+}
+
+/**
+ * ld_ingest_set_listen_limits:
+ * @self: an ingest thread with no endpoints yet
+ * @limits: connection caps and timeouts for its stream listeners
+ */
+void
+ld_ingest_set_listen_limits (LdIngest             *self,
+                             const LdListenLimits *limits)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (limits != NULL && limits->max_connections > 0);
+  g_return_if_fail (self->endpoints->len == 0);
+
+  self->shared.listen = *limits;
+}
+
+/**
+ * ld_ingest_set_security:
+ * @self: an ingest thread with no endpoints yet
+ * @security: TLS files, a token, and whether to listen beyond loopback
+ *   without either
+ * @error: why a file cannot be used
+ *
+ * With a certificate, the TCP and HTTP/WebSocket listeners speak TLS only;
+ * with a client CA, every client must show a certificate it signed; with a
+ * token, every HTTP request and WebSocket upgrade must carry it. An address
+ * beyond loopback is refused without TLS or a token unless @security says
+ * insecure, and UDP, which has neither, only then.
+ *
+ * Returns: %TRUE if the files could be read
+ */
+gboolean
+ld_ingest_set_security (LdIngest               *self,
+                        const LdIngestSecurity *security,
+                        GError                **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GTlsDatabase) client_ca = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (security != NULL, FALSE);
+  g_return_val_if_fail (self->endpoints->len == 0, FALSE);
+
+  if (security->tls_cert_file != NULL)
+    {
+      certificate = security->tls_key_file != NULL
+                    ? g_tls_certificate_new_from_files (security->tls_cert_file,
+                                                        security->tls_key_file, error)
+                    : g_tls_certificate_new_from_file (security->tls_cert_file, error);
+      if (certificate == NULL)
+        return FALSE;
+    }
+  if (security->tls_client_ca_file != NULL)
+    {
+      if (certificate == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "A client CA needs a server certificate (--tls-cert) as well");
+          return FALSE;
+        }
+      client_ca = g_tls_file_database_new (security->tls_client_ca_file, error);
+      if (client_ca == NULL)
+        return FALSE;
+    }
+  if (security->token != NULL && *security->token == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "The token is empty");
+      return FALSE;
+    }
+
+  g_set_object (&self->shared.tls_certificate, certificate);
+  g_set_object (&self->shared.tls_client_ca, client_ca);
+  g_free (self->shared.token);
+  self->shared.token = g_strdup (security->token);
+  self->shared.insecure = security->insecure;
+  return TRUE;
+}
+
+/**
+ * ld_ingest_raise_fd_limit:
+ *
+ * Every connection costs a file descriptor, and the usual soft limit of
+ * 1,024 is far below what the system allows: the soft limit is raised to
+ * the hard one, once, at start-up.
+ */
+void
+ld_ingest_raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_debug ("Could not raise the file descriptor limit: %s", g_strerror (errno));
 }
 
 static void
@@ -327,12 +443,21 @@ check_running (LdIngest  *self,
   return FALSE;
 }
 
+/* What protects a kind of endpoint when it listens beyond loopback. */
+typedef enum
+{
+  PROTECTED_BY_TLS,
+  PROTECTED_BY_TLS_OR_TOKEN,
+  PROTECTED_BY_NOTHING,     /* UDP: neither is possible */
+} Protection;
+
 /* What differs between the kinds of listening endpoint. */
 typedef struct
 {
   const char *base;        /* "tcp": the first endpoint's id */
   const char *protocol;
   gsize       counter;     /* offset of the kind's count in LdIngest */
+  Protection  protection;
   gboolean  (*create) (LdIngest   *self,
                        Endpoint   *endpoint,
                        const char *id,
@@ -366,14 +491,71 @@ create_http (LdIngest *self, Endpoint *endpoint, const char *id, const char *add
 }
 
 static const ListenerKind tcp_kind = {
-  "tcp", LD_INGEST_PROTOCOL_TCP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_tcp), create_tcp
+  "tcp", LD_INGEST_PROTOCOL_TCP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_tcp), PROTECTED_BY_TLS,
+  create_tcp
 };
 static const ListenerKind udp_kind = {
-  "udp", LD_INGEST_PROTOCOL_UDP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_udp), create_udp
+  "udp", LD_INGEST_PROTOCOL_UDP_PICKLE, G_STRUCT_OFFSET (LdIngest, n_udp), PROTECTED_BY_NOTHING,
+  create_udp
 };
 static const ListenerKind http_kind = {
-  "http", LD_INGEST_PROTOCOL_HTTP, G_STRUCT_OFFSET (LdIngest, n_http), create_http
+  "http", LD_INGEST_PROTOCOL_HTTP, G_STRUCT_OFFSET (LdIngest, n_http),
+  PROTECTED_BY_TLS_OR_TOKEN, create_http
 };
+
+static gboolean
+is_loopback_address (const char *address)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+
+  if (g_ascii_strcasecmp (address, "localhost") == 0)
+    return TRUE;
+  ip = g_inet_address_new_from_string (address);
+  return ip != NULL && g_inet_address_get_is_loopback (ip);
+}
+
+/* Anyone on the network could send records, or read them off the wire, to
+ * an endpoint beyond loopback: Logdeck listens there only behind TLS or a
+ * token, or when told --insecure. */
+static gboolean
+check_exposure (LdIngest           *self,
+                const ListenerKind *kind,
+                const char         *address,
+                GError            **error)
+{
+  gboolean tls = self->shared.tls_certificate != NULL;
+  gboolean token = self->shared.token != NULL;
+  const char *needs;
+
+  /* An address that is none is refused when binding, with its own reason. */
+  if (self->shared.insecure || is_loopback_address (address)
+      || !g_hostname_is_ip_address (address))
+    return TRUE;
+
+  switch (kind->protection)
+    {
+    case PROTECTED_BY_TLS:
+      if (tls)
+        return TRUE;
+      needs = "TLS (--tls-cert)";
+      break;
+    case PROTECTED_BY_TLS_OR_TOKEN:
+      if (tls || token)
+        return TRUE;
+      needs = "TLS (--tls-cert) or a token (--token)";
+      break;
+    case PROTECTED_BY_NOTHING:
+    default:
+      needs = "--insecure, since UDP can have neither TLS nor a token";
+      break;
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+               "Refusing to listen for %s on %s, beyond this machine, without %s: anyone who "
+               "can reach it could send records. Give --insecure to listen anyway",
+               kind->base, address, needs);
+  return FALSE;
+}
 
 /* Binds on the caller's thread, so a taken port is known at once: then the
  * endpoint is listed as failed with the reason, and others are unaffected. */
@@ -393,7 +575,8 @@ add_listener (LdIngest           *self,
 
   id = next_endpoint_id (kind->base, G_STRUCT_MEMBER_P (self, kind->counter));
   endpoint = g_new0 (Endpoint, 1);
-  if (!kind->create (self, endpoint, id, address, port, &local_error))
+  if (!check_exposure (self, kind, address, &local_error)
+      || !kind->create (self, endpoint, id, address, port, &local_error))
     {
       g_free (endpoint);
       report_failed (self, id, kind->protocol, address, port, local_error);
@@ -674,30 +857,56 @@ ld_ingest_shared_report_later (LdIngestShared *shared,
 }
 
 /**
- * ld_ingest_add_problem:
- * @batch: where to add the record
- * @level: WARNING (30) or ERROR (40)
+ * ld_problem_limiter_init:
+ * @limiter: a connection's limiter, or the ingest thread's
+ * @parent: (nullable): the ingest thread's, for a connection's
  *
- * Adds a record of Logdeck's own, from logger "logdeck.ingest", about what
- * went wrong with a connection. It goes in the connection's batch, after the
- * connection's records so far, so that it is seen where it happened.
+ * A sender can make every one of its bytes a bad input: without a limit,
+ * its error records would push every good record out of the store. Each
+ * connection may cause LD_PROBLEMS_PER_SECOND records a second after a
+ * burst of LD_PROBLEMS_BURST, and all connections together
+ * LD_PROBLEMS_GLOBAL_PER_SECOND; what is over is counted, and said in one
+ * "suppressed" record when records are allowed again or the connection ends.
  */
 void
-ld_ingest_add_problem (LdBatch    *batch,
-                       int         level,
-                       const char *connection,
-                       const char *peer,
-                       const char *protocol,
-                       const char *format,
-                       ...)
+ld_problem_limiter_init (LdProblemLimiter *limiter,
+                         LdProblemLimiter *parent)
 {
-  g_autofree char *message = NULL;
-  LdRecordFields fields = { 0 };
-  va_list args;
+  limiter->parent = parent;
+  limiter->refilled_at = g_get_monotonic_time ();
+  limiter->tokens = parent != NULL ? LD_PROBLEMS_BURST : LD_PROBLEMS_GLOBAL_BURST;
+  limiter->n_suppressed = 0;
+}
 
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
+static gboolean
+take_token (LdProblemLimiter *limiter,
+            gint64            now)
+{
+  gboolean global = limiter->parent == NULL;
+  double rate = global ? LD_PROBLEMS_GLOBAL_PER_SECOND : LD_PROBLEMS_PER_SECOND;
+  double burst = global ? LD_PROBLEMS_GLOBAL_BURST : LD_PROBLEMS_BURST;
+
+  limiter->tokens = MIN (burst, limiter->tokens
+                                + rate * (double) (now - limiter->refilled_at) / G_USEC_PER_SEC);
+  limiter->refilled_at = now;
+  if (limiter->tokens < 1.0)
+    return FALSE;
+  if (limiter->parent != NULL && !take_token (limiter->parent, now))
+    return FALSE;
+
+  limiter->tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+add_record (LdBatch    *batch,
+            int         level,
+            const char *connection,
+            const char *peer,
+            const char *protocol,
+            const char *message)
+{
+  LdRecordFields fields = { 0 };
 
   fields.time_us = g_get_real_time ();
   fields.level = level;
@@ -709,6 +918,69 @@ ld_ingest_add_problem (LdBatch    *batch,
   fields.peer = peer;
   fields.protocol = protocol;
   ld_batch_add (batch, &fields);
+}
+
+/**
+ * ld_problem_limiter_flush:
+ *
+ * Says how many records @limiter held back, if any: when records are
+ * allowed again, and when its connection ends.
+ */
+void
+ld_problem_limiter_flush (LdProblemLimiter *limiter,
+                          LdBatch          *batch,
+                          const char       *connection,
+                          const char       *peer,
+                          const char       *protocol)
+{
+  g_autofree char *message = NULL;
+
+  if (limiter == NULL || limiter->n_suppressed == 0)
+    return;
+
+  message = g_strdup_printf ("%s: %" G_GUINT64_FORMAT " more problem records were suppressed "
+                             "(at most %u a second per connection, %u in all)",
+                             connection, limiter->n_suppressed, LD_PROBLEMS_PER_SECOND,
+                             LD_PROBLEMS_GLOBAL_PER_SECOND);
+  limiter->n_suppressed = 0;
+  add_record (batch, 30, connection, peer, protocol, message);
+}
+
+/**
+ * ld_ingest_add_problem:
+ * @batch: where to add the record
+ * @limiter: (nullable): the connection's limiter; %NULL for a record that
+ *   cannot repeat, such as a listener's own failure
+ * @level: WARNING (30) or ERROR (40)
+ *
+ * Adds a record of Logdeck's own, from logger "logdeck.ingest", about what
+ * went wrong with a connection. It goes in the connection's batch, after the
+ * connection's records so far, so that it is seen where it happened.
+ */
+void
+ld_ingest_add_problem (LdBatch          *batch,
+                       LdProblemLimiter *limiter,
+                       int               level,
+                       const char       *connection,
+                       const char       *peer,
+                       const char       *protocol,
+                       const char       *format,
+                       ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (limiter != NULL && !take_token (limiter, g_get_monotonic_time ()))
+    {
+      limiter->n_suppressed++;
+      return;
+    }
+  ld_problem_limiter_flush (limiter, batch, connection, peer, protocol);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  add_record (batch, level, connection, peer, protocol, message);
 }
 
 /**
@@ -790,7 +1062,13 @@ ld_ingest_quote (const char *text,
 {
   gsize cut = MIN (length, LD_INGEST_QUOTE_BYTES);
   g_autofree char *valid = NULL;
-  GString *quote = g_string_new ("“");
+  GString *quote;
+
+  /* An empty body may come as no buffer at all. */
+  if (text == NULL || length == 0)
+    return g_strdup ("“” (empty)");
+
+  quote = g_string_new ("“");
 
   /* Back off to the start of a character that the cut would split. */
   while (cut < length && cut > 0 && ((guchar) text[cut] & 0xc0) == 0x80)

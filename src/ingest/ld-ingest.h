@@ -28,7 +28,49 @@ G_BEGIN_DECLS
 #define LD_INGEST_PROTOCOL_WS_CLIENT     "ws-client"   /* logdeck --connect */
 #define LD_INGEST_LOGGER                 "logdeck.ingest"
 
+/* What one stream listener allows its connections (see the README's
+ * limits). Timeouts are in µs. A connection that has started a frame, a
+ * request or a TLS handshake must finish it within @header_timeout_us (an
+ * HTTP body within @body_timeout_us); one that is between records is
+ * closed after @idle_timeout_us (HTTP keep-alive: @http_idle_timeout_us).
+ * At @max_connections, the longest idle is closed to make room. */
+typedef struct
+{
+  guint  max_connections;
+  gint64 header_timeout_us;
+  gint64 body_timeout_us;
+  gint64 idle_timeout_us;
+  gint64 http_idle_timeout_us;
+  gint64 accept_pause_us;
+} LdListenLimits;
+
+#define LD_LISTEN_MAX_CONNECTIONS      1024
+#define LD_LISTEN_HEADER_TIMEOUT_S     30
+#define LD_LISTEN_BODY_TIMEOUT_S       60
+#define LD_LISTEN_IDLE_TIMEOUT_S       3600
+#define LD_LISTEN_HTTP_IDLE_TIMEOUT_S  30
+#define LD_LISTEN_ACCEPT_PAUSE_MS      250
+
+/* Logdeck's own records about bad input: at most this many a second per
+ * connection (after a burst of LD_PROBLEMS_BURST), and across all of them;
+ * the rest are counted in a "suppressed" summary. */
+#define LD_PROBLEMS_PER_SECOND         5
+#define LD_PROBLEMS_BURST              20
+#define LD_PROBLEMS_GLOBAL_PER_SECOND  20
+#define LD_PROBLEMS_GLOBAL_BURST       200
+
 typedef struct _LdIngest LdIngest;
+
+/* How the listeners protect themselves beyond loopback. Every field may be
+ * %NULL (or %FALSE); see ld_ingest_set_security(). */
+typedef struct
+{
+  const char *tls_cert_file;       /* PEM certificate (chain); the key may be in it too */
+  const char *tls_key_file;        /* PEM private key; %NULL when it is in the cert file */
+  const char *tls_client_ca_file;  /* PEM CA(s): clients must show a certificate they signed */
+  const char *token;               /* bearer token the HTTP endpoints require */
+  gboolean    insecure;            /* listen beyond loopback without TLS or a token */
+} LdIngestSecurity;
 
 LdIngest   *ld_ingest_new                 (LdHandoff            *handoff,
                                            LdConnectionRegistry *registry);
@@ -36,6 +78,13 @@ void        ld_ingest_free                (LdIngest             *self);
 void        ld_ingest_set_max_frame_size  (LdIngest             *self,
                                            guint32               max_frame_size);
 guint32     ld_ingest_get_max_frame_size  (LdIngest             *self);
+gboolean    ld_ingest_set_security        (LdIngest             *self,
+                                           const LdIngestSecurity *security,
+                                           GError              **error);
+void        ld_ingest_raise_fd_limit      (void);
+void        ld_listen_limits_init_default (LdListenLimits       *limits);
+void        ld_ingest_set_listen_limits   (LdIngest             *self,
+                                           const LdListenLimits *limits);
 gboolean    ld_ingest_add_tcp             (LdIngest             *self,
                                            const char           *address,
                                            guint16               port,

@@ -216,7 +216,7 @@ report_dropped (LdBatch              *batch,
   if (timestamp != NULL && parse_ns (timestamp) != 0)
     ld_jsonl_append_time (when, parse_ns (timestamp));
 
-  ld_ingest_add_problem (batch, LD_LEVEL_WARNING, origin->connection, origin->peer,
+  ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_WARNING, origin->connection, origin->peer,
                          origin->protocol,
                          "%s: Loki dropped %u entries that the tail could not keep up with; "
                          "the first%s%s, labels %s", origin->connection, n,
@@ -252,7 +252,7 @@ ld_loki_tail_add_message (LdBatch              *batch,
     {
       g_autofree char *quote = ld_ingest_quote (text, length);
 
-      ld_ingest_add_problem (batch, LD_LEVEL_ERROR, origin->connection, origin->peer,
+      ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_ERROR, origin->connection, origin->peer,
                              origin->protocol, "%s: invalid Loki tail message (%s): %s",
                              origin->connection, error != NULL ? error->message : "not an object",
                              quote);

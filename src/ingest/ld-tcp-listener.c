@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ld-listen-guard.h"
 #include "ld-parallel-decode.h"
 #include "ld-pyrecord.h"
 #include "ld-tcp-listener.h"
@@ -35,8 +36,6 @@
  * that never pauses cannot hold up the exit. */
 #define STOP_BUDGET     (64 * 1024 * 1024)
 #define BACKLOG         1024
-/* Open connections one listener keeps; more are refused, with a record. */
-#define MAX_CONNECTIONS 1024
 
 struct _LdTcpListener
 {
@@ -45,7 +44,8 @@ struct _LdTcpListener
   char           *address;
   guint16         port;
   GSocket        *socket;
-  GSource        *source;
+  LdGuard        *guard;
+  gboolean        accepting;
   GHashTable     *connections;   /* TcpConnection set */
   gint64          since;
   guint64         n_records;     /* of closed connections */
@@ -65,6 +65,7 @@ typedef enum
 
 typedef struct
 {
+  LdGuardEntry   entry;          /* first: the guard's expire function gets it */
   LdTcpListener *listener;
   char          *id;
   char          *peer;
@@ -72,7 +73,9 @@ typedef struct
   const char    *protocol;       /* static */
   gsize          scanned;        /* bytes after start known to hold no newline */
   GSocket       *socket;
+  GIOStream     *tls;            /* nullable: TLS over @socket */
   GSource       *source;
+  LdProblemLimiter limiter;
   guint8        *buffer;
   gsize          start;          /* first byte not yet decoded */
   gsize          end;            /* first byte not yet read */
@@ -110,6 +113,7 @@ report_listener (LdTcpListener     *self,
     .n_records = self->n_records,
     .n_bytes = self->n_bytes,
     .n_errors = self->n_errors,
+    .encrypted = ld_guard_is_encrypted (self->guard),
   };
   GHashTableIter iter;
   TcpConnection *connection;
@@ -144,6 +148,7 @@ report_connection (TcpConnection     *connection,
     .n_bytes = connection->n_bytes,
     .n_errors = connection->n_errors + (state == LD_CONNECTION_ERROR ? 1 : 0),
     .last_error = last_error,
+    .encrypted = connection->tls != NULL,
   };
 
   connection->last_report = g_get_monotonic_time ();
@@ -203,7 +208,8 @@ add_problem (TcpConnection *connection,
              int            level,
              const char    *what)
 {
-  ld_ingest_add_problem (connection->batch, level, connection->id, connection->peer,
+  ld_ingest_add_problem (connection->batch, &connection->limiter, level, connection->id,
+                         connection->peer,
                          connection->protocol, "%s: %s", connection->id, what);
 }
 
@@ -454,6 +460,7 @@ decode_line (TcpConnection *connection,
     .connection = connection->id,
     .peer = connection->peer,
     .protocol = connection->protocol,
+    .limiter = &connection->limiter,
   };
   guint n_added = 0;
 
@@ -531,6 +538,22 @@ decode_available (TcpConnection *connection)
     }
 }
 
+static gssize
+receive (TcpConnection  *connection,
+         char           *buffer,
+         gsize           size,
+         GError        **error)
+{
+  GInputStream *input;
+
+  if (connection->tls == NULL)
+    return g_socket_receive (connection->socket, buffer, size, NULL, error);
+
+  input = g_io_stream_get_input_stream (connection->tls);
+  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, size,
+                                                   NULL, error);
+}
+
 /* Reads and decodes until the socket has nothing more, or @budget bytes. */
 static ReadResult
 read_available (TcpConnection *connection,
@@ -546,8 +569,7 @@ read_available (TcpConnection *connection,
 
       ensure_space (connection, 0);
       room = connection->capacity - connection->end;
-      n = g_socket_receive (connection->socket, (char *) connection->buffer + connection->end,
-                            room, NULL, error);
+      n = receive (connection, (char *) connection->buffer + connection->end, room, error);
       if (n < 0 && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           g_clear_error (error);
@@ -622,12 +644,15 @@ warn_if_cut (TcpConnection *connection,
 static void
 connection_free (TcpConnection *connection)
 {
+  ld_guard_remove (&connection->entry);
   if (connection->source != NULL)
     {
       g_source_destroy (connection->source);
       g_source_unref (connection->source);
     }
+  /* Closed first, so that dropping the TLS stream cannot wait on a peer. */
   g_socket_close (connection->socket, NULL);
+  g_clear_object (&connection->tls);
   g_object_unref (connection->socket);
   ld_batch_free (connection->batch);
   g_free (connection->buffer);
@@ -644,6 +669,8 @@ connection_close (TcpConnection     *connection,
 {
   LdTcpListener *self = connection->listener;
 
+  ld_problem_limiter_flush (&connection->limiter, connection->batch, connection->id,
+                            connection->peer, connection->protocol);
   flush (connection);
   if (state != LD_CONNECTION_ERROR)
     report_connection (connection, state, last_error);
@@ -653,6 +680,37 @@ connection_close (TcpConnection     *connection,
   self->n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
   g_hash_table_remove (self->connections, connection);
   report_listener (self, LD_CONNECTION_LISTENING);
+}
+
+/* Between frames a connection may idle, and be closed first to make room;
+ * a frame it has started must be finished in time. */
+static void
+update_deadline (TcpConnection *connection)
+{
+  const LdListenLimits *limits = &connection->listener->shared->listen;
+
+  if (connection->start == connection->end)
+    ld_guard_set_idle (&connection->entry, limits->idle_timeout_us, "idle for too long");
+  else
+    ld_guard_set_busy (&connection->entry, limits->header_timeout_us,
+                       connection->framing == FRAMING_JSON_LINES
+                       ? "a line was not finished in time" : "a frame was not finished in time");
+}
+
+static void
+on_expired (LdGuardEntry *entry,
+            const char   *why)
+{
+  TcpConnection *connection = (TcpConnection *) entry;
+  g_autofree char *what = g_strdup_printf ("connection closed: %s", why);
+
+  /* Whatever complete frames it sent are taken; only the unfinished one is cut. */
+  flush (connection);
+  if (connection->start != connection->end)
+    warn_if_cut (connection, what, FALSE);
+  else
+    add_problem (connection, 30, what);
+  connection_close (connection, LD_CONNECTION_CLOSED, why);
 }
 
 static gboolean
@@ -670,6 +728,7 @@ on_readable (GSocket      *socket,
       flush (connection);
       shrink_if_idle (connection);
       report_progress (connection);
+      update_deadline (connection);
       return G_SOURCE_CONTINUE;
 
     case READ_EOF:
@@ -693,80 +752,65 @@ on_readable (GSocket      *socket,
     }
 }
 
-static void
-refuse_connection (LdTcpListener *self,
-                   GSocket       *socket)
+static gboolean
+on_tls_readable (GObject  *stream,
+                 gpointer  user_data)
 {
-  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
-  g_autofree char *peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("?");
-  g_autoptr(LdBatch) batch = ld_batch_new ();
+  TcpConnection *connection = user_data;
 
-  ld_ingest_add_problem (batch, 40, self->id, peer, LD_INGEST_PROTOCOL_TCP_PICKLE,
-                         "%s: a connection from %s was refused: %u connections are open already",
-                         self->id, peer, MAX_CONNECTIONS);
-  ld_ingest_shared_flush (self->shared, &batch);
-  self->n_errors++;
-  g_socket_close (socket, NULL);
-  g_object_unref (socket);
+  return on_readable (connection->socket, G_IO_IN, connection);
 }
 
 static void
-accept_connection (LdTcpListener *self,
-                   GSocket       *socket)
+watch_connection (TcpConnection *connection)
 {
+  LdTcpListener *self = connection->listener;
+
+  if (connection->tls != NULL)
+    {
+      GInputStream *input = g_io_stream_get_input_stream (connection->tls);
+
+      connection->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input),
+                                                                  NULL);
+      g_source_set_callback (connection->source, G_SOURCE_FUNC (on_tls_readable), connection,
+                             NULL);
+    }
+  else
+    {
+      connection->source = g_socket_create_source (connection->socket,
+                                                   G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (connection->source, G_SOURCE_FUNC (on_readable), connection, NULL);
+    }
+  g_source_set_static_name (connection->source, "[logdeck] tcp connection");
+  g_source_attach (connection->source, self->shared->context);
+}
+
+static void
+accept_connection (GSocket   *socket,
+                   GIOStream *tls,
+                   gpointer   user_data)
+{
+  LdTcpListener *self = user_data;
   TcpConnection *connection = g_new0 (TcpConnection, 1);
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
 
-  g_socket_set_blocking (socket, FALSE);
   connection->listener = self;
   connection->id = g_strdup_printf ("tcp-%u", ++self->shared->next_tcp_id);
   connection->peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("unknown");
   /* Until its first byte, a connection is taken for what most senders are. */
   connection->protocol = LD_INGEST_PROTOCOL_TCP_PICKLE;
   connection->socket = socket;
+  connection->tls = tls != NULL ? g_object_ref (tls) : NULL;
   connection->capacity = INITIAL_BUFFER;
   connection->buffer = g_malloc (connection->capacity);
   connection->since = g_get_real_time ();
   connection->batch = ld_batch_new ();
+  ld_problem_limiter_init (&connection->limiter, &self->shared->problems);
   g_hash_table_add (self->connections, connection);
+  ld_guard_add (self->guard, &connection->entry, on_expired);
 
-  connection->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_static_name (connection->source, "[logdeck] tcp connection");
-  g_source_set_callback (connection->source, G_SOURCE_FUNC (on_readable), connection, NULL);
-  g_source_attach (connection->source, self->shared->context);
-
+  watch_connection (connection);
   report_connection (connection, LD_CONNECTION_OPEN, NULL);
-}
-
-static gboolean
-on_incoming (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
-{
-  LdTcpListener *self = user_data;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      GSocket *client = g_socket_accept (socket, NULL, &error);
-
-      if (client != NULL && g_hash_table_size (self->connections) >= MAX_CONNECTIONS)
-        {
-          refuse_connection (self, client);
-          continue;
-        }
-      if (client != NULL)
-        {
-          accept_connection (self, client);
-          continue;
-        }
-      /* Out of file descriptors, say: the next wake-up tries again. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        g_debug ("%s: cannot accept a connection: %s", self->id, error->message);
-      break;
-    }
-
-  return G_SOURCE_CONTINUE;
 }
 
 /**
@@ -811,8 +855,20 @@ ld_tcp_listener_new (LdIngestShared *shared,
   self->port = bound_port;
   self->socket = socket;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
+  self->guard = ld_guard_new (shared, id, LD_INGEST_PROTOCOL_TCP_PICKLE, socket,
+                              accept_connection, self);
 
   return self;
+}
+
+static gboolean
+start_on_ingest_thread (gpointer user_data)
+{
+  LdTcpListener *self = user_data;
+
+  self->accepting = TRUE;
+  ld_guard_start (self->guard);
+  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -827,11 +883,7 @@ ld_tcp_listener_start (LdTcpListener *self)
 {
   self->since = g_get_real_time ();
   report_listener (self, LD_CONNECTION_LISTENING);
-
-  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_static_name (self->source, "[logdeck] tcp listener");
-  g_source_set_callback (self->source, G_SOURCE_FUNC (on_incoming), self, NULL);
-  g_source_attach (self->source, self->shared->context);
+  g_main_context_invoke (self->shared->context, start_on_ingest_thread, self);
 }
 
 /* Reads what the sender had already sent, then closes the connection. */
@@ -863,13 +915,13 @@ ld_tcp_listener_stop (LdTcpListener *self)
   GHashTableIter iter;
   TcpConnection *connection;
 
-  if (self->source != NULL)
+  if (self->accepting)
     {
       /* Connections still waiting to be accepted had sent records too. */
-      on_incoming (self->socket, G_IO_IN, self);
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
+      ld_guard_accept_pending (self->guard);
+      self->accepting = FALSE;
     }
+  ld_guard_stop (self->guard);
   if (self->report_timer != NULL)
     {
       g_source_destroy (self->report_timer);
@@ -894,9 +946,8 @@ ld_tcp_listener_free (LdTcpListener *self)
   if (self == NULL)
     return;
 
-  g_assert (self->source == NULL || g_source_is_destroyed (self->source));
   g_hash_table_unref (self->connections);
-  g_clear_pointer (&self->source, g_source_unref);
+  ld_guard_free (self->guard);
   g_clear_pointer (&self->report_timer, g_source_unref);
   g_object_unref (self->socket);
   g_free (self->address);

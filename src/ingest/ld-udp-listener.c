@@ -105,7 +105,7 @@ add_problem (LdUdpListener *self,
              const char    *peer,
              const char    *what)
 {
-  ld_ingest_add_problem (self->batch, 40, self->id, peer, LD_INGEST_PROTOCOL_UDP_PICKLE,
+  ld_ingest_add_problem (self->batch, NULL, 40, self->id, peer, LD_INGEST_PROTOCOL_UDP_PICKLE,
                          "%s: %s", self->id, what);
 }
 

@@ -48,6 +48,10 @@ typedef enum
 
 struct _LdWsSession
 {
+  LdGuardEntry           entry;         /* first: the guard's expire function gets it */
+  LdGuard               *guard;         /* nullable */
+  guint64                n_records_seen; /* by the deadline, when the session went idle */
+  LdProblemLimiter       limiter;
   LdIngestShared        *shared;
   char                  *id;
   char                  *peer;
@@ -107,6 +111,7 @@ report (LdWsSession       *self,
     .n_bytes = self->n_bytes,
     .n_errors = self->n_errors,
     .last_error = self->last_error,
+    .encrypted = self->guard != NULL && ld_guard_is_encrypted (self->guard),
   };
 
   self->last_report = g_get_monotonic_time ();
@@ -139,8 +144,8 @@ add_problem (LdWsSession *self,
              int          level,
              const char  *what)
 {
-  ld_ingest_add_problem (self->batch, level, self->id, self->peer, LD_INGEST_PROTOCOL_WS_JSON,
-                         "%s: %s", self->id, what);
+  ld_ingest_add_problem (self->batch, &self->limiter, level, self->id, self->peer,
+                         LD_INGEST_PROTOCOL_WS_JSON, "%s: %s", self->id, what);
 }
 
 static void
@@ -172,6 +177,7 @@ finish (LdWsSession *self)
     return;
 
   self->state = SESSION_CLOSED;
+  ld_guard_remove (&self->entry);
   destroy_source (&self->input_source);
   destroy_source (&self->output_source);
   destroy_source (&self->keepalive);
@@ -184,6 +190,8 @@ finish (LdWsSession *self)
                                                "%u bytes cut", self->message->len);
       add_problem (self, 30, what);
     }
+  ld_problem_limiter_flush (&self->limiter, self->batch, self->id, self->peer,
+                            LD_INGEST_PROTOCOL_WS_JSON);
   ld_ingest_shared_flush (self->shared, &self->batch);
   report (self, self->final_state);
 
@@ -268,6 +276,15 @@ send_frame (LdWsSession  *self,
 
   if (self->out->len - self->out_sent > MAX_PENDING_OUTPUT)
     {
+      g_autofree char *what = g_strdup_printf ("the client reads none of its pongs: over %u "
+                                               "bytes wait to be sent; connection closed",
+                                               MAX_PENDING_OUTPUT);
+
+      add_problem (self, 40, what);
+      self->n_errors++;
+      g_free (self->last_error);
+      self->last_error = g_steal_pointer (&what);
+      self->final_state = LD_CONNECTION_ERROR;
       finish (self);
       return;
     }
@@ -663,6 +680,42 @@ read_available (LdWsSession *self,
   return READ_AGAIN;
 }
 
+/* A session that has started a message must finish it in time. Between
+ * messages it may stay as long as records come; pongs alone do not count,
+ * so a client that only answers pings is closed after the idle timeout,
+ * and may be closed first to make room. */
+static void
+update_deadline (LdWsSession *self)
+{
+  const LdListenLimits *limits = &self->shared->listen;
+
+  if (self->guard == NULL || self->state != SESSION_OPEN)
+    return;
+  if (self->start != self->end || (self->message != NULL && self->message->len > 0)
+      || self->discard > 0)
+    ld_guard_set_busy (&self->entry, limits->body_timeout_us, "a message was not finished in time");
+  else if (self->entry.idle_since == 0 || self->n_records != self->n_records_seen)
+    {
+      self->n_records_seen = self->n_records;
+      ld_guard_set_idle (&self->entry, limits->idle_timeout_us, "idle for too long");
+    }
+}
+
+static void
+on_expired (LdGuardEntry *entry,
+            const char   *why)
+{
+  LdWsSession *self = (LdWsSession *) entry;
+  g_autofree char *what = g_strdup_printf ("connection closed: %s", why);
+
+  ld_guard_remove (entry);
+  add_problem (self, 30, what);
+  g_free (self->last_error);
+  self->last_error = g_strdup (why);
+  start_closing (self, LD_WS_CLOSE_GOING_AWAY, "timeout", TRUE);
+  ld_ingest_shared_flush (self->shared, &self->batch);
+}
+
 static gboolean
 on_readable (GObject  *stream,
              gpointer  user_data)
@@ -681,6 +734,7 @@ on_readable (GObject  *stream,
     case READ_AGAIN:
       ld_ingest_shared_flush (self->shared, &self->batch);
       report_progress (self);
+      update_deadline (self);
       start_reading (self);
       break;
 
@@ -747,6 +801,7 @@ ld_ws_session_new (LdIngestShared        *shared,
                    GIOStream             *stream,
                    const char            *id,
                    const char            *peer,
+                   LdGuard               *guard,
                    LdWsSessionClosedFunc  closed_func,
                    gpointer               user_data)
 {
@@ -765,6 +820,8 @@ ld_ws_session_new (LdIngestShared        *shared,
   self->final_state = LD_CONNECTION_CLOSED;
   self->closed_func = closed_func;
   self->user_data = user_data;
+  self->guard = guard;
+  ld_problem_limiter_init (&self->limiter, &shared->problems);
 
   return self;
 }
@@ -775,6 +832,8 @@ ld_ws_session_start (LdWsSession *self)
   self->since = g_get_real_time ();
   self->last_heard = g_get_monotonic_time ();
   report (self, LD_CONNECTION_OPEN);
+  if (self->guard != NULL)
+    ld_guard_add (self->guard, &self->entry, on_expired);
 
   self->keepalive = g_timeout_source_new_seconds (LD_WS_KEEPALIVE_INTERVAL);
   g_source_set_static_name (self->keepalive, "[logdeck] ws keepalive");
@@ -812,6 +871,7 @@ ld_ws_session_free (LdWsSession *self)
 
   g_assert (self->input_source == NULL && self->output_source == NULL);
   g_assert (self->keepalive == NULL && self->close_timer == NULL && self->report_timer == NULL);
+  ld_guard_remove (&self->entry);
   destroy_source (&self->closed_idle);
   g_clear_pointer (&self->message, g_byte_array_unref);
   g_byte_array_unref (self->out);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ld-ingest-private.h"
+#include "ld-listen-guard.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,7 @@ LdWsSession *ld_ws_session_new         (LdIngestShared        *shared,
                                         GIOStream             *stream,
                                         const char            *id,
                                         const char            *peer,
+                                        LdGuard               *guard,
                                         LdWsSessionClosedFunc  closed_func,
                                         gpointer               user_data);
 void         ld_ws_session_start       (LdWsSession           *self);

@@ -23,6 +23,7 @@ typedef struct
   GtkWidget *state;
   GtkWidget *title;
   GtkWidget *protocol;
+  GtkWidget *encrypted;
   GtkWidget *details;
   GtkWidget *error;
 } RowWidgets;
@@ -78,6 +79,7 @@ update_row (GtkWidget    *row,
   gtk_label_set_text (GTK_LABEL (w->title), ld_connection_get_id (connection));
   gtk_label_set_text (GTK_LABEL (w->protocol), ld_connection_get_protocol (connection));
   gtk_label_set_text (GTK_LABEL (w->state), ld_connection_state_get_label (state));
+  gtk_widget_set_visible (w->encrypted, ld_connection_is_encrypted (connection));
   gtk_label_set_text (GTK_LABEL (w->details), details);
   gtk_widget_set_visible (w->error, last_error != NULL && *last_error != '\0');
   gtk_label_set_text (GTK_LABEL (w->error), last_error != NULL ? last_error : "");
@@ -117,6 +119,11 @@ setup_row (GtkSignalListItemFactory *factory,
   w->title = new_label ("heading", FALSE);
   w->protocol = new_label ("dim-label", TRUE);
   w->state = new_label ("source-state", FALSE);
+  w->encrypted = gtk_image_new_from_icon_name ("channel-secure-symbolic");
+  gtk_widget_set_tooltip_text (w->encrypted, _("Encrypted with TLS"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w->encrypted),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Encrypted with TLS"), -1);
+  gtk_widget_set_visible (w->encrypted, FALSE);
   w->details = new_label ("caption", TRUE);
   gtk_label_set_ellipsize (GTK_LABEL (w->details), PANGO_ELLIPSIZE_NONE);
   gtk_label_set_wrap (GTK_LABEL (w->details), TRUE);
@@ -127,6 +134,7 @@ setup_row (GtkSignalListItemFactory *factory,
 
   gtk_box_append (GTK_BOX (top), w->title);
   gtk_box_append (GTK_BOX (top), w->protocol);
+  gtk_box_append (GTK_BOX (top), w->encrypted);
   gtk_box_append (GTK_BOX (top), w->state);
   gtk_box_append (GTK_BOX (row), top);
   gtk_box_append (GTK_BOX (row), w->details);
