@@ -278,8 +278,9 @@ on_handshake_done (GObject      *source,
       return;
     }
 
+  /* The accept function takes the socket, and a reference to the stream. */
   ld_guard_remove (&handshake->entry);
-  self->accept_func (handshake->socket, handshake->tls, self->user_data);
+  self->accept_func (g_steal_pointer (&handshake->socket), handshake->tls, self->user_data);
   g_hash_table_remove (self->handshakes, handshake);
 }
 
