@@ -5,9 +5,34 @@
 set -u
 logdeck=$1
 python=${LD_PYTHON3:-/usr/bin/python3}
+peers=$(dirname "$0")/peers
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "1..8"
+echo "1..18"
+
+# The TCP port a headless Logdeck announced on standard error (in file $1).
+tcp_port() {
+  local port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^logdeck: listening on tcp [^:]*:\([0-9]*\)$/\1/p' "$1")
+    [[ -n "$port" ]] && break
+    sleep 0.1
+  done
+  echo "$port"
+}
+
+# Waits up to $1 seconds for the command after it to succeed.
+wait_for() {
+  local tries=$(($1 * 10))
+  shift
+  for _ in $(seq "$tries"); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+ok() { if [[ $1 == 0 ]]; then echo "ok - $2"; else echo "not ok - $2"; fi; }
 
 unset DISPLAY WAYLAND_DISPLAY
 for sig in TERM INT; do
@@ -30,12 +55,7 @@ if "$logdeck" --version | grep -q "^logdeck "; then echo "ok - --version"; else 
   --export "$work/all.log" --format text --log-format '%(levelname)s:%(name)s:%(message)s' \
   2>"$work/stderr" &
 pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/^logdeck: listening on tcp [^:]*:\([0-9]*\)$/\1/p' "$work/stderr")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
+port=$(tcp_port "$work/stderr")
 "$python" - "$port" <<'PY'
 import logging, logging.handlers, sys
 handler = logging.handlers.SocketHandler("127.0.0.1", int(sys.argv[1]))
@@ -74,3 +94,79 @@ kill -TERM $pid 2>/dev/null
 wait $pid 2>/dev/null
 if [[ $(grep -c '"connection":"stdin"' "$work/in.jsonl") == 2 ]]; then echo "ok - a pipe is read as it arrives"; else echo "not ok - stdin: $(cat "$work/in.jsonl")"; fi
 if [[ $(grep -c '"connection":"app.log"' "$work/in.jsonl") == 2 ]]; then echo "ok - a file on the command line is opened"; else echo "not ok - file: $(cat "$work/in.jsonl")"; fi
+
+# A text export of SocketHandler records is byte for byte the sender's own
+# FileHandler output, even when a probe connection closes in the middle of a
+# frame meanwhile: Logdeck's own records go to standard error, one line each,
+# and neither to --output nor to --export.
+fmt='%(levelname)s %(name)s %(threadName)s %(process)d %(funcName)s:%(lineno)d %(message)s'
+"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/a.jsonl" \
+  --export "$work/a.log" --format text --log-format "$fmt" 2>"$work/a.err" &
+pid=$!
+port=$(tcp_port "$work/a.err")
+n=$("$python" "$peers/socket_and_file.py" "$port" "$fmt" "$work/sender.log")
+wait_for 10 grep -q '^logdeck: WARNING logdeck.ingest: tcp-[0-9]*: .*' "$work/a.err"
+wait_for 10 test "$(wc -l < "$work/a.jsonl")" -ge "$n"
+kill -TERM $pid
+wait $pid
+ok $? "stops with status 0 after a probe closed mid-frame"
+cmp -s "$work/sender.log" "$work/a.log"
+ok $? "the text export is the sender's FileHandler output byte for byte"
+[[ $(grep -c '^logdeck: WARNING logdeck.ingest: tcp-[0-9]*: ' "$work/a.err") == 1 ]]
+ok $? "Logdeck's own warning went to standard error, on one line"
+! grep -q '"logger":"logdeck' "$work/a.jsonl" && [[ $(wc -l < "$work/a.jsonl") == "$n" ]]
+ok $? "--output has the $n records sent and none of Logdeck's own"
+grep -qx "Exported $n records to $work/a.log" "$work/a.err"
+ok $? "--export says where it wrote and how many records"
+
+# --output reaches its file while Logdeck runs, without more traffic to push
+# it out. With --include-internal, Logdeck's own records go to --output and
+# --export instead of standard error. Numbers that Python's json cannot take
+# as numbers are written as strings, and --csv-raw --keep-control-chars
+# write cells as they are.
+"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/b.jsonl" \
+  --include-internal --export "$work/b.csv" --csv-raw --keep-control-chars 2>"$work/b.err" &
+pid=$!
+port=$(tcp_port "$work/b.err")
+"$python" - "$port" <<'PY'
+import logging, logging.handlers, sys
+handler = logging.handlers.SocketHandler("127.0.0.1", int(sys.argv[1]))
+log = logging.getLogger("acme.csv")
+log.addHandler(handler)
+log.warning("=1+2 \x1b[1mbold")
+handler.close()
+PY
+wait_for 3 grep -q 'bold' "$work/b.jsonl"
+ok $? "--output has a record within 3 s without more traffic"
+"$python" - "$port" <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+with socket.create_connection(("127.0.0.1", port)) as connection:
+    connection.sendall(b'{"message": "numbers", "inf": 1e999999, "long": ' + b"7" * 100000
+                       + b', "nested": {"n": [-1E+400, 2.5]}}\n')
+with socket.create_connection(("127.0.0.1", port)) as connection:
+    connection.sendall(struct.pack(">L", 1000) + b"x" * 10)
+PY
+wait_for 10 grep -q '"logger":"logdeck.ingest"' "$work/b.jsonl"
+wait_for 10 grep -q '"message":"numbers"' "$work/b.jsonl"
+kill -TERM $pid
+wait $pid
+ok $? "stops with status 0 with --include-internal"
+"$python" - "$work/b.jsonl" <<'PY'
+import json, sys
+records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+for record in records:
+    json.dumps(record, allow_nan=False)
+numbers = [r["extra"] for r in records if r["message"] == "numbers"][0]
+assert numbers == {"inf": "1e999999", "long": "7" * 100000, "nested.n": ["-1E+400", 2.5]}, numbers
+PY
+ok $? "json.loads takes every line; 1e999999 and 100,000 digits are strings"
+grep -q '"logger":"logdeck.ingest"' "$work/b.jsonl" && ! grep -q '^logdeck: WARNING' "$work/b.err"
+ok $? "--include-internal writes Logdeck's own records to --output, not standard error"
+"$python" - "$work/b.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert any(row["message"] == "=1+2 \x1b[1mbold" for row in rows), rows
+assert any(row["logger"] == "logdeck.ingest" for row in rows), rows
+PY
+ok $? "--csv-raw --keep-control-chars --include-internal: the CSV has the cells as sent"

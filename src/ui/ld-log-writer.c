@@ -170,7 +170,7 @@ push_record (LdHandoff       *handoff,
   record.file = wf.file;
   record.line = wf.line != NULL ? (guint) g_ascii_strtoull (wf.line, NULL, 10) : 0;
   record.function = wf.func;
-  record.connection = "in-process";
+  record.connection = LD_LOG_WRITER_CONNECTION;
   record.protocol = "glib";
 
   ld_handoff_push_record (handoff, &record);

@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define LD_LOG_FIELD_EXCEPTION "LOGDECK_EXCEPTION"
 #define LD_LOG_FIELD_STACK     "LOGDECK_STACK"
 
+/* The connection of every record the log writer makes. */
+#define LD_LOG_WRITER_CONNECTION "in-process"
+
 void              ld_log_writer_install      (void);
 void              ld_log_writer_set_handoff  (LdHandoff       *handoff);
 GLogWriterOutput  ld_log_writer              (GLogLevelFlags   log_level,

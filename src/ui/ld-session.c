@@ -11,6 +11,7 @@
 #include "ld-export.h"
 #include "ld-file-sources.h"
 #include "ld-jsonl.h"
+#include "ld-level.h"
 #include "ld-parallel-decode.h"
 #include "ld-query.h"
 #include "ld-source-tracker.h"
@@ -30,6 +31,10 @@
  * a frame takes as much as LD_SESSION_MAX_PER_FRAME again. */
 #define LD_SESSION_RAMP_RECORDS 256
 #define LD_SESSION_FIRST_PER_FRAME 64
+
+/* Headless --output reaches its file at least this often while records
+ * arrive, and as soon as the main loop has nothing else to do. */
+#define LD_SESSION_OUTPUT_FLUSH_US (100 * 1000)
 
 struct _LdSession
 {
@@ -56,6 +61,11 @@ struct _LdSession
   LdQuery   *output_filter;
   FILE      *output;
   GString   *output_buffer;
+  guint      flush_id;
+  gint64     last_flush_us;
+  gboolean   csv_raw;
+  gboolean   keep_control_chars;
+  gboolean   include_internal;
 
   guint      restart_id;
 
@@ -109,6 +119,15 @@ static const GOptionEntry option_entries[] = {
     N_("FORMAT") },
   { "log-format", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("For --format text, a Python logging format string"), N_("FORMAT") },
+  { "csv-raw", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --export to CSV, write cells as they are, without a ' before those a spreadsheet "
+       "would run as formulas"), NULL },
+  { "keep-control-chars", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --export to CSV or text, write control characters as they are rather than as \\x1b"),
+    NULL },
+  { "include-internal", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("With --headless, write Logdeck's own records (logger logdeck.…) to --output and --export "
+       "rather than to standard error"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -260,6 +279,7 @@ ld_session_finalize (GObject *object)
   g_clear_pointer (&self->output_filter, ld_query_unref);
   if (self->output_buffer != NULL)
     g_string_free (self->output_buffer, TRUE);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->cli_address, g_free);
@@ -313,25 +333,10 @@ check_filter (LdSession *self)
   return TRUE;
 }
 
-/**
- * ld_session_handle_options:
- * @self: a session
- * @options: the parsed command line
- *
- * Returns: -1 to go on, or an exit status
- */
-int
-ld_session_handle_options (LdSession    *self,
-                           GVariantDict *options)
+static void
+look_up_options (LdSession    *self,
+                 GVariantDict *options)
 {
-  g_return_val_if_fail (LD_IS_SESSION (self), 1);
-
-  if (g_variant_dict_contains (options, "version"))
-    {
-      g_print ("logdeck %s\n", PACKAGE_VERSION);
-      return 0;
-    }
-
   g_variant_dict_lookup (options, "headless", "b", &self->headless);
   g_variant_dict_lookup (options, "demo", "b", &self->demo_requested);
   g_variant_dict_lookup (options, "listen", "s", &self->cli_address);
@@ -345,56 +350,157 @@ ld_session_handle_options (LdSession    *self,
   g_variant_dict_lookup (options, "export", "^ay", &self->export_path);
   g_variant_dict_lookup (options, "format", "s", &self->export_format);
   g_variant_dict_lookup (options, "log-format", "s", &self->export_log_format);
-  if (self->export_format != NULL && !g_strv_contains ((const char *[]) { "jsonl", "csv", "text", NULL },
-                                                       self->export_format))
+  g_variant_dict_lookup (options, "csv-raw", "b", &self->csv_raw);
+  g_variant_dict_lookup (options, "keep-control-chars", "b", &self->keep_control_chars);
+  g_variant_dict_lookup (options, "include-internal", "b", &self->include_internal);
+}
+
+/* What a command line asks that cannot be done, said before anything starts,
+ * with its line end (the messages are translated with it). */
+static const char *
+check_options (LdSession *self)
+{
+  if (self->export_format != NULL
+      && !g_strv_contains ((const char *[]) { "jsonl", "csv", "text", NULL }, self->export_format))
+    return _("--format must be jsonl, csv or text\n");
+  if (self->max_records < 0)
+    return _("--max-records must be a positive number\n");
+  if (self->tcp_port > G_MAXUINT16 || self->udp_port > G_MAXUINT16
+      || self->http_port > G_MAXUINT16)
+    return _("A port must be a number from 0 to 65535\n");
+  if ((self->output_path != NULL || self->export_path != NULL) && !self->headless)
+    return _("--output and --export work with --headless only\n");
+  if ((self->csv_raw || self->keep_control_chars || self->include_internal) && !self->headless)
+    return _("--csv-raw, --keep-control-chars and --include-internal work with --headless only\n");
+
+  return NULL;
+}
+
+/**
+ * ld_session_handle_options:
+ * @self: a session
+ * @options: the parsed command line
+ *
+ * Returns: -1 to go on, or an exit status
+ */
+int
+ld_session_handle_options (LdSession    *self,
+                           GVariantDict *options)
+{
+  const char *problem;
+
+  g_return_val_if_fail (LD_IS_SESSION (self), 1);
+
+  if (g_variant_dict_contains (options, "version"))
     {
-      g_printerr (_("--format must be jsonl, csv or text\n"));
+      g_print ("logdeck %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  look_up_options (self, options);
+  if ((problem = check_options (self)) != NULL)
+    {
+      g_printerr ("%s", problem);
       return 1;
     }
   if (self->filter_text != NULL && !check_filter (self))
     return 1;
 
-  if (self->max_records < 0)
-    {
-      g_printerr (_("--max-records must be a positive number\n"));
-      return 1;
-    }
-  if (self->tcp_port > G_MAXUINT16 || self->udp_port > G_MAXUINT16
-      || self->http_port > G_MAXUINT16)
-    {
-      g_printerr (_("A port must be a number from 0 to 65535\n"));
-      return 1;
-    }
-  if ((self->output_path != NULL || self->export_path != NULL) && !self->headless)
-    {
-      g_printerr (_("--output and --export work with --headless only\n"));
-      return 1;
-    }
-
   return -1;
 }
 
-/* Headless output: every record as a canonical JSON line, as it arrives. */
+/* Headless Logdeck has no table to show its own records in: each goes to
+ * standard error as one escaped line, unless --include-internal puts them in
+ * the output. Those that came through g_log() are there already, written by
+ * GLib's own writer as it filters them (G_MESSAGES_DEBUG). */
 static void
-write_added_records (LdSession  *self,
-                     guint       position,
-                     guint       removed,
-                     guint       added,
-                     GListModel *store)
+print_internal (const LdRecord *record)
 {
-  g_string_truncate (self->output_buffer, 0);
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GString) escaped = g_string_new ("logdeck: ");
+  const char *level = ld_intern_lookup (record->level_name);
+  g_autofree char *level_display = level == NULL ? ld_level_display_name (record->level) : NULL;
+  const char *message;
+  gsize length;
+
+  if (g_strcmp0 (ld_intern_lookup (record->connection), LD_LOG_WRITER_CONNECTION) == 0)
+    return;
+
+  message = ld_record_get_message (record, &length);
+  g_string_printf (line, "%s %s: ", level != NULL ? level : level_display,
+                   ld_intern_lookup (record->logger));
+  g_string_append_len (line, message, length);
+  ld_jsonl_append_escaped (escaped, line->str, line->len, LD_ESCAPE_LINE);
+  g_printerr ("%s\n", escaped->str);
+}
+
+static void
+flush_output (LdSession *self)
+{
+  if (fflush (self->output) != 0)
+    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+  self->last_flush_us = g_get_monotonic_time ();
+}
+
+static gboolean
+flush_output_when_idle (gpointer data)
+{
+  LdSession *self = data;
+
+  self->flush_id = 0;
+  flush_output (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Records reach the file when the main loop goes idle after a burst, and at
+ * least every LD_SESSION_OUTPUT_FLUSH_US while they keep coming (when it may
+ * never go idle); nothing wakes up while none arrive. */
+static void
+schedule_flush (LdSession *self)
+{
+  if (g_get_monotonic_time () - self->last_flush_us >= LD_SESSION_OUTPUT_FLUSH_US)
+    flush_output (self);
+  else if (self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_LOW, flush_output_when_idle, self, NULL);
+}
+
+static void
+write_output (LdSession *self)
+{
+  if (self->output_buffer->len == 0)
+    return;
+
+  if (fwrite (self->output_buffer->str, 1, self->output_buffer->len, self->output)
+      != self->output_buffer->len)
+    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+  schedule_flush (self);
+}
+
+/* Headless: every record as a canonical JSON line as it arrives (those
+ * --filter matches), and Logdeck's own on standard error. */
+static void
+on_records_added (LdSession  *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *store)
+{
+  if (self->output_buffer != NULL)
+    g_string_truncate (self->output_buffer, 0);
+
   for (guint i = position; i < position + added; i++)
     {
       const LdRecord *record = ld_store_get_record (self->store, i);
 
-      if (self->output_filter == NULL || ld_query_matches (self->output_filter, record))
+      if (!self->include_internal && ld_export_record_is_internal (record))
+        print_internal (record);
+      else if (self->output != NULL
+               && (self->output_filter == NULL || ld_query_matches (self->output_filter, record)))
         ld_jsonl_append_record (self->output_buffer, record, record->text);
     }
 
-  if (self->output_buffer->len > 0
-      && fwrite (self->output_buffer->str, 1, self->output_buffer->len, self->output)
-         != self->output_buffer->len)
-    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+  if (self->output != NULL)
+    write_output (self);
 }
 
 static void
@@ -413,17 +519,17 @@ open_output (LdSession *self)
     }
 
   self->output_buffer = g_string_sized_new (64 * 1024);
-  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (write_added_records), self,
-                           G_CONNECT_SWAPPED);
 }
 
 static void
 close_output (LdSession *self)
 {
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_func (self->store, on_records_added, self);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->output == NULL)
     return;
 
-  g_signal_handlers_disconnect_by_func (self->store, write_added_records, self);
   if (self->output == stdout)
     fflush (stdout);
   else
@@ -614,34 +720,74 @@ ld_session_start (LdSession *self,
 
   if (self->output_path != NULL)
     open_output (self);
+  if (headless)
+    g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_records_added), self,
+                             G_CONNECT_SWAPPED);
   self->registry = ld_connection_registry_new ();
   self->files = ld_file_sources_new (self->handoff, self->registry);
   start_listeners (self);
   watch_settings (self);
 }
 
-/* --export: every record kept, written when stopping, as the export dialog
- * would (atomically: a failure leaves no half file). */
+/* The positions of the records --export writes: all but Logdeck's own,
+ * unless --include-internal. */
+static GArray *
+export_positions (LdSession *self)
+{
+  guint n = ld_store_get_n_records (self->store);
+  GArray *positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LdRecord *record = ld_store_get_record (self->store, i);
+
+      if (self->include_internal || !ld_export_record_is_internal (record))
+        g_array_append_val (positions, i);
+    }
+
+  return positions;
+}
+
+static LdExportFormat
+export_format (LdSession *self,
+               GFile     *file)
+{
+  if (g_strcmp0 (self->export_format, "jsonl") == 0)
+    return LD_EXPORT_JSONL;
+  if (g_strcmp0 (self->export_format, "csv") == 0)
+    return LD_EXPORT_CSV;
+  if (g_strcmp0 (self->export_format, "text") == 0)
+    return LD_EXPORT_TEXT;
+  return ld_export_format_for_file (file);
+}
+
+/* --export: the records kept, written when stopping, as the export dialog
+ * would (atomically: a failure leaves no half file); then where, on
+ * standard error, for the script that asked. */
 static void
 export_on_exit (LdSession *self)
 {
   g_autoptr(GFile) file = g_file_new_for_commandline_arg (self->export_path);
-  g_autoptr(LdExportSnapshot) snapshot = ld_export_snapshot_new_from_store (self->store, NULL, 0);
+  g_autoptr(GArray) positions = export_positions (self);
+  g_autoptr(LdExportSnapshot) snapshot = NULL;
+  g_autofree char *name = g_file_get_parse_name (file);
   LdExportOptions options = {
-    .format = ld_export_format_for_file (file),
+    .format = export_format (self, file),
     .log_format = self->export_log_format,
+    .csv_raw = self->csv_raw,
+    .keep_control_chars = self->keep_control_chars,
   };
   g_autoptr(GError) error = NULL;
+  guint n;
 
-  if (g_strcmp0 (self->export_format, "jsonl") == 0)
-    options.format = LD_EXPORT_JSONL;
-  else if (g_strcmp0 (self->export_format, "csv") == 0)
-    options.format = LD_EXPORT_CSV;
-  else if (g_strcmp0 (self->export_format, "text") == 0)
-    options.format = LD_EXPORT_TEXT;
-
+  snapshot = ld_export_snapshot_new_from_store (self->store, (const guint *) positions->data,
+                                                positions->len);
+  n = ld_export_snapshot_get_n_records (snapshot);
   if (!ld_export_to_file (snapshot, file, &options, NULL, &error))
     g_printerr ("%s\n", error->message);
+  else
+    g_printerr (ngettext ("Exported %'u record to %s\n", "Exported %'u records to %s\n", n), n,
+                name);
 }
 
 /**
