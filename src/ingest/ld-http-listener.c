@@ -398,6 +398,16 @@ has_token (LdHttpListener    *self,
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
     return token_equal (authorization + 7, self->shared->token);
+  /* HTTPHandler's credentials=(user, password) send Basic: the password is the token. */
+  if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
+    {
+      gsize length;
+      g_autofree char *pair = (char *) g_base64_decode (authorization + 6, &length);
+      g_autofree char *text = g_strndup (pair, length);
+      const char *colon = strchr (text, ':');
+
+      return colon != NULL && token_equal (colon + 1, self->shared->token);
+    }
   if (in_query && query != NULL)
     {
       g_autoptr(GHashTable) form = soup_form_decode (query);
@@ -431,7 +441,8 @@ refusal_of (LdHttpListener    *self,
 
   *status = SOUP_STATUS_UNAUTHORIZED;
   if (self->shared->token != NULL && !has_token (self, msg, token_in_query))
-    return "A token is required: send “Authorization: Bearer TOKEN”";
+    return "A token is required: send “Authorization: Bearer TOKEN”, "
+           "or Basic with the token as the password";
 
   return NULL;
 }
