@@ -8,7 +8,7 @@ python=${LD_PYTHON3:-/usr/bin/python3}
 peers=$(dirname "$0")/peers
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "1..18"
+echo "1..21"
 
 # The TCP port a headless Logdeck announced on standard error (in file $1).
 tcp_port() {
@@ -170,3 +170,41 @@ assert any(row["message"] == "=1+2 \x1b[1mbold" for row in rows), rows
 assert any(row["logger"] == "logdeck.ingest" for row in rows), rows
 PY
 ok $? "--csv-raw --keep-control-chars --include-internal: the CSV has the cells as sent"
+"$logdeck" --headless --tls-cert "$work/no-such.pem" --tcp-port 0 --udp-port 0 --http-port 0 \
+  2>"$work/c.err" &
+pid=$!
+wait_for 10 bash -c "! kill -0 $pid 2>/dev/null"
+wait $pid
+status=$?
+[[ $status != 0 ]] && grep -q 'no-such.pem' "$work/c.err"
+ok $? "a TLS certificate that cannot be read stops headless Logdeck at start-up (status $status)"
+
+# A token from LOGDECK_TOKEN, which the process list does not show, guards
+# the HTTP endpoint as --token would.
+LOGDECK_TOKEN=s3cret-token "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 \
+  --output "$work/t.jsonl" 2>"$work/t.err" &
+pid=$!
+wait_for 10 grep -q '^logdeck: listening on http ' "$work/t.err"
+http=$(sed -n 's/^logdeck: listening on http [^:]*:\([0-9]*\)$/\1/p' "$work/t.err")
+! grep -q s3cret-token "/proc/$pid/cmdline"
+ok $? "the token is not on the command line"
+"$python" - "$http" <<'PY'
+import json, sys, urllib.error, urllib.request
+def post(message, headers):
+    request = urllib.request.Request("http://127.0.0.1:%s/log" % sys.argv[1], method="POST",
+                                     data=json.dumps({"message": message}).encode(),
+                                     headers=dict(headers, **{"Content-Type": "application/json"}))
+    try:
+        return urllib.request.urlopen(request, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+assert post("without the token", {}) in (401, 403)
+assert post("with the token", {"Authorization": "Bearer s3cret-token"}) < 300
+PY
+status=$?
+wait_for 3 grep -q '"message":"with the token"' "$work/t.jsonl"
+found=$?
+[[ $status == 0 && $found == 0 ]] && ! grep -q 'without the token' "$work/t.jsonl"
+ok $? "LOGDECK_TOKEN: a request without it is refused, one with it is taken"
+kill -TERM $pid
+wait $pid

@@ -67,6 +67,12 @@ struct _LdSession
   gboolean   keep_control_chars;
   gboolean   include_internal;
 
+  char      *tls_cert;
+  char      *tls_key;
+  char      *tls_client_ca;
+  char      *token;
+  gboolean   insecure;
+
   guint      restart_id;
 
   gboolean   headless;
@@ -128,6 +134,19 @@ static const GOptionEntry option_entries[] = {
   { "include-internal", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("With --headless, write Logdeck's own records (logger logdeck.…) to --output and --export "
        "rather than to standard error"), NULL },
+  { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Speak TLS on the TCP and HTTP ports with this PEM certificate (and key, unless --tls-key)"),
+    N_("FILE") },
+  { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("The PEM private key of --tls-cert"), N_("FILE") },
+  { "tls-client-ca", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("With --tls-cert, accept only clients with a certificate signed by these PEM CAs"),
+    N_("FILE") },
+  { "token", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Require this bearer token on HTTP and WebSocket requests (default: $LOGDECK_TOKEN, "
+       "which ps does not show)"), N_("TOKEN") },
+  { "insecure", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Listen beyond loopback without TLS or a token"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -280,6 +299,10 @@ ld_session_finalize (GObject *object)
   if (self->output_buffer != NULL)
     g_string_free (self->output_buffer, TRUE);
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_pointer (&self->tls_cert, g_free);
+  g_clear_pointer (&self->tls_key, g_free);
+  g_clear_pointer (&self->tls_client_ca, g_free);
+  g_clear_pointer (&self->token, g_free);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->listen_address, g_free);
   g_clear_pointer (&self->cli_address, g_free);
@@ -353,6 +376,15 @@ look_up_options (LdSession    *self,
   g_variant_dict_lookup (options, "csv-raw", "b", &self->csv_raw);
   g_variant_dict_lookup (options, "keep-control-chars", "b", &self->keep_control_chars);
   g_variant_dict_lookup (options, "include-internal", "b", &self->include_internal);
+  g_variant_dict_lookup (options, "tls-cert", "^ay", &self->tls_cert);
+  g_variant_dict_lookup (options, "tls-key", "^ay", &self->tls_key);
+  g_variant_dict_lookup (options, "tls-client-ca", "^ay", &self->tls_client_ca);
+  g_variant_dict_lookup (options, "token", "s", &self->token);
+  g_variant_dict_lookup (options, "insecure", "b", &self->insecure);
+
+  /* A token in the environment stays out of the process list. */
+  if (self->token == NULL && g_strcmp0 (g_getenv ("LOGDECK_TOKEN"), "") != 0)
+    self->token = g_strdup (g_getenv ("LOGDECK_TOKEN"));
 }
 
 /* What a command line asks that cannot be done, said before anything starts,
@@ -372,6 +404,8 @@ check_options (LdSession *self)
     return _("--output and --export work with --headless only\n");
   if ((self->csv_raw || self->keep_control_chars || self->include_internal) && !self->headless)
     return _("--csv-raw, --keep-control-chars and --include-internal work with --headless only\n");
+  if ((self->tls_key != NULL || self->tls_client_ca != NULL) && self->tls_cert == NULL)
+    return _("--tls-key and --tls-client-ca need --tls-cert\n");
 
   return NULL;
 }
@@ -553,14 +587,33 @@ add_listener (LdSession  *self,
     g_warning ("The %s listener cannot start: %s", which, error->message);
 }
 
+static gboolean
+set_security (LdSession  *self,
+              GError    **error)
+{
+  LdIngestSecurity security = {
+    .tls_cert_file = self->tls_cert,
+    .tls_key_file = self->tls_key,
+    .tls_client_ca_file = self->tls_client_ca,
+    .token = self->token,
+    .insecure = self->insecure,
+  };
+
+  return ld_ingest_set_security (self->ingest, &security, error);
+}
+
 /* A port that is taken does not stop the others: the registry shows that
  * endpoint as failed with the system's reason, and the warning reaches the
- * table through the log writer. */
-static void
-start_listeners (LdSession *self)
+ * table through the log writer. TLS files that cannot be used stop them
+ * all rather than listen without the protection asked for. */
+static gboolean
+start_listeners (LdSession  *self,
+                 GError    **error)
 {
   self->ingest = ld_ingest_new (self->handoff, self->registry);
   ld_ingest_continue_numbering (self->ingest, self->n_tcp_numbered, self->n_ws_numbered);
+  if (!set_security (self, error))
+    return FALSE;
   add_listener (self, "tcp", ld_ingest_add_tcp);
   add_listener (self, "udp", ld_ingest_add_udp);
   add_listener (self, "http", ld_ingest_add_http);
@@ -568,11 +621,13 @@ start_listeners (LdSession *self)
   /* Each restart of the listeners connects the clients again. */
   for (guint i = 0; self->connect_uris != NULL && self->connect_uris[i] != NULL; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) connect_error = NULL;
 
-      if (!ld_ingest_add_ws_client (self->ingest, self->connect_uris[i], &error))
-        g_warning ("--connect: %s", error->message);
+      if (!ld_ingest_add_ws_client (self->ingest, self->connect_uris[i], &connect_error))
+        g_warning ("--connect: %s", connect_error->message);
     }
+
+  return TRUE;
 }
 
 static gboolean
@@ -582,8 +637,12 @@ start_listeners_after_stop (gpointer data)
 
   if (self->store != NULL && !self->shut_down)
     {
-      start_listeners (self);
-      g_message ("Listening again with the new settings");
+      g_autoptr(GError) error = NULL;
+
+      if (start_listeners (self, &error))
+        g_message ("Listening again with the new settings");
+      else
+        g_warning ("The listeners cannot start: %s", error->message);
       g_signal_emit (self, signals[LISTENERS_CHANGED], 0);
     }
   g_object_unref (self);
@@ -679,6 +738,25 @@ watch_settings (LdSession *self)
                            G_CALLBACK (on_retention_setting_changed), self, G_CONNECT_SWAPPED);
 }
 
+/* Headless Logdeck that cannot listen as asked stops at once; the window
+ * shows why in its table. */
+static void
+start_listeners_or_say_why (LdSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (start_listeners (self, &error))
+    return;
+
+  if (!self->headless)
+    {
+      g_warning ("The listeners cannot start: %s", error->message);
+      return;
+    }
+  g_printerr (_("Cannot listen: %s\n"), error->message);
+  exit (1);
+}
+
 /**
  * ld_session_start:
  * @self: a session
@@ -725,7 +803,7 @@ ld_session_start (LdSession *self,
                              G_CONNECT_SWAPPED);
   self->registry = ld_connection_registry_new ();
   self->files = ld_file_sources_new (self->handoff, self->registry);
-  start_listeners (self);
+  start_listeners_or_say_why (self);
   watch_settings (self);
 }
 
