@@ -5,14 +5,17 @@
 
 #include <gtk/gtk.h>
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ld-application.h"
 #include "ld-detail-pane.h"
+#include "ld-export-dialog.h"
 #include "ld-row.h"
 #include "ld-sidebar.h"
 #include "ld-level.h"
 #include "ld-window-private.h"
+#include "ui-test-utils.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
 
@@ -883,6 +886,95 @@ test_renderer (void)
   close_window (window);
 }
 
+static gboolean
+model_has_items (gpointer data)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (LD_WINDOW (data)->model)) > 0;
+}
+
+static gboolean
+is_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* The action row of the dialog with @title. */
+static AdwActionRow *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  if (ADW_IS_ACTION_ROW (widget)
+      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return ADW_ACTION_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwActionRow *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Exports what @window shows to @path as CSV through the export dialog,
+ * with the rows named in @untick turned off first; returns the file. */
+static char *
+export_csv_from_dialog (LdWindow           *window,
+                        const char         *path,
+                        const char * const *untick)
+{
+  GtkWidget *dialog = ld_export_dialog_new (GTK_WINDOW (window), window->model);
+  gpointer alive = dialog;
+  char *contents = NULL;
+
+  g_object_add_weak_pointer (G_OBJECT (dialog), &alive);
+  gtk_window_present (GTK_WINDOW (dialog));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_descendant (dialog, ADW_TYPE_COMBO_ROW, NULL)),
+                              LD_EXPORT_CSV);
+  for (guint i = 0; untick[i] != NULL; i++)
+    adw_action_row_activate (find_row (dialog, untick[i]));
+
+  gtk_widget_activate_action (dialog, "export.to-file", "s", path);
+  /* A finished export closes the dialog. */
+  wait_until (is_gone, &alive, "the export");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_unlink (path);
+  return contents;
+}
+
+/* The dialog's CSV export protects against formulas and escapes terminal
+ * controls unless its check boxes are turned off. */
+static void
+test_export_dialog (void)
+{
+  static const char * const none[] = { NULL };
+  static const char * const both[] = {
+    "Protect Against Spreadsheet Formulas", "Escape Control Characters", NULL
+  };
+  LdWindow *window = g_object_ref (new_window ());
+  g_autofree char *dir = g_dir_make_tmp ("logdeck-test-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "records.csv", NULL);
+  g_autofree char *safe = NULL, *raw = NULL;
+  LdBatch *batch = ld_batch_new ();
+  LdRecordFields fields = { .time_us = g_get_real_time (), .level = LD_LEVEL_WARNING,
+                            .logger = "acme.csv", .message = "=cmd|' /C calc'!A0 \033[2J" };
+
+  ld_batch_add (batch, &fields);
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+  wait_until (model_has_items, window, "the record");
+
+  safe = export_csv_from_dialog (window, path, none);
+  g_assert_nonnull (strstr (safe, ",'=cmd|' /C calc'!A0 \\x1b[2J,"));
+  raw = export_csv_from_dialog (window, path, both);
+  g_assert_nonnull (strstr (raw, ",=cmd|' /C calc'!A0 \033[2J,"));
+
+  g_rmdir (dir);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -930,6 +1022,7 @@ main (int   argc,
   g_test_add_func ("/window/find-eviction", test_find_eviction);
   g_test_add_func ("/window/renderer", test_renderer);
   g_test_add_func ("/window/first-records-ramp", test_first_records_ramp);
+  g_test_add_func ("/window/export-dialog", test_export_dialog);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -21,6 +21,10 @@ struct _LdExportDialog
   AdwEntryRow          *log_format_row;
   AdwEntryRow          *datefmt_row;
   AdwEntryRow          *extras_row;
+  GtkWidget            *formulas_row;
+  GtkCheckButton       *protect_formulas;
+  GtkWidget            *controls_row;
+  GtkCheckButton       *escape_controls;
   GtkProgressBar       *progress;
   GtkButton            *export_button;
   GtkButton            *cancel_button;
@@ -147,6 +151,8 @@ start_export (LdExportDialog *self,
     .extra_keys = (const char *const *) extras,
     .log_format = gtk_editable_get_text (GTK_EDITABLE (self->log_format_row)),
     .datefmt = *datefmt != '\0' ? datefmt : NULL,
+    .csv_raw = !gtk_check_button_get_active (self->protect_formulas),
+    .keep_control_chars = !gtk_check_button_get_active (self->escape_controls),
   };
   g_autoptr(GError) error = NULL;
 
@@ -211,6 +217,8 @@ on_format_changed (LdExportDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->log_format_row), format == LD_EXPORT_TEXT);
   gtk_widget_set_visible (GTK_WIDGET (self->datefmt_row), format == LD_EXPORT_TEXT);
   gtk_widget_set_visible (GTK_WIDGET (self->extras_row), format == LD_EXPORT_CSV);
+  gtk_widget_set_visible (self->formulas_row, format == LD_EXPORT_CSV);
+  gtk_widget_set_visible (self->controls_row, format != LD_EXPORT_JSONL);
 }
 
 static void
@@ -229,10 +237,24 @@ ld_export_dialog_dispose (GObject *object)
   G_OBJECT_CLASS (ld_export_dialog_parent_class)->dispose (object);
 }
 
+/* export.to-file: what the file chooser's answer does, for a test to drive. */
+static void
+export_to_file_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  start_export (LD_EXPORT_DIALOG (widget), file);
+}
+
 static void
 ld_export_dialog_class_init (LdExportDialogClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ld_export_dialog_dispose;
+
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "export.to-file", "s",
+                                   export_to_file_activated);
 }
 
 static GtkWidget *
@@ -272,6 +294,24 @@ entry_row (const char *title,
   return ADW_ENTRY_ROW (row);
 }
 
+/* A row with a check box in front, on by default: the protections are. */
+static GtkWidget *
+check_row (const char      *title,
+           const char      *subtitle,
+           GtkCheckButton **check)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  *check = GTK_CHECK_BUTTON (gtk_check_button_new ());
+  gtk_check_button_set_active (*check, TRUE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (*check));
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (*check));
+
+  return row;
+}
+
 static GtkWidget *
 build_format_group (LdExportDialog *self)
 {
@@ -287,6 +327,14 @@ build_format_group (LdExportDialog *self)
                                     "%(asctime)s %(name)-12s %(levelname)-8s %(message)s");
   self->datefmt_row = entry_row (_("Date Format (datefmt)"), "");
   self->extras_row = entry_row (_("Extra Fields, Comma-Separated"), "");
+  self->formulas_row = check_row (_("Protect Against Spreadsheet Formulas"),
+                                  _("A ' before cells that start with =, +, -, @, a tab or a "
+                                    "carriage return, so that a spreadsheet shows them"),
+                                  &self->protect_formulas);
+  self->controls_row = check_row (_("Escape Control Characters"),
+                                  _("Written as \\x1b, so that a terminal shows them rather "
+                                    "than acts on them; line breaks and tabs stay"),
+                                  &self->escape_controls);
   g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (on_format_changed),
                             self);
 
@@ -294,6 +342,8 @@ build_format_group (LdExportDialog *self)
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->log_format_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->datefmt_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->extras_row));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->formulas_row);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->controls_row);
   on_format_changed (self);
 
   return group;
