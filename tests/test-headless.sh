@@ -8,7 +8,7 @@ python=${LD_PYTHON3:-/usr/bin/python3}
 peers=$(dirname "$0")/peers
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "1..21"
+echo "1..22"
 
 # The TCP port a headless Logdeck announced on standard error (in file $1).
 tcp_port() {
@@ -104,6 +104,8 @@ fmt='%(levelname)s %(name)s %(threadName)s %(process)d %(funcName)s:%(lineno)d %
   --export "$work/a.log" --format text --log-format "$fmt" 2>"$work/a.err" &
 pid=$!
 port=$(tcp_port "$work/a.err")
+[[ -n "$port" && $port != 9020 ]]
+ok $? "--tcp-port 0 listens on a port of the system's choosing ($port)"
 n=$("$python" "$peers/socket_and_file.py" "$port" "$fmt" "$work/sender.log")
 wait_for 10 grep -q '^logdeck: WARNING logdeck.ingest: tcp-[0-9]*: .*' "$work/a.err"
 wait_for 10 test "$(wc -l < "$work/a.jsonl")" -ge "$n"

@@ -101,11 +101,11 @@ static const GOptionEntry option_entries[] = {
     N_("Run without a window: receive and store records only"), NULL },
   { "listen", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Address to listen on (default 127.0.0.1)"), N_("ADDRESS") },
-  { "tcp-port", 0, 0, G_OPTION_ARG_INT, NULL,
+  { "tcp-port", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("TCP port for Python's SocketHandler (default 9020)"), N_("PORT") },
-  { "udp-port", 0, 0, G_OPTION_ARG_INT, NULL,
+  { "udp-port", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("UDP port for Python's DatagramHandler (default 9021)"), N_("PORT") },
-  { "http-port", 0, 0, G_OPTION_ARG_INT, NULL,
+  { "http-port", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
   { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
     N_("Take the records a WebSocket server streams, such as Loki's tail; repeatable"),
@@ -356,6 +356,25 @@ check_filter (LdSession *self)
   return TRUE;
 }
 
+/* GApplication leaves an integer option of 0 out of the dictionary, as if it
+ * were not given, so the ports come as text: 0 asks for any free port. One
+ * that is not a port becomes one that check_options() refuses. */
+static void
+look_up_port (GVariantDict *options,
+              const char   *name,
+              int          *port)
+{
+  g_autofree char *text = NULL;
+  guint64 value;
+
+  if (!g_variant_dict_lookup (options, name, "s", &text))
+    return;
+  if (g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT16, &value, NULL))
+    *port = (int) value;
+  else
+    *port = G_MAXINT;
+}
+
 static void
 look_up_options (LdSession    *self,
                  GVariantDict *options)
@@ -363,9 +382,9 @@ look_up_options (LdSession    *self,
   g_variant_dict_lookup (options, "headless", "b", &self->headless);
   g_variant_dict_lookup (options, "demo", "b", &self->demo_requested);
   g_variant_dict_lookup (options, "listen", "s", &self->cli_address);
-  g_variant_dict_lookup (options, "tcp-port", "i", &self->tcp_port);
-  g_variant_dict_lookup (options, "udp-port", "i", &self->udp_port);
-  g_variant_dict_lookup (options, "http-port", "i", &self->http_port);
+  look_up_port (options, "tcp-port", &self->tcp_port);
+  look_up_port (options, "udp-port", &self->udp_port);
+  look_up_port (options, "http-port", &self->http_port);
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
   g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
