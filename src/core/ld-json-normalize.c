@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "ld-json-normalize.h"
+#include "ld-json-pyargs.h"
 #include "ld-jsonl.h"
 #include "ld-level.h"
+#include "ld-pyformat.h"
+#include "ld-structured-message.h"
 
 /* How a JSON object becomes a record
  * ==================================
@@ -50,10 +53,15 @@
  *    which NaN and Infinity become null so that exported lines stay valid JSON.
  *
  * 8. Shape-specific: Python's QueueHandler leaves the formatted traceback and stack at the
- *    end of the message, where they are split off again; CLEF's @mt is rendered when there
- *    is no @m; GELF's "_x" fields are called "x"; an OTLP export gives one record per
- *    logRecord, with the scope name as the logger and resource attributes as fields; and
- *    Logdeck's own JSON Lines export reads back as it was written.
+ *    end of the message, where they are split off again; a record.__dict__ with msg and args
+ *    but no formatted message gets msg % args, formatted as for pickles (ld-pyformat.c);
+ *    CLEF's @mt is rendered when there is no @m; GELF's "_x" fields are called "x"; an OTLP
+ *    export gives one record per logRecord, with the scope name as the logger and resource
+ *    attributes as fields; and Logdeck's own JSON Lines export reads back as it was written.
+ *
+ * 9. In every shape, a message in the logging cookbook's structured form, `text >>> {...}`,
+ *    shows the text, the object's members become fields (flattened as in 2, a field the
+ *    record already has winning), and the whole message is kept as "original_message".
  *
  * Adding a shape is one entry in `dialects`, usually with a rules table of its own. */
 
@@ -1920,6 +1928,60 @@ split_python_message (Normalizer     *n,
   fields->message_len = len;
 }
 
+static gboolean
+is_key (const Field *field,
+        const char  *key)
+{
+  return field->key_len == strlen (key) && memcmp (field->key, key, field->key_len) == 0;
+}
+
+/* Removes the extra fields that @key became: itself, or "key.x" for each member x of an
+ * object, which the walk flattened. */
+static void
+forget_extra (Normalizer *n,
+              const char *key)
+{
+  gsize len = strlen (key);
+  guint kept = 0;
+
+  for (guint i = 0; i < n->n_extras; i++)
+    {
+      const Field *field = &n->extras[i];
+
+      if (field->key_len < len || memcmp (field->key, key, len) != 0
+          || (field->key_len > len && field->key[len] != '.'))
+        n->extras[kept++] = *field;
+    }
+  n->n_extras = kept;
+}
+
+/* A record.__dict__ that QueueHandler.prepare() did not format carries msg and args apart;
+ * its message is msg % args, as LogRecord.getMessage() makes it, and the args, now in the
+ * message, are not kept as a field, as for pickled records. */
+static void
+format_python_args (Normalizer     *n,
+                    LdRecordFields *fields)
+{
+  const Field *msg = &n->slots[ROLE_MESSAGE].field;
+  g_autoptr(LdPickleValue) args = NULL;
+  const LdJsonNode *node;
+  GString *text;
+
+  if (dialects[n->dialect].rules != python_rules || n->object == NULL
+      || !is_filled (n, ROLE_MESSAGE) || !is_key (msg, "msg"))
+    return;
+  node = ld_json_object_get (n->object, "args", 4);
+  if (node == NULL || node->kind == LD_JSON_NULL
+      || (args = ld_json_pyargs_to_value (node, NULL)) == NULL || !ld_pyformat_is_true (args))
+    return;
+
+  text = scratch (n);
+  ld_pyformat_message (text, fields->message, fields->message_len, args);
+  fields->message = copy_text (n, text->str, text->len);
+  fields->message_len = text->len;
+  forget_extra (n, "args");
+}
+
 static void
 finish_message (Normalizer     *n,
                 LdRecordFields *fields)
@@ -1941,7 +2003,7 @@ finish_message (Normalizer     *n,
       fields->message = copy_text (n, text->str, text->len);
       fields->message_len = text->len;
     }
-
+  format_python_args (n, fields);
 }
 
 /* Without a trace, "Type: message" from the error's parts is the exception text. */
@@ -2032,6 +2094,73 @@ finish_python_names (Normalizer     *n,
     keep_extra (n, module);
 }
 
+/* The structured form's object is parsed while the record's own nodes are still in use, so
+ * it has a parser of its own, one per thread like the callers' parsers. */
+static GPrivate structured_parser_key = G_PRIVATE_INIT ((GDestroyNotify) ld_json_parser_free);
+
+static LdJsonParser *
+structured_parser (void)
+{
+  LdJsonParser *parser = g_private_get (&structured_parser_key);
+
+  if (parser == NULL)
+    {
+      parser = ld_json_parser_new ();
+      g_private_set (&structured_parser_key, parser);
+    }
+
+  return parser;
+}
+
+/* Lifted fields that the record already has are dropped: the original message keeps them. */
+static void
+forget_repeated_extras (Normalizer *n,
+                        guint       first_lifted)
+{
+  guint kept = first_lifted;
+
+  for (guint i = first_lifted; i < n->n_extras; i++)
+    {
+      const Field *lifted = &n->extras[i];
+      gboolean repeated = FALSE;
+
+      for (guint j = 0; j < first_lifted && !repeated; j++)
+        repeated = n->extras[j].key_len == lifted->key_len
+                   && memcmp (n->extras[j].key, lifted->key, lifted->key_len) == 0;
+      if (!repeated)
+        n->extras[kept++] = *lifted;
+    }
+  n->n_extras = kept;
+}
+
+/* The cookbook's `text >>> {"key": value}`: see ld-structured-message.c. */
+static void
+split_structured_message (Normalizer     *n,
+                          LdRecordFields *fields)
+{
+  Field original = {
+    .key = LD_STRUCTURED_MESSAGE_ORIGINAL,
+    .key_len = strlen (LD_STRUCTURED_MESSAGE_ORIGINAL),
+    .type = LD_VALUE_STRING,
+    .text = fields->message,
+    .len = fields->message_len,
+  };
+  const LdJsonNode *object;
+  gsize text_len;
+  guint first_lifted;
+
+  object = ld_structured_message_split (structured_parser (), fields->message,
+                                        fields->message_len, &text_len);
+  if (object == NULL)
+    return;
+
+  keep_extra (n, &original);
+  first_lifted = n->n_extras;
+  walk_as_extras (n, object, NULL, 0);
+  forget_repeated_extras (n, first_lifted);
+  fields->message_len = text_len;
+}
+
 static const char *
 text_or (Normalizer *n,
          Role        role,
@@ -2077,6 +2206,7 @@ emit_record (Normalizer *n)
   finish_exception (n, &fields);
   if (dialects[n->dialect].flags & D_SPLIT_TRACEBACK)
     split_python_message (n, &fields);
+  split_structured_message (n, &fields);
   if (fields.message_len == 0)
     fields.message = "";
   fields.thread = slot_text (n, ROLE_THREAD);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* libFuzzer target for the JSON parser and normaliser: it normalises the input as a sender's
- * message, checks what came out, and round-trips whatever parses.
+ * message, checks what came out, round-trips whatever parses, and splits the input as a
+ * message in the logging cookbook's structured form (`text >>> {json}`).
  *
  *   clang -fsanitize=fuzzer,address,undefined -Isrc/core -I<dir with config.h>
  *         src/core/ld-json.c src/core/ld-json-normalize.c src/core/ld-jsonl.c
- *         src/core/ld-record.c src/core/ld-intern.c src/core/ld-level.c tests/fuzz/fuzz-json.c
+ *         src/core/ld-record.c src/core/ld-intern.c src/core/ld-level.c src/core/ld-json-pyargs.c
+ *         src/core/ld-pickle.c src/core/ld-pyformat.c src/core/ld-structured-message.c
+ *         tests/fuzz/fuzz-json.c
  *         $(pkg-config --cflags --libs glib-2.0) -o fuzz-json
  *   ./fuzz-json -max_total_time=60 tests/fuzz/corpus-json tests/json-dialects
  *
@@ -19,6 +22,7 @@
 
 #include "ld-intern.h"
 #include "ld-json-normalize.h"
+#include "ld-structured-message.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
@@ -118,6 +122,25 @@ check_round_trip (const char *data,
   check_json_text (parser, json->str, json->len);
 }
 
+/* A split must leave the marker and exactly one object after the text. */
+static void
+check_structured_split (const char *text,
+                        gsize       size)
+{
+  g_autoptr(LdJsonParser) parser = ld_json_parser_new ();
+  gsize marker_len = strlen (LD_STRUCTURED_MESSAGE_MARKER);
+  const LdJsonNode *object;
+  gsize text_len = G_MAXSIZE;
+
+  object = ld_structured_message_split (parser, text, size, &text_len);
+  if (object == NULL)
+    return;
+  g_assert (object->kind == LD_JSON_OBJECT);
+  g_assert (text_len + marker_len < size);
+  g_assert (memcmp (text + text_len, LD_STRUCTURED_MESSAGE_MARKER, marker_len) == 0);
+  g_assert (text[text_len + marker_len] == '{');
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
@@ -140,6 +163,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     check_record (batch, i);
 
   check_round_trip (text, size);
+  check_structured_split (text, size);
   ld_json_parse_iso8601 (text, size, &time_us);
   for (int unit = LD_JSON_TIME_SECONDS; unit <= LD_JSON_TIME_BY_MAGNITUDE; unit++)
     ld_json_parse_epoch (text, size, unit, &time_us);
