@@ -420,7 +420,9 @@ test_unportable_numbers (void)
   LdRecordFields fields = { .level = 20, .message = "numbers" };
   int fd;
 
+  /* Some decoders read NaN and Infinity, which no JSON has. */
   nested = g_strdup_printf ("{\"a\":[1e999999, -2.5e-3,\t\"x\\\"\177\302\233 1e999999\"],"
+                            "\"s\":[NaN,-Infinity,true,null,false],"
                             "\"b\":%s,\"c\":{\"d\":-1E+400}}", digits);
   ld_batch_add (batch, &fields);
   ld_batch_add_extra (batch, "inf", -1, LD_VALUE_NUMBER, "1e999999", -1);
@@ -432,7 +434,9 @@ test_unportable_numbers (void)
   g_assert_nonnull (strstr (out->str, "\"inf\":\"1e999999\",\"long\":\"9999"));
   g_assert_nonnull (strstr (out->str, ",\"ok\":123456789012345678901234567890,"));
   g_assert_nonnull (strstr (out->str, "\"nested\":{\"a\":[\"1e999999\", -2.5e-3, "
-                                      "\"x\\\"\\u007f\\u009b 1e999999\"],\"b\":\"9999"));
+                                      "\"x\\\"\\u007f\\u009b 1e999999\"],"
+                                      "\"s\":[\"NaN\",\"-Infinity\",true,null,false],"
+                                      "\"b\":\"9999"));
   g_assert_true (g_str_has_suffix (out->str, "\",\"c\":{\"d\":\"-1E+400\"}}}}\n"));
 
   fd = g_file_open_tmp ("logdeck-test-jsonl-XXXXXX", &path, &error);

@@ -488,15 +488,31 @@ append_number_text (GString    *out,
 }
 
 static inline gboolean
-is_number_char (char c)
+ends_scalar (char c)
 {
-  return g_ascii_isdigit (c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  return (guchar) c <= ' ' || c == ',' || c == ':' || c == ']' || c == '}' || c == '['
+         || c == '{' || c == '"';
 }
 
-/* JSON text that a decoder wrote (an object or array value), checked as it
- * is copied: the controls in its strings escaped, the numbers readers
- * cannot take written as strings, and whitespace between values written as
- * spaces, so that the line stays one line. */
+/* A value that is not a string, object or array: true, false and null as
+ * they are, a number as append_number_text() has it, and anything else
+ * (NaN or Infinity, which some decoders read) as a string. */
+static void
+append_json_scalar (GString    *out,
+                    const char *text,
+                    gsize       length)
+{
+  if ((length == 4 && (memcmp (text, "true", 4) == 0 || memcmp (text, "null", 4) == 0))
+      || (length == 5 && memcmp (text, "false", 5) == 0))
+    append_len (out, text, length);
+  else
+    append_number_text (out, text, length);
+}
+
+/* JSON text that a decoder wrote or kept (an object or array value),
+ * checked as it is copied: the controls in its strings escaped, the
+ * numbers readers cannot take written as strings, and whitespace between
+ * values written as spaces, so that the line stays one line of JSON. */
 static void
 append_json_text (GString    *out,
                   const char *p,
@@ -518,11 +534,11 @@ append_json_text (GString    *out,
           g_string_append_c (out, '"');
           p += p < end;
         }
-      else if (*p == '-' || g_ascii_isdigit (*p))
+      else if (!ends_scalar (*p))
         {
-          while (p < end && is_number_char (*p))
+          while (p < end && !ends_scalar (*p))
             p++;
-          append_number_text (out, start, p - start);
+          append_json_scalar (out, start, p - start);
         }
       else
         {
