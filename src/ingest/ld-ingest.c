@@ -12,9 +12,12 @@
 #include "ld-http-listener.h"
 #include "ld-ingest-private.h"
 #include "ld-level.h"
+#include "ld-mq-common.h"
+#include "ld-nng-source.h"
 #include "ld-tcp-listener.h"
 #include "ld-udp-listener.h"
 #include "ld-ws-client.h"
+#include "ld-zmq-source.h"
 
 /* The ingest thread. It owns a main context on which every listener's
  * sources run, so that decoding never competes with drawing; records reach
@@ -38,6 +41,8 @@ typedef struct
   LdUdpListener  *udp;
   LdHttpListener *http;
   LdWsClient     *ws_client;
+  LdZmqSource    *zmq;
+  LdNngSource    *nng;
 } Endpoint;
 
 struct _LdIngest
@@ -51,6 +56,8 @@ struct _LdIngest
   guint           n_udp;
   guint           n_http;
   guint           n_ws_clients;
+  guint           n_zmq;
+  guint           n_nng;
   gboolean        stopped;
 };
 
@@ -61,6 +68,8 @@ endpoint_free (Endpoint *endpoint)
   ld_udp_listener_free (endpoint->udp);
   ld_http_listener_free (endpoint->http);
   ld_ws_client_free (endpoint->ws_client);
+  ld_zmq_source_free (endpoint->zmq);
+  ld_nng_source_free (endpoint->nng);
   g_free (endpoint->id);
   g_free (endpoint);
 }
@@ -194,6 +203,10 @@ stop_on_ingest_thread (gpointer user_data)
         ld_http_listener_stop (endpoint->http);
       if (endpoint->ws_client != NULL)
         ld_ws_client_stop (endpoint->ws_client);
+      if (endpoint->zmq != NULL)
+        ld_zmq_source_stop (endpoint->zmq);
+      if (endpoint->nng != NULL)
+        ld_nng_source_stop (endpoint->nng);
     }
   g_mutex_unlock (&self->lock);
 
@@ -428,6 +441,10 @@ add_endpoint (LdIngest *self,
     ld_udp_listener_start (endpoint->udp);
   else if (endpoint->http != NULL)
     invoke_sync (self, (GSourceFunc) ld_http_listener_start, endpoint->http);
+  else if (endpoint->zmq != NULL)
+    invoke_sync (self, (GSourceFunc) ld_zmq_source_start, endpoint->zmq);
+  else if (endpoint->nng != NULL)
+    invoke_sync (self, (GSourceFunc) ld_nng_source_start, endpoint->nng);
   else
     invoke_sync (self, (GSourceFunc) ld_ws_client_start, endpoint->ws_client);
 }
@@ -745,6 +762,258 @@ ld_ingest_get_bound_port (LdIngest   *self,
   g_mutex_unlock (&self->lock);
 
   return port;
+}
+
+/* ZeroMQ and NNG */
+
+static void
+report_uri_failed (LdIngest   *self,
+                   const char *id,
+                   const char *protocol,
+                   const char *uri,
+                   GError     *error)
+{
+  LdConnectionInfo info = {
+    .id = id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = protocol,
+    .address = uri,
+    .state = LD_CONNECTION_FAILED,
+    .connected_since = g_get_real_time (),
+    .last_error = error->message,
+  };
+
+  ld_ingest_shared_report (&self->shared, &info);
+}
+
+/* A failed socket is listed with the reason; in --zmq-listen's pair, neither is added. */
+static LdZmqSource *
+new_zmq_source (LdIngest    *self,
+                LdZmqMode    mode,
+                const char  *uri,
+                char       **id,
+                GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  LdZmqSource *source;
+
+  *id = g_strdup_printf ("zmq-%u", ++self->n_zmq);
+  source = ld_zmq_source_new (&self->shared, *id, mode, uri, &local_error);
+  if (source == NULL)
+    {
+      report_uri_failed (self, *id, ld_zmq_mode_protocol (mode), uri, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+
+  return source;
+}
+
+static void
+add_zmq_endpoint (LdIngest    *self,
+                  LdZmqSource *source,
+                  char        *id)
+{
+  Endpoint *endpoint = g_new0 (Endpoint, 1);
+
+  endpoint->zmq = source;
+  endpoint->id = id;
+  add_endpoint (self, endpoint);
+}
+
+/**
+ * ld_ingest_add_zmq_connect:
+ * @self: an ingest thread
+ * @uri: where a ZeroMQ PUB socket listens, such as "tcp://127.0.0.1:5556"
+ * @error: why @uri cannot be used
+ *
+ * Connects a SUB socket, subscribed to everything, as the logging cookbook's
+ * ZeroMQSocketListener does; libzmq connects again whenever the connection is lost. Each
+ * message is a JSON record (record.__dict__), after any topic frames, which become the field
+ * "topic". The socket is listed in the registry as "zmq-1", "zmq-2"… (counted with
+ * ld_ingest_add_zmq_listen()'s), connecting or open, and its records name it as their
+ * connection.
+ *
+ * Returns: %TRUE if @uri is an address libzmq can connect to; whether it is connected is
+ *   shown in the registry
+ */
+gboolean
+ld_ingest_add_zmq_connect (LdIngest    *self,
+                           const char  *uri,
+                           GError     **error)
+{
+  g_autofree char *id = NULL;
+  LdZmqSource *source;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  if ((source = new_zmq_source (self, LD_ZMQ_SUB_CONNECT, uri, &id, error)) == NULL)
+    return FALSE;
+
+  add_zmq_endpoint (self, source, g_steal_pointer (&id));
+  return TRUE;
+}
+
+/**
+ * ld_ingest_add_zmq_listen:
+ * @self: an ingest thread
+ * @uri: where to listen, such as "tcp://127.0.0.1:5556", "tcp://127.0.0.1:*" for any free
+ *   port (see ld_ingest_get_endpoint_uri()), or "ipc:///run/user/1000/logdeck"
+ * @error: why Logdeck cannot listen there
+ *
+ * One address takes one socket, so two listen: a SUB socket on @uri, for senders that
+ * connect a PUB, and a PULL socket on the next port (with "*", on any free port; for ipc://
+ * and inproc://, on the same name with ".pull" added), for senders that connect a PUSH. They
+ * are listed as two endpoints, the SUB first: "zmq-N" and "zmq-N+1". Beyond loopback they
+ * listen only when the ingest is insecure: ZeroMQ here has neither TLS nor a token.
+ *
+ * Returns: %TRUE if both listen; otherwise neither does, and the failure is listed
+ */
+gboolean
+ld_ingest_add_zmq_listen (LdIngest    *self,
+                          const char  *uri,
+                          GError     **error)
+{
+  g_autofree char *pull_uri = NULL;
+  g_autofree char *sub_id = NULL;
+  g_autofree char *pull_id = NULL;
+  LdZmqSource *sub, *pull;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  if (!check_running (self, error))
+    return FALSE;
+  if ((pull_uri = ld_mq_uri_next_port (uri, error)) == NULL
+      || (sub = new_zmq_source (self, LD_ZMQ_SUB_LISTEN, uri, &sub_id, error)) == NULL)
+    return FALSE;
+  if ((pull = new_zmq_source (self, LD_ZMQ_PULL_LISTEN, pull_uri, &pull_id, error)) == NULL)
+    {
+      ld_zmq_source_free (sub);
+      return FALSE;
+    }
+
+  add_zmq_endpoint (self, sub, g_steal_pointer (&sub_id));
+  add_zmq_endpoint (self, pull, g_steal_pointer (&pull_id));
+  return TRUE;
+}
+
+static gboolean
+add_nng (LdIngest    *self,
+         LdNngMode    mode,
+         const char  *uri,
+         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = NULL;
+  LdNngSource *source;
+  Endpoint *endpoint;
+
+  if (!check_running (self, error))
+    return FALSE;
+
+  id = g_strdup_printf ("nng-%u", ++self->n_nng);
+  source = ld_nng_source_new (&self->shared, id, mode, uri, &local_error);
+  if (source == NULL)
+    {
+      report_uri_failed (self, id, LD_INGEST_PROTOCOL_NNG_SUB0, uri, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->nng = source;
+  endpoint->id = g_steal_pointer (&id);
+  add_endpoint (self, endpoint);
+  return TRUE;
+}
+
+/**
+ * ld_ingest_add_nng_listen:
+ * @self: an ingest thread
+ * @uri: where to listen, such as %LD_INGEST_DEFAULT_NNG_URI, the logging cookbook's
+ *   address, or "tcp://127.0.0.1:0" for any free port (see ld_ingest_get_endpoint_uri())
+ * @error: why Logdeck cannot listen there
+ *
+ * Listens with an NNG Sub0 socket, subscribed to everything, as the cookbook's pynng
+ * listener does, for Pub0 senders that dial it. Each message is a JSON record. The socket is
+ * listed as "nng-1", "nng-2"… (counted with ld_ingest_add_nng_dial()'s), and each connection
+ * as "nng-1/pipe-1", "nng-1/pipe-2"…, with its peer's address; records name the pipe as
+ * their connection. Beyond loopback it listens only when the ingest is insecure.
+ *
+ * Returns: %TRUE if the socket listens
+ */
+gboolean
+ld_ingest_add_nng_listen (LdIngest    *self,
+                          const char  *uri,
+                          GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  return add_nng (self, LD_NNG_LISTEN, uri, error);
+}
+
+/**
+ * ld_ingest_add_nng_dial:
+ * @self: an ingest thread
+ * @uri: where an NNG Pub0 socket listens, such as "tcp://127.0.0.1:13232"
+ * @error: why @uri cannot be used
+ *
+ * Dials a publisher that listens, with a Sub0 socket subscribed to everything; NNG dials
+ * again whenever there is no connection. Listed as for ld_ingest_add_nng_listen(), open
+ * while connected.
+ *
+ * Returns: %TRUE if @uri is an address NNG can dial; whether it is connected is shown in the
+ *   registry
+ */
+gboolean
+ld_ingest_add_nng_dial (LdIngest    *self,
+                        const char  *uri,
+                        GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  return add_nng (self, LD_NNG_DIAL, uri, error);
+}
+
+/**
+ * ld_ingest_get_endpoint_uri:
+ * @self: an ingest thread
+ * @endpoint_id: a ZeroMQ or NNG endpoint's id, such as "zmq-1" or "nng-1"
+ *
+ * Returns: (transfer full) (nullable): the address the endpoint listens on, with the port
+ *   the system chose for "*" or 0, or the address it connects to; %NULL if there is no such
+ *   endpoint
+ */
+char *
+ld_ingest_get_endpoint_uri (LdIngest   *self,
+                            const char *endpoint_id)
+{
+  char *uri = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (endpoint_id != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->endpoints->len; i++)
+    {
+      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+
+      if (g_strcmp0 (endpoint->id, endpoint_id) != 0)
+        continue;
+      if (endpoint->zmq != NULL)
+        uri = g_strdup (ld_zmq_source_get_uri (endpoint->zmq));
+      else if (endpoint->nng != NULL)
+        uri = g_strdup (ld_nng_source_get_uri (endpoint->nng));
+      break;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return uri;
 }
 
 /**

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define LD_INGEST_DEFAULT_TCP_PORT       9020   /* logging.handlers.DEFAULT_TCP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_UDP_PORT       9021   /* logging.handlers.DEFAULT_UDP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_HTTP_PORT      9022   /* logging.handlers.DEFAULT_HTTP_LOGGING_PORT */
+#define LD_INGEST_DEFAULT_NNG_URI        "tcp://127.0.0.1:13232" /* the logging cookbook's */
 #define LD_INGEST_DEFAULT_MAX_FRAME_SIZE (16 * 1024 * 1024)
 #define LD_INGEST_MAX_BATCH              4096
 
@@ -26,6 +27,9 @@ G_BEGIN_DECLS
 #define LD_INGEST_PROTOCOL_HTTP_JSON     "http-json"   /* JSON bodies: Vector, Fluent Bit */
 #define LD_INGEST_PROTOCOL_WS_JSON       "ws-json"     /* JSON messages on /ws */
 #define LD_INGEST_PROTOCOL_WS_CLIENT     "ws-client"   /* logdeck --connect */
+#define LD_INGEST_PROTOCOL_ZMQ_SUB        "zmq-sub"     /* ZeroMQ SUB: --zmq, --zmq-listen */
+#define LD_INGEST_PROTOCOL_ZMQ_PULL       "zmq-pull"    /* ZeroMQ PULL: --zmq-listen */
+#define LD_INGEST_PROTOCOL_NNG_SUB0       "nng-sub0"    /* NNG Sub0: --nng, --nng-listen */
 #define LD_INGEST_LOGGER                 "logdeck.ingest"
 
 /* What one stream listener allows its connections (see the README's
@@ -100,7 +104,21 @@ gboolean    ld_ingest_add_http            (LdIngest             *self,
 gboolean    ld_ingest_add_ws_client       (LdIngest             *self,
                                            const char           *uri,
                                            GError              **error);
+gboolean    ld_ingest_add_zmq_connect     (LdIngest             *self,
+                                           const char           *uri,
+                                           GError              **error);
+gboolean    ld_ingest_add_zmq_listen      (LdIngest             *self,
+                                           const char           *uri,
+                                           GError              **error);
+gboolean    ld_ingest_add_nng_listen      (LdIngest             *self,
+                                           const char           *uri,
+                                           GError              **error);
+gboolean    ld_ingest_add_nng_dial        (LdIngest             *self,
+                                           const char           *uri,
+                                           GError              **error);
 guint16     ld_ingest_get_bound_port      (LdIngest             *self,
+                                           const char           *endpoint_id);
+char       *ld_ingest_get_endpoint_uri    (LdIngest             *self,
                                            const char           *endpoint_id);
 guint64     ld_ingest_get_n_records       (LdIngest             *self);
 void        ld_ingest_stop                (LdIngest             *self);

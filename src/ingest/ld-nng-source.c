@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ingest"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib-unix.h>
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+#include "ld-mq-common.h"
+#include "ld-nng-source.h"
+
+/* An NNG Sub0 socket on the ingest thread's main context, without a thread of its own: NNG's
+ * receive descriptor (NNG_OPT_RECVFD) is readable while a message is queued, and the ingest
+ * thread then takes messages without blocking until none is left. NNG sockets are
+ * thread-safe, so the socket is made and starts listening (or dialling, which NNG repeats by
+ * itself) on the caller's thread, and a taken port is an error at once.
+ *
+ * Each message knows the pipe, the connection, it came over: every pipe is listed as
+ * "nng-1/pipe-3" with its peer's address and its own counts. NNG says when a pipe comes and
+ * goes on a thread of its own; those notes are handed to the ingest thread, which lists a
+ * pipe when it comes or when its first message arrives, whichever is first, and closes it
+ * in the list once the messages it had queued are read. */
+
+/* Messages one dispatch takes before the ingest thread's other sources get their turn. */
+#define MESSAGE_BUDGET   4096
+/* NNG's largest receive queue: Sub0 drops the oldest message when it is full. */
+#define RECEIVE_QUEUE    8192
+#define STOP_BUDGET      (2 * RECEIVE_QUEUE)
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 30000
+
+typedef struct
+{
+  char       *id;        /* "nng-1/pipe-3" */
+  char       *peer;
+  LdMqIntake  intake;
+  gint64      since;
+  gboolean    closed;    /* NNG removed it; what it had queued may still be read */
+  gboolean    dirty;     /* counts not yet reported */
+} Pipe;
+
+struct _LdNngSource
+{
+  LdIngestShared    *shared;
+  char              *id;
+  LdNngMode          mode;
+  char              *uri;          /* as bound, with the port the system chose for 0 */
+  nng_socket         socket;
+  gboolean           open;
+  GSource           *source;
+  GSource           *report_timer;
+  LdBatch           *batch;
+  GHashTable        *pipes;        /* NNG's pipe id → Pipe */
+  guint              n_pipes;      /* numbered so far */
+  guint              n_open;
+  guint64            n_records;
+  guint64            n_bytes;
+  guint64            n_refused;
+  char              *last_error;
+  LdConnectionState  state;
+  gint64             since;
+  gint64             last_report;
+  gboolean           stopped;
+  GMutex             lock;         /* guards @closing, which NNG's threads read */
+  gboolean           closing;
+};
+
+/* What NNG said about a pipe, on its way to the ingest thread. */
+typedef struct
+{
+  LdNngSource *source;
+  guint32      pipe;
+  nng_pipe_ev  event;
+  char        *peer;
+} PipeEvent;
+
+static gboolean
+fail (GError    **error,
+      int         code,
+      const char *what,
+      const char *uri)
+{
+  g_set_error (error, G_IO_ERROR, code == NNG_EADDRINUSE ? G_IO_ERROR_ADDRESS_IN_USE
+                                                         : G_IO_ERROR_FAILED,
+               "%s %s: %s", what, uri, nng_strerror (code));
+  return FALSE;
+}
+
+static char *
+format_address (const nng_sockaddr *address)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autofree char *text = NULL;
+
+  switch (address->s_family)
+    {
+    case NNG_AF_INET:
+      ip = g_inet_address_new_from_bytes ((const guint8 *) &address->s_in.sa_addr,
+                                          G_SOCKET_FAMILY_IPV4);
+      text = g_inet_address_to_string (ip);
+      return g_strdup_printf ("%s:%u", text, GUINT16_FROM_BE (address->s_in.sa_port));
+    case NNG_AF_INET6:
+      ip = g_inet_address_new_from_bytes (address->s_in6.sa_addr, G_SOCKET_FAMILY_IPV6);
+      text = g_inet_address_to_string (ip);
+      return g_strdup_printf ("[%s]:%u", text, GUINT16_FROM_BE (address->s_in6.sa_port));
+    case NNG_AF_IPC:
+      return g_strdup (address->s_ipc.sa_path);
+    case NNG_AF_INPROC:
+      return g_strdup (address->s_inproc.sa_name);
+    default:
+      return NULL;
+    }
+}
+
+/* The peer of @pipe, or %NULL once NNG has let go of it. */
+static char *
+pipe_peer (nng_pipe pipe)
+{
+  nng_sockaddr address;
+
+  if (nng_pipe_get_addr (pipe, NNG_OPT_REMADDR, &address) != 0)
+    return NULL;
+  return format_address (&address);
+}
+
+/* Reports */
+
+static void
+report_pipe (LdNngSource *self,
+             Pipe        *pipe)
+{
+  LdConnectionInfo info = {
+    .id = pipe->id,
+    .kind = LD_CONNECTION_KIND_CONNECTION,
+    .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
+    .address = pipe->peer,
+    .state = pipe->closed ? LD_CONNECTION_CLOSED : LD_CONNECTION_OPEN,
+    .connected_since = pipe->since,
+    .closed_at = pipe->closed ? g_get_real_time () : 0,
+  };
+
+  ld_mq_intake_fill_info (&pipe->intake, &info);
+  pipe->dirty = FALSE;
+  ld_ingest_shared_report (self->shared, &info);
+}
+
+static void
+report (LdNngSource *self)
+{
+  LdConnectionInfo info = {
+    .id = self->id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
+    .address = self->uri,
+    .state = self->state,
+    .connected_since = self->since,
+    .closed_at = self->state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
+    .n_records = self->n_records,
+    .n_bytes = self->n_bytes,
+    .n_errors = self->n_refused,
+    .last_error = self->last_error,
+  };
+  GHashTableIter iter;
+  Pipe *pipe;
+
+  self->last_report = g_get_monotonic_time ();
+  ld_ingest_shared_report (self->shared, &info);
+  g_hash_table_iter_init (&iter, self->pipes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
+    if (pipe->dirty)
+      report_pipe (self, pipe);
+}
+
+static gboolean
+on_report_timer (gpointer user_data)
+{
+  LdNngSource *self = user_data;
+
+  g_clear_pointer (&self->report_timer, g_source_unref);
+  report (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counts reach the sources panel at most every interval, not per message. */
+static void
+report_progress (LdNngSource *self)
+{
+  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+    report (self);
+  else
+    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] nng counts",
+                                   on_report_timer, self);
+}
+
+/* A dialling socket is open while it has a pipe; NNG dials again when it has none. */
+static void
+update_state (LdNngSource *self)
+{
+  if (self->mode == LD_NNG_DIAL)
+    self->state = self->n_open > 0 ? LD_CONNECTION_OPEN : LD_CONNECTION_CONNECTING;
+  report (self);
+}
+
+/* Pipes */
+
+static void
+pipe_free (Pipe *pipe)
+{
+  ld_mq_intake_clear (&pipe->intake);
+  g_free (pipe->peer);
+  g_free (pipe->id);
+  g_free (pipe);
+}
+
+static Pipe *
+add_pipe (LdNngSource *self,
+          guint32      nng_id,
+          char        *peer)
+{
+  Pipe *pipe = g_new0 (Pipe, 1);
+
+  pipe->id = g_strdup_printf ("%s/pipe-%u", self->id, ++self->n_pipes);
+  pipe->peer = peer != NULL ? peer : g_strdup ("unknown");
+  pipe->since = g_get_real_time ();
+  pipe->closed = peer == NULL;
+  ld_mq_intake_init (&pipe->intake, self->shared);
+  g_hash_table_insert (self->pipes, GUINT_TO_POINTER (nng_id), pipe);
+  if (!pipe->closed)
+    self->n_open++;
+  report_pipe (self, pipe);
+  return pipe;
+}
+
+/* Pipes that NNG removed are dropped from the table once their messages are all read. */
+static void
+reap_closed_pipes (LdNngSource *self)
+{
+  GHashTableIter iter;
+  Pipe *pipe;
+
+  g_hash_table_iter_init (&iter, self->pipes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
+    if (pipe->closed)
+      {
+        ld_problem_limiter_flush (&pipe->intake.limiter, self->batch, pipe->id, pipe->peer,
+                                  LD_INGEST_PROTOCOL_NNG_SUB0);
+        report_pipe (self, pipe);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+/* Messages */
+
+static void
+take_message (LdNngSource *self,
+              nng_msg     *msg)
+{
+  nng_pipe nng_pipe = nng_msg_get_pipe (msg);
+  guint32 nng_id = nng_pipe_id (nng_pipe);
+  Pipe *pipe = g_hash_table_lookup (self->pipes, GUINT_TO_POINTER (nng_id));
+  guint64 n_records, n_refused;
+  LdIngestOrigin origin;
+
+  if (pipe == NULL)
+    pipe = add_pipe (self, nng_id, pipe_peer (nng_pipe));
+  origin = (LdIngestOrigin) {
+    .connection = pipe->id,
+    .peer = pipe->peer,
+    .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
+  };
+  n_records = pipe->intake.n_records;
+  n_refused = pipe->intake.n_refused;
+
+  ld_mq_intake_take (&pipe->intake, self->batch, &origin, nng_msg_body (msg), nng_msg_len (msg),
+                     NULL, 0);
+  self->n_records += pipe->intake.n_records - n_records;
+  self->n_bytes += nng_msg_len (msg);
+  pipe->dirty = TRUE;
+  if (pipe->intake.n_refused != n_refused)
+    {
+      self->n_refused += pipe->intake.n_refused - n_refused;
+      g_free (self->last_error);
+      self->last_error = g_strdup_printf ("%s: %s", pipe->id, pipe->intake.last_error);
+    }
+}
+
+/* Takes up to @budget messages. Once none is left, pipes that closed are done with. */
+static void
+drain (LdNngSource *self,
+       guint        budget)
+{
+  for (guint i = 0; i < budget; i++)
+    {
+      nng_msg *msg;
+
+      if (nng_recvmsg (self->socket, &msg, NNG_FLAG_NONBLOCK) != 0)
+        {
+          reap_closed_pipes (self);
+          break;
+        }
+      take_message (self, msg);
+      nng_msg_free (msg);
+      if (ld_batch_get_length (self->batch) >= LD_INGEST_MAX_BATCH)
+        ld_ingest_shared_flush (self->shared, &self->batch);
+    }
+
+  ld_ingest_shared_flush (self->shared, &self->batch);
+}
+
+/* The descriptor stays readable while messages are queued, so a dispatch that stops at its
+ * budget is simply dispatched again. */
+static gboolean
+on_readable (int          fd,
+             GIOCondition condition,
+             gpointer     user_data)
+{
+  LdNngSource *self = user_data;
+
+  drain (self, MESSAGE_BUDGET);
+  report_progress (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Pipe events */
+
+static gboolean
+handle_pipe_event (gpointer user_data)
+{
+  PipeEvent *event = user_data;
+  LdNngSource *self = event->source;
+  Pipe *pipe;
+
+  if (self->stopped)
+    return G_SOURCE_REMOVE;
+
+  pipe = g_hash_table_lookup (self->pipes, GUINT_TO_POINTER (event->pipe));
+  if (event->event == NNG_PIPE_EV_ADD_POST && pipe == NULL)
+    add_pipe (self, event->pipe, g_steal_pointer (&event->peer));
+  else if (event->event == NNG_PIPE_EV_REM_POST && pipe != NULL && !pipe->closed)
+    {
+      pipe->closed = TRUE;
+      self->n_open--;
+      drain (self, MESSAGE_BUDGET);
+    }
+  update_state (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pipe_event_free (gpointer data)
+{
+  PipeEvent *event = data;
+
+  g_free (event->peer);
+  g_free (event);
+}
+
+/* Runs on one of NNG's threads. */
+static void
+on_pipe_event (nng_pipe     pipe,
+               nng_pipe_ev  what,
+               void        *user_data)
+{
+  LdNngSource *self = user_data;
+  PipeEvent *event;
+
+  g_mutex_lock (&self->lock);
+  if (!self->closing)
+    {
+      event = g_new0 (PipeEvent, 1);
+      event->source = self;
+      event->pipe = nng_pipe_id (pipe);
+      event->event = what;
+      event->peer = what == NNG_PIPE_EV_ADD_POST ? pipe_peer (pipe) : NULL;
+      g_main_context_invoke_full (self->shared->context, G_PRIORITY_DEFAULT, handle_pipe_event,
+                                  event, pipe_event_free);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Setting up */
+
+static gboolean
+configure (LdNngSource  *self,
+           GError      **error)
+{
+  int code;
+
+  if ((code = nng_sub0_open (&self->socket)) != 0)
+    return fail (error, code, "Cannot make an NNG Sub0 socket for", self->uri);
+  self->open = TRUE;
+
+  if ((code = nng_socket_set (self->socket, NNG_OPT_SUB_SUBSCRIBE, "", 0)) != 0
+      || (code = nng_socket_set_size (self->socket, NNG_OPT_RECVMAXSZ,
+                                      ld_mq_transport_limit (self->shared))) != 0
+      || (code = nng_socket_set_int (self->socket, NNG_OPT_RECVBUF, RECEIVE_QUEUE)) != 0
+      || (code = nng_socket_set_ms (self->socket, NNG_OPT_RECONNMINT, RECONNECT_MIN_MS)) != 0
+      || (code = nng_socket_set_ms (self->socket, NNG_OPT_RECONNMAXT, RECONNECT_MAX_MS)) != 0)
+    return fail (error, code, "Cannot set up the NNG Sub0 socket for", self->uri);
+
+  return TRUE;
+}
+
+/* "tcp://127.0.0.1:0" becomes "tcp://127.0.0.1:PORT", the port the system chose. */
+static void
+note_bound_port (LdNngSource  *self,
+                 nng_listener  listener)
+{
+  const char *colon = strrchr (self->uri, ':');
+  char *bound;
+  int port = 0;
+
+  if (colon == NULL || !g_str_equal (colon, ":0")
+      || nng_listener_get_int (listener, NNG_OPT_TCP_BOUND_PORT, &port) != 0)
+    return;
+
+  bound = g_strdup_printf ("%.*s:%d", (int) (colon - self->uri), self->uri, port);
+  g_free (self->uri);
+  self->uri = bound;
+}
+
+static gboolean
+listen_or_dial (LdNngSource  *self,
+                GError      **error)
+{
+  nng_listener listener;
+  int code;
+
+  if (self->mode == LD_NNG_DIAL)
+    {
+      /* Without blocking, a publisher that is not there yet is dialled again and again. */
+      code = nng_dial (self->socket, self->uri, NULL, NNG_FLAG_NONBLOCK);
+      return code == 0 || fail (error, code, "Cannot dial", self->uri);
+    }
+
+  if ((code = nng_listen (self->socket, self->uri, &listener, 0)) != 0)
+    return fail (error, code, "Cannot listen with an NNG Sub0 socket on", self->uri);
+  note_bound_port (self, listener);
+  return TRUE;
+}
+
+/**
+ * ld_nng_source_new:
+ * @shared: what the ingest thread's sources share
+ * @id: the endpoint's id, such as "nng-1"
+ * @mode: whether the socket listens or dials
+ * @uri: an NNG address, such as "tcp://127.0.0.1:13232"; a listening one may have port 0,
+ *   and must be on loopback unless the ingest is insecure
+ * @error: why the socket cannot listen or dial there
+ *
+ * Listens, or starts dialling, at once.
+ *
+ * Returns: (nullable): the source, not yet receiving
+ */
+LdNngSource *
+ld_nng_source_new (LdIngestShared *shared,
+                   const char     *id,
+                   LdNngMode       mode,
+                   const char     *uri,
+                   GError        **error)
+{
+  LdNngSource *self;
+
+  if (mode == LD_NNG_LISTEN && !ld_mq_check_listen_uri (shared, uri, "NNG", error))
+    return NULL;
+
+  self = g_new0 (LdNngSource, 1);
+  self->shared = shared;
+  self->id = g_strdup (id);
+  self->mode = mode;
+  self->uri = g_strdup (uri);
+  self->batch = ld_batch_new ();
+  self->pipes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pipe_free);
+  g_mutex_init (&self->lock);
+  if (!configure (self, error) || !listen_or_dial (self, error))
+    {
+      ld_nng_source_free (self);
+      return NULL;
+    }
+
+  return self;
+}
+
+/**
+ * ld_nng_source_start:
+ * @self: a source
+ *
+ * Starts receiving. Call it on the ingest thread.
+ *
+ * Returns: %FALSE, to be a #GSourceFunc that runs once
+ */
+gboolean
+ld_nng_source_start (LdNngSource *self)
+{
+  int fd = -1;
+
+  g_assert (g_main_context_is_owner (self->shared->context));
+
+  self->since = g_get_real_time ();
+  self->state = self->mode == LD_NNG_DIAL ? LD_CONNECTION_CONNECTING : LD_CONNECTION_LISTENING;
+  report (self);
+
+  /* Pipes that came before this are listed when their first message is read. */
+  nng_pipe_notify (self->socket, NNG_PIPE_EV_ADD_POST, on_pipe_event, self);
+  nng_pipe_notify (self->socket, NNG_PIPE_EV_REM_POST, on_pipe_event, self);
+
+  nng_socket_get_int (self->socket, NNG_OPT_RECVFD, &fd);
+  self->source = g_unix_fd_source_new (fd, G_IO_IN);
+  g_source_set_static_name (self->source, "[logdeck] nng source");
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
+  g_source_attach (self->source, self->shared->context);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+close_socket (LdNngSource *self)
+{
+  g_mutex_lock (&self->lock);
+  self->closing = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (self->open)
+    nng_close (self->socket);
+  self->open = FALSE;
+}
+
+/**
+ * ld_nng_source_stop:
+ * @self: a source
+ *
+ * Takes the messages NNG had already queued, then closes the socket and every pipe. Call it
+ * on the ingest thread.
+ */
+void
+ld_nng_source_stop (LdNngSource *self)
+{
+  GHashTableIter iter;
+  Pipe *pipe;
+
+  self->stopped = TRUE;
+  if (self->source != NULL)
+    drain (self, STOP_BUDGET);
+  destroy_source (&self->source);
+  destroy_source (&self->report_timer);
+  close_socket (self);
+
+  g_hash_table_iter_init (&iter, self->pipes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
+    pipe->closed = TRUE;
+  reap_closed_pipes (self);
+  ld_ingest_shared_flush (self->shared, &self->batch);
+  self->state = LD_CONNECTION_CLOSED;
+  report (self);
+}
+
+void
+ld_nng_source_free (LdNngSource *self)
+{
+  if (self == NULL)
+    return;
+
+  g_assert (self->source == NULL && self->report_timer == NULL);
+  close_socket (self);
+  g_hash_table_unref (self->pipes);
+  ld_batch_free (self->batch);
+  g_mutex_clear (&self->lock);
+  g_free (self->last_error);
+  g_free (self->uri);
+  g_free (self->id);
+  g_free (self);
+}
+
+/**
+ * ld_nng_source_get_uri:
+ *
+ * Returns: the address listened on, with the port the system chose for 0, or the one
+ *   dialled
+ */
+const char *
+ld_nng_source_get_uri (LdNngSource *self)
+{
+  return self->uri;
+}
