@@ -72,6 +72,7 @@ typedef struct
   LdHttpListener *listener;   /* %NULL once the listener has stopped */
   GSocket        *socket;
   char           *peer;
+  gboolean        expired;    /* what libsoup still reads from it is cut */
 } HttpConnection;
 
 static void
@@ -228,6 +229,7 @@ on_connection_expired (LdGuardEntry *entry,
   LdHttpListener *self = connection->listener;
 
   ld_guard_remove (entry);
+  connection->expired = TRUE;
   ld_ingest_add_problem (self->batch, &self->limiter, 30, self->id, connection->peer,
                          LD_INGEST_PROTOCOL_HTTP, "%s: the connection from %s was closed: %s",
                          self->id, connection->peer, why);
@@ -796,8 +798,16 @@ on_log_request (SoupServer        *server,
     .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
     .limiter = &self->limiter,
   };
+  HttpConnection *connection = connection_of (msg);
   const char *form;
 
+  /* A chunked body cut off by its deadline ends at a chunk boundary, and
+   * libsoup takes the end of the stream for its end: it is no request. */
+  if (connection != NULL && connection->expired)
+    {
+      respond (msg, SOUP_STATUS_REQUEST_TIMEOUT, "The request did not arrive in time\n");
+      return;
+    }
   if (method == SOUP_METHOD_GET)
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));

@@ -147,7 +147,7 @@ ld_guard_add (LdGuard           *self,
   entry->expire = expire;
   entry->link.data = entry;
   g_queue_push_tail_link (&self->entries, &entry->link);
-  ld_guard_set_idle (entry, self->shared->listen.idle_timeout_us, "idle");
+  ld_guard_set_idle (entry, self->shared->listen.idle_timeout_us, "idle for too long");
   ensure_sweeping (self);
 }
 
@@ -284,6 +284,17 @@ on_handshake_done (GObject      *source,
   g_hash_table_remove (self->handshakes, handshake);
 }
 
+/* glib-networking has checked the chain against the client CA database;
+ * a server connection still takes a certificate only if told so here. */
+static gboolean
+on_accept_certificate (GTlsConnection       *tls,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  return errors == 0;
+}
+
 static GIOStream *
 wrap_in_tls (LdGuard  *self,
              GSocket  *socket,
@@ -298,8 +309,11 @@ wrap_in_tls (LdGuard  *self,
 
   g_object_set (tls, "require-close-notify", FALSE, NULL);
   if (self->shared->tls_client_ca != NULL)
-    g_object_set (tls, "database", self->shared->tls_client_ca,
-                  "authentication-mode", G_TLS_AUTHENTICATION_REQUIRED, NULL);
+    {
+      g_object_set (tls, "database", self->shared->tls_client_ca,
+                    "authentication-mode", G_TLS_AUTHENTICATION_REQUIRED, NULL);
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
+    }
 
   return tls;
 }
@@ -432,14 +446,18 @@ on_incoming (GSocket      *socket,
 
       if (client != NULL)
         {
-          if (self->out_of_fds)
-            report (self, 30, NULL, "accepting connections again");
-          self->out_of_fds = FALSE;
           take (self, client);
           continue;
         }
+      /* After a pause the first accept takes the descriptor just freed;
+       * only an empty queue says that descriptors are no longer short. */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return G_SOURCE_CONTINUE;
+        {
+          if (self->out_of_fds)
+            report (self, 30, NULL, "accepting connections again");
+          self->out_of_fds = FALSE;
+          return G_SOURCE_CONTINUE;
+        }
       if (is_out_of_descriptors (error))
         {
           pause_accepting (self, error);
