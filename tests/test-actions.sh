@@ -13,7 +13,7 @@ if [[ -z "${DISPLAY:-}" ]]; then
   exit 0
 fi
 
-"$logdeck" --tcp-port 0 --udp-port 0 --http-port 0 &
+"$logdeck" --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 

@@ -36,7 +36,7 @@ ok() { if [[ $1 == 0 ]]; then echo "ok - $2"; else echo "not ok - $2"; fi; }
 
 unset DISPLAY WAYLAND_DISPLAY
 for sig in TERM INT; do
-  "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 2>/dev/null &
+  "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" 2>/dev/null &
   pid=$!
   sleep 0.5
   if ! kill -0 $pid 2>/dev/null; then
@@ -50,7 +50,7 @@ done
 
 if "$logdeck" --version | grep -q "^logdeck "; then echo "ok - --version"; else echo "not ok - --version"; fi
 
-"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 \
+"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" \
   --output "$work/out.jsonl" --filter 'level>=WARNING' \
   --export "$work/all.log" --format text --log-format '%(levelname)s:%(name)s:%(message)s' \
   2>"$work/stderr" &
@@ -83,7 +83,7 @@ if [[ "$count" == 50 ]]; then echo "ok - --export wrote all 50 records as text";
 printf 'INFO:acme.api:from a file\nERROR:acme.api:boom\n' > "$work/app.log"
 (printf '2026-11-21 10:00:01,123 - acme.pipe - WARNING - piped line 1\n'; sleep 0.5
  printf '2026-11-21 10:00:02,123 - acme.pipe - WARNING - piped line 2\n'; sleep 5) |
-  "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/in.jsonl" \
+  "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" --output "$work/in.jsonl" \
     "$work/app.log" - 2>/dev/null &
 pid=$!
 for _ in $(seq 50); do
@@ -100,7 +100,7 @@ if [[ $(grep -c '"connection":"app.log"' "$work/in.jsonl") == 2 ]]; then echo "o
 # frame meanwhile: Logdeck's own records go to standard error, one line each,
 # and neither to --output nor to --export.
 fmt='%(levelname)s %(name)s %(threadName)s %(process)d %(funcName)s:%(lineno)d %(message)s'
-"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/a.jsonl" \
+"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" --output "$work/a.jsonl" \
   --export "$work/a.log" --format text --log-format "$fmt" 2>"$work/a.err" &
 pid=$!
 port=$(tcp_port "$work/a.err")
@@ -126,7 +126,7 @@ ok $? "--export says where it wrote and how many records"
 # --export instead of standard error. Numbers that Python's json cannot take
 # as numbers are written as strings, and --csv-raw --keep-control-chars
 # write cells as they are.
-"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --output "$work/b.jsonl" \
+"$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" --output "$work/b.jsonl" \
   --include-internal --export "$work/b.csv" --csv-raw --keep-control-chars 2>"$work/b.err" &
 pid=$!
 port=$(tcp_port "$work/b.err")
@@ -172,7 +172,7 @@ assert any(row["message"] == "=1+2 \x1b[1mbold" for row in rows), rows
 assert any(row["logger"] == "logdeck.ingest" for row in rows), rows
 PY
 ok $? "--csv-raw --keep-control-chars --include-internal: the CSV has the cells as sent"
-"$logdeck" --headless --tls-cert "$work/no-such.pem" --tcp-port 0 --udp-port 0 --http-port 0 \
+"$logdeck" --headless --tls-cert "$work/no-such.pem" --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" \
   2>"$work/c.err" &
 pid=$!
 wait_for 10 bash -c "! kill -0 $pid 2>/dev/null"
@@ -183,7 +183,7 @@ ok $? "a TLS certificate that cannot be read stops headless Logdeck at start-up 
 
 # A token from LOGDECK_TOKEN, which the process list does not show, guards
 # the HTTP endpoint as --token would.
-LOGDECK_TOKEN=s3cret-token "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 \
+LOGDECK_TOKEN=s3cret-token "$logdeck" --headless --tcp-port 0 --udp-port 0 --http-port 0 --nng-listen "" \
   --output "$work/t.jsonl" 2>"$work/t.err" &
 pid=$!
 wait_for 10 grep -q '^logdeck: listening on http ' "$work/t.err"

@@ -1001,6 +1001,7 @@ main (int   argc,
     g_settings_set_value (settings, "tcp-port", g_variant_new_uint16 (0));
     g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
     g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
+    g_settings_set_string (settings, "nng-listen", "");
   }
 
   renderer_was_set = g_getenv ("GSK_RENDERER") != NULL;

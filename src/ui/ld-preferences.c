@@ -230,6 +230,43 @@ address_row (LdPreferences *self)
 }
 
 static GtkWidget *
+uri_row (LdPreferences *self,
+         const char    *title,
+         const char    *key)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_settings_bind (self->settings, key, row, "text", G_SETTINGS_BIND_DEFAULT);
+
+  return row;
+}
+
+/* The logging cookbook's QueueHandler sockets. */
+static GtkWidget *
+queues_group (LdPreferences *self)
+{
+  GtkWidget *queues = group (_("ZeroMQ and NNG"),
+                             _("URIs such as tcp://127.0.0.1:5556, separated by spaces. "
+                               "Records are JSON, as the logging cookbook's QueueHandler "
+                               "examples send them."));
+
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (queues),
+                             uri_row (self, _("NNG Sub0 Address (empty for none)"),
+                                      "nng-listen"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (queues),
+                             uri_row (self, _("NNG Publishers to Dial"), "nng-dial"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (queues),
+                             uri_row (self, _("ZeroMQ Publishers to Subscribe To"),
+                                      "zmq-connect"));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (queues),
+                             uri_row (self, _("ZeroMQ Collector (SUB, and PULL on the Next Port)"),
+                                      "zmq-listen"));
+
+  return queues;
+}
+
+static GtkWidget *
 build_endpoints_page (LdPreferences *self)
 {
   GtkWidget *page = adw_preferences_page_new ();
@@ -260,6 +297,8 @@ build_endpoints_page (LdPreferences *self)
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (address));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (ports));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page),
+                            ADW_PREFERENCES_GROUP (queues_group (self)));
 
   return page;
 }
