@@ -242,7 +242,7 @@ on_request_headers (SoupServerMessage *msg,
                     HttpConnection    *connection)
 {
   ld_guard_set_busy (&connection->entry, connection->listener->shared->listen.body_timeout_us,
-                     "the request did not arrive in time");
+                     "the request did not arrive in time", FALSE);
 }
 
 static void
@@ -259,6 +259,9 @@ on_request_started (SoupServer        *server,
 {
   HttpConnection *connection = connection_of (msg);
 
+  /* No body is ever collected by libsoup: /log collects its own, up to the
+   * limit, and no other path takes one. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   if (connection == NULL)
     return;
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_request_headers), connection);
@@ -331,8 +334,9 @@ on_upgraded (SoupServerMessage *msg,
     ld_guard_remove (&connection->entry);
   g_object_ref (msg);
   stream = soup_server_message_steal_connection (msg);
-  session = ld_ws_session_new (self->shared, stream, id, peer, self->guard, on_session_closed,
-                               self);
+  session = ld_ws_session_new (self->shared, stream, id, peer,
+                               connection != NULL ? connection->socket : NULL, self->guard,
+                               on_session_closed, self);
   g_object_unref (msg);
 
   g_hash_table_add (self->sessions, session);
@@ -431,6 +435,11 @@ refusal_of (LdHttpListener    *self,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *origin = soup_message_headers_get_one (headers, "Origin");
   const char *site = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
+
+  /* A page cannot know the token: with it, any client may send, such as
+   * websocket-client with its Origin of the server's own address. */
+  if (self->shared->token != NULL && has_token (self, msg, token_in_query))
+    return NULL;
 
   *status = SOUP_STATUS_FORBIDDEN;
   if (site != NULL && (g_ascii_strcasecmp (site, "cross-site") == 0
@@ -628,6 +637,47 @@ answer_early (LdHttpListener    *self,
   g_output_stream_write_all_async (g_io_stream_get_output_stream (early->stream), early->answer,
                                    strlen (early->answer), G_PRIORITY_DEFAULT, NULL,
                                    on_early_answer_written, early);
+}
+
+static gboolean
+has_body (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  return soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH
+         || soup_message_headers_get_content_length (headers) > 0;
+}
+
+/* Every path but /log, from its headers: a WebSocket upgrade that may not
+ * send is refused before anything else, and a body anywhere else is never
+ * read, whoever sends it. */
+static void
+on_other_headers (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  LdHttpListener *self = user_data;
+  const char *refusal = NULL;
+  guint status = SOUP_STATUS_NOT_FOUND;
+
+  if (g_strcmp0 (path, LD_HTTP_PATH_WS) == 0)
+    {
+      refusal = refusal_of (self, msg, TRUE, &status);
+      if (refusal == NULL && has_body (msg))
+        {
+          status = SOUP_STATUS_BAD_REQUEST;
+          refusal = "A WebSocket upgrade has no body";
+        }
+    }
+  else if (has_body (msg))
+    refusal = "Records go to /log or /ws";
+
+  if (refusal == NULL)
+    return;
+  report_refusal (self, msg, status, refusal);
+  answer_early (self, msg, status, refusal);
 }
 
 /* Before the body is read: a request that may not send, or whose declared
@@ -903,6 +953,7 @@ ld_http_listener_start (LdHttpListener *self)
   self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_WS, on_ws_request, self, NULL);
   soup_server_add_early_handler (self->server, LD_HTTP_PATH_LOG, on_log_headers, self, NULL);
+  soup_server_add_early_handler (self->server, NULL, on_other_headers, self, NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_LOG, on_log_request, self, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
 
@@ -947,6 +998,7 @@ ld_http_listener_stop (LdHttpListener *self)
       g_hash_table_iter_remove (&iter);
     }
 
+  ld_problem_limiter_flush (&self->limiter, self->batch, self->id, NULL, LD_INGEST_PROTOCOL_HTTP);
   ld_ingest_shared_flush (self->shared, &self->batch);
   report (self, LD_CONNECTION_CLOSED, NULL);
 }

@@ -37,8 +37,18 @@ struct _LdGuard
   gpointer           user_data;
   LdProblemLimiter   limiter;
   gboolean           out_of_fds;      /* said once until accepting works again */
+  gboolean           held;            /* as many handshakes run as may */
   guint64            n_refused;
 };
+
+/* glib-networking 2.74 runs each handshake on a thread of GIO's shared
+ * pool, blocked until it ends: at most this many run at once, and the
+ * connections after them wait in the kernel's queue. */
+#define LD_LISTEN_MAX_HANDSHAKES     16
+#define LD_LISTEN_HANDSHAKE_TIMEOUT_S 10
+
+static void watch_listening_socket (LdGuard *self);
+static void hold_accepting         (LdGuard *self);
 
 typedef struct
 {
@@ -183,6 +193,9 @@ ld_guard_set_idle (LdGuardEntry *entry,
 
 /**
  * ld_guard_set_busy:
+ * @progress: whether something was finished since the last call, which
+ *   starts the clock again; otherwise a busy connection keeps its deadline,
+ *   so that trickling bytes cannot hold it open
  *
  * In the middle of something that must finish within @timeout_us; a busy
  * connection is never closed to make room.
@@ -190,9 +203,10 @@ ld_guard_set_idle (LdGuardEntry *entry,
 void
 ld_guard_set_busy (LdGuardEntry *entry,
                    gint64        timeout_us,
-                   const char   *why)
+                   const char   *why,
+                   gboolean      progress)
 {
-  if (entry->idle_since == 0 && entry->deadline != 0)
+  if (entry->idle_since == 0 && entry->deadline != 0 && !progress)
     return;
 
   entry->idle_since = 0;
@@ -200,7 +214,30 @@ ld_guard_set_busy (LdGuardEntry *entry,
   entry->why = why;
 }
 
-/* Closes the connection idle the longest, if there is one. */
+/**
+ * ld_guard_set_proven:
+ *
+ * The connection has delivered something: when room is needed, idle
+ * connections that never did go first.
+ */
+void
+ld_guard_set_proven (LdGuardEntry *entry)
+{
+  entry->proven = TRUE;
+}
+
+static gboolean
+evicts_before (const LdGuardEntry *entry,
+               const LdGuardEntry *other)
+{
+  if (entry->proven != other->proven)
+    return !entry->proven;
+  return entry->idle_since < other->idle_since;
+}
+
+/* Closes the connection idle the longest, among those that never
+ * delivered anything if there are such: a sender that has sent records
+ * keeps its connection over a client that only holds one open. */
 static gboolean
 evict_longest_idle (LdGuard    *self,
                     const char *why)
@@ -211,7 +248,7 @@ evict_longest_idle (LdGuard    *self,
     {
       LdGuardEntry *entry = link->data;
 
-      if (entry->idle_since != 0 && (oldest == NULL || entry->idle_since < oldest->idle_since))
+      if (entry->idle_since != 0 && (oldest == NULL || evicts_before (entry, oldest)))
         oldest = entry;
     }
   if (oldest == NULL)
@@ -248,6 +285,19 @@ on_handshake_expired (LdGuardEntry *entry,
 }
 
 static void
+handshake_finished (LdGuard   *self,
+                    Handshake *handshake)
+{
+  g_hash_table_remove (self->handshakes, handshake);
+  if (self->held && g_hash_table_size (self->handshakes) < LD_LISTEN_MAX_HANDSHAKES)
+    {
+      self->held = FALSE;
+      if (self->resume_timer == NULL)
+        watch_listening_socket (self);
+    }
+}
+
+static void
 on_handshake_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -265,7 +315,7 @@ on_handshake_done (GObject      *source,
                   "connection closed", handshake->peer,
                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                   ? "it took too long" : error->message);
-          g_hash_table_remove (self->handshakes, handshake);
+          handshake_finished (self, handshake);
         }
       else
         handshake_free (handshake);
@@ -281,7 +331,7 @@ on_handshake_done (GObject      *source,
   /* The accept function takes the socket, and a reference to the stream. */
   ld_guard_remove (&handshake->entry);
   self->accept_func (g_steal_pointer (&handshake->socket), handshake->tls, self->user_data);
-  g_hash_table_remove (self->handshakes, handshake);
+  handshake_finished (self, handshake);
 }
 
 /* glib-networking has checked the chain against the client CA database;
@@ -340,8 +390,12 @@ start_handshake (LdGuard *self,
 
   g_hash_table_add (self->handshakes, handshake);
   ld_guard_add (self, &handshake->entry, on_handshake_expired);
-  ld_guard_set_busy (&handshake->entry, self->shared->listen.header_timeout_us,
-                     "TLS handshake timeout");
+  /* Idle, so that silent clients are the first to make room. */
+  ld_guard_set_idle (&handshake->entry, MIN (self->shared->listen.header_timeout_us,
+                                             LD_LISTEN_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC),
+                     "the TLS handshake took too long");
+  if (g_hash_table_size (self->handshakes) >= LD_LISTEN_MAX_HANDSHAKES)
+    hold_accepting (self);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (handshake->tls), G_PRIORITY_DEFAULT,
                                     handshake->cancellable, on_handshake_done, handshake);
 }
@@ -384,12 +438,30 @@ static gboolean on_incoming (GSocket      *socket,
                              gpointer      user_data);
 
 static void
+destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 watch_listening_socket (LdGuard *self)
 {
+  g_assert (self->accept_source == NULL);
+
   self->accept_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
   g_source_set_static_name (self->accept_source, "[logdeck] accept");
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
   g_source_attach (self->accept_source, self->shared->context);
+}
+
+static void
+hold_accepting (LdGuard *self)
+{
+  self->held = TRUE;
+  destroy_source (&self->accept_source);
 }
 
 static gboolean
@@ -398,13 +470,27 @@ on_resume (gpointer user_data)
   LdGuard *self = user_data;
 
   g_clear_pointer (&self->resume_timer, g_source_unref);
-  watch_listening_socket (self);
+  if (!self->held)
+    watch_listening_socket (self);
   return G_SOURCE_REMOVE;
 }
 
+/* Stops watching the listening socket for a moment: it stays readable
+ * while accept() fails, and watching it would spin. */
 static void
-pause_accepting (LdGuard      *self,
-                 const GError *error)
+pause_accepting (LdGuard *self)
+{
+  destroy_source (&self->accept_source);
+  destroy_source (&self->resume_timer);
+  self->resume_timer = g_timeout_source_new (self->shared->listen.accept_pause_us / 1000);
+  g_source_set_static_name (self->resume_timer, "[logdeck] accept again");
+  g_source_set_callback (self->resume_timer, on_resume, self, NULL);
+  g_source_attach (self->resume_timer, self->shared->context);
+}
+
+static void
+out_of_descriptors (LdGuard      *self,
+                    const GError *error)
 {
   if (!self->out_of_fds)
     {
@@ -415,13 +501,7 @@ pause_accepting (LdGuard      *self,
               self->shared->listen.accept_pause_us / 1000);
     }
   evict_longest_idle (self, "closed to free a file descriptor");
-
-  g_source_destroy (self->accept_source);
-  g_clear_pointer (&self->accept_source, g_source_unref);
-  self->resume_timer = g_timeout_source_new (self->shared->listen.accept_pause_us / 1000);
-  g_source_set_static_name (self->resume_timer, "[logdeck] accept again");
-  g_source_set_callback (self->resume_timer, on_resume, self, NULL);
-  g_source_attach (self->resume_timer, self->shared->context);
+  pause_accepting (self);
 }
 
 static gboolean
@@ -430,6 +510,18 @@ is_out_of_descriptors (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
          || (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_FAILED
              && g_str_has_suffix (error->message, g_strerror (ENFILE)));
+}
+
+/* Errors that belong to one connection that went away before it was
+ * accepted: the next one may do. */
+static gboolean
+is_one_connection (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+         || (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_FAILED
+             && (g_str_has_suffix (error->message, g_strerror (ECONNABORTED))
+                 || g_str_has_suffix (error->message, g_strerror (EPROTO))));
 }
 
 static gboolean
@@ -447,6 +539,9 @@ on_incoming (GSocket      *socket,
       if (client != NULL)
         {
           take (self, client);
+          /* The handshakes may have reached their cap. */
+          if (self->accept_source == NULL)
+            return G_SOURCE_REMOVE;
           continue;
         }
       /* After a pause the first accept takes the descriptor just freed;
@@ -458,14 +553,17 @@ on_incoming (GSocket      *socket,
           self->out_of_fds = FALSE;
           return G_SOURCE_CONTINUE;
         }
+      if (is_one_connection (error))
+        continue;
       if (is_out_of_descriptors (error))
+        out_of_descriptors (self, error);
+      else
         {
-          pause_accepting (self, error);
-          return G_SOURCE_REMOVE;
+          /* Out of memory or buffers, say: never spin on it. */
+          g_debug ("%s: cannot accept a connection: %s", self->id, error->message);
+          pause_accepting (self);
         }
-      /* A peer that reset before being accepted, say: the next one may do. */
-      g_debug ("%s: cannot accept a connection: %s", self->id, error->message);
-      return G_SOURCE_CONTINUE;
+      return G_SOURCE_REMOVE;
     }
 }
 
@@ -517,17 +615,7 @@ ld_guard_start (LdGuard *self)
 void
 ld_guard_accept_pending (LdGuard *self)
 {
-  if (self->accept_source != NULL || self->resume_timer != NULL)
-    on_incoming (self->socket, G_IO_IN, self);
-}
-
-static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
+  on_incoming (self->socket, G_IO_IN, self);
 }
 
 /**

@@ -37,6 +37,7 @@ struct _LdGuardEntry
   gint64             deadline;     /* monotonic µs; 0 for none */
   const char        *why;          /* static: what passing the deadline means */
   gint64             idle_since;   /* monotonic µs; 0 while busy */
+  gboolean           proven;       /* has delivered a record or a request */
   LdGuardExpireFunc  expire;
 };
 
@@ -62,6 +63,8 @@ void      ld_guard_set_idle        (LdGuardEntry      *entry,
                                     const char        *why);
 void      ld_guard_set_busy        (LdGuardEntry      *entry,
                                     gint64             timeout_us,
-                                    const char        *why);
+                                    const char        *why,
+                                    gboolean           progress);
+void      ld_guard_set_proven      (LdGuardEntry      *entry);
 
 G_END_DECLS

@@ -81,6 +81,7 @@ typedef struct
   gsize          end;            /* first byte not yet read */
   gsize          capacity;
   guint64        offset;         /* of buffer[start] in the stream */
+  guint64        busy_offset;    /* offset when the deadline was last set */
   guint64        n_records;
   guint64        n_bytes;
   guint64        n_errors;       /* JSON lines that did not parse */
@@ -688,13 +689,20 @@ static void
 update_deadline (TcpConnection *connection)
 {
   const LdListenLimits *limits = &connection->listener->shared->listen;
+  /* The deadline is for the frame in progress: one finished since starts
+   * the clock again, and trickling bytes of the same one do not. */
+  gboolean progress = connection->offset != connection->busy_offset;
 
+  connection->busy_offset = connection->offset;
+  if (connection->n_records > 0)
+    ld_guard_set_proven (&connection->entry);
   if (connection->start == connection->end)
     ld_guard_set_idle (&connection->entry, limits->idle_timeout_us, "idle for too long");
   else
     ld_guard_set_busy (&connection->entry, limits->header_timeout_us,
                        connection->framing == FRAMING_JSON_LINES
-                       ? "a line was not finished in time" : "a frame was not finished in time");
+                       ? "a line was not finished in time" : "a frame was not finished in time",
+                       progress);
 }
 
 static void

@@ -52,6 +52,8 @@ struct _LdWsSession
   LdGuard               *guard;         /* nullable */
   guint64                n_records_seen; /* by the deadline, when the session went idle */
   LdProblemLimiter       limiter;
+  GSocket               *socket;        /* nullable: under the stream, closed first */
+  guint64                n_progress;    /* records and errors when last checked */
   LdIngestShared        *shared;
   char                  *id;
   char                  *peer;
@@ -183,7 +185,6 @@ finish (LdWsSession *self)
   destroy_source (&self->keepalive);
   destroy_source (&self->close_timer);
   destroy_source (&self->report_timer);
-  g_io_stream_close (self->stream, NULL, NULL);
   if (self->message != NULL && self->message->len > 0)
     {
       g_autofree char *what = g_strdup_printf ("connection closed in the middle of a message: "
@@ -192,7 +193,14 @@ finish (LdWsSession *self)
     }
   ld_problem_limiter_flush (&self->limiter, self->batch, self->id, self->peer,
                             LD_INGEST_PROTOCOL_WS_JSON);
+  /* The records are handed over before the client can see the close. */
   ld_ingest_shared_flush (self->shared, &self->batch);
+  /* Closing a TLS stream writes its close alert and waits for it to go:
+   * with the socket closed first, a client that reads nothing cannot hold
+   * the ingest thread there. */
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_io_stream_close (self->stream, NULL, NULL);
   report (self, self->final_state);
 
   if (self->stopping)
@@ -325,6 +333,7 @@ start_closing (LdWsSession *self,
   self->state = SESSION_CLOSING;
   self->close_when_written = close_when_written;
   send_close (self, code, reason);
+  destroy_source (&self->close_timer);
   if (self->state == SESSION_CLOSING && !self->stopping)
     {
       self->close_timer = g_timeout_source_new (CLOSE_TIMEOUT_MS);
@@ -369,6 +378,7 @@ take_message (LdWsSession  *self,
     .connection = self->id,
     .peer = self->peer,
     .protocol = LD_INGEST_PROTOCOL_WS_JSON,
+    .limiter = &self->limiter,
   };
   guint n_added = 0;
   gsize bad_at;
@@ -691,9 +701,17 @@ update_deadline (LdWsSession *self)
 
   if (self->guard == NULL || self->state != SESSION_OPEN)
     return;
+  gboolean progress = self->n_records + self->n_errors != self->n_progress;
+
+  self->n_progress = self->n_records + self->n_errors;
+  if (self->n_records > 0)
+    ld_guard_set_proven (&self->entry);
+  /* The deadline is for the message in progress: each message taken
+   * starts the clock again for the next. */
   if (self->start != self->end || (self->message != NULL && self->message->len > 0)
       || self->discard > 0)
-    ld_guard_set_busy (&self->entry, limits->body_timeout_us, "a message was not finished in time");
+    ld_guard_set_busy (&self->entry, limits->body_timeout_us, "a message was not finished in time",
+                       progress);
   else if (self->entry.idle_since == 0 || self->n_records != self->n_records_seen)
     {
       self->n_records_seen = self->n_records;
@@ -709,6 +727,12 @@ on_expired (LdGuardEntry *entry,
   g_autofree char *what = g_strdup_printf ("connection closed: %s", why);
 
   ld_guard_remove (entry);
+  /* Already saying goodbye, and the client is not listening: end it. */
+  if (self->state != SESSION_OPEN)
+    {
+      finish (self);
+      return;
+    }
   add_problem (self, 30, what);
   g_free (self->last_error);
   self->last_error = g_strdup (why);
@@ -801,6 +825,7 @@ ld_ws_session_new (LdIngestShared        *shared,
                    GIOStream             *stream,
                    const char            *id,
                    const char            *peer,
+                   GSocket               *socket,
                    LdGuard               *guard,
                    LdWsSessionClosedFunc  closed_func,
                    gpointer               user_data)
@@ -821,6 +846,7 @@ ld_ws_session_new (LdIngestShared        *shared,
   self->closed_func = closed_func;
   self->user_data = user_data;
   self->guard = guard;
+  self->socket = socket != NULL ? g_object_ref (socket) : NULL;
   ld_problem_limiter_init (&self->limiter, &shared->problems);
 
   return self;
@@ -872,6 +898,7 @@ ld_ws_session_free (LdWsSession *self)
   g_assert (self->input_source == NULL && self->output_source == NULL);
   g_assert (self->keepalive == NULL && self->close_timer == NULL && self->report_timer == NULL);
   ld_guard_remove (&self->entry);
+  g_clear_object (&self->socket);
   destroy_source (&self->closed_idle);
   g_clear_pointer (&self->message, g_byte_array_unref);
   g_byte_array_unref (self->out);

@@ -33,6 +33,7 @@ LdWsSession *ld_ws_session_new         (LdIngestShared        *shared,
                                         GIOStream             *stream,
                                         const char            *id,
                                         const char            *peer,
+                                        GSocket               *socket,
                                         LdGuard               *guard,
                                         LdWsSessionClosedFunc  closed_func,
                                         gpointer               user_data);
