@@ -63,7 +63,9 @@ struct _LdNngSource
   LdConnectionState  state;
   gint64             since;
   gint64             last_report;
+  gboolean           started;
   gboolean           stopped;
+  GPtrArray         *early;        /* PipeEvents from before the start */
   GMutex             lock;         /* guards @closing, which NNG's threads read */
   gboolean           closing;
 };
@@ -265,7 +267,10 @@ take_message (LdNngSource *self,
   LdIngestOrigin origin;
 
   if (pipe == NULL)
-    pipe = add_pipe (self, nng_id, pipe_peer (nng_pipe));
+    {
+      pipe = add_pipe (self, nng_id, pipe_peer (nng_pipe));
+      update_state (self);
+    }
   origin = (LdIngestOrigin) {
     .connection = pipe->id,
     .peer = pipe->peer,
@@ -326,17 +331,12 @@ on_readable (int          fd,
 
 /* Pipe events */
 
-static gboolean
-handle_pipe_event (gpointer user_data)
+static void
+apply_pipe_event (LdNngSource *self,
+                  PipeEvent   *event)
 {
-  PipeEvent *event = user_data;
-  LdNngSource *self = event->source;
-  Pipe *pipe;
+  Pipe *pipe = g_hash_table_lookup (self->pipes, GUINT_TO_POINTER (event->pipe));
 
-  if (self->stopped)
-    return G_SOURCE_REMOVE;
-
-  pipe = g_hash_table_lookup (self->pipes, GUINT_TO_POINTER (event->pipe));
   if (event->event == NNG_PIPE_EV_ADD_POST && pipe == NULL)
     add_pipe (self, event->pipe, g_steal_pointer (&event->peer));
   else if (event->event == NNG_PIPE_EV_REM_POST && pipe != NULL && !pipe->closed)
@@ -346,8 +346,6 @@ handle_pipe_event (gpointer user_data)
       drain (self, MESSAGE_BUDGET);
     }
   update_state (self);
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -357,6 +355,27 @@ pipe_event_free (gpointer data)
 
   g_free (event->peer);
   g_free (event);
+}
+
+/* Runs on the ingest thread. A pipe may come as soon as the socket listens or dials, before
+ * the source has started: its events wait until then. */
+static gboolean
+handle_pipe_event (gpointer user_data)
+{
+  PipeEvent *event = user_data;
+  LdNngSource *self = event->source;
+
+  if (self->stopped)
+    return G_SOURCE_REMOVE;
+  if (!self->started)
+    {
+      g_ptr_array_add (self->early, g_memdup2 (event, sizeof *event));
+      event->peer = NULL;
+      return G_SOURCE_REMOVE;
+    }
+
+  apply_pipe_event (self, event);
+  return G_SOURCE_REMOVE;
 }
 
 /* Runs on one of NNG's threads. */
@@ -395,6 +414,8 @@ configure (LdNngSource  *self,
   self->open = TRUE;
 
   if ((code = nng_socket_set (self->socket, NNG_OPT_SUB_SUBSCRIBE, "", 0)) != 0
+      || (code = nng_pipe_notify (self->socket, NNG_PIPE_EV_ADD_POST, on_pipe_event, self)) != 0
+      || (code = nng_pipe_notify (self->socket, NNG_PIPE_EV_REM_POST, on_pipe_event, self)) != 0
       || (code = nng_socket_set_size (self->socket, NNG_OPT_RECVMAXSZ,
                                       ld_mq_transport_limit (self->shared))) != 0
       || (code = nng_socket_set_int (self->socket, NNG_OPT_RECVBUF, RECEIVE_QUEUE)) != 0
@@ -475,6 +496,7 @@ ld_nng_source_new (LdIngestShared *shared,
   self->uri = g_strdup (uri);
   self->batch = ld_batch_new ();
   self->pipes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pipe_free);
+  self->early = g_ptr_array_new_with_free_func (pipe_event_free);
   g_mutex_init (&self->lock);
   if (!configure (self, error) || !listen_or_dial (self, error))
     {
@@ -502,11 +524,11 @@ ld_nng_source_start (LdNngSource *self)
 
   self->since = g_get_real_time ();
   self->state = self->mode == LD_NNG_DIAL ? LD_CONNECTION_CONNECTING : LD_CONNECTION_LISTENING;
+  self->started = TRUE;
   report (self);
-
-  /* Pipes that came before this are listed when their first message is read. */
-  nng_pipe_notify (self->socket, NNG_PIPE_EV_ADD_POST, on_pipe_event, self);
-  nng_pipe_notify (self->socket, NNG_PIPE_EV_REM_POST, on_pipe_event, self);
+  for (guint i = 0; i < self->early->len; i++)
+    apply_pipe_event (self, g_ptr_array_index (self->early, i));
+  g_ptr_array_set_size (self->early, 0);
 
   nng_socket_get_int (self->socket, NNG_OPT_RECVFD, &fd);
   self->source = g_unix_fd_source_new (fd, G_IO_IN);
@@ -576,6 +598,7 @@ ld_nng_source_free (LdNngSource *self)
   g_assert (self->source == NULL && self->report_timer == NULL);
   close_socket (self);
   g_hash_table_unref (self->pipes);
+  g_ptr_array_unref (self->early);
   ld_batch_free (self->batch);
   g_mutex_clear (&self->lock);
   g_free (self->last_error);
