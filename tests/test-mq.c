@@ -480,6 +480,42 @@ test_zmq_bad_input (Fixture       *f,
   WAIT_UNTIL (ld_connection_get_n_errors (pull) == 3, 20);
 }
 
+/* examples/python/zeromq_handler.py, as the README runs it against --zmq-listen. */
+static void
+test_zmq_example (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *pull_uri = listen_zmq (f, "zmq-2");
+  g_autofree char *script = peer_script ("../../examples/python/zeromq_handler.py");
+  const char *argv[] = { python3 (), script, "--connect", pull_uri, "--push", NULL };
+  Peer *peer = peer_spawnv (argv);
+  const LdRecord *record;
+  g_autofree char *message = NULL;
+  gsize length;
+
+  WAIT_UNTIL (peer->exited, PEER_SECONDS);
+  peer_finish (peer);
+  WAIT_UNTIL (find_message (f, "Looking up an order failed") != NULL, 20);
+  g_assert_cmpuint (ld_store_get_n_records (f->store), ==, 11);
+
+  record = find_message (f, "User alice placed order 42");
+  g_assert_cmpstr (field (record->logger), ==, "orders");
+  g_assert_cmpint (record->level, ==, 20);
+  g_assert_cmpstr (field (record->thread), ==, "MainThread");
+  assert_extra (record, "user", "alice");
+  record = find_message (f, "Order 2 packed");
+  g_assert_cmpstr (field (record->logger), ==, "orders.worker1");
+  g_assert_cmpstr (field (record->thread), ==, "Packer-1");
+  record = find_message (f, "Payment taken");
+  message = message_of (record);
+  g_assert_cmpstr (message, ==, "Payment taken");
+  assert_extra (record, "amount", "19.99");
+  assert_extra (record, "currency", "EUR");
+  record = find_message (f, "Looking up an order failed");
+  g_assert_cmpint (record->level, ==, 40);
+  g_assert_nonnull (strstr (ld_record_get_exception (record, &length), "KeyError: 'missing'"));
+}
+
 /* The seq of every "flood" record in the store, in order. */
 static GArray *
 flood_seqs (Fixture *f)
@@ -755,6 +791,7 @@ main (int   argc,
   ADD ("/mq/zmq/pub-connects", test_zmq_pub_connects, NULL);
   ADD ("/mq/zmq/bad-input", test_zmq_bad_input, GUINT_TO_POINTER (SMALL_LIMIT));
   ADD ("/mq/zmq/drops-visible", test_zmq_drops_visible, NULL);
+  ADD ("/mq/zmq/example", test_zmq_example, NULL);
   ADD ("/mq/exposure", test_exposure, NULL);
   ADD ("/mq/nng/nngcat", test_nngcat, NULL);
   ADD ("/mq/nng/nngcat-default-address", test_nngcat_default_address, NULL);
