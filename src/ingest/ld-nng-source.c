@@ -50,6 +50,7 @@ struct _LdNngSource
   char              *uri;          /* as bound, with the port the system chose for 0 */
   nng_socket         socket;
   gboolean           open;
+  nng_aio           *receive;      /* reused for every message; completes inline */
   GSource           *source;
   GSource           *report_timer;
   LdBatch           *batch;
@@ -292,6 +293,18 @@ take_message (LdNngSource *self,
     }
 }
 
+/* nng_recvmsg() without its allocation of an aio per message: with no callback and no wait
+ * allowed, the one aio completes within the call. */
+static nng_msg *
+receive_message (LdNngSource *self)
+{
+  nng_recv_aio (self->socket, self->receive);
+  nng_aio_wait (self->receive);
+  if (nng_aio_result (self->receive) != 0)
+    return NULL;
+  return nng_aio_get_msg (self->receive);
+}
+
 /* Takes up to @budget messages. Once none is left, pipes that closed are done with. */
 static void
 drain (LdNngSource *self,
@@ -299,9 +312,9 @@ drain (LdNngSource *self,
 {
   for (guint i = 0; i < budget; i++)
     {
-      nng_msg *msg;
+      nng_msg *msg = receive_message (self);
 
-      if (nng_recvmsg (self->socket, &msg, NNG_FLAG_NONBLOCK) != 0)
+      if (msg == NULL)
         {
           reap_closed_pipes (self);
           break;
@@ -409,6 +422,9 @@ configure (LdNngSource  *self,
 {
   int code;
 
+  if ((code = nng_aio_alloc (&self->receive, NULL, NULL)) != 0)
+    return fail (error, code, "Cannot set up NNG for", self->uri);
+  nng_aio_set_timeout (self->receive, NNG_DURATION_ZERO);
   if ((code = nng_sub0_open (&self->socket)) != 0)
     return fail (error, code, "Cannot make an NNG Sub0 socket for", self->uri);
   self->open = TRUE;
@@ -597,6 +613,7 @@ ld_nng_source_free (LdNngSource *self)
 
   g_assert (self->source == NULL && self->report_timer == NULL);
   close_socket (self);
+  g_clear_pointer (&self->receive, nng_aio_free);
   g_hash_table_unref (self->pipes);
   g_ptr_array_unref (self->early);
   ld_batch_free (self->batch);
