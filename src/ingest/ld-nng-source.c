@@ -57,6 +57,7 @@ struct _LdNngSource
   GHashTable        *pipes;        /* NNG's pipe id → Pipe */
   guint              n_pipes;      /* numbered so far */
   guint              n_open;
+  guint              n_closed;     /* pipes closed but not yet reaped */
   guint64            n_records;
   guint64            n_bytes;
   guint64            n_refused;
@@ -231,7 +232,9 @@ add_pipe (LdNngSource *self,
   pipe->closed = peer == NULL;
   ld_mq_intake_init (&pipe->intake, self->shared);
   g_hash_table_insert (self->pipes, GUINT_TO_POINTER (nng_id), pipe);
-  if (!pipe->closed)
+  if (pipe->closed)
+    self->n_closed++;
+  else
     self->n_open++;
   report_pipe (self, pipe);
   return pipe;
@@ -244,6 +247,9 @@ reap_closed_pipes (LdNngSource *self)
   GHashTableIter iter;
   Pipe *pipe;
 
+  if (self->n_closed == 0)
+    return;
+
   g_hash_table_iter_init (&iter, self->pipes);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
     if (pipe->closed)
@@ -253,6 +259,7 @@ reap_closed_pipes (LdNngSource *self)
         report_pipe (self, pipe);
         g_hash_table_iter_remove (&iter);
       }
+  self->n_closed = 0;
 }
 
 /* Messages */
@@ -356,6 +363,7 @@ apply_pipe_event (LdNngSource *self,
     {
       pipe->closed = TRUE;
       self->n_open--;
+      self->n_closed++;
       drain (self, MESSAGE_BUDGET);
     }
   update_state (self);
@@ -599,6 +607,7 @@ ld_nng_source_stop (LdNngSource *self)
   g_hash_table_iter_init (&iter, self->pipes);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
     pipe->closed = TRUE;
+  self->n_closed = g_hash_table_size (self->pipes);
   reap_closed_pipes (self);
   ld_ingest_shared_flush (self->shared, &self->batch);
   self->state = LD_CONNECTION_CLOSED;
