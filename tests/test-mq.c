@@ -480,6 +480,30 @@ test_zmq_bad_input (Fixture       *f,
   WAIT_UNTIL (ld_connection_get_n_errors (pull) == 3, 20);
 }
 
+/* A PUSH connected to the SUB port fails ZeroMQ's handshake, which is reported. */
+static void
+test_zmq_wrong_socket_type (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *sub_uri = listen_zmq (f, "zmq-1");
+  g_autofree char *code = g_strdup_printf ("import time, zmq\n"
+                                           "s = zmq.Context.instance().socket(zmq.PUSH)\n"
+                                           "s.setsockopt(zmq.LINGER, 0)\n"
+                                           "s.connect('%s')\n"
+                                           "s.send(b'{}')\n"
+                                           "time.sleep(0.5)\n", sub_uri);
+  const char *argv[] = { python3 (), "-c", code, NULL };
+  Peer *peer = peer_spawnv (argv);
+  LdConnection *sub;
+
+  WAIT_UNTIL (find_message (f, "zmq-1: a ZeroMQ handshake failed") != NULL, 20);
+  g_assert_nonnull (find_message (f, "a SUB takes PUB and XPUB peers"));
+  WAIT_UNTIL (peer->exited, 20);
+  peer_finish (peer);
+  sub = wait_for_state (f->registry, "zmq-1", LD_CONNECTION_LISTENING);
+  WAIT_UNTIL (ld_connection_get_n_errors (sub) >= 1, 20);
+}
+
 /* examples/python/zeromq_handler.py, as the README runs it against --zmq-listen. */
 static void
 test_zmq_example (Fixture       *f,
@@ -792,6 +816,7 @@ main (int   argc,
   ADD ("/mq/zmq/bad-input", test_zmq_bad_input, GUINT_TO_POINTER (SMALL_LIMIT));
   ADD ("/mq/zmq/drops-visible", test_zmq_drops_visible, NULL);
   ADD ("/mq/zmq/example", test_zmq_example, NULL);
+  ADD ("/mq/zmq/wrong-socket-type", test_zmq_wrong_socket_type, NULL);
   ADD ("/mq/exposure", test_exposure, NULL);
   ADD ("/mq/nng/nngcat", test_nngcat, NULL);
   ADD ("/mq/nng/nngcat-default-address", test_nngcat_default_address, NULL);

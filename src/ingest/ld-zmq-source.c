@@ -41,11 +41,11 @@
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 30000
 #define MONITOR_ENDPOINT "inproc://logdeck-monitor"
-#define MONITORED_EVENTS (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED \
-                          | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED \
-                          | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
+#define HANDSHAKE_FAILED (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
-                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_ACCEPT_FAILED)
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+#define MONITORED_EVENTS (ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED \
+                          | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | HANDSHAKE_FAILED)
 
 struct _LdZmqSource
 {
@@ -290,18 +290,19 @@ on_socket_ready (int          fd,
 
 /* Monitor */
 
-static const char *
-describe_handshake_failure (guint16 event)
+/* What the event's value says: an errno, a ZMTP protocol error, or a ZAP status. */
+static char *
+describe_handshake_failure (guint16 event,
+                            guint32 value)
 {
   switch (event)
     {
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      return "a protocol error, such as a socket type that does not fit: a SUB takes PUB and "
-             "XPUB peers, a PULL takes PUSH peers";
+      return g_strdup_printf ("ZMTP protocol error 0x%x", value);
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-      return "authentication failed";
+      return g_strdup_printf ("authentication failed with status %u", value);
     default:
-      return "the peer closed the connection or spoke another protocol";
+      return g_strdup (g_strerror (value));
     }
 }
 
@@ -310,6 +311,7 @@ on_handshake_failed (LdZmqSource *self,
                      guint16      event,
                      guint32      value)
 {
+  g_autofree char *why = describe_handshake_failure (event, value);
   LdIngestOrigin origin = {
     .connection = self->id,
     .peer = self->mode == LD_ZMQ_SUB_CONNECT ? self->remote : NULL,
@@ -317,8 +319,8 @@ on_handshake_failed (LdZmqSource *self,
   };
 
   ld_mq_intake_refuse (&self->intake, self->batch, &origin,
-                       "a ZeroMQ handshake failed (%s; code 0x%x)",
-                       describe_handshake_failure (event), value);
+                       "a ZeroMQ handshake failed (%s): a SUB takes PUB and XPUB peers, a PULL "
+                       "takes PUSH peers", why);
   ld_ingest_shared_flush (self->shared, &self->batch);
 }
 
@@ -351,8 +353,7 @@ on_monitor_event (LdZmqSource *self,
                   guint16      event,
                   guint32      value)
 {
-  if (event & (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
+  if (event & HANDSHAKE_FAILED)
     on_handshake_failed (self, event, value);
   if (self->mode == LD_ZMQ_SUB_CONNECT)
     on_connection_event (self, event, value);
