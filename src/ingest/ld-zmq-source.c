@@ -322,6 +322,7 @@ on_handshake_failed (LdZmqSource *self,
                        "a ZeroMQ handshake failed (%s): a SUB takes PUB and XPUB peers, a PULL "
                        "takes PUSH peers", why);
   ld_ingest_shared_flush (self->shared, &self->batch);
+  report_progress (self);
 }
 
 /* Only a connecting SUB has a state beyond listening: libzmq connects it again by itself. */
