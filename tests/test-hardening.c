@@ -357,9 +357,9 @@ run_peer (const char        *script,
   return peer.output;
 }
 
-/* The "status" of the JSON line that the peer printed for @name. */
-static gint64
-status_of (const char *output,
+/* The JSON line that the peer printed for @name. */
+static JsonObject *
+result_of (const char *output,
            const char *name)
 {
   g_auto(GStrv) lines = g_strsplit (output, "\n", -1);
@@ -373,10 +373,20 @@ status_of (const char *output,
         continue;
       object = json_node_get_object (node);
       if (g_strcmp0 (json_object_get_string_member_with_default (object, "case", ""), name) == 0)
-        return json_object_get_int_member (object, "status");
+        return json_object_ref (object);
     }
 
   g_error ("the peer printed nothing for “%s”: %s", name, output);
+}
+
+/* The "status" of the JSON line that the peer printed for @name. */
+static gint64
+status_of (const char *output,
+           const char *name)
+{
+  g_autoptr(JsonObject) result = result_of (output, name);
+
+  return json_object_get_int_member (result, "status");
 }
 
 /* The status a one-shot http_send.py scenario printed. */
@@ -524,6 +534,21 @@ count_open_fds (void)
   g_dir_close (dir);
 
   return n - 1;
+}
+
+/* Threads of this process. */
+static guint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+
+  return n;
 }
 
 static double
@@ -1082,6 +1107,14 @@ test_fd_exhaustion (Fixture *f)
   after = client_connect (f->tcp_port);
   send_text (after, "{\"message\": \"after the attack\"}\n");
   WAIT_UNTIL (find_message (f, "after the attack") != NULL, 20);
+  /* Once the queue is empty, that is said once; never more often than
+   * running out was. */
+  WAIT_UNTIL (count_problems (f, 30, "accepting connections again") >= 1, 20);
+  note ("after the attack: %u \"cannot accept\" records, %u \"accepting again\"",
+        count_problems (f, 40, "cannot accept connections"),
+        count_problems (f, 30, "accepting connections again"));
+  g_assert_cmpuint (count_problems (f, 30, "accepting connections again"), <=,
+                    count_problems (f, 40, "cannot accept connections"));
 
   g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
   peer_clear (&attacker);
@@ -1437,6 +1470,353 @@ test_load (Fixture *f)
   peer_clear (&senders);
 }
 
+/* 13. Found in review: each case runs what a reviewer's script did, bounded */
+
+/* A WebSocket session whose deadline passes while it is already closing:
+ * it must end there, not start closing again with a second close timer
+ * (which fired on the freed session). */
+static void
+test_ws_closing_deadline (Fixture *f)
+{
+  const char *args[] = { "closing-deadline", "--busy-seconds", "2", NULL };
+  const char *ws[] = { "--message", "ws after the closing session", NULL };
+  g_autofree char *output = NULL;
+  g_autoptr(JsonObject) result = NULL;
+  LdListenLimits limits;
+  double error_at;
+  double closed_at;
+
+  small_limits (&limits);
+  g_assert_cmpint (limits.body_timeout_us, ==, 2 * G_USEC_PER_SEC);
+  fixture_listen (f, &limits, NULL);
+
+  /* The client fills the server's socket buffer with pongs it never reads,
+   * more wait in the session, it starts a message (busy: 2 s from now) and
+   * 1.6 s later breaks the protocol: the session's close frame cannot be
+   * written, and the deadline passes while it waits. */
+  output = run_peer ("ws_misbehave.py", f->http_port, args, 60);
+  note ("%s", g_strstrip (output));
+  result = result_of (output, "closing-deadline");
+  g_assert_cmpint (json_object_get_int_member (result, "status"), ==, 0);
+  error_at = json_object_get_double_member (result, "error_at");
+  closed_at = json_object_get_double_member (result, "closed_at");
+
+  wait_for_state (f->registry, "ws-1", LD_CONNECTION_ERROR);
+  /* A second close timer, left behind, would fire within its 2 s on the
+   * freed session (AddressSanitizer: heap-use-after-free). */
+  iterate_for (2.5);
+
+  WAIT_UNTIL (count_problems (f, 40, "a fragment out of order") == 1, 20);
+  /* The plan held: the protocol error came first, and the pongs stayed
+   * under the session's limit. */
+  g_assert_null (find_problem (f, "reads none of its pongs"));
+  /* The deadline ended the closing session at once, before the close
+   * timeout (2 s after the protocol error) would have, and without
+   * starting to close it again. */
+  g_assert_cmpfloat (closed_at, >=, 1.9);
+  g_assert_cmpfloat (closed_at - error_at, <, 1.9);
+  g_assert_null (find_problem (f, "a message was not finished in time"));
+
+  g_assert_cmpint (http_send (f->http_port, "ws", ws), ==, 101);
+  WAIT_UNTIL (find_message (f, "ws after the closing session") != NULL, 20);
+  g_assert_cmpuint (count_problems (f, 0, "ws-2"), ==, 0);
+}
+
+/* A client over TLS that never reads its pongs: its session is closed, and
+ * closing it does not wait for the client to read the close alert. The
+ * ingest thread goes on while the client still holds its connection. */
+static void
+test_wss_pong_hog (Fixture *f)
+{
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  LdIngestSecurity security = { 0 };
+  LdListenLimits limits;
+  LdConnection *connection;
+  gint64 start;
+  Peer hog;
+
+  make_certificate (f, "server", "/CN=localhost", NULL, &cert, &key);
+  security.tls_cert_file = cert;
+  security.tls_key_file = key;
+  small_limits (&limits);
+  fixture_listen (f, &limits, &security);
+
+  {
+    const char *args[] = { "pong-hog", "--cafile", cert, "--hold", "60", NULL };
+
+    peer_start (&hog, "ws_misbehave.py", f->http_port, args, FALSE);
+  }
+  /* The records are handed over before the connection is closed: an
+   * ingest thread frozen there hands over nothing more. */
+  WAIT_UNTIL (find_problem (f, "ws-1: the client reads none of its pongs") != NULL, 30);
+  /* Said once the connection is closed. */
+  connection = wait_for_state (f->registry, "ws-1", LD_CONNECTION_ERROR);
+  g_assert_true (ld_connection_is_encrypted (connection));
+
+  start = g_get_monotonic_time ();
+  {
+    const char *args[] = { "--cafile", cert, "--records", "5", "--message", "tls while hogged",
+                           NULL };
+    g_autofree char *output = run_peer ("send_records.py", f->tcp_port, args, 30);
+  }
+  WAIT_UNTIL (count_messages (f, "tls while hogged") == 5, 20);
+  {
+    const char *post[] = { "--method", "POST", "--cafile", cert, "--records", "3",
+                           "--message", "https while hogged", NULL };
+
+    g_assert_cmpint (http_send (f->http_port, "handler", post), ==, 0);
+  }
+  WAIT_UNTIL (count_messages (f, "https while hogged") == 3, 20);
+  note ("records from two TLS senders in %.1f s after the hog's session closed",
+        (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+
+  /* The hog was there all along, reading nothing. */
+  g_assert_false (hog.done);
+  peer_kill (&hog);
+  note ("%s", g_strstrip (hog.output));
+  g_assert_cmpint (status_of (hog.output, "pong-hog"), ==, 0);
+  peer_clear (&hog);
+}
+
+/* Runs a stream_misbehave.py body scenario against @path; returns what
+ * the peer printed, and how much this process's resident size grew at
+ * most meanwhile. */
+static JsonObject *
+send_unbounded_body (Fixture    *f,
+                     const char *path,
+                     gssize     *growth)
+{
+  const char *args[] = { "body", "--path", path, "--length", "1900000000", "--seconds", "3",
+                         NULL };
+  g_autofree char *output = NULL;
+  gssize before = resident_bytes ();
+  gssize peak = before;
+  Peer peer;
+
+  peer_start (&peer, "stream_misbehave.py", f->http_port, args, FALSE);
+  WAIT_UNTIL (((peak = MAX (peak, resident_bytes ())), peer.done), 60);
+  peer_finish (&peer, 1);
+  output = g_steal_pointer (&peer.output);
+  *growth = peak - before;
+  note ("POST %s: resident grew by %zd MiB at most: %s", path, *growth >> 20,
+        g_strstrip (output));
+
+  return result_of (output, "body");
+}
+
+/* Bodies nobody takes: the answer comes from the headers while the client
+ * is still sending, and none of it is kept. */
+static void
+test_unbounded_bodies (Fixture *f)
+{
+  const LdIngestSecurity security = { .token = "s3cret" };
+  const char *good[] = { "--token", "s3cret", "--message", "json after the bodies", NULL };
+  g_autoptr(JsonObject) ws = NULL;
+  g_autoptr(JsonObject) nothing = NULL;
+  LdListenLimits limits;
+  gssize ws_growth;
+  gssize nothing_growth;
+
+  small_limits (&limits);
+  fixture_listen (f, &limits, &security);
+
+  /* A path that takes nothing, and /ws without the token. */
+  nothing = send_unbounded_body (f, "/nothing", &nothing_growth);
+  ws = send_unbounded_body (f, "/ws", &ws_growth);
+
+  g_assert_cmpint (http_send (f->http_port, "json", good), ==, 200);
+  WAIT_UNTIL (find_message (f, "json after the bodies") != NULL, 20);
+
+  g_assert_cmpint (json_object_get_int_member (nothing, "status"), ==, 404);
+  g_assert_true (json_object_get_boolean_member (nothing, "while_sending"));
+  WAIT_UNTIL (count_problems (f, 40, "refused (404)") == 1, 20);
+  g_assert_cmpint (nothing_growth, <, MAX_RSS_GROWTH);
+  /* Refused from the headers, before the upgrade could be looked at. */
+  g_assert_cmpint (json_object_get_int_member (ws, "status"), ==, 401);
+  g_assert_true (json_object_get_boolean_member (ws, "while_sending"));
+  WAIT_UNTIL (count_problems (f, 40, "refused (401)") == 1, 20);
+  g_assert_cmpint (ws_growth, <, MAX_RSS_GROWTH);
+}
+
+/* A sender whose writes all end in the middle of a line finishes a line
+ * with each: the header timeout is for the line in progress. */
+static void
+test_straddle (Fixture *f)
+{
+  const char *args[] = { "straddle", "--lines", "20", "--interval", "0.2", "--message",
+                         "straddled line", NULL };
+  g_autofree char *output = NULL;
+  LdListenLimits limits;
+
+  small_limits (&limits);
+  g_assert_cmpint (limits.header_timeout_us, ==, 1 * G_USEC_PER_SEC);
+  fixture_listen (f, &limits, NULL);
+
+  output = run_peer ("stream_misbehave.py", f->tcp_port, args, 30);
+  note ("%s", g_strstrip (output));
+  g_assert_cmpint (status_of (output, "straddle"), ==, 0);
+  wait_for_state (f->registry, "tcp-1", LD_CONNECTION_CLOSED);
+  WAIT_UNTIL (count_messages (f, "straddled line ") == 20, 20);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("straddled line %03u", i);
+
+      g_assert_nonnull (find_message (f, message));
+    }
+  iterate_for (0.2);
+  g_assert_cmpuint (count_messages (f, "straddled line "), ==, 20);
+  g_assert_null (find_problem (f, "not finished in time"));
+}
+
+/* Invalid JSON over WebSocket is rate-limited like the other sources. */
+static void
+test_ws_json_flood (Fixture *f)
+{
+  const char *args[] = { "json-flood", "--messages", "20000", "--message", "ws flood", NULL };
+  g_autofree char *output = NULL;
+  LdListenLimits limits;
+  guint n_errors;
+  guint64 n_suppressed;
+  gint64 start;
+  double elapsed;
+
+  small_limits (&limits);
+  fixture_listen (f, &limits, NULL);
+
+  start = g_get_monotonic_time ();
+  output = run_peer ("ws_misbehave.py", f->http_port, args, 60);
+  g_assert_cmpint (status_of (output, "json-flood"), ==, 0);
+  wait_for_state (f->registry, "ws-1", LD_CONNECTION_CLOSED);
+  elapsed = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  WAIT_UNTIL (find_message (f, "ws flood after") != NULL, 20);
+  g_assert_nonnull (find_message (f, "ws flood before"));
+  iterate_for (0.3);
+
+  n_errors = count_problems (f, 40, "invalid JSON");
+  note ("%u error records in %.1f s", n_errors, elapsed);
+  g_assert_cmpuint (n_errors, >=, 1);
+  g_assert_cmpuint (n_errors, <=, LD_PROBLEMS_BURST + LD_PROBLEMS_PER_SECOND * elapsed + 2);
+  g_assert_cmpuint (n_errors, <, 100);
+
+  /* The session's summary comes when it ends; every bad message is either
+   * reported or counted. */
+  WAIT_UNTIL (count_problems (f, 0, "ws-1: ") > n_errors && count_suppressed (f) > 0, 20);
+  for (guint i = 0; i < ld_store_get_n_records (f->store); i++)
+    {
+      const LdRecord *record = ld_store_get_record (f->store, i);
+
+      if (is_problem (record) && message_contains (record, "suppressed"))
+        g_assert_true (message_contains (record, "ws-1: "));
+    }
+  n_suppressed = count_suppressed (f);
+  note ("%" G_GUINT64_FORMAT " suppressed", n_suppressed);
+  g_assert_cmpuint (n_errors + n_suppressed, ==, 20000);
+}
+
+/* With the token, any client may send: websocket-client sends the
+ * server's own address as its Origin. Without it, the Origin is a web
+ * page's. */
+static void
+test_token_origin (Fixture *f)
+{
+  const LdIngestSecurity security = { .token = "s3cret" };
+  g_autofree char *origin = NULL;
+  LdListenLimits limits;
+  gint64 status;
+
+  small_limits (&limits);
+  fixture_listen (f, &limits, &security);
+  /* Only sent, never connected to. */
+  origin = g_strdup_printf ("http://192.0.2.10:%u", f->http_port);
+
+  {
+    const char *args[] = { "origin", "--origin", origin, "--token", "s3cret", "--message",
+                           "origin with token", NULL };
+    g_autofree char *output = run_peer ("ws_misbehave.py", f->http_port, args, 30);
+
+    g_assert_cmpint (status_of (output, "origin"), ==, 101);
+  }
+  WAIT_UNTIL (find_message (f, "origin with token") != NULL, 20);
+
+  {
+    const char *args[] = { "origin", "--origin", origin, "--message", "origin without token",
+                           NULL };
+    g_autofree char *output = run_peer ("ws_misbehave.py", f->http_port, args, 30);
+
+    status = status_of (output, "origin");
+    note ("without the token: %" G_GINT64_FORMAT, status);
+    g_assert_true (status == 403 || status == 401);
+  }
+  {
+    const char *args[] = { "origin", "--origin", origin, "--token", "s3cre", "--message",
+                           "origin with wrong token", NULL };
+    g_autofree char *output = run_peer ("ws_misbehave.py", f->http_port, args, 30);
+
+    status = status_of (output, "origin");
+    note ("with a wrong token: %" G_GINT64_FORMAT, status);
+    g_assert_true (status == 403 || status == 401);
+  }
+  WAIT_UNTIL (count_problems (f, 40, "refused (403)") + count_problems (f, 40, "refused (401)")
+              == 2, 20);
+  iterate_for (0.2);
+  g_assert_cmpuint (count_messages (f, "origin with"), ==, 1);
+}
+
+/* Silent connections on a TLS port hold at most as many handshakes as run
+ * at once; a real sender gets its turn once they have timed out. */
+static void
+test_tls_handshake_cap (Fixture *f)
+{
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  LdIngestSecurity security = { 0 };
+  LdListenLimits limits;
+  GSocket *silent[40];
+  guint threads_before;
+  guint max_threads;
+  gint64 start;
+  Peer patient;
+
+  make_certificate (f, "server", "/CN=localhost", NULL, &cert, &key);
+  security.tls_cert_file = cert;
+  security.tls_key_file = key;
+  small_limits (&limits);
+  limits.header_timeout_us = 2 * G_USEC_PER_SEC;
+  fixture_listen (f, &limits, &security);
+
+  threads_before = max_threads = count_threads ();
+  for (guint i = 0; i < G_N_ELEMENTS (silent); i++)
+    silent[i] = client_connect (f->tcp_port);
+  iterate_for (0.3);
+
+  start = g_get_monotonic_time ();
+  {
+    const char *args[] = { "patient-tls", "--cafile", cert, "--records", "10", "--message",
+                           "patient tls", "--timeout", "30", NULL };
+
+    peer_start (&patient, "stream_misbehave.py", f->tcp_port, args, FALSE);
+  }
+  WAIT_UNTIL (((max_threads = MAX (max_threads, count_threads ())), patient.done), 40);
+  peer_finish (&patient, 1);
+  WAIT_UNTIL (count_messages (f, "patient tls") == 10, 20);
+  note ("the sender's records in after %.1f s; %u threads before, at most %u while waiting",
+        (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, threads_before,
+        max_threads);
+  /* Each handshake holds a thread of GIO's pool while it runs: at most 16
+   * run at once (and a few threads more do other work). */
+  g_assert_cmpuint (max_threads, <=, threads_before + 16 + 6);
+
+  /* The silent ones were closed for taking too long. */
+  WAIT_UNTIL (count_problems (f, 40, "it took too long") >= 1, 20);
+  for (guint i = 0; i < G_N_ELEMENTS (silent); i++)
+    {
+      WAIT_UNTIL (poll_closed (silent[i], NULL), 20);
+      g_object_unref (silent[i]);
+    }
+  peer_clear (&patient);
+}
+
 typedef struct
 {
   const char *path;
@@ -1458,6 +1838,13 @@ static const Case cases[] = {
   { "/hardening/tls-client-ca", test_tls_client_ca },
   { "/hardening/exposure", test_exposure },
   { "/hardening/load", test_load },
+  { "/hardening/ws-closing-deadline", test_ws_closing_deadline },
+  { "/hardening/wss-pong-hog", test_wss_pong_hog },
+  { "/hardening/unbounded-bodies", test_unbounded_bodies },
+  { "/hardening/straddle", test_straddle },
+  { "/hardening/ws-json-flood", test_ws_json_flood },
+  { "/hardening/token-origin", test_token_origin },
+  { "/hardening/tls-handshake-cap", test_tls_handshake_cap },
 };
 
 /* Each case runs in a process of its own, so that one that finds a bug
