@@ -816,10 +816,12 @@ test_idle_lockout (Fixture *f)
   wait_for_state (f->registry, "tcp-32", LD_CONNECTION_OPEN);
   output = run_peer ("send_socket.py", f->tcp_port, many, 60);
   WAIT_UNTIL (count_logger (f, "peer.many.") == 100, 20);
-  WAIT_UNTIL (count_problems (f, 30, "closed to make room for a new connection") >= 4, 20);
+  /* The first sender finds the listener full; later ones may find room
+   * that an earlier sender left when it finished, so only one is certain. */
+  WAIT_UNTIL (count_problems (f, 30, "closed to make room for a new connection") >= 1, 20);
   for (guint i = 0; i < G_N_ELEMENTS (tcp_idle); i++)
     n_closed += poll_closed (tcp_idle[i], NULL);
-  g_assert_cmpuint (n_closed, >=, 4);
+  g_assert_cmpuint (n_closed, >=, 1);
   g_assert_cmpuint (count_problems (f, 40, "was refused"), ==, 0);
 
   /* The accept queue is first come, first served: the idle connections are

@@ -644,8 +644,15 @@ has_body (SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
-  return soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH
-         || soup_message_headers_get_content_length (headers) > 0;
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) > 0;
+    case SOUP_ENCODING_NONE:
+      return FALSE;
+    default:
+      return TRUE;
+    }
 }
 
 /* Every path but /log, from its headers: a WebSocket upgrade that may not
@@ -953,6 +960,8 @@ ld_http_listener_start (LdHttpListener *self)
   self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_WS, on_ws_request, self, NULL);
   soup_server_add_early_handler (self->server, LD_HTTP_PATH_LOG, on_log_headers, self, NULL);
+  /* libsoup looks for an early handler on the path's own entry only. */
+  soup_server_add_early_handler (self->server, LD_HTTP_PATH_WS, on_other_headers, self, NULL);
   soup_server_add_early_handler (self->server, NULL, on_other_headers, self, NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_LOG, on_log_request, self, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
