@@ -81,6 +81,33 @@ count_prefixed (Fixture    *f,
   return n;
 }
 
+/* Waits for @n records "PREFIX…". Counting is a scan of the store, so it is done again
+ * only when the store has grown. */
+static void
+wait_for_prefixed (Fixture    *f,
+                   const char *prefix,
+                   guint       n)
+{
+  gint64 deadline = g_get_monotonic_time () + PEER_SECONDS * G_USEC_PER_SEC;
+  guint scanned_at = G_MAXUINT, counted = 0;
+
+  while (counted < n)
+    {
+      if (ld_store_get_n_records (f->store) != scanned_at)
+        {
+          scanned_at = ld_store_get_n_records (f->store);
+          counted = count_prefixed (f, prefix);
+          continue;
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out after %d s with %u of %u records “%s…”", PEER_SECONDS, counted, n,
+                 prefix);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpuint (counted, ==, n);
+}
+
 static const LdRecord *
 find_message (Fixture    *f,
               const char *part)
@@ -341,12 +368,15 @@ check_specials (Fixture *f)
   g_assert_cmpint (threaded->level, ==, 30);
 }
 
-/* The cookbook's shape, with its URI-taking handler: the PUB binds, Logdeck connects. */
+/* The cookbook's shape, with its URI-taking handler: the PUB binds, Logdeck connects. Its
+ * PUB keeps at most a thousand messages for a subscriber that falls behind, as libzmq does
+ * by default, so a thousand records are counted here: more could be dropped on a busy
+ * machine. The 20,000 go through a PUB that keeps everything (below) and a PUSH. */
 static void
 test_zmq_cookbook_uri (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *count = g_strdup_printf ("%u", MANY_RECORDS);
+  g_autofree char *count = g_strdup_printf ("%u", SOME_RECORDS);
   Peer *peer = spawn_zmq_handler ("--form", "uri", "--bind", "tcp://127.0.0.1:*", "--count",
                                   count, "--handshake", "--specials", NULL);
   g_autoptr(GError) error = NULL;
@@ -358,41 +388,42 @@ test_zmq_cookbook_uri (Fixture       *f,
   wait_for_state (f->registry, "zmq-1", LD_CONNECTION_OPEN);
   peer_handshake (f, peer);
 
-  WAIT_UNTIL (count_prefixed (f, "record ") == MANY_RECORDS
-              && find_message (f, "special: from a thread") != NULL, PEER_SECONDS);
+  WAIT_UNTIL (find_message (f, "special: from a thread") != NULL, PEER_SECONDS);
   peer_finish (peer);
 
-  assert_numbered (f, "record ", MANY_RECORDS, "zmq-1");
+  assert_numbered (f, "record ", SOME_RECORDS, "zmq-1");
   first = find_message (f, "record 0 of");
   check_cookbook_record (first, 0);
-  check_cookbook_record (find_message (f, "record 19999 of"), 19999);
+  check_cookbook_record (find_message (f, "record 999 of"), 999);
   g_assert_cmpstr (field (first->peer), ==, strstr (uri, "://") + 3);
   check_specials (f);
   WAIT_UNTIL (registry_records (f, "zmq-1") == ld_store_get_n_records (f->store), 20);
   assert_jsonl_valid (f->store);
 }
 
-/* The cookbook's handler given a PUB socket, its records sent with a topic frame first. */
+/* The cookbook's handler given a PUB socket, its records sent with a topic frame first. The
+ * socket's high-water mark is off (ZMQ_SNDHWM 0), so it drops nothing: 20,000 arrive. */
 static void
 test_zmq_socket_topic (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *count = g_strdup_printf ("%u", SOME_RECORDS);
+  g_autofree char *count = g_strdup_printf ("%u", MANY_RECORDS);
   Peer *peer = spawn_zmq_handler ("--form", "socket", "--type", "pub", "--bind",
                                   "tcp://127.0.0.1:*", "--topic", "billing.worker", "--count",
-                                  count, "--handshake", NULL);
+                                  count, "--sndhwm", "0", "--handshake", NULL);
   g_autofree char *uri = peer_wait_bound (peer);
   g_autoptr(GError) error = NULL;
 
   g_assert_true (ld_ingest_add_zmq_connect (f->ingest, uri, &error));
   g_assert_no_error (error);
   peer_handshake (f, peer);
-  WAIT_UNTIL (count_prefixed (f, "record ") == SOME_RECORDS, PEER_SECONDS);
+  WAIT_UNTIL (peer->exited, PEER_SECONDS);
   peer_finish (peer);
+  wait_for_prefixed (f, "record ", MANY_RECORDS);
 
-  assert_numbered (f, "record ", SOME_RECORDS, "zmq-1");
+  assert_numbered (f, "record ", MANY_RECORDS, "zmq-1");
   assert_extra (find_message (f, "record 0 of"), "topic", "billing.worker");
-  assert_extra (find_message (f, "record 999 of"), "topic", "billing.worker");
+  assert_extra (find_message (f, "record 19999 of"), "topic", "billing.worker");
   assert_extra (find_message (f, "probe"), "topic", "billing.worker");
 }
 
@@ -421,7 +452,7 @@ test_zmq_push_pull (Fixture       *f,
   LdConnection *sub, *pull;
 
   g_assert_cmpstr (pull_uri, !=, sub_uri);
-  WAIT_UNTIL (count_prefixed (f, "record ") == MANY_RECORDS, PEER_SECONDS);
+  wait_for_prefixed (f, "record ", MANY_RECORDS);
   peer_finish (peer);
 
   assert_numbered (f, "record ", MANY_RECORDS, "zmq-2");
@@ -448,7 +479,7 @@ test_zmq_pub_connects (Fixture       *f,
                                   "--count", count, "--handshake", NULL);
 
   peer_handshake (f, peer);
-  WAIT_UNTIL (count_prefixed (f, "record ") == SOME_RECORDS, PEER_SECONDS);
+  wait_for_prefixed (f, "record ", SOME_RECORDS);
   peer_finish (peer);
   assert_numbered (f, "record ", SOME_RECORDS, "zmq-1");
 }
@@ -480,25 +511,28 @@ test_zmq_bad_input (Fixture       *f,
   WAIT_UNTIL (ld_connection_get_n_errors (pull) == 3, 20);
 }
 
-/* A PUSH connected to the SUB port fails ZeroMQ's handshake, which is reported. */
+/* A PUSH connected to the SUB port fails ZeroMQ's handshake, which is reported. libzmq 4.3
+ * does not always report a failed handshake (sometimes only the disconnection), so the peer
+ * tries again with a new socket until the test has seen one. */
 static void
 test_zmq_wrong_socket_type (Fixture       *f,
                             gconstpointer  data)
 {
   g_autofree char *sub_uri = listen_zmq (f, "zmq-1");
-  g_autofree char *code = g_strdup_printf ("import time, zmq\n"
-                                           "s = zmq.Context.instance().socket(zmq.PUSH)\n"
-                                           "s.setsockopt(zmq.LINGER, 0)\n"
-                                           "s.connect('%s')\n"
-                                           "s.send(b'{}')\n"
-                                           "time.sleep(0.5)\n", sub_uri);
+  g_autofree char *code = g_strdup_printf ("import select, sys, time, zmq\n"
+                                           "ctx = zmq.Context.instance()\n"
+                                           "while not select.select([sys.stdin], [], [], 0)[0]:\n"
+                                           "    s = ctx.socket(zmq.PUSH)\n"
+                                           "    s.setsockopt(zmq.LINGER, 0)\n"
+                                           "    s.connect('%s')\n"
+                                           "    time.sleep(0.2)\n"
+                                           "    s.close()\n", sub_uri);
   const char *argv[] = { python3 (), "-c", code, NULL };
   Peer *peer = peer_spawnv (argv);
   LdConnection *sub;
 
-  WAIT_UNTIL (find_message (f, "zmq-1: a ZeroMQ handshake failed") != NULL, 20);
+  WAIT_UNTIL (find_message (f, "zmq-1: a ZeroMQ handshake failed") != NULL, 30);
   g_assert_nonnull (find_message (f, "a SUB takes PUB and XPUB peers"));
-  WAIT_UNTIL (peer->exited, 20);
   peer_finish (peer);
   sub = wait_for_state (f->registry, "zmq-1", LD_CONNECTION_LISTENING);
   WAIT_UNTIL (ld_connection_get_n_errors (sub) >= 1, 20);

@@ -369,6 +369,8 @@ read_monitor_event (void    *monitor,
   zmq_msg_t frame;
   gboolean read;
 
+  *event = 0;
+  *value = 0;
   zmq_msg_init (&frame);
   if (zmq_msg_recv (&frame, monitor, ZMQ_DONTWAIT) < 0)
     {
@@ -390,9 +392,6 @@ read_monitor_event (void    *monitor,
         break;
     }
   zmq_msg_close (&frame);
-
-  if (!read)
-    *event = 0;
   return TRUE;
 }
 
