@@ -100,8 +100,8 @@ wait_for_prefixed (Fixture    *f,
           continue;
         }
       if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out after %d s with %u of %u records “%s…”", PEER_SECONDS, counted, n,
-                 prefix);
+        g_error ("Timed out after %d s with %u of %u records “%s…” among %u", PEER_SECONDS,
+                 counted, n, prefix, ld_store_get_n_records (f->store));
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (1000);
     }
@@ -388,7 +388,7 @@ test_zmq_cookbook_uri (Fixture       *f,
   wait_for_state (f->registry, "zmq-1", LD_CONNECTION_OPEN);
   peer_handshake (f, peer);
 
-  WAIT_UNTIL (find_message (f, "special: from a thread") != NULL, PEER_SECONDS);
+  wait_for_prefixed (f, "special: ", 3);
   peer_finish (peer);
 
   assert_numbered (f, "record ", SOME_RECORDS, "zmq-1");
