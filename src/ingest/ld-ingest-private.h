@@ -62,6 +62,7 @@ void   ld_ingest_lower_priority      (void);
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)
 
+void   ld_ingest_destroy_source      (GSource               **source);
 void   ld_ingest_shared_flush        (LdIngestShared         *shared,
                                       LdBatch               **batch);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,

@@ -1071,6 +1071,22 @@ ld_ingest_continue_numbering (LdIngest *self,
 /* Helpers for the listeners */
 
 /**
+ * ld_ingest_destroy_source:
+ * @source: (inout) (nullable): a source the caller attached, or %NULL
+ *
+ * Destroys and drops a source, if there is one, and clears the pointer.
+ */
+void
+ld_ingest_destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/**
  * ld_ingest_shared_flush:
  * @shared: what the listeners share
  * @batch: (inout): records to hand over; replaced by an empty batch

@@ -438,15 +438,6 @@ static gboolean on_incoming (GSocket      *socket,
                              gpointer      user_data);
 
 static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 watch_listening_socket (LdGuard *self)
 {
   g_assert (self->accept_source == NULL);
@@ -461,7 +452,7 @@ static void
 hold_accepting (LdGuard *self)
 {
   self->held = TRUE;
-  destroy_source (&self->accept_source);
+  ld_ingest_destroy_source (&self->accept_source);
 }
 
 static gboolean
@@ -480,8 +471,8 @@ on_resume (gpointer user_data)
 static void
 pause_accepting (LdGuard *self)
 {
-  destroy_source (&self->accept_source);
-  destroy_source (&self->resume_timer);
+  ld_ingest_destroy_source (&self->accept_source);
+  ld_ingest_destroy_source (&self->resume_timer);
   self->resume_timer = g_timeout_source_new (self->shared->listen.accept_pause_us / 1000);
   g_source_set_static_name (self->resume_timer, "[logdeck] accept again");
   g_source_set_callback (self->resume_timer, on_resume, self, NULL);
@@ -630,9 +621,9 @@ ld_guard_stop (LdGuard *self)
   GHashTableIter iter;
   Handshake *handshake;
 
-  destroy_source (&self->accept_source);
-  destroy_source (&self->resume_timer);
-  destroy_source (&self->sweep_timer);
+  ld_ingest_destroy_source (&self->accept_source);
+  ld_ingest_destroy_source (&self->resume_timer);
+  ld_ingest_destroy_source (&self->sweep_timer);
 
   /* A handshake still running finishes later, on its own. */
   g_hash_table_iter_init (&iter, self->handshakes);

@@ -563,16 +563,6 @@ ld_nng_source_start (LdNngSource *self)
 }
 
 static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 close_socket (LdNngSource *self)
 {
   g_mutex_lock (&self->lock);
@@ -600,8 +590,8 @@ ld_nng_source_stop (LdNngSource *self)
   self->stopped = TRUE;
   if (self->source != NULL)
     drain (self, STOP_BUDGET);
-  destroy_source (&self->source);
-  destroy_source (&self->report_timer);
+  ld_ingest_destroy_source (&self->source);
+  ld_ingest_destroy_source (&self->report_timer);
   close_socket (self);
 
   g_hash_table_iter_init (&iter, self->pipes);

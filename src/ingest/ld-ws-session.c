@@ -150,16 +150,6 @@ add_problem (LdWsSession *self,
                          LD_INGEST_PROTOCOL_WS_JSON, "%s: %s", self->id, what);
 }
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
 static gboolean
 on_closed_idle (gpointer user_data)
 {
@@ -180,11 +170,11 @@ finish (LdWsSession *self)
 
   self->state = SESSION_CLOSED;
   ld_guard_remove (&self->entry);
-  destroy_source (&self->input_source);
-  destroy_source (&self->output_source);
-  destroy_source (&self->keepalive);
-  destroy_source (&self->close_timer);
-  destroy_source (&self->report_timer);
+  ld_ingest_destroy_source (&self->input_source);
+  ld_ingest_destroy_source (&self->output_source);
+  ld_ingest_destroy_source (&self->keepalive);
+  ld_ingest_destroy_source (&self->close_timer);
+  ld_ingest_destroy_source (&self->report_timer);
   if (self->message != NULL && self->message->len > 0)
     {
       g_autofree char *what = g_strdup_printf ("connection closed in the middle of a message: "
@@ -333,7 +323,7 @@ start_closing (LdWsSession *self,
   self->state = SESSION_CLOSING;
   self->close_when_written = close_when_written;
   send_close (self, code, reason);
-  destroy_source (&self->close_timer);
+  ld_ingest_destroy_source (&self->close_timer);
   if (self->state == SESSION_CLOSING && !self->stopping)
     {
       self->close_timer = g_timeout_source_new (CLOSE_TIMEOUT_MS);
@@ -879,7 +869,7 @@ void
 ld_ws_session_stop (LdWsSession *self)
 {
   self->stopping = TRUE;
-  destroy_source (&self->closed_idle);
+  ld_ingest_destroy_source (&self->closed_idle);
   if (self->state == SESSION_CLOSED)
     return;
 
@@ -899,7 +889,7 @@ ld_ws_session_free (LdWsSession *self)
   g_assert (self->keepalive == NULL && self->close_timer == NULL && self->report_timer == NULL);
   ld_guard_remove (&self->entry);
   g_clear_object (&self->socket);
-  destroy_source (&self->closed_idle);
+  ld_ingest_destroy_source (&self->closed_idle);
   g_clear_pointer (&self->message, g_byte_array_unref);
   g_byte_array_unref (self->out);
   ld_batch_free (self->batch);

@@ -616,16 +616,6 @@ ld_zmq_source_start (LdZmqSource *self)
   return G_SOURCE_REMOVE;
 }
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
 /**
  * ld_zmq_source_stop:
  * @self: a source
@@ -639,9 +629,9 @@ ld_zmq_source_stop (LdZmqSource *self)
   /* What libzmq had queued, but not without end from a sender that keeps sending. */
   if (self->source != NULL)
     drain (self, STOP_BUDGET);
-  destroy_source (&self->source);
-  destroy_source (&self->monitor_source);
-  destroy_source (&self->report_timer);
+  ld_ingest_destroy_source (&self->source);
+  ld_ingest_destroy_source (&self->monitor_source);
+  ld_ingest_destroy_source (&self->report_timer);
   ld_problem_limiter_flush (&self->intake.limiter, self->batch, self->id, NULL,
                             ld_zmq_mode_protocol (self->mode));
   ld_ingest_shared_flush (self->shared, &self->batch);
