@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export-records.h"
 #include "ld-export.h"
@@ -407,6 +408,28 @@ test_internal (void)
     }
 }
 
+/* A sender that names its logger "logdeck.x" keeps its records: they carry
+ * its own process id, Logdeck's records none or Logdeck's. */
+static void
+test_internal_sender (void)
+{
+  static const struct { gint64 process; gboolean internal; } cases[] = {
+    { 0, TRUE }, { -1, TRUE }, { 1, FALSE },   /* -1: Logdeck's own process */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+      LdRecordFields fields = { .level = LD_LEVEL_WARNING, .logger = "logdeck.x",
+                                .process = cases[i].process < 0 ? getpid () : cases[i].process };
+      LdRecord record;
+
+      ld_batch_add (batch, &fields);
+      record = export_batch_record (batch, 0);
+      g_assert_cmpint (ld_export_record_is_internal (&record), ==, cases[i].internal);
+    }
+}
+
 static void
 test_text_bad_formats (void)
 {
@@ -695,6 +718,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add_func ("/export/text/bad-formats", test_text_bad_formats);
   g_test_add_func ("/export/internal", test_internal);
+  g_test_add_func ("/export/internal-sender", test_internal_sender);
   g_test_add_func ("/export/text/fields", test_text_fields);
   g_test_add ("/export/snapshot/store", Fixture, NULL, fixture_set_up, test_snapshot_from_store,
               fixture_tear_down);

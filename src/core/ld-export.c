@@ -2614,9 +2614,10 @@ ld_export_format_for_file (GFile *file)
  * Logdeck's own diagnostic records are those of the logger "logdeck" and
  * of its children ("logdeck.ingest", "logdeck.import", "logdeck.ui" and the
  * like): problems with a connection or a file, and what Logdeck logs about
- * itself. The name is all there is to go by, so a sender that names its own
- * logger so is taken for Logdeck too. The window shows them; headless
- * --output and --export leave them out unless asked.
+ * itself, which name no process or Logdeck's own. A sender's record names
+ * its process, so a program that calls its logger "logdeck.x" is not taken
+ * for Logdeck (one that sends no process id still is). The window shows
+ * them; headless --output and --export leave them out unless asked.
  *
  * Returns: whether @record is one of Logdeck's own
  */
@@ -2627,6 +2628,10 @@ ld_export_record_is_internal (const LdRecord *record)
 
   g_return_val_if_fail (record != NULL, FALSE);
 
+  /* A sender's record names its own process: a program that calls its
+   * logger "logdeck.x" keeps its records in the output. */
+  if (record->process != 0 && record->process != (gint32) getpid ())
+    return FALSE;
   logger = ld_intern_lookup (record->logger);
   return logger != NULL && g_str_has_prefix (logger, "logdeck")
          && (logger[7] == '\0' || logger[7] == '.');

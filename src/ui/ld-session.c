@@ -63,6 +63,7 @@ struct _LdSession
   char      *export_format;
   char      *export_log_format;
   LdQuery   *output_filter;
+  gboolean   output_failed;
   FILE      *output;
   GString   *output_buffer;
   guint      flush_id;
@@ -510,11 +511,22 @@ print_internal (const LdRecord *record)
   g_printerr ("%s\n", escaped->str);
 }
 
+/* Said once: with --include-internal the warning is itself a record to
+ * write, and a failing output would otherwise feed on its own warnings. */
+static void
+output_failed (LdSession *self)
+{
+  if (self->output_failed)
+    return;
+  self->output_failed = TRUE;
+  g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+}
+
 static void
 flush_output (LdSession *self)
 {
   if (fflush (self->output) != 0)
-    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+    output_failed (self);
   self->last_flush_us = g_get_monotonic_time ();
 }
 
@@ -548,7 +560,7 @@ write_output (LdSession *self)
 
   if (fwrite (self->output_buffer->str, 1, self->output_buffer->len, self->output)
       != self->output_buffer->len)
-    g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+    output_failed (self);
   schedule_flush (self);
 }
 
