@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.ingest"
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "ld-ingest-private.h"
+#include "ld-level.h"
+
+/* What every source uses, below them all: handing batches over, reporting
+ * to the registry, Logdeck's own records about bad input and their rate
+ * limit, quoting bad input, and binding a socket. LdIngest owns the
+ * sources; the sources need nothing from it but these. */
+
+/**
+ * ld_ingest_destroy_source:
+ * @source: (inout) (nullable): a source the caller attached, or %NULL
+ *
+ * Destroys and drops a source, if there is one, and clears the pointer.
+ */
+void
+ld_ingest_destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/**
+ * ld_ingest_shared_flush:
+ * @shared: what the listeners share
+ * @batch: (inout): records to hand over; replaced by an empty batch
+ */
+void
+ld_ingest_shared_flush (LdIngestShared  *shared,
+                        LdBatch        **batch)
+{
+  guint n = ld_batch_get_length (*batch);
+
+  if (n == 0)
+    return;
+
+  ld_handoff_push_batch (shared->handoff, g_steal_pointer (batch));
+  *batch = ld_batch_new ();
+  g_atomic_pointer_add (&shared->n_records, n);
+}
+
+void
+ld_ingest_shared_report (LdIngestShared         *shared,
+                         const LdConnectionInfo *info)
+{
+  if (shared->registry != NULL)
+    ld_connection_registry_report (shared->registry, info);
+}
+
+/**
+ * ld_ingest_shared_report_later:
+ * @shared: the ingest thread's shared state
+ * @timer: (inout): where the pending timer is kept; %NULL when there is none
+ * @name: the timer's name, for profilers
+ * @func: called once, on the ingest thread, a report interval from now
+ * @data: for @func, which must clear *@timer (unreffing it)
+ *
+ * Counts reach the sources panel at most once an interval, not per read: a
+ * listener that cannot report now asks to report later, so that the last
+ * counts of a burst still arrive. Does nothing while a timer is pending.
+ */
+void
+ld_ingest_shared_report_later (LdIngestShared *shared,
+                               GSource       **timer,
+                               const char     *name,
+                               GSourceFunc     func,
+                               gpointer        data)
+{
+  if (*timer != NULL)
+    return;
+
+  *timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
+  g_source_set_static_name (*timer, name);
+  g_source_set_callback (*timer, func, data, NULL);
+  g_source_attach (*timer, shared->context);
+}
+
+/**
+ * ld_problem_limiter_init:
+ * @limiter: a connection's limiter, or the ingest thread's
+ * @parent: (nullable): the ingest thread's, for a connection's
+ *
+ * A sender can make every one of its bytes a bad input: without a limit,
+ * its error records would push every good record out of the store. Each
+ * connection may cause LD_PROBLEMS_PER_SECOND records a second after a
+ * burst of LD_PROBLEMS_BURST, and all connections together
+ * LD_PROBLEMS_GLOBAL_PER_SECOND; what is over is counted, and said in one
+ * "suppressed" record when records are allowed again or the connection ends.
+ */
+void
+ld_problem_limiter_init (LdProblemLimiter *limiter,
+                         LdProblemLimiter *parent)
+{
+  limiter->parent = parent;
+  limiter->refilled_at = g_get_monotonic_time ();
+  limiter->tokens = parent != NULL ? LD_PROBLEMS_BURST : LD_PROBLEMS_GLOBAL_BURST;
+  limiter->n_suppressed = 0;
+}
+
+static gboolean
+take_token (LdProblemLimiter *limiter,
+            gint64            now)
+{
+  gboolean global = limiter->parent == NULL;
+  double rate = global ? LD_PROBLEMS_GLOBAL_PER_SECOND : LD_PROBLEMS_PER_SECOND;
+  double burst = global ? LD_PROBLEMS_GLOBAL_BURST : LD_PROBLEMS_BURST;
+
+  limiter->tokens = MIN (burst, limiter->tokens
+                                + rate * (double) (now - limiter->refilled_at) / G_USEC_PER_SEC);
+  limiter->refilled_at = now;
+  if (limiter->tokens < 1.0)
+    return FALSE;
+  if (limiter->parent != NULL && !take_token (limiter->parent, now))
+    return FALSE;
+
+  limiter->tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+add_record (LdBatch    *batch,
+            int         level,
+            const char *connection,
+            const char *peer,
+            const char *protocol,
+            const char *message)
+{
+  LdRecordFields fields = { 0 };
+
+  fields.time_us = g_get_real_time ();
+  fields.level = level;
+  fields.level_name = ld_level_canonical_name (level);
+  fields.logger = LD_INGEST_LOGGER;
+  fields.message = message;
+  fields.thread = "ingest";
+  fields.connection = connection;
+  fields.peer = peer;
+  fields.protocol = protocol;
+  ld_batch_add (batch, &fields);
+}
+
+/**
+ * ld_problem_limiter_flush:
+ *
+ * Says how many records @limiter held back, if any: when records are
+ * allowed again, and when its connection ends.
+ */
+void
+ld_problem_limiter_flush (LdProblemLimiter *limiter,
+                          LdBatch          *batch,
+                          const char       *connection,
+                          const char       *peer,
+                          const char       *protocol)
+{
+  g_autofree char *message = NULL;
+
+  if (limiter == NULL || limiter->n_suppressed == 0)
+    return;
+
+  message = g_strdup_printf ("%s: %" G_GUINT64_FORMAT " more problem records were suppressed "
+                             "(at most %u a second per connection, %u in all)",
+                             connection, limiter->n_suppressed, LD_PROBLEMS_PER_SECOND,
+                             LD_PROBLEMS_GLOBAL_PER_SECOND);
+  limiter->n_suppressed = 0;
+  add_record (batch, 30, connection, peer, protocol, message);
+}
+
+/**
+ * ld_ingest_add_problem:
+ * @batch: where to add the record
+ * @limiter: (nullable): the connection's limiter; %NULL for a record that
+ *   cannot repeat, such as a listener's own failure
+ * @level: WARNING (30) or ERROR (40)
+ *
+ * Adds a record of Logdeck's own, from logger "logdeck.ingest", about what
+ * went wrong with a connection. It goes in the connection's batch, after the
+ * connection's records so far, so that it is seen where it happened.
+ */
+void
+ld_ingest_add_problem (LdBatch          *batch,
+                       LdProblemLimiter *limiter,
+                       int               level,
+                       const char       *connection,
+                       const char       *peer,
+                       const char       *protocol,
+                       const char       *format,
+                       ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (limiter != NULL && !take_token (limiter, g_get_monotonic_time ()))
+    {
+      limiter->n_suppressed++;
+      return;
+    }
+  ld_problem_limiter_flush (limiter, batch, connection, peer, protocol);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  add_record (batch, level, connection, peer, protocol, message);
+}
+
+/**
+ * ld_ingest_is_blank:
+ * @text: some text
+ * @length: its length in bytes
+ *
+ * Returns: whether @text is only JSON whitespace, or empty
+ */
+gboolean
+ld_ingest_is_blank (const char *text,
+                    gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * ld_ingest_validate_utf8:
+ * @text: bytes a sender sent
+ * @length: their length
+ * @bad_at: (out): where the first invalid sequence starts
+ *
+ * Log text is mostly ASCII, so eight bytes at a time are checked for a high
+ * bit first, and GLib's validator only runs from the first byte that has
+ * one. Unlike g_utf8_validate_len(), nul bytes are valid, as in RFC 3629
+ * and WebSocket text messages.
+ *
+ * Returns: whether @text is valid UTF-8
+ */
+gboolean
+ld_ingest_validate_utf8 (const char *text,
+                         gsize       length,
+                         gsize      *bad_at)
+{
+  const char *start = text;
+  const char *stop;
+  gsize i = 0;
+
+  for (;;)
+    {
+      for (; i + 8 <= length; i += 8)
+        {
+          guint64 word;
+
+          memcpy (&word, text + i, 8);
+          if (word & G_GUINT64_CONSTANT (0x8080808080808080))
+            break;
+        }
+      if (g_utf8_validate_len (text + i, length - i, &stop))
+        return TRUE;
+      if (*stop != '\0')
+        {
+          *bad_at = stop - start;
+          return FALSE;
+        }
+      i = stop - text + 1;
+    }
+}
+
+/**
+ * ld_ingest_quote:
+ * @text: bytes a sender sent, not necessarily UTF-8
+ * @length: their length
+ *
+ * Quotes the start of a bad input for an error record: at most
+ * %LD_INGEST_QUOTE_BYTES bytes, cut at a character boundary, with control
+ * characters escaped so that a quote stays on one line, and invalid UTF-8
+ * replaced.
+ *
+ * Returns: (transfer full): the quote, in double quotes, with "…" if cut
+ */
+char *
+ld_ingest_quote (const char *text,
+                 gsize       length)
+{
+  gsize cut = MIN (length, LD_INGEST_QUOTE_BYTES);
+  g_autofree char *valid = NULL;
+  GString *quote;
+
+  /* An empty body may come as no buffer at all. */
+  if (text == NULL || length == 0)
+    return g_strdup ("“” (empty)");
+
+  quote = g_string_new ("“");
+
+  /* Back off to the start of a character that the cut would split. */
+  while (cut < length && cut > 0 && ((guchar) text[cut] & 0xc0) == 0x80)
+    cut--;
+  valid = g_utf8_make_valid (text, cut);
+
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (quote, "\\x%02x", (guchar) *p);
+      else
+        g_string_append_c (quote, *p);
+    }
+  g_string_append (quote, cut < length ? "”…" : "”");
+
+  return g_string_free (quote, FALSE);
+}
+
+/**
+ * ld_ingest_format_address:
+ * @address: an internet socket address
+ *
+ * Returns: (transfer full): "127.0.0.1:54321", or "[::1]:54321" for IPv6
+ */
+char *
+ld_ingest_format_address (GSocketAddress *address)
+{
+  GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
+  GInetAddress *ip = g_inet_socket_address_get_address (inet);
+  g_autofree char *text = g_inet_address_to_string (ip);
+  guint16 port = g_inet_socket_address_get_port (inet);
+
+  if (g_inet_address_get_family (ip) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", text, port);
+
+  return g_strdup_printf ("%s:%u", text, port);
+}
+
+static GInetAddress *
+parse_address (const char  *address,
+               GError     **error)
+{
+  GInetAddress *ip;
+
+  /* Only "localhost" is looked up, and without asking a resolver. */
+  if (g_ascii_strcasecmp (address, "localhost") == 0)
+    return g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  ip = g_inet_address_new_from_string (address);
+  if (ip == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "“%s” is not an IP address", address);
+
+  return ip;
+}
+
+/**
+ * ld_ingest_bind:
+ * @address: an IP address
+ * @port: a port, or 0 for any free one
+ * @type: %G_SOCKET_TYPE_STREAM or %G_SOCKET_TYPE_DATAGRAM
+ * @bound_address: (out): the address and port bound, as text
+ * @bound_port: (out): the port bound
+ *
+ * Returns: (transfer full) (nullable): a non-blocking socket bound to the
+ *   address, or %NULL with an error naming the address
+ */
+GSocket *
+ld_ingest_bind (const char   *address,
+                guint16       port,
+                GSocketType   type,
+                char        **bound_address,
+                guint16      *bound_port,
+                GError      **error)
+{
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(GSocketAddress) wanted = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean stream = type == G_SOCKET_TYPE_STREAM;
+
+  if ((ip = parse_address (address, error)) == NULL)
+    return NULL;
+
+  wanted = g_inet_socket_address_new (ip, port);
+  socket = g_socket_new (g_inet_address_get_family (ip), type,
+                         stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, &local_error);
+  /* SO_REUSEADDR lets a restarted Logdeck listen at once over old TIME_WAIT
+   * connections; for UDP GLib would also set SO_REUSEPORT, which would let
+   * two programs share the port silently, so it is not asked for there. */
+  if (socket == NULL || !g_socket_bind (socket, wanted, stream, &local_error)
+      || (local = g_socket_get_local_address (socket, &local_error)) == NULL)
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   "Cannot listen on %s port %u (%s): %s", address, port, stream ? "TCP" : "UDP",
+                   local_error->message);
+      return NULL;
+    }
+
+  g_socket_set_blocking (socket, FALSE);
+  *bound_address = ld_ingest_format_address (local);
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+  return g_steal_pointer (&socket);
+}
