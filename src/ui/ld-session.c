@@ -17,6 +17,7 @@
 #include "ld-source-tracker.h"
 
 #include "ld-log-writer.h"
+#include "ld-queue-endpoints.h"
 #include "ld-session.h"
 
 /* Records the window takes in per frame at most; 60 frames a second make
@@ -55,10 +56,7 @@ struct _LdSession
   char      *output_path;
   char      *filter_text;
   char     **connect_uris;
-  char     **cli_zmq;          /* --zmq, --zmq-listen, --nng, --nng-listen: for this run, */
-  char     **cli_zmq_listen;   /* instead of the preferences */
-  char     **cli_nng;
-  char      *cli_nng_listen;
+  LdQueueEndpoints cli_queues;  /* --zmq, --zmq-listen, --nng, --nng-listen */
   char      *export_path;
   char      *export_format;
   char      *export_log_format;
@@ -316,10 +314,7 @@ ld_session_finalize (GObject *object)
     g_string_free (self->output_buffer, TRUE);
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_pointer (&self->tls_cert, g_free);
-  g_clear_pointer (&self->cli_zmq, g_strfreev);
-  g_clear_pointer (&self->cli_zmq_listen, g_strfreev);
-  g_clear_pointer (&self->cli_nng, g_strfreev);
-  g_clear_pointer (&self->cli_nng_listen, g_free);
+  ld_queue_endpoints_clear (&self->cli_queues);
   g_clear_pointer (&self->tls_key, g_free);
   g_clear_pointer (&self->tls_client_ca, g_free);
   g_clear_pointer (&self->token, g_free);
@@ -409,10 +404,7 @@ look_up_options (LdSession    *self,
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
   g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
   g_variant_dict_lookup (options, "connect", "^as", &self->connect_uris);
-  g_variant_dict_lookup (options, "zmq", "^as", &self->cli_zmq);
-  g_variant_dict_lookup (options, "zmq-listen", "^as", &self->cli_zmq_listen);
-  g_variant_dict_lookup (options, "nng", "^as", &self->cli_nng);
-  g_variant_dict_lookup (options, "nng-listen", "s", &self->cli_nng_listen);
+  ld_queue_endpoints_lookup (&self->cli_queues, options);
   g_variant_dict_lookup (options, "export", "^ay", &self->export_path);
   g_variant_dict_lookup (options, "format", "s", &self->export_format);
   g_variant_dict_lookup (options, "log-format", "s", &self->export_log_format);
@@ -656,62 +648,6 @@ set_security (LdSession  *self,
   return ld_ingest_set_security (self->ingest, &security, error);
 }
 
-/* The URIs of one kind of message-queue endpoint: those given on the
- * command line, or else the preference's, separated by spaces or commas. */
-static char **
-queue_uris (LdSession  *self,
-            char      **cli,
-            const char *key)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) parts = NULL;
-  g_autoptr(GStrvBuilder) uris = g_strv_builder_new ();
-
-  if (cli == NULL)
-    {
-      text = g_settings_get_string (self->settings, key);
-      cli = parts = g_strsplit_set (text, " ,\t\n", -1);
-    }
-  /* An empty one (--nng-listen '') asks for none. */
-  for (guint i = 0; cli[i] != NULL; i++)
-    if (*cli[i] != '\0')
-      g_strv_builder_add (uris, cli[i]);
-
-  return g_strv_builder_end (uris);
-}
-
-static void
-add_queue_endpoints (LdSession  *self,
-                     char      **cli,
-                     const char *key,
-                     const char *option,
-                     gboolean  (*add) (LdIngest *, const char *, GError **))
-{
-  g_auto(GStrv) uris = queue_uris (self, cli, key);
-
-  for (guint i = 0; uris[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!add (self->ingest, uris[i], &error))
-        g_warning ("%s %s: %s", option, uris[i], error->message);
-    }
-}
-
-/* The logging cookbook's ZeroMQ and pynng QueueHandler sockets. */
-static void
-add_queue_listeners (LdSession *self)
-{
-  char *nng_listen[] = { self->cli_nng_listen, NULL };
-
-  add_queue_endpoints (self, self->cli_zmq, "zmq-connect", "--zmq", ld_ingest_add_zmq_connect);
-  add_queue_endpoints (self, self->cli_zmq_listen, "zmq-listen", "--zmq-listen",
-                       ld_ingest_add_zmq_listen);
-  add_queue_endpoints (self, self->cli_nng, "nng-dial", "--nng", ld_ingest_add_nng_dial);
-  add_queue_endpoints (self, self->cli_nng_listen != NULL ? nng_listen : NULL, "nng-listen",
-                       "--nng-listen", ld_ingest_add_nng_listen);
-}
-
 /* A port that is taken does not stop the others: the registry shows that
  * endpoint as failed with the system's reason, and the warning reaches the
  * table through the log writer. TLS files that cannot be used stop them
@@ -727,7 +663,7 @@ start_listeners (LdSession  *self,
   add_listener (self, "tcp", ld_ingest_add_tcp);
   add_listener (self, "udp", ld_ingest_add_udp);
   add_listener (self, "http", ld_ingest_add_http);
-  add_queue_listeners (self);
+  ld_queue_endpoints_add (&self->cli_queues, self->settings, self->ingest);
 
   /* Each restart of the listeners connects the clients again. */
   for (guint i = 0; self->connect_uris != NULL && self->connect_uris[i] != NULL; i++)
