@@ -119,37 +119,13 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 }
 
 #ifdef LD_FUZZ_STANDALONE
-static void
-run_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  if (!g_file_get_contents (path, &contents, &length, &error))
-    g_error ("%s", error->message);
-  LLVMFuzzerTestOneInput ((const guint8 *) contents, length);
-}
+#include "fuzz-replay.h"
 
 int
 main (int    argc,
       char **argv)
 {
-  LLVMFuzzerInitialize (&argc, &argv);
-  for (int i = 1; i < argc; i++)
-    {
-      g_autoptr(GDir) dir = g_dir_open (argv[i], 0, NULL);
-      const char *name;
-
-      if (dir == NULL)
-        run_file (argv[i]);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (argv[i], name, NULL);
-
-          run_file (path);
-        }
-    }
+  ld_fuzz_replay (argc, argv);
   /* Stopping takes in what the connections still had, as Logdeck does on exit. */
   ld_ingest_free (ingest);
   ld_handoff_drain_all (handoff);
