@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.archive"
+
+/* The archive file: its schema, writing records in transactions, and
+ * reading them back into batches.
+ *
+ * The table keeps raw numbers (µs since the epoch, interned strings as ids
+ * into one side table); the view "records" shows what a person asks for with
+ * sqlite3: ISO times, level names, texts. Extras are the JSON object a JSON
+ * Lines export has under "extra", so SQLite's json_extract() reads them. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ld-archive.h"
+#include "ld-json.h"
+#include "ld-jsonl.h"
+
+/* "LDK1" at offset 68 of the file: `file` and Logdeck tell an archive apart
+ * from any other SQLite database by it. */
+#define ARCHIVE_APPLICATION_ID 0x4C444B31
+
+struct _LdArchive
+{
+  sqlite3      *db;
+  char         *path;
+  gboolean      read_only;
+  sqlite3_stmt *insert_record;
+  sqlite3_stmt *insert_text;
+  sqlite3_stmt *insert_string;
+  sqlite3_stmt *select_records;
+  sqlite3_stmt *select_strings;
+  GHashTable   *string_ids;     /* interned id -> id in the strings table */
+  guint32       next_string_id;
+  GPtrArray    *strings;        /* reading: text by id in the strings table */
+  GString      *extra;
+  LdJsonParser *parser;
+};
+
+static const char schema[] =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+  "CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL);"
+  "CREATE TABLE record_data ("
+  "  seq INTEGER PRIMARY KEY,"
+  "  time_us INTEGER NOT NULL,"
+  "  levelno INTEGER NOT NULL,"
+  "  level_name INTEGER, logger INTEGER, thread INTEGER, thread_id INTEGER,"
+  "  process INTEGER, process_name INTEGER, task INTEGER, file INTEGER,"
+  "  line INTEGER, function INTEGER, connection INTEGER, peer INTEGER,"
+  "  protocol INTEGER,"
+  "  message TEXT NOT NULL, exception TEXT, stack TEXT, extra TEXT);"
+  "CREATE VIRTUAL TABLE record_text USING fts5 (message, exception,"
+  "  content = 'record_data', content_rowid = 'seq');"
+  /* Floor division, so that times before 1970 print right too. */
+  "CREATE VIEW records AS SELECT"
+  "  r.seq AS seq,"
+  "  strftime ('%Y-%m-%dT%H:%M:%S',"
+  "            (r.time_us - ((r.time_us % 1000000) + 1000000) % 1000000) / 1000000,"
+  "            'unixepoch')"
+  "    || printf ('.%06dZ', ((r.time_us % 1000000) + 1000000) % 1000000) AS time,"
+  "  coalesce (level_name.text, CASE r.levelno"
+  "    WHEN 5 THEN 'TRACE' WHEN 10 THEN 'DEBUG' WHEN 20 THEN 'INFO'"
+  "    WHEN 25 THEN 'NOTICE' WHEN 30 THEN 'WARNING' WHEN 40 THEN 'ERROR'"
+  "    WHEN 50 THEN 'CRITICAL' WHEN 55 THEN 'ALERT' WHEN 60 THEN 'EMERGENCY'"
+  "    ELSE 'Level ' || r.levelno END) AS level,"
+  "  r.levelno AS levelno,"
+  "  logger.text AS logger,"
+  "  r.message AS message,"
+  "  thread.text AS thread, r.thread_id AS thread_id,"
+  "  r.process AS process, process_name.text AS process_name,"
+  "  task.text AS task,"
+  "  file.text AS file, r.line AS line, function.text AS function,"
+  "  r.exception AS exception, r.stack AS stack,"
+  "  connection.text AS connection, peer.text AS peer, protocol.text AS protocol,"
+  "  r.extra AS extra,"
+  "  r.time_us AS time_us"
+  " FROM record_data AS r"
+  "  LEFT JOIN strings AS level_name ON level_name.id = r.level_name"
+  "  LEFT JOIN strings AS logger ON logger.id = r.logger"
+  "  LEFT JOIN strings AS thread ON thread.id = r.thread"
+  "  LEFT JOIN strings AS process_name ON process_name.id = r.process_name"
+  "  LEFT JOIN strings AS task ON task.id = r.task"
+  "  LEFT JOIN strings AS file ON file.id = r.file"
+  "  LEFT JOIN strings AS function ON function.id = r.function"
+  "  LEFT JOIN strings AS connection ON connection.id = r.connection"
+  "  LEFT JOIN strings AS peer ON peer.id = r.peer"
+  "  LEFT JOIN strings AS protocol ON protocol.id = r.protocol;";
+
+/* The columns of record_data in the order they are bound and read. */
+enum
+{
+  COL_SEQ = 1, COL_TIME, COL_LEVELNO, COL_LEVEL_NAME, COL_LOGGER, COL_THREAD,
+  COL_THREAD_ID, COL_PROCESS, COL_PROCESS_NAME, COL_TASK, COL_FILE, COL_LINE,
+  COL_FUNCTION, COL_CONNECTION, COL_PEER, COL_PROTOCOL, COL_MESSAGE,
+  COL_EXCEPTION, COL_STACK, COL_EXTRA,
+};
+
+G_DEFINE_QUARK (ld-archive-error-quark, ld_archive_error)
+
+static gboolean
+fail (LdArchive   *self,
+      int          rc,
+      const char  *what,
+      GError     **error)
+{
+  LdArchiveError code;
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL: code = LD_ARCHIVE_ERROR_FULL; break;
+    case SQLITE_CORRUPT: code = LD_ARCHIVE_ERROR_CORRUPT; break;
+    case SQLITE_NOTADB: code = LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE; break;
+    default: code = LD_ARCHIVE_ERROR_FAILED; break;
+    }
+
+  g_set_error (error, LD_ARCHIVE_ERROR, code, "%s: %s (%s)", self->path, what,
+               self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+static gboolean
+exec (LdArchive   *self,
+      const char  *sql,
+      GError     **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return fail (self, rc, sql, error);
+
+  return TRUE;
+}
+
+static gboolean
+prepare (LdArchive     *self,
+         const char    *sql,
+         sqlite3_stmt **stmt,
+         GError       **error)
+{
+  int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    return fail (self, rc, "preparing a statement", error);
+
+  return TRUE;
+}
+
+static gint64
+pragma_int (LdArchive  *self,
+            const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+static LdArchive *
+archive_new (const char *path)
+{
+  LdArchive *self = g_new0 (LdArchive, 1);
+
+  self->path = g_strdup (path);
+  self->string_ids = g_hash_table_new (NULL, NULL);
+  self->next_string_id = 1;
+  self->strings = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->strings, NULL);   /* id 0: absent */
+  self->extra = g_string_sized_new (256);
+
+  return self;
+}
+
+void
+ld_archive_free (LdArchive *self)
+{
+  if (self == NULL)
+    return;
+
+  sqlite3_finalize (self->insert_record);
+  sqlite3_finalize (self->insert_text);
+  sqlite3_finalize (self->insert_string);
+  sqlite3_finalize (self->select_records);
+  sqlite3_finalize (self->select_strings);
+  sqlite3_close_v2 (self->db);
+  g_hash_table_unref (self->string_ids);
+  g_ptr_array_unref (self->strings);
+  g_string_free (self->extra, TRUE);
+  g_clear_pointer (&self->parser, ld_json_parser_free);
+  g_free (self->path);
+  g_free (self);
+}
+
+/**
+ * ld_archive_create:
+ * @path: a file that does not exist yet
+ * @error: where to say why not
+ *
+ * Makes a new, empty archive. It is written in WAL mode with
+ * `synchronous = NORMAL`: a commit survives the process being killed at
+ * any moment; a power cut may lose the last commits, never the file.
+ *
+ * Returns: (transfer full) (nullable): the archive
+ */
+LdArchive *
+ld_archive_create (const char  *path,
+                   GError     **error)
+{
+  g_autoptr(LdArchive) self = archive_new (path);
+  g_autofree char *header = NULL;
+  int fd, rc;
+
+  /* SQLite has no exclusive create: the empty file is made first, so that
+   * a session never writes into an archive that is already there. */
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_FAILED,
+                   "%s: cannot create the archive (%s)", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  close (fd);
+
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      fail (self, rc, "cannot create the archive", error);
+      return NULL;
+    }
+
+  header = g_strdup_printf ("PRAGMA application_id = %d;"
+                            "PRAGMA user_version = %d;"
+                            "PRAGMA journal_mode = WAL;"
+                            "PRAGMA synchronous = NORMAL;",
+                            ARCHIVE_APPLICATION_ID, LD_ARCHIVE_SCHEMA_VERSION);
+  if (!exec (self, header, error)
+      || !exec (self, "BEGIN", error)
+      || !exec (self, schema, error)
+      || !exec (self, "COMMIT", error))
+    return NULL;
+
+  if (!prepare (self,
+                "INSERT INTO record_data VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &self->insert_record, error)
+      || !prepare (self, "INSERT INTO record_text (rowid, message, exception) VALUES (?, ?, ?)",
+                   &self->insert_text, error)
+      || !prepare (self, "INSERT INTO strings (id, text) VALUES (?, ?)",
+                   &self->insert_string, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * ld_archive_open:
+ * @path: an archive
+ * @error: where to say why not
+ *
+ * Opens an archive read-only, one that is being written by a running
+ * Logdeck or one left by a crash included.
+ *
+ * Returns: (transfer full) (nullable): the archive
+ */
+LdArchive *
+ld_archive_open (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(LdArchive) self = archive_new (path);
+  gint64 application_id, version;
+  int rc;
+
+  self->read_only = TRUE;
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK)
+    {
+      fail (self, rc, "cannot open the archive", error);
+      return NULL;
+    }
+
+  application_id = pragma_int (self, "PRAGMA application_id");
+  if (application_id < 0)
+    {
+      g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE,
+                   "%s: not a SQLite database (%s)", path, sqlite3_errmsg (self->db));
+      return NULL;
+    }
+  if (application_id != ARCHIVE_APPLICATION_ID)
+    {
+      g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE,
+                   "%s: a SQLite database, but not a Logdeck archive", path);
+      return NULL;
+    }
+
+  version = pragma_int (self, "PRAGMA user_version");
+  if (version > LD_ARCHIVE_SCHEMA_VERSION)
+    {
+      g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NEWER,
+                   "%s: written by a newer Logdeck (archive version %" G_GINT64_FORMAT
+                   ", this one reads %d)", path, version, LD_ARCHIVE_SCHEMA_VERSION);
+      return NULL;
+    }
+
+  if (!prepare (self,
+                "SELECT seq, time_us, levelno, level_name, logger, thread, thread_id,"
+                " process, process_name, task, file, line, function, connection, peer,"
+                " protocol, message, exception, stack, extra"
+                " FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?",
+                &self->select_records, error)
+      || !prepare (self, "SELECT id, text FROM strings WHERE id >= ? ORDER BY id",
+                   &self->select_strings, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+ld_archive_set_meta (LdArchive   *self,
+                     const char  *key,
+                     const char  *value,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+
+  if (!prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &stmt, error))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "writing the session's details", error);
+
+  return TRUE;
+}
+
+char *
+ld_archive_get_meta (LdArchive  *self,
+                     const char *key)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT value FROM meta WHERE key = ?", -1, &stmt, NULL)
+      != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+gboolean
+ld_archive_begin (LdArchive  *self,
+                  GError    **error)
+{
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+
+  return exec (self, "BEGIN", error);
+}
+
+/* Failing, the transaction is rolled back: ld_archive_add() has then
+ * failed too, and the caller tries the same records again later. */
+gboolean
+ld_archive_commit (LdArchive  *self,
+                   GError    **error)
+{
+  int rc;
+
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+
+  rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return TRUE;
+
+  fail (self, rc, "committing records", error);
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  /* Strings written in the failed transaction are gone with it. */
+  g_hash_table_remove_all (self->string_ids);
+  self->next_string_id = (guint32) pragma_int (self, "SELECT coalesce (max (id), 0) + 1 FROM strings");
+  return FALSE;
+}
+
+/* The id in the strings table of an interned string, written there the
+ * first time it is seen. */
+static gboolean
+string_id (LdArchive  *self,
+           guint32     interned,
+           gint64     *id,
+           GError    **error)
+{
+  gpointer found;
+  int rc;
+
+  if (interned == LD_INTERN_NONE)
+    {
+      *id = 0;
+      return TRUE;
+    }
+
+  found = g_hash_table_lookup (self->string_ids, GUINT_TO_POINTER (interned));
+  if (found != NULL)
+    {
+      *id = GPOINTER_TO_UINT (found);
+      return TRUE;
+    }
+
+  sqlite3_bind_int64 (self->insert_string, 1, self->next_string_id);
+  sqlite3_bind_text (self->insert_string, 2, ld_intern_lookup (interned), -1, SQLITE_STATIC);
+  rc = sqlite3_step (self->insert_string);
+  sqlite3_reset (self->insert_string);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "writing a string", error);
+
+  *id = self->next_string_id;
+  g_hash_table_insert (self->string_ids, GUINT_TO_POINTER (interned),
+                       GUINT_TO_POINTER (self->next_string_id));
+  self->next_string_id++;
+  return TRUE;
+}
+
+static gboolean
+bind_string (LdArchive  *self,
+             int         column,
+             guint32     interned,
+             GError    **error)
+{
+  gint64 id = 0;
+
+  if (!string_id (self, interned, &id, error))
+    return FALSE;
+  if (id == 0)
+    sqlite3_bind_null (self->insert_record, column);
+  else
+    sqlite3_bind_int64 (self->insert_record, column, id);
+
+  return TRUE;
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           column,
+                   const char   *text,
+                   gsize         length)
+{
+  if (length == 0)
+    sqlite3_bind_null (stmt, column);
+  else
+    sqlite3_bind_text64 (stmt, column, text, length, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+static void
+bind_int_or_null (sqlite3_stmt *stmt,
+                  int           column,
+                  gint64        value)
+{
+  if (value == 0)
+    sqlite3_bind_null (stmt, column);
+  else
+    sqlite3_bind_int64 (stmt, column, value);
+}
+
+/**
+ * ld_archive_add:
+ * @self: an archive made by ld_archive_create(), between begin and commit
+ * @seq: the record's sequence number in its session
+ * @record: the record, its text in place
+ * @error: where to say why not
+ *
+ * Writes one record and its words for the full-text index.
+ */
+gboolean
+ld_archive_add (LdArchive       *self,
+                guint64          seq,
+                const LdRecord  *record,
+                GError         **error)
+{
+  sqlite3_stmt *stmt;
+  const char *message, *exception, *stack;
+  gsize message_len, exception_len, stack_len;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+
+  stmt = self->insert_record;
+  message = ld_record_get_message (record, &message_len);
+  exception = ld_record_get_exception (record, &exception_len);
+  stack = ld_record_get_stack (record, &stack_len);
+
+  sqlite3_bind_int64 (stmt, COL_SEQ, (sqlite3_int64) seq);
+  sqlite3_bind_int64 (stmt, COL_TIME, record->time_us);
+  sqlite3_bind_int (stmt, COL_LEVELNO, record->level);
+  if (!bind_string (self, COL_LEVEL_NAME, record->level_name, error)
+      || !bind_string (self, COL_LOGGER, record->logger, error)
+      || !bind_string (self, COL_THREAD, record->thread, error)
+      || !bind_string (self, COL_PROCESS_NAME, record->process_name, error)
+      || !bind_string (self, COL_TASK, record->task, error)
+      || !bind_string (self, COL_FILE, record->file, error)
+      || !bind_string (self, COL_FUNCTION, record->function, error)
+      || !bind_string (self, COL_CONNECTION, record->connection, error)
+      || !bind_string (self, COL_PEER, record->peer, error)
+      || !bind_string (self, COL_PROTOCOL, record->protocol, error))
+    return FALSE;
+  bind_int_or_null (stmt, COL_THREAD_ID, record->thread_id);
+  bind_int_or_null (stmt, COL_PROCESS, record->process);
+  bind_int_or_null (stmt, COL_LINE, record->line);
+  sqlite3_bind_text64 (stmt, COL_MESSAGE, message, message_len, SQLITE_STATIC, SQLITE_UTF8);
+  bind_text_or_null (stmt, COL_EXCEPTION, exception, exception_len);
+  bind_text_or_null (stmt, COL_STACK, stack, stack_len);
+  g_string_truncate (self->extra, 0);
+  if (ld_jsonl_append_extra (self->extra, record))
+    sqlite3_bind_text64 (stmt, COL_EXTRA, self->extra->str, self->extra->len,
+                         SQLITE_STATIC, SQLITE_UTF8);
+  else
+    sqlite3_bind_null (stmt, COL_EXTRA);
+
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "writing a record", error);
+
+  stmt = self->insert_text;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
+  sqlite3_bind_text64 (stmt, 2, message, message_len, SQLITE_STATIC, SQLITE_UTF8);
+  bind_text_or_null (stmt, 3, exception, exception_len);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "indexing a record's text", error);
+
+  return TRUE;
+}
+
+guint64
+ld_archive_get_n_records (LdArchive *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return MAX (pragma_int (self, "SELECT count (*) FROM record_data"), 0);
+}
+
+/* Reading
+ * ======= */
+
+static gboolean
+load_strings (LdArchive  *self,
+              GError    **error)
+{
+  sqlite3_stmt *stmt = self->select_strings;
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, self->strings->len);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      /* Ids are written in order from 1; a gap is a damaged file. */
+      if (id != self->strings->len)
+        break;
+      g_ptr_array_add (self->strings, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return fail (self, rc, "reading strings", error);
+
+  return TRUE;
+}
+
+static const char *
+column_string (LdArchive    *self,
+               sqlite3_stmt *stmt,
+               int           column,
+               gboolean     *missing)
+{
+  gint64 id = sqlite3_column_int64 (stmt, column - 1);
+
+  if (id <= 0)
+    return NULL;
+  if (id >= self->strings->len)
+    {
+      *missing = TRUE;
+      return NULL;
+    }
+
+  return g_ptr_array_index (self->strings, id);
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           column,
+             gsize        *length)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column - 1);
+
+  *length = text != NULL ? (gsize) sqlite3_column_bytes (stmt, column - 1) : 0;
+  return text;
+}
+
+/* The extras' JSON object back as the batch's extra fields. */
+static void
+add_extras (LdArchive  *self,
+            LdBatch    *batch,
+            const char *json,
+            gsize       length)
+{
+  const LdJsonNode *root;
+  g_autoptr(GString) value = NULL;
+  gsize offset = 0;
+
+  if (self->parser == NULL)
+    self->parser = ld_json_parser_new ();
+  root = ld_json_parser_parse (self->parser, json, length, &offset, NULL);
+  if (root == NULL || root->kind != LD_JSON_OBJECT)
+    {
+      /* Kept as it was rather than lost. */
+      ld_batch_add_extra (batch, "extra", -1, LD_VALUE_STRING, json, length);
+      return;
+    }
+
+  for (const LdJsonNode *key = ld_json_object_first (root); key != NULL;
+       key = ld_json_object_next (root, key))
+    {
+      const LdJsonNode *node = key + 1;
+
+      switch (node->kind)
+        {
+        case LD_JSON_STRING:
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_STRING, node->text, node->len);
+          break;
+        case LD_JSON_NUMBER:
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_NUMBER, node->text, node->len);
+          break;
+        case LD_JSON_TRUE:
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_BOOL, "true", 4);
+          break;
+        case LD_JSON_FALSE:
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_BOOL, "false", 5);
+          break;
+        case LD_JSON_NULL:
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_NULL, "null", 4);
+          break;
+        default:
+          if (value == NULL)
+            value = g_string_new (NULL);
+          g_string_truncate (value, 0);
+          ld_json_node_to_json (node, value);
+          ld_batch_add_extra (batch, key->text, key->len, LD_VALUE_JSON, value->str, value->len);
+          break;
+        }
+    }
+}
+
+/**
+ * ld_archive_read:
+ * @self: an archive opened by ld_archive_open()
+ * @from_seq: the first sequence number wanted
+ * @max_records: how many at most
+ * @batch: where the records go
+ * @next_seq: (out): the sequence number to read from next time
+ * @error: where to say why not
+ *
+ * Reads records in the order they arrived. A damaged file gives the records
+ * before the damage, then an %LD_ARCHIVE_ERROR_CORRUPT error.
+ *
+ * Returns: %FALSE on error; records read before it are in @batch
+ */
+gboolean
+ld_archive_read (LdArchive  *self,
+                 guint64     from_seq,
+                 guint       max_records,
+                 LdBatch    *batch,
+                 guint64    *next_seq,
+                 GError    **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean reloaded = FALSE;
+  guint added = 0;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && self->read_only, FALSE);
+
+  *next_seq = from_seq;
+  if (!load_strings (self, error))
+    return FALSE;
+
+  stmt = self->select_records;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) MIN (from_seq, (guint64) G_MAXINT64));
+  sqlite3_bind_int64 (stmt, 2, max_records);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LdRecordFields fields = { 0 };
+      const char *exception, *stack, *extra;
+      gsize exception_len, stack_len, extra_len, message_len;
+      gboolean missing = FALSE;
+
+      fields.time_us = sqlite3_column_int64 (stmt, COL_TIME - 1);
+      fields.level = sqlite3_column_int (stmt, COL_LEVELNO - 1);
+      fields.level_name = column_string (self, stmt, COL_LEVEL_NAME, &missing);
+      fields.logger = column_string (self, stmt, COL_LOGGER, &missing);
+      fields.thread = column_string (self, stmt, COL_THREAD, &missing);
+      fields.thread_id = sqlite3_column_int64 (stmt, COL_THREAD_ID - 1);
+      fields.process = sqlite3_column_int64 (stmt, COL_PROCESS - 1);
+      fields.process_name = column_string (self, stmt, COL_PROCESS_NAME, &missing);
+      fields.task = column_string (self, stmt, COL_TASK, &missing);
+      fields.file = column_string (self, stmt, COL_FILE, &missing);
+      fields.line = (guint) sqlite3_column_int64 (stmt, COL_LINE - 1);
+      fields.function = column_string (self, stmt, COL_FUNCTION, &missing);
+      fields.connection = column_string (self, stmt, COL_CONNECTION, &missing);
+      fields.peer = column_string (self, stmt, COL_PEER, &missing);
+      fields.protocol = column_string (self, stmt, COL_PROTOCOL, &missing);
+
+      /* A string written after this read began: read the new ones once. */
+      if (missing && !reloaded)
+        {
+          sqlite3_reset (stmt);
+          if (!load_strings (self, error))
+            return FALSE;
+          reloaded = TRUE;
+          sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) *next_seq);
+          sqlite3_bind_int64 (stmt, 2, max_records - added);
+          continue;
+        }
+
+      fields.message = column_text (stmt, COL_MESSAGE, &message_len);
+      fields.message_len = message_len;
+      if (fields.message == NULL)
+        fields.message = "";
+      exception = column_text (stmt, COL_EXCEPTION, &exception_len);
+      stack = column_text (stmt, COL_STACK, &stack_len);
+      fields.exception = exception_len > 0 ? exception : NULL;
+      fields.stack = stack_len > 0 ? stack : NULL;
+      ld_batch_add (batch, &fields);
+      added++;
+
+      extra = column_text (stmt, COL_EXTRA, &extra_len);
+      if (extra_len > 0)
+        add_extras (self, batch, extra, extra_len);
+
+      *next_seq = (guint64) sqlite3_column_int64 (stmt, COL_SEQ - 1) + 1;
+    }
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "reading records", error);
+
+  return TRUE;
+}
