@@ -49,7 +49,22 @@ struct _LdStore
   GQueue    chunks;
   Chunk    *current;
   gsize     chunk_bytes;
+
+  /* A reader on another thread (the archive writer) takes records by
+   * sequence number. @reader_lock guards what it reads (the ring, the held
+   * records) against the UI thread's appends and evictions; text chunks are
+   * kept until the reader has released every record in them, and records
+   * evicted before it read them are held as copies of their slots, up to
+   * MAX_HELD; beyond that they are counted as missed. */
+  GMutex    reader_lock;
+  guint64   reader_seq;    /* the first record the reader still needs; G_MAXUINT64: none */
+  GArray   *held;          /* LdRecord: evicted, not yet read, from @held_seq on */
+  guint64   held_seq;
+  guint64   n_missed;      /* records evicted and dropped before the reader read them */
 };
+
+/* 4 MiB of slots with their text: about a second of a fast sender. */
+#define MAX_HELD (256 * 1024)
 
 enum {
   PROP_0,
@@ -259,6 +274,8 @@ ld_store_finalize (GObject *object)
 
   free_chunks (self);
   ring_free (self);
+  g_array_unref (self->held);
+  g_mutex_clear (&self->reader_lock);
   g_array_unref (self->level_counts);
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
     g_array_unref (self->id_counts[i]);
@@ -326,6 +343,9 @@ ld_store_init (LdStore *self)
 {
   self->max_records = LD_STORE_DEFAULT_MAX_RECORDS;
   g_queue_init (&self->chunks);
+  g_mutex_init (&self->reader_lock);
+  self->reader_seq = G_MAXUINT64;
+  self->held = g_array_new (FALSE, FALSE, sizeof (LdRecord));
   self->level_counts = g_array_new (FALSE, FALSE, sizeof (LdLevelCount));
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
     self->id_counts[i] = g_array_new (FALSE, TRUE, sizeof (guint32));
@@ -351,12 +371,41 @@ release_evicted_chunks (LdStore *self)
 {
   Chunk *chunk;
 
-  while ((chunk = g_queue_peek_head (&self->chunks)) && chunk->last_seq < self->first_seq)
+  guint64 keep_from = MIN (self->first_seq, self->reader_seq);
+
+  while ((chunk = g_queue_peek_head (&self->chunks)) && chunk->last_seq < keep_from)
     {
       self->chunk_bytes -= sizeof (Chunk) + chunk->size;
       if (chunk == self->current)
         self->current = NULL;
       free (g_queue_pop_head (&self->chunks));
+    }
+}
+
+/* Records the reader has not read yet are copied aside before their slots
+ * are reused; their text stays in its chunk until the reader releases it. */
+static void
+hold_unread (LdStore *self,
+             guint    count)
+{
+  guint64 end = self->first_seq + count;
+  guint64 from = MAX (self->first_seq, self->reader_seq);
+
+  if (self->reader_seq == G_MAXUINT64 || from >= end)
+    return;
+
+  if (self->held->len == 0)
+    self->held_seq = from;
+  for (guint64 seq = from; seq < end; seq++)
+    g_array_append_val (self->held, *record_at (self, (guint) (seq - self->first_seq)));
+
+  if (self->held->len > MAX_HELD)
+    {
+      guint dropped = self->held->len - MAX_HELD;
+
+      g_array_remove_range (self->held, 0, dropped);
+      self->held_seq += dropped;
+      self->n_missed += dropped;
     }
 }
 
@@ -374,6 +423,7 @@ evict_oldest (LdStore *self,
       self->live_text -= ld_record_text_size (record);
       count_record (self, record, -1);
     }
+  hold_unread (self, count);
 
   self->head = self->n_records == count ? 0 : (self->head + count) % self->capacity;
   self->n_records -= count;
@@ -499,7 +549,9 @@ evict_over_size (LdStore *self)
   if (count == 0)
     return;
 
+  g_mutex_lock (&self->reader_lock);
   evict_oldest (self, count);
+  g_mutex_unlock (&self->reader_lock);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, count, 0);
 }
 
@@ -547,9 +599,16 @@ ld_store_append_batches (LdStore        *self,
   if (self->n_records + incoming > self->max_records)
     {
       evicted = self->n_records + incoming - self->max_records;
+      g_mutex_lock (&self->reader_lock);
       evict_oldest (self, evicted);
+      g_mutex_unlock (&self->reader_lock);
       g_list_model_items_changed (G_LIST_MODEL (self), 0, evicted, 0);
     }
+
+  g_mutex_lock (&self->reader_lock);
+  /* Records skipped as they arrive were never read by anyone. */
+  if (skip > 0 && self->reader_seq != G_MAXUINT64)
+    self->n_missed += skip;
 
   /* Skipped records arrive and are evicted at once, so they are counted. */
   self->n_received += skip;
@@ -573,6 +632,7 @@ ld_store_append_batches (LdStore        *self,
         append_one (self, record, text);
         added++;
       }
+  g_mutex_unlock (&self->reader_lock);
 
   g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, added);
   evict_over_size (self);
@@ -599,7 +659,10 @@ ld_store_clear (LdStore *self)
   g_return_if_fail (LD_IS_STORE (self));
 
   old_n = self->n_records;
-  free_chunks (self);
+  g_mutex_lock (&self->reader_lock);
+  /* What the reader has not read yet is kept for it: clearing the view
+   * does not take records out of the archive. */
+  hold_unread (self, self->n_records);
   ring_free (self);
   self->capacity = 0;
   self->head = 0;
@@ -607,6 +670,9 @@ ld_store_clear (LdStore *self)
   self->live_text = 0;
   reset_counts (self);
   self->first_seq = self->n_received;
+  self->current = NULL;
+  release_evicted_chunks (self);
+  g_mutex_unlock (&self->reader_lock);
 
   if (old_n > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
@@ -711,7 +777,9 @@ ld_store_set_max_records (LdStore *self,
     {
       guint evicted = self->n_records - max_records;
 
+      g_mutex_lock (&self->reader_lock);
       evict_oldest (self, evicted);
+      g_mutex_unlock (&self->reader_lock);
       g_list_model_items_changed (G_LIST_MODEL (self), 0, evicted, 0);
     }
 
@@ -720,12 +788,14 @@ ld_store_set_max_records (LdStore *self,
     {
       LdRecord *ring = ring_new (max_records);
 
+      g_mutex_lock (&self->reader_lock);
       for (guint i = 0; i < self->n_records; i++)
         ring[i] = *record_at (self, i);
       ring_free (self);
       self->ring = ring;
       self->capacity = max_records;
       self->head = 0;
+      g_mutex_unlock (&self->reader_lock);
     }
 
   self->max_records = max_records;
@@ -859,4 +929,145 @@ ld_store_get_text_size (LdStore *self)
     size += ((Chunk *) l->data)->used;
 
   return size;
+}
+
+/* A reader on another thread
+ * ========================== */
+
+/**
+ * ld_store_attach_reader:
+ * @self: a store
+ *
+ * From now on, records are kept for a reader on another thread until it
+ * releases them (see ld_store_read()), starting with the next one to
+ * arrive and with those kept now.
+ *
+ * Returns: the sequence number of the first record the reader will get
+ */
+guint64
+ld_store_attach_reader (LdStore *self)
+{
+  guint64 seq;
+
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->reader_lock);
+  self->reader_seq = seq = self->first_seq;
+  g_mutex_unlock (&self->reader_lock);
+
+  return seq;
+}
+
+/**
+ * ld_store_detach_reader:
+ * @self: a store
+ *
+ * Any thread: records are no longer kept for the reader, and the text of
+ * those it had not released may be freed.
+ */
+void
+ld_store_detach_reader (LdStore *self)
+{
+  g_return_if_fail (LD_IS_STORE (self));
+
+  g_mutex_lock (&self->reader_lock);
+  self->reader_seq = G_MAXUINT64;
+  g_array_set_size (self->held, 0);
+  g_mutex_unlock (&self->reader_lock);
+}
+
+/**
+ * ld_store_read:
+ * @self: a store with a reader attached
+ * @from_seq: the first record wanted
+ * @records: (out caller-allocates) (array length=max_records): where the
+ *   records' slots are copied; their text stays valid until released
+ * @max_records: room in @records
+ * @first_seq: (out): the sequence number of @records[0]; more than
+ *   @from_seq when records were missed (see ld_store_get_n_missed())
+ *
+ * Any thread: copies the slots of the records from @from_seq on, as many as
+ * there are up to @max_records, and releases every record before @from_seq
+ * (text of records evicted from the store is freed once released).
+ *
+ * Returns: how many records were copied
+ */
+guint
+ld_store_read (LdStore  *self,
+               guint64   from_seq,
+               LdRecord *records,
+               guint     max_records,
+               guint64  *first_seq)
+{
+  guint64 seq;
+  guint n = 0;
+
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->reader_lock);
+  if (self->reader_seq == G_MAXUINT64)
+    {
+      g_mutex_unlock (&self->reader_lock);
+      g_critical ("ld_store_read: no reader attached");
+      *first_seq = from_seq;
+      return 0;
+    }
+
+  /* Release what came before. */
+  self->reader_seq = MAX (self->reader_seq, from_seq);
+  if (self->held->len > 0 && self->reader_seq > self->held_seq)
+    {
+      guint done = (guint) MIN (self->reader_seq - self->held_seq, self->held->len);
+
+      g_array_remove_range (self->held, 0, done);
+      self->held_seq += done;
+    }
+  release_evicted_chunks (self);
+
+  /* Held records come first; records skipped on arrival may leave a gap
+   * between them and the ring, and a call never copies across it. */
+  if (self->held->len > 0)
+    {
+      seq = MAX (from_seq, self->held_seq);
+      *first_seq = seq;
+      while (n < max_records && seq < self->held_seq + self->held->len)
+        records[n++] = g_array_index (self->held, LdRecord, seq++ - self->held_seq);
+      if (n == max_records || seq != self->first_seq)
+        goto out;
+    }
+  else
+    {
+      seq = MAX (from_seq, self->first_seq);
+      *first_seq = seq;
+    }
+
+  while (n < max_records && seq < self->first_seq + self->n_records)
+    records[n++] = *record_at (self, (guint) (seq++ - self->first_seq));
+
+out:
+  g_mutex_unlock (&self->reader_lock);
+
+  return n;
+}
+
+/**
+ * ld_store_get_n_missed:
+ * @self: a store
+ *
+ * Any thread.
+ *
+ * Returns: how many records were evicted before the reader read them
+ */
+guint64
+ld_store_get_n_missed (LdStore *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (LD_IS_STORE (self), 0);
+
+  g_mutex_lock (&self->reader_lock);
+  n = self->n_missed;
+  g_mutex_unlock (&self->reader_lock);
+
+  return n;
 }

@@ -58,4 +58,13 @@ guint           ld_store_get_n_ids          (LdStore        *self,
                                              LdStoreCounted  field);
 gsize           ld_store_get_text_size      (LdStore        *self);
 
+guint64         ld_store_attach_reader      (LdStore        *self);
+void            ld_store_detach_reader      (LdStore        *self);
+guint           ld_store_read               (LdStore        *self,
+                                             guint64         from_seq,
+                                             LdRecord       *records,
+                                             guint           max_records,
+                                             guint64        *first_seq);
+guint64         ld_store_get_n_missed       (LdStore        *self);
+
 G_END_DECLS
