@@ -88,9 +88,14 @@ void
 ld_session_add_option_entries (GApplication *application)
 {
   g_application_add_main_option_entries (application, option_entries);
+  /* GApplication's usage line says nothing of the files it opens. */
+  g_application_set_option_context_parameter_string (application, _("[FILE…]"));
   g_application_set_option_context_summary (application,
                                             _("Receive, watch and filter log records from "
                                               "running programs."));
+  g_application_set_option_context_description (application,
+                                                _("Each FILE is read as a log; - reads standard "
+                                                  "input."));
 }
 
 /**

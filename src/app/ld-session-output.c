@@ -26,12 +26,10 @@
 /* Headless Logdeck has no table to show its own records in: each goes to
  * standard error as one escaped line, unless --include-internal puts them in
  * the output. Those that came through g_log() are there already, written by
- * GLib's own writer as it filters them (G_MESSAGES_DEBUG). */
+ * the log writer as it filters them (G_MESSAGES_DEBUG). */
 static void
 print_internal (const LdRecord *record)
 {
-  g_autoptr(GString) line = g_string_new (NULL);
-  g_autoptr(GString) escaped = g_string_new ("logdeck: ");
   const char *level = ld_intern_lookup (record->level_name);
   g_autofree char *level_display = level == NULL ? ld_level_display_name (record->level) : NULL;
   const char *message;
@@ -41,11 +39,8 @@ print_internal (const LdRecord *record)
     return;
 
   message = ld_record_get_message (record, &length);
-  g_string_printf (line, "%s %s: ", level != NULL ? level : level_display,
-                   ld_intern_lookup (record->logger));
-  g_string_append_len (line, message, length);
-  ld_jsonl_append_escaped (escaped, line->str, line->len, LD_ESCAPE_LINE);
-  g_printerr ("%s\n", escaped->str);
+  ld_log_writer_print_line (level != NULL ? level : level_display,
+                            ld_intern_lookup (record->logger), message, length);
 }
 
 /* Said once: with --include-internal the warning is itself a record to

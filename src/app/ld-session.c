@@ -374,6 +374,7 @@ ld_session_start (LdSession *self,
 
   ld_log_writer_install ();
   ld_log_writer_set_handoff (self->handoff);
+  ld_log_writer_set_echo (headless);
 
   _ld_session_start_output (self);
   self->registry = ld_connection_registry_new ();
