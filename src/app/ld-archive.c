@@ -393,11 +393,21 @@ ld_archive_commit (LdArchive  *self,
     return TRUE;
 
   fail (self, rc, "committing records", error);
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  ld_archive_rollback (self);
+  return FALSE;
+}
+
+/* Undoes the records added since ld_archive_begin(). */
+void
+ld_archive_rollback (LdArchive *self)
+{
+  g_return_if_fail (self != NULL && !self->read_only);
+
+  if (sqlite3_get_autocommit (self->db) == 0)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   /* Strings written in the failed transaction are gone with it. */
   g_hash_table_remove_all (self->string_ids);
   self->next_string_id = (guint32) pragma_int (self, "SELECT coalesce (max (id), 0) + 1 FROM strings");
-  return FALSE;
 }
 
 /* The id in the strings table of an interned string, written there the

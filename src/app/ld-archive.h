@@ -49,6 +49,7 @@ gboolean    ld_archive_add            (LdArchive       *self,
                                        GError         **error);
 gboolean    ld_archive_commit         (LdArchive       *self,
                                        GError         **error);
+void        ld_archive_rollback       (LdArchive       *self);
 
 guint64     ld_archive_get_n_records  (LdArchive       *self);
 gboolean    ld_archive_read           (LdArchive       *self,

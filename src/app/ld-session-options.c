@@ -74,6 +74,12 @@ static const GOptionEntry option_entries[] = {
   { "nng-listen", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Listen for NNG Pub0 senders here (default tcp://127.0.0.1:13232; empty for none)"),
     N_("tcp://ADDRESS:PORT") },
+  { "archive", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Keep every record of this session in FILE, a new SQLite archive (the window "
+       "archives into ~/.local/share/logdeck/sessions by default; headless only with "
+       "this option)"), N_("FILE") },
+  { "no-archive", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Do not archive this session"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -180,6 +186,8 @@ look_up_options (LdSession    *self,
   g_variant_dict_lookup (options, "tls-client-ca", "^ay", &self->tls_client_ca);
   g_variant_dict_lookup (options, "token", "s", &self->token);
   g_variant_dict_lookup (options, "insecure", "b", &self->insecure);
+  g_variant_dict_lookup (options, "archive", "^ay", &self->archive_path);
+  g_variant_dict_lookup (options, "no-archive", "b", &self->no_archive);
 
   /* A token in the environment stays out of the process list. */
   if (self->token == NULL && g_strcmp0 (g_getenv ("LOGDECK_TOKEN"), "") != 0)
@@ -203,6 +211,10 @@ check_options (LdSession *self)
     return _("--output and --export work with --headless only\n");
   if ((self->csv_raw || self->keep_control_chars || self->include_internal) && !self->headless)
     return _("--csv-raw, --keep-control-chars and --include-internal work with --headless only\n");
+  if (self->archive_path != NULL && self->no_archive)
+    return _("--archive and --no-archive cannot be used together\n");
+  if (self->archive_path != NULL && g_file_test (self->archive_path, G_FILE_TEST_EXISTS))
+    return _("--archive must name a new file; it does not write into an existing one\n");
   if ((self->tls_key != NULL || self->tls_client_ca != NULL) && self->tls_cert == NULL)
     return _("--tls-key and --tls-client-ca need --tls-cert\n");
 

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "ld-archive-writer.h"
 #include "ld-query.h"
 #include "ld-queue-endpoints.h"
 #include "ld-session.h"
@@ -62,10 +63,16 @@ struct _LdSession
   int        udp_port;
   int        http_port;
   int        max_records;
+
+  char      *archive_path;     /* --archive */
+  gboolean   no_archive;       /* --no-archive */
+  LdArchiveWriter *archive;
 };
 
 void _ld_session_start_output   (LdSession *self);
 void _ld_session_close_output   (LdSession *self);
 void _ld_session_export_on_exit (LdSession *self);
+void _ld_session_start_archive  (LdSession *self);
+void _ld_session_stop_archive   (LdSession *self);
 
 G_END_DECLS

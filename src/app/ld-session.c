@@ -98,6 +98,8 @@ ld_session_finalize (GObject *object)
       ld_handoff_shutdown (self->handoff);
     }
 
+  _ld_session_stop_archive (self);
+  g_clear_pointer (&self->archive_path, g_free);
   g_clear_pointer (&self->ingest, ld_ingest_free);
   g_clear_object (&self->files);
   g_clear_object (&self->tracker);
@@ -377,6 +379,7 @@ ld_session_start (LdSession *self,
   ld_log_writer_set_echo (headless);
 
   _ld_session_start_output (self);
+  _ld_session_start_archive (self);
   self->registry = ld_connection_registry_new ();
   self->files = ld_file_sources_new (self->handoff, self->registry);
   start_listeners_or_say_why (self);
@@ -408,6 +411,7 @@ ld_session_shutdown (LdSession *self)
   _ld_session_close_output (self);
   if (self->export_path != NULL)
     _ld_session_export_on_exit (self);
+  _ld_session_stop_archive (self);
 
   ld_log_writer_set_handoff (NULL);
   if (self->handoff != NULL)

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ld-archive-writer.h"
 #include "ld-connection-registry.h"
 #include "ld-file-sources.h"
 #include "ld-handoff.h"
@@ -31,6 +32,8 @@ void          ld_session_shutdown            (LdSession    *self);
 LdStore      *ld_session_get_store           (LdSession    *self);
 LdHandoff    *ld_session_get_handoff         (LdSession    *self);
 GSettings    *ld_session_get_settings        (LdSession    *self);
+LdArchiveWriter *ld_session_get_archive_writer (LdSession  *self);
+char         *ld_session_default_archive_dir (void);
 LdConnectionRegistry *ld_session_get_registry (LdSession   *self);
 const char   *ld_session_get_filter          (LdSession    *self);
 void          ld_session_set_source_tracker  (LdSession    *self,

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.archive"
+
+/* The archive writer's thread. The UI thread only tells it that records
+ * arrived (one mutex and a signal per batch); the thread reads them from the
+ * store by sequence number, a slice at a time, and commits at least every
+ * COMMIT_INTERVAL_US while records keep coming, so that a crash loses at
+ * most that much. A disk that fails pauses archiving: the store is let go
+ * (nothing is held for a writer that cannot write), and tried again every
+ * RETRY_INTERVAL_US; records that went meanwhile are counted as missed. */
+
+#include "config.h"
+
+#include "ld-archive.h"
+#include "ld-archive-writer.h"
+
+#define SLICE               4096
+#define COMMIT_INTERVAL_US  (250 * 1000)
+#define RETRY_INTERVAL_US   (5 * G_USEC_PER_SEC)
+
+struct _LdArchiveWriter
+{
+  LdStore   *store;
+  LdArchive *archive;
+  char      *path;
+  GThread   *thread;
+
+  GMutex     lock;
+  GCond      cond;
+  gboolean   wake;
+  gboolean   stopping;
+  guint64    done_seq;      /* every record before it is written or missed */
+  guint64    n_written;
+  guint64    n_missed;
+  gboolean   paused;
+  char      *problem;
+  GPtrArray *meta;          /* key, value, …: written by the thread */
+
+  /* The thread's own. */
+  guint64    next_seq;
+  gboolean   attached;
+};
+
+static void
+set_problem (LdArchiveWriter *self,
+             gboolean         paused,
+             const char      *problem)
+{
+  g_mutex_lock (&self->lock);
+  self->paused = paused;
+  g_free (self->problem);
+  self->problem = g_strdup (problem);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+account (LdArchiveWriter *self,
+         guint64          written,
+         guint64          missed)
+{
+  g_mutex_lock (&self->lock);
+  self->n_written += written;
+  self->n_missed += missed;
+  self->done_seq = self->next_seq;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Writes what the store has from next_seq on. On failure the transaction
+ * is rolled back and next_seq goes back to its start: the records are
+ * written after the pause if the store still has them. */
+static gboolean
+write_available (LdArchiveWriter *self,
+                 LdRecord        *records)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean in_transaction = FALSE;
+  guint64 transaction_seq = self->next_seq, pending = 0, missed = 0;
+  gint64 started = 0;
+
+  for (;;)
+    {
+      guint64 first;
+      guint n = ld_store_read (self->store, self->next_seq, records, SLICE, &first);
+
+      if (first > self->next_seq)
+        missed += first - self->next_seq;
+      self->next_seq = first;
+      if (n == 0)
+        break;
+
+      if (!in_transaction)
+        {
+          if (!ld_archive_begin (self->archive, &error))
+            goto failed;
+          in_transaction = TRUE;
+          transaction_seq = first;
+          started = g_get_monotonic_time ();
+        }
+      for (guint i = 0; i < n; i++)
+        if (!ld_archive_add (self->archive, first + i, &records[i], &error))
+          goto failed;
+      self->next_seq = first + n;
+      pending += n;
+
+      if (g_get_monotonic_time () - started >= COMMIT_INTERVAL_US)
+        {
+          if (!ld_archive_commit (self->archive, &error))
+            goto failed_committing;
+          in_transaction = FALSE;
+          account (self, pending, missed);
+          pending = missed = 0;
+        }
+    }
+
+  if (in_transaction && !ld_archive_commit (self->archive, &error))
+    goto failed_committing;
+  account (self, pending, missed);
+  return TRUE;
+
+failed:
+  if (in_transaction)
+    ld_archive_rollback (self->archive);
+failed_committing:
+  g_warning ("Archiving paused: %s", error->message);
+  self->next_seq = transaction_seq;
+  account (self, 0, missed);
+  set_problem (self, TRUE, error->message);
+  ld_store_detach_reader (self->store);
+  self->attached = FALSE;
+  return FALSE;
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  LdArchiveWriter *self = data;
+  g_autofree LdRecord *records = g_new (LdRecord, SLICE);
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) meta = NULL;
+      gboolean stopping;
+
+      g_mutex_lock (&self->lock);
+      if (self->paused)
+        {
+          gint64 retry = g_get_monotonic_time () + RETRY_INTERVAL_US;
+
+          while (!self->stopping && g_cond_wait_until (&self->cond, &self->lock, retry))
+            ;
+        }
+      else
+        while (!self->wake && !self->stopping)
+          g_cond_wait (&self->cond, &self->lock);
+      self->wake = FALSE;
+      stopping = self->stopping;
+      meta = g_steal_pointer (&self->meta);
+      self->meta = g_ptr_array_new_with_free_func (g_free);
+      g_mutex_unlock (&self->lock);
+
+      for (guint i = 0; i + 1 < meta->len; i += 2)
+        ld_archive_set_meta (self->archive, meta->pdata[i], meta->pdata[i + 1], NULL);
+      g_clear_pointer (&meta, g_ptr_array_unref);
+
+      if (!self->attached)
+        {
+          /* What the store kept meanwhile is still written. */
+          ld_store_attach_reader (self->store);
+          self->attached = TRUE;
+        }
+
+      if (write_available (self, records) && self->problem != NULL)
+        set_problem (self, FALSE, NULL);
+
+      if (stopping)
+        break;
+    }
+
+  return NULL;
+}
+
+/**
+ * ld_archive_writer_new:
+ * @store: the session's store
+ * @path: a new archive file
+ * @error: where to say why not
+ *
+ * Makes the archive and starts writing into it every record the store
+ * holds now or receives later.
+ *
+ * Returns: (transfer full) (nullable): the writer
+ */
+LdArchiveWriter *
+ld_archive_writer_new (LdStore     *store,
+                       const char  *path,
+                       GError     **error)
+{
+  LdArchiveWriter *self;
+  LdArchive *archive;
+
+  g_return_val_if_fail (LD_IS_STORE (store), NULL);
+
+  archive = ld_archive_create (path, error);
+  if (archive == NULL)
+    return NULL;
+
+  self = g_new0 (LdArchiveWriter, 1);
+  self->store = g_object_ref (store);
+  self->archive = archive;
+  self->path = g_strdup (path);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->meta = g_ptr_array_new_with_free_func (g_free);
+  self->next_seq = ld_store_attach_reader (store);
+  self->done_seq = self->next_seq;
+  self->attached = TRUE;
+  self->wake = TRUE;
+  self->thread = g_thread_new ("archive", writer_thread, self);
+
+  return self;
+}
+
+/* Any thread; the UI thread calls it once per batch that reached the store. */
+void
+ld_archive_writer_notify (LdArchiveWriter *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->wake = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Any thread: a detail of the session (when it started, which version wrote
+ * it) for the archive's meta table, written by the thread. */
+void
+ld_archive_writer_set_meta (LdArchiveWriter *self,
+                            const char      *key,
+                            const char      *value)
+{
+  g_return_if_fail (self != NULL && key != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->meta, g_strdup (key));
+  g_ptr_array_add (self->meta, g_strdup (value));
+  self->wake = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * ld_archive_writer_flush:
+ * @self: a writer
+ *
+ * The store's thread: waits until every record the store has received is
+ * in the archive, or counted as missed, or archiving is paused.
+ */
+void
+ld_archive_writer_flush (LdArchiveWriter *self)
+{
+  guint64 target;
+
+  g_return_if_fail (self != NULL);
+
+  target = ld_store_get_n_received (self->store);
+  g_mutex_lock (&self->lock);
+  self->wake = TRUE;
+  g_cond_signal (&self->cond);
+  while (self->done_seq < target && !self->paused)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Stops after writing what the store has; the archive says when it ended. */
+void
+ld_archive_writer_free (LdArchiveWriter *self)
+{
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *ended = NULL;
+  g_autofree char *count = NULL;
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->thread);
+
+  now = g_date_time_new_now_utc ();
+  ended = g_date_time_format_iso8601 (now);
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, self->n_written);
+  ld_archive_set_meta (self->archive, "ended", ended, NULL);
+  ld_archive_set_meta (self->archive, "records", count, NULL);
+  if (self->attached)
+    ld_store_detach_reader (self->store);
+
+  ld_archive_free (self->archive);
+  g_object_unref (self->store);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_ptr_array_unref (self->meta);
+  g_free (self->problem);
+  g_free (self->path);
+  g_free (self);
+}
+
+const char *
+ld_archive_writer_get_path (LdArchiveWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->path;
+}
+
+void
+ld_archive_writer_get_status (LdArchiveWriter       *self,
+                              LdArchiveWriterStatus *status)
+{
+  g_return_if_fail (self != NULL && status != NULL);
+
+  g_mutex_lock (&self->lock);
+  status->n_written = self->n_written;
+  status->n_missed = self->n_missed;
+  status->paused = self->paused;
+  status->problem = g_strdup (self->problem);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+ld_archive_writer_status_clear (LdArchiveWriterStatus *status)
+{
+  g_clear_pointer (&status->problem, g_free);
+}
