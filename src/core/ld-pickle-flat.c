@@ -77,7 +77,8 @@ scan_str (Scanner *s, gsize size_bytes)
   /* A str is never last: at least STOP follows, and its NUL takes that byte in the copy. */
   if (n >= s->len - start)
     return FALSE;
-  if (!is_ascii ((const char *) s->data + start, n) && !ld_pickle_utf8_is_clean (s->data + start, n))
+  if (!is_ascii ((const char *) s->data + start, n) &&
+      !ld_pickle_utf8_is_clean (s->data + start, n))
     return FALSE;
   if ((view = scan_push (s, LD_PICKLE_STR)) == NULL)
     return FALSE;

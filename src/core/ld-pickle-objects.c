@@ -17,6 +17,7 @@
 
 #define TEXT_BUDGET 4096
 
+/* The texts of objects live in the block, as their values do. */
 static char *
 alloc_printf (Decoder *d, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -239,7 +240,8 @@ set_from_iterable (Decoder *d, LdPickleValue *args, guint8 flags, LdPickleValue 
     return (*result = ld_pickle_new_set (d, source->items, source->len, flags)) != NULL;
   if (source->kind != LD_PICKLE_SET && source->kind != LD_PICKLE_DICT)
     return TRUE;
-  if ((set = ld_pickle_new_set (d, NULL, 0, flags)) == NULL || !ld_pickle_dict_reserve (d, set, source->len))
+  if ((set = ld_pickle_new_set (d, NULL, 0, flags)) == NULL ||
+      !ld_pickle_dict_reserve (d, set, source->len))
     return FALSE;
   for (gsize i = 0; i < source->len; i++)
     if (!ld_pickle_dict_insert (d, set, source->dict.entries[i].key, NULL))
@@ -354,7 +356,8 @@ construct_deque (Decoder *d, const ObjectData *cls, LdPickleValue *args, LdPickl
   if (args->len > 2 || (items != NULL && items->kind != LD_PICKLE_LIST &&
                         items->kind != LD_PICKLE_TUPLE))
     return TRUE;
-  *result = ld_pickle_new_sequence (d, LD_PICKLE_LIST, items ? items->items : NULL, items ? items->len : 0);
+  *result = ld_pickle_new_sequence (d, LD_PICKLE_LIST, items ? items->items : NULL,
+                                    items ? items->len : 0);
   return *result != NULL;
 }
 
@@ -731,8 +734,8 @@ make_short (Decoder *d, const ObjectData *cls, LdPickleValue *args)
 
 /* What calling callable (*args, **kwargs) would give, built without calling anything. */
 LdPickleValue *
-ld_pickle_make_call (Decoder *d, LdPickleValue *callable, LdPickleValue *args, LdPickleValue *kwargs,
-                     gboolean nested)
+ld_pickle_make_call (Decoder *d, LdPickleValue *callable, LdPickleValue *args,
+                     LdPickleValue *kwargs, gboolean nested)
 {
   LdPickleValue *result = NULL;
   const ObjectData *cls;

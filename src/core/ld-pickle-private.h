@@ -161,114 +161,114 @@ typedef enum
 
 /* ld-pickle.c */
 G_GNUC_INTERNAL G_GNUC_PRINTF (3, 4)
-gboolean        ld_pickle_fail                  (Decoder              *d,
-                                                 LdPickleError         code,
-                                                 const char           *format,
-                                                 ...);
+gboolean             ld_pickle_fail                  (Decoder              *d,
+                                                      LdPickleError         code,
+                                                      const char           *format,
+                                                      ...);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_fail_type             (Decoder              *d,
-                                                 const char           *what,
-                                                 const LdPickleValue  *v);
+gboolean             ld_pickle_fail_type             (Decoder              *d,
+                                                      const char           *what,
+                                                      const LdPickleValue  *v);
 G_GNUC_INTERNAL
-const char     *ld_pickle_kind_name             (const LdPickleValue  *v);
+const char          *ld_pickle_kind_name             (const LdPickleValue  *v);
 G_GNUC_INTERNAL
-gpointer        ld_pickle_alloc_slow            (Decoder              *d,
-                                                 gsize                 size);
+gpointer             ld_pickle_alloc_slow            (Decoder              *d,
+                                                      gsize                 size);
 
 /* ld-pickle-codecs.c */
 G_GNUC_INTERNAL
-gboolean        ld_pickle_utf8_is_clean         (const guint8         *s,
-                                                 gsize                 n);
+gboolean             ld_pickle_utf8_is_clean         (const guint8         *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_str_slow          (Decoder              *d,
-                                                 char                 *s,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_str_slow          (Decoder              *d,
+                                                      char                 *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_raw_unicode_str   (Decoder              *d,
-                                                 const char           *s,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_raw_unicode_str   (Decoder              *d,
+                                                      const char           *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_py2_str           (Decoder              *d,
-                                                 char                 *s,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_py2_str           (Decoder              *d,
+                                                      char                 *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-gsize           ld_pickle_escape_decode         (char                 *s,
-                                                 gsize                 n);
+gsize                ld_pickle_escape_decode         (char                 *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-IntText         ld_pickle_parse_int_text        (const char           *s,
-                                                 gsize                 n,
-                                                 gint64               *value,
-                                                 gboolean             *negative,
-                                                 const char          **digits,
-                                                 gsize                *n_digits);
+IntText              ld_pickle_parse_int_text        (const char           *s,
+                                                      gsize                 n,
+                                                      gint64               *value,
+                                                      gboolean             *negative,
+                                                      const char          **digits,
+                                                      gsize                *n_digits);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_int_from_text     (Decoder              *d,
-                                                 const char           *s,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_int_from_text     (Decoder              *d,
+                                                      const char           *s,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_bigint_from_bytes (Decoder              *d,
-                                                 const guint8         *b,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_bigint_from_bytes (Decoder              *d,
+                                                      const guint8         *b,
+                                                      gsize                 n);
 
 /* ld-pickle-value.c */
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_sequence          (Decoder              *d,
-                                                 LdPickleKind          kind,
-                                                 LdPickleValue       **items,
-                                                 gsize                 n);
+LdPickleValue       *ld_pickle_new_sequence          (Decoder              *d,
+                                                      LdPickleKind          kind,
+                                                      LdPickleValue       **items,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_list_extend           (Decoder              *d,
-                                                 LdPickleValue        *list,
-                                                 LdPickleValue *const *items,
-                                                 gsize                 n);
+gboolean             ld_pickle_list_extend           (Decoder              *d,
+                                                      LdPickleValue        *list,
+                                                      LdPickleValue *const *items,
+                                                      gsize                 n);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_dict_reserve          (Decoder              *d,
-                                                 LdPickleValue        *dict,
-                                                 gsize                 extra);
+gboolean             ld_pickle_dict_reserve          (Decoder              *d,
+                                                      LdPickleValue        *dict,
+                                                      gsize                 extra);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_dict_insert           (Decoder              *d,
-                                                 LdPickleValue        *dict,
-                                                 LdPickleValue        *key,
-                                                 LdPickleValue        *value);
+gboolean             ld_pickle_dict_insert           (Decoder              *d,
+                                                      LdPickleValue        *dict,
+                                                      LdPickleValue        *key,
+                                                      LdPickleValue        *value);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_dict_update           (Decoder              *d,
-                                                 LdPickleValue        *dict,
-                                                 LdPickleValue *const *items,
-                                                 gsize                 n,
-                                                 gsize                 step);
+gboolean             ld_pickle_dict_update           (Decoder              *d,
+                                                      LdPickleValue        *dict,
+                                                      LdPickleValue *const *items,
+                                                      gsize                 n,
+                                                      gsize                 step);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_set               (Decoder              *d,
-                                                 LdPickleValue *const *items,
-                                                 gsize                 n,
-                                                 guint8                flags);
+LdPickleValue       *ld_pickle_new_set               (Decoder              *d,
+                                                      LdPickleValue *const *items,
+                                                      gsize                 n,
+                                                      guint8                flags);
 G_GNUC_INTERNAL
-const LdPickleValue *ld_pickle_dict_lookup      (const LdPickleValue  *dict,
-                                                 const char           *key,
-                                                 gsize                 len);
+const LdPickleValue *ld_pickle_dict_lookup           (const LdPickleValue  *dict,
+                                                      const char           *key,
+                                                      gsize                 len);
 
 /* ld-pickle-objects.c */
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_new_global            (Decoder              *d,
-                                                 const char           *module,
-                                                 const char           *name);
+LdPickleValue       *ld_pickle_new_global            (Decoder              *d,
+                                                      const char           *module,
+                                                      const char           *name);
 G_GNUC_INTERNAL
-LdPickleValue  *ld_pickle_make_call             (Decoder              *d,
-                                                 LdPickleValue        *callable,
-                                                 LdPickleValue        *args,
-                                                 LdPickleValue        *kwargs,
-                                                 gboolean              nested);
+LdPickleValue       *ld_pickle_make_call             (Decoder              *d,
+                                                      LdPickleValue        *callable,
+                                                      LdPickleValue        *args,
+                                                      LdPickleValue        *kwargs,
+                                                      gboolean              nested);
 G_GNUC_INTERNAL
-gboolean        ld_pickle_object_set_state      (Decoder              *d,
-                                                 ObjectData           *o,
-                                                 LdPickleValue        *state);
+gboolean             ld_pickle_object_set_state      (Decoder              *d,
+                                                      ObjectData           *o,
+                                                      LdPickleValue        *state);
 
 /* ld-pickle-display.c */
 G_GNUC_INTERNAL
-void            ld_pickle_walk                  (GString              *out,
-                                                 const LdPickleValue  *v,
-                                                 gboolean              json,
-                                                 gboolean              top,
-                                                 gsize                 budget);
+void                 ld_pickle_walk                  (GString              *out,
+                                                      const LdPickleValue  *v,
+                                                      gboolean              json,
+                                                      gboolean              top,
+                                                      gsize                 budget);
 
 /* Helpers that run per opcode or per byte, inlined where they are used */
 

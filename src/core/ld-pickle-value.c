@@ -193,7 +193,8 @@ key_hash (Decoder *d, const LdPickleValue *key, guint32 *hash)
     default:
       break;
     }
-  return ld_pickle_fail (d, LD_PICKLE_ERROR_INVALID, _("unhashable key of type %s"), ld_pickle_kind_name (key));
+  return ld_pickle_fail (d, LD_PICKLE_ERROR_INVALID, _("unhashable key of type %s"),
+                         ld_pickle_kind_name (key));
 }
 
 
@@ -309,7 +310,8 @@ ld_pickle_dict_insert (Decoder *d, LdPickleValue *dict, LdPickleValue *key, LdPi
 
 /* Adds key, value pairs to a dict, or keys alone to a set (step 1). */
 gboolean
-ld_pickle_dict_update (Decoder *d, LdPickleValue *dict, LdPickleValue *const *items, gsize n, gsize step)
+ld_pickle_dict_update (Decoder *d, LdPickleValue *dict, LdPickleValue *const *items, gsize n,
+                       gsize step)
 {
   if (!ld_pickle_dict_reserve (d, dict, n / step))
     return FALSE;

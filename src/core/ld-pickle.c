@@ -99,7 +99,8 @@ fail_underflow (Decoder *d)
 gboolean
 ld_pickle_fail_type (Decoder *d, const char *what, const LdPickleValue *v)
 {
-  return ld_pickle_fail (d, LD_PICKLE_ERROR_INVALID, _("%s, not %s"), what, ld_pickle_kind_name (v));
+  return ld_pickle_fail (d, LD_PICKLE_ERROR_INVALID, _("%s, not %s"), what,
+                         ld_pickle_kind_name (v));
 }
 
 /* Memory */
@@ -114,7 +115,8 @@ charge (Decoder *d, gsize bytes)
       d->bytes += bytes;
       return TRUE;
     }
-  return ld_pickle_fail (d, LD_PICKLE_ERROR_LIMIT, _("needs more than %lu bytes of memory"), (gulong) max);
+  return ld_pickle_fail (d, LD_PICKLE_ERROR_LIMIT, _("needs more than %lu bytes of memory"),
+                         (gulong) max);
 }
 
 static gpointer
@@ -279,8 +281,9 @@ memo_put_slow (Decoder *d, gsize pos)
   if (G_UNLIKELY (pos >= d->memo_used))
     {
       if (pos >= d->limits->max_memo)
-        return ld_pickle_fail (d, LD_PICKLE_ERROR_LIMIT, _("memo index %lu is over the limit of %lu"),
-                               (gulong) pos, (gulong) d->limits->max_memo);
+        return ld_pickle_fail (d, LD_PICKLE_ERROR_LIMIT,
+                               _("memo index %lu is over the limit of %lu"), (gulong) pos,
+                               (gulong) d->limits->max_memo);
       if (pos >= d->memo_cap && !grow_memo (d, pos + 1))
         return FALSE;
       memset (d->memo + d->memo_used, 0, (pos + 1 - d->memo_used) * sizeof v);
@@ -374,35 +377,6 @@ read_payload (Decoder *d, guint size_bytes, gsize *start, gsize *length)
   return TRUE;
 }
 
-static LdPickleValue *
-new_bool (Decoder *d, gboolean b)
-{
-  LdPickleValue *v = new_value (d, LD_PICKLE_BOOL);
-
-  if (v != NULL)
-    v->i = b ? 1 : 0;
-  return v;
-}
-
-static LdPickleValue *
-new_float (Decoder *d, double f)
-{
-  LdPickleValue *v = new_value (d, LD_PICKLE_FLOAT);
-
-  if (v != NULL)
-    v->f = f;
-  return v;
-}
-
-/* Text usable as a C string: a GLOBAL line or a str, made valid UTF-8 when it is not. */
-static const char *
-line_text (Decoder *d, char *s, gsize n)
-{
-  LdPickleValue *v = new_str (d, s, n);
-
-  return v != NULL ? v->str : NULL;
-}
-
 /* Opcodes: stack and memo */
 
 static gboolean
@@ -483,6 +457,26 @@ op_get (Decoder *d, guint size)
 }
 
 /* Opcodes: scalars */
+
+static LdPickleValue *
+new_bool (Decoder *d, gboolean b)
+{
+  LdPickleValue *v = new_value (d, LD_PICKLE_BOOL);
+
+  if (v != NULL)
+    v->i = b ? 1 : 0;
+  return v;
+}
+
+static LdPickleValue *
+new_float (Decoder *d, double f)
+{
+  LdPickleValue *v = new_value (d, LD_PICKLE_FLOAT);
+
+  if (v != NULL)
+    v->f = f;
+  return v;
+}
 
 static gboolean
 op_binint (Decoder *d, guint size)
@@ -773,6 +767,15 @@ op_update (Decoder *d, gboolean pairs)
 
 /* Opcodes: globals and objects */
 
+/* Text usable as a C string: a GLOBAL line or a str, made valid UTF-8 when it is not. */
+static const char *
+line_text (Decoder *d, char *s, gsize n)
+{
+  LdPickleValue *v = new_str (d, s, n);
+
+  return v != NULL ? v->str : NULL;
+}
+
 static gboolean
 op_global (Decoder *d)
 {
@@ -872,7 +875,8 @@ op_proto (Decoder *d)
   if (!read_uint (d, 1, &version))
     return FALSE;
   if (version > 5)
-    return ld_pickle_fail (d, LD_PICKLE_ERROR_UNSUPPORTED, _("unsupported protocol %u"), (guint) version);
+    return ld_pickle_fail (d, LD_PICKLE_ERROR_UNSUPPORTED, _("unsupported protocol %u"),
+                           (guint) version);
   return TRUE;
 }
 
