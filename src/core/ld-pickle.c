@@ -103,7 +103,10 @@ ld_pickle_fail_type (Decoder *d, const char *what, const LdPickleValue *v)
                          ld_pickle_kind_name (v));
 }
 
-/* Memory */
+/* Memory
+ *
+ * alloc() and new_value(), which every file of the decoder calls, are inline in
+ * ld-pickle-private.h; the chunks behind them are managed here. */
 
 static gboolean
 charge (Decoder *d, gsize bytes)
