@@ -406,7 +406,8 @@ _ld_json_level_from_slog_name (const char *text,
           *level = ld_json_level_from_slog (names[i].value);
           return TRUE;
         }
-      if ((text[n] == '+' || text[n] == '-') && _ld_json_read_decimal (text + n + 1, len - n - 1, &d)
+      if ((text[n] == '+' || text[n] == '-')
+          && _ld_json_read_decimal (text + n + 1, len - n - 1, &d)
           && d.exponent == 0 && d.digits <= 6 && !d.negative)
         {
           int offset = (int) d.mantissa;
