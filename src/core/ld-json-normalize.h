@@ -2,7 +2,7 @@
 //
 // Turns JSON log objects of the common shapes (Python's record.__dict__, structlog, slog,
 // zap, pino, Serilog CLEF, GELF, ECS, OTLP, Vector, Fluent Bit, ...) into records.  Which
-// shape an object has is decided from its keys by the table in ld-json-normalize.c, and each
+// shape an object has is decided from its keys by the table in ld-json-dialects.c, and each
 // shape maps its own time units and level scale; see that table for the rules.
 
 #pragma once
