@@ -10,7 +10,8 @@
  * streams and their entries as Loki 2.9 and 3.x send them, nanosecond
  * timestamps, and what a broken server could send instead. */
 
-#define NS_0 "1714566600000250123"                              /* 2024-05-01T12:30:00.000250123Z */
+/* 2024-05-01T12:30:00.000250123Z */
+#define NS_0 "1714566600000250123"
 #define US_0 G_GINT64_CONSTANT (1714566600000250)
 
 typedef struct
@@ -360,7 +361,8 @@ test_dropped_entries (void)
 static void
 test_many_entries (void)
 {
-  g_autoptr(GString) text = g_string_new ("{\"streams\":[{\"stream\":{\"job\":\"bulk\"},\"values\":[");
+  g_autoptr(GString) text = g_string_new ("{\"streams\":[{\"stream\":{\"job\":\"bulk\"},"
+                                          "\"values\":[");
   guint n = 20000;
   g_auto(Tail) tail = { 0 };
 

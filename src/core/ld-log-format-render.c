@@ -21,6 +21,7 @@
  * conversion as "%" formatting (ld-pyformat.c, as for msg % args) or
  * str.format() would write it. */
 
+/* A field's value, as the Python value the LogRecord would hold. */
 typedef enum
 {
   VALUE_STR,

@@ -262,7 +262,7 @@ ld_pyformat_append_str (GString             *out,
 /**
  * ld_pyformat_sign_text:
  * @negative: whether the number is below zero
- * @sign: the sign flag: '+', ' ', or '-' or 0 for none
+ * @sign: '+' or ' ' to mark a number that is not negative too, '-' or 0 not to
  *
  * Returns: what goes before the digits of a number
  */
@@ -327,6 +327,8 @@ float_text_size (int precision)
   return 330 + (gsize) MAX (precision, 0);
 }
 
+/* printf's text of @magnitude in the C locale, into @buf of
+ * float_text_size() bytes. */
 static void
 format_float_text (char    *buf,
                    gsize    size,
