@@ -451,7 +451,8 @@ check_part (const Part *part,
  * @datefmt: (nullable): the strftime() format of asctime; %NULL or "" for
  *   logging's default with milliseconds
  * @utc: whether asctime is in UTC rather than local time
- * @error: why @format cannot be used
+ * @error: why @format cannot be used, as %LD_EXPORT_ERROR_BAD_FORMAT of
+ *   %LD_EXPORT_ERROR
  *
  * Compiles a format string of Python's logging.Formatter.
  *
