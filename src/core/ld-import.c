@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "ld-export.h"
+#include "ld-log-format.h"
 #include "ld-import.h"
 #include "ld-json-normalize.h"
 #include "ld-level.h"
