@@ -475,12 +475,12 @@ add_bad (Reader     *r,
   g_ptr_array_add (r->held, held);
 }
 
-
 /* Decoding
- * -------- */
-
-/* Other JSON, through the normaliser
- * ---------------------------------- */
+ * --------
+ *
+ * Each line or frame goes to the decoder of its format, which adds its
+ * records to the batch being read; what a decoder cannot read becomes a
+ * record of its own here. */
 
 static void
 on_bad_json (const LdJsonBadValue *bad,

@@ -288,8 +288,11 @@ is_blank (const char *text,
 LdJsonlReader *
 ld_jsonl_reader_new (const LdPyrecordOrigin *origin)
 {
-  LdJsonlReader *self = g_new0 (LdJsonlReader, 1);
+  LdJsonlReader *self;
 
+  g_return_val_if_fail (origin != NULL, NULL);
+
+  self = g_new0 (LdJsonlReader, 1);
   self->parser = ld_json_parser_new ();
   self->scratch = g_string_new (NULL);
   self->origin = *origin;

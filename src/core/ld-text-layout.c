@@ -170,9 +170,12 @@ LdTextLayout *
 ld_text_layout_new (const char  *text,
                     GError     **error)
 {
-  g_autoptr(LdTextLayout) layout = g_new0 (LdTextLayout, 1);
+  g_autoptr(LdTextLayout) layout = NULL;
   int width;
 
+  g_return_val_if_fail (text != NULL, NULL);
+
+  layout = g_new0 (LdTextLayout, 1);
   layout->format = ld_log_format_new (text, LD_LOG_STYLE_AUTO, NULL, FALSE, error);
   if (layout->format == NULL)
     return NULL;
@@ -242,6 +245,8 @@ typedef struct
   Part      part;               /* where a continuation line goes */
 } Pending;
 
+/* The state of reading one text: the record it is in the middle of, and the
+ * time zone, whose offset is looked up once per hour of the log. */
 struct _LdTextReader
 {
   LdTextLayout     *layout;
@@ -251,7 +256,7 @@ struct _LdTextReader
   GTimeZone        *tz;
   gint64            tz_hour;
   int               tz_offset;
-  int               today[3];        /* year, month, day where reading began */
+  int               today[3];    /* year, month, day where reading began */
   Pending           pending;
   Match             match;
 };
@@ -290,8 +295,8 @@ days_from_civil (int year,
 }
 
 /* Places a local time in the time zone, the offset found once per hour. A
- * time without a date is of the day the import began, one without a year
- * of that year. */
+ * time without a date is of the day reading began, one without a year of
+ * that year. */
 static gint64
 stamp_to_us (LdTextReader      *r,
              const LdTextStamp *s)
@@ -325,7 +330,6 @@ stamp_to_us (LdTextReader      *r,
 
   return seconds * G_USEC_PER_SEC + s->usec;
 }
-
 
 /* Reading a line by a layout: each field reads up to what the layout says
  * comes next. */
@@ -807,6 +811,59 @@ pending_emit (LdTextReader *r,
 }
 
 /**
+ * ld_text_reader_new:
+ * @layout: (transfer full): the layout of the text
+ * @origin: the connection, peer and protocol of every record (the strings
+ *   must outlive the reader), and the time of a record that has none and
+ *   follows none (0: now)
+ * @utc: whether times without an offset are UTC rather than local time
+ *   (logging's default converter is time.localtime)
+ *
+ * Returns: (transfer full): a reader of text in @layout
+ */
+LdTextReader *
+ld_text_reader_new (LdTextLayout           *layout,
+                    const LdPyrecordOrigin *origin,
+                    gboolean                utc)
+{
+  LdTextReader *self;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  g_return_val_if_fail (layout != NULL, NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
+
+  self = g_new0 (LdTextReader, 1);
+  self->layout = layout;
+  self->origin = *origin;
+  self->now = origin->received_us != 0 ? origin->received_us : g_get_real_time ();
+  self->tz = utc ? g_time_zone_new_utc () : g_time_zone_new_identifier (NULL);
+  if (self->tz == NULL)
+    self->tz = g_time_zone_new_utc ();
+  self->tz_hour = G_MININT64;
+  now = g_date_time_new_from_unix_utc (self->now / G_USEC_PER_SEC);
+  local = g_date_time_to_timezone (now, self->tz);
+  g_date_time_get_ymd (local, &self->today[0], &self->today[1], &self->today[2]);
+  self->match.extras = g_array_new (FALSE, FALSE, sizeof (Span));
+  pending_init (&self->pending);
+
+  return self;
+}
+
+void
+ld_text_reader_free (LdTextReader *self)
+{
+  if (self == NULL)
+    return;
+
+  ld_text_layout_free (self->layout);
+  g_time_zone_unref (self->tz);
+  g_array_unref (self->match.extras);
+  pending_clear (&self->pending);
+  g_free (self);
+}
+
+/**
  * ld_text_reader_add_line:
  * @batch: where a record that ends here goes
  * @line: a line, without its line end
@@ -898,54 +955,8 @@ ld_text_reader_get_layout (LdTextReader *self)
   return self->layout;
 }
 
-/**
- * ld_text_reader_new:
- * @layout: (transfer full): the layout of the text
- * @origin: the connection, peer and protocol of every record (the strings
- *   must outlive the reader), and the time of a record that has none and
- *   follows none (0: now)
- * @utc: whether times without an offset are UTC rather than local time
- *   (logging's default converter is time.localtime)
- *
- * Returns: (transfer full): a reader of text in @layout
- */
-LdTextReader *
-ld_text_reader_new (LdTextLayout           *layout,
-                    const LdPyrecordOrigin *origin,
-                    gboolean                utc)
-{
-  LdTextReader *self = g_new0 (LdTextReader, 1);
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GDateTime) local = NULL;
-
-  self->layout = layout;
-  self->origin = *origin;
-  self->now = origin->received_us != 0 ? origin->received_us : g_get_real_time ();
-  self->tz = utc ? g_time_zone_new_utc () : g_time_zone_new_identifier (NULL);
-  if (self->tz == NULL)
-    self->tz = g_time_zone_new_utc ();
-  self->tz_hour = G_MININT64;
-  now = g_date_time_new_from_unix_utc (self->now / G_USEC_PER_SEC);
-  local = g_date_time_to_timezone (now, self->tz);
-  g_date_time_get_ymd (local, &self->today[0], &self->today[1], &self->today[2]);
-  self->match.extras = g_array_new (FALSE, FALSE, sizeof (Span));
-  pending_init (&self->pending);
-
-  return self;
-}
-
-void
-ld_text_reader_free (LdTextReader *self)
-{
-  if (self == NULL)
-    return;
-
-  ld_text_layout_free (self->layout);
-  g_time_zone_unref (self->tz);
-  g_array_unref (self->match.extras);
-  pending_clear (&self->pending);
-  g_free (self);
-}
+/* Text without a layout
+ * --------------------- */
 
 /* Whether @text is only whitespace. */
 gboolean
