@@ -156,6 +156,8 @@ check_followed_file (Reader  *r,
   return TRUE;
 }
 
+/* At the end of a followed file: hands on what was read, waits, and looks
+ * whether the file was rotated or truncated meanwhile. FALSE when cancelled. */
 gboolean
 _ld_import_follow_wait (Reader  *r,
                         GError **error)
