@@ -479,7 +479,7 @@ test_extra_object (void)
   g_assert_cmpuint (extra->len, ==, 0);
 }
 
-static const LdPyrecordOrigin file_origin = { "app.jsonl", "/var/log/app.jsonl", "file", 0 };
+static const LdRecordOrigin file_origin = { "app.jsonl", "/var/log/app.jsonl", "file", 0 };
 
 /* Reads one line back; it must be a record of Logdeck's. */
 static void

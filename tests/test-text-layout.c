@@ -13,7 +13,7 @@
 
 #define LAYOUT "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 
-static const LdPyrecordOrigin origin = {
+static const LdRecordOrigin origin = {
   "app.log", "/var/log/app.log", "file", G_GINT64_CONSTANT (1714566600000000),
 };
 

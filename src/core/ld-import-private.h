@@ -71,7 +71,7 @@ typedef struct
   GCancellable     *cancellable;
   GMainContext     *context;         /* to wait on a pollable stream */
   Mode              mode;
-  LdPyrecordOrigin  origin;          /* the import's, for the decoders */
+  LdRecordOrigin    origin;          /* the import's, for the decoders */
 
   char             *buf;
   gsize             buf_size;

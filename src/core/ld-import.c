@@ -353,9 +353,9 @@ _ld_import_reader_init (Reader       *r,
   r->origin.received_us = r->now;
   r->jsonl = ld_jsonl_reader_new (&r->origin);
   r->parser = ld_json_parser_new ();
-  r->json_context.connection = import->name;
-  r->json_context.peer = import->peer;
-  r->json_context.protocol = import->protocol;
+  r->json_context.origin.connection = import->name;
+  r->json_context.origin.peer = import->peer;
+  r->json_context.origin.protocol = import->protocol;
   r->json_context.bad_value_func = on_bad_json;
   r->json_context.user_data = r;
   r->json_context.parser = r->parser;
@@ -591,7 +591,7 @@ add_frame (Reader     *r,
            guint32     length)
 {
   g_autoptr(GError) error = NULL;
-  LdPyrecordOrigin origin = { r->import->name, r->import->peer, r->import->protocol, r->now };
+  LdRecordOrigin origin = { r->import->name, r->import->peer, r->import->protocol, r->now };
   guint before = ld_batch_get_length (r->batch);
   g_autofree char *what = NULL;
 

@@ -2219,9 +2219,9 @@ emit_record (Normalizer *n)
   fields.function = slot_text (n, ROLE_FUNCTION);
   finish_caller (n, &fields);
   finish_python_names (n, &fields);
-  fields.connection = text_or (n, ROLE_CONNECTION, n->ctx->connection);
-  fields.peer = text_or (n, ROLE_PEER, n->ctx->peer);
-  fields.protocol = text_or (n, ROLE_PROTOCOL, n->ctx->protocol);
+  fields.connection = text_or (n, ROLE_CONNECTION, n->ctx->origin.connection);
+  fields.peer = text_or (n, ROLE_PEER, n->ctx->origin.peer);
+  fields.protocol = text_or (n, ROLE_PROTOCOL, n->ctx->origin.protocol);
 
   ld_batch_add (n->batch, &fields);
   add_extras (n);
@@ -2626,7 +2626,7 @@ normalizer_init (Normalizer          *n,
   n->entries = n->entries_inline;
   n->entries_size = G_N_ELEMENTS (n->entries_inline);
   n->scratch = NULL;
-  n->now = n->ctx->received_us;
+  n->now = n->ctx->origin.received_us;
   n->added = 0;
   n->first_error = NULL;
   n->text = text;

@@ -32,10 +32,7 @@ typedef void (*LdJsonBadValueFunc) (const LdJsonBadValue *bad,
 
 typedef struct
 {
-  const char         *connection;     /* for records that do not name their own */
-  const char         *peer;
-  const char         *protocol;
-  gint64              received_us;    /* the time for a record without one; 0 for now */
+  LdRecordOrigin      origin;         /* for records that do not name their own */
   guint               max_depth;      /* 0: LD_JSON_DEFAULT_MAX_DEPTH */
   gsize               max_length;     /* 0: LD_JSON_DEFAULT_MAX_LENGTH */
   LdJsonBadValueFunc  bad_value_func; /* called for every bad value */

@@ -20,7 +20,7 @@ struct _LdJsonlReader
 {
   LdJsonParser     *parser;
   GString          *scratch;      /* the strings of the record being read */
-  LdPyrecordOrigin  origin;
+  LdRecordOrigin    origin;
   gint64            last_time;
 };
 
@@ -286,7 +286,7 @@ is_blank (const char *text,
  * Returns: (transfer full): a reader of Logdeck's JSON Lines
  */
 LdJsonlReader *
-ld_jsonl_reader_new (const LdPyrecordOrigin *origin)
+ld_jsonl_reader_new (const LdRecordOrigin *origin)
 {
   LdJsonlReader *self;
 

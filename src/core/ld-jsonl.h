@@ -3,7 +3,6 @@
 
 #include <glib.h>
 
-#include "ld-pyrecord.h"
 #include "ld-record.h"
 
 G_BEGIN_DECLS
@@ -57,7 +56,7 @@ typedef enum
   LD_JSONL_LINE_BAD,      /* not JSON */
 } LdJsonlLine;
 
-LdJsonlReader *ld_jsonl_reader_new           (const LdPyrecordOrigin *origin);
+LdJsonlReader *ld_jsonl_reader_new           (const LdRecordOrigin   *origin);
 void           ld_jsonl_reader_free          (LdJsonlReader          *self);
 LdJsonlLine    ld_jsonl_reader_add_line      (LdJsonlReader          *self,
                                               LdBatch                *batch,

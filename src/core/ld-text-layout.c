@@ -250,7 +250,7 @@ typedef struct
 struct _LdTextReader
 {
   LdTextLayout     *layout;
-  LdPyrecordOrigin  origin;
+  LdRecordOrigin    origin;
   gint64            now;
   gint64            last_time;
   GTimeZone        *tz;
@@ -822,9 +822,9 @@ pending_emit (LdTextReader *r,
  * Returns: (transfer full): a reader of text in @layout
  */
 LdTextReader *
-ld_text_reader_new (LdTextLayout           *layout,
-                    const LdPyrecordOrigin *origin,
-                    gboolean                utc)
+ld_text_reader_new (LdTextLayout         *layout,
+                    const LdRecordOrigin *origin,
+                    gboolean              utc)
 {
   LdTextReader *self;
   g_autoptr(GDateTime) now = NULL;
@@ -949,12 +949,6 @@ ld_text_reader_get_last_time (LdTextReader *self)
   return self->last_time;
 }
 
-const LdTextLayout *
-ld_text_reader_get_layout (LdTextReader *self)
-{
-  return self->layout;
-}
-
 /* Text without a layout
  * --------------------- */
 
@@ -982,11 +976,11 @@ ld_text_is_blank (const char *text,
  * Returns: %FALSE if the line is blank, and no record was added
  */
 gboolean
-ld_text_add_plain_line (LdBatch                *batch,
-                        const char             *line,
-                        gsize                   length,
-                        gint64                  time_us,
-                        const LdPyrecordOrigin *origin)
+ld_text_add_plain_line (LdBatch              *batch,
+                        const char           *line,
+                        gsize                 length,
+                        gint64                time_us,
+                        const LdRecordOrigin *origin)
 {
   static const char * const words[] = {
     "CRITICAL", "FATAL", "ERROR", "WARNING", "WARN", "NOTICE", "INFO", "DEBUG", "TRACE"

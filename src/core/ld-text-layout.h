@@ -3,7 +3,6 @@
 
 #include <glib.h>
 
-#include "ld-pyrecord.h"
 #include "ld-record.h"
 
 G_BEGIN_DECLS
@@ -27,10 +26,9 @@ void            ld_text_layout_free             (LdTextLayout            *self);
 const char     *ld_text_layout_get_format       (const LdTextLayout      *self);
 
 LdTextReader   *ld_text_reader_new              (LdTextLayout            *layout,
-                                                 const LdPyrecordOrigin  *origin,
+                                                 const LdRecordOrigin    *origin,
                                                  gboolean                 utc);
 void            ld_text_reader_free             (LdTextReader            *self);
-const LdTextLayout *ld_text_reader_get_layout   (LdTextReader            *self);
 gboolean        ld_text_reader_add_line         (LdTextReader            *self,
                                                  LdBatch                 *batch,
                                                  const char              *line,
@@ -48,7 +46,7 @@ gboolean        ld_text_add_plain_line          (LdBatch                 *batch,
                                                  const char              *line,
                                                  gsize                    length,
                                                  gint64                   time_us,
-                                                 const LdPyrecordOrigin  *origin);
+                                                 const LdRecordOrigin    *origin);
 
 gboolean        ld_text_is_blank                (const char              *text,
                                                  gsize                    length);

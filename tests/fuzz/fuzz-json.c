@@ -149,7 +149,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(LdBatch) batch = ld_batch_new ();
   g_autoptr(GError) error = NULL;
   gsize text_size = size;
-  LdJsonContext ctx = { .connection = "ws-1", .peer = "127.0.0.1:1", .protocol = "ws",
+  LdJsonContext ctx = { .origin = { .connection = "ws-1", .peer = "127.0.0.1:1", .protocol = "ws" },
                         .bad_value_func = check_bad_value, .user_data = &text_size };
   gint64 time_us;
   guint added;
