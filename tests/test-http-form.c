@@ -21,7 +21,7 @@
 
 #define RECEIVED_US G_GINT64_CONSTANT (1000000000000000)
 
-static const LdPyrecordOrigin origin = { "http-1", "127.0.0.1:50000", "http-form", RECEIVED_US };
+static const LdRecordOrigin origin = { "http-1", "127.0.0.1:50000", "http-form", RECEIVED_US };
 
 /* The batch with the record of @form, which must be one. */
 static LdBatch *

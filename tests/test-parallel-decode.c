@@ -12,7 +12,7 @@
 
 #define CREATED_0 1714566600.0
 
-static const LdPyrecordOrigin origin = { "tcp-1", "127.0.0.1:50000", "tcp-pickle", 0 };
+static const LdRecordOrigin origin = { "tcp-1", "127.0.0.1:50000", "tcp-pickle", 0 };
 
 typedef struct
 {
