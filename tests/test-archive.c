@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "ld-archive.h"
+#include "ld-archive-writer.h"
 #include "ld-jsonl.h"
 #include "ld-store.h"
 
@@ -181,9 +182,17 @@ test_archive_view_and_text_index (Fixture       *f,
   g_autofree char *extra = NULL;
 
   fill_store (f->store);
+  guint n_indexed;
+
   writer = ld_archive_create (f->path, &error);
   g_assert_no_error (error);
   write_store (writer, f->store);
+  g_assert_true (ld_archive_index (writer, 2, &n_indexed, &error));
+  g_assert_cmpuint (n_indexed, ==, 2);
+  g_assert_true (ld_archive_index (writer, 100, &n_indexed, &error));
+  g_assert_cmpuint (n_indexed, ==, 1);
+  g_assert_true (ld_archive_index (writer, 100, &n_indexed, &error));
+  g_assert_cmpuint (n_indexed, ==, 0);
 
   rows = query_one (f->path, "SELECT time, level, levelno, logger, connection FROM records ORDER BY seq");
   g_assert_cmpstr (rows, ==,
@@ -305,6 +314,65 @@ test_archive_damaged (Fixture       *f,
   g_assert_cmpuint (ld_batch_get_length (batch), <, 20000);
 }
 
+
+/* The writer thread empties the store into the archive, records evicted
+ * before it read them included, and indexes their words while idle. */
+static void
+test_archive_writer_thread (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) reader = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *found = NULL;
+  LdArchiveWriter *writer;
+  LdArchiveWriterStatus status = { 0 };
+
+  ld_store_set_max_records (f->store, 1000);
+  writer = ld_archive_writer_new (f->store, f->path, &error);
+  g_assert_no_error (error);
+  ld_archive_writer_set_meta (writer, "started", "now");
+  for (guint b = 0; b < 50; b++)
+    {
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+
+      for (guint i = 0; i < 500; i++)
+        {
+          g_autofree char *message = g_strdup_printf ("message %u%s", b * 500 + i,
+                                                      b * 500 + i == 7 ? " needle" : "");
+          LdRecordFields fields = { .time_us = 1000 + b * 500 + i, .level = 20, .message = message };
+          ld_batch_add (batch, &fields);
+        }
+      ld_store_append_batch (f->store, batch);
+      ld_archive_writer_notify (writer);
+    }
+  ld_archive_writer_flush (writer);
+  ld_archive_writer_get_status (writer, &status);
+  g_assert_cmpuint (status.n_written + status.n_missed, ==, 25000);
+  g_assert_false (status.paused);
+  ld_archive_writer_status_clear (&status);
+  /* Idle now: the index catches up. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *indexed = NULL;
+      g_autoptr(LdArchive) peek = ld_archive_open (f->path, NULL);
+
+      indexed = peek != NULL ? ld_archive_get_meta (peek, "indexed_to") : NULL;
+      if (g_strcmp0 (indexed, "25000") == 0)
+        break;
+      g_usleep (20000);
+    }
+  ld_archive_writer_free (writer);
+
+  reader = ld_archive_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ld_archive_get_n_records (reader), ==, 25000);
+  count = ld_archive_get_meta (reader, "records");
+  g_assert_cmpstr (count, ==, "25000");
+  found = query_one (f->path, "SELECT rowid FROM record_text WHERE record_text MATCH 'needle'");
+  g_assert_cmpstr (found, ==, "7\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +385,8 @@ main (int   argc,
               fixture_set_up, test_archive_view_and_text_index, fixture_tear_down);
   g_test_add ("/archive/refuses-other-files", Fixture, NULL,
               fixture_set_up, test_archive_refuses_other_files, fixture_tear_down);
+  g_test_add ("/archive/writer-thread", Fixture, NULL,
+              fixture_set_up, test_archive_writer_thread, fixture_tear_down);
   g_test_add ("/archive/damaged", Fixture, NULL,
               fixture_set_up, test_archive_damaged, fixture_tear_down);
 

@@ -17,6 +17,7 @@
 #define SLICE               4096
 #define COMMIT_INTERVAL_US  (250 * 1000)
 #define RETRY_INTERVAL_US   (5 * G_USEC_PER_SEC)
+#define INDEX_SLICE         16384
 
 struct _LdArchiveWriter
 {
@@ -132,6 +133,33 @@ failed_committing:
   return FALSE;
 }
 
+/* The full-text index is built while no records wait, a slice at a time:
+ * records arriving go first. */
+static void
+index_while_idle (LdArchiveWriter *self)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean busy;
+      guint n;
+
+      g_mutex_lock (&self->lock);
+      busy = self->wake || self->stopping || self->paused;
+      g_mutex_unlock (&self->lock);
+      if (busy)
+        return;
+
+      if (!ld_archive_index (self->archive, INDEX_SLICE, &n, &error))
+        {
+          g_warning ("Indexing the archive failed: %s", error->message);
+          return;
+        }
+      if (n == 0)
+        return;
+    }
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -176,6 +204,7 @@ writer_thread (gpointer data)
 
       if (stopping)
         break;
+      index_while_idle (self);
     }
 
   return NULL;

@@ -33,11 +33,13 @@ struct _LdArchive
   gboolean      read_only;
   sqlite3_stmt *insert_record;
   sqlite3_stmt *insert_text;
+  sqlite3_stmt *select_slice_end;
   sqlite3_stmt *insert_string;
   sqlite3_stmt *select_records;
   sqlite3_stmt *select_strings;
   GHashTable   *string_ids;     /* interned id -> id in the strings table */
   guint32       next_string_id;
+  guint64       indexed_to;     /* records before it are in record_text */
   GPtrArray    *strings;        /* reading: text by id in the strings table */
   GString      *extra;
   LdJsonParser *parser;
@@ -189,6 +191,7 @@ ld_archive_free (LdArchive *self)
 
   sqlite3_finalize (self->insert_record);
   sqlite3_finalize (self->insert_text);
+  sqlite3_finalize (self->select_slice_end);
   sqlite3_finalize (self->insert_string);
   sqlite3_finalize (self->select_records);
   sqlite3_finalize (self->select_strings);
@@ -240,10 +243,13 @@ ld_archive_create (const char  *path,
       return NULL;
     }
 
-  header = g_strdup_printf ("PRAGMA application_id = %d;"
+  header = g_strdup_printf ("PRAGMA page_size = 16384;"
+                            "PRAGMA application_id = %d;"
                             "PRAGMA user_version = %d;"
                             "PRAGMA journal_mode = WAL;"
-                            "PRAGMA synchronous = NORMAL;",
+                            "PRAGMA synchronous = NORMAL;"
+                            "PRAGMA cache_size = -32768;"
+                            "PRAGMA wal_autocheckpoint = 4096;",
                             ARCHIVE_APPLICATION_ID, LD_ARCHIVE_SCHEMA_VERSION);
   if (!exec (self, header, error)
       || !exec (self, "BEGIN", error)
@@ -255,8 +261,15 @@ ld_archive_create (const char  *path,
                 "INSERT INTO record_data VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &self->insert_record, error)
-      || !prepare (self, "INSERT INTO record_text (rowid, message, exception) VALUES (?, ?, ?)",
+      || !prepare (self,
+                   "INSERT INTO record_text (rowid, message, exception)"
+                   " SELECT seq, message, exception FROM record_data"
+                   " WHERE seq BETWEEN ? AND ?",
                    &self->insert_text, error)
+      || !prepare (self,
+                   "SELECT max (seq) FROM"
+                   " (SELECT seq FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?)",
+                   &self->select_slice_end, error)
       || !prepare (self, "INSERT INTO strings (id, text) VALUES (?, ?)",
                    &self->insert_string, error))
     return NULL;
@@ -548,16 +561,68 @@ ld_archive_add (LdArchive       *self,
   if (rc != SQLITE_DONE)
     return fail (self, rc, "writing a record", error);
 
-  stmt = self->insert_text;
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
-  sqlite3_bind_text64 (stmt, 2, message, message_len, SQLITE_STATIC, SQLITE_UTF8);
-  bind_text_or_null (stmt, 3, exception, exception_len);
+  return TRUE;
+}
+
+/**
+ * ld_archive_index:
+ * @self: an archive made by ld_archive_create()
+ * @max_records: how many records to index at most
+ * @n_indexed: (out): how many were
+ * @error: where to say why not
+ *
+ * Adds the words of records written but not indexed yet to the full-text
+ * index, in their own transaction. Indexing costs twice what writing does,
+ * so the writer does it when no records wait (see ld-archive-writer.c); the
+ * meta key "indexed_to" says how far it got.
+ */
+gboolean
+ld_archive_index (LdArchive  *self,
+                  guint       max_records,
+                  guint      *n_indexed,
+                  GError    **error)
+{
+  sqlite3_stmt *stmt = self->insert_text;
+  g_autofree char *indexed_to = NULL;
+  gint64 last;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+
+  *n_indexed = 0;
+  sqlite3_bind_int64 (self->select_slice_end, 1, (sqlite3_int64) self->indexed_to);
+  sqlite3_bind_int64 (self->select_slice_end, 2, max_records);
+  rc = sqlite3_step (self->select_slice_end);
+  last = rc == SQLITE_ROW && sqlite3_column_type (self->select_slice_end, 0) != SQLITE_NULL
+           ? sqlite3_column_int64 (self->select_slice_end, 0) : -1;
+  sqlite3_reset (self->select_slice_end);
+  if (rc != SQLITE_ROW)
+    return fail (self, rc, "finding records to index", error);
+  if (last < 0)
+    return TRUE;
+
+  if (!ld_archive_begin (self, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) self->indexed_to);
+  sqlite3_bind_int64 (stmt, 2, last);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "indexing a record's text", error);
+    {
+      fail (self, rc, "indexing records' text", error);
+      ld_archive_rollback (self);
+      return FALSE;
+    }
+  *n_indexed = sqlite3_changes (self->db);
+  self->indexed_to = (guint64) last + 1;
+  indexed_to = g_strdup_printf ("%" G_GUINT64_FORMAT, self->indexed_to);
+  if (!ld_archive_set_meta (self, "indexed_to", indexed_to, error))
+    {
+      ld_archive_rollback (self);
+      return FALSE;
+    }
 
-  return TRUE;
+  return ld_archive_commit (self, error);
 }
 
 guint64

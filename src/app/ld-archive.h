@@ -50,6 +50,10 @@ gboolean    ld_archive_add            (LdArchive       *self,
 gboolean    ld_archive_commit         (LdArchive       *self,
                                        GError         **error);
 void        ld_archive_rollback       (LdArchive       *self);
+gboolean    ld_archive_index          (LdArchive       *self,
+                                       guint            max_records,
+                                       guint           *n_indexed,
+                                       GError         **error);
 
 guint64     ld_archive_get_n_records  (LdArchive       *self);
 gboolean    ld_archive_read           (LdArchive       *self,
