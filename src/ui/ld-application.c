@@ -106,24 +106,53 @@ demo_log_activated (GSimpleAction *action,
   ld_demo_log_random (LD_APPLICATION (user_data)->demo);
 }
 
+#define LD_WEBSITE "https://github.com/logdeck/logdeck"
+#define LD_ISSUE_URL LD_WEBSITE "/issues"
+
+/* Where to read more and where to report a problem, besides who made it: the
+ * two questions a user opens About for. */
+static GtkWidget *
+create_about_window (GtkWindow *parent)
+{
+  static const char *developers[] = { "The Logdeck developers " LD_WEBSITE, NULL };
+  static const char *built_on[] = {
+    "GTK https://gtk.org",
+    "libadwaita https://gnome.pages.gitlab.gnome.org/libadwaita/",
+    "GLib https://gitlab.gnome.org/GNOME/glib",
+    "libsoup https://libsoup.org",
+    "json-glib https://gitlab.gnome.org/GNOME/json-glib",
+    NULL
+  };
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about,
+                "transient-for", parent,
+                "modal", TRUE,
+                "application-name", _("Logdeck"),
+                "application-icon", APPLICATION_ID,
+                "version", PACKAGE_VERSION,
+                "developer-name", _("The Logdeck developers"),
+                "comments", _("A live dashboard for log records from running programs"),
+                "website", LD_WEBSITE,
+                "issue-url", LD_ISSUE_URL,
+                "developers", developers,
+                "copyright", _("© The Logdeck developers"),
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "translator-credits", _("translator-credits"),
+                NULL);
+  adw_about_window_add_credit_section (ADW_ABOUT_WINDOW (about), _("Built On"), built_on);
+
+  return about;
+}
+
 static void
 about_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
-  const char *developers[] = { _("The Logdeck developers"), NULL };
 
-  adw_show_about_window (window,
-                         "application-name", _("Logdeck"),
-                         "application-icon", APPLICATION_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("A live dashboard for log records from running programs"),
-                         "website", "https://github.com/logdeck/logdeck",
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+  gtk_window_present (GTK_WINDOW (create_about_window (window)));
 }
 
 static void
