@@ -241,6 +241,38 @@ test_about (void)
   close_window (window);
 }
 
+static gboolean
+action_state (const char *name)
+{
+  g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (app), name);
+
+  return g_variant_get_boolean (state);
+}
+
+/* Whatever stops the demo (its window closing), the demo's "running" and
+ * the app.demo-start state agree, so what offers the demo can hide. */
+static void
+test_demo_running_state (void)
+{
+  LdDemo *demo = ld_application_get_demo (app);
+
+  /* The worker logs criticals on purpose; it logs nothing in this test. */
+  ld_demo_set_delay_range (demo, 60 * 1000, 60 * 1000);
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "demo-start",
+                                      g_variant_new_boolean (TRUE));
+  g_assert_true (ld_demo_get_running (demo));
+  g_assert_true (action_state ("demo-start"));
+
+  ld_demo_stop (demo);
+  g_assert_false (action_state ("demo-start"));
+
+  ld_demo_start (demo);
+  g_assert_true (action_state ("demo-start"));
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "demo-start",
+                                      g_variant_new_boolean (FALSE));
+  g_assert_false (ld_demo_get_running (demo));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -280,6 +312,7 @@ main (int   argc,
   g_test_add_func ("/dialogs/preferences-bound-port", test_preferences_bound_port);
   g_test_add_func ("/dialogs/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/dialogs/about", test_about);
+  g_test_add_func ("/dialogs/demo-running-state", test_demo_running_state);
 
   status = g_test_run ();
   g_clear_object (&app);

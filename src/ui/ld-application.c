@@ -98,6 +98,18 @@ demo_start_change_state (GSimpleAction *action,
   g_simple_action_set_state (action, state);
 }
 
+/* The demo also stops without the action (its window closes): the action's
+ * state follows the demo, so that menus, buttons and the window's empty
+ * state, which may bind either, agree on whether it runs. */
+static void
+on_demo_running_changed (LdApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo-start");
+  gboolean running = ld_demo_get_running (self->demo);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (running));
+}
+
 static void
 demo_log_activated (GSimpleAction *action,
                     GVariant      *parameter,
@@ -237,6 +249,8 @@ ld_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
+  g_signal_connect_object (self->demo, "notify::running", G_CALLBACK (on_demo_running_changed),
+                           self, G_CONNECT_SWAPPED);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.clear", clear_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.pause", pause_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
