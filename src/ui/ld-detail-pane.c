@@ -19,7 +19,7 @@ struct _LdDetailPane
 {
   AdwBin     parent_instance;
 
-  LdRow     *row;
+  /* Template widgets */
   GtkWidget *stack;
   GtkWidget *level;
   GtkWidget *time;
@@ -27,8 +27,10 @@ struct _LdDetailPane
   GtkWidget *message;
   GtkWidget *exception;
   GtkWidget *fields;
+  GtkWidget *extras_box;
   GtkWidget *extras;
-  GtkWidget *extras_title;
+
+  LdRow     *row;
 };
 
 #define LD_PANE_MAX_TEXT (64 * 1024)
@@ -197,8 +199,7 @@ show_extras (LdDetailPane   *self,
                  type != LD_VALUE_STRING);
     }
 
-  gtk_widget_set_visible (self->extras_title, row > 0);
-  gtk_widget_set_visible (self->extras, row > 0);
+  gtk_widget_set_visible (self->extras_box, row > 0);
 }
 
 static void
@@ -330,7 +331,10 @@ ld_detail_pane_dispose (GObject *object)
   LdDetailPane *self = LD_DETAIL_PANE (object);
 
   g_clear_object (&self->row);
+  /* The bin's child is the bound stack: unparented by the bin first, as
+   * dispose_template() would leave the bin a stale pointer to it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_DETAIL_PANE);
 
   G_OBJECT_CLASS (ld_detail_pane_parent_class)->dispose (object);
 }
@@ -345,78 +349,24 @@ ld_detail_pane_class_init (LdDetailPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "detail.copy-message", NULL,
                                    copy_message_activated);
   gtk_widget_class_install_action (widget_class, "detail.copy-json", NULL, copy_json_activated);
-}
 
-static GtkWidget *
-build_header (LdDetailPane *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *copy_message = gtk_button_new_with_label (_("Copy Message"));
-  GtkWidget *copy_json = gtk_button_new_with_label (_("Copy as JSON"));
-
-  self->level = gtk_label_new (NULL);
-  self->time = gtk_label_new (NULL);
-  self->logger = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->time, "numeric");
-  gtk_widget_add_css_class (self->logger, "heading");
-  gtk_label_set_xalign (GTK_LABEL (self->logger), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->logger), TRUE);
-  gtk_widget_set_hexpand (self->logger, TRUE);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_message), "detail.copy-message");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_json), "detail.copy-json");
-
-  gtk_box_append (GTK_BOX (box), self->level);
-  gtk_box_append (GTK_BOX (box), self->time);
-  gtk_box_append (GTK_BOX (box), self->logger);
-  gtk_box_append (GTK_BOX (box), copy_message);
-  gtk_box_append (GTK_BOX (box), copy_json);
-
-  return box;
-}
-
-static GtkWidget *
-new_grid (void)
-{
-  GtkWidget *grid = gtk_grid_new ();
-
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 18);
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
-
-  return grid;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-detail-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, stack);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, level);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, time);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, logger);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, message);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, exception);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, fields);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras_box);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras);
 }
 
 static void
 ld_detail_pane_init (LdDetailPane *self)
 {
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *none = gtk_label_new (_("Select a record to see all its fields"));
-
-  self->message = selectable_label ("monospace");
-  self->exception = selectable_label ("monospace");
-  gtk_widget_add_css_class (self->exception, "traceback");
-  self->fields = new_grid ();
-  self->extras = new_grid ();
-  self->extras_title = gtk_label_new (_("Extra Fields"));
-  gtk_label_set_xalign (GTK_LABEL (self->extras_title), 0);
-  gtk_widget_add_css_class (self->extras_title, "heading");
-
-  gtk_box_append (GTK_BOX (box), build_header (self));
-  gtk_box_append (GTK_BOX (box), self->message);
-  gtk_box_append (GTK_BOX (box), self->exception);
-  gtk_box_append (GTK_BOX (box), self->fields);
-  gtk_box_append (GTK_BOX (box), self->extras_title);
-  gtk_box_append (GTK_BOX (box), self->extras);
-  gtk_widget_add_css_class (box, "detail-content");
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-
-  gtk_widget_add_css_class (none, "dim-label");
-  self->stack = gtk_stack_new ();
-  gtk_stack_add_named (GTK_STACK (self->stack), none, "none");
-  gtk_stack_add_named (GTK_STACK (self->stack), scroller, "record");
-  adw_bin_set_child (ADW_BIN (self), self->stack);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *
