@@ -87,6 +87,32 @@ add_field (GtkWidget  *grid,
   (*row)++;
 }
 
+/* A canonical field as one "name value" child of the fields' flow box,
+ * which puts as many side by side as the pane's width holds. */
+static void
+add_short_field (GtkWidget  *flow_box,
+                 const char *name,
+                 const char *value,
+                 gboolean    monospace)
+{
+  GtkWidget *box, *key, *label;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  key = gtk_label_new (name);
+  gtk_label_set_xalign (GTK_LABEL (key), 0);
+  gtk_label_set_yalign (GTK_LABEL (key), 0);
+  gtk_label_set_width_chars (GTK_LABEL (key), 12);
+  gtk_widget_add_css_class (key, "dim-label");
+  label = selectable_label (monospace ? "monospace" : NULL);
+  gtk_label_set_text (GTK_LABEL (label), value);
+  gtk_box_append (GTK_BOX (box), key);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_flow_box_append (GTK_FLOW_BOX (flow_box), box);
+}
+
 static char *
 format_time (gint64 time_us)
 {
@@ -134,30 +160,31 @@ static void
 show_canonical_fields (LdDetailPane   *self,
                        const LdRecord *record)
 {
-  guint row = 0;
   g_autofree char *thread_id = record->thread_id ? g_strdup_printf ("%" G_GINT64_FORMAT,
                                                                     record->thread_id) : NULL;
   g_autofree char *process = record->process ? g_strdup_printf ("%d", record->process) : NULL;
   g_autofree char *location = NULL;
   g_autofree char *levelno = g_strdup_printf ("%d", record->level);
+  GtkWidget *child;
 
   if (record->file != LD_INTERN_NONE)
     location = record->line > 0 ? g_strdup_printf ("%s:%u", ld_intern_lookup (record->file),
                                                    record->line)
                                 : g_strdup (ld_intern_lookup (record->file));
 
-  clear_grid (self->fields);
-  add_field (self->fields, &row, _("Level number"), levelno, FALSE);
-  add_field (self->fields, &row, _("Thread"), ld_intern_lookup (record->thread), FALSE);
-  add_field (self->fields, &row, _("Thread ID"), thread_id, TRUE);
-  add_field (self->fields, &row, _("Process"), ld_intern_lookup (record->process_name), FALSE);
-  add_field (self->fields, &row, _("Process ID"), process, TRUE);
-  add_field (self->fields, &row, _("Task"), ld_intern_lookup (record->task), FALSE);
-  add_field (self->fields, &row, _("Location"), location, TRUE);
-  add_field (self->fields, &row, _("Function"), ld_intern_lookup (record->function), TRUE);
-  add_field (self->fields, &row, _("Connection"), ld_intern_lookup (record->connection), FALSE);
-  add_field (self->fields, &row, _("Peer"), ld_intern_lookup (record->peer), TRUE);
-  add_field (self->fields, &row, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
+  while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
+    gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
+  add_short_field (self->fields, _("Level number"), levelno, FALSE);
+  add_short_field (self->fields, _("Thread"), ld_intern_lookup (record->thread), FALSE);
+  add_short_field (self->fields, _("Thread ID"), thread_id, TRUE);
+  add_short_field (self->fields, _("Process"), ld_intern_lookup (record->process_name), FALSE);
+  add_short_field (self->fields, _("Process ID"), process, TRUE);
+  add_short_field (self->fields, _("Task"), ld_intern_lookup (record->task), FALSE);
+  add_short_field (self->fields, _("Location"), location, TRUE);
+  add_short_field (self->fields, _("Function"), ld_intern_lookup (record->function), TRUE);
+  add_short_field (self->fields, _("Connection"), ld_intern_lookup (record->connection), FALSE);
+  add_short_field (self->fields, _("Peer"), ld_intern_lookup (record->peer), TRUE);
+  add_short_field (self->fields, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
 }
 
 /* Objects and arrays are shown indented, as a tree of their members. */

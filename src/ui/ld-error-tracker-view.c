@@ -265,6 +265,7 @@ setup_row (GtkSignalListItemFactory *factory,
   RowWidgets *w = g_new0 (RowWidgets, 1);
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *headline = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
 
   w->count = gtk_label_new (NULL);
   gtk_widget_set_valign (w->count, GTK_ALIGN_CENTER);
@@ -274,8 +275,12 @@ setup_row (GtkSignalListItemFactory *factory,
   w->sparkline = g_object_new (LD_TYPE_ERROR_SPARKLINE, NULL);
   gtk_widget_set_hexpand (text, TRUE);
 
-  gtk_box_append (GTK_BOX (text), w->title);
-  gtk_box_append (GTK_BOX (text), w->sample);
+  /* Two lines a group, the sample message beside the exception type, so
+   * that a short panel still lists five groups or more. */
+  gtk_widget_set_hexpand (w->sample, TRUE);
+  gtk_box_append (GTK_BOX (headline), w->title);
+  gtk_box_append (GTK_BOX (headline), w->sample);
+  gtk_box_append (GTK_BOX (text), headline);
   gtk_box_append (GTK_BOX (text), w->details);
   gtk_box_append (GTK_BOX (row), w->count);
   gtk_box_append (GTK_BOX (row), text);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ld-application.h"
+#include "ld-count-format.h"
 #include "ld-preferences.h"
 #include "ld-preferences-alerts.h"
 #include "ld-window-private.h"
@@ -263,6 +264,39 @@ on_port_spin_changed (GtkSpinButton *spin,
       }
 }
 
+/* A million records reads better as 1,000,000. */
+static gboolean
+on_count_spin_output (GtkSpinButton *spin)
+{
+  g_autofree char *text = ld_format_count ((guint64) gtk_spin_button_get_value (spin));
+
+  if (!g_str_equal (text, gtk_editable_get_text (GTK_EDITABLE (spin))))
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+/* Reads what the user typed with or without the separators. */
+static int
+on_count_spin_input (GtkSpinButton *spin,
+                     double        *value)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  g_autoptr(GString) digits = g_string_new (NULL);
+  guint64 number;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (digits, *p);
+    else if (!g_ascii_ispunct (*p) && !g_ascii_isspace (*p) && (guchar) *p < 0x80)
+      return GTK_INPUT_ERROR;
+
+  if (!g_ascii_string_to_unsigned (digits->str, 10, 0, G_MAXUINT32, &number, NULL))
+    return GTK_INPUT_ERROR;
+
+  *value = number;
+  return TRUE;
+}
+
 static void
 bind_settings (LdPreferences *self)
 {
@@ -347,6 +381,8 @@ ld_preferences_class_init (LdPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, zmq_connect_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, zmq_listen_row);
   gtk_widget_class_bind_template_callback (widget_class, on_port_spin_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_count_spin_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_count_spin_input);
 }
 
 static void
