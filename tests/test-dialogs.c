@@ -3,7 +3,8 @@
 
 /* The windows a user opens from the main window: Preferences (showing the
  * ports really bound, as `logdeck --tcp-port 0` asks), the keyboard
- * shortcuts window and About. Driven by their actions, as a user would,
+ * shortcuts window and About; and the dashboard's panels at the window's
+ * default size. Driven by their actions, as a user would,
  * and checked through public API and the widget tree only. */
 
 #include "config.h"
@@ -13,6 +14,10 @@
 #include <string.h>
 
 #include "ld-application.h"
+#include "ld-connection-monitor.h"
+#include "ld-dashboard.h"
+#include "ld-error-tracker-view.h"
+#include "ld-level.h"
 #include "ld-window.h"
 #include "ui-test-utils.h"
 
@@ -273,6 +278,99 @@ test_demo_running_state (void)
   g_assert_false (ld_demo_get_running (demo));
 }
 
+static gboolean
+has_n_groups (gpointer data)
+{
+  return g_list_model_get_n_items (ld_error_tracker_view_get_model (data)) >= 6;
+}
+
+/* Rows of @list_view that show whole within its height. */
+static guint
+count_whole_rows (GtkWidget *list_view)
+{
+  int height = gtk_widget_get_height (list_view);
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t bounds;
+
+      if (gtk_widget_get_mapped (row) && gtk_widget_compute_bounds (row, list_view, &bounds)
+          && bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= height)
+        n++;
+    }
+
+  return n;
+}
+
+static void
+push_error_kinds (void)
+{
+  static const char *const kinds[] = {
+    "Payment gateway unreachable", "Lost the queue", "Disk full", "Certificate expired",
+    "Database connection pool exhausted", "Could not read the configuration",
+  };
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = LD_LEVEL_ERROR, .level_name = "ERROR",
+        .logger = "shop.api", .connection = "tcp-1", .message = kinds[i],
+      };
+      ld_batch_add (batch, &fields);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+/* At the window's default size the panel lists five error groups or more,
+ * and the connections panel opens. */
+static void
+test_panels_default_size (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window, *tracker, *list_view, *monitor;
+  GtkAdjustment *columns;
+  LdDashboard *dashboard;
+
+  /* The other tests' windows saved their sizes. */
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  window = GTK_WIDGET (ld_window_new (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (window);
+  dashboard = LD_DASHBOARD (find_descendant (window, LD_TYPE_DASHBOARD, NULL));
+  tracker = find_descendant (GTK_WIDGET (dashboard), LD_TYPE_ERROR_TRACKER_VIEW, NULL);
+  push_error_kinds ();
+  wait_until (has_n_groups, tracker, "six kinds of error");
+
+  ld_dashboard_set_show_views (dashboard, TRUE);
+  ld_dashboard_set_visible_view (dashboard, "errors");
+  wait_painted (window);
+  list_view = find_descendant (tracker, GTK_TYPE_LIST_VIEW, "error-list");
+  g_test_message ("%u error groups show whole at %dx%d", count_whole_rows (list_view),
+                  gtk_widget_get_width (window), gtk_widget_get_height (window));
+  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+    save_screenshot (window, "panel-errors.png");
+  g_assert_cmpuint (count_whole_rows (list_view), >=, 5);
+
+  ld_dashboard_set_visible_view (dashboard, "connections");
+  wait_painted (window);
+  monitor = find_descendant (GTK_WIDGET (dashboard), LD_TYPE_CONNECTION_MONITOR, NULL);
+  g_assert_true (gtk_widget_get_mapped (monitor));
+  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+    save_screenshot (window, "panel-connections.png");
+  /* Every column shows without scrolling sideways. */
+  columns = gtk_scrolled_window_get_hadjustment (
+    GTK_SCROLLED_WINDOW (find_descendant (monitor, GTK_TYPE_SCROLLED_WINDOW, NULL)));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (columns), <=,
+                     gtk_adjustment_get_page_size (columns) + 1);
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -313,6 +411,7 @@ main (int   argc,
   g_test_add_func ("/dialogs/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/dialogs/about", test_about);
   g_test_add_func ("/dialogs/demo-running-state", test_demo_running_state);
+  g_test_add_func ("/dialogs/panels-default-size", test_panels_default_size);
 
   status = g_test_run ();
   g_clear_object (&app);

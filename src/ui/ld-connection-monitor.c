@@ -20,7 +20,7 @@
  * refreshed once a second while the monitor is shown, so the cost does not
  * grow with the record rate. */
 
-#define SPARK_WIDTH  72
+#define SPARK_WIDTH  48
 #define SPARK_HEIGHT 20
 
 typedef enum

@@ -285,7 +285,12 @@ setup_row (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (row), w->count);
   gtk_box_append (GTK_BOX (row), text);
   gtk_box_append (GTK_BOX (row), w->sparkline);
-  gtk_widget_add_css_class (row, "error-row");
+  /* Margins of its own rather than the .error-row padding of the
+   * dashboard's style: with that, the panel holds four groups only. */
+  gtk_widget_set_margin_top (row, 2);
+  gtk_widget_set_margin_bottom (row, 2);
+  gtk_widget_set_margin_start (row, 6);
+  gtk_widget_set_margin_end (row, 6);
 
   g_object_set_data_full (G_OBJECT (row), "ld-row-widgets", w, g_free);
   gtk_list_item_set_child (item, row);
