@@ -371,6 +371,71 @@ test_panels_default_size (void)
   close_window (window);
 }
 
+static gboolean
+has_label (GtkWidget  *widget,
+           const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return has_label (wait->widget, wait->text);
+}
+
+/* Counts read with thousands separators, whatever the locale. */
+static void
+test_panel_counts (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdBatch *batch = ld_batch_new ();
+  GtkWidget *window;
+  LdDashboard *dashboard;
+  LabelWait wait;
+
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  window = GTK_WIDGET (ld_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (window);
+  dashboard = LD_DASHBOARD (find_descendant (window, LD_TYPE_DASHBOARD, NULL));
+  ld_dashboard_set_show_views (dashboard, TRUE);
+  ld_dashboard_set_visible_view (dashboard, "errors");
+
+  for (guint i = 0; i < 1234; i++)
+    {
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = LD_LEVEL_ERROR, .level_name = "ERROR",
+        .logger = "shop.api", .message = "The same failure, often",
+      };
+      ld_batch_add (batch, &fields);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+
+  wait = (LabelWait) { find_descendant (window, LD_TYPE_ERROR_TRACKER_VIEW, NULL), "1,234" };
+  wait_until (label_shown, &wait, "the count 1,234 in the error list");
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -412,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/dialogs/about", test_about);
   g_test_add_func ("/dialogs/demo-running-state", test_demo_running_state);
   g_test_add_func ("/dialogs/panels-default-size", test_panels_default_size);
+  g_test_add_func ("/dialogs/panel-counts", test_panel_counts);
 
   status = g_test_run ();
   g_clear_object (&app);
