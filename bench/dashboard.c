@@ -58,7 +58,7 @@ decode_capture (GBytes *capture,
   GPtrArray *batches = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
   gsize length;
   const guint8 *data = g_bytes_get_data (capture, &length);
-  LdPyrecordOrigin origin = { .connection = "tcp-1", .peer = "127.0.0.1:5000",
+  LdRecordOrigin origin = { .connection = "tcp-1", .peer = "127.0.0.1:5000",
                               .protocol = "tcp-pickle" };
   LdBatch *batch = ld_batch_new ();
   gint64 start = g_get_monotonic_time ();

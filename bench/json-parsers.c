@@ -200,8 +200,8 @@ static void
 run_ld_normalize_lines (const Corpus *corpus)
 {
   g_autoptr(LdJsonParser) parser = ld_json_parser_new ();
-  LdJsonContext ctx = { .connection = "tcp-1", .peer = "127.0.0.1:50000",
-                        .protocol = "tcp-json", .parser = parser };
+  LdJsonContext ctx = { .origin = { .connection = "tcp-1", .peer = "127.0.0.1:50000",
+                        .protocol = "tcp-json" }, .parser = parser };
   LdBatch *batch = ld_batch_new ();
 
   for (guint i = 0; i < N_LINES; i++)
@@ -220,8 +220,8 @@ static void
 run_ld_normalize_chunks (const Corpus *corpus)
 {
   g_autoptr(LdJsonParser) parser = ld_json_parser_new ();
-  LdJsonContext ctx = { .connection = "tcp-1", .peer = "127.0.0.1:50000",
-                        .protocol = "tcp-json", .parser = parser };
+  LdJsonContext ctx = { .origin = { .connection = "tcp-1", .peer = "127.0.0.1:50000",
+                        .protocol = "tcp-json" }, .parser = parser };
 
   for (guint i = 0; i < N_LINES; i += BATCH_SIZE)
     {

@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#ifdef LD_WITH_WINDOW
 #include "ld-application.h"
+#endif
 #include "ld-server.h"
 
 /* Run from the build tree (build-aux/run), the program uses the
@@ -33,11 +35,14 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  /* Only a window needs a display, and GTK insists on one at start-up. */
-  if (ld_session_args_request_headless (argc, argv))
-    app = G_APPLICATION (ld_server_new ());
-  else
+  /* Only a window needs a display, and GTK insists on one at start-up.
+   * logdeck-headless is built without the window (see src/meson.build). */
+#ifdef LD_WITH_WINDOW
+  if (!ld_session_args_request_headless (argc, argv))
     app = G_APPLICATION (ld_application_new ());
+  else
+#endif
+    app = G_APPLICATION (ld_server_new ());
 
   /* "-" is this process's own standard input: nothing to hand over. */
   if (ld_session_args_read_stdin (argc, argv))

@@ -294,6 +294,16 @@ static const TextCase text_cases[] = {
     "[%(user)s|%(status)s|%(latency)s|%(cached)s|%(parent)s|%(tags)s|%(ctx)s|%(big)s|%(huge)s"
     "|%(tiny)s|%(off)s|%(user)r] %(exc_text).20r %(stack_info).10s %(msg)s %(message)-30.5s|",
     NULL, FALSE, "UTC" },
+  /* Padding and its edges, which "%" fields share with msg % args: zeros
+   * between sign and digits, left alignment, precisions of digits and of
+   * text, characters, and the repr() of floats. */
+  { NULL, LD_LOG_STYLE_PERCENT,
+    "%(levelname)-5s|%(name)5s|%(created)016.3f|%(relativeCreated)-12.2f|"
+    "%(relativeCreated)+.1e|%(created)r|%(relativeCreated)r|%(msecs)-05d|%(msecs)08.3f|"
+    "%(levelno)#08x|%(levelno)-#8o|%(levelno)08.3d|%(lineno)+08d|%(lineno)-+6d|%(lineno)5c|"
+    "%(lineno)-3c|%(levelno).80d|%(levelname)08s|%(levelname)-8.3r|%(name).0s|%(message)10.4s|"
+    "%(relativeCreated) 09.2f|%(relativeCreated)#.0f|%(relativeCreated)-010g",
+    NULL, FALSE, "UTC" },
   { NULL, LD_LOG_STYLE_BRACE,
     "{created:.3f} {msecs:03.0f} {relativeCreated:>14,.2f} {levelno:#x} {levelno:08b} "
     "{levelno:^7d} {levelno:+} {lineno:_d} {levelname!r:>10} {name!s:*^20} {message:.5} "

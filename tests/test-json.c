@@ -29,7 +29,7 @@ static const char *fixtures[] = {
 };
 
 static const LdJsonContext fixture_context = {
-  .connection = "ws-1", .peer = "127.0.0.1:40000", .protocol = "ws",
+  .origin = { .connection = "ws-1", .peer = "127.0.0.1:40000", .protocol = "ws" },
 };
 
 /* A record with its text attached, as the store would hand it out. */
@@ -421,7 +421,7 @@ test_time_missing (void)
   gint64 before = g_get_real_time (), after;
   LdRecord record = normalize_one (&batch, "{\"message\": \"x\", \"time\": \"yesterday\"}");
 
-  LdJsonContext ctx = { .received_us = 42 };
+  LdJsonContext ctx = { .origin.received_us = 42 };
   g_autoptr(LdBatch) received = NULL;
 
   after = g_get_real_time ();
@@ -978,7 +978,7 @@ test_clef_escaped_at (void)
 static void
 test_context_and_own_connection (void)
 {
-  LdJsonContext ctx = { .connection = "ws-3", .peer = "10.0.0.1:5555", .protocol = "ws" };
+  LdJsonContext ctx = { .origin = { .connection = "ws-3", .peer = "10.0.0.1:5555", .protocol = "ws" } };
   g_autoptr(LdBatch) batch = normalize_ok ("{\"message\": \"a\"}\n"
                                            "{\"message\": \"b\", \"websocket\": {\"id\": 9}}\n"
                                            "{\"message\": \"c\", \"conn\": \"c-1\", "

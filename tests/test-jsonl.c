@@ -479,6 +479,113 @@ test_extra_object (void)
   g_assert_cmpuint (extra->len, ==, 0);
 }
 
+static const LdRecordOrigin file_origin = { "app.jsonl", "/var/log/app.jsonl", "file", 0 };
+
+/* Reads one line back; it must be a record of Logdeck's. */
+static void
+read_line (LdJsonlReader *reader,
+           LdBatch       *batch,
+           const char    *line)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (ld_jsonl_reader_add_line (reader, batch, line, strlen (line), &error), ==,
+                   LD_JSONL_LINE_RECORD);
+  g_assert_no_error (error);
+}
+
+/* A line read back is the same record: written again, the same line, extra
+ * fields and their types included. */
+static void
+test_read_back (void)
+{
+  g_autoptr(LdJsonlReader) reader = ld_jsonl_reader_new (&file_origin);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdBatch) read = ld_batch_new ();
+  g_autoptr(GString) written = g_string_new (NULL);
+  g_autoptr(GString) again = g_string_new (NULL);
+  LdRecord record;
+  const char *text;
+  LdValueType type;
+  const char *value;
+  gsize len;
+
+  add_full_record (batch);
+  ld_jsonl_append_batch (written, batch);
+  g_string_truncate (written, written->len - 1);
+  read_line (reader, read, written->str);
+  g_assert_cmpuint (ld_batch_get_length (read), ==, 1);
+  g_assert_cmpint (ld_jsonl_reader_get_last_time (reader), ==,
+                   G_GINT64_CONSTANT (1700000000123456));
+
+  ld_jsonl_append_batch (again, read);
+  g_string_append_c (written, '\n');
+  g_assert_cmpstr (again->str, ==, written->str);
+
+  record = *ld_batch_get_record (read, 0, &text);
+  record.text = text;
+  g_assert_cmpstr (ld_intern_lookup (record.level_name), ==, "Level 25");
+  g_assert_cmpstr (ld_intern_lookup (record.connection), ==, "tcp-3");
+  g_assert_true (ld_record_get_extra (&record, "obj", &type, &value, &len));
+  g_assert_cmpint (type, ==, LD_VALUE_JSON);
+  g_assert_cmpmem (value, len, "{\"a\":[true]}", 12);
+  g_assert_true (ld_record_get_extra (&record, "z", &type, &value, &len));
+  g_assert_cmpint (type, ==, LD_VALUE_NULL);
+}
+
+/* A record that names no origin takes the reader's. */
+static void
+test_read_origin (void)
+{
+  g_autoptr(LdJsonlReader) reader = ld_jsonl_reader_new (&file_origin);
+  g_autoptr(LdBatch) read = ld_batch_new ();
+  const char *text;
+  const LdRecord *record;
+
+  read_line (reader, read, "{\"time\":\"1970-01-01T00:00:01.000000+00:00\",\"level\":\"INFO\","
+                           "\"levelno\":20,\"message\":\"m\"}  ");
+  record = ld_batch_get_record (read, 0, &text);
+  g_assert_cmpint (record->time_us, ==, G_USEC_PER_SEC);
+  g_assert_cmpstr (ld_intern_lookup (record->connection), ==, file_origin.connection);
+  g_assert_cmpstr (ld_intern_lookup (record->peer), ==, file_origin.peer);
+  g_assert_cmpstr (ld_intern_lookup (record->protocol), ==, file_origin.protocol);
+}
+
+/* Other JSON is left to the normaliser, untouched; a line that is not JSON
+ * says why. */
+static void
+test_read_other (void)
+{
+  static const char * const other[] = {
+    "{\"msg\":\"hi\",\"level\":\"info\"}",
+    "{\"time\":\"1970-01-01T00:00:00Z\",\"level\":\"INFO\",\"levelno\":20}",
+    "{\"time\":\"1970-01-01T00:00:00Z\",\"level\":\"INFO\",\"levelno\":20,\"message\":\"m\","
+    "\"user\":\"al\"}",
+    "{\"time\":\"1970-01-01T00:00:00Z\",\"level\":\"INFO\",\"levelno\":20,\"message\":\"m\","
+    "\"message\":\"n\"}",
+    "{\"time\":\"yesterday\",\"level\":\"INFO\",\"levelno\":20,\"message\":\"m\"}",
+    "[{\"message\":\"m\"}]",
+  };
+  g_autoptr(LdJsonlReader) reader = ld_jsonl_reader_new (&file_origin);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (other); i++)
+    {
+      g_test_message ("%s", other[i]);
+      g_assert_cmpint (ld_jsonl_reader_add_line (reader, batch, other[i], strlen (other[i]),
+                                                 &error), ==, LD_JSONL_LINE_OTHER);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (ld_jsonl_reader_add_line (reader, batch, " \t", 2, &error), ==,
+                   LD_JSONL_LINE_BLANK);
+  g_assert_cmpint (ld_jsonl_reader_add_line (reader, batch, "{\"time\":", 8, &error), ==,
+                   LD_JSONL_LINE_BAD);
+  g_assert_nonnull (error);
+  g_assert_cmpuint (ld_batch_get_length (batch), ==, 0);
+  g_assert_cmpint (ld_jsonl_reader_get_last_time (reader), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -496,6 +603,9 @@ main (int   argc,
   g_test_add_func ("/jsonl/absent-fields", test_absent_fields);
   g_test_add_func ("/jsonl/level-names", test_level_names);
   g_test_add_func ("/jsonl/store-records", test_store_records);
+  g_test_add_func ("/jsonl/read-back", test_read_back);
+  g_test_add_func ("/jsonl/read-origin", test_read_origin);
+  g_test_add_func ("/jsonl/read-other", test_read_other);
 
   return g_test_run ();
 }

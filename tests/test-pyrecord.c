@@ -227,7 +227,7 @@ add_pickle (GBytes  *pickle,
             Added   *added,
             GError **error)
 {
-  LdPyrecordOrigin origin = {
+  LdRecordOrigin origin = {
     .connection = "tcp-7",
     .peer = "127.0.0.1:50000",
     .protocol = "tcp-pickle",
@@ -740,7 +740,7 @@ test_bad_pickle (void)
   static const guint8 truncated[] = { 0x80, 0x02, '}', '(', 'X', 0xff, 0, 0, 0 };
   g_autoptr(LdBatch) batch = ld_batch_new ();
   g_autoptr(GError) error = NULL;
-  LdPyrecordOrigin origin = { 0 };
+  LdRecordOrigin origin = { 0 };
 
   g_assert_false (ld_pyrecord_add_pickle (batch, truncated, sizeof truncated, NULL, &origin,
                                           &error));
@@ -763,7 +763,7 @@ test_repeated_keys (void)
       g_autoptr(LdBatch) batch = ld_batch_new ();
       g_auto(Added) added = { 0 };
       g_autoptr(GError) error = NULL;
-      LdPyrecordOrigin origin = { "tcp-1", NULL, "tcp-pickle", 1 };
+      LdRecordOrigin origin = { "tcp-1", NULL, "tcp-pickle", 1 };
       const guint8 *data;
       const char *text;
       gsize length;
@@ -821,7 +821,7 @@ test_flat_matches_tree (void)
   g_autofree char *script = NULL;
   g_autofree char *frames = NULL;
   g_autoptr(GError) error = NULL;
-  LdPyrecordOrigin origin = { "tcp-1", "127.0.0.1:4000", "tcp-pickle", 1 };
+  LdRecordOrigin origin = { "tcp-1", "127.0.0.1:4000", "tcp-pickle", 1 };
   guint n_frames = 0, n_flat = 0, n_declined = 0;
   gsize length, pos = 0;
   int status;

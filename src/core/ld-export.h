@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ld-log-format.h"
 #include "ld-record.h"
 #include "ld-store.h"
 
@@ -26,18 +27,6 @@ typedef enum
   LD_EXPORT_CSV,
   LD_EXPORT_TEXT,
 } LdExportFormat;
-
-/* The styles of logging.Formatter: "%(name)s", "{name}" and "${name}". */
-typedef enum
-{
-  LD_LOG_STYLE_AUTO,      /* "{" if the format has a "{" and no "%(", else "%" */
-  LD_LOG_STYLE_PERCENT,
-  LD_LOG_STYLE_BRACE,
-  LD_LOG_STYLE_DOLLAR,
-} LdLogStyle;
-
-/* The format of the text export when none is given: the logging HOWTO's. */
-#define LD_EXPORT_DEFAULT_LOG_FORMAT "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 
 typedef struct
 {
@@ -72,9 +61,6 @@ typedef struct
 /* A consistent copy of records to export: the record structs and their text,
  * so that it stays whole while the store goes on receiving and evicting. */
 typedef struct _LdExportSnapshot LdExportSnapshot;
-
-/* A compiled logging format string. */
-typedef struct _LdLogFormat LdLogFormat;
 
 GQuark              ld_export_error_quark                (void);
 gboolean            ld_export_record_is_internal         (const LdRecord        *record);
@@ -118,24 +104,6 @@ void                ld_export_async                      (LdExportSnapshot      
 gboolean            ld_export_finish                     (GAsyncResult          *result,
                                                           GError               **error);
 
-LdLogFormat        *ld_log_format_new                    (const char            *format,
-                                                          LdLogStyle             style,
-                                                          const char            *datefmt,
-                                                          gboolean               utc,
-                                                          GError               **error);
-void                ld_log_format_free                   (LdLogFormat           *self);
-void                ld_log_format_append                 (LdLogFormat           *self,
-                                                          GString               *out,
-                                                          const LdRecord        *record,
-                                                          gint64                 start_us);
-guint               ld_log_format_get_n_fields           (const LdLogFormat     *self);
-const char         *ld_log_format_get_field              (const LdLogFormat     *self,
-                                                          guint                  index,
-                                                          const char           **literal,
-                                                          gsize                 *literal_len,
-                                                          int                   *width);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdExportSnapshot, ld_export_snapshot_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdLogFormat, ld_log_format_free)
 
 G_END_DECLS

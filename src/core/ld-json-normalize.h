@@ -2,7 +2,7 @@
 //
 // Turns JSON log objects of the common shapes (Python's record.__dict__, structlog, slog,
 // zap, pino, Serilog CLEF, GELF, ECS, OTLP, Vector, Fluent Bit, ...) into records.  Which
-// shape an object has is decided from its keys by the table in ld-json-normalize.c, and each
+// shape an object has is decided from its keys by the table in ld-json-dialects.c, and each
 // shape maps its own time units and level scale; see that table for the rules.
 
 #pragma once
@@ -32,10 +32,7 @@ typedef void (*LdJsonBadValueFunc) (const LdJsonBadValue *bad,
 
 typedef struct
 {
-  const char         *connection;     /* for records that do not name their own */
-  const char         *peer;
-  const char         *protocol;
-  gint64              received_us;    /* the time for a record without one; 0 for now */
+  LdRecordOrigin      origin;         /* for records that do not name their own */
   guint               max_depth;      /* 0: LD_JSON_DEFAULT_MAX_DEPTH */
   gsize               max_length;     /* 0: LD_JSON_DEFAULT_MAX_LENGTH */
   LdJsonBadValueFunc  bad_value_func; /* called for every bad value */

@@ -8,8 +8,9 @@
 G_BEGIN_DECLS
 
 /* Canonical JSON Lines: one record as one line of JSON, the export schema of
- * ARCHITECTURE.md and the output of `logdeck --headless --output`; and the
- * escaper of control characters that the text and CSV exports share. */
+ * ARCHITECTURE.md and the output of `logdeck --headless --output`, written
+ * by ld-jsonl.c and read back by ld-jsonl-read.c; and the escaper of control
+ * characters that the text and CSV exports share. */
 
 /* How ld_jsonl_append_escaped() writes text for a terminal or a file: the
  * controls a terminal acts on (C0, DEL, and C1, U+0080 to U+009F, which
@@ -43,5 +44,27 @@ void      ld_jsonl_append_int          (GString        *out,
                                         gint64          value);
 void      ld_jsonl_append_time         (GString        *out,
                                         gint64          time_us);
+
+typedef struct _LdJsonlReader LdJsonlReader;
+
+/* What ld_jsonl_reader_add_line() found on a line. */
+typedef enum
+{
+  LD_JSONL_LINE_BLANK,    /* only whitespace: nothing to read */
+  LD_JSONL_LINE_RECORD,   /* a line Logdeck wrote: its record was added */
+  LD_JSONL_LINE_OTHER,    /* JSON of another shape, for ld_json_normalize() */
+  LD_JSONL_LINE_BAD,      /* not JSON */
+} LdJsonlLine;
+
+LdJsonlReader *ld_jsonl_reader_new           (const LdRecordOrigin   *origin);
+void           ld_jsonl_reader_free          (LdJsonlReader          *self);
+LdJsonlLine    ld_jsonl_reader_add_line      (LdJsonlReader          *self,
+                                              LdBatch                *batch,
+                                              const char             *line,
+                                              gsize                   length,
+                                              GError                **error);
+gint64         ld_jsonl_reader_get_last_time (LdJsonlReader          *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdJsonlReader, ld_jsonl_reader_free)
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ld-pyformat.h"
@@ -35,14 +36,7 @@ typedef struct
   gboolean             used_key;
 } Args;
 
-typedef struct
-{
-  gboolean             left, zero, plus, space, alt;
-  gint64               width;      /* -1 if not given */
-  gint64               precision;  /* -1 if not given */
-  char                 conversion;
-  gsize                index;      /* of the conversion, for error messages */
-} Spec;
+typedef LdPyformatSpec Spec;
 
 static gboolean
 fail (GError    **error,
@@ -258,49 +252,333 @@ ld_pyformat_append_str (GString             *out,
   g_string_append (out, display);
 }
 
-/* Pads @body (@body_len bytes, @body_chars characters) to the field's width,
- * with zeros between sign and digits for a number when asked to. */
-static void
-append_padded (GString     *out,
-               const Spec  *spec,
-               const char  *sign_and_prefix,
-               const char  *body,
-               gsize        body_len,
-               gsize        body_chars,
-               gboolean     numeric)
-{
-  gsize prefix_len = strlen (sign_and_prefix);
-  gsize chars = prefix_len + body_chars;
-  gsize fill = spec->width > (gint64) chars ? (gsize) spec->width - chars : 0;
+/* The pieces of a conversion
+ * ==========================
+ *
+ * Numbers and padding as Python's formatting writes them, for "msg % args"
+ * here and for the fields of logging format strings in
+ * ld-log-format-render.c, so that both read the same. */
 
-  if (fill > 0 && !spec->left && !(numeric && spec->zero))
-    for (gsize i = 0; i < fill; i++)
-      g_string_append_c (out, ' ');
-  g_string_append (out, sign_and_prefix);
-  if (fill > 0 && !spec->left && numeric && spec->zero)
-    for (gsize i = 0; i < fill; i++)
-      g_string_append_c (out, '0');
-  g_string_append_len (out, body, body_len);
-  if (fill > 0 && spec->left)
-    for (gsize i = 0; i < fill; i++)
-      g_string_append_c (out, ' ');
+/**
+ * ld_pyformat_sign_text:
+ * @negative: whether the number is below zero
+ * @sign: '+' or ' ' to mark a number that is not negative too, '-' or 0 not to
+ *
+ * Returns: what goes before the digits of a number
+ */
+const char *
+ld_pyformat_sign_text (gboolean negative,
+                       char     sign)
+{
+  return negative ? "-" : sign == '+' ? "+" : sign == ' ' ? " " : "";
+}
+
+/* The most digits a 64-bit number has, in base 2. */
+#define MAX_DIGITS 64
+
+/* Writes the digits of @magnitude in @base at the end of @buf; returns the
+ * first. */
+static const char *
+format_digits (char     buf[MAX_DIGITS],
+               guint64  magnitude,
+               guint    base,
+               gboolean upper)
+{
+  const char *alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  char *p = buf + MAX_DIGITS;
+
+  do
+    *--p = alphabet[magnitude % base];
+  while ((magnitude /= base) != 0);
+
+  return p;
+}
+
+/**
+ * ld_pyformat_append_digits:
+ * @out: where to write
+ * @magnitude: the number without its sign
+ * @base: 2, 8, 10 or 16
+ * @upper: whether digits above 9 are upper case
+ * @min_digits: the least number of digits, with zeros in front
+ *
+ * Appends the digits of @magnitude in @base, at least one.
+ */
+void
+ld_pyformat_append_digits (GString *out,
+                           guint64  magnitude,
+                           guint    base,
+                           gboolean upper,
+                           gsize    min_digits)
+{
+  char buf[MAX_DIGITS];
+  const char *digits = format_digits (buf, magnitude, base, upper);
+  gsize length = buf + sizeof buf - digits;
+
+  for (gsize n = length; n < min_digits; n++)
+    g_string_append_c (out, '0');
+  g_string_append_len (out, digits, length);
+}
+
+/* Room for "%f" of 1e308, which has 309 digits before the point. */
+static gsize
+float_text_size (int precision)
+{
+  return 330 + (gsize) MAX (precision, 0);
+}
+
+/* printf's text of @magnitude in the C locale, into @buf of
+ * float_text_size() bytes. */
+static void
+format_float_text (char    *buf,
+                   gsize    size,
+                   double   magnitude,
+                   char     conversion,
+                   int      precision,
+                   gboolean alternate)
+{
+  char format[16];
+
+  g_snprintf (format, sizeof format, "%%%s.%d%c", alternate ? "#" : "", MAX (precision, 0),
+              conversion);
+  g_ascii_formatd (buf, size, format, magnitude);
+}
+
+/**
+ * ld_pyformat_append_float:
+ * @out: where to write
+ * @magnitude: the number without its sign
+ * @conversion: the conversion letter of printf: e, E, f, F, g or G
+ * @precision: the precision, not negative
+ * @alternate: the '#' flag
+ *
+ * Appends the fixed or exponent notation of @magnitude (which may be inf or
+ * nan) as printf writes it in the C locale, which is also Python's.
+ */
+void
+ld_pyformat_append_float (GString *out,
+                          double   magnitude,
+                          char     conversion,
+                          int      precision,
+                          gboolean alternate)
+{
+  gsize start = out->len;
+  gsize size = float_text_size (precision);
+
+  g_string_set_size (out, start + size);
+  format_float_text (out->str + start, size, magnitude, conversion, precision, alternate);
+  g_string_set_size (out, start + strlen (out->str + start));
+}
+
+/* The fewest significant digits that read back as @value (which is finite
+ * and not negative), and the decimal exponent of the first. */
+static int
+shortest_digits (double  value,
+                 char    digits[20],
+                 int    *exponent)
+{
+  char buf[40], format[8];
+  int n = 0;
+
+  for (int precision = 1; precision <= 17; precision++)
+    {
+      g_snprintf (format, sizeof format, "%%.%de", precision - 1);
+      g_ascii_formatd (buf, sizeof buf, format, value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+
+  for (const char *p = buf; *p != 'e'; p++)
+    if (g_ascii_isdigit (*p))
+      digits[n++] = *p;
+  *exponent = atoi (strchr (buf, 'e') + 1);
+  while (n > 1 && digits[n - 1] == '0')
+    n--;
+
+  return n;
+}
+
+/**
+ * ld_pyformat_append_float_repr:
+ * @out: where to write
+ * @value: a number
+ *
+ * Appends Python's repr() of a float: the shortest text that reads back as
+ * the same number, in fixed notation for exponents from -4 to 15.
+ */
+void
+ld_pyformat_append_float_repr (GString *out,
+                               double   value)
+{
+  char digits[20];
+  int n, exponent;
+
+  if (isnan (value) || isinf (value))
+    {
+      g_string_append (out, isnan (value) ? "nan" : value < 0 ? "-inf" : "inf");
+      return;
+    }
+  if (signbit (value))
+    g_string_append_c (out, '-');
+  n = shortest_digits (fabs (value), digits, &exponent);
+
+  if (exponent < -4 || exponent >= 16)
+    {
+      g_string_append_c (out, digits[0]);
+      if (n > 1)
+        {
+          g_string_append_c (out, '.');
+          g_string_append_len (out, digits + 1, n - 1);
+        }
+      g_string_append_printf (out, "e%c%02d", exponent < 0 ? '-' : '+', ABS (exponent));
+    }
+  else if (exponent < 0)
+    {
+      g_string_append (out, "0.");
+      for (int i = -1; i > exponent; i--)
+        g_string_append_c (out, '0');
+      g_string_append_len (out, digits, n);
+    }
+  else
+    {
+      for (int i = 0; i <= exponent; i++)
+        g_string_append_c (out, i < n ? digits[i] : '0');
+      g_string_append_c (out, '.');
+      if (n > exponent + 1)
+        g_string_append_len (out, digits + exponent + 1, n - exponent - 1);
+      else
+        g_string_append_c (out, '0');
+    }
+}
+
+/**
+ * ld_pyformat_truncated_length:
+ * @text: valid UTF-8
+ * @length: its length in bytes
+ * @precision: the most characters to keep, or negative for all
+ *
+ * Cuts @text to at most @precision characters, as "%.3s" and "{:.3}" do.
+ *
+ * Returns: the length in bytes of what is kept
+ */
+gsize
+ld_pyformat_truncated_length (const char *text,
+                              gsize       length,
+                              gint64      precision)
+{
+  const char *p = text, *end = text + length;
+
+  if (precision < 0)
+    return length;
+  for (gint64 i = 0; i < precision && p < end; i++)
+    p = g_utf8_next_char (p);
+
+  return MIN ((gsize) (p - text), length);
 }
 
 static void
-append_text_field (GString    *out,
-                   const Spec *spec,
-                   const char *text,
-                   gsize       length)
+append_fill (GString  *out,
+             gunichar  fill,
+             gsize     count)
 {
-  gsize chars = g_utf8_strlen (text, length);
+  if (fill < 0x80)
+    for (gsize i = 0; i < count; i++)
+      g_string_append_c (out, (char) fill);
+  else
+    for (gsize i = 0; i < count; i++)
+      g_string_append_unichar (out, fill);
+}
 
-  if (spec->precision >= 0 && (gsize) spec->precision < chars)
+/* Characters in valid UTF-8: the bytes that do not continue one. */
+static gsize
+count_chars (const char *text,
+             gsize       length)
+{
+  gsize n = 0;
+
+  for (gsize i = 0; i < length; i++)
+    n += ((guchar) text[i] & 0xc0) != 0x80;
+
+  return n;
+}
+
+/**
+ * ld_pyformat_append_aligned:
+ * @out: where to write
+ * @prefix: a sign, "0x" and the like, or ""
+ * @body: the digits or the text, valid UTF-8
+ * @body_len: its length in bytes
+ * @fill: the character that pads
+ * @align: '<', '>' or '^' to align @prefix and @body as a whole, or '=' to
+ *   pad between them
+ * @width: the least number of characters, 0 for no padding
+ *
+ * Appends @prefix and @body padded to @width characters, as a field of
+ * printf-style formatting or of a str.format() spec.
+ */
+void
+ld_pyformat_append_aligned (GString    *out,
+                            const char *prefix,
+                            const char *body,
+                            gsize       body_len,
+                            gunichar    fill,
+                            char        align,
+                            gsize       width)
+{
+  gsize prefix_len = strlen (prefix);
+  gsize chars = width > 0 ? prefix_len + count_chars (body, body_len) : 0;
+  gsize pad = width > chars ? width - chars : 0;
+  gsize before = align == '<' ? 0 : align == '^' ? pad / 2 : align == '=' ? 0 : pad;
+
+  if (pad == 0)
     {
-      length = g_utf8_offset_to_pointer (text, spec->precision) - text;
-      chars = spec->precision;
+      g_string_append_len (out, prefix, prefix_len);
+      g_string_append_len (out, body, body_len);
+      return;
     }
 
-  append_padded (out, spec, "", text, length, chars, FALSE);
+  append_fill (out, fill, before);
+  g_string_append_len (out, prefix, prefix_len);
+  if (align == '=')
+    append_fill (out, fill, pad);
+  g_string_append_len (out, body, body_len);
+  append_fill (out, fill, align == '<' ? pad : align == '^' ? pad - pad / 2 : 0);
+}
+
+/* Pads @body to the field's width, with zeros between sign and digits for a
+ * number when asked to. */
+static void
+append_padded (GString    *out,
+               const Spec *spec,
+               const char *sign_and_prefix,
+               const char *body,
+               gsize       body_len,
+               gboolean    numeric)
+{
+  gboolean zero = numeric && spec->zero && !spec->left;
+
+  ld_pyformat_append_aligned (out, sign_and_prefix, body, body_len, zero ? '0' : ' ',
+                              spec->left ? '<' : zero ? '=' : '>', MAX (spec->width, 0));
+}
+
+/**
+ * ld_pyformat_append_text_field:
+ * @out: where to write
+ * @spec: the conversion
+ * @text: the str(), repr() or character to write, valid UTF-8
+ * @length: its length in bytes
+ *
+ * Appends @text as "%s", "%r", "%a" and "%c" write it: cut to the precision
+ * and padded to the width with spaces.
+ */
+void
+ld_pyformat_append_text_field (GString              *out,
+                               const LdPyformatSpec *spec,
+                               const char           *text,
+                               gsize                 length)
+{
+  append_padded (out, spec, "", text, ld_pyformat_truncated_length (text, length, spec->precision),
+                 FALSE);
 }
 
 static gboolean
@@ -315,7 +593,7 @@ format_text (GString             *out,
   else
     ld_pyformat_append_repr (text, value, spec->conversion == 'a');
 
-  append_text_field (out, spec, text->str, text->len);
+  ld_pyformat_append_text_field (out, spec, text->str, text->len);
   return TRUE;
 }
 
@@ -341,7 +619,7 @@ format_char (GString             *out,
         /* A lone surrogate cannot be UTF-8; Logdeck shows those as U+FFFD. */
         if (code >= 0xD800 && code <= 0xDFFF)
           code = 0xFFFD;
-        append_text_field (out, spec, buf, g_unichar_to_utf8 ((gunichar) code, buf));
+        ld_pyformat_append_text_field (out, spec, buf, g_unichar_to_utf8 ((gunichar) code, buf));
         return TRUE;
       }
 
@@ -349,7 +627,7 @@ format_char (GString             *out,
       text = ld_pickle_value_get_string (value, &length);
       if (g_utf8_strlen (text, length) != 1)
         break;
-      append_text_field (out, spec, text, length);
+      ld_pyformat_append_text_field (out, spec, text, length);
       return TRUE;
 
     default:
@@ -399,23 +677,6 @@ decimal_to_base (const char *decimal,
   return TRUE;
 }
 
-static void
-append_uint_digits (GString  *digits,
-                    guint64   magnitude,
-                    guint     base,
-                    gboolean  upper)
-{
-  const char *alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  char buf[72];
-  char *p = buf + sizeof buf;
-
-  do
-    *--p = alphabet[magnitude % base];
-  while ((magnitude /= base) != 0);
-
-  g_string_append_len (digits, p, buf + sizeof buf - p);
-}
-
 /* The magnitude's digits and sign of an integer argument; %d also takes a
  * float and truncates it, as Python's int() would. */
 static gboolean
@@ -435,7 +696,7 @@ integer_digits (const Spec          *spec,
       gint64 i = ld_pickle_value_get_int (value);
 
       *negative = i < 0;
-      append_uint_digits (digits, i < 0 ? -(guint64) i : (guint64) i, base, upper);
+      ld_pyformat_append_digits (digits, i < 0 ? -(guint64) i : (guint64) i, base, upper, 1);
       return TRUE;
     }
 
@@ -474,7 +735,63 @@ static const char *
 sign_of (const Spec *spec,
          gboolean    negative)
 {
-  return negative ? "-" : spec->plus ? "+" : spec->space ? " " : "";
+  return ld_pyformat_sign_text (negative, spec->plus ? '+' : spec->space ? ' ' : 0);
+}
+
+static guint
+integer_base (const Spec *spec)
+{
+  return spec->conversion == 'o' ? 8 : g_ascii_tolower (spec->conversion) == 'x' ? 16 : 10;
+}
+
+/* The sign, the "0x" of '#', and the digits of the magnitude, with zeros in
+ * front up to the precision, which is the least number of digits, as in C. */
+static void
+append_integer (GString    *out,
+                const Spec *spec,
+                gboolean    negative,
+                const char *digits,
+                gsize       length)
+{
+  guint base = integer_base (spec);
+  g_autoptr(GString) padded = NULL;
+  char prefix[8];
+
+  if (spec->precision >= 0 && length < (gsize) spec->precision)
+    {
+      padded = g_string_sized_new (spec->precision);
+      for (gsize i = length; i < (gsize) spec->precision; i++)
+        g_string_append_c (padded, '0');
+      g_string_append_len (padded, digits, length);
+      digits = padded->str;
+      length = padded->len;
+    }
+
+  g_snprintf (prefix, sizeof prefix, "%s%s", sign_of (spec, negative),
+              !spec->alt || base == 10 ? "" : base == 8 ? "0o"
+              : spec->conversion == 'X' ? "0X" : "0x");
+  append_padded (out, spec, prefix, digits, length, TRUE);
+}
+
+/**
+ * ld_pyformat_append_int_field:
+ * @out: where to write
+ * @spec: the conversion: d, i, u, o, x or X
+ * @number: the number
+ *
+ * Appends @number as "%d", "%x" and the like write it.
+ */
+void
+ld_pyformat_append_int_field (GString              *out,
+                              const LdPyformatSpec *spec,
+                              gint64                number)
+{
+  guint64 magnitude = number < 0 ? -(guint64) number : (guint64) number;
+  char buf[MAX_DIGITS];
+  const char *digits = format_digits (buf, magnitude, integer_base (spec),
+                                      spec->conversion == 'X');
+
+  append_integer (out, spec, number < 0, digits, buf + sizeof buf - digits);
 }
 
 static gboolean
@@ -483,24 +800,13 @@ format_integer (GString             *out,
                 const LdPickleValue *value,
                 GError             **error)
 {
-  guint base = spec->conversion == 'o' ? 8 : g_ascii_tolower (spec->conversion) == 'x' ? 16 : 10;
   g_autoptr(GString) digits = g_string_new (NULL);
-  g_autofree char *prefix = NULL;
   gboolean negative = FALSE;
 
-  if (!integer_digits (spec, value, base, digits, &negative, error))
+  if (!integer_digits (spec, value, integer_base (spec), digits, &negative, error))
     return FALSE;
 
-  /* A precision is the least number of digits, as in C. */
-  while (spec->precision >= 0 && digits->len < (gsize) spec->precision)
-    g_string_prepend_c (digits, '0');
-
-  prefix = g_strconcat (sign_of (spec, negative),
-                        !spec->alt || base == 10 ? "" : base == 8 ? "0o"
-                        : spec->conversion == 'X' ? "0X" : "0x",
-                        NULL);
-  append_padded (out, spec, prefix, digits->str, digits->len, digits->len, TRUE);
-
+  append_integer (out, spec, negative, digits->str, digits->len);
   return TRUE;
 }
 
@@ -532,45 +838,49 @@ float_argument (const Spec          *spec,
     }
 }
 
+/**
+ * ld_pyformat_append_float_field:
+ * @out: where to write
+ * @spec: the conversion: e, E, f, F, g or G
+ * @number: the number
+ *
+ * Appends @number as "%f", "%e" and the like write it.
+ */
+void
+ld_pyformat_append_float_field (GString              *out,
+                                const LdPyformatSpec *spec,
+                                double                number)
+{
+  int precision = spec->precision >= 0 ? (int) MIN (spec->precision, G_MAXINT / 2) : 6;
+  gsize size = float_text_size (precision);
+  char stack[512];
+  g_autofree char *heap = size > sizeof stack ? g_malloc (size) : NULL;
+  char *body = heap != NULL ? heap : stack;
+
+  format_float_text (body, size, fabs (number), spec->conversion, precision, spec->alt);
+  append_padded (out, spec, sign_of (spec, signbit (number) && !isnan (number)), body,
+                 strlen (body), TRUE);
+}
+
 static gboolean
 format_float (GString             *out,
               const Spec          *spec,
               const LdPickleValue *value,
               GError             **error)
 {
-  gint64 precision = spec->precision >= 0 ? spec->precision : 6;
-  gboolean upper = g_ascii_isupper (spec->conversion);
-  g_autofree char *buf = NULL;
-  char format[16];
-  gsize size;
-  double number;
+  double number = 0.0;
 
   if (!float_argument (spec, value, &number, error))
     return FALSE;
 
-  if (!isfinite (number))
-    {
-      const char *text = isnan (number) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
-
-      append_padded (out, spec, sign_of (spec, isinf (number) && number < 0), text, 3, 3, TRUE);
-      return TRUE;
-    }
-
-  /* %f of 1e308 has 309 digits before the point. */
-  size = 330 + precision;
-  buf = g_malloc (size);
-  g_snprintf (format, sizeof format, "%%%s.%d%c", spec->alt ? "#" : "", (int) precision,
-              spec->conversion);
-  g_ascii_formatd (buf, size, format, fabs (number));
-  append_padded (out, spec, sign_of (spec, signbit (number)), buf, strlen (buf), strlen (buf),
-                 TRUE);
-
+  ld_pyformat_append_float_field (out, spec, number);
   return TRUE;
 }
 
 static gboolean
 format_value (GString             *out,
               const Spec          *spec,
+              gsize                index,
               const LdPickleValue *value,
               GError             **error)
 {
@@ -587,7 +897,7 @@ format_value (GString             *out,
     default:
       return fail (error, "unsupported format character '%c' (0x%x) at index %" G_GSIZE_FORMAT,
                    g_ascii_isprint (spec->conversion) ? spec->conversion : '?',
-                   (guint) (guchar) spec->conversion, spec->index);
+                   (guint) (guchar) spec->conversion, index);
     }
 }
 
@@ -723,7 +1033,6 @@ convert_one (GString     *out,
     return fail (error, "incomplete format");
 
   spec.conversion = *p;
-  spec.index = p - format;
   *cursor = p + 1;
   if (spec.conversion == '%')
     {
@@ -733,7 +1042,7 @@ convert_one (GString     *out,
   if (value == NULL && !next_argument (args, &value, error))
     return FALSE;
 
-  return format_value (out, &spec, value, error);
+  return format_value (out, &spec, p - format, value, error);
 }
 
 static void

@@ -40,4 +40,52 @@ void ld_pyformat_append_str_repr (GString    *out,
                                   gsize       length,
                                   gboolean    ascii_only);
 
+/* One printf-style conversion: "%-08.3f" is left, zero, width 8, precision
+ * 3, conversion 'f'. The logging format strings of ld-log-format-render.c
+ * are written with the same functions as msg % args. */
+typedef struct
+{
+  gboolean left, zero, plus, space, alt;
+  gint64   width;        /* -1 if not given */
+  gint64   precision;    /* -1 if not given */
+  char     conversion;
+} LdPyformatSpec;
+
+void        ld_pyformat_append_text_field  (GString              *out,
+                                            const LdPyformatSpec *spec,
+                                            const char           *text,
+                                            gsize                 length);
+void        ld_pyformat_append_int_field   (GString              *out,
+                                            const LdPyformatSpec *spec,
+                                            gint64                number);
+void        ld_pyformat_append_float_field (GString              *out,
+                                            const LdPyformatSpec *spec,
+                                            double                number);
+
+/* The pieces of a conversion, which str.format() specs are written with too. */
+const char *ld_pyformat_sign_text         (gboolean    negative,
+                                           char        sign);
+void        ld_pyformat_append_digits     (GString    *out,
+                                           guint64     magnitude,
+                                           guint       base,
+                                           gboolean    upper,
+                                           gsize       min_digits);
+void        ld_pyformat_append_float      (GString    *out,
+                                           double      magnitude,
+                                           char        conversion,
+                                           int         precision,
+                                           gboolean    alternate);
+void        ld_pyformat_append_float_repr (GString    *out,
+                                           double      value);
+gsize       ld_pyformat_truncated_length  (const char *text,
+                                           gsize       length,
+                                           gint64      precision);
+void        ld_pyformat_append_aligned    (GString    *out,
+                                           const char *prefix,
+                                           const char *body,
+                                           gsize       body_len,
+                                           gunichar    fill,
+                                           char        align,
+                                           gsize       width);
+
 G_END_DECLS

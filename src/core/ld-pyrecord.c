@@ -339,7 +339,7 @@ get_number (const Attributes *attributes,
  * enough; "msecs" only adds to an integer "created" from odd senders. */
 static gint64
 record_time (const Attributes       *attributes,
-             const LdPyrecordOrigin *origin)
+             const LdRecordOrigin *origin)
 {
   double created, msecs;
   const double limit = 9.0e12; /* seconds: far past year 9999, far from overflow */
@@ -624,7 +624,7 @@ static MapResult
 map_record (LdBatch                 *batch,
             const LdPickleViewEntry *entries,
             gsize                    n_entries,
-            const LdPyrecordOrigin  *origin)
+            const LdRecordOrigin  *origin)
 {
   g_autoptr(GString) scratch = NULL;
   g_autofree char *exception = NULL;
@@ -676,7 +676,7 @@ map_record (LdBatch                 *batch,
 gboolean
 ld_pyrecord_add (LdBatch                *batch,
                  const LdPickleValue    *record,
-                 const LdPyrecordOrigin *origin,
+                 const LdRecordOrigin *origin,
                  GError                **error)
 {
   LdPickleViewEntry inline_entries[INLINE_ENTRIES];
@@ -733,7 +733,7 @@ ld_pyrecord_try_add_flat (LdBatch                *batch,
                           const guint8           *data,
                           gsize                   length,
                           const LdPickleLimits   *limits,
-                          const LdPyrecordOrigin *origin)
+                          const LdRecordOrigin *origin)
 {
   LdPickleViewEntry entries[INLINE_ENTRIES];
   char copy[FLAT_MAX_FRAME];
@@ -764,7 +764,7 @@ ld_pyrecord_add_pickle (LdBatch                *batch,
                         const guint8           *data,
                         gsize                   length,
                         const LdPickleLimits   *limits,
-                        const LdPyrecordOrigin *origin,
+                        const LdRecordOrigin *origin,
                         GError                **error)
 {
   g_autoptr(LdPickleValue) root = NULL;

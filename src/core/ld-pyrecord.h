@@ -18,31 +18,22 @@ typedef enum
   LD_PYRECORD_ERROR_NOT_A_RECORD,
 } LdPyrecordError;
 
-/* Where a record came from; the strings are copied into the record. */
-typedef struct
-{
-  const char *connection;   /* "tcp-3", "udp" */
-  const char *peer;         /* "127.0.0.1:54321" */
-  const char *protocol;     /* "tcp-pickle", "udp-pickle" */
-  gint64      received_us;  /* the time for a record without "created"; 0 for now */
-} LdPyrecordOrigin;
-
 GQuark    ld_pyrecord_error_quark      (void);
 
 gboolean  ld_pyrecord_add              (LdBatch                *batch,
                                         const LdPickleValue    *record,
-                                        const LdPyrecordOrigin *origin,
+                                        const LdRecordOrigin *origin,
                                         GError                **error);
 gboolean  ld_pyrecord_try_add_flat     (LdBatch                *batch,
                                         const guint8           *data,
                                         gsize                   length,
                                         const LdPickleLimits   *limits,
-                                        const LdPyrecordOrigin *origin);
+                                        const LdRecordOrigin *origin);
 gboolean  ld_pyrecord_add_pickle       (LdBatch                *batch,
                                         const guint8           *data,
                                         gsize                   length,
                                         const LdPickleLimits   *limits,
-                                        const LdPyrecordOrigin *origin,
+                                        const LdRecordOrigin *origin,
                                         GError                **error);
 
 G_END_DECLS

@@ -72,6 +72,17 @@ typedef struct
   const char *protocol;
 } LdRecordFields;
 
+/* Where records came from, as every decoder is told it: the connection's or
+ * session's id (a record that names its own connection keeps that), the
+ * peer's address and the protocol. The strings are copied into the records. */
+typedef struct
+{
+  const char *connection;   /* "tcp-3", "udp", "ws-2", a file's name */
+  const char *peer;         /* "127.0.0.1:54321" */
+  const char *protocol;     /* "tcp-pickle", "ws-json", "file" */
+  gint64      received_us;  /* the time for a record without one of its own; 0 for now */
+} LdRecordOrigin;
+
 typedef struct
 {
   const char  *cursor;

@@ -585,7 +585,7 @@ ld_http_form_add_record (LdBatch                *batch,
                          const char             *form,
                          gsize                   length,
                          const LdPickleLimits   *limits,
-                         const LdPyrecordOrigin *origin,
+                         const LdRecordOrigin *origin,
                          GError                **error)
 {
   g_autoptr(GArray) pairs = parse_pairs (form, length);

@@ -22,7 +22,7 @@ gboolean  ld_http_form_add_record   (LdBatch                *batch,
                                      const char             *form,
                                      gsize                   length,
                                      const LdPickleLimits   *limits,
-                                     const LdPyrecordOrigin *origin,
+                                     const LdRecordOrigin *origin,
                                      GError                **error);
 
 G_END_DECLS

@@ -759,7 +759,7 @@ take_form (LdHttpListener       *self,
            const char           *form,
            gsize                 length)
 {
-  LdPyrecordOrigin pyorigin = {
+  LdRecordOrigin pyorigin = {
     .connection = origin->connection,
     .peer = origin->peer,
     .protocol = origin->protocol,

@@ -74,10 +74,12 @@ ld_ingest_add_json (LdBatch              *batch,
 {
   BadValues values = { batch, text, origin };
   LdJsonContext context = {
-    .connection = origin->connection,
-    .peer = origin->peer,
-    .protocol = origin->protocol,
-    .received_us = origin->time_us,
+    .origin = {
+      .connection = origin->connection,
+      .peer = origin->peer,
+      .protocol = origin->protocol,
+      .received_us = origin->time_us,
+    },
     .max_length = MAX (length, 1),
     .bad_value_func = on_bad_value,
     .user_data = &values,

@@ -11,7 +11,7 @@ typedef struct
   const LdFrame          *frames;
   guint                   n_frames;
   const LdPickleLimits   *limits;
-  const LdPyrecordOrigin *origin;
+  const LdRecordOrigin *origin;
   LdDecodeResult         *result;
   GMutex                 *lock;
   GCond                  *done;
@@ -122,7 +122,7 @@ void
 ld_parallel_decode (const LdFrame          *frames,
                     guint                   n_frames,
                     const LdPickleLimits   *limits,
-                    const LdPyrecordOrigin *origin,
+                    const LdRecordOrigin *origin,
                     LdDecodeResult         *results,
                     guint                   n_parts)
 {

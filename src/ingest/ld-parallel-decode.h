@@ -30,7 +30,7 @@ guint  ld_parallel_decode_n_parts  (guint                   n_frames);
 void   ld_parallel_decode          (const LdFrame          *frames,
                                     guint                   n_frames,
                                     const LdPickleLimits   *limits,
-                                    const LdPyrecordOrigin *origin,
+                                    const LdRecordOrigin *origin,
                                     LdDecodeResult         *results,
                                     guint                   n_parts);
 void   ld_decode_result_clear      (LdDecodeResult         *result);

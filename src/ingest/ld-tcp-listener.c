@@ -280,10 +280,10 @@ report_bad_frame (TcpConnection *connection,
   report_connection (connection, LD_CONNECTION_ERROR, what);
 }
 
-static LdPyrecordOrigin
+static LdRecordOrigin
 origin_of (TcpConnection *connection)
 {
-  return (LdPyrecordOrigin) {
+  return (LdRecordOrigin) {
     .connection = connection->id,
     .peer = connection->peer,
     .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
@@ -295,7 +295,7 @@ decode_frame (TcpConnection *connection,
               const guint8  *data,
               guint32        length)
 {
-  LdPyrecordOrigin origin = origin_of (connection);
+  LdRecordOrigin origin = origin_of (connection);
   const LdPickleLimits *limits = &connection->listener->shared->limits;
   g_autoptr(GError) error = NULL;
 
@@ -370,7 +370,7 @@ decode_frames_in_parallel (TcpConnection *connection)
   g_autoptr(GArray) frames = complete_frames (connection);
   guint n_parts = ld_parallel_decode_n_parts (frames->len);
   g_autofree LdDecodeResult *results = NULL;
-  LdPyrecordOrigin origin = origin_of (connection);
+  LdRecordOrigin origin = origin_of (connection);
   const LdFrame *next = (const LdFrame *) frames->data;
   gboolean ok = TRUE;
 

@@ -168,7 +168,7 @@ take_datagram (LdUdpListener  *self,
                gsize           size)
 {
   const char *peer = peer_name (self, address);
-  LdPyrecordOrigin origin = {
+  LdRecordOrigin origin = {
     .connection = self->id,
     .peer = peer,
     .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,

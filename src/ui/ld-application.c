@@ -11,6 +11,7 @@
 #include "ld-log-writer.h"
 #include "ld-renderer.h"
 #include "ld-window.h"
+#include "ld-window-ramp.h"
 
 
 struct _LdApplication
@@ -242,6 +243,8 @@ ld_application_startup (GApplication *app)
   /* Before any window draws, and before the session starts threads. */
   ld_renderer_choose (gdk_display_get_default ());
   ld_session_start (self->session, FALSE);
+  ld_window_ramp_install (ld_session_get_store (self->session),
+                          ld_session_get_handoff (self->session));
   apply_style_variant (self);
   g_signal_connect_object (ld_session_get_settings (self->session), "changed::style-variant",
                            G_CALLBACK (apply_style_variant), self, G_CONNECT_SWAPPED);

@@ -6,7 +6,7 @@
  *   clang -fsanitize=fuzzer,address,undefined -Isrc/core -I<dir with config.h>
  *         src/core/ld-json.c src/core/ld-json-normalize.c src/core/ld-jsonl.c
  *         src/core/ld-record.c src/core/ld-intern.c src/core/ld-level.c src/core/ld-json-pyargs.c
- *         src/core/ld-pickle.c src/core/ld-pyformat.c src/core/ld-structured-message.c
+ *         src/core/ld-pickle*.c src/core/ld-pyformat.c src/core/ld-structured-message.c
  *         tests/fuzz/fuzz-json.c
  *         $(pkg-config --cflags --libs glib-2.0) -o fuzz-json
  *   ./fuzz-json -max_total_time=60 tests/fuzz/corpus-json tests/json-dialects
@@ -149,7 +149,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(LdBatch) batch = ld_batch_new ();
   g_autoptr(GError) error = NULL;
   gsize text_size = size;
-  LdJsonContext ctx = { .connection = "ws-1", .peer = "127.0.0.1:1", .protocol = "ws",
+  LdJsonContext ctx = { .origin = { .connection = "ws-1", .peer = "127.0.0.1:1", .protocol = "ws" },
                         .bad_value_func = check_bad_value, .user_data = &text_size };
   gint64 time_us;
   guint added;

@@ -3,7 +3,7 @@
  * and checks that the flat scanner accepts only what the decoder reads, and reads it alike.
  *
  *   clang -fsanitize=fuzzer,address,undefined -Isrc/core -I<dir with config.h>
- *         src/core/ld-pickle.c tests/fuzz/fuzz-pickle.c
+ *         src/core/ld-pickle*.c tests/fuzz/fuzz-pickle.c
  *         $(pkg-config --cflags --libs glib-2.0) -lm -o fuzz-pickle
  *   ./fuzz-pickle -max_total_time=60 tests/fuzz/corpus-pickle
  *

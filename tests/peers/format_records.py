@@ -6,7 +6,7 @@
                       [--keep-control-chars]
 
 Each line becomes a LogRecord with the attributes Logdeck's text export reads
-(see "Python logging format strings" in src/core/ld-export.c), and is written
+(see "Python logging format strings" in src/core/ld-log-format.c), and is written
 as a StreamHandler writes it: Formatter.format() and a newline, with control
 characters escaped as ld_escape.py says unless --keep-control-chars. The
 output is what the text export must equal byte for byte.

@@ -7,17 +7,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ld-jsonl.h"
 #include "ld-level.h"
 #include "ld-log-writer.h"
 
 /* The in-process GUI handler: the counterpart of the logging cookbook's
  * QtHandler. Any thread may log; the record goes through the hand-off, so
- * only the UI thread touches the store and the widgets. */
+ * only the UI thread touches the store and the widgets. An entry goes to
+ * standard error too only where no window shows it (see ld_log_writer()). */
 
 static GMutex     writer_lock;
 static LdHandoff *writer_handoff;
 static pthread_t  main_thread;
 static gboolean   installed;
+static gboolean   echo;            /* also to standard error with a hand-off */
+static GLogLevelFlags always_fatal;  /* G_DEBUG=fatal-warnings and the like */
 
 /* A record logged while pushing a record must not recurse. */
 static __thread gboolean in_writer;
@@ -36,7 +40,26 @@ ld_log_writer_install (void)
 
   installed = TRUE;
   main_thread = pthread_self ();
+  /* GLib makes a structured entry fatal as G_DEBUG asks only in its default
+   * writer, which an entry that is not echoed never reaches. There is no
+   * getter: setting the mask returns it, and it is set back at once. */
+  always_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  g_log_set_always_fatal (always_fatal);
   g_log_set_writer_func (ld_log_writer, NULL, NULL);
+}
+
+/**
+ * ld_log_writer_set_echo:
+ * @echo_entries: whether entries that reach the hand-off also go to standard
+ *   error
+ *
+ * Headless Logdeck has no table to show its own entries in, so it echoes
+ * them; the window shows them and keeps the terminal quiet.
+ */
+void
+ld_log_writer_set_echo (gboolean echo_entries)
+{
+  g_atomic_int_set (&echo, echo_entries);
 }
 
 /**
@@ -113,6 +136,8 @@ writer_fields_clear (WriterFields *wf)
   g_free (wf->stack);
 }
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WriterFields, writer_fields_clear)
+
 static void
 collect_fields (WriterFields    *wf,
                 const GLogField *fields,
@@ -177,6 +202,17 @@ push_record (LdHandoff       *handoff,
   writer_fields_clear (&wf);
 }
 
+static const char *
+find_domain (const GLogField *fields,
+             gsize            n_fields)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+      return fields[i].value;
+
+  return NULL;
+}
+
 /* Debug and info chatter from libraries stays out unless G_MESSAGES_DEBUG
  * asks for it, as with the default writer; Logdeck's own always comes in. */
 static gboolean
@@ -184,14 +220,10 @@ wanted (GLogLevelFlags   log_level,
         const GLogField *fields,
         gsize            n_fields)
 {
-  const char *domain = NULL;
+  const char *domain = find_domain (fields, n_fields);
 
   if (!(log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)))
     return TRUE;
-
-  for (gsize i = 0; i < n_fields; i++)
-    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
-      domain = fields[i].value;
 
   if (domain != NULL && g_str_has_prefix (domain, "logdeck"))
     return TRUE;
@@ -200,10 +232,70 @@ wanted (GLogLevelFlags   log_level,
 }
 
 /**
+ * ld_log_writer_print_line:
+ * @level: a level as Logdeck names it
+ * @logger: the logger (a GLib log domain)
+ * @message: the message
+ * @length: the length of @message, or -1 if it is nul-terminated
+ *
+ * Writes one of Logdeck's own records to standard error as one line, its
+ * control characters escaped, so that a script can read it.
+ */
+void
+ld_log_writer_print_line (const char *level,
+                          const char *logger,
+                          const char *message,
+                          gssize      length)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GString) escaped = g_string_new ("logdeck: ");
+
+  g_string_printf (line, "%s %s: ", level, logger);
+  g_string_append_len (line, message, length < 0 ? (gssize) strlen (message) : length);
+  ld_jsonl_append_escaped (escaped, line->str, line->len, LD_ESCAPE_LINE);
+  g_printerr ("%s\n", escaped->str);
+}
+
+/* An entry on standard error names its level as the table does: GLib's
+ * "critical" is ERROR there, its "message" NOTICE. */
+static void
+print_entry (GLogLevelFlags   log_level,
+             const GLogField *fields,
+             gsize            n_fields)
+{
+  g_auto(WriterFields) wf = { 0 };
+  int levelno = ld_level_from_glib (log_level);
+  g_autofree char *level = NULL;
+
+  collect_fields (&wf, fields, n_fields);
+  if (wf.levelno != NULL)
+    ld_level_parse_name (wf.levelno, &levelno);
+  level = ld_level_display_name (levelno);
+  ld_log_writer_print_line (level, wf.domain != NULL ? wf.domain : "root",
+                            wf.message != NULL ? wf.message : "", -1);
+}
+
+/* Nobody else shows an entry that reached no hand-off (before the session
+ * starts, after it stops); headless Logdeck shows them all here; with a
+ * window, only those of a domain G_MESSAGES_DEBUG names come here too. */
+static gboolean
+should_echo (const char *domain,
+             gboolean    delivered)
+{
+  if (!delivered || g_atomic_int_get (&echo))
+    return TRUE;
+
+  return g_getenv ("G_MESSAGES_DEBUG") != NULL
+         && !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, domain);
+}
+
+/**
  * ld_log_writer:
  *
  * A #GLogWriterFunc that sends each entry to the hand-off set with
- * ld_log_writer_set_handoff() and then to GLib's default writer.
+ * ld_log_writer_set_handoff(), and to standard error where nothing else
+ * shows it (see ld_log_writer_set_echo()), with Logdeck's name for its level.
+ * A fatal entry goes to GLib's default writer, which prints it and aborts.
  */
 GLogWriterOutput
 ld_log_writer (GLogLevelFlags   log_level,
@@ -211,6 +303,9 @@ ld_log_writer (GLogLevelFlags   log_level,
                gsize            n_fields,
                gpointer         user_data)
 {
+  const char *domain = find_domain (fields, n_fields);
+  gboolean delivered = FALSE;
+
   if (!in_writer && wanted (log_level, fields, n_fields))
     {
       LdHandoff *handoff = dup_handoff ();
@@ -220,11 +315,18 @@ ld_log_writer (GLogLevelFlags   log_level,
         {
           push_record (handoff, log_level, fields, n_fields);
           ld_handoff_unref (handoff);
+          delivered = TRUE;
         }
       in_writer = FALSE;
     }
 
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
+  if (log_level & (G_LOG_FLAG_FATAL | always_fatal))
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+
+  if (!g_log_writer_default_would_drop (log_level, domain) && should_echo (domain, delivered))
+    print_entry (log_level, fields, n_fields);
+
+  return G_LOG_WRITER_HANDLED;
 }
 
 static const char *

@@ -18,6 +18,11 @@ G_BEGIN_DECLS
 
 void              ld_log_writer_install      (void);
 void              ld_log_writer_set_handoff  (LdHandoff       *handoff);
+void              ld_log_writer_set_echo     (gboolean         echo_entries);
+void              ld_log_writer_print_line   (const char      *level,
+                                              const char      *logger,
+                                              const char      *message,
+                                              gssize           length);
 GLogWriterOutput  ld_log_writer              (GLogLevelFlags   log_level,
                                               const GLogField *fields,
                                               gsize            n_fields,

@@ -54,6 +54,10 @@ static gint
 ld_server_handle_local_options (GApplication *app,
                                 GVariantDict *options)
 {
+  /* A server is headless whether or not --headless was given: the options
+   * that need it (--output, --export) hold for logdeck-headless too. */
+  g_variant_dict_insert (options, "headless", "b", TRUE);
+
   return ld_session_handle_options (LD_SERVER (app)->session, options);
 }
 
