@@ -461,7 +461,7 @@ check_tracker (Dashboard *d)
   LdErrorTrackerView *view = LD_ERROR_TRACKER_VIEW (d->tracker_view);
   GListModel *model = ld_error_tracker_view_get_model (view);
   g_autoptr(LdErrorGroup) first = NULL, activated = NULL;
-  GtkWidget *list_view = find_descendant (d->tracker_view, GTK_TYPE_LIST_VIEW, "rich-list");
+  GtkWidget *list_view = find_descendant (d->tracker_view, GTK_TYPE_LIST_VIEW, "error-list");
 
   /* Orders, database timeouts, sync, browser and payments. */
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);

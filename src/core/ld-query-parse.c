@@ -694,7 +694,10 @@ parse_field_value (Parser          *p,
     {
     case LD_NODE_TEXT:
     case LD_NODE_ID:
-      if (node->op == LD_OP_CONTAINS && node->field == LD_FIELD_LOGGER)
+      /* logger:spam finds spam_application as thread: and conn: would;
+       * a trailing dot asks for a logger and its descendants instead. */
+      if (node->op == LD_OP_CONTAINS && node->field == LD_FIELD_LOGGER
+          && strlen (term->value) > 1 && g_str_has_suffix (term->value, "."))
         node->op = LD_OP_SUBTREE;
       else if (node->op == LD_OP_CONTAINS)
         node->needle = ld_text_needle_new (term->value, -1);

@@ -48,7 +48,7 @@ typedef enum
 {
   LD_OP_CONTAINS,   /* :  */
   LD_OP_EQUAL,      /* =  */
-  LD_OP_SUBTREE,    /* logger: */
+  LD_OP_SUBTREE,    /* logger:a.b. */
   LD_OP_LT,
   LD_OP_LE,
   LD_OP_GT,

@@ -382,7 +382,8 @@ string_verdict (LdNode     *node,
       return ld_text_needle_find (node->needle, text, length, NULL, NULL);
     case LD_OP_SUBTREE:
       {
-        gsize prefix = strlen (node->value);
+        /* node->value ends in the dot: "a.b." takes a.b and a.b.x, not a.bx. */
+        gsize prefix = strlen (node->value) - 1;
         return strncmp (text, node->value, prefix) == 0
                && (text[prefix] == '\0' || text[prefix] == '.');
       }

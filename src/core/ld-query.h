@@ -34,9 +34,12 @@ G_BEGIN_DECLS
  *                     /api/v1/items searches for that text
  *
  * Fields, `name:value` or `name=value` (value bare or quoted):
- *   logger:acme.api   that logger and its descendants (acme.api, acme.api.x,
- *                     not acme.apix); logger=acme.api only that logger.
- *                     Logger names compare case-sensitively, as Python does
+ *   logger:spam       case-insensitive substring, as thread: and conn: are
+ *                     (spam_application, eggs.spam)
+ *   logger:acme.api.  with a trailing dot: that logger and its descendants
+ *                     (acme.api, acme.api.x, not acme.apix), compared
+ *                     case-sensitively, as Python names loggers
+ *   logger=acme.api   only that logger
  *   thread: conn: (or connection:) peer: protocol: file: function: (or
  *   func:) process: (process name) task:
  *                     `:` is a case-insensitive substring (peer:10.0.0.7

@@ -99,6 +99,18 @@ demo_start_change_state (GSimpleAction *action,
   g_simple_action_set_state (action, state);
 }
 
+/* The demo also stops without the action (its window closes): the action's
+ * state follows the demo, so that menus, buttons and the window's empty
+ * state, which may bind either, agree on whether it runs. */
+static void
+on_demo_running_changed (LdApplication *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo-start");
+  gboolean running = ld_demo_get_running (self->demo);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (running));
+}
+
 static void
 demo_log_activated (GSimpleAction *action,
                     GVariant      *parameter,
@@ -107,24 +119,53 @@ demo_log_activated (GSimpleAction *action,
   ld_demo_log_random (LD_APPLICATION (user_data)->demo);
 }
 
+#define LD_WEBSITE "https://github.com/logdeck/logdeck"
+#define LD_ISSUE_URL LD_WEBSITE "/issues"
+
+/* Where to read more and where to report a problem, besides who made it: the
+ * two questions a user opens About for. */
+static GtkWidget *
+create_about_window (GtkWindow *parent)
+{
+  static const char *developers[] = { "The Logdeck developers " LD_WEBSITE, NULL };
+  static const char *built_on[] = {
+    "GTK https://gtk.org",
+    "libadwaita https://gnome.pages.gitlab.gnome.org/libadwaita/",
+    "GLib https://gitlab.gnome.org/GNOME/glib",
+    "libsoup https://libsoup.org",
+    "json-glib https://gitlab.gnome.org/GNOME/json-glib",
+    NULL
+  };
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about,
+                "transient-for", parent,
+                "modal", TRUE,
+                "application-name", _("Logdeck"),
+                "application-icon", APPLICATION_ID,
+                "version", PACKAGE_VERSION,
+                "developer-name", _("The Logdeck developers"),
+                "comments", _("A live dashboard for log records from running programs"),
+                "website", LD_WEBSITE,
+                "issue-url", LD_ISSUE_URL,
+                "developers", developers,
+                "copyright", _("© The Logdeck developers"),
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "translator-credits", _("translator-credits"),
+                NULL);
+  adw_about_window_add_credit_section (ADW_ABOUT_WINDOW (about), _("Built On"), built_on);
+
+  return about;
+}
+
 static void
 about_activated (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
-  const char *developers[] = { _("The Logdeck developers"), NULL };
 
-  adw_show_about_window (window,
-                         "application-name", _("Logdeck"),
-                         "application-icon", APPLICATION_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("A live dashboard for log records from running programs"),
-                         "website", "https://github.com/logdeck/logdeck",
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+  gtk_window_present (GTK_WINDOW (create_about_window (window)));
 }
 
 static void
@@ -211,6 +252,8 @@ ld_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
+  g_signal_connect_object (self->demo, "notify::running", G_CALLBACK (on_demo_running_changed),
+                           self, G_CONNECT_SWAPPED);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.clear", clear_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.pause", pause_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

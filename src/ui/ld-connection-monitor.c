@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-connection-monitor.h"
+#include "ld-count-format.h"
 
 /* The connection monitor: every endpoint and connection of the registry in
  * a table, with what the registry knows (protocol, peer, state, since when
@@ -19,7 +20,7 @@
  * refreshed once a second while the monitor is shown, so the cost does not
  * grow with the record rate. */
 
-#define SPARK_WIDTH  72
+#define SPARK_WIDTH  48
 #define SPARK_HEIGHT 20
 
 typedef enum
@@ -57,15 +58,18 @@ struct _LdConnectionMonitor
 {
   AdwBin                parent_instance;
 
+  /* Template widgets */
+  GtkCustomFilter      *filter;
+  GtkFilterListModel   *filtered;
+  GtkColumnView        *column_view;
+  GtkColumnViewColumn  *columns[N_COLUMNS];
+  GtkLabel             *summary;
+  GtkWidget            *clear_button;
+
   LdConnectionRegistry *registry;
   LdConnectionStats    *stats;
   LdSourceTracker      *tracker;
-  GtkCustomFilter      *filter;
-  GtkFilterListModel   *filtered;
   GHashTable           *cleared;       /* ids of closed connections hidden */
-  GtkColumnView        *column_view;
-  GtkLabel             *summary;
-  GtkWidget            *clear_button;
   GPtrArray            *cells;         /* cell widgets of every column, borrowed */
   guint                 clock_id;
 };
@@ -200,12 +204,6 @@ format_since (LdConnection *connection)
 }
 
 static char *
-format_count (guint64 count)
-{
-  return g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
-}
-
-static char *
 format_source (LdConnectionMonitor *self,
                guint32              id)
 {
@@ -288,7 +286,7 @@ update_count_cell (GtkWidget  *cell,
                    guint64     count,
                    const char *css_class)
 {
-  g_autofree char *text = format_count (count);
+  g_autofree char *text = ld_format_count (count);
 
   gtk_label_set_text (GTK_LABEL (cell), text);
   if (count > 0)
@@ -311,7 +309,7 @@ update_text_cell (LdConnectionMonitor      *self,
     case COLUMN_PROTOCOL: set_label (cell, ld_connection_get_protocol (connection)); break;
     case COLUMN_PEER: set_label (cell, ld_connection_get_address (connection)); break;
     case COLUMN_SINCE: text = format_since (connection); break;
-    case COLUMN_RECORDS: text = format_count (ld_connection_get_n_records (connection)); break;
+    case COLUMN_RECORDS: text = ld_format_count (ld_connection_get_n_records (connection)); break;
     case COLUMN_BYTES: text = g_format_size (ld_connection_get_n_bytes (connection)); break;
     case COLUMN_LAST: text = format_time (counts->last_time); break;
     default: g_assert_not_reached ();
@@ -410,20 +408,20 @@ new_cell (Column column)
     }
 }
 
-static LdConnectionMonitor *
-factory_monitor (GtkListItemFactory *factory,
-                 Column             *column)
+/* Which column a factory makes cells for: set on each column's factory
+ * when the template is built. */
+static Column
+factory_column (GtkListItemFactory *factory)
 {
-  *column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "ld-column"));
-  return g_object_get_data (G_OBJECT (factory), "ld-monitor");
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "ld-column"));
 }
 
 static void
-setup_cell (GtkListItemFactory *factory,
-            GtkListItem        *item)
+setup_cell (GtkListItemFactory  *factory,
+            GtkListItem         *item,
+            LdConnectionMonitor *self)
 {
-  Column column;
-  LdConnectionMonitor *self = factory_monitor (factory, &column);
+  Column column = factory_column (factory);
   GtkWidget *cell = new_cell (column);
 
   g_object_set_data (G_OBJECT (cell), "ld-column", GINT_TO_POINTER (column));
@@ -432,11 +430,10 @@ setup_cell (GtkListItemFactory *factory,
 }
 
 static void
-teardown_cell (GtkListItemFactory *factory,
-               GtkListItem        *item)
+teardown_cell (GtkListItemFactory  *factory,
+               GtkListItem         *item,
+               LdConnectionMonitor *self)
 {
-  Column column;
-  LdConnectionMonitor *self = factory_monitor (factory, &column);
   GtkWidget *cell = gtk_list_item_get_child (item);
 
   if (cell != NULL && self->cells != NULL)
@@ -444,11 +441,10 @@ teardown_cell (GtkListItemFactory *factory,
 }
 
 static void
-bind_cell (GtkListItemFactory *factory,
-           GtkListItem        *item)
+bind_cell (GtkListItemFactory  *factory,
+           GtkListItem         *item,
+           LdConnectionMonitor *self)
 {
-  Column column;
-  LdConnectionMonitor *self = factory_monitor (factory, &column);
   GtkWidget *cell = gtk_list_item_get_child (item);
 
   g_object_set_data (G_OBJECT (cell), "ld-connection", gtk_list_item_get_item (item));
@@ -456,13 +452,24 @@ bind_cell (GtkListItemFactory *factory,
 }
 
 static void
-unbind_cell (GtkListItemFactory *factory,
-             GtkListItem        *item)
+unbind_cell (GtkListItemFactory  *factory,
+             GtkListItem         *item,
+             LdConnectionMonitor *self)
 {
   g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "ld-connection", NULL);
 }
 
 /* The table */
+
+/* @format has one %s for @n, written with thousands separators. */
+static char *
+counted (const char *format,
+         guint       n)
+{
+  g_autofree char *number = ld_format_count (n);
+
+  return g_strdup_printf (format, number);
+}
 
 static void
 update_summary (LdConnectionMonitor *self)
@@ -484,10 +491,9 @@ update_summary (LdConnectionMonitor *self)
         n_open++;
     }
 
-  open = g_strdup_printf (ngettext ("%u open", "%u open", n_open), n_open);
-  closed = g_strdup_printf (ngettext ("%u closed", "%u closed", n_finished), n_finished);
-  endpoints = g_strdup_printf (ngettext ("%u endpoint", "%u endpoints", n_endpoints),
-                               n_endpoints);
+  open = counted (ngettext ("%s open", "%s open", n_open), n_open);
+  closed = counted (ngettext ("%s closed", "%s closed", n_finished), n_finished);
+  endpoints = counted (ngettext ("%s endpoint", "%s endpoints", n_endpoints), n_endpoints);
   text = g_strdup_printf ("%s · %s · %s", open, closed, endpoints);
   gtk_label_set_text (self->summary, text);
   gtk_widget_set_sensitive (self->clear_button, n_finished > 0);
@@ -528,94 +534,6 @@ on_activate (LdConnectionMonitor *self,
 }
 
 static void
-add_column (LdConnectionMonitor *self,
-            Column               column,
-            const char          *title,
-            int                  width,
-            gboolean             expand)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  g_autoptr(GtkColumnViewColumn) view_column = NULL;
-
-  g_object_set_data (G_OBJECT (factory), "ld-monitor", self);
-  g_object_set_data (G_OBJECT (factory), "ld-column", GINT_TO_POINTER (column));
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
-  g_signal_connect (factory, "teardown", G_CALLBACK (teardown_cell), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), NULL);
-
-  view_column = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_fixed_width (view_column, width);
-  gtk_column_view_column_set_expand (view_column, expand);
-  gtk_column_view_column_set_resizable (view_column, TRUE);
-  gtk_column_view_append_column (self->column_view, view_column);
-}
-
-static void
-add_columns (LdConnectionMonitor *self)
-{
-  add_column (self, COLUMN_CONNECTION, _("Connection"), 280, FALSE);
-  add_column (self, COLUMN_PROTOCOL, _("Protocol"), 100, FALSE);
-  add_column (self, COLUMN_PEER, _("Peer"), 130, FALSE);
-  add_column (self, COLUMN_STATE, _("State"), 90, FALSE);
-  add_column (self, COLUMN_SINCE, _("Since"), 140, TRUE);
-  add_column (self, COLUMN_RECORDS, _("Records"), 90, FALSE);
-  add_column (self, COLUMN_BYTES, _("Bytes"), 80, FALSE);
-  add_column (self, COLUMN_RATE, _("Records/s"), 130, FALSE);
-  add_column (self, COLUMN_WARNINGS, _("Warnings"), 80, FALSE);
-  add_column (self, COLUMN_ERRORS, _("Errors"), 70, FALSE);
-  add_column (self, COLUMN_LAST, _("Last Record"), 100, FALSE);
-}
-
-static GtkWidget *
-build_header (LdConnectionMonitor *self)
-{
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *title = gtk_label_new (_("Connections"));
-
-  gtk_widget_add_css_class (title, "heading");
-  self->summary = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
-  gtk_widget_set_hexpand (GTK_WIDGET (self->summary), TRUE);
-  gtk_label_set_xalign (self->summary, 0);
-  self->clear_button = gtk_button_new_with_mnemonic (_("C_lear Closed"));
-  gtk_widget_set_tooltip_text (self->clear_button,
-                               _("Stop listing the connections that have closed"));
-  g_signal_connect_swapped (self->clear_button, "clicked",
-                            G_CALLBACK (ld_connection_monitor_clear_closed), self);
-
-  gtk_box_append (GTK_BOX (header), title);
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->summary));
-  gtk_box_append (GTK_BOX (header), self->clear_button);
-  gtk_widget_add_css_class (header, "dashboard-header");
-
-  return header;
-}
-
-static GtkWidget *
-build_table (LdConnectionMonitor *self)
-{
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-
-  self->filter = gtk_custom_filter_new (filter_cleared, self, NULL);
-  self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
-  self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (
-    GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (self->filtered)))));
-  gtk_column_view_set_single_click_activate (self->column_view, TRUE);
-  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
-  g_signal_connect_swapped (self->column_view, "activate", G_CALLBACK (on_activate), self);
-  add_columns (self);
-
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->column_view));
-  gtk_widget_set_vexpand (scroller, TRUE);
-
-  return scroller;
-}
-
-/* GtkWidget */
-
-static void
 ld_connection_monitor_map (GtkWidget *widget)
 {
   LdConnectionMonitor *self = LD_CONNECTION_MONITOR (widget);
@@ -644,10 +562,9 @@ ld_connection_monitor_dispose (GObject *object)
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
   ld_connection_monitor_set_registry (self, NULL);
-  if (adw_bin_get_child (ADW_BIN (self)) != NULL)
-    adw_bin_set_child (ADW_BIN (self), NULL);
+  /* The cells' teardown still removes them from the array. */
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_CONNECTION_MONITOR);
   g_clear_pointer (&self->cells, g_ptr_array_unref);
-  g_clear_object (&self->filter);
   g_clear_object (&self->stats);
   g_clear_object (&self->tracker);
 
@@ -749,19 +666,64 @@ ld_connection_monitor_class_init (LdConnectionMonitorClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_css_name (widget_class, "connectionmonitor");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-connection-monitor.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdConnectionMonitor, filter);
+  gtk_widget_class_bind_template_child (widget_class, LdConnectionMonitor, filtered);
+  gtk_widget_class_bind_template_child (widget_class, LdConnectionMonitor, column_view);
+  gtk_widget_class_bind_template_child (widget_class, LdConnectionMonitor, summary);
+  gtk_widget_class_bind_template_child (widget_class, LdConnectionMonitor, clear_button);
+  gtk_widget_class_bind_template_child_full (widget_class, "connection_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_CONNECTION]));
+  gtk_widget_class_bind_template_child_full (widget_class, "protocol_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_PROTOCOL]));
+  gtk_widget_class_bind_template_child_full (widget_class, "peer_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_PEER]));
+  gtk_widget_class_bind_template_child_full (widget_class, "state_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_STATE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "since_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_SINCE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "records_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_RECORDS]));
+  gtk_widget_class_bind_template_child_full (widget_class, "bytes_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_BYTES]));
+  gtk_widget_class_bind_template_child_full (widget_class, "rate_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_RATE]));
+  gtk_widget_class_bind_template_child_full (widget_class, "warnings_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_WARNINGS]));
+  gtk_widget_class_bind_template_child_full (widget_class, "errors_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_ERRORS]));
+  gtk_widget_class_bind_template_child_full (widget_class, "last_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_LAST]));
+  gtk_widget_class_bind_template_callback (widget_class, setup_cell);
+  gtk_widget_class_bind_template_callback (widget_class, teardown_cell);
+  gtk_widget_class_bind_template_callback (widget_class, bind_cell);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_cell);
+  gtk_widget_class_bind_template_callback (widget_class, on_activate);
+  gtk_widget_class_bind_template_callback (widget_class, ld_connection_monitor_clear_closed);
 }
 
 static void
 ld_connection_monitor_init (LdConnectionMonitor *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
   self->cleared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cells = g_ptr_array_new ();
-  gtk_box_append (GTK_BOX (box), build_header (self));
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
-  gtk_box_append (GTK_BOX (box), build_table (self));
-  adw_bin_set_child (ADW_BIN (self), box);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_custom_filter_set_filter_func (self->filter, filter_cleared, self, NULL);
+  for (Column column = 0; column < N_COLUMNS; column++)
+    g_object_set_data (G_OBJECT (gtk_column_view_column_get_factory (self->columns[column])),
+                       "ld-column", GINT_TO_POINTER (column));
   update_summary (self);
 }
 

@@ -175,6 +175,14 @@ ld_demo_class_init (LdDemoClass *klass)
   object_class->finalize = ld_demo_finalize;
   object_class->get_property = ld_demo_get_property;
 
+  /**
+   * LdDemo:running:
+   *
+   * Whether the worker thread runs, notified on the UI thread when it
+   * starts and stops. What offers the demo binds to it (inverted) so that
+   * it does not offer a demo that is already running; the application's
+   * "demo-start" action state follows it too.
+   */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -19,7 +19,7 @@ struct _LdDetailPane
 {
   AdwBin     parent_instance;
 
-  LdRow     *row;
+  /* Template widgets */
   GtkWidget *stack;
   GtkWidget *level;
   GtkWidget *time;
@@ -27,8 +27,10 @@ struct _LdDetailPane
   GtkWidget *message;
   GtkWidget *exception;
   GtkWidget *fields;
+  GtkWidget *extras_box;
   GtkWidget *extras;
-  GtkWidget *extras_title;
+
+  LdRow     *row;
 };
 
 #define LD_PANE_MAX_TEXT (64 * 1024)
@@ -85,6 +87,32 @@ add_field (GtkWidget  *grid,
   (*row)++;
 }
 
+/* A canonical field as one "name value" child of the fields' flow box,
+ * which puts as many side by side as the pane's width holds. */
+static void
+add_short_field (GtkWidget  *flow_box,
+                 const char *name,
+                 const char *value,
+                 gboolean    monospace)
+{
+  GtkWidget *box, *key, *label;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  key = gtk_label_new (name);
+  gtk_label_set_xalign (GTK_LABEL (key), 0);
+  gtk_label_set_yalign (GTK_LABEL (key), 0);
+  gtk_label_set_width_chars (GTK_LABEL (key), 12);
+  gtk_widget_add_css_class (key, "dim-label");
+  label = selectable_label (monospace ? "monospace" : NULL);
+  gtk_label_set_text (GTK_LABEL (label), value);
+  gtk_box_append (GTK_BOX (box), key);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_flow_box_append (GTK_FLOW_BOX (flow_box), box);
+}
+
 static char *
 format_time (gint64 time_us)
 {
@@ -132,30 +160,31 @@ static void
 show_canonical_fields (LdDetailPane   *self,
                        const LdRecord *record)
 {
-  guint row = 0;
   g_autofree char *thread_id = record->thread_id ? g_strdup_printf ("%" G_GINT64_FORMAT,
                                                                     record->thread_id) : NULL;
   g_autofree char *process = record->process ? g_strdup_printf ("%d", record->process) : NULL;
   g_autofree char *location = NULL;
   g_autofree char *levelno = g_strdup_printf ("%d", record->level);
+  GtkWidget *child;
 
   if (record->file != LD_INTERN_NONE)
     location = record->line > 0 ? g_strdup_printf ("%s:%u", ld_intern_lookup (record->file),
                                                    record->line)
                                 : g_strdup (ld_intern_lookup (record->file));
 
-  clear_grid (self->fields);
-  add_field (self->fields, &row, _("Level number"), levelno, FALSE);
-  add_field (self->fields, &row, _("Thread"), ld_intern_lookup (record->thread), FALSE);
-  add_field (self->fields, &row, _("Thread ID"), thread_id, TRUE);
-  add_field (self->fields, &row, _("Process"), ld_intern_lookup (record->process_name), FALSE);
-  add_field (self->fields, &row, _("Process ID"), process, TRUE);
-  add_field (self->fields, &row, _("Task"), ld_intern_lookup (record->task), FALSE);
-  add_field (self->fields, &row, _("Location"), location, TRUE);
-  add_field (self->fields, &row, _("Function"), ld_intern_lookup (record->function), TRUE);
-  add_field (self->fields, &row, _("Connection"), ld_intern_lookup (record->connection), FALSE);
-  add_field (self->fields, &row, _("Peer"), ld_intern_lookup (record->peer), TRUE);
-  add_field (self->fields, &row, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
+  while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
+    gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
+  add_short_field (self->fields, _("Level number"), levelno, FALSE);
+  add_short_field (self->fields, _("Thread"), ld_intern_lookup (record->thread), FALSE);
+  add_short_field (self->fields, _("Thread ID"), thread_id, TRUE);
+  add_short_field (self->fields, _("Process"), ld_intern_lookup (record->process_name), FALSE);
+  add_short_field (self->fields, _("Process ID"), process, TRUE);
+  add_short_field (self->fields, _("Task"), ld_intern_lookup (record->task), FALSE);
+  add_short_field (self->fields, _("Location"), location, TRUE);
+  add_short_field (self->fields, _("Function"), ld_intern_lookup (record->function), TRUE);
+  add_short_field (self->fields, _("Connection"), ld_intern_lookup (record->connection), FALSE);
+  add_short_field (self->fields, _("Peer"), ld_intern_lookup (record->peer), TRUE);
+  add_short_field (self->fields, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
 }
 
 /* Objects and arrays are shown indented, as a tree of their members. */
@@ -197,8 +226,7 @@ show_extras (LdDetailPane   *self,
                  type != LD_VALUE_STRING);
     }
 
-  gtk_widget_set_visible (self->extras_title, row > 0);
-  gtk_widget_set_visible (self->extras, row > 0);
+  gtk_widget_set_visible (self->extras_box, row > 0);
 }
 
 static void
@@ -330,7 +358,10 @@ ld_detail_pane_dispose (GObject *object)
   LdDetailPane *self = LD_DETAIL_PANE (object);
 
   g_clear_object (&self->row);
+  /* The bin's child is the bound stack: unparented by the bin first, as
+   * dispose_template() would leave the bin a stale pointer to it. */
   adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_DETAIL_PANE);
 
   G_OBJECT_CLASS (ld_detail_pane_parent_class)->dispose (object);
 }
@@ -345,78 +376,24 @@ ld_detail_pane_class_init (LdDetailPaneClass *klass)
   gtk_widget_class_install_action (widget_class, "detail.copy-message", NULL,
                                    copy_message_activated);
   gtk_widget_class_install_action (widget_class, "detail.copy-json", NULL, copy_json_activated);
-}
 
-static GtkWidget *
-build_header (LdDetailPane *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *copy_message = gtk_button_new_with_label (_("Copy Message"));
-  GtkWidget *copy_json = gtk_button_new_with_label (_("Copy as JSON"));
-
-  self->level = gtk_label_new (NULL);
-  self->time = gtk_label_new (NULL);
-  self->logger = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->time, "numeric");
-  gtk_widget_add_css_class (self->logger, "heading");
-  gtk_label_set_xalign (GTK_LABEL (self->logger), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->logger), TRUE);
-  gtk_widget_set_hexpand (self->logger, TRUE);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_message), "detail.copy-message");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy_json), "detail.copy-json");
-
-  gtk_box_append (GTK_BOX (box), self->level);
-  gtk_box_append (GTK_BOX (box), self->time);
-  gtk_box_append (GTK_BOX (box), self->logger);
-  gtk_box_append (GTK_BOX (box), copy_message);
-  gtk_box_append (GTK_BOX (box), copy_json);
-
-  return box;
-}
-
-static GtkWidget *
-new_grid (void)
-{
-  GtkWidget *grid = gtk_grid_new ();
-
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 18);
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
-
-  return grid;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-detail-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, stack);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, level);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, time);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, logger);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, message);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, exception);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, fields);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras_box);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras);
 }
 
 static void
 ld_detail_pane_init (LdDetailPane *self)
 {
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *none = gtk_label_new (_("Select a record to see all its fields"));
-
-  self->message = selectable_label ("monospace");
-  self->exception = selectable_label ("monospace");
-  gtk_widget_add_css_class (self->exception, "traceback");
-  self->fields = new_grid ();
-  self->extras = new_grid ();
-  self->extras_title = gtk_label_new (_("Extra Fields"));
-  gtk_label_set_xalign (GTK_LABEL (self->extras_title), 0);
-  gtk_widget_add_css_class (self->extras_title, "heading");
-
-  gtk_box_append (GTK_BOX (box), build_header (self));
-  gtk_box_append (GTK_BOX (box), self->message);
-  gtk_box_append (GTK_BOX (box), self->exception);
-  gtk_box_append (GTK_BOX (box), self->fields);
-  gtk_box_append (GTK_BOX (box), self->extras_title);
-  gtk_box_append (GTK_BOX (box), self->extras);
-  gtk_widget_add_css_class (box, "detail-content");
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-
-  gtk_widget_add_css_class (none, "dim-label");
-  self->stack = gtk_stack_new ();
-  gtk_stack_add_named (GTK_STACK (self->stack), none, "none");
-  gtk_stack_add_named (GTK_STACK (self->stack), scroller, "record");
-  adw_bin_set_child (ADW_BIN (self), self->stack);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-count-format.h"
 #include "ld-error-tracker-view.h"
 #include "ld-level.h"
 
@@ -34,14 +35,16 @@ struct _LdErrorTrackerView
 {
   AdwBin              parent_instance;
 
-  LdErrorGroups      *groups;
-  gulong              groups_changed_id;
+  /* Template widgets */
   GtkCustomSorter    *sorter;
   GtkSortListModel   *sorted;
   GtkListView        *list_view;
   GtkStack           *stack;
   GtkLabel           *summary;
   GtkDropDown        *sort_dropdown;
+
+  LdErrorGroups      *groups;
+  gulong              groups_changed_id;
   GPtrArray          *sparklines;     /* those of bound rows, borrowed */
   guint               clock_id;
   guint               resort_id;
@@ -201,17 +204,20 @@ format_count_tooltip (LdErrorGroup *group)
 {
   guint64 count = ld_error_group_get_count (group);
   guint stored = ld_error_group_get_n_stored (group);
-  g_autofree char *number = g_strdup_printf ("%'" G_GUINT64_FORMAT, count);
+  g_autofree char *number = ld_format_count (count);
   /* Translators: %s is a number, such as 1,024 */
   g_autofree char *times = g_strdup_printf (ngettext ("Happened %s time", "Happened %s times",
                                                       (gulong) MIN (count, G_MAXULONG)),
                                             number);
+  g_autofree char *kept = NULL;
 
   if (stored == count)
     return g_steal_pointer (&times);
 
-  return g_strdup_printf (ngettext ("%s; %u is still kept", "%s; %u are still kept", stored),
-                          times, stored);
+  kept = ld_format_count (stored);
+  /* Translators: the first %s is "Happened N times", the second a number */
+  return g_strdup_printf (ngettext ("%s; %s is still kept", "%s; %s are still kept", stored),
+                          times, kept);
 }
 
 static void
@@ -219,8 +225,7 @@ update_row (GtkWidget    *row,
             LdErrorGroup *group)
 {
   RowWidgets *w = g_object_get_data (G_OBJECT (row), "ld-row-widgets");
-  g_autofree char *count = g_strdup_printf ("%'" G_GUINT64_FORMAT,
-                                            ld_error_group_get_count (group));
+  g_autofree char *count = ld_format_count (ld_error_group_get_count (group));
   g_autofree char *details = format_details (group);
   g_autofree char *tooltip = format_count_tooltip (group);
   const char *type = ld_error_group_get_exception_type (group);
@@ -260,6 +265,7 @@ setup_row (GtkSignalListItemFactory *factory,
   RowWidgets *w = g_new0 (RowWidgets, 1);
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *headline = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
 
   w->count = gtk_label_new (NULL);
   gtk_widget_set_valign (w->count, GTK_ALIGN_CENTER);
@@ -269,13 +275,22 @@ setup_row (GtkSignalListItemFactory *factory,
   w->sparkline = g_object_new (LD_TYPE_ERROR_SPARKLINE, NULL);
   gtk_widget_set_hexpand (text, TRUE);
 
-  gtk_box_append (GTK_BOX (text), w->title);
-  gtk_box_append (GTK_BOX (text), w->sample);
+  /* Two lines a group, the sample message beside the exception type, so
+   * that a short panel still lists five groups or more. */
+  gtk_widget_set_hexpand (w->sample, TRUE);
+  gtk_box_append (GTK_BOX (headline), w->title);
+  gtk_box_append (GTK_BOX (headline), w->sample);
+  gtk_box_append (GTK_BOX (text), headline);
   gtk_box_append (GTK_BOX (text), w->details);
   gtk_box_append (GTK_BOX (row), w->count);
   gtk_box_append (GTK_BOX (row), text);
   gtk_box_append (GTK_BOX (row), w->sparkline);
-  gtk_widget_add_css_class (row, "error-row");
+  /* Margins of its own rather than the .error-row padding of the
+   * dashboard's style: with that, the panel holds four groups only. */
+  gtk_widget_set_margin_top (row, 2);
+  gtk_widget_set_margin_bottom (row, 2);
+  gtk_widget_set_margin_start (row, 6);
+  gtk_widget_set_margin_end (row, 6);
 
   g_object_set_data_full (G_OBJECT (row), "ld-row-widgets", w, g_free);
   gtk_list_item_set_child (item, row);
@@ -347,8 +362,9 @@ static void
 update_summary (LdErrorTrackerView *self)
 {
   guint n = self->groups != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->groups)) : 0;
-  g_autofree char *text = g_strdup_printf (ngettext ("%u kind of error", "%u kinds of error", n),
-                                           n);
+  g_autofree char *number = ld_format_count (n);
+  g_autofree char *text = g_strdup_printf (ngettext ("%s kind of error", "%s kinds of error", n),
+                                           number);
 
   gtk_label_set_text (self->summary, text);
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "groups" : "empty");
@@ -435,8 +451,8 @@ ld_error_tracker_view_dispose (GObject *object)
   ld_error_tracker_view_set_groups (self, NULL);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->resort_id, g_source_remove);
-  if (adw_bin_get_child (ADW_BIN (self)) != NULL)
-    adw_bin_set_child (ADW_BIN (self), NULL);
+  /* The rows' teardown still removes their sparklines from the array. */
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_ERROR_TRACKER_VIEW);
   g_clear_pointer (&self->sparklines, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ld_error_tracker_view_parent_class)->dispose (object);
@@ -519,90 +535,28 @@ ld_error_tracker_view_class_init (LdErrorTrackerViewClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, LD_TYPE_ERROR_GROUP);
 
   gtk_widget_class_set_css_name (widget_class, "errortracker");
-}
-
-static GtkWidget *
-build_header (LdErrorTrackerView *self)
-{
-  const char *sort_names[] = { _("Last Seen"), _("Count"), NULL };
-  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *title = gtk_label_new (_("Errors"));
-
-  gtk_widget_add_css_class (title, "heading");
-  self->summary = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
-  gtk_widget_set_hexpand (GTK_WIDGET (self->summary), TRUE);
-  gtk_label_set_xalign (self->summary, 0);
-  self->sort_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (sort_names));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->sort_dropdown), _("Sort By"));
-  g_signal_connect_swapped (self->sort_dropdown, "notify::selected",
-                            G_CALLBACK (on_sort_selected), self);
-
-  gtk_box_append (GTK_BOX (header), title);
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->summary));
-  gtk_box_append (GTK_BOX (header), GTK_WIDGET (self->sort_dropdown));
-  gtk_widget_add_css_class (header, "dashboard-header");
-
-  return header;
-}
-
-static GtkWidget *
-build_list (LdErrorTrackerView *self)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
-  g_signal_connect (factory, "teardown", G_CALLBACK (teardown_row), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), self);
-
-  self->sorter = gtk_custom_sorter_new (compare_groups, self, NULL);
-  self->sorted = gtk_sort_list_model_new (NULL, GTK_SORTER (g_object_ref (self->sorter)));
-  self->list_view = GTK_LIST_VIEW (gtk_list_view_new (
-    GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (self->sorted))), factory));
-  gtk_list_view_set_single_click_activate (self->list_view, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "rich-list");
-  g_signal_connect_swapped (self->list_view, "activate", G_CALLBACK (on_activate), self);
-
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->list_view));
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scroller, TRUE);
-
-  return scroller;
-}
-
-static GtkWidget *
-build_empty_page (void)
-{
-  GtkWidget *page = adw_status_page_new ();
-
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "emblem-ok-symbolic");
-  adw_status_page_set_title (ADW_STATUS_PAGE (page), _("No Errors"));
-  adw_status_page_set_description (ADW_STATUS_PAGE (page),
-                                   _("Records at ERROR and above are grouped here by what "
-                                     "went wrong"));
-  gtk_widget_add_css_class (page, "compact");
-
-  return page;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-error-tracker-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, sorter);
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, sorted);
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, summary);
+  gtk_widget_class_bind_template_child (widget_class, LdErrorTrackerView, sort_dropdown);
+  gtk_widget_class_bind_template_callback (widget_class, setup_row);
+  gtk_widget_class_bind_template_callback (widget_class, teardown_row);
+  gtk_widget_class_bind_template_callback (widget_class, bind_row);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_sort_selected);
 }
 
 static void
 ld_error_tracker_view_init (LdErrorTrackerView *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-
   self->sparklines = g_ptr_array_new ();
-  self->stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_add_named (self->stack, build_list (self), "groups");
-  gtk_stack_add_named (self->stack, build_empty_page (), "empty");
-  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
-
-  gtk_box_append (GTK_BOX (box), build_header (self));
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stack));
-  adw_bin_set_child (ADW_BIN (self), box);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_custom_sorter_set_sort_func (self->sorter, compare_groups, self, NULL);
   update_summary (self);
 }
 

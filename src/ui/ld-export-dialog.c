@@ -15,7 +15,7 @@ struct _LdExportDialog
 {
   AdwWindow             parent_instance;
 
-  LdFilterModel        *shown;
+  /* Template widgets */
   GtkCheckButton       *only_shown;
   AdwComboRow          *format_row;
   AdwEntryRow          *log_format_row;
@@ -29,6 +29,8 @@ struct _LdExportDialog
   GtkButton            *export_button;
   GtkButton            *cancel_button;
   GtkLabel             *error_label;
+
+  LdFilterModel        *shown;
   GtkFileChooserNative *chooser;
   GCancellable         *cancellable;
   LdExportSnapshot     *snapshot;
@@ -233,6 +235,7 @@ ld_export_dialog_dispose (GObject *object)
   g_clear_object (&self->shown);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->snapshot, ld_export_snapshot_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_EXPORT_DIALOG);
 
   G_OBJECT_CLASS (ld_export_dialog_parent_class)->dispose (object);
 }
@@ -251,150 +254,40 @@ export_to_file_activated (GtkWidget  *widget,
 static void
 ld_export_dialog_class_init (LdExportDialogClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = ld_export_dialog_dispose;
 
-  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "export.to-file", "s",
+  gtk_widget_class_install_action (widget_class, "export.to-file", "s",
                                    export_to_file_activated);
-}
 
-static GtkWidget *
-build_what_group (LdExportDialog *self)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *all_row = adw_action_row_new ();
-  GtkWidget *shown_row = adw_action_row_new ();
-  GtkWidget *all = gtk_check_button_new ();
-
-  self->only_shown = GTK_CHECK_BUTTON (gtk_check_button_new ());
-  gtk_check_button_set_group (self->only_shown, GTK_CHECK_BUTTON (all));
-  gtk_check_button_set_active (self->only_shown, TRUE);
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Records"));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (shown_row), _("Only the Records Shown"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (shown_row), _("As the filter has them"));
-  adw_action_row_add_prefix (ADW_ACTION_ROW (shown_row), GTK_WIDGET (self->only_shown));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (shown_row), GTK_WIDGET (self->only_shown));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (all_row), _("All Records"));
-  adw_action_row_add_prefix (ADW_ACTION_ROW (all_row), all);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (all_row), all);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), shown_row);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), all_row);
-
-  return group;
-}
-
-static AdwEntryRow *
-entry_row (const char *title,
-           const char *text)
-{
-  GtkWidget *row = adw_entry_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-  return ADW_ENTRY_ROW (row);
-}
-
-/* A row with a check box in front, on by default: the protections are. */
-static GtkWidget *
-check_row (const char      *title,
-           const char      *subtitle,
-           GtkCheckButton **check)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  *check = GTK_CHECK_BUTTON (gtk_check_button_new ());
-  gtk_check_button_set_active (*check, TRUE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (*check));
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), GTK_WIDGET (*check));
-
-  return row;
-}
-
-static GtkWidget *
-build_format_group (LdExportDialog *self)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-  g_autoptr(GtkStringList) formats = gtk_string_list_new ((const char *[]) {
-    _("JSON Lines"), _("CSV"), _("Text, as Python’s logging writes it"), NULL });
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Format"));
-  self->format_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->format_row), _("Format"));
-  adw_combo_row_set_model (self->format_row, G_LIST_MODEL (formats));
-  self->log_format_row = entry_row (_("Format String"),
-                                    "%(asctime)s %(name)-12s %(levelname)-8s %(message)s");
-  self->datefmt_row = entry_row (_("Date Format (datefmt)"), "");
-  self->extras_row = entry_row (_("Extra Fields, Comma-Separated"), "");
-  self->formulas_row = check_row (_("Protect Against Spreadsheet Formulas"),
-                                  _("A ' before cells that start with =, +, -, @, a tab or a "
-                                    "carriage return, so that a spreadsheet shows them"),
-                                  &self->protect_formulas);
-  self->controls_row = check_row (_("Escape Control Characters"),
-                                  _("Written as \\x1b, so that a terminal shows them rather "
-                                    "than acts on them; line breaks and tabs stay"),
-                                  &self->escape_controls);
-  g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (on_format_changed),
-                            self);
-
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->format_row));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->log_format_row));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->datefmt_row));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), GTK_WIDGET (self->extras_row));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->formulas_row);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->controls_row);
-  on_format_changed (self);
-
-  return group;
-}
-
-static GtkWidget *
-build_buttons (LdExportDialog *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-
-  self->cancel_button = GTK_BUTTON (gtk_button_new_with_label (_("Close")));
-  self->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Export…")));
-  gtk_widget_add_css_class (GTK_WIDGET (self->export_button), "suggested-action");
-  gtk_widget_set_halign (box, GTK_ALIGN_END);
-  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (on_export_clicked), self);
-  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->cancel_button));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->export_button));
-
-  return box;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-export-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, only_shown);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, format_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, log_format_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, datefmt_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, extras_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, formulas_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, protect_formulas);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, controls_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, escape_controls);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, progress);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, export_button);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_format_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
 }
 
 static void
 ld_export_dialog_init (LdExportDialog *self)
 {
-  GtkWidget *outer = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-
-  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-
-  gtk_box_append (GTK_BOX (box), build_what_group (self));
-  gtk_box_append (GTK_BOX (box), build_format_group (self));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->progress));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_label));
-  gtk_box_append (GTK_BOX (box), build_buttons (self));
-  gtk_widget_set_margin_top (box, 18);
-  gtk_widget_set_margin_bottom (box, 18);
-  gtk_widget_set_margin_start (box, 18);
-  gtk_widget_set_margin_end (box, 18);
-  gtk_box_append (GTK_BOX (outer), adw_header_bar_new ());
-  gtk_box_append (GTK_BOX (outer), box);
-  adw_window_set_content (ADW_WINDOW (self), outer);
-
+  gtk_widget_init_template (GTK_WIDGET (self));
+  on_format_changed (self);
   set_running (self, FALSE);
   show_error (self, NULL);
-  gtk_window_set_title (GTK_WINDOW (self), _("Export Records"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 520, -1);
 }
 
 /**
@@ -408,10 +301,7 @@ GtkWidget *
 ld_export_dialog_new (GtkWindow     *parent,
                       LdFilterModel *shown)
 {
-  LdExportDialog *self = g_object_new (LD_TYPE_EXPORT_DIALOG,
-                                       "transient-for", parent,
-                                       "modal", TRUE,
-                                       NULL);
+  LdExportDialog *self = g_object_new (LD_TYPE_EXPORT_DIALOG, "transient-for", parent, NULL);
 
   self->shown = g_object_ref (shown);
   return GTK_WIDGET (self);

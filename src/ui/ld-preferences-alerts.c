@@ -8,12 +8,11 @@
 #include "ld-alerts.h"
 #include "ld-preferences-alerts.h"
 
-/* The alert rules of the "alert-rules" key, one group each: the query (with
- * its error beneath it, as the user types), the minimum interval, a switch
- * and a button to remove it. The page edits its own LdAlerts and saves it on
+/* The alert rules of the "alert-rules" key, one group each
+ * (ld-alert-rule-group.ui): the query (with its error beneath it, as the
+ * user types), the minimum interval, a switch and a button to remove it. The page edits its own LdAlerts and saves it on
  * every change; the window's notifier picks the key up from there. */
 
-#define MAX_INTERVAL (24 * 60 * 60)
 #define NEW_RULE_QUERY "level>=ERROR"
 
 struct _LdPreferencesAlertsPage
@@ -66,46 +65,6 @@ on_query_applied (AdwEntryRow *entry_row,
   show_error (GTK_WIDGET (entry_row), ld_alert_rule_get_error (rule));
 }
 
-static GtkWidget *
-build_query_rows (AdwPreferencesGroup *group,
-                  LdAlertRule         *rule)
-{
-  GtkWidget *entry_row = adw_entry_row_new ();
-  GtkWidget *error_row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (entry_row), _("Query"));
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (entry_row), TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (entry_row), ld_alert_rule_get_query (rule));
-  adw_action_row_set_icon_name (ADW_ACTION_ROW (error_row), "dialog-error-symbolic");
-  gtk_widget_add_css_class (error_row, "error");
-  gtk_widget_add_css_class (error_row, "alert-rule-error");
-  g_object_set_data (G_OBJECT (entry_row), "error-row", error_row);
-  show_error (entry_row, ld_alert_rule_get_error (rule));
-
-  g_signal_connect (entry_row, "changed", G_CALLBACK (on_query_changed), NULL);
-  g_signal_connect_object (entry_row, "apply", G_CALLBACK (on_query_applied), rule, 0);
-  adw_preferences_group_add (group, entry_row);
-  adw_preferences_group_add (group, error_row);
-  return entry_row;
-}
-
-static GtkWidget *
-build_interval_row (LdAlertRule *rule)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *spin = gtk_spin_button_new_with_range (1, MAX_INTERVAL, 1);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Minimum Interval"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                               _("Seconds between two alerts of this rule"));
-  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  g_object_bind_property (rule, "interval", spin, "value",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
-  return row;
-}
-
 static void
 on_remove_clicked (GtkButton               *button,
                    LdPreferencesAlertsPage *self)
@@ -125,42 +84,38 @@ on_remove_clicked (GtkButton               *button,
     }
 }
 
-static GtkWidget *
-build_rule_header (LdPreferencesAlertsPage *self,
-                   LdAlertRule             *rule)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *enabled = gtk_switch_new ();
-  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
-
-  gtk_widget_set_valign (enabled, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (enabled, _("Enabled"));
-  g_object_bind_property (rule, "enabled", enabled, "active",
-                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  gtk_widget_set_tooltip_text (remove, _("Remove Rule"));
-  gtk_widget_add_css_class (remove, "flat");
-  g_object_set_data_full (G_OBJECT (remove), "rule", g_object_ref (rule), g_object_unref);
-  g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_clicked), self, 0);
-  gtk_box_append (GTK_BOX (box), enabled);
-  gtk_box_append (GTK_BOX (box), remove);
-  return box;
-}
-
+/* The rows are in ld-alert-rule-group.ui, one copy per rule; this binds
+ * the rule to them. Returns a reference: the builder's goes with it. */
 static GtkWidget *
 build_rule_group (LdPreferencesAlertsPage *self,
                   LdAlertRule             *rule,
                   guint                    position,
                   GtkWidget              **entry_row)
 {
-  GtkWidget *group = adw_preferences_group_new ();
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/logdeck/Logdeck/ld-alert-rule-group.ui");
+  GtkWidget *group = GTK_WIDGET (gtk_builder_get_object (builder, "group"));
+  GtkWidget *query_row = GTK_WIDGET (gtk_builder_get_object (builder, "query_row"));
+  GtkWidget *remove = GTK_WIDGET (gtk_builder_get_object (builder, "remove_button"));
   g_autofree char *title = g_strdup_printf (_("Rule %u"), position + 1);
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
-  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group),
-                                           build_rule_header (self, rule));
-  *entry_row = build_query_rows (ADW_PREFERENCES_GROUP (group), rule);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), build_interval_row (rule));
-  return group;
+  g_object_bind_property (rule, "enabled", gtk_builder_get_object (builder, "enabled_switch"),
+                          "active", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (rule, "interval", gtk_builder_get_object (builder, "interval_spin"),
+                          "value", G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_set_data_full (G_OBJECT (remove), "rule", g_object_ref (rule), g_object_unref);
+  g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_clicked), self, 0);
+
+  g_object_set_data (G_OBJECT (query_row), "error-row",
+                     gtk_builder_get_object (builder, "error_row"));
+  gtk_editable_set_text (GTK_EDITABLE (query_row), ld_alert_rule_get_query (rule));
+  show_error (query_row, ld_alert_rule_get_error (rule));
+  g_signal_connect (query_row, "changed", G_CALLBACK (on_query_changed), NULL);
+  g_signal_connect_object (query_row, "apply", G_CALLBACK (on_query_applied), rule, 0);
+
+  *entry_row = query_row;
+  return g_object_ref (group);
 }
 
 /* The page */
@@ -180,7 +135,7 @@ rebuild (LdPreferencesAlertsPage *self)
   for (guint i = 0; i < n_rules; i++)
     {
       g_autoptr(LdAlertRule) rule = g_list_model_get_item (G_LIST_MODEL (self->alerts), i);
-      GtkWidget *group = build_rule_group (self, rule, i, &entry_row);
+      g_autoptr(GtkWidget) group = build_rule_group (self, rule, i, &entry_row);
 
       adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), ADW_PREFERENCES_GROUP (group));
       g_ptr_array_add (self->rule_groups, group);
@@ -221,39 +176,13 @@ on_add_clicked (LdPreferencesAlertsPage *self)
   ld_alerts_append (self->alerts, rule);
 }
 
-static GtkWidget *
-build_intro_group (LdPreferencesAlertsPage *self)
-{
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *add = gtk_button_new ();
-  GtkWidget *content = adw_button_content_new ();
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Alert Rules"));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
-    _("While Logdeck is in the background, a record that matches a rule raises a desktop "
-      "notification, at most once per interval. Rules use the filter bar’s queries."));
-  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "list-add-symbolic");
-  adw_button_content_set_label (ADW_BUTTON_CONTENT (content), _("Add Rule"));
-  gtk_button_set_child (GTK_BUTTON (add), content);
-  gtk_widget_add_css_class (add, "flat");
-  gtk_widget_set_valign (add, GTK_ALIGN_CENTER);
-  g_signal_connect_object (add, "clicked", G_CALLBACK (on_add_clicked), self, G_CONNECT_SWAPPED);
-  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), add);
-
-  self->empty_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->empty_row), _("No Alert Rules"));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->empty_row),
-                               _("Add one to be told of new errors, such as level>=ERROR"));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->empty_row);
-  return group;
-}
-
 static void
 ld_preferences_alerts_page_dispose (GObject *object)
 {
   LdPreferencesAlertsPage *self = LD_PREFERENCES_ALERTS_PAGE (object);
 
   g_clear_pointer (&self->rule_groups, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_PREFERENCES_ALERTS_PAGE);
   g_clear_object (&self->alerts);
   g_clear_object (&self->settings);
 
@@ -263,7 +192,14 @@ ld_preferences_alerts_page_dispose (GObject *object)
 static void
 ld_preferences_alerts_page_class_init (LdPreferencesAlertsPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = ld_preferences_alerts_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-preferences-alerts.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdPreferencesAlertsPage, empty_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_clicked);
 }
 
 static void
@@ -271,11 +207,7 @@ ld_preferences_alerts_page_init (LdPreferencesAlertsPage *self)
 {
   self->alerts = ld_alerts_new ();
   self->rule_groups = g_ptr_array_new ();
-
-  adw_preferences_page_set_title (ADW_PREFERENCES_PAGE (self), _("Alerts"));
-  adw_preferences_page_set_icon_name (ADW_PREFERENCES_PAGE (self), "alarm-symbolic");
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self),
-                            ADW_PREFERENCES_GROUP (build_intro_group (self)));
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 /**
