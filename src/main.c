@@ -9,6 +9,7 @@
 #ifdef LD_WITH_WINDOW
 #include "ld-application.h"
 #endif
+#include "ld-archive-sql.h"
 #include "ld-server.h"
 
 /* Run from the build tree (build-aux/run), the program uses the
@@ -29,11 +30,16 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GApplication) app = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* A question to an archive is answered without starting anything. */
+  if ((status = ld_archive_sql_main (argc, argv)) >= 0)
+    return status;
 
   /* Only a window needs a display, and GTK insists on one at start-up.
    * logdeck-headless is built without the window (see src/meson.build). */

@@ -42,7 +42,7 @@ def wait_for_port(port, deadline):
 
 def main():
     logdeck = sys.argv[1]
-    print('1..3')
+    print('1..5')
     tmp = tempfile.mkdtemp(prefix='ld-archive-crash-')
     path = os.path.join(tmp, 'session.logdeck')
     port = free_port()
@@ -104,6 +104,27 @@ def main():
 
     check = db.execute('PRAGMA integrity_check').fetchone()[0]
     print(('ok' if check == 'ok' else 'not ok') + ' 3 - integrity check: ' + check)
+
+    # logdeck --sql answers as SQLite itself does, and cannot write.
+    query = ("SELECT level, logger, count(*) AS n, min(time) AS first FROM records"
+             " GROUP BY level, logger ORDER BY n DESC, logger")
+    out = subprocess.run([logdeck, '--sql', query, '--format', 'csv', path], env=env,
+                         capture_output=True, text=True, timeout=30)
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    expected = [[str(v) if v is not None else '' for v in row] for row in db.execute(query)]
+    ok = out.returncode == 0 and rows[0] == ['level', 'logger', 'n', 'first'] and rows[1:] == expected
+    print(('ok' if ok else 'not ok') + ' 4 - --sql csv matches sqlite3 (%d rows)' % (len(rows) - 1))
+    if not ok:
+        print('# ' + repr(out.stdout[:500]) + ' ' + repr(out.stderr[:500]))
+
+    before = db.execute('SELECT count(*) FROM record_data').fetchone()[0]
+    out = subprocess.run([logdeck, '--sql', 'DELETE FROM record_data', path], env=env,
+                         capture_output=True, text=True, timeout=30)
+    after = db.execute('SELECT count(*) FROM record_data').fetchone()[0]
+    ok = out.returncode == 1 and 'readonly' in out.stderr and before == after
+    print(('ok' if ok else 'not ok') + ' 5 - --sql opens the archive read-only: ' + out.stderr.strip())
     db.close()
     for name in os.listdir(tmp):
         os.unlink(os.path.join(tmp, name))

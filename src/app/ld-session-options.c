@@ -80,6 +80,9 @@ static const GOptionEntry option_entries[] = {
        "this option)"), N_("FILE") },
   { "no-archive", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Do not archive this session"), NULL },
+  { "sql", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Answer an SQL query from the newest archived session (or the SESSION file named "
+       "after it) and exit; --format table, csv or jsonl"), N_("QUERY") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
