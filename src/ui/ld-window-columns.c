@@ -24,11 +24,13 @@ typedef struct
 {
   const char *id;
   const char *title;
-  int         default_width;
+  int         chars;      /* the content's usual width, which the column starts at */
   BindFunc    bind;
 } ColumnInfo;
 
 #define EMPTY_TEXT "—"
+#define MIN_CHARS 3
+#define MESSAGE_MIN_CHARS 10
 #define LD_CELL_MAX_TEXT 1024
 
 static void
@@ -248,11 +250,11 @@ bind_message (GtkWidget      *cell,
 }
 
 static const ColumnInfo columns[] = {
-  { "time", N_("Time"), 110, bind_time },
-  { "level", N_("Level"), 100, bind_level },
-  { "logger", N_("Logger"), 170, bind_logger },
-  { "thread", N_("Thread"), 120, bind_thread },
-  { "connection", N_("Connection"), 110, bind_connection },
+  { "time", N_("Time"), 12, bind_time },
+  { "level", N_("Level"), 0, bind_level },
+  { "logger", N_("Logger"), 16, bind_logger },
+  { "thread", N_("Thread"), 11, bind_thread },
+  { "connection", N_("Connection"), 13, bind_connection },
   { "message", N_("Message"), -1, bind_message },
 };
 
@@ -328,6 +330,19 @@ setup_cell (GtkSignalListItemFactory *factory,
     }
 
   cell = new_cell_text ();
+  /* Columns start at their content's width and give way before Message
+   * does: Message takes what is left, and never less than MESSAGE_MIN_CHARS. */
+  if (info->chars > 0)
+    {
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), info->chars);
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), MIN_CHARS);
+    }
+  else
+    gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), MESSAGE_MIN_CHARS);
+  /* A connection id's end (a UUID's, a port) tells connections apart. */
+  if (info->bind == bind_connection)
+    gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell),
+                                       GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
   if (info->bind == bind_message)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -397,10 +412,7 @@ create_column (LdWindow         *self,
   g_object_set_data (G_OBJECT (column), "ld-column-id", (gpointer) info->id);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_header_menu (column, header_menu);
-  if (info->default_width > 0)
-    gtk_column_view_column_set_fixed_width (column, info->default_width);
-  else
-    gtk_column_view_column_set_expand (column, TRUE);
+  gtk_column_view_column_set_expand (column, info->chars < 0);
 
   return column;
 }
@@ -457,6 +469,21 @@ restore_column (LdWindow            *self,
     gtk_column_view_column_set_visible (column, FALSE);
 }
 
+/* A title wider than its column's content would set the column's minimum
+ * width: "Connection" would hold its column at 80 px in a phone-sized
+ * window, where the message needs the room. Titles ellipsize instead. */
+static void
+ellipsize_titles (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    gtk_label_set_ellipsize (GTK_LABEL (widget), PANGO_ELLIPSIZE_END);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!GTK_IS_LIST_VIEW (child))
+      ellipsize_titles (child);
+}
+
 /**
  * ld_window_setup_columns:
  * @self: a window
@@ -484,6 +511,7 @@ ld_window_setup_columns (LdWindow *self)
       g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
       gtk_column_view_append_column (self->column_view, column);
     }
+  ellipsize_titles (GTK_WIDGET (self->column_view));
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   G_ACTION_GROUP (self->column_actions));
@@ -524,6 +552,43 @@ ld_window_refresh_column (LdWindow   *self,
 }
 
 /**
+ * ld_window_columns_set_narrow:
+ * @self: a window
+ * @narrow: whether the window is phone-sized
+ *
+ * A narrow window gives Logger's, Thread's and Connection's room to the
+ * message (the detail pane still shows them), for as long as it is narrow:
+ * the user's own choice of columns is what is saved.
+ */
+void
+ld_window_columns_set_narrow (LdWindow *self,
+                              gboolean  narrow)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+      const char *id = g_object_get_data (G_OBJECT (column), "ld-column-id");
+      gboolean hidden_here = g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") != NULL;
+
+      if (!g_str_equal (id, "logger") && !g_str_equal (id, "thread")
+          && !g_str_equal (id, "connection"))
+        continue;
+      if (narrow && !hidden_here && gtk_column_view_column_get_visible (column))
+        {
+          g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", GINT_TO_POINTER (TRUE));
+          gtk_column_view_column_set_visible (column, FALSE);
+        }
+      else if (!narrow && hidden_here)
+        {
+          g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", NULL);
+          gtk_column_view_column_set_visible (column, TRUE);
+        }
+    }
+}
+
+/**
  * ld_window_save_columns:
  * @self: a window
  *
@@ -547,7 +612,8 @@ ld_window_save_columns (LdWindow *self)
       int width = gtk_column_view_column_get_fixed_width (column);
 
       g_strv_builder_add (order, id);
-      if (!gtk_column_view_column_get_visible (column))
+      if (!gtk_column_view_column_get_visible (column)
+          && g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") == NULL)
         g_strv_builder_add (hidden, id);
       if (width > 0 && !gtk_column_view_column_get_expand (column))
         g_variant_builder_add (&widths, "{si}", id, width);

@@ -11,6 +11,14 @@ struct _LdWindow
 
   /* Template widgets */
   AdwWindowTitle       *window_title;
+  GtkToggleButton      *dashboard_button;
+  GtkWidget            *pause_button;
+  GtkWidget            *clear_button;
+  GtkBox               *filter_row;
+  GtkRevealer          *restored_revealer;
+  GtkLabel             *restored_label;
+  GtkWidget            *try_demo_button;
+  GtkLabel             *demo_start_label;
   GtkSearchBar         *filter_bar;
   GtkSearchEntry       *filter_entry;
   GtkDropDown          *min_level_dropdown;
@@ -47,6 +55,11 @@ struct _LdWindow
   LdFilterModel          *model;
   GtkSingleSelection   *selection;
   GSimpleActionGroup   *column_actions;
+
+  /* Adaptive layout: the width class last applied, and the idle applying a new one */
+  int                   width_class;
+  guint                 adapt_id;
+  gint64                load_seen_us;
 
   gboolean              following;
   gboolean              scrolling;
@@ -103,12 +116,16 @@ void ld_window_filter_model_changed   (LdWindow          *self,
                                       guint              removed,
                                       guint              added);
 void ld_window_update_level_toggles   (LdWindow          *self);
+void ld_window_show_restored_filter   (LdWindow          *self,
+                                       const char        *description);
 void ld_window_update_subtitle        (LdWindow          *self);
 void ld_window_update_endpoints_text  (LdWindow          *self);
 GtkWidget *ld_window_get_list_view    (LdWindow          *self);
 void ld_window_columns_set_highlight  (struct _LdQuery   *query);
 void ld_window_setup_columns          (LdWindow          *self);
 void ld_window_save_columns           (LdWindow          *self);
+void ld_window_columns_set_narrow     (LdWindow          *self,
+                                       gboolean           narrow);
 void ld_window_refresh_column         (LdWindow          *self,
                                        const char        *id);
 void ld_window_columns_set_time_style (const LdTimeStyle *style);

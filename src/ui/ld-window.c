@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-alert-notifier.h"
+#include "ld-count-format.h"
 #include "ld-dashboard.h"
 #include "ld-detail-pane.h"
 #include "ld-error-groups.h"
@@ -19,11 +20,28 @@ G_DEFINE_FINAL_TYPE (LdWindow, ld_window, ADW_TYPE_APPLICATION_WINDOW)
 /* How close to the end counts as "at the bottom", in pixels. */
 #define FOLLOW_SLACK 4.0
 
+/* Below FOLD_WIDTH the sidebar folds away behind its header button; below
+ * NARROW_WIDTH the chart and the panels hide behind one too, and the filter
+ * bar puts Find under the filter. The HIG's adaptive widths for 1.2, where
+ * there is no AdwBreakpoint. */
+#define FOLD_WIDTH   1000
+#define NARROW_WIDTH 700
+
+enum {
+  WIDTH_UNSET,
+  WIDTH_WIDE,
+  WIDTH_FOLDED,
+  WIDTH_NARROW,
+};
+
+/* How long the load progress stays after the last busy look, so that the
+ * pauses between files do not make it blink away. */
+#define LOAD_LINGER_US (G_USEC_PER_SEC)
+
 static char *
 format_count (guint64 n)
 {
-  /* %'d groups digits by the locale's rules. */
-  return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
+  return ld_format_count (n);
 }
 
 static void
@@ -33,7 +51,7 @@ update_status (LdWindow *self)
   g_autofree char *total = format_count (ld_store_get_n_received (store));
   g_autofree char *shown = format_count (g_list_model_get_n_items (G_LIST_MODEL (self->model)));
   g_autofree char *evicted = format_count (ld_store_get_n_evicted (store));
-  g_autofree char *rate = g_strdup_printf ("%'.0f", self->rate);
+  g_autofree char *rate = format_count ((guint64) (self->rate + 0.5));
   g_autofree char *total_text = g_strdup_printf (_("Received: %s"), total);
   g_autofree char *shown_text = g_strdup_printf (_("Shown: %s"), shown);
   g_autofree char *rate_text = g_strdup_printf (_("%s records/s"), rate);
@@ -72,6 +90,107 @@ update_empty_state (LdWindow *self)
 
   gtk_stack_set_visible_child_name (self->content_stack,
                                     shown ? "records" : stored ? "no-matches" : "empty");
+}
+
+/* The width classes */
+
+static int
+width_class_for (int width)
+{
+  if (width < NARROW_WIDTH)
+    return WIDTH_NARROW;
+  if (width < FOLD_WIDTH)
+    return WIDTH_FOLDED;
+  return WIDTH_WIDE;
+}
+
+static void
+apply_width_class (LdWindow *self,
+                   int       width_class)
+{
+  gboolean folded = width_class != WIDTH_WIDE;
+  gboolean narrow = width_class == WIDTH_NARROW;
+  gboolean was_narrow = self->width_class == WIDTH_NARROW;
+
+  /* AUTO (not NEVER) when wide: the flap then never adds its width to the
+   * window's minimum, which would push controls off a small screen. */
+  adw_flap_set_fold_policy (self->flap, folded ? ADW_FLAP_FOLD_POLICY_ALWAYS
+                                               : ADW_FLAP_FOLD_POLICY_AUTO);
+  if (self->width_class != WIDTH_UNSET && folded != (self->width_class != WIDTH_WIDE))
+    adw_flap_set_reveal_flap (self->flap, !folded);
+  else if (self->width_class == WIDTH_UNSET && folded)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->filter_row),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_visible (GTK_WIDGET (self->dashboard_button), narrow);
+  /* Pause and Clear are in the main menu too; a narrow header bar keeps
+   * the menu and the window's own buttons on screen instead. */
+  gtk_widget_set_visible (self->pause_button, !narrow);
+  gtk_widget_set_visible (self->clear_button, !narrow);
+  ld_window_columns_set_narrow (self, narrow);
+  if (narrow != was_narrow || self->width_class == WIDTH_UNSET)
+    {
+      gtk_toggle_button_set_active (self->dashboard_button, !narrow);
+      if (narrow && self->dashboard != NULL)
+        ld_dashboard_set_show_views (self->dashboard, FALSE);
+    }
+  self->width_class = width_class;
+}
+
+static gboolean
+adapt_idle (gpointer data)
+{
+  LdWindow *self = data;
+
+  self->adapt_id = 0;
+  apply_width_class (self, width_class_for (gtk_widget_get_width (GTK_WIDGET (self))));
+  return G_SOURCE_REMOVE;
+}
+
+/* A new width class is applied after the allocation, not during it, so
+ * that the changes it makes lay out in the next frame. */
+static void
+ld_window_size_allocate (GtkWidget *widget,
+                         int        width,
+                         int        height,
+                         int        baseline)
+{
+  LdWindow *self = LD_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (ld_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (width_class_for (width) != self->width_class && self->adapt_id == 0)
+    self->adapt_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, adapt_idle, self, NULL);
+}
+
+static void
+dismiss_restored_filter_activated (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  gtk_revealer_set_reveal_child (self->restored_revealer, FALSE);
+}
+
+/**
+ * ld_window_show_restored_filter:
+ * @self: a window
+ * @description: (nullable): what the filter kept from last time hides, or
+ *   %NULL when nothing is hidden any more
+ *
+ * A filter that comes back at startup says so, with a one-click Clear:
+ * otherwise "Shown: 1" would be the only sign of it.
+ */
+void
+ld_window_show_restored_filter (LdWindow   *self,
+                                const char *description)
+{
+  if (description != NULL)
+    gtk_label_set_text (self->restored_label, description);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->restored_label), description);
+  gtk_revealer_set_reveal_child (self->restored_revealer, description != NULL);
 }
 
 /* The column view's own list, whose "list.scroll-to-item" action moves its
@@ -243,8 +362,8 @@ on_demo_running_changed (LdWindow   *self,
 
   gtk_label_set_text (self->demo_label, running ? _("Worker thread running")
                                                 : _("Worker thread idle"));
-  gtk_button_set_label (GTK_BUTTON (self->demo_start_button),
-                        running ? _("Stop Background Work") : _("Start Background Work"));
+  gtk_label_set_text (self->demo_start_label,
+                      running ? _("Stop Background Work") : _("Start Background Work"));
 }
 
 static void
@@ -256,6 +375,8 @@ show_demo_change_state (GSimpleAction *action,
 
   g_simple_action_set_state (action, state);
   gtk_revealer_set_reveal_child (self->demo_revealer, g_variant_get_boolean (state));
+  /* The empty page's invitation is answered once the demo shows. */
+  gtk_widget_set_visible (self->try_demo_button, !g_variant_get_boolean (state));
 }
 
 static void
@@ -362,10 +483,20 @@ update_load_progress (gpointer data)
   LdWindow *self = data;
   LdFileSources *files = ld_session_get_file_sources (ld_application_get_session (self->application));
   gboolean busy = ld_file_sources_get_busy (files);
+  gint64 now = g_get_monotonic_time ();
 
-  gtk_widget_set_visible (GTK_WIDGET (self->load_progress), busy);
   if (busy)
-    gtk_progress_bar_set_fraction (self->load_progress, ld_file_sources_get_fraction (files));
+    {
+      double fraction = ld_file_sources_get_fraction (files);
+      /* Translators: the load progress bar's text; %d is a percentage */
+      g_autofree char *text = g_strdup_printf (_("Loading %d %%"), (int) (fraction * 100));
+
+      self->load_seen_us = now;
+      gtk_progress_bar_set_fraction (self->load_progress, fraction);
+      gtk_progress_bar_set_text (self->load_progress, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->load_progress),
+                          busy || now - self->load_seen_us < LOAD_LINGER_US);
 
   return G_SOURCE_CONTINUE;
 }
@@ -512,6 +643,8 @@ setup_dashboard (LdWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->dashboard, "connection-activated",
                            G_CALLBACK (on_connection_activated), self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->dashboard_button, "active", self->dashboard, "show-chart",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   self->notifier = ld_alert_notifier_new (ld_session_get_store (session), self->settings,
                                           GTK_WINDOW (self));
@@ -529,6 +662,7 @@ static const GActionEntry win_actions[] = {
   { "toggle-sources", toggle_sources_activated },
   { "show-demo", NULL, NULL, "false", show_demo_change_state },
   { "jump-to-latest", jump_to_latest_activated },
+  { "dismiss-restored-filter", dismiss_restored_filter_activated },
 };
 
 /* The port a listener really has (the system's pick for port 0), or the one
@@ -596,6 +730,7 @@ ld_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->rate_timeout_id, g_source_remove);
   g_clear_handle_id (&self->load_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->adapt_id, g_source_remove);
   if (self->follow_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->column_view), self->follow_tick_id);
@@ -631,12 +766,21 @@ ld_window_class_init (LdWindowClass *klass)
 
   object_class->dispose = ld_window_dispose;
   window_class->close_request = ld_window_close_request;
+  widget_class->size_allocate = ld_window_size_allocate;
 
   g_type_ensure (LD_TYPE_SIDEBAR);
   g_type_ensure (LD_TYPE_DETAIL_PANE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, dashboard_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_row);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, try_demo_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_bar);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_entry);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, min_level_dropdown);
