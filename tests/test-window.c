@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ld-activity-chart.h"
 #include "ld-application.h"
 #include "ld-dashboard.h"
 #include "ld-connection-monitor.h"
@@ -508,6 +509,36 @@ test_restored_filter (void)
   bar = find_descendant (GTK_WIDGET (window), GTK_TYPE_REVEALER, "restored-filter");
 
   g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+  close_window (window);
+}
+
+/* Records whose own times are hours old (a file, a replay) are drawn: the
+ * chart's "last 5 minutes" are those of the records, not of the clock. */
+static void
+test_chart_past_records (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *chart;
+  guint drawn = 0;
+
+  resize_window (window, 1200, 760);
+  push_service_records (12, g_get_real_time () - (gint64) 3 * 3600 * G_USEC_PER_SEC, "an old record");
+  wait_for_label (window, "service11");
+  chart = find_descendant (GTK_WIDGET (window), LD_TYPE_ACTIVITY_CHART, NULL);
+  g_assert_nonnull (chart);
+  wait_painted (GTK_WIDGET (window));
+
+  for (int x = 0; x < gtk_widget_get_width (chart); x++)
+    {
+      gint64 from, to;
+      LdActivityBucket bucket;
+
+      if (ld_activity_chart_get_column_at (LD_ACTIVITY_CHART (chart), x, &from, &to, &bucket))
+        for (guint band = 0; band < LD_ACTIVITY_N_BANDS; band++)
+          drawn += bucket.counts[band];
+    }
+  g_assert_cmpuint (drawn, >, 0);
+
   close_window (window);
 }
 
@@ -1354,6 +1385,7 @@ main (int   argc,
   g_test_add_func ("/window/dashboard-tabs", test_dashboard_tabs);
   g_test_add_func ("/window/logger-tree-height", test_logger_tree_height);
   g_test_add_func ("/window/restored-filter", test_restored_filter);
+  g_test_add_func ("/window/chart-past-records", test_chart_past_records);
 
   status = g_test_run ();
   g_clear_object (&app);

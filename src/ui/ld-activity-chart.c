@@ -29,6 +29,8 @@
 #define TICK_GAP_PX    90
 #define MAX_TICKS      24
 #define CLICK_SLOP_PX  3
+/* The shortest window a short session is zoomed to. */
+#define MIN_ZOOM_US    (60 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -183,10 +185,13 @@ shown_activity (LdActivityChart *self)
 
 /* Geometry */
 
-/* The window: a fixed span ending now while following, or at the end
- * time; or the whole session, from the first record to the last (or now).
- * The session is that of every record, so that showing the filtered series
- * keeps the time axis where it was. */
+/* The window follows the records' own time, never the clock alone: "the
+ * last N minutes" are those of the records when the newest is older than N
+ * minutes (a file, a replay), and a session shorter than the span is
+ * zoomed to, rather than drawn as a sliver at the right. While following
+ * live records the window ends now; stopped, at the end time or the last
+ * record. The session is that of every record, so that showing the
+ * filtered series keeps the time axis where it was. */
 static void
 compute_window (LdActivityChart *self,
                 View            *view)
@@ -195,17 +200,22 @@ compute_window (LdActivityChart *self,
   gint64 first = 0, last = 0;
   gboolean any = self->activity != NULL
                  && ld_activity_get_time_range (self->activity, &first, &last);
+  gint64 first_us = first * G_USEC_PER_SEC;
   gint64 last_end = any ? (last + 1) * G_USEC_PER_SEC : now;
+  gint64 span_us = (gint64) self->span * G_USEC_PER_SEC;
+  gboolean live = !any || last_end >= now - MAX (span_us, MIN_ZOOM_US);
 
   if (self->following)
-    view->end_us = self->span == 0 ? MAX (now, last_end) : now;
+    view->end_us = live ? MAX (now, last_end) : last_end;
   else
     view->end_us = self->end_time != 0 ? self->end_time : last_end;
 
-  if (self->span != 0)
-    view->start_us = view->end_us - (gint64) self->span * G_USEC_PER_SEC;
+  if (!any)
+    view->start_us = view->end_us - (span_us != 0 ? span_us : MIN_ZOOM_US);
+  else if (span_us == 0 || first_us > view->end_us - span_us)
+    view->start_us = MIN (first_us, view->end_us - MIN_ZOOM_US);
   else
-    view->start_us = any ? first * G_USEC_PER_SEC : view->end_us - 60 * G_USEC_PER_SEC;
+    view->start_us = view->end_us - span_us;
 
   if (view->end_us - view->start_us < G_USEC_PER_SEC)
     view->start_us = view->end_us - G_USEC_PER_SEC;
