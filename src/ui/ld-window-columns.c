@@ -18,7 +18,7 @@
  * laying out their text, so a screenful of new rows is cheap to measure;
  * only the level badge, which is as wide as its name, is a label. */
 
-typedef void (*BindFunc) (GtkWidget *cell, const LdRecord *record);
+typedef void (*BindFunc) (LdWindow *self, GtkWidget *cell, const LdRecord *record);
 
 typedef struct
 {
@@ -42,14 +42,6 @@ set_interned (GtkWidget *cell,
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text != NULL ? text : "");
 }
 
-/* How the Time column shows times; set from the settings by the window. */
-static LdTimeStyle time_style = { LD_TIME_LOCAL, LD_TIME_FORMAT_TIME_MS, 0 };
-
-void
-ld_window_columns_set_time_style (const LdTimeStyle *style)
-{
-  time_style = *style;
-}
 
 /**
  * ld_format_time:
@@ -99,12 +91,13 @@ ld_format_time (gint64             time_us,
 }
 
 static void
-bind_time (GtkWidget      *cell,
+bind_time (LdWindow       *self,
+           GtkWidget      *cell,
            const LdRecord *record)
 {
   char text[48];
 
-  ld_format_time (record->time_us, &time_style, text, sizeof text);
+  ld_format_time (record->time_us, &self->time_style, text, sizeof text);
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
 }
 
@@ -125,7 +118,8 @@ swap_css_class (GtkWidget  *widget,
 }
 
 static void
-bind_level (GtkWidget      *cell,
+bind_level (LdWindow       *self,
+            GtkWidget      *cell,
             const LdRecord *record)
 {
   const char *name = ld_intern_lookup (record->level_name);
@@ -139,21 +133,24 @@ bind_level (GtkWidget      *cell,
 }
 
 static void
-bind_logger (GtkWidget      *cell,
+bind_logger (LdWindow       *self,
+             GtkWidget      *cell,
              const LdRecord *record)
 {
   set_interned (cell, record->logger);
 }
 
 static void
-bind_thread (GtkWidget      *cell,
+bind_thread (LdWindow       *self,
+             GtkWidget      *cell,
              const LdRecord *record)
 {
   set_interned (cell, record->thread);
 }
 
 static void
-bind_connection (GtkWidget      *cell,
+bind_connection (LdWindow       *self,
+                 GtkWidget      *cell,
                  const LdRecord *record)
 {
   set_interned (cell, record->connection != LD_INTERN_NONE ? record->connection
@@ -161,22 +158,14 @@ bind_connection (GtkWidget      *cell,
 }
 
 /* Find's terms are highlighted in every message shown. */
-static LdQuery *highlight_query;
-
-void
-ld_window_columns_set_highlight (LdQuery *query)
-{
-  if (query != NULL)
-    ld_query_ref (query);
-  g_clear_pointer (&highlight_query, ld_query_unref);
-  highlight_query = query;
-}
-
 static void
-apply_highlight (GtkInscription *cell,
+apply_highlight (LdWindow       *self,
+                 GtkInscription *cell,
                  const char     *text,
                  gsize           length)
 {
+  LdQuery *highlight_query = self->find_query;
+
   g_autoptr(GArray) ranges = NULL;
   PangoAttrList *attrs;
 
@@ -207,7 +196,8 @@ apply_highlight (GtkInscription *cell,
 
 /* A multi-line message shows its first line and how many lines follow. */
 static void
-bind_message (GtkWidget      *cell,
+bind_message (LdWindow       *self,
+              GtkWidget      *cell,
               const LdRecord *record)
 {
   GtkWidget *label = gtk_widget_get_first_child (cell);
@@ -230,7 +220,7 @@ bind_message (GtkWidget      *cell,
     extra_lines++;
 
   gtk_inscription_set_text (GTK_INSCRIPTION (label), first_line);
-  apply_highlight (GTK_INSCRIPTION (label), first_line, strlen (first_line));
+  apply_highlight (self, GTK_INSCRIPTION (label), first_line, strlen (first_line));
   swap_css_class (label, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
@@ -364,16 +354,16 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_cell (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           const ColumnInfo         *info)
+bind_item (LdWindow         *self,
+           GtkListItem      *item,
+           const ColumnInfo *info)
 {
   LdRow *row = gtk_list_item_get_item (item);
   const LdRecord *record = ld_row_get_record (row);
   GtkWidget *cell = gtk_list_item_get_child (item);
 
   if (record != NULL)
-    info->bind (cell, record);
+    info->bind (self, cell, record);
   else
     {
       /* Evicted while the view was paused: a recycled cell must not keep
@@ -390,11 +380,22 @@ bind_cell (GtkSignalListItemFactory *factory,
     }
 }
 
+/* The factory knows its window, whose Time style and Find the cells show. */
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           const ColumnInfo         *info)
+{
+  bind_item (g_object_get_data (G_OBJECT (factory), "ld-window"), item, info);
+}
+
 static GtkListItemFactory *
-create_factory (const ColumnInfo *info)
+create_factory (LdWindow         *self,
+                const ColumnInfo *info)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
+  g_object_set_data (G_OBJECT (factory), "ld-window", self);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) info);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) info);
 
@@ -408,7 +409,7 @@ create_column (LdWindow         *self,
 {
   GtkColumnViewColumn *column;
 
-  column = gtk_column_view_column_new (_(info->title), create_factory (info));
+  column = gtk_column_view_column_new (_(info->title), create_factory (self, info));
   g_object_set_data (G_OBJECT (column), "ld-column-id", (gpointer) info->id);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_header_menu (column, header_menu);
@@ -518,7 +519,8 @@ ld_window_setup_columns (LdWindow *self)
 }
 
 static void
-rebind_cells (GtkWidget        *widget,
+rebind_cells (LdWindow         *self,
+              GtkWidget        *widget,
               const ColumnInfo *info)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -527,10 +529,10 @@ rebind_cells (GtkWidget        *widget,
       GtkListItem *item = g_object_get_data (G_OBJECT (child), "ld-list-item");
 
       if (item == NULL)
-        rebind_cells (child, info);
+        rebind_cells (self, child, info);
       else if (g_object_get_data (G_OBJECT (child), "ld-column-info") == info
                && gtk_list_item_get_item (item) != NULL)
-        bind_cell (NULL, item, info);
+        bind_item (self, item, info);
     }
 }
 
@@ -548,7 +550,7 @@ ld_window_refresh_column (LdWindow   *self,
   const ColumnInfo *info = find_column (id);
 
   if (info != NULL)
-    rebind_cells (GTK_WIDGET (self->column_view), info);
+    rebind_cells (self, GTK_WIDGET (self->column_view), info);
 }
 
 /**

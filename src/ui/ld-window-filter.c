@@ -441,7 +441,6 @@ on_find_changed (LdWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->find_entry), "error");
 
   find_restart (self);
-  ld_window_columns_set_highlight (self->find_query);
   ld_window_refresh_column (self, "message");
 }
 

@@ -5,6 +5,27 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  LD_TIME_LOCAL,
+  LD_TIME_UTC,
+  LD_TIME_RELATIVE,
+} LdTimeDisplay;
+
+typedef enum
+{
+  LD_TIME_FORMAT_TIME_MS,
+  LD_TIME_FORMAT_TIME,
+  LD_TIME_FORMAT_DATE_TIME_MS,
+} LdTimeFormat;
+
+typedef struct
+{
+  LdTimeDisplay display;
+  LdTimeFormat  format;
+  gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
+} LdTimeStyle;
+
 struct _LdWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -75,7 +96,10 @@ struct _LdWindow
   gint64                rate_last_time;
   double                rate;
 
-  /* Filter and find (ld-window-filter.c) */
+  /* How the Time column shows times (ld-window-columns.c) */
+  LdTimeStyle           time_style;
+
+  /* Filter and find (ld-window-filter.c); the table highlights Find's terms */
   char                 *initial_filter;
   guint                 n_hidden_levels;
   struct _LdQuery      *find_query;
@@ -87,27 +111,6 @@ struct _LdWindow
   guint                 find_generation; /* the filter model's when the matches were sought */
   gboolean              find_waiting;   /* for a new filter's slices before looking */
 };
-
-typedef enum
-{
-  LD_TIME_LOCAL,
-  LD_TIME_UTC,
-  LD_TIME_RELATIVE,
-} LdTimeDisplay;
-
-typedef enum
-{
-  LD_TIME_FORMAT_TIME_MS,
-  LD_TIME_FORMAT_TIME,
-  LD_TIME_FORMAT_DATE_TIME_MS,
-} LdTimeFormat;
-
-typedef struct
-{
-  LdTimeDisplay display;
-  LdTimeFormat  format;
-  gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
-} LdTimeStyle;
 
 void ld_window_setup_filter           (LdWindow          *self);
 void ld_window_finalize_filter        (LdWindow          *self);
@@ -121,14 +124,12 @@ void ld_window_show_restored_filter   (LdWindow          *self,
 void ld_window_update_subtitle        (LdWindow          *self);
 void ld_window_update_endpoints_text  (LdWindow          *self);
 GtkWidget *ld_window_get_list_view    (LdWindow          *self);
-void ld_window_columns_set_highlight  (struct _LdQuery   *query);
 void ld_window_setup_columns          (LdWindow          *self);
 void ld_window_save_columns           (LdWindow          *self);
 void ld_window_columns_set_narrow     (LdWindow          *self,
                                        gboolean           narrow);
 void ld_window_refresh_column         (LdWindow          *self,
                                        const char        *id);
-void ld_window_columns_set_time_style (const LdTimeStyle *style);
 const char *ld_window_column_title   (guint              index,
                                        const char       **id);
 void ld_format_time                   (gint64             time_us,

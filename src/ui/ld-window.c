@@ -321,7 +321,7 @@ apply_time_style (LdWindow *self)
   style.base_us = first != NULL ? first->time_us : 0;
   self->relative_base_set = first != NULL;
 
-  ld_window_columns_set_time_style (&style);
+  self->time_style = style;
   ld_window_refresh_column (self, "time");
 }
 
