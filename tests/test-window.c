@@ -543,6 +543,46 @@ test_chart_past_records (void)
 }
 
 static void
+push_one (const char *logger,
+          const char *message)
+{
+  LdBatch *batch = ld_batch_new ();
+  LdRecordFields fields = {
+    .time_us = g_get_real_time (), .level = 30, .level_name = "WARNING", .logger = logger,
+    .message = message,
+  };
+
+  ld_batch_add (batch, &fields);
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* Logdeck's own diagnostics wait behind a badge on the empty page, whose
+ * how-to-send help stays, until a sender's first record arrives. */
+static void
+test_internal_records_badge (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *badge = find_descendant (GTK_WIDGET (window), GTK_TYPE_BUTTON, "internal-badge");
+  GtkWidget *empty = gtk_widget_get_ancestor (badge, ADW_TYPE_STATUS_PAGE);
+
+  push_one ("logdeck.ingest", "Unable to acquire session bus");
+  wait_until (widget_mapped, badge, "the badge for Logdeck's own records");
+  g_assert_true (gtk_widget_get_mapped (empty));
+
+  push_one ("acme.api", "a sender's first record");
+  wait_for_label (window, "a sender's first record");
+  g_assert_false (gtk_widget_get_mapped (empty));
+
+  close_window (window);
+}
+
+static void
 test_rows_and_levels (void)
 {
   static const int levels[] = { 10, 20, 30, 40, 50 };
@@ -1386,6 +1426,7 @@ main (int   argc,
   g_test_add_func ("/window/logger-tree-height", test_logger_tree_height);
   g_test_add_func ("/window/restored-filter", test_restored_filter);
   g_test_add_func ("/window/chart-past-records", test_chart_past_records);
+  g_test_add_func ("/window/internal-records-badge", test_internal_records_badge);
 
   status = g_test_run ();
   g_clear_object (&app);

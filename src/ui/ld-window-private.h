@@ -39,6 +39,7 @@ struct _LdWindow
   GtkRevealer          *restored_revealer;
   GtkLabel             *restored_label;
   GtkWidget            *try_demo_button;
+  GtkWidget            *internal_button;
   GtkLabel             *demo_start_label;
   GtkSearchBar         *filter_bar;
   GtkSearchEntry       *filter_entry;
@@ -81,6 +82,11 @@ struct _LdWindow
   int                   width_class;
   guint                 adapt_id;
   gint64                load_seen_us;
+
+  /* Logdeck's own records wait behind a badge until a sender's first */
+  gboolean              sender_seen;
+  gboolean              show_internal;
+  guint                 internal_scanned;
 
   gboolean              following;
   gboolean              scrolling;

@@ -10,6 +10,7 @@
 #include "ld-dashboard.h"
 #include "ld-detail-pane.h"
 #include "ld-error-groups.h"
+#include "ld-export.h"
 #include "ld-export-dialog.h"
 #include "ld-preferences.h"
 #include "ld-sidebar.h"
@@ -82,14 +83,65 @@ update_rate (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Logdeck's own diagnostics (a port in use, no session bus) are internal
+ * records: until a sender's first record arrives they wait behind a badge
+ * on the empty page, whose how-to-send help they must not replace. The
+ * demo's records are a sender's. */
+static gboolean
+is_senders_record (const LdRecord *record)
+{
+  const char *logger = ld_intern_lookup (record->logger);
+
+  return !ld_export_record_is_internal (record)
+         || (logger != NULL && g_str_has_prefix (logger, "logdeck.demo"));
+}
+
+static gboolean
+look_for_sender (LdWindow *self)
+{
+  LdStore *store = ld_filter_model_get_store (self->model);
+  guint n = ld_store_get_n_records (store);
+
+  self->internal_scanned = MIN (self->internal_scanned, n);
+  for (; !self->sender_seen && self->internal_scanned < n; self->internal_scanned++)
+    if (is_senders_record (ld_store_get_record (store, self->internal_scanned)))
+      self->sender_seen = TRUE;
+
+  return self->sender_seen;
+}
+
 static void
 update_empty_state (LdWindow *self)
 {
   gboolean shown = g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0;
-  gboolean stored = ld_store_get_n_records (ld_filter_model_get_store (self->model)) > 0;
+  guint stored = ld_store_get_n_records (ld_filter_model_get_store (self->model));
+  gboolean waiting = !look_for_sender (self) && !self->show_internal;
 
+  if (waiting && stored > 0)
+    {
+      g_autofree char *count = format_count (stored);
+      /* Translators: a badge on the empty page; %s is a count */
+      g_autofree char *text = g_strdup_printf (ngettext ("%s Message from Logdeck",
+                                                         "%s Messages from Logdeck", stored),
+                                               count);
+
+      gtk_button_set_label (GTK_BUTTON (self->internal_button), text);
+    }
+  gtk_widget_set_visible (self->internal_button, waiting && stored > 0);
   gtk_stack_set_visible_child_name (self->content_stack,
-                                    shown ? "records" : stored ? "no-matches" : "empty");
+                                    waiting ? "empty"
+                                    : shown ? "records" : stored > 0 ? "no-matches" : "empty");
+}
+
+static void
+show_internal_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  self->show_internal = TRUE;
+  update_empty_state (self);
 }
 
 /* The width classes */
@@ -663,6 +715,7 @@ static const GActionEntry win_actions[] = {
   { "show-demo", NULL, NULL, "false", show_demo_change_state },
   { "jump-to-latest", jump_to_latest_activated },
   { "dismiss-restored-filter", dismiss_restored_filter_activated },
+  { "show-internal", show_internal_activated },
 };
 
 /* The port a listener really has (the system's pick for port 0), or the one
@@ -780,6 +833,7 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_revealer);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, try_demo_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, internal_button);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_bar);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_entry);
