@@ -582,6 +582,46 @@ test_internal_records_badge (void)
   close_window (window);
 }
 
+typedef struct
+{
+  LdWindow   *window;
+  const char *text;
+} WrappedWait;
+
+static gboolean
+wrapped_shown (gpointer data)
+{
+  WrappedWait *wait = data;
+  GtkWidget *label = find_label_in (GTK_WIDGET (wait->window), wait->text);
+
+  return label != NULL && gtk_widget_has_css_class (label, "wrapped-message")
+         && gtk_widget_get_height (label) > 0;
+}
+
+/* "Wrap long messages" shows a multi-line message in full. */
+static void
+test_wrap_messages (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window = g_object_ref (new_window ());
+  const char *message = "first line of three\nsecond line\nthird line";
+  WrappedWait wait = { window, message };
+  GtkWidget *label;
+  int one_line;
+
+  push_one ("acme.api", message);
+  wait_for_label (window, "first line of three");
+  one_line = gtk_widget_get_height (find_label (window, "first line of three"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "wrap-messages", NULL);
+  g_assert_true (g_settings_get_boolean (settings, "wrap-messages"));
+  wait_until (wrapped_shown, &wait, "the wrapped message");
+  label = find_label_in (GTK_WIDGET (window), message);
+  g_assert_cmpint (gtk_widget_get_height (label), >=, 3 * one_line - 2);
+
+  g_settings_reset (settings, "wrap-messages");
+  close_window (window);
+}
+
 static void
 test_rows_and_levels (void)
 {
@@ -1427,6 +1467,7 @@ main (int   argc,
   g_test_add_func ("/window/restored-filter", test_restored_filter);
   g_test_add_func ("/window/chart-past-records", test_chart_past_records);
   g_test_add_func ("/window/internal-records-badge", test_internal_records_badge);
+  g_test_add_func ("/window/wrap-messages", test_wrap_messages);
 
   status = g_test_run ();
   g_clear_object (&app);

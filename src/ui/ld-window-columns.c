@@ -32,6 +32,7 @@ typedef struct
 #define MIN_CHARS 3
 #define MESSAGE_MIN_CHARS 10
 #define LD_CELL_MAX_TEXT 1024
+#define LD_CELL_MAX_WRAPPED (16 * 1024)
 
 static void
 set_interned (GtkWidget *cell,
@@ -194,6 +195,42 @@ apply_highlight (LdWindow       *self,
   pango_attr_list_unref (attrs);
 }
 
+/* With "wrap long messages" on, the message shows in full in a wrapping
+ * label, whose height follows its text (an inscription's cannot), up to
+ * LD_CELL_MAX_WRAPPED bytes. */
+static void
+bind_wrapped (LdWindow       *self,
+              GtkWidget      *wrapped,
+              const char     *message,
+              gsize           length)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GArray) ranges = NULL;
+  PangoAttrList *attrs = NULL;
+
+  if (length > LD_CELL_MAX_WRAPPED)
+    length = g_utf8_find_prev_char (message, message + LD_CELL_MAX_WRAPPED + 1) - message;
+  text = g_strndup (message, length);
+  gtk_label_set_text (GTK_LABEL (wrapped), text);
+  if (self->find_query != NULL && ld_query_has_text_terms (self->find_query))
+    {
+      ranges = g_array_new (FALSE, FALSE, sizeof (LdTextRange));
+      ld_query_find_matches (self->find_query, text, length, ranges);
+      attrs = pango_attr_list_new ();
+      for (guint i = 0; i < ranges->len; i++)
+        {
+          const LdTextRange *range = &g_array_index (ranges, LdTextRange, i);
+          PangoAttribute *background = pango_attr_background_new (0xf6f6, 0xd3d3, 0x2d2d);
+
+          background->start_index = range->start;
+          background->end_index = range->end;
+          pango_attr_list_insert (attrs, background);
+        }
+    }
+  gtk_label_set_attributes (GTK_LABEL (wrapped), attrs);
+  g_clear_pointer (&attrs, pango_attr_list_unref);
+}
+
 /* A multi-line message shows its first line and how many lines follow. */
 static void
 bind_message (LdWindow       *self,
@@ -202,6 +239,7 @@ bind_message (LdWindow       *self,
 {
   GtkWidget *label = gtk_widget_get_first_child (cell);
   GtkWidget *marker = gtk_widget_get_next_sibling (label);
+  GtkWidget *wrapped = gtk_widget_get_next_sibling (marker);
   gsize length;
   const char *message = ld_record_get_message (record, &length);
   const char *newline = memchr (message, '\n', length);
@@ -219,9 +257,16 @@ bind_message (LdWindow       *self,
   for (const char *p = newline; p != NULL; p = memchr (p + 1, '\n', message + length - p - 1))
     extra_lines++;
 
+  gtk_widget_set_visible (label, !self->wrap_messages);
+  gtk_widget_set_visible (wrapped, self->wrap_messages);
+  if (self->wrap_messages)
+    {
+      bind_wrapped (self, wrapped, message, length);
+      extra_lines = 0;
+    }
   gtk_inscription_set_text (GTK_INSCRIPTION (label), first_line);
   apply_highlight (self, GTK_INSCRIPTION (label), first_line, strlen (first_line));
-  swap_css_class (label, "ld-message-class",
+  swap_css_class (cell, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
 
@@ -337,13 +382,22 @@ setup_cell (GtkSignalListItemFactory *factory,
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *marker = gtk_label_new (NULL);
+      GtkWidget *wrapped = gtk_label_new (NULL);
 
+      gtk_label_set_wrap (GTK_LABEL (wrapped), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (wrapped), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_xalign (GTK_LABEL (wrapped), 0);
+      gtk_widget_set_hexpand (wrapped, TRUE);
+      gtk_widget_add_css_class (wrapped, "monospace");
+      gtk_widget_add_css_class (wrapped, "wrapped-message");
+      gtk_widget_set_visible (wrapped, FALSE);
       gtk_widget_add_css_class (cell, "monospace");
       gtk_widget_set_hexpand (cell, TRUE);
       gtk_widget_add_css_class (marker, "multiline-marker");
       gtk_widget_add_css_class (marker, "dim-label");
       gtk_box_append (GTK_BOX (box), cell);
       gtk_box_append (GTK_BOX (box), marker);
+      gtk_box_append (GTK_BOX (box), wrapped);
       cell = box;
     }
   else if (info->bind == bind_time)
@@ -376,7 +430,13 @@ bind_item (LdWindow         *self,
       else
         gtk_inscription_set_text (GTK_INSCRIPTION (text), EMPTY_TEXT);
       if (text != cell)
-        gtk_widget_set_visible (gtk_widget_get_next_sibling (text), FALSE);
+        {
+          GtkWidget *marker = gtk_widget_get_next_sibling (text);
+
+          gtk_widget_set_visible (marker, FALSE);
+          gtk_widget_set_visible (gtk_widget_get_next_sibling (marker), FALSE);
+          gtk_widget_set_visible (text, TRUE);
+        }
     }
 }
 

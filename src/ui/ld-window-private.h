@@ -102,8 +102,9 @@ struct _LdWindow
   gint64                rate_last_time;
   double                rate;
 
-  /* How the Time column shows times (ld-window-columns.c) */
+  /* How the Time column shows times, and whether messages wrap (ld-window-columns.c) */
   LdTimeStyle           time_style;
+  gboolean              wrap_messages;
 
   /* Filter and find (ld-window-filter.c); the table highlights Find's terms */
   char                 *initial_filter;

@@ -378,6 +378,13 @@ apply_time_style (LdWindow *self)
 }
 
 static void
+apply_wrap_messages (LdWindow *self)
+{
+  self->wrap_messages = g_settings_get_boolean (self->settings, "wrap-messages");
+  ld_window_refresh_column (self, "message");
+}
+
+static void
 on_model_items_changed (LdWindow   *self,
                         guint       position,
                         guint       removed,
@@ -988,6 +995,14 @@ ld_window_new (LdApplication *application)
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
 
+  {
+    g_autoptr(GAction) wrap = g_settings_create_action (self->settings, "wrap-messages");
+
+    g_action_map_add_action (G_ACTION_MAP (self), wrap);
+  }
+  apply_wrap_messages (self);
+  g_signal_connect_object (self->settings, "changed::wrap-messages",
+                           G_CALLBACK (apply_wrap_messages), self, G_CONNECT_SWAPPED);
   apply_time_style (self);
   g_signal_connect_object (self->settings, "changed::time-display",
                            G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
