@@ -622,6 +622,46 @@ test_wrap_messages (void)
   close_window (window);
 }
 
+static gboolean
+chart_is_full (gpointer data)
+{
+  return gtk_widget_get_height (data) >= 80;
+}
+
+static gboolean
+chart_is_strip (gpointer data)
+{
+  return gtk_widget_get_height (data) > 0 && gtk_widget_get_height (data) <= 40;
+}
+
+/* The chart collapses to a thin strip, and says which colour is which level
+ * while it is not. */
+static void
+test_chart_collapse (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *chart, *collapse, *legend;
+
+  resize_window (window, 1200, 760);
+  push_one ("acme.api", "a record for the chart");
+  wait_for_label (window, "a record for the chart");
+  chart = find_descendant (GTK_WIDGET (window), LD_TYPE_ACTIVITY_CHART, NULL);
+  legend = find_descendant (GTK_WIDGET (window), GTK_TYPE_BOX, "chart-legend");
+  collapse = find_descendant (GTK_WIDGET (window), GTK_TYPE_TOGGLE_BUTTON, "chart-collapse");
+  wait_until (chart_is_full, chart, "the chart to be laid out");
+  g_assert_true (gtk_widget_get_mapped (legend));
+  g_assert_nonnull (find_label_in (legend, "Error"));
+
+  gtk_widget_activate (collapse);
+  wait_until (chart_is_strip, chart, "the chart to collapse");
+  g_assert_false (gtk_widget_get_mapped (legend));
+  g_assert_true (g_settings_get_boolean (settings, "chart-collapsed"));
+
+  g_settings_reset (settings, "chart-collapsed");
+  close_window (window);
+}
+
 static void
 test_rows_and_levels (void)
 {
@@ -1468,6 +1508,7 @@ main (int   argc,
   g_test_add_func ("/window/chart-past-records", test_chart_past_records);
   g_test_add_func ("/window/internal-records-badge", test_internal_records_badge);
   g_test_add_func ("/window/wrap-messages", test_wrap_messages);
+  g_test_add_func ("/window/chart-collapse", test_chart_collapse);
 
   status = g_test_run ();
   g_clear_object (&app);

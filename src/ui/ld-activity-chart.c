@@ -262,8 +262,9 @@ ld_activity_chart_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 56;
-      *natural = 96;
+      /* The axis and a few pixels of bars: a collapsed chart is a strip.
+       * Its owner asks for the height it wants. */
+      *minimum = *natural = AXIS_HEIGHT + TOP_PAD + 8;
     }
 }
 

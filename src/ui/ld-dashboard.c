@@ -18,6 +18,8 @@
  * nothing per frame and the window only places one widget. */
 
 #define CHART_HEIGHT 90
+/* A collapsed chart is a thin strip: the bars' shape, no more. */
+#define CHART_COLLAPSED_HEIGHT 34
 /* Enough for the switcher and five error groups. */
 #define VIEWS_HEIGHT 360
 
@@ -38,6 +40,9 @@ struct _LdDashboard
 
   GtkWidget            *chart;
   GtkWidget            *strip;
+  GtkWidget            *legend;
+  GtkWidget            *toolbar_rows;
+  GtkToggleButton      *collapse_button;
   GtkWidget            *paned;
   GtkWidget            *content;
   GtkWidget            *views;
@@ -217,6 +222,65 @@ build_filtered_toggle (LdDashboard *self)
   return box;
 }
 
+/* The level colours the bars are stacked in, bottom first, as words too. */
+static GtkWidget *
+build_legend (void)
+{
+  static const struct { const char *name; const char *css_class; } levels[] = {
+    { N_("Debug"), "legend-debug" }, { N_("Info"), "legend-info" },
+    { N_("Warning"), "legend-warning" }, { N_("Error"), "legend-error" },
+    { N_("Critical"), "legend-critical" },
+  };
+  GtkWidget *legend = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    {
+      GtkWidget *item = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      GtkWidget *swatch = gtk_label_new ("■");
+
+      gtk_widget_add_css_class (swatch, levels[i].css_class);
+      gtk_box_append (GTK_BOX (item), swatch);
+      gtk_box_append (GTK_BOX (item), gtk_label_new (_(levels[i].name)));
+      gtk_box_append (GTK_BOX (legend), item);
+    }
+  gtk_widget_set_halign (legend, GTK_ALIGN_END);
+  gtk_widget_add_css_class (legend, "chart-legend");
+  gtk_widget_add_css_class (legend, "dim-label");
+  return legend;
+}
+
+static void
+on_collapse_toggled (LdDashboard     *self,
+                     GtkToggleButton *button)
+{
+  gboolean collapsed = gtk_toggle_button_get_active (button);
+
+  gtk_widget_set_size_request (self->chart, -1,
+                               collapsed ? CHART_COLLAPSED_HEIGHT : CHART_HEIGHT);
+  gtk_widget_set_visible (self->legend, !collapsed);
+  gtk_widget_set_visible (self->toolbar_rows, !collapsed);
+  gtk_button_set_icon_name (GTK_BUTTON (button), collapsed ? "pan-down-symbolic"
+                                                           : "pan-up-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), collapsed ? _("Expand the Chart")
+                                                              : _("Collapse the Chart"));
+}
+
+static GtkWidget *
+build_collapse_button (LdDashboard *self)
+{
+  GtkWidget *button = gtk_toggle_button_new ();
+
+  self->collapse_button = GTK_TOGGLE_BUTTON (button);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "chart-collapse");
+  gtk_widget_set_valign (button, GTK_ALIGN_START);
+  g_signal_connect_object (button, "toggled", G_CALLBACK (on_collapse_toggled), self,
+                           G_CONNECT_SWAPPED);
+  g_settings_bind (self->settings, "chart-collapsed", button, "active", G_SETTINGS_BIND_DEFAULT);
+  on_collapse_toggled (self, GTK_TOGGLE_BUTTON (button));
+  return button;
+}
+
 static GtkWidget *
 build_toolbar (LdDashboard *self)
 {
@@ -235,6 +299,7 @@ build_toolbar (LdDashboard *self)
   gtk_box_append (GTK_BOX (row), views);
   gtk_box_append (GTK_BOX (toolbar), row);
   gtk_box_append (GTK_BOX (toolbar), build_filtered_toggle (self));
+  self->toolbar_rows = toolbar;
   gtk_widget_set_valign (toolbar, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_end (toolbar, 12);
   gtk_widget_add_css_class (toolbar, "dashboard-toolbar");
@@ -264,8 +329,17 @@ build_chart_strip (LdDashboard *self)
   g_signal_connect_object (self->chart, "range-selected", G_CALLBACK (on_range_selected),
                            self, G_CONNECT_SWAPPED);
 
-  gtk_box_append (GTK_BOX (strip), self->chart);
+  {
+    GtkWidget *chart_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    self->legend = build_legend ();
+    gtk_widget_set_hexpand (chart_box, TRUE);
+    gtk_box_append (GTK_BOX (chart_box), self->legend);
+    gtk_box_append (GTK_BOX (chart_box), self->chart);
+    gtk_box_append (GTK_BOX (strip), chart_box);
+  }
   gtk_box_append (GTK_BOX (strip), build_toolbar (self));
+  gtk_box_append (GTK_BOX (strip), build_collapse_button (self));
   gtk_widget_add_css_class (strip, "dashboard-strip");
   return strip;
 }
