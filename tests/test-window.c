@@ -662,6 +662,24 @@ test_chart_collapse (void)
   close_window (window);
 }
 
+/* A window is built from what it shows, without an application, and goes
+ * away whole. */
+static void
+test_construct_properties (void)
+{
+  LdWindow *window = g_object_new (LD_TYPE_WINDOW,
+                                   "settings", ld_application_get_settings (app),
+                                   "session", ld_application_get_session (app),
+                                   "demo", ld_application_get_demo (app),
+                                   NULL);
+
+  g_object_ref_sink (window);
+  g_assert_true (G_IS_ACTION_GROUP (window));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "clear-filters"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 static void
 test_rows_and_levels (void)
 {
@@ -1509,6 +1527,7 @@ main (int   argc,
   g_test_add_func ("/window/internal-records-badge", test_internal_records_badge);
   g_test_add_func ("/window/wrap-messages", test_wrap_messages);
   g_test_add_func ("/window/chart-collapse", test_chart_collapse);
+  g_test_add_func ("/window/construct-properties", test_construct_properties);
 
   status = g_test_run ();
   g_clear_object (&app);

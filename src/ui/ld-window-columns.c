@@ -287,9 +287,9 @@ bind_message (LdWindow       *self,
 static const ColumnInfo columns[] = {
   { "time", N_("Time"), 12, bind_time },
   { "level", N_("Level"), 0, bind_level },
-  { "logger", N_("Logger"), 16, bind_logger },
-  { "thread", N_("Thread"), 11, bind_thread },
-  { "connection", N_("Connection"), 13, bind_connection },
+  { "logger", N_("Logger"), 14, bind_logger },
+  { "thread", N_("Thread"), 10, bind_thread },
+  { "connection", N_("Connection"), 12, bind_connection },
   { "message", N_("Message"), -1, bind_message },
 };
 

@@ -72,8 +72,10 @@ struct _LdWindow
   struct _LdDashboard  *dashboard;
   struct _LdAlertNotifier *notifier;
 
-  LdApplication        *application;
+  LdApplication        *application;   /* GtkWindow's, once it is set */
   GSettings            *settings;
+  LdSession            *session;
+  LdDemo               *demo;
   LdFilterModel          *model;
   GtkSingleSelection   *selection;
   GSimpleActionGroup   *column_actions;

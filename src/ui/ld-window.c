@@ -18,6 +18,16 @@
 
 G_DEFINE_FINAL_TYPE (LdWindow, ld_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_SESSION,
+  PROP_DEMO,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 /* How close to the end counts as "at the bottom", in pixels. */
 #define FOLLOW_SLACK 4.0
 
@@ -406,7 +416,7 @@ on_paused_changed (LdWindow   *self,
                    GParamSpec *pspec,
                    GObject    *application)
 {
-  gboolean paused = ld_application_get_paused (self->application);
+  gboolean paused = self->application != NULL && ld_application_get_paused (self->application);
 
   ld_filter_model_set_frozen (self->model, paused);
   gtk_widget_set_visible (GTK_WIDGET (self->paused_label), paused);
@@ -492,7 +502,7 @@ on_open_response (LdWindow             *self,
 
       for (guint i = 0; i < g_list_model_get_n_items (files); i++)
         g_ptr_array_add (array, g_list_model_get_item (files, i));
-      ld_session_open (ld_application_get_session (self->application),
+      ld_session_open (self->session,
                        (GFile **) array->pdata, array->len, g_strcmp0 (follow, "true") == 0);
     }
   g_object_unref (chooser);
@@ -529,7 +539,7 @@ on_drop (GtkDropTarget *target,
   for (GSList *l = files; l != NULL; l = l->next)
     g_ptr_array_add (array, l->data);
   g_slist_free (files);
-  ld_session_open (ld_application_get_session (self->application), (GFile **) array->pdata,
+  ld_session_open (self->session, (GFile **) array->pdata,
                    array->len, FALSE);
 
   return TRUE;
@@ -540,7 +550,7 @@ static gboolean
 update_load_progress (gpointer data)
 {
   LdWindow *self = data;
-  LdFileSources *files = ld_session_get_file_sources (ld_application_get_session (self->application));
+  LdFileSources *files = ld_session_get_file_sources (self->session);
   gboolean busy = ld_file_sources_get_busy (files);
   gint64 now = g_get_monotonic_time ();
 
@@ -681,7 +691,7 @@ on_unread_changed (LdWindow        *self,
 static void
 setup_dashboard (LdWindow *self)
 {
-  LdSession *session = ld_application_get_session (self->application);
+  LdSession *session = self->session;
   GtkWidget *paned = g_object_ref (GTK_WIDGET (self->paned));
 
   self->dashboard = LD_DASHBOARD (ld_dashboard_new (ld_session_get_store (session),
@@ -707,7 +717,6 @@ setup_dashboard (LdWindow *self)
 
   self->notifier = ld_alert_notifier_new (ld_session_get_store (session), self->settings,
                                           GTK_WINDOW (self));
-  ld_alert_notifier_install_action (self->notifier, G_APPLICATION (self->application));
   g_signal_connect_object (self->notifier, "show-record", G_CALLBACK (on_show_record), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->notifier, "notify::n-unread", G_CALLBACK (on_unread_changed),
@@ -740,7 +749,7 @@ bound_port (LdSession  *session,
 void
 ld_window_update_endpoints_text (LdWindow *self)
 {
-  LdSession *session = ld_application_get_session (self->application);
+  LdSession *session = self->session;
   const char *address = ld_session_get_listen_address (session);
   guint tcp = bound_port (session, "tcp");
   guint udp = bound_port (session, "udp");
@@ -778,7 +787,7 @@ ld_window_close_request (GtkWindow *window)
 
   ld_window_save_columns (self);
   /* The worker stops with the window, as in the cookbook's demo. */
-  ld_demo_stop (ld_application_get_demo (self->application));
+  ld_demo_stop (self->demo);
 
   return GTK_WINDOW_CLASS (ld_window_parent_class)->close_request (window);
 }
@@ -797,10 +806,9 @@ ld_window_dispose (GObject *object)
       self->follow_tick_id = 0;
     }
   if (self->application != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->application, self);
-      g_signal_handlers_disconnect_by_data (ld_application_get_demo (self->application), self);
-    }
+    g_signal_handlers_disconnect_by_data (self->application, self);
+  if (self->demo != NULL)
+    g_signal_handlers_disconnect_by_data (self->demo, self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
 
@@ -813,8 +821,209 @@ ld_window_dispose (GObject *object)
   g_clear_object (&self->column_actions);
   g_clear_object (&self->settings);
   g_clear_object (&self->application);
+  g_clear_object (&self->session);
+  g_clear_object (&self->demo);
 
   G_OBJECT_CLASS (ld_window_parent_class)->dispose (object);
+}
+
+static void
+install_space_to_pause (LdWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  /* Space pauses while the table has focus; elsewhere it types a space. */
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
+                                                          gtk_named_action_new ("app.pause")));
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), controller);
+}
+
+static void
+bind_window_settings (LdWindow *self)
+{
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+}
+
+/* The detail pane follows the selection, so arrow keys move through records
+ * with the pane showing each in turn. */
+static void
+on_selected_item_changed (LdWindow           *self,
+                          GParamSpec         *pspec,
+                          GtkSingleSelection *selection)
+{
+  LdRow *row = gtk_single_selection_get_selected_item (selection);
+  guint position = gtk_single_selection_get_selected (selection);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  /* Picking an older record to read stops the view running away from it,
+   * once there is anywhere to run. */
+  if (row != NULL && self->following && position + 1 < n_items
+      && gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj))
+    set_following (self, FALSE);
+
+  ld_detail_pane_set_row (LD_DETAIL_PANE (self->detail_pane), row);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
+}
+
+static void
+connect_model (LdWindow *self)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->model = ld_filter_model_new (ld_session_get_store (self->session));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_model_items_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->selection, "notify::selected-item",
+                           G_CALLBACK (on_selected_item_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (on_adjustment_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/* What needs the application: its paused state, and the action of the
+ * alerts' notifications. "application" is set after construction, and may
+ * not be set at all in a test. */
+static void
+on_application_changed (LdWindow   *self,
+                        GParamSpec *pspec,
+                        gpointer    user_data)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->application != NULL || !LD_IS_APPLICATION (application))
+    return;
+
+  self->application = g_object_ref (LD_APPLICATION (application));
+  g_signal_connect_swapped (self->application, "notify::paused",
+                            G_CALLBACK (on_paused_changed), self);
+  on_paused_changed (self, NULL, NULL);
+  ld_alert_notifier_install_action (self->notifier, G_APPLICATION (self->application));
+}
+
+static void
+ld_window_constructed (GObject *object)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  G_OBJECT_CLASS (ld_window_parent_class)->constructed (object);
+
+  g_assert (G_IS_SETTINGS (self->settings));
+  g_assert (LD_IS_SESSION (self->session));
+  g_assert (LD_IS_DEMO (self->demo));
+
+  self->following = g_settings_get_boolean (self->settings, "follow");
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
+                                   self);
+  ld_window_setup_columns (self);
+  connect_model (self);
+  install_space_to_pause (self);
+  bind_window_settings (self);
+
+  g_signal_connect_swapped (self->demo, "notify::running", G_CALLBACK (on_demo_running_changed),
+                            self);
+  on_paused_changed (self, NULL, NULL);
+  on_demo_running_changed (self, NULL, self->demo);
+
+  self->rate_last_time = g_get_monotonic_time ();
+  self->rate_last_received = ld_store_get_n_received (ld_session_get_store (self->session));
+  self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
+  self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
+
+  ld_sidebar_set_sources (self->sidebar, ld_session_get_store (self->session),
+                          ld_session_get_registry (self->session));
+  self->initial_filter = g_strdup (ld_session_get_filter (self->session));
+  setup_dashboard (self);
+  ld_window_setup_filter (self);
+  ld_window_update_endpoints_text (self);
+  g_signal_connect_object (self->session, "listeners-changed",
+                           G_CALLBACK (on_listeners_changed), self, G_CONNECT_SWAPPED);
+  update_empty_state (self);
+  update_status (self);
+  gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
+
+  {
+    g_autoptr(GAction) wrap = g_settings_create_action (self->settings, "wrap-messages");
+
+    g_action_map_add_action (G_ACTION_MAP (self), wrap);
+  }
+  apply_wrap_messages (self);
+  g_signal_connect_object (self->settings, "changed::wrap-messages",
+                           G_CALLBACK (apply_wrap_messages), self, G_CONNECT_SWAPPED);
+  apply_time_style (self);
+  g_signal_connect_object (self->settings, "changed::time-display",
+                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::time-format",
+                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
+}
+
+static void
+ld_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_DEMO:
+      g_value_set_object (value, self->demo);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+    case PROP_DEMO:
+      self->demo = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -824,7 +1033,23 @@ ld_window_class_init (LdWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->constructed = ld_window_constructed;
   object_class->dispose = ld_window_dispose;
+  object_class->get_property = ld_window_get_property;
+  object_class->set_property = ld_window_set_property;
+
+  /* What the window shows, given rather than fetched from the application,
+   * so that a test can build one. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, LD_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_object ("demo", NULL, NULL, LD_TYPE_DEMO,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   window_class->close_request = ld_window_close_request;
   widget_class->size_allocate = ld_window_size_allocate;
 
@@ -878,138 +1103,23 @@ ld_window_init (LdWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-static void
-install_space_to_pause (LdWindow *self)
-{
-  GtkEventController *controller = gtk_shortcut_controller_new ();
-
-  /* Space pauses while the table has focus; elsewhere it types a space. */
-  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
-                                                          gtk_named_action_new ("app.pause")));
-  gtk_widget_add_controller (GTK_WIDGET (self->column_view), controller);
-}
-
-static void
-bind_window_settings (LdWindow *self)
-{
-  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-height", self, "default-height",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
-}
-
-/* The detail pane follows the selection, so arrow keys move through records
- * with the pane showing each in turn. */
-static void
-on_selected_item_changed (LdWindow           *self,
-                          GParamSpec         *pspec,
-                          GtkSingleSelection *selection)
-{
-  LdRow *row = gtk_single_selection_get_selected_item (selection);
-  guint position = gtk_single_selection_get_selected (selection);
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  /* Picking an older record to read stops the view running away from it,
-   * once there is anywhere to run. */
-  if (row != NULL && self->following && position + 1 < n_items
-      && gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj))
-    set_following (self, FALSE);
-
-  ld_detail_pane_set_row (LD_DETAIL_PANE (self->detail_pane), row);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
-}
-
-static void
-connect_model (LdWindow *self)
-{
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  self->model = ld_filter_model_new (ld_application_get_store (self->application));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
-
-  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_model_items_changed),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->selection, "notify::selected-item",
-                           G_CALLBACK (on_selected_item_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_value_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (adj, "changed", G_CALLBACK (on_adjustment_changed), self,
-                           G_CONNECT_SWAPPED);
-}
-
 /**
  * ld_window_new:
  * @application: the application
  *
- * Returns: (transfer full): a new window showing the application's store
+ * Returns: (transfer full): a new window showing the application's session
  */
 LdWindow *
 ld_window_new (LdApplication *application)
 {
-  LdWindow *self = g_object_new (LD_TYPE_WINDOW, "application", application, NULL);
-  LdDemo *demo = ld_application_get_demo (application);
+  g_return_val_if_fail (LD_IS_APPLICATION (application), NULL);
 
-  self->application = g_object_ref (application);
-  self->settings = g_object_ref (ld_application_get_settings (application));
-  self->following = g_settings_get_boolean (self->settings, "follow");
-
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
-                                   self);
-  ld_window_setup_columns (self);
-  connect_model (self);
-  install_space_to_pause (self);
-  bind_window_settings (self);
-
-  g_signal_connect_swapped (application, "notify::paused", G_CALLBACK (on_paused_changed), self);
-  g_signal_connect_swapped (demo, "notify::running", G_CALLBACK (on_demo_running_changed), self);
-  on_paused_changed (self, NULL, G_OBJECT (application));
-  on_demo_running_changed (self, NULL, demo);
-
-  self->rate_last_time = g_get_monotonic_time ();
-  self->rate_last_received = ld_store_get_n_received (ld_application_get_store (application));
-  self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
-  self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
-  {
-    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-
-    g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
-    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-  }
-
-  ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
-                          ld_session_get_registry (ld_application_get_session (application)));
-  self->initial_filter = g_strdup (ld_session_get_filter (ld_application_get_session (application)));
-  setup_dashboard (self);
-  ld_window_setup_filter (self);
-  ld_window_update_endpoints_text (self);
-  g_signal_connect_object (ld_application_get_session (application), "listeners-changed",
-                           G_CALLBACK (on_listeners_changed), self, G_CONNECT_SWAPPED);
-  update_empty_state (self);
-  update_status (self);
-  gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
-
-  {
-    g_autoptr(GAction) wrap = g_settings_create_action (self->settings, "wrap-messages");
-
-    g_action_map_add_action (G_ACTION_MAP (self), wrap);
-  }
-  apply_wrap_messages (self);
-  g_signal_connect_object (self->settings, "changed::wrap-messages",
-                           G_CALLBACK (apply_wrap_messages), self, G_CONNECT_SWAPPED);
-  apply_time_style (self);
-  g_signal_connect_object (self->settings, "changed::time-display",
-                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::time-format",
-                           G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
-
-  return self;
+  return g_object_new (LD_TYPE_WINDOW,
+                       "settings", ld_application_get_settings (application),
+                       "session", ld_application_get_session (application),
+                       "demo", ld_application_get_demo (application),
+                       "application", application,
+                       NULL);
 }
 
 /**
