@@ -418,8 +418,27 @@ test_dashboard_tabs (void)
   LdWindow *window = g_object_ref (new_window ());
   GtkWidget *dashboard;
 
+  static const char *errors[] = {
+    "KeyError: 'sku' in sync.push", "ValueError: invalid literal for int()",
+    "TimeoutError: upstream did not answer", "PermissionError: /srv/shop/media",
+    "ConnectionResetError: peer closed", "TypeError: cannot read 'id' of undefined",
+    "ZeroDivisionError: division by zero",
+  };
+
   resize_window (window, 1200, 760);
   push_service_records (3, g_get_real_time (), "a record");
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      LdBatch *batch = ld_batch_new ();
+      g_autofree char *logger = g_strdup_printf ("shop.part%u", i);
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = 40, .level_name = "ERROR", .logger = logger,
+        .message = errors[i],
+      };
+
+      ld_batch_add (batch, &fields);
+      ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+    }
   wait_for_label (window, "service02");
   dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
   ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
@@ -441,6 +460,12 @@ test_dashboard_tabs (void)
       g_assert_true (gtk_widget_get_child_visible (view));
       /* The panel is usable: at least 200 px tall at the default size. */
       g_assert_cmpint (gtk_widget_get_height (view), >=, 200);
+      if (i < 2)
+        {
+          g_autofree char *name = g_strdup_printf ("1200x760-%s", tabs[i].tab);
+
+          save_shots (window, name);
+        }
     }
 
   close_window (window);

@@ -20,8 +20,8 @@
 #define CHART_HEIGHT 90
 /* A collapsed chart is a thin strip: the bars' shape, no more. */
 #define CHART_COLLAPSED_HEIGHT 34
-/* Enough for the switcher and five error groups. */
-#define VIEWS_HEIGHT 360
+/* Enough for the switcher, the tracker's header and five error groups. */
+#define VIEWS_HEIGHT 400
 
 struct _LdDashboard
 {
@@ -494,7 +494,7 @@ place_views (LdDashboard *self)
     return;
 
   gtk_paned_set_position (GTK_PANED (self->paned),
-                          height - MIN (VIEWS_HEIGHT, height * 3 / 5));
+                          height - MIN (VIEWS_HEIGHT, height * 7 / 10));
   self->views_placed = TRUE;
 }
 
