@@ -391,7 +391,9 @@ test_adaptive_sizes (void)
       g_assert_cmpint (adw_flap_get_folded (ADW_FLAP (flap)), ==, widths[i] < 1000);
       g_assert_cmpint (ld_dashboard_get_show_chart (LD_DASHBOARD (dashboard)), ==,
                        widths[i] >= 700);
-      if (widths[i] == 800)
+      if (widths[i] == 360)
+        save_shots (window, "360x600");
+      else if (widths[i] == 800)
         save_shots (window, "800x600");
       else if (widths[i] == 1920)
         save_shots (window, "1920x1080");
@@ -441,6 +443,7 @@ test_dashboard_tabs (void)
     }
   wait_for_label (window, "service02");
   dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
+  ld_sidebar_update (LD_SIDEBAR (find_descendant (GTK_WIDGET (window), LD_TYPE_SIDEBAR, NULL)));
   ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
   settle ();
 
