@@ -93,17 +93,22 @@ update_rate (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Logdeck's own diagnostics (a port in use, no session bus) are internal
- * records: until a sender's first record arrives they wait behind a badge
- * on the empty page, whose how-to-send help they must not replace. The
- * demo's records are a sender's. */
+/* Logdeck's own diagnostics (a port in use; GTK's "Unable to acquire
+ * session bus", which comes through the in-process log writer as protocol
+ * "glib") are not a sender's: until a sender's first record arrives they
+ * wait behind a badge on the empty page, whose how-to-send help they must
+ * not replace. The demo logs in-process too, and its records are a
+ * sender's. */
 static gboolean
 is_senders_record (const LdRecord *record)
 {
   const char *logger = ld_intern_lookup (record->logger);
 
-  return !ld_export_record_is_internal (record)
-         || (logger != NULL && g_str_has_prefix (logger, "logdeck.demo"));
+  if (logger != NULL && g_str_has_prefix (logger, "logdeck.demo"))
+    return TRUE;
+  if (g_strcmp0 (ld_intern_lookup (record->protocol), "glib") == 0)
+    return FALSE;
+  return !ld_export_record_is_internal (record);
 }
 
 static gboolean
