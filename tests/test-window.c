@@ -282,7 +282,8 @@ assert_inside (GtkWidget  *widget,
   if (!gtk_widget_get_mapped (widget))
     g_error ("%s is not shown at %d px", what, gtk_widget_get_width (window));
   g_assert_true (gtk_widget_compute_bounds (widget, window, &bounds));
-  if (bounds.origin.x < 0 || bounds.origin.x + bounds.size.width > gtk_widget_get_width (window) + 0.5
+  if (bounds.origin.x < 0
+      || bounds.origin.x + bounds.size.width > gtk_widget_get_width (window) + 0.5
       || bounds.origin.y < 0
       || bounds.origin.y + bounds.size.height > gtk_widget_get_height (window) + 0.5)
     g_error ("%s is at %.0f,%.0f %.0f×%.0f, outside the %d×%d window", what, bounds.origin.x,
@@ -550,7 +551,8 @@ test_chart_past_records (void)
   guint drawn = 0;
 
   resize_window (window, 1200, 760);
-  push_service_records (12, g_get_real_time () - (gint64) 3 * 3600 * G_USEC_PER_SEC, "an old record");
+  push_service_records (12, g_get_real_time () - (gint64) 3 * 3600 * G_USEC_PER_SEC,
+                        "an old record");
   wait_for_label (window, "service11");
   chart = find_descendant (GTK_WIDGET (window), LD_TYPE_ACTIVITY_CHART, NULL);
   g_assert_nonnull (chart);

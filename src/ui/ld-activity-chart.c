@@ -119,7 +119,8 @@ _ld_activity_chart_compute_view (LdActivityChart *self,
   compute_window (self, view);
 
   span_s = (view->end_us - view->start_us) / (double) G_USEC_PER_SEC;
-  view->column_seconds = _ld_activity_chart_nice_interval (span_s / MAX (1, view->width / MIN_COLUMN_PX));
+  view->column_seconds =
+    _ld_activity_chart_nice_interval (span_s / MAX (1, view->width / MIN_COLUMN_PX));
   view->first_column = floor_div (floor_div (view->start_us, G_USEC_PER_SEC),
                                   view->column_seconds) * view->column_seconds;
   last_second = floor_div (view->end_us - 1, G_USEC_PER_SEC);
