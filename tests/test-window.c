@@ -395,7 +395,22 @@ test_adaptive_sizes (void)
       if (widths[i] == 360)
         save_shots (window, "360x600");
       else if (widths[i] == 800)
-        save_shots (window, "800x600");
+        {
+          save_shots (window, "800x600");
+          /* The filter bar keeps its level toggles on one row. */
+          gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+          /* The toggles follow the levels seen, once a second. */
+          for (guint j = 0; j < 8; j++)
+            settle ();
+          assert_inside (find_descendant (GTK_WIDGET (window), GTK_TYPE_BOX, "level-toggles"),
+                         GTK_WIDGET (window), "the level toggles");
+          save_shot (window, "window-800x600-filter-light.png");
+          gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filters", NULL);
+          gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (find_descendant (GTK_WIDGET (window),
+                                                                           GTK_TYPE_SEARCH_BAR,
+                                                                           NULL)),
+                                          FALSE);
+        }
       else if (widths[i] == 1920)
         save_shots (window, "1920x1080");
     }
