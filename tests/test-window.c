@@ -8,8 +8,12 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ld-activity-chart.h"
 #include "ld-application.h"
+#include "ld-dashboard.h"
+#include "ld-connection-monitor.h"
 #include "ld-detail-pane.h"
+#include "ld-error-tracker-view.h"
 #include "ld-export-dialog.h"
 #include "ld-row.h"
 #include "ld-sidebar.h"
@@ -183,6 +187,555 @@ close_window (LdWindow *window)
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
   ld_store_clear (ld_application_get_store (app));
+}
+
+
+
+/* Layout: the window as a user sees it, through actions, widgets and
+ * sizes only. */
+
+static void
+push_service_records (guint       n_loggers,
+                     gint64      time_us,
+                     const char *message)
+{
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < n_loggers; i++)
+    {
+      g_autofree char *logger = g_strdup_printf ("service%02u", i);
+      g_autofree char *connection = g_strdup_printf ("ws-%08x-4b1d-4c2e-9a7f-0123456789%02u",
+                                                     0x5eed0000 + i, i);
+      LdRecordFields fields = {
+        .time_us = time_us + i * G_USEC_PER_SEC, .level = i % 3 == 0 ? 40 : 20,
+        .level_name = ld_level_canonical_name (i % 3 == 0 ? 40 : 20), .logger = logger,
+        .thread = "MainThread", .connection = connection, .message = message,
+      };
+      ld_batch_add (batch, &fields);
+    }
+
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+#define FRAME 10
+
+typedef struct
+{
+  GtkWidget *window;
+  int        width;
+  int        height;
+} SizeWait;
+
+static gboolean
+window_has_size (gpointer data)
+{
+  SizeWait *wait = data;
+
+  /* The default size counts the client-side decorations' frame too. */
+  return ABS (gtk_widget_get_width (wait->window) + FRAME - wait->width) <= FRAME
+         && ABS (gtk_widget_get_height (wait->window) + FRAME - wait->height) <= FRAME;
+}
+
+/* Resizes as a window manager would, then lets the window adapt. */
+static void
+resize_window (LdWindow *window,
+               int       width,
+               int       height)
+{
+  SizeWait wait = { GTK_WIDGET (window), width, height };
+
+  /* Twice, as a user drags on: a narrower layout lowers the window's
+   * minimum width only once it applies. */
+  for (guint i = 0; i < 3 && !window_has_size (&wait); i++)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), width + 1, height);
+      settle ();
+      gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+      settle ();
+    }
+  wait_until (window_has_size, &wait, "the window's new size");
+}
+
+static GtkWidget *
+find_label_in (GtkWidget  *widget,
+               const char *text)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+  collect_labels (widget, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (widget_text (labels->pdata[i]), text) == 0)
+      return labels->pdata[i];
+
+  return NULL;
+}
+
+/* @widget is shown, and all of it inside @window. */
+static void
+assert_inside (GtkWidget  *widget,
+               GtkWidget  *window,
+               const char *what)
+{
+  graphene_rect_t bounds;
+
+  g_assert_nonnull (widget);
+  if (!gtk_widget_get_mapped (widget))
+    g_error ("%s is not shown at %d px", what, gtk_widget_get_width (window));
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &bounds));
+  if (bounds.origin.x < 0
+      || bounds.origin.x + bounds.size.width > gtk_widget_get_width (window) + 0.5
+      || bounds.origin.y < 0
+      || bounds.origin.y + bounds.size.height > gtk_widget_get_height (window) + 0.5)
+    g_error ("%s is at %.0f,%.0f %.0f×%.0f, outside the %d×%d window", what, bounds.origin.x,
+             bounds.origin.y, bounds.size.width, bounds.size.height,
+             gtk_widget_get_width (window), gtk_widget_get_height (window));
+}
+
+/* The Message column's title cell. */
+static GtkWidget *
+message_header (LdWindow *window)
+{
+  GtkWidget *view = find_descendant (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL);
+  GtkWidget *label = find_label_in (view, "Message");
+
+  /* GtkColumnViewTitle, which is private, is the header's "button". */
+  while (label != NULL && g_strcmp0 (gtk_widget_get_css_name (label), "button") != 0)
+    label = gtk_widget_get_parent (label);
+  return label;
+}
+
+static void
+save_shot (LdWindow   *window,
+           const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_get_tmp_dir (), "shots", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  wait_painted (GTK_WIDGET (window));
+  g_mkdir_with_parents (dir, 0755);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (GTK_WIDGET (window)),
+                          gtk_widget_get_height (GTK_WIDGET (window)));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+save_shots (LdWindow   *window,
+            const char *size)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *light = g_strdup_printf ("window-%s-light.png", size);
+  g_autofree char *dark = g_strdup_printf ("window-%s-dark.png", size);
+
+  save_shot (window, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  save_shot (window, dark);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static gboolean
+screen_fits (GtkWidget *window,
+             int        width,
+             int        height)
+{
+  GdkDisplay *display = gtk_widget_get_display (window);
+  GdkMonitor *monitor = g_list_model_get_item (gdk_display_get_monitors (display), 0);
+  GdkRectangle geometry;
+
+  gdk_monitor_get_geometry (monitor, &geometry);
+  g_object_unref (monitor);
+  return geometry.width >= width && geometry.height >= height;
+}
+
+/* At every width the header bar's buttons and the Message column are on
+ * screen; below 1,000 px the sidebar folds away, below 700 px the chart. */
+static void
+test_adaptive_sizes (void)
+{
+  static const int widths[] = { 360, 800, 1400, 1920 };
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *header, *flap, *dashboard;
+
+  push_service_records (12, g_get_real_time (),
+                       "GET /api/orders/1042 200 in 12 ms from a client that sends long lines");
+  wait_for_label (window, "service11");
+  header = find_descendant (GTK_WIDGET (window), ADW_TYPE_HEADER_BAR, NULL);
+  flap = find_descendant (GTK_WIDGET (window), ADW_TYPE_FLAP, NULL);
+  dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
+    {
+      int height = widths[i] >= 1920 ? 1080 : 600;
+      GtkWidget *menu, *controls, *message;
+
+      if (!screen_fits (GTK_WIDGET (window), widths[i], height))
+        {
+          g_test_message ("%d px is wider than the screen: run under a 1920×1080 Xvfb for it",
+                          widths[i]);
+          continue;
+        }
+      resize_window (window, widths[i], height);
+      menu = find_descendant (header, GTK_TYPE_MENU_BUTTON, NULL);
+      controls = find_descendant (header, GTK_TYPE_WINDOW_CONTROLS, "end");
+      message = message_header (window);
+      assert_inside (menu, GTK_WIDGET (window), "the main menu button");
+      assert_inside (controls, GTK_WIDGET (window), "the window buttons");
+      assert_inside (message, GTK_WIDGET (window), "the Message column");
+      g_assert_cmpint (gtk_widget_get_width (message), >=, MIN (widths[i] / 3, 90));
+      g_assert_cmpint (adw_flap_get_folded (ADW_FLAP (flap)), ==, widths[i] < 1000);
+      g_assert_cmpint (ld_dashboard_get_show_chart (LD_DASHBOARD (dashboard)), ==,
+                       widths[i] >= 700);
+      if (widths[i] == 360)
+        save_shots (window, "360x600");
+      else if (widths[i] == 800)
+        {
+          save_shots (window, "800x600");
+          /* The filter bar keeps its level toggles on one row. */
+          gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+          /* The toggles follow the levels seen, once a second. */
+          for (guint j = 0; j < 8; j++)
+            settle ();
+          assert_inside (find_descendant (GTK_WIDGET (window), GTK_TYPE_BOX, "level-toggles"),
+                         GTK_WIDGET (window), "the level toggles");
+          save_shot (window, "window-800x600-filter-light.png");
+          gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filters", NULL);
+          gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (find_descendant (GTK_WIDGET (window),
+                                                                           GTK_TYPE_SEARCH_BAR,
+                                                                           NULL)),
+                                          FALSE);
+        }
+      else if (widths[i] == 1920)
+        save_shots (window, "1920x1080");
+    }
+
+  close_window (window);
+}
+
+static gboolean
+dashboard_tab_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_height (data) > 0;
+}
+
+/* Each tab, clicked, shows its view. */
+static void
+test_dashboard_tabs (void)
+{
+  static const struct { const char *tab; GType (*view_type) (void); } tabs[] = {
+    { "connections", ld_connection_monitor_get_type },
+    { "errors", ld_error_tracker_view_get_type },
+    { "connections", ld_connection_monitor_get_type },
+  };
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *dashboard;
+
+  static const char *errors[] = {
+    "KeyError: 'sku' in sync.push", "ValueError: invalid literal for int()",
+    "TimeoutError: upstream did not answer", "PermissionError: /srv/shop/media",
+    "ConnectionResetError: peer closed", "TypeError: cannot read 'id' of undefined",
+    "ZeroDivisionError: division by zero",
+  };
+
+  resize_window (window, 1200, 760);
+  push_service_records (3, g_get_real_time (), "a record");
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      LdBatch *batch = ld_batch_new ();
+      g_autofree char *logger = g_strdup_printf ("shop.part%u", i);
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = 40, .level_name = "ERROR", .logger = logger,
+        .message = errors[i],
+      };
+
+      ld_batch_add (batch, &fields);
+      ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+    }
+  wait_for_label (window, "service02");
+  dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
+  ld_sidebar_update (LD_SIDEBAR (find_descendant (GTK_WIDGET (window), LD_TYPE_SIDEBAR, NULL)));
+  ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
+  settle ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (tabs); i++)
+    {
+      GtkWidget *button = NULL;
+      GtkWidget *view = find_descendant (dashboard, tabs[i].view_type (), NULL);
+
+      for (GtkWidget *b = find_descendant (dashboard, GTK_TYPE_TOGGLE_BUTTON, "tab"); b != NULL;
+           b = gtk_widget_get_next_sibling (b))
+        if (g_str_equal (gtk_widget_get_name (b), tabs[i].tab))
+          button = b;
+      g_assert_nonnull (button);
+      gtk_widget_activate (button);
+      wait_until (dashboard_tab_mapped, view, tabs[i].tab);
+      g_assert_cmpstr (ld_dashboard_get_visible_view (LD_DASHBOARD (dashboard)), ==, tabs[i].tab);
+      g_assert_true (gtk_widget_get_child_visible (view));
+      /* The panel is usable: at least 200 px tall at the default size. */
+      g_assert_cmpint (gtk_widget_get_height (view), >=, 200);
+      if (i < 2)
+        {
+          g_autofree char *name = g_strdup_printf ("1200x760-%s", tabs[i].tab);
+
+          save_shots (window, name);
+        }
+    }
+
+  close_window (window);
+}
+
+/* With 12 loggers the tree shows at least 6 rows at the default size, with
+ * the filter bar open too. */
+static void
+test_logger_tree_height (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *sidebar, *tree, *row;
+
+  resize_window (window, 1200, 760);
+  push_service_records (12, g_get_real_time (), "a record");
+  wait_for_label (window, "service11");
+  sidebar = find_descendant (GTK_WIDGET (window), LD_TYPE_SIDEBAR, NULL);
+  ld_sidebar_update (LD_SIDEBAR (sidebar));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.find", NULL);
+  settle ();
+
+  tree = find_descendant (sidebar, GTK_TYPE_LIST_VIEW, "logger-tree");
+  g_assert_nonnull (tree);
+  row = gtk_widget_get_first_child (tree);
+  g_assert_nonnull (row);
+  g_assert_cmpint (gtk_widget_get_height (row), >, 0);
+  g_assert_cmpint (gtk_widget_get_height (gtk_widget_get_parent (tree)), >=,
+                   6 * gtk_widget_get_height (row));
+
+  close_window (window);
+}
+
+static gboolean
+revealer_hidden (gpointer data)
+{
+  return !gtk_revealer_get_reveal_child (data);
+}
+
+/* A filter kept from last time says so, and Clear clears it. */
+static void
+test_restored_filter (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window;
+  GtkWidget *bar;
+
+  g_settings_set_string (settings, "filter-query", "level>=ERROR");
+  window = g_object_ref (new_window ());
+  bar = find_descendant (GTK_WIDGET (window), GTK_TYPE_REVEALER, "restored-filter");
+  g_assert_nonnull (bar);
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+  g_assert_nonnull (find_label_in (bar, "A filter from last time is on: level>=ERROR"));
+
+  /* A button clicks a moment after it is activated, as with a key. */
+  gtk_widget_activate (find_descendant (bar, GTK_TYPE_BUTTON, "clear"));
+  wait_until (revealer_hidden, bar, "the restored filter's bar to hide");
+  {
+    g_autofree char *query = g_settings_get_string (settings, "filter-query");
+
+    g_assert_cmpstr (query, ==, "");
+  }
+  close_window (window);
+
+  /* Without a kept filter there is nothing to say. */
+  window = g_object_ref (new_window ());
+  bar = find_descendant (GTK_WIDGET (window), GTK_TYPE_REVEALER, "restored-filter");
+
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (bar)));
+  close_window (window);
+}
+
+/* Records whose own times are hours old (a file, a replay) are drawn: the
+ * chart's "last 5 minutes" are those of the records, not of the clock. */
+static void
+test_chart_past_records (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *chart;
+  guint drawn = 0;
+
+  resize_window (window, 1200, 760);
+  push_service_records (12, g_get_real_time () - (gint64) 3 * 3600 * G_USEC_PER_SEC,
+                        "an old record");
+  wait_for_label (window, "service11");
+  chart = find_descendant (GTK_WIDGET (window), LD_TYPE_ACTIVITY_CHART, NULL);
+  g_assert_nonnull (chart);
+  wait_painted (GTK_WIDGET (window));
+
+  for (int x = 0; x < gtk_widget_get_width (chart); x++)
+    {
+      gint64 from, to;
+      LdActivityBucket bucket;
+
+      if (ld_activity_chart_get_column_at (LD_ACTIVITY_CHART (chart), x, &from, &to, &bucket))
+        for (guint band = 0; band < LD_ACTIVITY_N_BANDS; band++)
+          drawn += bucket.counts[band];
+    }
+  g_assert_cmpuint (drawn, >, 0);
+
+  close_window (window);
+}
+
+static void
+push_one (const char *logger,
+          const char *message)
+{
+  LdBatch *batch = ld_batch_new ();
+  LdRecordFields fields = {
+    .time_us = g_get_real_time (), .level = 30, .level_name = "WARNING", .logger = logger,
+    .message = message,
+  };
+
+  ld_batch_add (batch, &fields);
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* Logdeck's own diagnostics wait behind a badge on the empty page, whose
+ * how-to-send help stays, until a sender's first record arrives. */
+static void
+test_internal_records_badge (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *badge = find_descendant (GTK_WIDGET (window), GTK_TYPE_BUTTON, "internal-badge");
+  GtkWidget *empty = gtk_widget_get_ancestor (badge, ADW_TYPE_STATUS_PAGE);
+
+  push_one ("logdeck.ingest", "Port 9020 is in use");
+  {
+    /* GTK's own, through the in-process log writer. A warning there would
+     * fail the test, so this one is INFO. */
+    LdBatch *batch = ld_batch_new ();
+    LdRecordFields fields = {
+      .time_us = g_get_real_time (), .level = 20, .level_name = "INFO", .logger = "Gtk",
+      .protocol = "glib", .message = "Unable to acquire session bus",
+    };
+
+    ld_batch_add (batch, &fields);
+    ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+  }
+  wait_until (widget_mapped, badge, "the badge for Logdeck's own records");
+  settle ();
+  g_assert_true (gtk_widget_get_mapped (empty));
+
+  push_one ("acme.api", "a sender's first record");
+  wait_for_label (window, "a sender's first record");
+  g_assert_false (gtk_widget_get_mapped (empty));
+
+  close_window (window);
+}
+
+typedef struct
+{
+  LdWindow   *window;
+  const char *text;
+} WrappedWait;
+
+static gboolean
+wrapped_shown (gpointer data)
+{
+  WrappedWait *wait = data;
+  GtkWidget *label = find_label_in (GTK_WIDGET (wait->window), wait->text);
+
+  return label != NULL && gtk_widget_has_css_class (label, "wrapped-message")
+         && gtk_widget_get_height (label) > 0;
+}
+
+/* "Wrap long messages" shows a multi-line message in full. */
+static void
+test_wrap_messages (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window = g_object_ref (new_window ());
+  const char *message = "first line of three\nsecond line\nthird line";
+  WrappedWait wait = { window, message };
+  GtkWidget *label;
+  int one_line;
+
+  push_one ("acme.api", message);
+  wait_for_label (window, "first line of three");
+  one_line = gtk_widget_get_height (find_label (window, "first line of three"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "wrap-messages", NULL);
+  g_assert_true (g_settings_get_boolean (settings, "wrap-messages"));
+  wait_until (wrapped_shown, &wait, "the wrapped message");
+  label = find_label_in (GTK_WIDGET (window), message);
+  g_assert_cmpint (gtk_widget_get_height (label), >=, 3 * one_line - 2);
+
+  g_settings_reset (settings, "wrap-messages");
+  close_window (window);
+}
+
+static gboolean
+chart_is_full (gpointer data)
+{
+  return gtk_widget_get_height (data) >= 80;
+}
+
+static gboolean
+chart_is_strip (gpointer data)
+{
+  return gtk_widget_get_height (data) > 0 && gtk_widget_get_height (data) <= 40;
+}
+
+/* The chart collapses to a thin strip, and says which colour is which level
+ * while it is not. */
+static void
+test_chart_collapse (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  LdWindow *window = g_object_ref (new_window ());
+  GtkWidget *chart, *collapse, *legend;
+
+  resize_window (window, 1200, 760);
+  push_one ("acme.api", "a record for the chart");
+  wait_for_label (window, "a record for the chart");
+  chart = find_descendant (GTK_WIDGET (window), LD_TYPE_ACTIVITY_CHART, NULL);
+  legend = find_descendant (GTK_WIDGET (window), GTK_TYPE_BOX, "chart-legend");
+  collapse = find_descendant (GTK_WIDGET (window), GTK_TYPE_TOGGLE_BUTTON, "chart-collapse");
+  wait_until (chart_is_full, chart, "the chart to be laid out");
+  g_assert_true (gtk_widget_get_mapped (legend));
+  g_assert_nonnull (find_label_in (legend, "Error"));
+
+  gtk_widget_activate (collapse);
+  wait_until (chart_is_strip, chart, "the chart to collapse");
+  g_assert_false (gtk_widget_get_mapped (legend));
+  g_assert_true (g_settings_get_boolean (settings, "chart-collapsed"));
+
+  g_settings_reset (settings, "chart-collapsed");
+  close_window (window);
+}
+
+/* A window is built from what it shows, without an application, and goes
+ * away whole. */
+static void
+test_construct_properties (void)
+{
+  LdWindow *window = g_object_new (LD_TYPE_WINDOW,
+                                   "settings", ld_application_get_settings (app),
+                                   "session", ld_application_get_session (app),
+                                   "demo", ld_application_get_demo (app),
+                                   NULL);
+
+  g_object_ref_sink (window);
+  g_assert_true (G_IS_ACTION_GROUP (window));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "clear-filters"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
 }
 
 static void
@@ -1024,6 +1577,15 @@ main (int   argc,
   g_test_add_func ("/window/renderer", test_renderer);
   g_test_add_func ("/window/first-records-ramp", test_first_records_ramp);
   g_test_add_func ("/window/export-dialog", test_export_dialog);
+  g_test_add_func ("/window/adaptive-sizes", test_adaptive_sizes);
+  g_test_add_func ("/window/dashboard-tabs", test_dashboard_tabs);
+  g_test_add_func ("/window/logger-tree-height", test_logger_tree_height);
+  g_test_add_func ("/window/restored-filter", test_restored_filter);
+  g_test_add_func ("/window/chart-past-records", test_chart_past_records);
+  g_test_add_func ("/window/internal-records-badge", test_internal_records_badge);
+  g_test_add_func ("/window/wrap-messages", test_wrap_messages);
+  g_test_add_func ("/window/chart-collapse", test_chart_collapse);
+  g_test_add_func ("/window/construct-properties", test_construct_properties);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-#include "ld-activity-chart.h"
+#include "ld-activity-chart-private.h"
 
 /* A strip chart of records per second, stacked by level in the level
  * colours, above the table.
@@ -22,74 +22,6 @@
  * Columns are aligned to multiples of their length in absolute time, so a
  * column keeps its sum while the chart scrolls, and the bars slide rather
  * than flicker. */
-
-#define MIN_COLUMN_PX  3
-#define AXIS_HEIGHT    16
-#define TOP_PAD        6
-#define TICK_GAP_PX    90
-#define MAX_TICKS      24
-#define CLICK_SLOP_PX  3
-
-typedef struct
-{
-  gint64 start_us;          /* the window shown */
-  gint64 end_us;
-  double width;
-  double bars_height;
-  guint  column_seconds;
-  gint64 first_column;      /* the second column 0 starts at */
-  guint  n_columns;
-} View;
-
-typedef struct
-{
-  PangoLayout *layout;
-  gint64       second;      /* the time it says, or G_MININT64 */
-  guint        interval;    /* which format it was written in */
-} Tick;
-
-struct _LdActivityChart
-{
-  GtkWidget         parent_instance;
-
-  LdActivity       *activity;
-  LdActivity       *filtered_activity;
-  gulong            activity_changed_id;
-  gulong            filtered_changed_id;
-  gboolean          filtered;
-  guint             span;
-  gboolean          following;
-  gint64            end_time;
-
-  View              view;          /* as last drawn */
-  LdActivityBucket *columns;
-  guint             columns_capacity;
-  guint32           max;           /* of the columns as last drawn */
-
-  guint             tick_id;
-  gint64            last_scroll_step;
-  gulong            dark_id;
-
-  gboolean          hovering;
-  double            hover_x;
-  gint64            hover_column;
-  PangoLayout      *hover_layout;  /* what the hovered column holds */
-  gint64            hover_from;    /* the column it was written for */
-  gint64            hover_to;
-  LdActivityBucket  hover_bucket;
-
-  gboolean          has_selection;
-  gint64            selection_from;
-  gint64            selection_to;
-  gint64            drag_anchor_us;
-  double            drag_start_x;
-
-  PangoLayout      *scale_layout;
-  double            scale_value;
-  guint             scale_unit;
-  Tick              ticks[MAX_TICKS];
-  GTimeZone        *time_zone;
-};
 
 enum {
   PROP_0,
@@ -112,58 +44,14 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LdActivityChart, ld_activity_chart, GTK_TYPE_WIDGET)
 
-#define RGB(r, g, b) { (r) / 255.f, (g) / 255.f, (b) / 255.f, 1.f }
-
-/* The level palette of style.css and style-dark.css, bottom of the stack
- * first: errors sit on the baseline, where a few are easy to compare. */
-static const LdActivityBand stack_order[] = {
-  LD_ACTIVITY_BAND_CRITICAL, LD_ACTIVITY_BAND_ERROR, LD_ACTIVITY_BAND_WARNING,
-  LD_ACTIVITY_BAND_INFO, LD_ACTIVITY_BAND_DEBUG,
-};
-
-static const double min_heights[LD_ACTIVITY_N_BANDS] = {
-  [LD_ACTIVITY_BAND_DEBUG] = 1,
-  [LD_ACTIVITY_BAND_INFO] = 1,
-  [LD_ACTIVITY_BAND_WARNING] = 2,
-  [LD_ACTIVITY_BAND_ERROR] = 3,
-  [LD_ACTIVITY_BAND_CRITICAL] = 3,
-};
-
-static const GdkRGBA light_palette[LD_ACTIVITY_N_BANDS] = {
-  [LD_ACTIVITY_BAND_DEBUG] = RGB (0x9a, 0x99, 0x96),
-  [LD_ACTIVITY_BAND_INFO] = RGB (0x1c, 0x71, 0xd8),
-  [LD_ACTIVITY_BAND_WARNING] = RGB (0xc6, 0x46, 0x00),
-  [LD_ACTIVITY_BAND_ERROR] = RGB (0xc0, 0x1c, 0x28),
-  [LD_ACTIVITY_BAND_CRITICAL] = RGB (0x81, 0x3d, 0x9c),
-};
-
-static const GdkRGBA dark_palette[LD_ACTIVITY_N_BANDS] = {
-  [LD_ACTIVITY_BAND_DEBUG] = RGB (0x77, 0x76, 0x7b),
-  [LD_ACTIVITY_BAND_INFO] = RGB (0x62, 0xa0, 0xea),
-  [LD_ACTIVITY_BAND_WARNING] = RGB (0xff, 0xa3, 0x48),
-  [LD_ACTIVITY_BAND_ERROR] = RGB (0xff, 0x7b, 0x63),
-  [LD_ACTIVITY_BAND_CRITICAL] = RGB (0x91, 0x41, 0xac),
-};
-
-static const GdkRGBA light_accent = RGB (0x1c, 0x71, 0xd8);
-static const GdkRGBA dark_accent = RGB (0x78, 0xae, 0xed);
-
 /* Seconds a column or a tick may stand for: past a day, whole days. */
 static const guint nice_seconds[] = {
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
 };
 
-static gint64
-floor_div (gint64 value,
-           gint64 divisor)
-{
-  gint64 quotient = value / divisor;
 
-  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
-}
-
-static guint
-nice_interval (double seconds)
+guint
+_ld_activity_chart_nice_interval (double seconds)
 {
   for (guint i = 0; i < G_N_ELEMENTS (nice_seconds); i++)
     if (nice_seconds[i] >= seconds)
@@ -172,8 +60,8 @@ nice_interval (double seconds)
   return (guint) MIN (ceil (seconds / 86400) * 86400, (double) (G_MAXUINT / 2));
 }
 
-static LdActivity *
-shown_activity (LdActivityChart *self)
+LdActivity *
+_ld_activity_chart_shown_activity (LdActivityChart *self)
 {
   if (self->filtered && self->filtered_activity != NULL)
     return self->filtered_activity;
@@ -183,10 +71,13 @@ shown_activity (LdActivityChart *self)
 
 /* Geometry */
 
-/* The window: a fixed span ending now while following, or at the end
- * time; or the whole session, from the first record to the last (or now).
- * The session is that of every record, so that showing the filtered series
- * keeps the time axis where it was. */
+/* The window follows the records' own time, never the clock alone: "the
+ * last N minutes" are those of the records when the newest is older than N
+ * minutes (a file, a replay), and a session shorter than the span is
+ * zoomed to, rather than drawn as a sliver at the right. While following
+ * live records the window ends now; stopped, at the end time or the last
+ * record. The session is that of every record, so that showing the
+ * filtered series keeps the time axis where it was. */
 static void
 compute_window (LdActivityChart *self,
                 View            *view)
@@ -195,25 +86,30 @@ compute_window (LdActivityChart *self,
   gint64 first = 0, last = 0;
   gboolean any = self->activity != NULL
                  && ld_activity_get_time_range (self->activity, &first, &last);
+  gint64 first_us = first * G_USEC_PER_SEC;
   gint64 last_end = any ? (last + 1) * G_USEC_PER_SEC : now;
+  gint64 span_us = (gint64) self->span * G_USEC_PER_SEC;
+  gboolean live = !any || last_end >= now - MAX (span_us, MIN_ZOOM_US);
 
   if (self->following)
-    view->end_us = self->span == 0 ? MAX (now, last_end) : now;
+    view->end_us = live ? MAX (now, last_end) : last_end;
   else
     view->end_us = self->end_time != 0 ? self->end_time : last_end;
 
-  if (self->span != 0)
-    view->start_us = view->end_us - (gint64) self->span * G_USEC_PER_SEC;
+  if (!any)
+    view->start_us = view->end_us - (span_us != 0 ? span_us : MIN_ZOOM_US);
+  else if (span_us == 0 || first_us > view->end_us - span_us)
+    view->start_us = MIN (first_us, view->end_us - MIN_ZOOM_US);
   else
-    view->start_us = any ? first * G_USEC_PER_SEC : view->end_us - 60 * G_USEC_PER_SEC;
+    view->start_us = view->end_us - span_us;
 
   if (view->end_us - view->start_us < G_USEC_PER_SEC)
     view->start_us = view->end_us - G_USEC_PER_SEC;
 }
 
-static void
-compute_view (LdActivityChart *self,
-              View            *view)
+void
+_ld_activity_chart_compute_view (LdActivityChart *self,
+                                 View            *view)
 {
   double span_s;
   gint64 last_second;
@@ -223,472 +119,13 @@ compute_view (LdActivityChart *self,
   compute_window (self, view);
 
   span_s = (view->end_us - view->start_us) / (double) G_USEC_PER_SEC;
-  view->column_seconds = nice_interval (span_s / MAX (1, view->width / MIN_COLUMN_PX));
+  view->column_seconds =
+    _ld_activity_chart_nice_interval (span_s / MAX (1, view->width / MIN_COLUMN_PX));
   view->first_column = floor_div (floor_div (view->start_us, G_USEC_PER_SEC),
                                   view->column_seconds) * view->column_seconds;
   last_second = floor_div (view->end_us - 1, G_USEC_PER_SEC);
   view->n_columns = (guint) ((last_second - view->first_column) / view->column_seconds + 1);
   view->n_columns = MIN (view->n_columns, self->columns_capacity);
-}
-
-static inline double
-x_of (const View *view,
-      gint64      time_us)
-{
-  return (double) (time_us - view->start_us) / (view->end_us - view->start_us) * view->width;
-}
-
-static inline gint64
-time_at (const View *view,
-         double      x)
-{
-  return view->start_us + (gint64) (x / MAX (1, view->width) * (view->end_us - view->start_us));
-}
-
-/* The column that holds @time_us, as an index that may be out of range. */
-static inline gint64
-column_index (const View *view,
-              gint64      time_us)
-{
-  return floor_div (floor_div (time_us, G_USEC_PER_SEC) - view->first_column,
-                    view->column_seconds);
-}
-
-static inline gint64
-column_start_us (const View *view,
-                 gint64      index)
-{
-  return (view->first_column + index * view->column_seconds) * G_USEC_PER_SEC;
-}
-
-/* Colours */
-
-static gboolean
-is_dark (void)
-{
-  return adw_style_manager_get_dark (adw_style_manager_get_default ());
-}
-
-static void
-get_foreground (LdActivityChart *self,
-                GdkRGBA         *color)
-{
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), color);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-}
-
-static GdkRGBA
-with_alpha (const GdkRGBA *color,
-            float          alpha)
-{
-  GdkRGBA result = *color;
-
-  result.alpha *= alpha;
-  return result;
-}
-
-/* The scale */
-
-/* Rates read per second while a column is under a minute, per minute while
- * it is under an hour, and per hour beyond, so that the label is a number a
- * person can picture. */
-static guint
-rate_unit (guint column_seconds)
-{
-  if (column_seconds < 60)
-    return 1;
-  if (column_seconds < 3600)
-    return 60;
-  return 3600;
-}
-
-static double
-nice_ceiling (double value)
-{
-  double magnitude;
-
-  if (value <= 0)
-    return 1;
-
-  magnitude = pow (10, floor (log10 (value)));
-  if (value <= magnitude)
-    return magnitude;
-  if (value <= 2 * magnitude)
-    return 2 * magnitude;
-  if (value <= 5 * magnitude)
-    return 5 * magnitude;
-  return 10 * magnitude;
-}
-
-static char *
-format_rate (double value,
-             guint  unit)
-{
-  g_autofree char *number = NULL;
-
-  if (value >= 1000000)
-    number = g_strdup_printf ("%gM", value / 1000000);
-  else if (value >= 1000)
-    number = g_strdup_printf ("%gk", value / 1000);
-  else
-    number = g_strdup_printf ("%g", value);
-
-  if (unit == 1)
-    /* Translators: a rate on the activity chart's scale, such as "500/s" */
-    return g_strdup_printf (_("%s/s"), number);
-  if (unit == 60)
-    /* Translators: a rate on the activity chart's scale, such as "20/min" */
-    return g_strdup_printf (_("%s/min"), number);
-  /* Translators: a rate on the activity chart's scale, such as "3/h" */
-  return g_strdup_printf (_("%s/h"), number);
-}
-
-static void
-update_scale (LdActivityChart *self,
-              const View      *view,
-              guint32          max)
-{
-  guint unit = rate_unit (view->column_seconds);
-  double value = nice_ceiling ((double) max * unit / view->column_seconds);
-  g_autofree char *text = NULL;
-
-  if (value == self->scale_value && unit == self->scale_unit)
-    return;
-
-  self->scale_value = value;
-  self->scale_unit = unit;
-  text = format_rate (value, unit);
-  pango_layout_set_text (self->scale_layout, text, -1);
-}
-
-/* Drawing */
-
-static void
-snapshot_column (GtkSnapshot            *snapshot,
-                 const View             *view,
-                 const LdActivityBucket *column,
-                 double                  x,
-                 double                  width,
-                 double                  per_record,
-                 const GdkRGBA          *palette)
-{
-  double y = TOP_PAD + view->bars_height;
-
-  for (guint i = 0; i < G_N_ELEMENTS (stack_order); i++)
-    {
-      guint32 count = column->counts[stack_order[i]];
-      double height;
-
-      if (count == 0)
-        continue;
-
-      /* One record still shows, and a lone error or warning more than
-       * one debug line: colour is how they are found among thousands. */
-      height = MAX (min_heights[stack_order[i]], count * per_record);
-      gtk_snapshot_append_color (snapshot, &palette[stack_order[i]],
-                                 &GRAPHENE_RECT_INIT (x, y - height, width, height));
-      y -= height;
-    }
-}
-
-static void
-snapshot_bars (LdActivityChart *self,
-               GtkSnapshot     *snapshot,
-               const View      *view)
-{
-  const GdkRGBA *palette = is_dark () ? dark_palette : light_palette;
-  double per_record = view->bars_height / (self->scale_value * view->column_seconds
-                                           / self->scale_unit);
-  double column_px = view->column_seconds * G_USEC_PER_SEC * view->width
-                     / (view->end_us - view->start_us);
-  double gap = column_px >= 5 ? 1 : 0;
-
-  for (guint i = 0; i < view->n_columns; i++)
-    {
-      double x0 = x_of (view, column_start_us (view, i));
-      double x1 = MIN (view->width, x0 + column_px - gap);
-
-      x0 = MAX (0, x0);
-      if (x1 > x0 && ld_activity_bucket_total (&self->columns[i]) > 0)
-        snapshot_column (snapshot, view, &self->columns[i], x0, x1 - x0, per_record, palette);
-    }
-}
-
-static void
-snapshot_band (GtkSnapshot   *snapshot,
-               const View    *view,
-               gint64         from_us,
-               gint64         to_us,
-               const GdkRGBA *color)
-{
-  double x0 = MAX (0, x_of (view, from_us));
-  double x1 = MIN (view->width, x_of (view, to_us));
-
-  if (x1 > x0)
-    gtk_snapshot_append_color (snapshot, color,
-                               &GRAPHENE_RECT_INIT (x0, 0, x1 - x0,
-                                                    TOP_PAD + view->bars_height));
-}
-
-static void
-snapshot_selection (LdActivityChart *self,
-                    GtkSnapshot     *snapshot,
-                    const View      *view)
-{
-  const GdkRGBA *accent = is_dark () ? &dark_accent : &light_accent;
-  GdkRGBA fill = with_alpha (accent, 0.22f);
-  double height = TOP_PAD + view->bars_height;
-  double x0 = x_of (view, self->selection_from);
-  double x1 = x_of (view, self->selection_to);
-
-  snapshot_band (snapshot, view, self->selection_from, self->selection_to, &fill);
-  if (x0 >= 0 && x0 <= view->width)
-    gtk_snapshot_append_color (snapshot, accent, &GRAPHENE_RECT_INIT (x0, 0, 1, height));
-  if (x1 >= 0 && x1 <= view->width)
-    gtk_snapshot_append_color (snapshot, accent, &GRAPHENE_RECT_INIT (x1 - 1, 0, 1, height));
-}
-
-static void
-snapshot_layout (GtkSnapshot   *snapshot,
-                 PangoLayout   *layout,
-                 double         x,
-                 double         y,
-                 const GdkRGBA *color)
-{
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
-snapshot_scale (LdActivityChart *self,
-                GtkSnapshot     *snapshot,
-                const View      *view,
-                const GdkRGBA   *fg)
-{
-  GdkRGBA line = with_alpha (fg, 0.12f);
-  GdkRGBA text = with_alpha (fg, 0.6f);
-  double base = TOP_PAD + view->bars_height;
-
-  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (0, base, view->width, 1));
-  line = with_alpha (fg, 0.06f);
-  gtk_snapshot_append_color (snapshot, &line, &GRAPHENE_RECT_INIT (0, TOP_PAD, view->width, 1));
-  gtk_snapshot_append_color (snapshot, &line,
-                             &GRAPHENE_RECT_INIT (0, TOP_PAD + view->bars_height / 2,
-                                                  view->width, 1));
-  if (self->max > 0)
-    snapshot_layout (snapshot, self->scale_layout, 4, TOP_PAD + 1, &text);
-}
-
-/* Ticks at round local times, each in a slot chosen by its time so that a
- * tick keeps its layout (and its text) while the chart scrolls. */
-static void
-set_tick_text (LdActivityChart *self,
-               Tick            *tick,
-               gint64           second,
-               guint            interval)
-{
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (second);
-  g_autofree char *text = NULL;
-
-  if (time == NULL)
-    return;
-
-  if (interval < 60)
-    text = g_date_time_format (time, "%H:%M:%S");
-  else if (interval < 86400)
-    text = g_date_time_format (time, "%H:%M");
-  else
-    /* Translators: a date under the activity chart, see g_date_time_format() */
-    text = g_date_time_format (time, _("%b %e"));
-
-  pango_layout_set_text (tick->layout, text != NULL ? text : "", -1);
-  tick->second = second;
-  tick->interval = interval;
-}
-
-static void
-snapshot_ticks (LdActivityChart *self,
-                GtkSnapshot     *snapshot,
-                const View      *view,
-                const GdkRGBA   *fg)
-{
-  double span_s = (view->end_us - view->start_us) / (double) G_USEC_PER_SEC;
-  guint interval = nice_interval (span_s * TICK_GAP_PX / MAX (1, view->width));
-  gint64 start = floor_div (view->start_us, G_USEC_PER_SEC);
-  gint interval_index = g_time_zone_find_interval (self->time_zone, G_TIME_TYPE_UNIVERSAL, start);
-  gint64 offset = g_time_zone_get_offset (self->time_zone, MAX (0, interval_index));
-  GdkRGBA text = with_alpha (fg, 0.6f), mark = with_alpha (fg, 0.25f);
-  double base = TOP_PAD + view->bars_height;
-
-  for (gint64 t = (floor_div (start + offset, interval) + 1) * interval - offset;
-       t * G_USEC_PER_SEC < view->end_us; t += interval)
-    {
-      Tick *tick = &self->ticks[(guint64) floor_div (t, interval) % MAX_TICKS];
-      double x = x_of (view, t * G_USEC_PER_SEC);
-      PangoRectangle extents;
-
-      if (tick->second != t || tick->interval != interval)
-        set_tick_text (self, tick, t, interval);
-      pango_layout_get_pixel_extents (tick->layout, NULL, &extents);
-      gtk_snapshot_append_color (snapshot, &mark, &GRAPHENE_RECT_INIT (x, base, 1, 3));
-      snapshot_layout (snapshot, tick->layout,
-                       CLAMP (x - extents.width / 2., 0, view->width - extents.width),
-                       base + 2, &text);
-    }
-}
-
-/* Words for hovering */
-
-static char *
-format_column_time (const View *view,
-                    gint64      index)
-{
-  gint64 from = column_start_us (view, index) / G_USEC_PER_SEC;
-  g_autoptr(GDateTime) start = g_date_time_new_from_unix_local (from);
-  g_autoptr(GDateTime) end = g_date_time_new_from_unix_local (from + view->column_seconds);
-  const char *format = view->column_seconds >= 86400 ? "%Y-%m-%d %H:%M" : "%H:%M:%S";
-  g_autofree char *start_text = NULL, *end_text = NULL;
-
-  if (start == NULL || end == NULL)
-    return g_strdup ("");
-
-  start_text = g_date_time_format (start, format);
-  if (view->column_seconds == 1)
-    return g_steal_pointer (&start_text);
-
-  end_text = g_date_time_format (end, format);
-  /* Translators: a span of time, such as "12:04:00 – 12:04:10" */
-  return g_strdup_printf (_("%s – %s"), start_text, end_text);
-}
-
-static char *
-format_counts (const LdActivityBucket *bucket)
-{
-  static const char *names[LD_ACTIVITY_N_BANDS] = {
-    N_("Debug"), N_("Info"), N_("Warning"), N_("Error"), N_("Critical"),
-  };
-  GString *text = g_string_new (NULL);
-  guint32 total = ld_activity_bucket_total (bucket);
-
-  g_string_append_printf (text, ngettext ("%u record", "%u records", total), total);
-  for (int band = LD_ACTIVITY_N_BANDS - 1; band >= 0; band--)
-    if (bucket->counts[band] > 0)
-      {
-        g_string_append (text, " · ");
-        /* Translators: a level band and its count, such as "Error 3" */
-        g_string_append_printf (text, _("%s %u"), _(names[band]), bucket->counts[band]);
-      }
-
-  return g_string_free (text, FALSE);
-}
-
-/* Hovering: the column under the pointer is lit, and a label says what it
- * holds. The label's text is written again only when the column or its
- * counts change, not every frame. */
-static void
-update_hover_text (LdActivityChart        *self,
-                   const View             *view,
-                   gint64                  index,
-                   const LdActivityBucket *bucket)
-{
-  gint64 from = column_start_us (view, index), to = column_start_us (view, index + 1);
-  g_autofree char *when = NULL, *counts = NULL, *text = NULL;
-
-  if (from == self->hover_from && to == self->hover_to
-      && memcmp (bucket, &self->hover_bucket, sizeof *bucket) == 0)
-    return;
-
-  self->hover_from = from;
-  self->hover_to = to;
-  self->hover_bucket = *bucket;
-  when = format_column_time (view, index);
-  counts = format_counts (bucket);
-  text = g_strdup_printf ("%s · %s", when, counts);
-  pango_layout_set_text (self->hover_layout, text, -1);
-}
-
-static void
-snapshot_label_box (GtkSnapshot   *snapshot,
-                    PangoLayout   *layout,
-                    double         x,
-                    double         y,
-                    const GdkRGBA *fg)
-{
-  gboolean dark = is_dark ();
-  GdkRGBA background = dark ? (GdkRGBA) { 0.22f, 0.22f, 0.24f, 0.95f }
-                            : (GdkRGBA) { 1.f, 1.f, 1.f, 0.95f };
-  GdkRGBA border = with_alpha (fg, 0.18f);
-  PangoRectangle extents;
-  GskRoundedRect box;
-
-  pango_layout_get_pixel_extents (layout, NULL, &extents);
-  gsk_rounded_rect_init_from_rect (&box, &GRAPHENE_RECT_INIT (x, y, extents.width + 12,
-                                                              extents.height + 6), 5);
-  gtk_snapshot_push_rounded_clip (snapshot, &box);
-  gtk_snapshot_append_color (snapshot, &background, &box.bounds);
-  gtk_snapshot_pop (snapshot);
-  gtk_snapshot_append_border (snapshot, &box, (float[4]) { 1, 1, 1, 1 },
-                              (GdkRGBA[4]) { border, border, border, border });
-  snapshot_layout (snapshot, layout, x + 6, y + 3, fg);
-}
-
-static void
-snapshot_hover (LdActivityChart *self,
-                GtkSnapshot     *snapshot,
-                const View      *view,
-                const GdkRGBA   *fg)
-{
-  GdkRGBA light = with_alpha (fg, 0.10f);
-  gint64 index = column_index (view, time_at (view, self->hover_x));
-  PangoRectangle extents;
-  double x;
-
-  if (index < 0 || index >= view->n_columns)
-    return;
-
-  snapshot_band (snapshot, view, column_start_us (view, index),
-                 column_start_us (view, index + 1), &light);
-  update_hover_text (self, view, index, &self->columns[index]);
-
-  /* Beside the pointer, on whichever side has room. */
-  pango_layout_get_pixel_extents (self->hover_layout, NULL, &extents);
-  x = self->hover_x + 12;
-  if (x + extents.width + 12 > view->width)
-    x = MAX (0, self->hover_x - 12 - extents.width - 12);
-  snapshot_label_box (snapshot, self->hover_layout, x, TOP_PAD + 2, fg);
-}
-
-static void
-ld_activity_chart_snapshot (GtkWidget   *widget,
-                            GtkSnapshot *snapshot)
-{
-  LdActivityChart *self = LD_ACTIVITY_CHART (widget);
-  LdActivity *activity = shown_activity (self);
-  View *view = &self->view;
-  GdkRGBA fg;
-
-  compute_view (self, view);
-  if (view->width <= 0 || view->n_columns == 0)
-    return;
-
-  get_foreground (self, &fg);
-  memset (self->columns, 0, view->n_columns * sizeof (LdActivityBucket));
-  self->max = activity != NULL ? ld_activity_read_columns (activity, view->first_column,
-                                                           view->column_seconds,
-                                                           view->n_columns, self->columns)
-                               : 0;
-  update_scale (self, view, self->max);
-
-  snapshot_scale (self, snapshot, view, &fg);
-  snapshot_bars (self, snapshot, view);
-  if (self->has_selection)
-    snapshot_selection (self, snapshot, view);
-  snapshot_ticks (self, snapshot, view, &fg);
-  if (self->hovering)
-    snapshot_hover (self, snapshot, view, &fg);
 }
 
 /* Live scrolling: a redraw only when the chart has moved by a pixel. */
@@ -826,8 +263,9 @@ ld_activity_chart_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 56;
-      *natural = 96;
+      /* The axis and a few pixels of bars: a collapsed chart is a strip.
+       * Its owner asks for the height it wants. */
+      *minimum = *natural = AXIS_HEIGHT + TOP_PAD + 8;
     }
 }
 
@@ -1021,7 +459,7 @@ ld_activity_chart_class_init (LdActivityChartClass *klass)
   object_class->finalize = ld_activity_chart_finalize;
   object_class->get_property = ld_activity_chart_get_property;
   object_class->set_property = ld_activity_chart_set_property;
-  widget_class->snapshot = ld_activity_chart_snapshot;
+  widget_class->snapshot = _ld_activity_chart_snapshot;
   widget_class->measure = ld_activity_chart_measure;
   widget_class->size_allocate = ld_activity_chart_size_allocate;
   widget_class->map = ld_activity_chart_map;

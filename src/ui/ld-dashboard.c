@@ -18,7 +18,10 @@
  * nothing per frame and the window only places one widget. */
 
 #define CHART_HEIGHT 90
-#define VIEWS_HEIGHT 300
+/* A collapsed chart is a thin strip: the bars' shape, no more. */
+#define CHART_COLLAPSED_HEIGHT 34
+/* Enough for the switcher, the tracker's header and five error groups. */
+#define VIEWS_HEIGHT 400
 
 struct _LdDashboard
 {
@@ -36,11 +39,17 @@ struct _LdDashboard
   LdSourceTracker      *tracker;
 
   GtkWidget            *chart;
+  GtkWidget            *strip;
+  GtkWidget            *legend;
+  GtkWidget            *toolbar_rows;
+  GtkToggleButton      *collapse_button;
   GtkWidget            *paned;
   GtkWidget            *content;
   GtkWidget            *views;
-  AdwViewStack         *stack;
-  AdwViewStackPage     *errors_page;
+  GtkStack             *stack;
+  GtkToggleButton      *errors_button;
+  GtkToggleButton      *connections_button;
+  GtkLabel             *errors_badge;
   GtkWidget            *tracker_view;
   GtkWidget            *monitor;
 
@@ -56,6 +65,7 @@ enum {
   PROP_CONTENT,
   PROP_SHOW_VIEWS,
   PROP_VISIBLE_VIEW,
+  PROP_SHOW_CHART,
   N_PROPS
 };
 
@@ -212,6 +222,65 @@ build_filtered_toggle (LdDashboard *self)
   return box;
 }
 
+/* The level colours the bars are stacked in, bottom first, as words too. */
+static GtkWidget *
+build_legend (void)
+{
+  static const struct { const char *name; const char *css_class; } levels[] = {
+    { N_("Debug"), "legend-debug" }, { N_("Info"), "legend-info" },
+    { N_("Warning"), "legend-warning" }, { N_("Error"), "legend-error" },
+    { N_("Critical"), "legend-critical" },
+  };
+  GtkWidget *legend = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    {
+      GtkWidget *item = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      GtkWidget *swatch = gtk_label_new ("■");
+
+      gtk_widget_add_css_class (swatch, levels[i].css_class);
+      gtk_box_append (GTK_BOX (item), swatch);
+      gtk_box_append (GTK_BOX (item), gtk_label_new (_(levels[i].name)));
+      gtk_box_append (GTK_BOX (legend), item);
+    }
+  gtk_widget_set_halign (legend, GTK_ALIGN_END);
+  gtk_widget_add_css_class (legend, "chart-legend");
+  gtk_widget_add_css_class (legend, "dim-label");
+  return legend;
+}
+
+static void
+on_collapse_toggled (LdDashboard     *self,
+                     GtkToggleButton *button)
+{
+  gboolean collapsed = gtk_toggle_button_get_active (button);
+
+  gtk_widget_set_size_request (self->chart, -1,
+                               collapsed ? CHART_COLLAPSED_HEIGHT : CHART_HEIGHT);
+  gtk_widget_set_visible (self->legend, !collapsed);
+  gtk_widget_set_visible (self->toolbar_rows, !collapsed);
+  gtk_button_set_icon_name (GTK_BUTTON (button), collapsed ? "pan-down-symbolic"
+                                                           : "pan-up-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), collapsed ? _("Expand the Chart")
+                                                              : _("Collapse the Chart"));
+}
+
+static GtkWidget *
+build_collapse_button (LdDashboard *self)
+{
+  GtkWidget *button = gtk_toggle_button_new ();
+
+  self->collapse_button = GTK_TOGGLE_BUTTON (button);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "chart-collapse");
+  gtk_widget_set_valign (button, GTK_ALIGN_START);
+  g_signal_connect_object (button, "toggled", G_CALLBACK (on_collapse_toggled), self,
+                           G_CONNECT_SWAPPED);
+  g_settings_bind (self->settings, "chart-collapsed", button, "active", G_SETTINGS_BIND_DEFAULT);
+  on_collapse_toggled (self, GTK_TOGGLE_BUTTON (button));
+  return button;
+}
+
 static GtkWidget *
 build_toolbar (LdDashboard *self)
 {
@@ -230,6 +299,7 @@ build_toolbar (LdDashboard *self)
   gtk_box_append (GTK_BOX (row), views);
   gtk_box_append (GTK_BOX (toolbar), row);
   gtk_box_append (GTK_BOX (toolbar), build_filtered_toggle (self));
+  self->toolbar_rows = toolbar;
   gtk_widget_set_valign (toolbar, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_end (toolbar, 12);
   gtk_widget_add_css_class (toolbar, "dashboard-toolbar");
@@ -259,8 +329,17 @@ build_chart_strip (LdDashboard *self)
   g_signal_connect_object (self->chart, "range-selected", G_CALLBACK (on_range_selected),
                            self, G_CONNECT_SWAPPED);
 
-  gtk_box_append (GTK_BOX (strip), self->chart);
+  {
+    GtkWidget *chart_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    self->legend = build_legend ();
+    gtk_widget_set_hexpand (chart_box, TRUE);
+    gtk_box_append (GTK_BOX (chart_box), self->legend);
+    gtk_box_append (GTK_BOX (chart_box), self->chart);
+    gtk_box_append (GTK_BOX (strip), chart_box);
+  }
   gtk_box_append (GTK_BOX (strip), build_toolbar (self));
+  gtk_box_append (GTK_BOX (strip), build_collapse_button (self));
   gtk_widget_add_css_class (strip, "dashboard-strip");
   return strip;
 }
@@ -287,22 +366,83 @@ static void
 on_groups_changed (LdDashboard *self)
 {
   guint n_groups = g_list_model_get_n_items (G_LIST_MODEL (self->groups));
+  g_autofree char *text = g_strdup_printf ("%u", n_groups);
 
-  adw_view_stack_page_set_badge_number (self->errors_page, n_groups);
+  gtk_label_set_text (self->errors_badge, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->errors_badge), n_groups > 0);
+}
+
+/* The tabs are plain grouped toggle buttons that set the stack's visible
+ * child themselves: AdwViewSwitcher 1.2 in this panel left the Errors view
+ * showing whatever tab was clicked (issue #17). */
+static void
+on_tab_toggled (LdDashboard     *self,
+                GtkToggleButton *button)
+{
+  if (gtk_toggle_button_get_active (button))
+    gtk_stack_set_visible_child_name (self->stack, gtk_widget_get_name (GTK_WIDGET (button)));
 }
 
 static void
 on_visible_child_changed (LdDashboard *self)
 {
+  const char *name = gtk_stack_get_visible_child_name (self->stack);
+
+  gtk_toggle_button_set_active (g_strcmp0 (name, "connections") == 0 ? self->connections_button
+                                                                      : self->errors_button,
+                                TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE_VIEW]);
+}
+
+static GtkToggleButton *
+build_tab (LdDashboard *self,
+           const char  *name,
+           const char  *label,
+           const char  *icon_name,
+           GtkWidget   *badge)
+{
+  GtkWidget *button = gtk_toggle_button_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *text = gtk_label_new_with_mnemonic (label);
+
+  gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (icon_name));
+  gtk_box_append (GTK_BOX (box), text);
+  if (badge != NULL)
+    gtk_box_append (GTK_BOX (box), badge);
+  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (text), button);
+  gtk_widget_set_name (button, name);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "tab");
+  g_signal_connect_object (button, "toggled", G_CALLBACK (on_tab_toggled), self,
+                           G_CONNECT_SWAPPED);
+  return GTK_TOGGLE_BUTTON (button);
+}
+
+static GtkWidget *
+build_switcher (LdDashboard *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  self->errors_badge = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->errors_badge), "tab-badge");
+  self->errors_button = build_tab (self, "errors", _("_Errors"), "dialog-error-symbolic",
+                                   GTK_WIDGET (self->errors_badge));
+  self->connections_button = build_tab (self, "connections", _("C_onnections"),
+                                        "network-wired-symbolic", NULL);
+  gtk_toggle_button_set_group (self->connections_button, self->errors_button);
+  gtk_toggle_button_set_active (self->errors_button, TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->errors_button));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->connections_button));
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (box, "dashboard-switcher");
+  return box;
 }
 
 static GtkWidget *
 build_view_stack (LdDashboard *self)
 {
-  AdwViewStackPage *page;
-
-  self->stack = ADW_VIEW_STACK (adw_view_stack_new ());
+  self->stack = GTK_STACK (gtk_stack_new ());
   self->tracker_view = ld_error_tracker_view_new ();
   ld_error_tracker_view_set_groups (LD_ERROR_TRACKER_VIEW (self->tracker_view), self->groups);
   self->monitor = ld_connection_monitor_new ();
@@ -313,14 +453,10 @@ build_view_stack (LdDashboard *self)
   g_signal_connect_object (self->monitor, "connection-activated",
                            G_CALLBACK (on_connection_activated), self, G_CONNECT_SWAPPED);
 
-  self->errors_page = adw_view_stack_add_titled (self->stack, self->tracker_view, "errors",
-                                                 _("Errors"));
-  adw_view_stack_page_set_icon_name (self->errors_page, "dialog-error-symbolic");
-  page = adw_view_stack_add_titled (self->stack, self->monitor, "connections", _("Connections"));
-  adw_view_stack_page_set_icon_name (page, "network-wired-symbolic");
+  gtk_stack_add_named (self->stack, self->tracker_view, "errors");
+  gtk_stack_add_named (self->stack, self->monitor, "connections");
   g_signal_connect_object (self->groups, "items-changed", G_CALLBACK (on_groups_changed), self,
                            G_CONNECT_SWAPPED);
-  on_groups_changed (self);
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (on_visible_child_changed), self, G_CONNECT_SWAPPED);
 
@@ -333,17 +469,13 @@ build_views (LdDashboard *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *stack = build_view_stack (self);
-  GtkWidget *switcher = adw_view_switcher_new ();
 
-  adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_STACK (stack));
-  adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
-  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (switcher, "dashboard-switcher");
-  gtk_box_append (GTK_BOX (box), switcher);
+  gtk_box_append (GTK_BOX (box), build_switcher (self));
   gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (box), stack);
+  on_groups_changed (self);
   gtk_widget_add_css_class (box, "dashboard-views");
-  gtk_widget_set_size_request (box, -1, 160);
+  gtk_widget_set_size_request (box, -1, 200);
   gtk_widget_set_visible (box, FALSE);
   return box;
 }
@@ -362,7 +494,7 @@ place_views (LdDashboard *self)
     return;
 
   gtk_paned_set_position (GTK_PANED (self->paned),
-                          height > 2 * VIEWS_HEIGHT ? height - VIEWS_HEIGHT : height / 2);
+                          height - MIN (VIEWS_HEIGHT, height * 7 / 10));
   self->views_placed = TRUE;
 }
 
@@ -390,8 +522,10 @@ ld_dashboard_constructed (GObject *object)
   g_signal_connect_object (self->paned, "notify::max-position", G_CALLBACK (place_views), self,
                            G_CONNECT_SWAPPED);
 
-  gtk_box_append (GTK_BOX (box), build_chart_strip (self));
-  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  self->strip = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (self->strip), build_chart_strip (self));
+  gtk_box_append (GTK_BOX (self->strip), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (box), self->strip);
   gtk_box_append (GTK_BOX (box), self->paned);
   adw_bin_set_child (ADW_BIN (self), box);
 }
@@ -464,6 +598,9 @@ ld_dashboard_get_property (GObject    *object,
     case PROP_VISIBLE_VIEW:
       g_value_set_string (value, ld_dashboard_get_visible_view (self));
       break;
+    case PROP_SHOW_CHART:
+      g_value_set_boolean (value, ld_dashboard_get_show_chart (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -500,6 +637,9 @@ ld_dashboard_set_property (GObject      *object,
     case PROP_VISIBLE_VIEW:
       ld_dashboard_set_visible_view (self, g_value_get_string (value));
       break;
+    case PROP_SHOW_CHART:
+      ld_dashboard_set_show_chart (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -522,6 +662,7 @@ install_properties (GObjectClass *object_class)
   properties[PROP_SHOW_VIEWS] = g_param_spec_boolean ("show-views", NULL, NULL, FALSE, flags);
   properties[PROP_VISIBLE_VIEW] =
     g_param_spec_string ("visible-view", NULL, NULL, "errors", flags);
+  properties[PROP_SHOW_CHART] = g_param_spec_boolean ("show-chart", NULL, NULL, TRUE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -656,7 +797,7 @@ ld_dashboard_get_visible_view (LdDashboard *self)
 {
   g_return_val_if_fail (LD_IS_DASHBOARD (self), NULL);
 
-  return adw_view_stack_get_visible_child_name (self->stack);
+  return gtk_stack_get_visible_child_name (self->stack);
 }
 
 void
@@ -666,7 +807,33 @@ ld_dashboard_set_visible_view (LdDashboard *self,
   g_return_if_fail (LD_IS_DASHBOARD (self));
   g_return_if_fail (name != NULL);
 
-  adw_view_stack_set_visible_child_name (self->stack, name);
+  gtk_stack_set_visible_child_name (self->stack, name);
+}
+
+gboolean
+ld_dashboard_get_show_chart (LdDashboard *self)
+{
+  g_return_val_if_fail (LD_IS_DASHBOARD (self), FALSE);
+
+  return gtk_widget_get_visible (self->strip);
+}
+
+/**
+ * ld_dashboard_set_show_chart:
+ * @show_chart: whether the chart strip shows; a narrow window hides it
+ */
+void
+ld_dashboard_set_show_chart (LdDashboard *self,
+                             gboolean     show_chart)
+{
+  g_return_if_fail (LD_IS_DASHBOARD (self));
+
+  show_chart = !!show_chart;
+  if (ld_dashboard_get_show_chart (self) == show_chart)
+    return;
+
+  gtk_widget_set_visible (self->strip, show_chart);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_CHART]);
 }
 
 /**

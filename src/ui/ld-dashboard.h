@@ -29,6 +29,9 @@ void               ld_dashboard_set_show_views      (LdDashboard          *self,
 const char        *ld_dashboard_get_visible_view    (LdDashboard          *self);
 void               ld_dashboard_set_visible_view    (LdDashboard          *self,
                                                      const char           *name);
+gboolean           ld_dashboard_get_show_chart      (LdDashboard          *self);
+void               ld_dashboard_set_show_chart      (LdDashboard          *self,
+                                                     gboolean              show_chart);
 void               ld_dashboard_set_following       (LdDashboard          *self,
                                                      gboolean              following);
 GtkWidget         *ld_dashboard_get_chart           (LdDashboard          *self);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-count-format.h"
 #include "ld-count-list.h"
 #include "ld-logger-tree.h"
 #include "ld-sidebar.h"
@@ -13,12 +14,21 @@
 /* The sidebar: what to look at (a logger tree whose checks hide subtrees,
  * threads and connections to pick) and where records come from (the
  * sources). Picking emits ::filter-changed; the window turns the picks into
- * its filter. Counts refresh once a second, never per record. */
+ * its filter. Counts refresh once a second, never per record. Its widgets
+ * are in ld-sidebar.ui; this file keeps the behaviour. */
+
+/* The logger tree is never squeezed below this many rows when it has them. */
+#define MIN_LOGGER_ROWS 6
+/* A row's height before one is laid out to measure. */
+#define ROW_HEIGHT_GUESS 36
+
 struct _LdSidebar
 {
   AdwBin             parent_instance;
 
+  /* Template widgets */
   GtkStack          *stack;
+  GtkScrolledWindow *loggers_scroller;
   GtkListView       *loggers_view;
   GtkListView       *threads_view;
   GtkListView       *connections_view;
@@ -56,7 +66,7 @@ static void
 set_count (GtkWidget *label,
            guint      count)
 {
-  g_autofree char *text = g_strdup_printf ("%'u", count);
+  g_autofree char *text = ld_format_count (count);
 
   gtk_label_set_text (GTK_LABEL (label), text);
 }
@@ -174,7 +184,8 @@ setup_count_row (GtkSignalListItemFactory *factory,
   GtkWidget *name = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  /* The end of a connection id (a UUID's, a port) tells connections apart. */
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
   gtk_widget_set_hexpand (name, TRUE);
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), count_label ());
@@ -220,70 +231,25 @@ on_selection_changed (LdSidebar *self)
   g_signal_emit (self, signals[FILTER_CHANGED], 0);
 }
 
-/* Building */
+/* Sizing */
 
-static GtkWidget *
-section (const char *title,
-         GtkWidget  *list,
-         gboolean    expand)
+/* The logger tree keeps room for its first rows, so that Threads and
+ * Connections, which follow their content up to a share, cannot take it. */
+static void
+update_logger_min_height (LdSidebar *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *heading = gtk_label_new (title);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
+  guint n_rows = self->logger_selection != NULL
+                 ? g_list_model_get_n_items (G_LIST_MODEL (self->logger_selection)) : 0;
+  GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->loggers_view));
+  int row_height = ROW_HEIGHT_GUESS;
 
-  gtk_label_set_xalign (GTK_LABEL (heading), 0);
-  gtk_widget_add_css_class (heading, "heading");
-  gtk_widget_add_css_class (heading, "sidebar-heading");
-  gtk_widget_add_css_class (list, "navigation-sidebar");
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), !expand);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 220);
-  gtk_widget_set_vexpand (scroller, expand);
-  gtk_box_append (GTK_BOX (box), heading);
-  gtk_box_append (GTK_BOX (box), scroller);
-  gtk_widget_set_vexpand (box, expand);
-
-  return box;
-}
-
-static GtkListView *
-new_list (GCallback setup,
-          GCallback bind,
-          GCallback unbind,
-          gpointer  data)
-{
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (factory, "setup", setup, data);
-  g_signal_connect (factory, "bind", bind, data);
-  g_signal_connect (factory, "unbind", unbind, data);
-
-  return GTK_LIST_VIEW (gtk_list_view_new (NULL, factory));
-}
-
-static GtkWidget *
-build_filters_page (LdSidebar *self)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-
-  self->loggers_view = new_list (G_CALLBACK (setup_logger_row), G_CALLBACK (bind_logger_row),
-                                 G_CALLBACK (unbind_logger_row), self);
-  self->threads_view = new_list (G_CALLBACK (setup_count_row), G_CALLBACK (bind_count_row),
-                                 G_CALLBACK (unbind_count_row), self);
-  self->connections_view = new_list (G_CALLBACK (setup_count_row), G_CALLBACK (bind_count_row),
-                                     G_CALLBACK (unbind_count_row), self);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->threads_view),
-                               _("Click to show one thread; Ctrl+click to add more"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connections_view),
-                               _("Click to show one connection; Ctrl+click to add more"));
-
-  gtk_box_append (GTK_BOX (box), section (_("Loggers"), GTK_WIDGET (self->loggers_view), TRUE));
-  gtk_box_append (GTK_BOX (box), section (_("Threads"), GTK_WIDGET (self->threads_view), FALSE));
-  gtk_box_append (GTK_BOX (box), section (_("Connections"), GTK_WIDGET (self->connections_view),
-                                          FALSE));
-  return box;
+  if (row != NULL)
+    {
+      gtk_widget_measure (row, GTK_ORIENTATION_VERTICAL, -1, NULL, &row_height, NULL, NULL);
+      row_height = MAX (row_height, 1);
+    }
+  gtk_scrolled_window_set_min_content_height (self->loggers_scroller,
+                                              MIN (n_rows, MIN_LOGGER_ROWS) * row_height);
 }
 
 static void
@@ -292,7 +258,7 @@ ld_sidebar_dispose (GObject *object)
   LdSidebar *self = LD_SIDEBAR (object);
 
   g_clear_handle_id (&self->update_id, g_source_remove);
-  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_SIDEBAR);
   g_clear_object (&self->logger_tree);
   g_clear_object (&self->logger_selection);
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
@@ -308,8 +274,26 @@ ld_sidebar_dispose (GObject *object)
 static void
 ld_sidebar_class_init (LdSidebarClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = ld_sidebar_dispose;
-  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "ldsidebar");
+  gtk_widget_class_set_css_name (widget_class, "ldsidebar");
+
+  g_type_ensure (LD_TYPE_SOURCES_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-sidebar.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, stack);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, loggers_scroller);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, loggers_view);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, threads_view);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, connections_view);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, sources);
+  gtk_widget_class_bind_template_callback (widget_class, setup_logger_row);
+  gtk_widget_class_bind_template_callback (widget_class, bind_logger_row);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_logger_row);
+  gtk_widget_class_bind_template_callback (widget_class, setup_count_row);
+  gtk_widget_class_bind_template_callback (widget_class, bind_count_row);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_count_row);
 
   /**
    * LdSidebar::filter-changed:
@@ -324,22 +308,8 @@ ld_sidebar_class_init (LdSidebarClass *klass)
 static void
 ld_sidebar_init (LdSidebar *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *switcher = gtk_stack_switcher_new ();
-
   self->excluded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->stack = GTK_STACK (gtk_stack_new ());
-  self->sources = g_object_new (LD_TYPE_SOURCES_PANEL, NULL);
-  gtk_stack_add_titled (self->stack, build_filters_page (self), "filters", _("Filters"));
-  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->sources), "sources", _("Sources"));
-  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
-
-  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->stack);
-  gtk_widget_add_css_class (switcher, "sidebar-switcher");
-  gtk_box_append (GTK_BOX (box), switcher);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stack));
-  adw_bin_set_child (ADW_BIN (self), box);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 260, -1);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 static gboolean
@@ -384,6 +354,8 @@ ld_sidebar_set_sources (LdSidebar            *self,
                                   FALSE, FALSE, create_logger_children, NULL, NULL);
   self->logger_selection = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (tree)));
   gtk_list_view_set_model (self->loggers_view, self->logger_selection);
+  g_signal_connect_object (self->logger_selection, "items-changed",
+                           G_CALLBACK (update_logger_min_height), self, G_CONNECT_SWAPPED);
   attach_count_list (self, store, LD_STORE_COUNT_THREAD, self->threads_view);
   attach_count_list (self, store, LD_STORE_COUNT_CONNECTION, self->connections_view);
   ld_sources_panel_set_registry (self->sources, registry);
@@ -406,6 +378,7 @@ ld_sidebar_update (LdSidebar *self)
     return;
 
   ld_logger_tree_update (self->logger_tree);
+  update_logger_min_height (self);
   ld_count_list_update (self->lists[LD_STORE_COUNT_THREAD]);
   ld_count_list_update (self->lists[LD_STORE_COUNT_CONNECTION]);
 }

@@ -18,18 +18,21 @@
  * laying out their text, so a screenful of new rows is cheap to measure;
  * only the level badge, which is as wide as its name, is a label. */
 
-typedef void (*BindFunc) (GtkWidget *cell, const LdRecord *record);
+typedef void (*BindFunc) (LdWindow *self, GtkWidget *cell, const LdRecord *record);
 
 typedef struct
 {
   const char *id;
   const char *title;
-  int         default_width;
+  int         chars;      /* the content's usual width, which the column starts at */
   BindFunc    bind;
 } ColumnInfo;
 
 #define EMPTY_TEXT "—"
+#define MIN_CHARS 3
+#define MESSAGE_MIN_CHARS 10
 #define LD_CELL_MAX_TEXT 1024
+#define LD_CELL_MAX_WRAPPED (16 * 1024)
 
 static void
 set_interned (GtkWidget *cell,
@@ -40,14 +43,6 @@ set_interned (GtkWidget *cell,
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text != NULL ? text : "");
 }
 
-/* How the Time column shows times; set from the settings by the window. */
-static LdTimeStyle time_style = { LD_TIME_LOCAL, LD_TIME_FORMAT_TIME_MS, 0 };
-
-void
-ld_window_columns_set_time_style (const LdTimeStyle *style)
-{
-  time_style = *style;
-}
 
 /**
  * ld_format_time:
@@ -97,12 +92,13 @@ ld_format_time (gint64             time_us,
 }
 
 static void
-bind_time (GtkWidget      *cell,
+bind_time (LdWindow       *self,
+           GtkWidget      *cell,
            const LdRecord *record)
 {
   char text[48];
 
-  ld_format_time (record->time_us, &time_style, text, sizeof text);
+  ld_format_time (record->time_us, &self->time_style, text, sizeof text);
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
 }
 
@@ -123,7 +119,8 @@ swap_css_class (GtkWidget  *widget,
 }
 
 static void
-bind_level (GtkWidget      *cell,
+bind_level (LdWindow       *self,
+            GtkWidget      *cell,
             const LdRecord *record)
 {
   const char *name = ld_intern_lookup (record->level_name);
@@ -137,21 +134,24 @@ bind_level (GtkWidget      *cell,
 }
 
 static void
-bind_logger (GtkWidget      *cell,
+bind_logger (LdWindow       *self,
+             GtkWidget      *cell,
              const LdRecord *record)
 {
   set_interned (cell, record->logger);
 }
 
 static void
-bind_thread (GtkWidget      *cell,
+bind_thread (LdWindow       *self,
+             GtkWidget      *cell,
              const LdRecord *record)
 {
   set_interned (cell, record->thread);
 }
 
 static void
-bind_connection (GtkWidget      *cell,
+bind_connection (LdWindow       *self,
+                 GtkWidget      *cell,
                  const LdRecord *record)
 {
   set_interned (cell, record->connection != LD_INTERN_NONE ? record->connection
@@ -159,22 +159,14 @@ bind_connection (GtkWidget      *cell,
 }
 
 /* Find's terms are highlighted in every message shown. */
-static LdQuery *highlight_query;
-
-void
-ld_window_columns_set_highlight (LdQuery *query)
-{
-  if (query != NULL)
-    ld_query_ref (query);
-  g_clear_pointer (&highlight_query, ld_query_unref);
-  highlight_query = query;
-}
-
 static void
-apply_highlight (GtkInscription *cell,
+apply_highlight (LdWindow       *self,
+                 GtkInscription *cell,
                  const char     *text,
                  gsize           length)
 {
+  LdQuery *highlight_query = self->find_query;
+
   g_autoptr(GArray) ranges = NULL;
   PangoAttrList *attrs;
 
@@ -203,13 +195,51 @@ apply_highlight (GtkInscription *cell,
   pango_attr_list_unref (attrs);
 }
 
+/* With "wrap long messages" on, the message shows in full in a wrapping
+ * label, whose height follows its text (an inscription's cannot), up to
+ * LD_CELL_MAX_WRAPPED bytes. */
+static void
+bind_wrapped (LdWindow       *self,
+              GtkWidget      *wrapped,
+              const char     *message,
+              gsize           length)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GArray) ranges = NULL;
+  PangoAttrList *attrs = NULL;
+
+  if (length > LD_CELL_MAX_WRAPPED)
+    length = g_utf8_find_prev_char (message, message + LD_CELL_MAX_WRAPPED + 1) - message;
+  text = g_strndup (message, length);
+  gtk_label_set_text (GTK_LABEL (wrapped), text);
+  if (self->find_query != NULL && ld_query_has_text_terms (self->find_query))
+    {
+      ranges = g_array_new (FALSE, FALSE, sizeof (LdTextRange));
+      ld_query_find_matches (self->find_query, text, length, ranges);
+      attrs = pango_attr_list_new ();
+      for (guint i = 0; i < ranges->len; i++)
+        {
+          const LdTextRange *range = &g_array_index (ranges, LdTextRange, i);
+          PangoAttribute *background = pango_attr_background_new (0xf6f6, 0xd3d3, 0x2d2d);
+
+          background->start_index = range->start;
+          background->end_index = range->end;
+          pango_attr_list_insert (attrs, background);
+        }
+    }
+  gtk_label_set_attributes (GTK_LABEL (wrapped), attrs);
+  g_clear_pointer (&attrs, pango_attr_list_unref);
+}
+
 /* A multi-line message shows its first line and how many lines follow. */
 static void
-bind_message (GtkWidget      *cell,
+bind_message (LdWindow       *self,
+              GtkWidget      *cell,
               const LdRecord *record)
 {
   GtkWidget *label = gtk_widget_get_first_child (cell);
   GtkWidget *marker = gtk_widget_get_next_sibling (label);
+  GtkWidget *wrapped = gtk_widget_get_next_sibling (marker);
   gsize length;
   const char *message = ld_record_get_message (record, &length);
   const char *newline = memchr (message, '\n', length);
@@ -227,9 +257,16 @@ bind_message (GtkWidget      *cell,
   for (const char *p = newline; p != NULL; p = memchr (p + 1, '\n', message + length - p - 1))
     extra_lines++;
 
+  gtk_widget_set_visible (label, !self->wrap_messages);
+  gtk_widget_set_visible (wrapped, self->wrap_messages);
+  if (self->wrap_messages)
+    {
+      bind_wrapped (self, wrapped, message, length);
+      extra_lines = 0;
+    }
   gtk_inscription_set_text (GTK_INSCRIPTION (label), first_line);
-  apply_highlight (GTK_INSCRIPTION (label), first_line, strlen (first_line));
-  swap_css_class (label, "ld-message-class",
+  apply_highlight (self, GTK_INSCRIPTION (label), first_line, strlen (first_line));
+  swap_css_class (cell, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
                   : record->level >= LD_LEVEL_ERROR ? "message-error" : NULL);
 
@@ -248,11 +285,11 @@ bind_message (GtkWidget      *cell,
 }
 
 static const ColumnInfo columns[] = {
-  { "time", N_("Time"), 110, bind_time },
-  { "level", N_("Level"), 100, bind_level },
-  { "logger", N_("Logger"), 170, bind_logger },
-  { "thread", N_("Thread"), 120, bind_thread },
-  { "connection", N_("Connection"), 110, bind_connection },
+  { "time", N_("Time"), 12, bind_time },
+  { "level", N_("Level"), 0, bind_level },
+  { "logger", N_("Logger"), 14, bind_logger },
+  { "thread", N_("Thread"), 10, bind_thread },
+  { "connection", N_("Connection"), 12, bind_connection },
   { "message", N_("Message"), -1, bind_message },
 };
 
@@ -328,17 +365,39 @@ setup_cell (GtkSignalListItemFactory *factory,
     }
 
   cell = new_cell_text ();
+  /* Columns start at their content's width and give way before Message
+   * does: Message takes what is left, and never less than MESSAGE_MIN_CHARS. */
+  if (info->chars > 0)
+    {
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), info->chars);
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), MIN_CHARS);
+    }
+  else
+    gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell), MESSAGE_MIN_CHARS);
+  /* A connection id's end (a UUID's, a port) tells connections apart. */
+  if (info->bind == bind_connection)
+    gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell),
+                                       GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
   if (info->bind == bind_message)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *marker = gtk_label_new (NULL);
+      GtkWidget *wrapped = gtk_label_new (NULL);
 
+      gtk_label_set_wrap (GTK_LABEL (wrapped), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (wrapped), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_xalign (GTK_LABEL (wrapped), 0);
+      gtk_widget_set_hexpand (wrapped, TRUE);
+      gtk_widget_add_css_class (wrapped, "monospace");
+      gtk_widget_add_css_class (wrapped, "wrapped-message");
+      gtk_widget_set_visible (wrapped, FALSE);
       gtk_widget_add_css_class (cell, "monospace");
       gtk_widget_set_hexpand (cell, TRUE);
       gtk_widget_add_css_class (marker, "multiline-marker");
       gtk_widget_add_css_class (marker, "dim-label");
       gtk_box_append (GTK_BOX (box), cell);
       gtk_box_append (GTK_BOX (box), marker);
+      gtk_box_append (GTK_BOX (box), wrapped);
       cell = box;
     }
   else if (info->bind == bind_time)
@@ -349,16 +408,16 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_cell (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           const ColumnInfo         *info)
+bind_item (LdWindow         *self,
+           GtkListItem      *item,
+           const ColumnInfo *info)
 {
   LdRow *row = gtk_list_item_get_item (item);
   const LdRecord *record = ld_row_get_record (row);
   GtkWidget *cell = gtk_list_item_get_child (item);
 
   if (record != NULL)
-    info->bind (cell, record);
+    info->bind (self, cell, record);
   else
     {
       /* Evicted while the view was paused: a recycled cell must not keep
@@ -371,15 +430,32 @@ bind_cell (GtkSignalListItemFactory *factory,
       else
         gtk_inscription_set_text (GTK_INSCRIPTION (text), EMPTY_TEXT);
       if (text != cell)
-        gtk_widget_set_visible (gtk_widget_get_next_sibling (text), FALSE);
+        {
+          GtkWidget *marker = gtk_widget_get_next_sibling (text);
+
+          gtk_widget_set_visible (marker, FALSE);
+          gtk_widget_set_visible (gtk_widget_get_next_sibling (marker), FALSE);
+          gtk_widget_set_visible (text, TRUE);
+        }
     }
 }
 
+/* The factory knows its window, whose Time style and Find the cells show. */
+static void
+bind_cell (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           const ColumnInfo         *info)
+{
+  bind_item (g_object_get_data (G_OBJECT (factory), "ld-window"), item, info);
+}
+
 static GtkListItemFactory *
-create_factory (const ColumnInfo *info)
+create_factory (LdWindow         *self,
+                const ColumnInfo *info)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
+  g_object_set_data (G_OBJECT (factory), "ld-window", self);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), (gpointer) info);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) info);
 
@@ -393,14 +469,11 @@ create_column (LdWindow         *self,
 {
   GtkColumnViewColumn *column;
 
-  column = gtk_column_view_column_new (_(info->title), create_factory (info));
+  column = gtk_column_view_column_new (_(info->title), create_factory (self, info));
   g_object_set_data (G_OBJECT (column), "ld-column-id", (gpointer) info->id);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_header_menu (column, header_menu);
-  if (info->default_width > 0)
-    gtk_column_view_column_set_fixed_width (column, info->default_width);
-  else
-    gtk_column_view_column_set_expand (column, TRUE);
+  gtk_column_view_column_set_expand (column, info->chars < 0);
 
   return column;
 }
@@ -457,6 +530,21 @@ restore_column (LdWindow            *self,
     gtk_column_view_column_set_visible (column, FALSE);
 }
 
+/* A title wider than its column's content would set the column's minimum
+ * width: "Connection" would hold its column at 80 px in a phone-sized
+ * window, where the message needs the room. Titles ellipsize instead. */
+static void
+ellipsize_titles (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    gtk_label_set_ellipsize (GTK_LABEL (widget), PANGO_ELLIPSIZE_END);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!GTK_IS_LIST_VIEW (child))
+      ellipsize_titles (child);
+}
+
 /**
  * ld_window_setup_columns:
  * @self: a window
@@ -484,13 +572,15 @@ ld_window_setup_columns (LdWindow *self)
       g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
       gtk_column_view_append_column (self->column_view, column);
     }
+  ellipsize_titles (GTK_WIDGET (self->column_view));
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   G_ACTION_GROUP (self->column_actions));
 }
 
 static void
-rebind_cells (GtkWidget        *widget,
+rebind_cells (LdWindow         *self,
+              GtkWidget        *widget,
               const ColumnInfo *info)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -499,10 +589,10 @@ rebind_cells (GtkWidget        *widget,
       GtkListItem *item = g_object_get_data (G_OBJECT (child), "ld-list-item");
 
       if (item == NULL)
-        rebind_cells (child, info);
+        rebind_cells (self, child, info);
       else if (g_object_get_data (G_OBJECT (child), "ld-column-info") == info
                && gtk_list_item_get_item (item) != NULL)
-        bind_cell (NULL, item, info);
+        bind_item (self, item, info);
     }
 }
 
@@ -520,7 +610,44 @@ ld_window_refresh_column (LdWindow   *self,
   const ColumnInfo *info = find_column (id);
 
   if (info != NULL)
-    rebind_cells (GTK_WIDGET (self->column_view), info);
+    rebind_cells (self, GTK_WIDGET (self->column_view), info);
+}
+
+/**
+ * ld_window_columns_set_narrow:
+ * @self: a window
+ * @narrow: whether the window is phone-sized
+ *
+ * A narrow window gives Logger's, Thread's and Connection's room to the
+ * message (the detail pane still shows them), for as long as it is narrow:
+ * the user's own choice of columns is what is saved.
+ */
+void
+ld_window_columns_set_narrow (LdWindow *self,
+                              gboolean  narrow)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+      const char *id = g_object_get_data (G_OBJECT (column), "ld-column-id");
+      gboolean hidden_here = g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") != NULL;
+
+      if (!g_str_equal (id, "logger") && !g_str_equal (id, "thread")
+          && !g_str_equal (id, "connection"))
+        continue;
+      if (narrow && !hidden_here && gtk_column_view_column_get_visible (column))
+        {
+          g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", GINT_TO_POINTER (TRUE));
+          gtk_column_view_column_set_visible (column, FALSE);
+        }
+      else if (!narrow && hidden_here)
+        {
+          g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", NULL);
+          gtk_column_view_column_set_visible (column, TRUE);
+        }
+    }
 }
 
 /**
@@ -547,7 +674,8 @@ ld_window_save_columns (LdWindow *self)
       int width = gtk_column_view_column_get_fixed_width (column);
 
       g_strv_builder_add (order, id);
-      if (!gtk_column_view_column_get_visible (column))
+      if (!gtk_column_view_column_get_visible (column)
+          && g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") == NULL)
         g_strv_builder_add (hidden, id);
       if (width > 0 && !gtk_column_view_column_get_expand (column))
         g_variant_builder_add (&widths, "{si}", id, width);

@@ -441,7 +441,6 @@ on_find_changed (LdWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->find_entry), "error");
 
   find_restart (self);
-  ld_window_columns_set_highlight (self->find_query);
   ld_window_refresh_column (self, "message");
 }
 
@@ -564,6 +563,7 @@ clear_filters_activated (GSimpleAction *action,
   ld_sidebar_reset (self->sidebar);
   ld_filter_model_set_predicate (self->model, NULL, NULL, NULL);
   apply_filter (self);
+  ld_window_show_restored_filter (self, NULL);
 }
 
 static const GActionEntry filter_actions[] = {
@@ -572,6 +572,32 @@ static const GActionEntry filter_actions[] = {
   { "find-previous", find_previous_activated },
   { "clear-filters", clear_filters_activated },
 };
+
+/* Says which filter came back from last time, if any: a query, a minimum
+ * level or hidden levels. A --filter of this run is the user's own and
+ * needs no reminder. */
+static void
+announce_restored_filter (LdWindow   *self,
+                          const char *query,
+                          int         min_level,
+                          gsize       n_hidden)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (self->initial_filter != NULL || (*query == '\0' && min_level <= 0 && n_hidden == 0))
+    return;
+
+  text = g_string_new (_("A filter from last time is on"));
+  if (*query != '\0')
+    /* Translators: follows "A filter from last time is on"; %s is the query */
+    g_string_append_printf (text, _(": %s"), query);
+  else if (min_level > 0)
+    g_string_append_printf (text, _(": %s and above"), ld_level_canonical_name (min_level));
+  else
+    g_string_append_printf (text, ngettext (": %u level hidden", ": %u levels hidden",
+                                            (guint) n_hidden), (guint) n_hidden);
+  ld_window_show_restored_filter (self, text->str);
+}
 
 static void
 restore_filter (LdWindow *self)
@@ -599,6 +625,7 @@ restore_filter (LdWindow *self)
   if (*query != '\0')
     gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
   apply_filter (self);
+  announce_restored_filter (self, query, min_level, n);
 }
 
 static void

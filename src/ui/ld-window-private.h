@@ -5,12 +5,42 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  LD_TIME_LOCAL,
+  LD_TIME_UTC,
+  LD_TIME_RELATIVE,
+} LdTimeDisplay;
+
+typedef enum
+{
+  LD_TIME_FORMAT_TIME_MS,
+  LD_TIME_FORMAT_TIME,
+  LD_TIME_FORMAT_DATE_TIME_MS,
+} LdTimeFormat;
+
+typedef struct
+{
+  LdTimeDisplay display;
+  LdTimeFormat  format;
+  gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
+} LdTimeStyle;
+
 struct _LdWindow
 {
   AdwApplicationWindow  parent_instance;
 
   /* Template widgets */
   AdwWindowTitle       *window_title;
+  GtkToggleButton      *dashboard_button;
+  GtkWidget            *pause_button;
+  GtkWidget            *clear_button;
+  GtkBox               *filter_row;
+  GtkRevealer          *restored_revealer;
+  GtkLabel             *restored_label;
+  GtkWidget            *try_demo_button;
+  GtkWidget            *internal_button;
+  GtkLabel             *demo_start_label;
   GtkSearchBar         *filter_bar;
   GtkSearchEntry       *filter_entry;
   GtkDropDown          *min_level_dropdown;
@@ -42,11 +72,23 @@ struct _LdWindow
   struct _LdDashboard  *dashboard;
   struct _LdAlertNotifier *notifier;
 
-  LdApplication        *application;
+  LdApplication        *application;   /* GtkWindow's, once it is set */
   GSettings            *settings;
+  LdSession            *session;
+  LdDemo               *demo;
   LdFilterModel          *model;
   GtkSingleSelection   *selection;
   GSimpleActionGroup   *column_actions;
+
+  /* Adaptive layout: the width class last applied, and the idle applying a new one */
+  int                   width_class;
+  guint                 adapt_id;
+  gint64                load_seen_us;
+
+  /* Logdeck's own records wait behind a badge until a sender's first */
+  gboolean              sender_seen;
+  gboolean              show_internal;
+  guint                 internal_scanned;
 
   gboolean              following;
   gboolean              scrolling;
@@ -62,7 +104,11 @@ struct _LdWindow
   gint64                rate_last_time;
   double                rate;
 
-  /* Filter and find (ld-window-filter.c) */
+  /* How the Time column shows times, and whether messages wrap (ld-window-columns.c) */
+  LdTimeStyle           time_style;
+  gboolean              wrap_messages;
+
+  /* Filter and find (ld-window-filter.c); the table highlights Find's terms */
   char                 *initial_filter;
   guint                 n_hidden_levels;
   struct _LdQuery      *find_query;
@@ -75,27 +121,6 @@ struct _LdWindow
   gboolean              find_waiting;   /* for a new filter's slices before looking */
 };
 
-typedef enum
-{
-  LD_TIME_LOCAL,
-  LD_TIME_UTC,
-  LD_TIME_RELATIVE,
-} LdTimeDisplay;
-
-typedef enum
-{
-  LD_TIME_FORMAT_TIME_MS,
-  LD_TIME_FORMAT_TIME,
-  LD_TIME_FORMAT_DATE_TIME_MS,
-} LdTimeFormat;
-
-typedef struct
-{
-  LdTimeDisplay display;
-  LdTimeFormat  format;
-  gint64        base_us;   /* for LD_TIME_RELATIVE: the first record's time */
-} LdTimeStyle;
-
 void ld_window_setup_filter           (LdWindow          *self);
 void ld_window_finalize_filter        (LdWindow          *self);
 void ld_window_filter_model_changed   (LdWindow          *self,
@@ -103,15 +128,17 @@ void ld_window_filter_model_changed   (LdWindow          *self,
                                       guint              removed,
                                       guint              added);
 void ld_window_update_level_toggles   (LdWindow          *self);
+void ld_window_show_restored_filter   (LdWindow          *self,
+                                       const char        *description);
 void ld_window_update_subtitle        (LdWindow          *self);
 void ld_window_update_endpoints_text  (LdWindow          *self);
 GtkWidget *ld_window_get_list_view    (LdWindow          *self);
-void ld_window_columns_set_highlight  (struct _LdQuery   *query);
 void ld_window_setup_columns          (LdWindow          *self);
 void ld_window_save_columns           (LdWindow          *self);
+void ld_window_columns_set_narrow     (LdWindow          *self,
+                                       gboolean           narrow);
 void ld_window_refresh_column         (LdWindow          *self,
                                        const char        *id);
-void ld_window_columns_set_time_style (const LdTimeStyle *style);
 const char *ld_window_column_title   (guint              index,
                                        const char       **id);
 void ld_format_time                   (gint64             time_us,

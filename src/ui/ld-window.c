@@ -6,9 +6,11 @@
 #include <glib/gi18n.h>
 
 #include "ld-alert-notifier.h"
+#include "ld-count-format.h"
 #include "ld-dashboard.h"
 #include "ld-detail-pane.h"
 #include "ld-error-groups.h"
+#include "ld-export.h"
 #include "ld-export-dialog.h"
 #include "ld-preferences.h"
 #include "ld-sidebar.h"
@@ -16,14 +18,41 @@
 
 G_DEFINE_FINAL_TYPE (LdWindow, ld_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_SESSION,
+  PROP_DEMO,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 /* How close to the end counts as "at the bottom", in pixels. */
 #define FOLLOW_SLACK 4.0
+
+/* Below FOLD_WIDTH the sidebar folds away behind its header button; below
+ * NARROW_WIDTH the chart and the panels hide behind one too, and the filter
+ * bar puts Find under the filter. The HIG's adaptive widths for 1.2, where
+ * there is no AdwBreakpoint. */
+#define FOLD_WIDTH   1000
+#define NARROW_WIDTH 700
+
+enum {
+  WIDTH_UNSET,
+  WIDTH_WIDE,
+  WIDTH_FOLDED,
+  WIDTH_NARROW,
+};
+
+/* How long the load progress stays after the last busy look, so that the
+ * pauses between files do not make it blink away. */
+#define LOAD_LINGER_US (G_USEC_PER_SEC)
 
 static char *
 format_count (guint64 n)
 {
-  /* %'d groups digits by the locale's rules. */
-  return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
+  return ld_format_count (n);
 }
 
 static void
@@ -33,7 +62,7 @@ update_status (LdWindow *self)
   g_autofree char *total = format_count (ld_store_get_n_received (store));
   g_autofree char *shown = format_count (g_list_model_get_n_items (G_LIST_MODEL (self->model)));
   g_autofree char *evicted = format_count (ld_store_get_n_evicted (store));
-  g_autofree char *rate = g_strdup_printf ("%'.0f", self->rate);
+  g_autofree char *rate = format_count ((guint64) (self->rate + 0.5));
   g_autofree char *total_text = g_strdup_printf (_("Received: %s"), total);
   g_autofree char *shown_text = g_strdup_printf (_("Shown: %s"), shown);
   g_autofree char *rate_text = g_strdup_printf (_("%s records/s"), rate);
@@ -64,14 +93,171 @@ update_rate (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Logdeck's own diagnostics (a port in use; GTK's "Unable to acquire
+ * session bus", which comes through the in-process log writer as protocol
+ * "glib") are not a sender's: until a sender's first record arrives they
+ * wait behind a badge on the empty page, whose how-to-send help they must
+ * not replace. The demo logs in-process too, and its records are a
+ * sender's. */
+static gboolean
+is_senders_record (const LdRecord *record)
+{
+  const char *logger = ld_intern_lookup (record->logger);
+
+  if (logger != NULL && g_str_has_prefix (logger, "logdeck.demo"))
+    return TRUE;
+  if (g_strcmp0 (ld_intern_lookup (record->protocol), "glib") == 0)
+    return FALSE;
+  return !ld_export_record_is_internal (record);
+}
+
+static gboolean
+look_for_sender (LdWindow *self)
+{
+  LdStore *store = ld_filter_model_get_store (self->model);
+  guint n = ld_store_get_n_records (store);
+
+  self->internal_scanned = MIN (self->internal_scanned, n);
+  for (; !self->sender_seen && self->internal_scanned < n; self->internal_scanned++)
+    if (is_senders_record (ld_store_get_record (store, self->internal_scanned)))
+      self->sender_seen = TRUE;
+
+  return self->sender_seen;
+}
+
 static void
 update_empty_state (LdWindow *self)
 {
   gboolean shown = g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0;
-  gboolean stored = ld_store_get_n_records (ld_filter_model_get_store (self->model)) > 0;
+  guint stored = ld_store_get_n_records (ld_filter_model_get_store (self->model));
+  gboolean waiting = !look_for_sender (self) && !self->show_internal;
 
+  if (waiting && stored > 0)
+    {
+      g_autofree char *count = format_count (stored);
+      /* Translators: a badge on the empty page; %s is a count */
+      g_autofree char *text = g_strdup_printf (ngettext ("%s Message from Logdeck",
+                                                         "%s Messages from Logdeck", stored),
+                                               count);
+
+      gtk_button_set_label (GTK_BUTTON (self->internal_button), text);
+    }
+  gtk_widget_set_visible (self->internal_button, waiting && stored > 0);
   gtk_stack_set_visible_child_name (self->content_stack,
-                                    shown ? "records" : stored ? "no-matches" : "empty");
+                                    waiting ? "empty"
+                                    : shown ? "records" : stored > 0 ? "no-matches" : "empty");
+}
+
+static void
+show_internal_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  self->show_internal = TRUE;
+  update_empty_state (self);
+}
+
+/* The width classes */
+
+static int
+width_class_for (int width)
+{
+  if (width < NARROW_WIDTH)
+    return WIDTH_NARROW;
+  if (width < FOLD_WIDTH)
+    return WIDTH_FOLDED;
+  return WIDTH_WIDE;
+}
+
+static void
+apply_width_class (LdWindow *self,
+                   int       width_class)
+{
+  gboolean folded = width_class != WIDTH_WIDE;
+  gboolean narrow = width_class == WIDTH_NARROW;
+  gboolean was_narrow = self->width_class == WIDTH_NARROW;
+
+  /* AUTO (not NEVER) when wide: the flap then never adds its width to the
+   * window's minimum, which would push controls off a small screen. */
+  adw_flap_set_fold_policy (self->flap, folded ? ADW_FLAP_FOLD_POLICY_ALWAYS
+                                               : ADW_FLAP_FOLD_POLICY_AUTO);
+  if (self->width_class != WIDTH_UNSET && folded != (self->width_class != WIDTH_WIDE))
+    adw_flap_set_reveal_flap (self->flap, !folded);
+  else if (self->width_class == WIDTH_UNSET && folded)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->filter_row),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_visible (GTK_WIDGET (self->dashboard_button), narrow);
+  /* Pause and Clear are in the main menu too; a narrow header bar keeps
+   * the menu and the window's own buttons on screen instead. */
+  gtk_widget_set_visible (self->pause_button, !narrow);
+  gtk_widget_set_visible (self->clear_button, !narrow);
+  ld_window_columns_set_narrow (self, narrow);
+  if (narrow != was_narrow || self->width_class == WIDTH_UNSET)
+    {
+      gtk_toggle_button_set_active (self->dashboard_button, !narrow);
+      if (narrow && self->dashboard != NULL)
+        ld_dashboard_set_show_views (self->dashboard, FALSE);
+    }
+  self->width_class = width_class;
+}
+
+static gboolean
+adapt_idle (gpointer data)
+{
+  LdWindow *self = data;
+
+  self->adapt_id = 0;
+  apply_width_class (self, width_class_for (gtk_widget_get_width (GTK_WIDGET (self))));
+  return G_SOURCE_REMOVE;
+}
+
+/* A new width class is applied after the allocation, not during it, so
+ * that the changes it makes lay out in the next frame. */
+static void
+ld_window_size_allocate (GtkWidget *widget,
+                         int        width,
+                         int        height,
+                         int        baseline)
+{
+  LdWindow *self = LD_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (ld_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  if (width_class_for (width) != self->width_class && self->adapt_id == 0)
+    self->adapt_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, adapt_idle, self, NULL);
+}
+
+static void
+dismiss_restored_filter_activated (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  LdWindow *self = user_data;
+
+  gtk_revealer_set_reveal_child (self->restored_revealer, FALSE);
+}
+
+/**
+ * ld_window_show_restored_filter:
+ * @self: a window
+ * @description: (nullable): what the filter kept from last time hides, or
+ *   %NULL when nothing is hidden any more
+ *
+ * A filter that comes back at startup says so, with a one-click Clear:
+ * otherwise "Shown: 1" would be the only sign of it.
+ */
+void
+ld_window_show_restored_filter (LdWindow   *self,
+                                const char *description)
+{
+  if (description != NULL)
+    gtk_label_set_text (self->restored_label, description);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->restored_label), description);
+  gtk_revealer_set_reveal_child (self->restored_revealer, description != NULL);
 }
 
 /* The column view's own list, whose "list.scroll-to-item" action moves its
@@ -202,8 +388,15 @@ apply_time_style (LdWindow *self)
   style.base_us = first != NULL ? first->time_us : 0;
   self->relative_base_set = first != NULL;
 
-  ld_window_columns_set_time_style (&style);
+  self->time_style = style;
   ld_window_refresh_column (self, "time");
+}
+
+static void
+apply_wrap_messages (LdWindow *self)
+{
+  self->wrap_messages = g_settings_get_boolean (self->settings, "wrap-messages");
+  ld_window_refresh_column (self, "message");
 }
 
 static void
@@ -228,7 +421,7 @@ on_paused_changed (LdWindow   *self,
                    GParamSpec *pspec,
                    GObject    *application)
 {
-  gboolean paused = ld_application_get_paused (self->application);
+  gboolean paused = self->application != NULL && ld_application_get_paused (self->application);
 
   ld_filter_model_set_frozen (self->model, paused);
   gtk_widget_set_visible (GTK_WIDGET (self->paused_label), paused);
@@ -243,8 +436,8 @@ on_demo_running_changed (LdWindow   *self,
 
   gtk_label_set_text (self->demo_label, running ? _("Worker thread running")
                                                 : _("Worker thread idle"));
-  gtk_button_set_label (GTK_BUTTON (self->demo_start_button),
-                        running ? _("Stop Background Work") : _("Start Background Work"));
+  gtk_label_set_text (self->demo_start_label,
+                      running ? _("Stop Background Work") : _("Start Background Work"));
 }
 
 static void
@@ -256,6 +449,8 @@ show_demo_change_state (GSimpleAction *action,
 
   g_simple_action_set_state (action, state);
   gtk_revealer_set_reveal_child (self->demo_revealer, g_variant_get_boolean (state));
+  /* The empty page's invitation is answered once the demo shows. */
+  gtk_widget_set_visible (self->try_demo_button, !g_variant_get_boolean (state));
 }
 
 static void
@@ -312,7 +507,7 @@ on_open_response (LdWindow             *self,
 
       for (guint i = 0; i < g_list_model_get_n_items (files); i++)
         g_ptr_array_add (array, g_list_model_get_item (files, i));
-      ld_session_open (ld_application_get_session (self->application),
+      ld_session_open (self->session,
                        (GFile **) array->pdata, array->len, g_strcmp0 (follow, "true") == 0);
     }
   g_object_unref (chooser);
@@ -349,7 +544,7 @@ on_drop (GtkDropTarget *target,
   for (GSList *l = files; l != NULL; l = l->next)
     g_ptr_array_add (array, l->data);
   g_slist_free (files);
-  ld_session_open (ld_application_get_session (self->application), (GFile **) array->pdata,
+  ld_session_open (self->session, (GFile **) array->pdata,
                    array->len, FALSE);
 
   return TRUE;
@@ -360,12 +555,22 @@ static gboolean
 update_load_progress (gpointer data)
 {
   LdWindow *self = data;
-  LdFileSources *files = ld_session_get_file_sources (ld_application_get_session (self->application));
+  LdFileSources *files = ld_session_get_file_sources (self->session);
   gboolean busy = ld_file_sources_get_busy (files);
+  gint64 now = g_get_monotonic_time ();
 
-  gtk_widget_set_visible (GTK_WIDGET (self->load_progress), busy);
   if (busy)
-    gtk_progress_bar_set_fraction (self->load_progress, ld_file_sources_get_fraction (files));
+    {
+      double fraction = ld_file_sources_get_fraction (files);
+      /* Translators: the load progress bar's text; %d is a percentage */
+      g_autofree char *text = g_strdup_printf (_("Loading %d %%"), (int) (fraction * 100));
+
+      self->load_seen_us = now;
+      gtk_progress_bar_set_fraction (self->load_progress, fraction);
+      gtk_progress_bar_set_text (self->load_progress, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->load_progress),
+                          busy || now - self->load_seen_us < LOAD_LINGER_US);
 
   return G_SOURCE_CONTINUE;
 }
@@ -491,7 +696,7 @@ on_unread_changed (LdWindow        *self,
 static void
 setup_dashboard (LdWindow *self)
 {
-  LdSession *session = ld_application_get_session (self->application);
+  LdSession *session = self->session;
   GtkWidget *paned = g_object_ref (GTK_WIDGET (self->paned));
 
   self->dashboard = LD_DASHBOARD (ld_dashboard_new (ld_session_get_store (session),
@@ -512,10 +717,11 @@ setup_dashboard (LdWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->dashboard, "connection-activated",
                            G_CALLBACK (on_connection_activated), self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->dashboard_button, "active", self->dashboard, "show-chart",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   self->notifier = ld_alert_notifier_new (ld_session_get_store (session), self->settings,
                                           GTK_WINDOW (self));
-  ld_alert_notifier_install_action (self->notifier, G_APPLICATION (self->application));
   g_signal_connect_object (self->notifier, "show-record", G_CALLBACK (on_show_record), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->notifier, "notify::n-unread", G_CALLBACK (on_unread_changed),
@@ -529,6 +735,8 @@ static const GActionEntry win_actions[] = {
   { "toggle-sources", toggle_sources_activated },
   { "show-demo", NULL, NULL, "false", show_demo_change_state },
   { "jump-to-latest", jump_to_latest_activated },
+  { "dismiss-restored-filter", dismiss_restored_filter_activated },
+  { "show-internal", show_internal_activated },
 };
 
 /* The port a listener really has (the system's pick for port 0), or the one
@@ -546,7 +754,7 @@ bound_port (LdSession  *session,
 void
 ld_window_update_endpoints_text (LdWindow *self)
 {
-  LdSession *session = ld_application_get_session (self->application);
+  LdSession *session = self->session;
   const char *address = ld_session_get_listen_address (session);
   guint tcp = bound_port (session, "tcp");
   guint udp = bound_port (session, "udp");
@@ -584,7 +792,7 @@ ld_window_close_request (GtkWindow *window)
 
   ld_window_save_columns (self);
   /* The worker stops with the window, as in the cookbook's demo. */
-  ld_demo_stop (ld_application_get_demo (self->application));
+  ld_demo_stop (self->demo);
 
   return GTK_WINDOW_CLASS (ld_window_parent_class)->close_request (window);
 }
@@ -596,16 +804,16 @@ ld_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->rate_timeout_id, g_source_remove);
   g_clear_handle_id (&self->load_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->adapt_id, g_source_remove);
   if (self->follow_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self->column_view), self->follow_tick_id);
       self->follow_tick_id = 0;
     }
   if (self->application != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->application, self);
-      g_signal_handlers_disconnect_by_data (ld_application_get_demo (self->application), self);
-    }
+    g_signal_handlers_disconnect_by_data (self->application, self);
+  if (self->demo != NULL)
+    g_signal_handlers_disconnect_by_data (self->demo, self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
 
@@ -618,59 +826,10 @@ ld_window_dispose (GObject *object)
   g_clear_object (&self->column_actions);
   g_clear_object (&self->settings);
   g_clear_object (&self->application);
+  g_clear_object (&self->session);
+  g_clear_object (&self->demo);
 
   G_OBJECT_CLASS (ld_window_parent_class)->dispose (object);
-}
-
-static void
-ld_window_class_init (LdWindowClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
-
-  object_class->dispose = ld_window_dispose;
-  window_class->close_request = ld_window_close_request;
-
-  g_type_ensure (LD_TYPE_SIDEBAR);
-  g_type_ensure (LD_TYPE_DETAIL_PANE);
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/logdeck/Logdeck/ld-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_bar);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_entry);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, min_level_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, level_box);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_revealer);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_entry);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_count_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, flap);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, detail_pane);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, sidebar);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_button);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, snippet_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, scroller);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, column_view);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, jump_revealer);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, total_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, shown_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, rate_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, evicted_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, paused_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, load_progress);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, alerts_label);
-  gtk_widget_class_bind_template_child (widget_class, LdWindow, paned);
-}
-
-static void
-ld_window_init (LdWindow *self)
-{
-  gtk_widget_init_template (GTK_WIDGET (self));
 }
 
 static void
@@ -723,7 +882,7 @@ connect_model (LdWindow *self)
 {
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  self->model = ld_filter_model_new (ld_application_get_store (self->application));
+  self->model = ld_filter_model_new (ld_session_get_store (self->session));
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -739,20 +898,37 @@ connect_model (LdWindow *self)
                            G_CONNECT_SWAPPED);
 }
 
-/**
- * ld_window_new:
- * @application: the application
- *
- * Returns: (transfer full): a new window showing the application's store
- */
-LdWindow *
-ld_window_new (LdApplication *application)
+/* What needs the application: its paused state, and the action of the
+ * alerts' notifications. "application" is set after construction, and may
+ * not be set at all in a test. */
+static void
+on_application_changed (LdWindow   *self,
+                        GParamSpec *pspec,
+                        gpointer    user_data)
 {
-  LdWindow *self = g_object_new (LD_TYPE_WINDOW, "application", application, NULL);
-  LdDemo *demo = ld_application_get_demo (application);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
 
-  self->application = g_object_ref (application);
-  self->settings = g_object_ref (ld_application_get_settings (application));
+  if (self->application != NULL || !LD_IS_APPLICATION (application))
+    return;
+
+  self->application = g_object_ref (LD_APPLICATION (application));
+  g_signal_connect_swapped (self->application, "notify::paused",
+                            G_CALLBACK (on_paused_changed), self);
+  on_paused_changed (self, NULL, NULL);
+  ld_alert_notifier_install_action (self->notifier, G_APPLICATION (self->application));
+}
+
+static void
+ld_window_constructed (GObject *object)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  G_OBJECT_CLASS (ld_window_parent_class)->constructed (object);
+
+  g_assert (G_IS_SETTINGS (self->settings));
+  g_assert (LD_IS_SESSION (self->session));
+  g_assert (LD_IS_DEMO (self->demo));
+
   self->following = g_settings_get_boolean (self->settings, "follow");
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions),
@@ -762,13 +938,13 @@ ld_window_new (LdApplication *application)
   install_space_to_pause (self);
   bind_window_settings (self);
 
-  g_signal_connect_swapped (application, "notify::paused", G_CALLBACK (on_paused_changed), self);
-  g_signal_connect_swapped (demo, "notify::running", G_CALLBACK (on_demo_running_changed), self);
-  on_paused_changed (self, NULL, G_OBJECT (application));
-  on_demo_running_changed (self, NULL, demo);
+  g_signal_connect_swapped (self->demo, "notify::running", G_CALLBACK (on_demo_running_changed),
+                            self);
+  on_paused_changed (self, NULL, NULL);
+  on_demo_running_changed (self, NULL, self->demo);
 
   self->rate_last_time = g_get_monotonic_time ();
-  self->rate_last_received = ld_store_get_n_received (ld_application_get_store (application));
+  self->rate_last_received = ld_store_get_n_received (ld_session_get_store (self->session));
   self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
   self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
   {
@@ -778,25 +954,177 @@ ld_window_new (LdApplication *application)
     gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   }
 
-  ld_sidebar_set_sources (self->sidebar, ld_application_get_store (application),
-                          ld_session_get_registry (ld_application_get_session (application)));
-  self->initial_filter = g_strdup (ld_session_get_filter (ld_application_get_session (application)));
+  ld_sidebar_set_sources (self->sidebar, ld_session_get_store (self->session),
+                          ld_session_get_registry (self->session));
+  self->initial_filter = g_strdup (ld_session_get_filter (self->session));
   setup_dashboard (self);
   ld_window_setup_filter (self);
   ld_window_update_endpoints_text (self);
-  g_signal_connect_object (ld_application_get_session (application), "listeners-changed",
+  g_signal_connect_object (self->session, "listeners-changed",
                            G_CALLBACK (on_listeners_changed), self, G_CONNECT_SWAPPED);
   update_empty_state (self);
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
 
+  {
+    g_autoptr(GAction) wrap = g_settings_create_action (self->settings, "wrap-messages");
+
+    g_action_map_add_action (G_ACTION_MAP (self), wrap);
+  }
+  apply_wrap_messages (self);
+  g_signal_connect_object (self->settings, "changed::wrap-messages",
+                           G_CALLBACK (apply_wrap_messages), self, G_CONNECT_SWAPPED);
   apply_time_style (self);
   g_signal_connect_object (self->settings, "changed::time-display",
                            G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::time-format",
                            G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
 
-  return self;
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
+}
+
+static void
+ld_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_DEMO:
+      g_value_set_object (value, self->demo);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  LdWindow *self = LD_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+    case PROP_DEMO:
+      self->demo = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ld_window_class_init (LdWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = ld_window_constructed;
+  object_class->dispose = ld_window_dispose;
+  object_class->get_property = ld_window_get_property;
+  object_class->set_property = ld_window_set_property;
+
+  /* What the window shows, given rather than fetched from the application,
+   * so that a test can build one. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, LD_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_object ("demo", NULL, NULL, LD_TYPE_DEMO,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  window_class->close_request = ld_window_close_request;
+  widget_class->size_allocate = ld_window_size_allocate;
+
+  g_type_ensure (LD_TYPE_SIDEBAR);
+  g_type_ensure (LD_TYPE_DETAIL_PANE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/logdeck/Logdeck/ld-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, dashboard_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_row);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, restored_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, try_demo_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, internal_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_bar);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, min_level_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, level_box);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, filter_error_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_entry);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, find_count_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, demo_start_button);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, snippet_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, scroller);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, jump_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, total_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, shown_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, evicted_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, paused_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, load_progress);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, alerts_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, paned);
+}
+
+static void
+ld_window_init (LdWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * ld_window_new:
+ * @application: the application
+ *
+ * Returns: (transfer full): a new window showing the application's session
+ */
+LdWindow *
+ld_window_new (LdApplication *application)
+{
+  g_return_val_if_fail (LD_IS_APPLICATION (application), NULL);
+
+  return g_object_new (LD_TYPE_WINDOW,
+                       "settings", ld_application_get_settings (application),
+                       "session", ld_application_get_session (application),
+                       "demo", ld_application_get_demo (application),
+                       "application", application,
+                       NULL);
 }
 
 /**
