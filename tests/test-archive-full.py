@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A full disk pauses archiving and nothing else: headless Logdeck archives
-onto a 1 MiB tmpfs (in a user and mount namespace of its own, so no root is
+onto a 4 MiB tmpfs (in a user and mount namespace of its own, so no root is
 needed) while CPython's SocketHandler sends 30,000 records; every record
 still reaches --output, Logdeck says archiving is paused, stops cleanly on
 SIGTERM, and the archive holds a clean prefix of the records. TAP output.
@@ -36,7 +36,7 @@ def main():
     mnt = os.path.join(tmp, 'small')
     os.mkdir(mnt)
     probe = subprocess.run(['unshare', '--user', '--map-root-user', '--mount', 'sh', '-c',
-                            'mount -t tmpfs -o size=1m tmpfs "$0"', mnt], capture_output=True)
+                            'mount -t tmpfs -o size=4m tmpfs "$0"', mnt], capture_output=True)
     if probe.returncode != 0:
         print('1..0 # SKIP no user and mount namespaces here: ' + probe.stderr.decode().strip())
         shutil.rmtree(tmp)
@@ -47,7 +47,7 @@ def main():
     output = os.path.join(tmp, 'out.jsonl')
     archive = os.path.join(mnt, 'session.logdeck')
     copy = os.path.join(tmp, 'copy.logdeck')
-    script = ('mount -t tmpfs -o size=1m tmpfs "$1" && "$2" --archive "$3" --output "$4" '
+    script = ('mount -t tmpfs -o size=4m tmpfs "$1" && "$2" --archive "$3" --output "$4" '
               '--tcp-port "$5" --udp-port 0 --http-port 0 --nng-listen "" & pid=$!; '
               'trap "kill -TERM $pid" TERM; wait $pid; wait $pid; rc=$?; '
               'cp "$3" "$6" 2>/dev/null; cp "$3-wal" "$6-wal" 2>/dev/null; exit $rc')

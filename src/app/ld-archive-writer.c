@@ -5,7 +5,8 @@
  * arrived (one mutex and a signal per batch); the thread reads them from the
  * store by sequence number, a slice at a time, and commits at least every
  * COMMIT_INTERVAL_US while records keep coming, so that a crash loses at
- * most that much. A disk that fails pauses archiving: the store is let go
+ * most that much, and every COMMIT_RECORDS, so that a full disk keeps all
+ * but the last few. A disk that fails pauses archiving: the store is let go
  * (nothing is held for a writer that cannot write), and tried again every
  * RETRY_INTERVAL_US; records that went meanwhile are counted as missed. */
 
@@ -16,6 +17,7 @@
 
 #define SLICE               4096
 #define COMMIT_INTERVAL_US  (250 * 1000)
+#define COMMIT_RECORDS      (4 * SLICE)
 #define RETRY_INTERVAL_US   (5 * G_USEC_PER_SEC)
 #define INDEX_SLICE         16384
 
@@ -105,7 +107,7 @@ write_available (LdArchiveWriter *self,
       self->next_seq = first + n;
       pending += n;
 
-      if (g_get_monotonic_time () - started >= COMMIT_INTERVAL_US)
+      if (pending >= COMMIT_RECORDS || g_get_monotonic_time () - started >= COMMIT_INTERVAL_US)
         {
           if (!ld_archive_commit (self->archive, &error))
             goto failed_committing;
