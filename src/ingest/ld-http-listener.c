@@ -743,8 +743,8 @@ refuse (LdHttpListener    *self,
 {
   g_autofree char *quote = ld_ingest_quote (text, length);
 
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->connection, origin->peer,
-                         origin->protocol,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->record.connection,
+                         origin->record.peer, origin->record.protocol,
                          "%s: %s %s refused (%u): %s: %s", self->id,
                          soup_server_message_get_method (msg), LD_HTTP_PATH_LOG, status,
                          reason, quote);
@@ -759,14 +759,9 @@ take_form (LdHttpListener       *self,
            const char           *form,
            gsize                 length)
 {
-  LdRecordOrigin pyorigin = {
-    .connection = origin->connection,
-    .peer = origin->peer,
-    .protocol = origin->protocol,
-  };
-  g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error = NULL;
 
-  if (!ld_http_form_add_record (self->batch, form, length, &self->shared->limits, &pyorigin,
+  if (!ld_http_form_add_record (self->batch, form, length, &self->shared->limits, &origin->record,
                                 &error))
     {
       refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, error->message, form, length);
@@ -826,7 +821,7 @@ take_post (LdHttpListener       *self,
     refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, "The body is empty", text, length);
   else if (type != NULL && g_ascii_strcasecmp (type, "application/x-www-form-urlencoded") == 0)
     {
-      origin->protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
+      origin->record.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
       take_form (self, msg, origin, text, length);
     }
   else if (type != NULL && strstr (type, "msgpack") != NULL)
@@ -852,7 +847,7 @@ on_log_request (SoupServer        *server,
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autofree char *peer = request_peer (msg, FALSE);
   LdIngestOrigin origin = {
-    .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
+    .record = { .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON },
     .limiter = &self->limiter,
   };
   HttpConnection *connection = connection_of (msg);
@@ -868,7 +863,7 @@ on_log_request (SoupServer        *server,
   if (method == SOUP_METHOD_GET)
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));
-      origin.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
+      origin.record.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
       self->n_bytes += form != NULL ? strlen (form) : 0;
       take_form (self, msg, &origin, form != NULL ? form : "", form != NULL ? strlen (form) : 0);
     }

@@ -44,11 +44,8 @@ typedef struct
  * with a connection id of its own overrides, the peer and the protocol. */
 typedef struct
 {
-  const char *connection;
-  const char *peer;
-  const char *protocol;
-  gint64      time_us;      /* for a record without a time of its own; 0 for now */
-  LdProblemLimiter *limiter;  /* nullable: the connection's, for its error records */
+  LdRecordOrigin    record;
+  LdProblemLimiter *limiter;   /* nullable: the connection's, for its error records */
 } LdIngestOrigin;
 
 /* How much of a bad JSON text an error record quotes. */

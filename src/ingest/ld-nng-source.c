@@ -280,9 +280,9 @@ take_message (LdNngSource *self,
       update_state (self);
     }
   origin = (LdIngestOrigin) {
-    .connection = pipe->id,
-    .peer = pipe->peer,
-    .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
+    .record.connection = pipe->id,
+    .record.peer = pipe->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
   };
   n_records = pipe->intake.n_records;
   n_refused = pipe->intake.n_refused;

@@ -458,9 +458,9 @@ decode_line (TcpConnection *connection,
              gsize          length)
 {
   LdIngestOrigin origin = {
-    .connection = connection->id,
-    .peer = connection->peer,
-    .protocol = connection->protocol,
+    .record.connection = connection->id,
+    .record.peer = connection->peer,
+    .record.protocol = connection->protocol,
     .limiter = &connection->limiter,
   };
   guint n_added = 0;

@@ -116,9 +116,9 @@ take_text (LdWsClient *self,
            gsize       length)
 {
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->peer,
-    .protocol = LD_INGEST_PROTOCOL_WS_CLIENT,
+    .record.connection = self->id,
+    .record.peer = self->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_WS_CLIENT,
   };
   guint n_added = 0;
   gboolean ok;

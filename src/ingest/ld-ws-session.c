@@ -365,9 +365,9 @@ take_message (LdWsSession  *self,
               gsize         length)
 {
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->peer,
-    .protocol = LD_INGEST_PROTOCOL_WS_JSON,
+    .record.connection = self->id,
+    .record.peer = self->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_WS_JSON,
     .limiter = &self->limiter,
   };
   guint n_added = 0;

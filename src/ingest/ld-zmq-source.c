@@ -198,9 +198,9 @@ take_message (LdZmqSource *self,
 {
   zmq_msg_t *record = &frames[n_frames - 1];
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = peer_of (self, record),
-    .protocol = ld_zmq_mode_protocol (self->mode),
+    .record.connection = self->id,
+    .record.peer = peer_of (self, record),
+    .record.protocol = ld_zmq_mode_protocol (self->mode),
   };
   const char *topic;
 
@@ -313,9 +313,9 @@ on_handshake_failed (LdZmqSource *self,
 {
   g_autofree char *why = describe_handshake_failure (event, value);
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->mode == LD_ZMQ_SUB_CONNECT ? self->remote : NULL,
-    .protocol = ld_zmq_mode_protocol (self->mode),
+    .record.connection = self->id,
+    .record.peer = self->mode == LD_ZMQ_SUB_CONNECT ? self->remote : NULL,
+    .record.protocol = ld_zmq_mode_protocol (self->mode),
   };
 
   ld_mq_intake_refuse (&self->intake, self->batch, &origin,
