@@ -19,9 +19,11 @@ struct _LdProblemLimiter
   guint64           n_suppressed;
 };
 
-/* What every listener of one LdIngest shares. Apart from the atomic counter,
- * it is set up before the first listener starts and read-only afterwards,
- * except @next_tcp_id and @next_ws_id, which only the ingest thread touches. */
+/* What every source of one LdIngest shares. Apart from the atomic counter,
+ * it is set up before the first source starts and read-only afterwards,
+ * except @next_tcp_id and @next_ws_id, which only the ingest thread touches,
+ * and @n_endpoints and @stopped, which only the thread that adds sources
+ * does. */
 typedef struct
 {
   GMainContext         *context;
@@ -38,6 +40,8 @@ typedef struct
   gboolean              insecure;
   LdListenLimits        listen;
   LdProblemLimiter      problems;        /* across all connections */
+  GHashTable           *n_endpoints;     /* static kind name → endpoints numbered */
+  gboolean              stopped;         /* no more sources may be added */
 } LdIngestShared;
 
 /* Where records came from: the connection's or session's id, which a record
@@ -54,7 +58,8 @@ typedef struct
 /* How much nicer than the UI thread decoding runs. */
 #define LD_INGEST_NICENESS 5
 
-void   ld_ingest_lower_priority      (void);
+void            ld_ingest_lower_priority (void);
+LdIngestShared *ld_ingest_get_shared     (LdIngest *self);
 
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ld-http-form.h"
-#include "ld-http-listener.h"
+#include "ld-http-source.h"
 #include "ld-listen-guard.h"
 #include "ld-ws-session.h"
 
@@ -31,19 +31,15 @@
  * alive for connections it did not accept itself, and saying so lets
  * clients know before they reuse one. */
 
-#define BACKLOG        1024
 #define BODY_KEY       "logdeck-body"
 #define PEER_KEY       "logdeck-peer"
 #define CONNECTION_KEY "logdeck-connection"
 /* How long a refused request's body is read and dropped before closing. */
 #define LINGER_MS      1000
 
-struct _LdHttpListener
+typedef struct
 {
-  LdIngestShared *shared;
-  char           *id;
-  char           *address;
-  guint16         port;
+  LdSource        parent;
   GSocket        *socket;
   LdGuard        *guard;
   LdProblemLimiter limiter;
@@ -56,7 +52,7 @@ struct _LdHttpListener
   guint64         n_errors;
   gint64          last_report;
   GSource        *report_timer;
-};
+} LdHttpSource;
 
 typedef struct
 {
@@ -69,22 +65,22 @@ typedef struct
 typedef struct
 {
   LdGuardEntry    entry;
-  LdHttpListener *listener;   /* %NULL once the listener has stopped */
+  LdHttpSource *listener;   /* %NULL once the listener has stopped */
   GSocket        *socket;
   char           *peer;
   gboolean        expired;    /* what libsoup still reads from it is cut */
 } HttpConnection;
 
 static void
-report (LdHttpListener    *self,
+report (LdHttpSource    *self,
         LdConnectionState  state,
         const char        *last_error)
 {
   LdConnectionInfo info = {
-    .id = self->id,
+    .id = self->parent.id,
     .kind = LD_CONNECTION_KIND_ENDPOINT,
     .protocol = LD_INGEST_PROTOCOL_HTTP,
-    .address = self->address,
+    .address = self->parent.address,
     .state = state,
     .connected_since = self->since,
     .closed_at = state == LD_CONNECTION_LISTENING ? 0 : g_get_real_time (),
@@ -106,13 +102,13 @@ report (LdHttpListener    *self,
     }
 
   self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
 static gboolean
 on_report_timer (gpointer user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
 
   g_clear_pointer (&self->report_timer, g_source_unref);
   report (self, LD_CONNECTION_LISTENING, NULL);
@@ -121,12 +117,12 @@ on_report_timer (gpointer user_data)
 
 /* Counts reach the sources panel at most every interval, not per request. */
 static void
-report_progress (LdHttpListener *self)
+report_progress (LdHttpSource *self)
 {
   if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
     report (self, LD_CONNECTION_LISTENING, NULL);
   else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] http counts",
+    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] http counts",
                                    on_report_timer, self);
 }
 
@@ -226,14 +222,14 @@ on_connection_expired (LdGuardEntry *entry,
                        const char   *why)
 {
   HttpConnection *connection = (HttpConnection *) entry;
-  LdHttpListener *self = connection->listener;
+  LdHttpSource *self = connection->listener;
 
   ld_guard_remove (entry);
   connection->expired = TRUE;
-  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->id, connection->peer,
+  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->parent.id, connection->peer,
                          LD_INGEST_PROTOCOL_HTTP, "%s: the connection from %s was closed: %s",
-                         self->id, connection->peer, why);
-  ld_ingest_shared_flush (self->shared, &self->batch);
+                         self->parent.id, connection->peer, why);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
 }
 
@@ -241,7 +237,7 @@ static void
 on_request_headers (SoupServerMessage *msg,
                     HttpConnection    *connection)
 {
-  ld_guard_set_busy (&connection->entry, connection->listener->shared->listen.body_timeout_us,
+  ld_guard_set_busy (&connection->entry, connection->listener->parent.shared->listen.body_timeout_us,
                      "the request did not arrive in time", FALSE);
 }
 
@@ -273,7 +269,7 @@ accept_connection (GSocket   *socket,
                    GIOStream *tls,
                    gpointer   user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
   g_autoptr(GIOStream) stream = NULL;
@@ -293,7 +289,7 @@ accept_connection (GSocket   *socket,
   g_object_set_data_full (G_OBJECT (remote), CONNECTION_KEY, connection,
                           (GDestroyNotify) http_connection_free);
   ld_guard_add (self->guard, &connection->entry, on_connection_expired);
-  ld_guard_set_idle (&connection->entry, self->shared->listen.header_timeout_us,
+  ld_guard_set_idle (&connection->entry, self->parent.shared->listen.header_timeout_us,
                      "no complete request arrived in time");
 
   stream = tls != NULL ? g_object_ref (tls)
@@ -307,7 +303,7 @@ static void
 on_session_closed (LdWsSession *session,
                    gpointer     user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
 
   self->n_records += ld_ws_session_get_n_records (session);
   self->n_bytes += ld_ws_session_get_n_bytes (session);
@@ -321,9 +317,9 @@ static void
 on_upgraded (SoupServerMessage *msg,
              gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   g_autoptr(GIOStream) stream = NULL;
-  g_autofree char *id = g_strdup_printf ("ws-%u", ++self->shared->next_ws_id);
+  g_autofree char *id = g_strdup_printf ("ws-%u", ++self->parent.shared->next_ws_id);
   const char *peer = g_object_get_data (G_OBJECT (msg), PEER_KEY);
   LdWsSession *session;
 
@@ -334,7 +330,7 @@ on_upgraded (SoupServerMessage *msg,
     ld_guard_remove (&connection->entry);
   g_object_ref (msg);
   stream = soup_server_message_steal_connection (msg);
-  session = ld_ws_session_new (self->shared, stream, id, peer,
+  session = ld_ws_session_new (self->parent.shared, stream, id, peer,
                                connection != NULL ? connection->socket : NULL, self->guard,
                                on_session_closed, self);
   g_object_unref (msg);
@@ -394,7 +390,7 @@ token_equal (const char *given,
 }
 
 static gboolean
-has_token (LdHttpListener    *self,
+has_token (LdHttpSource    *self,
            SoupServerMessage *msg,
            gboolean           in_query)
 {
@@ -403,7 +399,7 @@ has_token (LdHttpListener    *self,
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    return token_equal (authorization + 7, self->shared->token);
+    return token_equal (authorization + 7, self->parent.shared->token);
   /* HTTPHandler's credentials=(user, password) send Basic: the password is the token. */
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
     {
@@ -412,14 +408,14 @@ has_token (LdHttpListener    *self,
       g_autofree char *text = g_strndup (pair, length);
       const char *colon = strchr (text, ':');
 
-      return colon != NULL && token_equal (colon + 1, self->shared->token);
+      return colon != NULL && token_equal (colon + 1, self->parent.shared->token);
     }
   if (in_query && query != NULL)
     {
       g_autoptr(GHashTable) form = soup_form_decode (query);
       const char *given = g_hash_table_lookup (form, "token");
 
-      return given != NULL && token_equal (given, self->shared->token);
+      return given != NULL && token_equal (given, self->parent.shared->token);
     }
 
   return FALSE;
@@ -427,7 +423,7 @@ has_token (LdHttpListener    *self,
 
 /* Returns why @msg may not send, with the status to answer, or %NULL. */
 static const char *
-refusal_of (LdHttpListener    *self,
+refusal_of (LdHttpSource    *self,
             SoupServerMessage *msg,
             gboolean           token_in_query,
             guint             *status)
@@ -438,7 +434,7 @@ refusal_of (LdHttpListener    *self,
 
   /* A page cannot know the token: with it, any client may send, such as
    * websocket-client with its Origin of the server's own address. */
-  if (self->shared->token != NULL && has_token (self, msg, token_in_query))
+  if (self->parent.shared->token != NULL && has_token (self, msg, token_in_query))
     return NULL;
 
   *status = SOUP_STATUS_FORBIDDEN;
@@ -451,7 +447,7 @@ refusal_of (LdHttpListener    *self,
     return "Requests from web browsers are refused";
 
   *status = SOUP_STATUS_UNAUTHORIZED;
-  if (self->shared->token != NULL && !has_token (self, msg, token_in_query))
+  if (self->parent.shared->token != NULL && !has_token (self, msg, token_in_query))
     return "A token is required: send “Authorization: Bearer TOKEN”, "
            "or Basic with the token as the password";
 
@@ -459,19 +455,19 @@ refusal_of (LdHttpListener    *self,
 }
 
 static void
-report_refusal (LdHttpListener    *self,
+report_refusal (LdHttpSource    *self,
                 SoupServerMessage *msg,
                 guint              status,
                 const char        *reason)
 {
   g_autofree char *peer = request_peer (msg, FALSE);
 
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->id, peer, LD_INGEST_PROTOCOL_HTTP,
-                         "%s: %s %s from %s refused (%u): %s", self->id,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->parent.id, peer, LD_INGEST_PROTOCOL_HTTP,
+                         "%s: %s %s from %s refused (%u): %s", self->parent.id,
                          soup_server_message_get_method (msg),
                          g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
   self->n_errors++;
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   report_progress (self);
 }
 
@@ -482,7 +478,7 @@ on_ws_request (SoupServer        *server,
                GHashTable        *query,
                gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *refusal;
   guint status;
 
@@ -516,12 +512,12 @@ on_got_chunk (SoupServerMessage *msg,
               GBytes            *chunk,
               RequestBody       *body)
 {
-  LdHttpListener *self = g_object_get_data (G_OBJECT (msg), "logdeck-listener");
+  LdHttpSource *self = g_object_get_data (G_OBJECT (msg), "logdeck-listener");
   gsize size = g_bytes_get_size (chunk);
 
   if (body->too_big)
     return;
-  if (body->data->len + size > self->shared->max_frame_size)
+  if (body->data->len + size > self->parent.shared->max_frame_size)
     {
       body->too_big = TRUE;
       g_byte_array_set_size (body->data, 0);
@@ -612,7 +608,7 @@ on_early_answer_written (GObject      *stream,
 }
 
 static void
-answer_early (LdHttpListener    *self,
+answer_early (LdHttpSource    *self,
               SoupServerMessage *msg,
               guint              status,
               const char        *reason)
@@ -665,7 +661,7 @@ on_other_headers (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *refusal = NULL;
   guint status = SOUP_STATUS_NOT_FOUND;
 
@@ -697,7 +693,7 @@ on_log_headers (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *refusal;
   guint status;
@@ -710,12 +706,12 @@ on_log_headers (SoupServer        *server,
       return;
     }
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > self->shared->max_frame_size)
+      && soup_message_headers_get_content_length (headers) > self->parent.shared->max_frame_size)
     {
       g_autofree char *reason =
         g_strdup_printf ("The body of %" G_GINT64_FORMAT " bytes is over the limit of %u bytes",
                          (gint64) soup_message_headers_get_content_length (headers),
-                         self->shared->max_frame_size);
+                         self->parent.shared->max_frame_size);
 
       report_refusal (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
       answer_early (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
@@ -733,7 +729,7 @@ on_log_headers (SoupServer        *server,
 /* A request that brought no record: 400 with the reason, and an error
  * record, quoting the body, so that the sender's mistake is seen. */
 static void
-refuse (LdHttpListener    *self,
+refuse (LdHttpSource    *self,
         SoupServerMessage *msg,
         const LdIngestOrigin *origin,
         guint              status,
@@ -745,7 +741,7 @@ refuse (LdHttpListener    *self,
 
   ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->record.connection,
                          origin->record.peer, origin->record.protocol,
-                         "%s: %s %s refused (%u): %s: %s", self->id,
+                         "%s: %s %s refused (%u): %s: %s", self->parent.id,
                          soup_server_message_get_method (msg), LD_HTTP_PATH_LOG, status,
                          reason, quote);
   self->n_errors++;
@@ -753,7 +749,7 @@ refuse (LdHttpListener    *self,
 }
 
 static void
-take_form (LdHttpListener       *self,
+take_form (LdHttpSource       *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *form,
@@ -761,7 +757,7 @@ take_form (LdHttpListener       *self,
 {
     g_autoptr(GError) error = NULL;
 
-  if (!ld_http_form_add_record (self->batch, form, length, &self->shared->limits, &origin->record,
+  if (!ld_http_form_add_record (self->batch, form, length, &self->parent.shared->limits, &origin->record,
                                 &error))
     {
       refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, error->message, form, length);
@@ -773,7 +769,7 @@ take_form (LdHttpListener       *self,
 }
 
 static void
-take_json (LdHttpListener       *self,
+take_json (LdHttpSource       *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *text,
@@ -808,7 +804,7 @@ starts_like_json (const char *text,
 }
 
 static void
-take_post (LdHttpListener       *self,
+take_post (LdHttpSource       *self,
            SoupServerMessage    *msg,
            LdIngestOrigin       *origin,
            const char           *text,
@@ -842,12 +838,12 @@ on_log_request (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autofree char *peer = request_peer (msg, FALSE);
   LdIngestOrigin origin = {
-    .record = { .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON },
+    .record = { .connection = self->parent.id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON },
     .limiter = &self->limiter,
   };
   HttpConnection *connection = connection_of (msg);
@@ -869,7 +865,7 @@ on_log_request (SoupServer        *server,
     }
   else if (method == SOUP_METHOD_POST && body != NULL && body->too_big)
     respond (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-             "The body is over the limit of %u bytes\n", self->shared->max_frame_size);
+             "The body is over the limit of %u bytes\n", self->parent.shared->max_frame_size);
   else if (method == SOUP_METHOD_POST && body != NULL)
     {
       self->n_bytes += body->data->len;
@@ -883,73 +879,15 @@ on_log_request (SoupServer        *server,
       respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET or POST\n");
     }
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   report_progress (self);
 }
 
-/**
- * ld_http_listener_new:
- * @shared: what the ingest thread's listeners share
- * @id: the endpoint's id, such as "http"
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- *
- * Binds and listens at once, so that a taken port is an error here.
- *
- * Returns: (nullable): the listener, not yet serving
- */
-LdHttpListener *
-ld_http_listener_new (LdIngestShared *shared,
-                      const char     *id,
-                      const char     *address,
-                      guint16         port,
-                      GError        **error)
+/* Makes libsoup's server, on the ingest thread, and starts serving. */
+static void
+http_source_start (LdSource *source)
 {
-  LdHttpListener *self;
-  g_autofree char *bound_address = NULL;
-  guint16 bound_port = 0;
-  GSocket *socket;
-
-  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
-                           error);
-  if (socket == NULL)
-    return NULL;
-  /* GSocket's default backlog of 10 makes a burst of clients connecting at
-   * once see resets; libsoup listens again with this one. */
-  g_socket_set_listen_backlog (socket, BACKLOG);
-  if (!g_socket_listen (socket, error))
-    {
-      g_object_unref (socket);
-      return NULL;
-    }
-
-  self = g_new0 (LdHttpListener, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->address = g_steal_pointer (&bound_address);
-  self->port = bound_port;
-  self->socket = socket;
-  self->batch = ld_batch_new ();
-  self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
-  self->guard = ld_guard_new (shared, id, LD_INGEST_PROTOCOL_HTTP, socket, accept_connection, self);
-  ld_problem_limiter_init (&self->limiter, &shared->problems);
-
-  return self;
-}
-
-/**
- * ld_http_listener_start:
- * @self: a listener
- *
- * Makes libsoup's server and starts serving. Call it on the ingest thread.
- *
- * Returns: %FALSE, to be a #GSourceFunc that runs once
- */
-gboolean
-ld_http_listener_start (LdHttpListener *self)
-{
-
-  g_assert (g_main_context_is_owner (self->shared->context));
+  LdHttpSource *self = (LdHttpSource *) source;
 
   self->since = g_get_real_time ();
   self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
@@ -963,19 +901,14 @@ ld_http_listener_start (LdHttpListener *self)
 
   ld_guard_start (self->guard);
   report (self, LD_CONNECTION_LISTENING, NULL);
-  return G_SOURCE_REMOVE;
 }
 
-/**
- * ld_http_listener_stop:
- * @self: a listener
- *
- * Stops serving, takes what every WebSocket client had already sent, and
- * closes the sessions. Call it on the ingest thread.
- */
-void
-ld_http_listener_stop (LdHttpListener *self)
+/* Stops serving, takes what every WebSocket client had already sent, and
+ * closes the sessions. */
+static void
+http_source_stop (LdSource *source)
 {
+  LdHttpSource *self = (LdHttpSource *) source;
   GHashTableIter iter;
   LdWsSession *session;
 
@@ -1002,16 +935,15 @@ ld_http_listener_stop (LdHttpListener *self)
       g_hash_table_iter_remove (&iter);
     }
 
-  ld_problem_limiter_flush (&self->limiter, self->batch, self->id, NULL, LD_INGEST_PROTOCOL_HTTP);
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL, LD_INGEST_PROTOCOL_HTTP);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   report (self, LD_CONNECTION_CLOSED, NULL);
 }
 
-void
-ld_http_listener_free (LdHttpListener *self)
+static void
+http_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdHttpSource *self = (LdHttpSource *) source;
 
   g_assert (self->server == NULL);
   g_hash_table_unref (self->sessions);
@@ -1019,13 +951,58 @@ ld_http_listener_free (LdHttpListener *self)
   g_clear_pointer (&self->report_timer, g_source_unref);
   g_object_unref (self->socket);
   ld_batch_free (self->batch);
-  g_free (self->address);
-  g_free (self->id);
-  g_free (self);
 }
 
-guint16
-ld_http_listener_get_port (LdHttpListener *self)
+static const LdSourceClass http_source_class = {
+  .kind = "http",
+  .start = http_source_start,
+  .stop = http_source_stop,
+  .finalize = http_source_finalize,
+};
+
+/**
+ * ld_http_source_new:
+ * @shared: what the ingest thread's sources share
+ * @address: an IP address to listen on
+ * @port: the port, or 0 for any free one
+ * @error: why it cannot listen there, which is also listed in the registry
+ *
+ * Binds and listens at once, so that a taken port is an error here;
+ * libsoup's server is made when the source starts, on the ingest thread.
+ * The endpoint is "http", then "http.2"…; WebSocket sessions "ws-1"…
+ *
+ * Returns: (nullable): the source, not yet serving
+ */
+LdSource *
+ld_http_source_new (LdIngestShared *shared,
+                    const char     *address,
+                    guint16         port,
+                    GError        **error)
 {
-  return self->port;
+  g_autofree char *id = NULL;
+  LdHttpSource *self;
+  GSocket *socket;
+  char *bound_address = NULL;
+  guint16 bound_port = 0;
+
+  if ((id = ld_source_next_id (shared, "http", LD_SOURCE_ID_PLAIN_FIRST, error)) == NULL)
+    return NULL;
+  socket = ld_source_listen (shared, id, LD_INGEST_PROTOCOL_HTTP, LD_PROTECTED_BY_TLS_OR_TOKEN,
+                             address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
+                             error);
+  if (socket == NULL)
+    return NULL;
+
+  self = g_new0 (LdHttpSource, 1);
+  ld_source_init (&self->parent, &http_source_class, shared, g_steal_pointer (&id));
+  self->parent.address = bound_address;
+  self->parent.port = bound_port;
+  self->socket = socket;
+  self->batch = ld_batch_new ();
+  self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
+  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_HTTP, socket,
+                              accept_connection, self);
+  ld_problem_limiter_init (&self->limiter, &shared->problems);
+
+  return &self->parent;
 }
