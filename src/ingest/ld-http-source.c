@@ -40,7 +40,6 @@
 typedef struct
 {
   LdSource        parent;
-  GSocket        *socket;
   LdGuard        *guard;
   LdProblemLimiter limiter;
   SoupServer     *server;
@@ -923,7 +922,7 @@ http_source_stop (LdSource *source)
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
-  g_socket_close (self->socket, NULL);
+  g_socket_close (self->parent.socket, NULL);
 
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
@@ -949,7 +948,6 @@ http_source_finalize (LdSource *source)
   g_hash_table_unref (self->sessions);
   ld_guard_free (self->guard);
   g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
   ld_batch_free (self->batch);
 }
 
@@ -979,29 +977,18 @@ ld_http_source_new (LdIngestShared *shared,
                     guint16         port,
                     GError        **error)
 {
-  g_autofree char *id = NULL;
   LdHttpSource *self;
-  GSocket *socket;
-  char *bound_address = NULL;
-  guint16 bound_port = 0;
 
-  if ((id = ld_source_next_id (shared, "http", LD_SOURCE_ID_PLAIN_FIRST, error)) == NULL)
-    return NULL;
-  socket = ld_source_listen (shared, id, LD_INGEST_PROTOCOL_HTTP, LD_PROTECTED_BY_TLS_OR_TOKEN,
-                             address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
-                             error);
-  if (socket == NULL)
+  self = ld_source_new_listener (sizeof (LdHttpSource), &http_source_class, shared,
+                                 LD_INGEST_PROTOCOL_HTTP, LD_PROTECTED_BY_TLS_OR_TOKEN, address,
+                                 port, G_SOCKET_TYPE_STREAM, error);
+  if (self == NULL)
     return NULL;
 
-  self = g_new0 (LdHttpSource, 1);
-  ld_source_init (&self->parent, &http_source_class, shared, g_steal_pointer (&id));
-  self->parent.address = bound_address;
-  self->parent.port = bound_port;
-  self->socket = socket;
   self->batch = ld_batch_new ();
   self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
-  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_HTTP, socket,
-                              accept_connection, self);
+  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_HTTP,
+                              self->parent.socket, accept_connection, self);
   ld_problem_limiter_init (&self->limiter, &shared->problems);
 
   return &self->parent;

@@ -78,6 +78,7 @@ ld_source_free (LdSource *source)
     return;
 
   source->klass->finalize (source);
+  g_clear_object (&source->socket);
   g_free (source->address);
   g_free (source->id);
   g_free (source);
@@ -222,47 +223,57 @@ bind_and_listen (const char   *address,
 }
 
 /**
- * ld_source_listen:
+ * ld_source_new_listener:
+ * @size: the size of the kind's struct, which embeds an LdSource first
+ * @klass: the kind's class; its name is the first endpoint's id
  * @shared: the ingest thread's shared state
- * @id: the endpoint's id, which also names it in a refusal
  * @protocol: what it speaks, for the registry
  * @protection: what it needs beyond loopback
  * @address: an IP address
  * @port: a port, or 0 for any free one
  * @type: %G_SOCKET_TYPE_STREAM, which also listens, or %G_SOCKET_TYPE_DATAGRAM
- * @bound_address: (out): the address and port bound, as text
- * @bound_port: (out): the port bound
  *
- * What every listener does on the caller's thread, so that a taken port is
- * known before ld_ingest_add_source() returns: refuses an unprotected
- * address beyond loopback, binds, listens, and lists a failure.
+ * What every listener's constructor does on the caller's thread, so that a
+ * taken port is known before ld_ingest_add_source() returns: numbers the
+ * endpoint ("tcp", "tcp.2"…), refuses an unprotected address beyond
+ * loopback, binds and listens, and lists a failure in the registry.
  *
- * Returns: (transfer full) (nullable): the socket
+ * Returns: (transfer full) (nullable): the zeroed struct, with its
+ *   LdSource's id, address, port and socket set
  */
-GSocket *
-ld_source_listen (LdIngestShared  *shared,
-                  const char      *id,
-                  const char      *protocol,
-                  LdProtection     protection,
-                  const char      *address,
-                  guint16          port,
-                  GSocketType      type,
-                  char           **bound_address,
-                  guint16         *bound_port,
-                  GError         **error)
+gpointer
+ld_source_new_listener (gsize                 size,
+                        const LdSourceClass  *klass,
+                        LdIngestShared       *shared,
+                        const char           *protocol,
+                        LdProtection          protection,
+                        const char           *address,
+                        guint16               port,
+                        GSocketType           type,
+                        GError              **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *where = NULL;
-  g_autofree char *what = g_strndup (id, strcspn (id, "."));
-  GSocket *socket = NULL;
+  LdSource *source;
+  char *id;
 
-  if (check_exposure (shared, what, protection, address, &local_error))
-    socket = bind_and_listen (address, port, type, bound_address, bound_port, &local_error);
-  if (socket != NULL)
-    return socket;
+  g_assert (size >= sizeof (LdSource));
+
+  if ((id = ld_source_next_id (shared, klass->kind, LD_SOURCE_ID_PLAIN_FIRST, error)) == NULL)
+    return NULL;
+
+  source = g_malloc0 (size);
+  ld_source_init (source, klass, shared, id);
+  if (check_exposure (shared, klass->kind, protection, address, &local_error)
+      && (source->socket = bind_and_listen (address, port, type, &source->address,
+                                            &source->port, &local_error)) != NULL)
+    return source;
 
   where = g_strdup_printf (strchr (address, ':') != NULL ? "[%s]:%u" : "%s:%u", address, port);
   ld_source_report_failed (shared, id, protocol, where, local_error);
   g_propagate_error (error, g_steal_pointer (&local_error));
+  /* Not ld_source_free(): the kind has nothing of its own to finalize yet. */
+  g_free (source->id);
+  g_free (source);
   return NULL;
 }

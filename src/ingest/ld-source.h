@@ -34,6 +34,7 @@ struct _LdSource
   char                *id;        /* "tcp", "udp.2", "ws-client-1", "zmq-3" */
   char                *address;   /* nullable: what a listener bound, "127.0.0.1:9020" */
   guint16              port;      /* the port a listener bound; 0 otherwise */
+  GSocket             *socket;    /* nullable: a listener's, bound on the caller's thread */
 };
 
 /* What protects a kind of listener when it listens beyond loopback. */
@@ -68,15 +69,14 @@ void       ld_source_report_failed  (LdIngestShared      *shared,
                                      const char          *protocol,
                                      const char          *address,
                                      GError              *error);
-GSocket   *ld_source_listen         (LdIngestShared      *shared,
-                                     const char          *id,
+gpointer   ld_source_new_listener   (gsize                size,
+                                     const LdSourceClass *klass,
+                                     LdIngestShared      *shared,
                                      const char          *protocol,
                                      LdProtection         protection,
                                      const char          *address,
                                      guint16              port,
                                      GSocketType          type,
-                                     char               **bound_address,
-                                     guint16             *bound_port,
                                      GError             **error);
 
 G_END_DECLS

@@ -39,7 +39,6 @@
 typedef struct
 {
   LdSource        parent;
-  GSocket        *socket;
   LdGuard        *guard;
   gboolean        accepting;
   GHashTable     *connections;   /* TcpConnection set */
@@ -865,7 +864,7 @@ tcp_source_stop (LdSource *source)
       g_source_destroy (self->report_timer);
       g_clear_pointer (&self->report_timer, g_source_unref);
     }
-  g_socket_close (self->socket, NULL);
+  g_socket_close (self->parent.socket, NULL);
 
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
@@ -886,7 +885,6 @@ tcp_source_finalize (LdSource *source)
   g_hash_table_unref (self->connections);
   ld_guard_free (self->guard);
   g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
 }
 
 static const LdSourceClass tcp_source_class = {
@@ -914,28 +912,17 @@ ld_tcp_source_new (LdIngestShared *shared,
                    guint16         port,
                    GError        **error)
 {
-  g_autofree char *id = NULL;
   LdTcpSource *self;
-  GSocket *socket;
-  char *bound_address = NULL;
-  guint16 bound_port = 0;
 
-  if ((id = ld_source_next_id (shared, "tcp", LD_SOURCE_ID_PLAIN_FIRST, error)) == NULL)
-    return NULL;
-  socket = ld_source_listen (shared, id, LD_INGEST_PROTOCOL_TCP_PICKLE, LD_PROTECTED_BY_TLS,
-                             address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
-                             error);
-  if (socket == NULL)
+  self = ld_source_new_listener (sizeof (LdTcpSource), &tcp_source_class, shared,
+                                 LD_INGEST_PROTOCOL_TCP_PICKLE, LD_PROTECTED_BY_TLS, address, port,
+                                 G_SOCKET_TYPE_STREAM, error);
+  if (self == NULL)
     return NULL;
 
-  self = g_new0 (LdTcpSource, 1);
-  ld_source_init (&self->parent, &tcp_source_class, shared, g_steal_pointer (&id));
-  self->parent.address = bound_address;
-  self->parent.port = bound_port;
-  self->socket = socket;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
-  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_TCP_PICKLE, socket,
-                              accept_connection, self);
+  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_TCP_PICKLE,
+                              self->parent.socket, accept_connection, self);
 
   return &self->parent;
 }

@@ -26,7 +26,6 @@
 typedef struct
 {
   LdSource        parent;
-  GSocket        *socket;
   GSource        *source;
   GSource        *summary;       /* pending report of suppressed bad datagrams */
   guint8         *buffer;
@@ -256,7 +255,7 @@ udp_source_start (LdSource *source)
   self->since = g_get_real_time ();
   report (self, LD_CONNECTION_LISTENING);
 
-  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  self->source = g_socket_create_source (self->parent.socket, G_IO_IN, NULL);
   g_source_set_static_name (self->source, "[logdeck] udp listener");
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
   g_source_attach (self->source, self->parent.shared->context);
@@ -269,7 +268,7 @@ udp_source_stop (LdSource *source)
   LdUdpSource *self = (LdUdpSource *) source;
 
   if (self->source != NULL)
-    on_readable (self->socket, G_IO_IN, self);
+    on_readable (self->parent.socket, G_IO_IN, self);
   ld_ingest_destroy_source (&self->source);
   ld_ingest_destroy_source (&self->report_timer);
   if (self->summary != NULL)
@@ -278,7 +277,7 @@ udp_source_stop (LdSource *source)
       on_summary (self);
     }
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  g_socket_close (self->socket, NULL);
+  g_socket_close (self->parent.socket, NULL);
   report (self, LD_CONNECTION_CLOSED);
 }
 
@@ -290,7 +289,6 @@ udp_source_finalize (LdSource *source)
   g_clear_pointer (&self->source, g_source_unref);
   g_clear_pointer (&self->summary, g_source_unref);
   g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
   g_clear_object (&self->peer_address);
   ld_batch_free (self->batch);
   g_free (self->buffer);
@@ -323,25 +321,14 @@ ld_udp_source_new (LdIngestShared *shared,
                    guint16         port,
                    GError        **error)
 {
-  g_autofree char *id = NULL;
   LdUdpSource *self;
-  GSocket *socket;
-  char *bound_address = NULL;
-  guint16 bound_port = 0;
 
-  if ((id = ld_source_next_id (shared, "udp", LD_SOURCE_ID_PLAIN_FIRST, error)) == NULL)
-    return NULL;
-  socket = ld_source_listen (shared, id, LD_INGEST_PROTOCOL_UDP_PICKLE, LD_PROTECTED_BY_NOTHING,
-                             address, port, G_SOCKET_TYPE_DATAGRAM, &bound_address, &bound_port,
-                             error);
-  if (socket == NULL)
+  self = ld_source_new_listener (sizeof (LdUdpSource), &udp_source_class, shared,
+                                 LD_INGEST_PROTOCOL_UDP_PICKLE, LD_PROTECTED_BY_NOTHING, address, port,
+                                 G_SOCKET_TYPE_DATAGRAM, error);
+  if (self == NULL)
     return NULL;
 
-  self = g_new0 (LdUdpSource, 1);
-  ld_source_init (&self->parent, &udp_source_class, shared, g_steal_pointer (&id));
-  self->parent.address = bound_address;
-  self->parent.port = bound_port;
-  self->socket = socket;
   self->buffer = g_malloc (DATAGRAM_BUFFER);
   self->batch = ld_batch_new ();
 
