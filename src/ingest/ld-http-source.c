@@ -49,8 +49,7 @@ typedef struct
   guint64         n_records;     /* of requests and of closed sessions */
   guint64         n_bytes;
   guint64         n_errors;
-  gint64          last_report;
-  GSource        *report_timer;
+  LdReportPacer   pacer;
 } LdHttpSource;
 
 typedef struct
@@ -100,29 +99,16 @@ report (LdHttpSource    *self,
       info.n_errors += ld_ws_session_get_n_errors (session);
     }
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdHttpSource *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self, LD_CONNECTION_LISTENING, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per request. */
-static void
-report_progress (LdHttpSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self, LD_CONNECTION_LISTENING, NULL);
-  else
-    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] http counts",
-                                   on_report_timer, self);
 }
 
 /* The client behind a reverse proxy, as the websockets docs' logging guide
@@ -308,7 +294,7 @@ on_session_closed (LdWsSession *session,
   self->n_bytes += ld_ws_session_get_n_bytes (session);
   self->n_errors += ld_ws_session_get_n_errors (session);
   g_hash_table_remove (self->sessions, session);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* The 101 response is out: the connection is the session's from now on. */
@@ -336,7 +322,7 @@ on_upgraded (SoupServerMessage *msg,
 
   g_hash_table_add (self->sessions, session);
   ld_ws_session_start (session);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* Who may send records (the README's "Who may send"). A web page open in
@@ -467,7 +453,7 @@ report_refusal (LdHttpSource    *self,
                          g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
   self->n_errors++;
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 static void
@@ -879,7 +865,7 @@ on_log_request (SoupServer        *server,
     }
 
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* Makes libsoup's server, on the ingest thread, and starts serving. */
@@ -911,11 +897,7 @@ http_source_stop (LdSource *source)
   GHashTableIter iter;
   LdWsSession *session;
 
-  if (self->report_timer != NULL)
-    {
-      g_source_destroy (self->report_timer);
-      g_clear_pointer (&self->report_timer, g_source_unref);
-    }
+  ld_report_pacer_stop (&self->pacer);
   ld_guard_stop (self->guard);
   if (self->server != NULL)
     {
@@ -947,7 +929,7 @@ http_source_finalize (LdSource *source)
   g_assert (self->server == NULL);
   g_hash_table_unref (self->sessions);
   ld_guard_free (self->guard);
-  g_clear_pointer (&self->report_timer, g_source_unref);
+  ld_report_pacer_stop (&self->pacer);
   ld_batch_free (self->batch);
 }
 
@@ -986,6 +968,7 @@ ld_http_source_new (LdIngestShared *shared,
     return NULL;
 
   self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] http counts", report_counts, self);
   self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
   self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_HTTP,
                               self->parent.socket, accept_connection, self);

@@ -64,16 +64,38 @@ LdIngestShared *ld_ingest_get_shared     (LdIngest *self);
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)
 
+/* Paces one endpoint's or connection's reports of its counts to the
+ * registry: at most one per LD_INGEST_REPORT_INTERVAL_US, and a timer for
+ * the last counts of a burst. Used on the ingest thread only. */
+typedef void (*LdReportFunc) (gpointer owner);
+
+typedef struct
+{
+  GMainContext *context;
+  const char   *name;          /* static: the timer's, for profilers */
+  LdReportFunc  report;        /* reports the owner's counts as they are */
+  gpointer      owner;
+  gint64        last_report;   /* monotonic µs */
+  GSource      *timer;
+} LdReportPacer;
+
+void     ld_report_pacer_init     (LdReportPacer  *pacer,
+                                   LdIngestShared *shared,
+                                   const char     *name,
+                                   LdReportFunc    report,
+                                   gpointer        owner);
+void     ld_report_pacer_reported (LdReportPacer  *pacer);
+gboolean ld_report_pacer_is_due   (LdReportPacer  *pacer,
+                                   gint64          now);
+void     ld_report_pacer_later    (LdReportPacer  *pacer);
+void     ld_report_pacer_progress (LdReportPacer  *pacer);
+void     ld_report_pacer_stop     (LdReportPacer  *pacer);
+
 void   ld_ingest_destroy_source      (GSource               **source);
 void   ld_ingest_shared_flush        (LdIngestShared         *shared,
                                       LdBatch               **batch);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,
                                       const LdConnectionInfo *info);
-void   ld_ingest_shared_report_later (LdIngestShared         *shared,
-                                      GSource               **timer,
-                                      const char             *name,
-                                      GSourceFunc             func,
-                                      gpointer                data);
 void   ld_problem_limiter_init       (LdProblemLimiter       *limiter,
                                       LdProblemLimiter       *parent);
 void   ld_problem_limiter_flush      (LdProblemLimiter       *limiter,

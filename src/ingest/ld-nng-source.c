@@ -51,7 +51,7 @@ typedef struct
   gboolean           open;
   nng_aio           *receive;      /* reused for every message; completes inline */
   GSource           *source;
-  GSource           *report_timer;
+  LdReportPacer      pacer;
   LdBatch           *batch;
   GHashTable        *pipes;        /* NNG's pipe id → Pipe */
   guint              n_pipes;      /* numbered so far */
@@ -63,7 +63,6 @@ typedef struct
   char              *last_error;
   LdConnectionState  state;
   gint64             since;
-  gint64             last_report;
   gboolean           started;
   gboolean           stopped;
   GPtrArray         *early;        /* PipeEvents from before the start */
@@ -169,7 +168,7 @@ report (LdNngSource *self)
   GHashTableIter iter;
   Pipe *pipe;
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
   g_hash_table_iter_init (&iter, self->pipes);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
@@ -177,25 +176,12 @@ report (LdNngSource *self)
       report_pipe (self, pipe);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdNngSource *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per message. */
-static void
-report_progress (LdNngSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self);
-  else
-    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] nng counts",
-                                   on_report_timer, self);
 }
 
 /* A dialling socket is open while it has a pipe; NNG dials again when it has none. */
@@ -344,7 +330,7 @@ on_readable (int          fd,
   LdNngSource *self = user_data;
 
   drain (self, MESSAGE_BUDGET);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
   return G_SOURCE_CONTINUE;
 }
 
@@ -533,7 +519,7 @@ nng_source_stop (LdSource *source)
   if (self->source != NULL)
     drain (self, STOP_BUDGET);
   ld_ingest_destroy_source (&self->source);
-  ld_ingest_destroy_source (&self->report_timer);
+  ld_report_pacer_stop (&self->pacer);
   close_socket (self);
 
   g_hash_table_iter_init (&iter, self->pipes);
@@ -551,7 +537,7 @@ nng_source_finalize (LdSource *source)
 {
   LdNngSource *self = (LdNngSource *) source;
 
-  g_assert (self->source == NULL && self->report_timer == NULL);
+  g_assert (self->source == NULL && self->pacer.timer == NULL);
   close_socket (self);
   g_clear_pointer (&self->receive, nng_aio_free);
   g_hash_table_unref (self->pipes);
@@ -608,6 +594,7 @@ ld_nng_source_new (LdIngestShared *shared,
   self->mode = mode;
   self->uri = g_strdup (uri);
   self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] nng counts", report_counts, self);
   self->pipes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pipe_free);
   self->early = g_ptr_array_new_with_free_func (pipe_event_free);
   g_mutex_init (&self->lock);

@@ -46,9 +46,8 @@ typedef struct
   guint64         n_records;     /* of closed connections */
   guint64         n_bytes;
   guint64         n_errors;
-  gint64          last_report;
   gboolean        dirty;         /* counts changed since the last report */
-  GSource        *report_timer;
+  LdReportPacer   pacer;
 } LdTcpSource;
 
 typedef enum
@@ -122,7 +121,7 @@ report_listener (LdTcpSource     *self,
       info.n_errors += connection->n_errors;
     }
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   self->dirty = FALSE;
   ld_ingest_shared_report (self->parent.shared, &info);
 }
@@ -152,8 +151,8 @@ report_connection (TcpConnection     *connection,
   ld_ingest_shared_report (connection->listener->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdTcpSource *self = user_data;
   GHashTableIter iter;
@@ -165,9 +164,6 @@ on_report_timer (gpointer user_data)
       report_connection (connection, LD_CONNECTION_OPEN, NULL);
   if (self->dirty)
     report_listener (self, LD_CONNECTION_LISTENING);
-
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  return G_SOURCE_REMOVE;
 }
 
 /* Counts reach the sources panel at most every interval, not per read; a
@@ -183,14 +179,13 @@ report_progress (TcpConnection *connection)
   else
     connection->dirty = TRUE;
 
-  if (now - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+  if (ld_report_pacer_is_due (&self->pacer, now))
     report_listener (self, LD_CONNECTION_LISTENING);
   else
     self->dirty = TRUE;
 
   if (connection->dirty || self->dirty)
-    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] tcp counts",
-                                   on_report_timer, self);
+    ld_report_pacer_later (&self->pacer);
 }
 
 static void
@@ -859,11 +854,7 @@ tcp_source_stop (LdSource *source)
       self->accepting = FALSE;
     }
   ld_guard_stop (self->guard);
-  if (self->report_timer != NULL)
-    {
-      g_source_destroy (self->report_timer);
-      g_clear_pointer (&self->report_timer, g_source_unref);
-    }
+  ld_report_pacer_stop (&self->pacer);
   g_socket_close (self->parent.socket, NULL);
 
   g_hash_table_iter_init (&iter, self->connections);
@@ -884,7 +875,7 @@ tcp_source_finalize (LdSource *source)
 
   g_hash_table_unref (self->connections);
   ld_guard_free (self->guard);
-  g_clear_pointer (&self->report_timer, g_source_unref);
+  ld_report_pacer_stop (&self->pacer);
 }
 
 static const LdSourceClass tcp_source_class = {
@@ -923,6 +914,7 @@ ld_tcp_source_new (LdIngestShared *shared,
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
   self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_TCP_PICKLE,
                               self->parent.socket, accept_connection, self);
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] tcp counts", report_counts, self);
 
   return &self->parent;
 }

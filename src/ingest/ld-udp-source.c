@@ -37,8 +37,7 @@ typedef struct
   char           *last_error;
   gint64          last_problem;  /* monotonic time of the last error record */
   guint64         n_suppressed;
-  gint64          last_report;
-  GSource        *report_timer;  /* delivers the last counts of a burst */
+  LdReportPacer   pacer;
 
   /* The last sender, so that a steady sender's address is formatted once. */
   GSocketAddress *peer_address;
@@ -63,7 +62,7 @@ report (LdUdpSource     *self,
     .last_error = self->last_error,
   };
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
 }
 
@@ -195,25 +194,12 @@ take_datagram (LdUdpSource  *self,
     self->n_records++;
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdUdpSource *self = user_data;
 
   report (self, LD_CONNECTION_LISTENING);
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per datagram. */
-static void
-report_progress (LdUdpSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self, LD_CONNECTION_LISTENING);
-  else
-    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] udp counts",
-                                   on_report_timer, self);
 }
 
 static gboolean
@@ -242,7 +228,7 @@ on_readable (GSocket      *socket,
     }
 
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 
   return G_SOURCE_CONTINUE;
 }
@@ -270,7 +256,7 @@ udp_source_stop (LdSource *source)
   if (self->source != NULL)
     on_readable (self->parent.socket, G_IO_IN, self);
   ld_ingest_destroy_source (&self->source);
-  ld_ingest_destroy_source (&self->report_timer);
+  ld_report_pacer_stop (&self->pacer);
   if (self->summary != NULL)
     {
       g_source_destroy (self->summary);
@@ -288,7 +274,7 @@ udp_source_finalize (LdSource *source)
 
   g_clear_pointer (&self->source, g_source_unref);
   g_clear_pointer (&self->summary, g_source_unref);
-  g_clear_pointer (&self->report_timer, g_source_unref);
+  ld_report_pacer_stop (&self->pacer);
   g_clear_object (&self->peer_address);
   ld_batch_free (self->batch);
   g_free (self->buffer);
@@ -331,6 +317,7 @@ ld_udp_source_new (LdIngestShared *shared,
 
   self->buffer = g_malloc (DATAGRAM_BUFFER);
   self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] udp counts", report_counts, self);
 
   return &self->parent;
 }

@@ -58,7 +58,7 @@ typedef struct
   void              *monitor;
   GSource           *source;
   GSource           *monitor_source;
-  GSource           *report_timer;
+  LdReportPacer      pacer;
   LdBatch           *batch;
   LdMqIntake         intake;
   GString           *topic;
@@ -66,7 +66,6 @@ typedef struct
   LdConnectionState  state;
   char              *status;       /* why a connecting SUB is not connected */
   gint64             since;
-  gint64             last_report;
 } LdZmqSource;
 
 const char *
@@ -103,29 +102,16 @@ report (LdZmqSource *self)
   ld_mq_intake_fill_info (&self->intake, &info);
   if (self->state == LD_CONNECTION_CONNECTING && self->status != NULL)
     info.last_error = self->status;
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdZmqSource *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per message. */
-static void
-report_progress (LdZmqSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self);
-  else
-    ld_ingest_shared_report_later (self->parent.shared, &self->report_timer, "[logdeck] zmq counts",
-                                   on_report_timer, self);
 }
 
 static void
@@ -280,7 +266,7 @@ on_socket_ready (int          fd,
 
   g_source_set_ready_time (self->source, -1);
   more = drain (self, MESSAGE_BUDGET);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
   if (more)
     g_source_set_ready_time (self->source, 0);
 
@@ -321,7 +307,7 @@ on_handshake_failed (LdZmqSource *self,
                        "a ZeroMQ handshake failed (%s): a SUB takes PUB and XPUB peers, a PULL "
                        "takes PUSH peers", why);
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* Only a connecting SUB has a state beyond listening: libzmq connects it again by itself. */
@@ -575,7 +561,7 @@ zmq_source_stop (LdSource *source)
     drain (self, STOP_BUDGET);
   ld_ingest_destroy_source (&self->source);
   ld_ingest_destroy_source (&self->monitor_source);
-  ld_ingest_destroy_source (&self->report_timer);
+  ld_report_pacer_stop (&self->pacer);
   ld_problem_limiter_flush (&self->intake.limiter, self->batch, self->parent.id, NULL,
                             ld_zmq_mode_protocol (self->mode));
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
@@ -590,7 +576,7 @@ zmq_source_finalize (LdSource *source)
 {
   LdZmqSource *self = (LdZmqSource *) source;
 
-  g_assert (self->source == NULL && self->report_timer == NULL);
+  g_assert (self->source == NULL && self->pacer.timer == NULL);
   close_sockets (self);
   ld_mq_intake_clear (&self->intake);
   ld_batch_free (self->batch);
@@ -648,6 +634,7 @@ ld_zmq_source_new (LdIngestShared *shared,
   self->mode = mode;
   self->uri = g_strdup (uri);
   self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] zmq counts", report_counts, self);
   self->topic = g_string_new (NULL);
   ld_mq_intake_init (&self->intake, shared);
   if ((mode != LD_ZMQ_SUB_CONNECT
