@@ -45,10 +45,6 @@ typedef struct
   SoupServer     *server;
   GHashTable     *sessions;      /* LdWsSession set */
   LdBatch        *batch;
-  gint64          since;
-  guint64         n_records;     /* of requests and of closed sessions */
-  guint64         n_bytes;
-  guint64         n_errors;
   LdReportPacer   pacer;
 } LdHttpSource;
 
@@ -63,34 +59,21 @@ typedef struct
 typedef struct
 {
   LdGuardEntry    entry;
-  LdHttpSource *listener;   /* %NULL once the listener has stopped */
+  LdHttpSource   *listener;   /* %NULL once the listener has stopped */
   GSocket        *socket;
   char           *peer;
   gboolean        expired;    /* what libsoup still reads from it is cut */
 } HttpConnection;
 
 static void
-report (LdHttpSource    *self,
-        LdConnectionState  state,
-        const char        *last_error)
+report (LdHttpSource      *self,
+        LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->parent.id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_HTTP,
-    .address = self->parent.address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_LISTENING ? 0 : g_get_real_time (),
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .last_error = last_error,
-    .encrypted = ld_guard_is_encrypted (self->guard),
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
   GHashTableIter iter;
   LdWsSession *session;
 
+  info.encrypted = ld_guard_is_encrypted (self->guard);
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
     {
@@ -108,7 +91,7 @@ report_counts (gpointer user_data)
 {
   LdHttpSource *self = user_data;
 
-  report (self, LD_CONNECTION_LISTENING, NULL);
+  report (self, LD_CONNECTION_LISTENING);
 }
 
 /* The client behind a reverse proxy, as the websockets docs' logging guide
@@ -290,9 +273,9 @@ on_session_closed (LdWsSession *session,
 {
   LdHttpSource *self = user_data;
 
-  self->n_records += ld_ws_session_get_n_records (session);
-  self->n_bytes += ld_ws_session_get_n_bytes (session);
-  self->n_errors += ld_ws_session_get_n_errors (session);
+  self->parent.n_records += ld_ws_session_get_n_records (session);
+  self->parent.n_bytes += ld_ws_session_get_n_bytes (session);
+  self->parent.n_errors += ld_ws_session_get_n_errors (session);
   g_hash_table_remove (self->sessions, session);
   ld_report_pacer_progress (&self->pacer);
 }
@@ -375,7 +358,7 @@ token_equal (const char *given,
 }
 
 static gboolean
-has_token (LdHttpSource    *self,
+has_token (LdHttpSource      *self,
            SoupServerMessage *msg,
            gboolean           in_query)
 {
@@ -408,7 +391,7 @@ has_token (LdHttpSource    *self,
 
 /* Returns why @msg may not send, with the status to answer, or %NULL. */
 static const char *
-refusal_of (LdHttpSource    *self,
+refusal_of (LdHttpSource      *self,
             SoupServerMessage *msg,
             gboolean           token_in_query,
             guint             *status)
@@ -440,7 +423,7 @@ refusal_of (LdHttpSource    *self,
 }
 
 static void
-report_refusal (LdHttpSource    *self,
+report_refusal (LdHttpSource      *self,
                 SoupServerMessage *msg,
                 guint              status,
                 const char        *reason)
@@ -451,7 +434,7 @@ report_refusal (LdHttpSource    *self,
                          "%s: %s %s from %s refused (%u): %s", self->parent.id,
                          soup_server_message_get_method (msg),
                          g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
-  self->n_errors++;
+  self->parent.n_errors++;
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
   ld_report_pacer_progress (&self->pacer);
 }
@@ -593,7 +576,7 @@ on_early_answer_written (GObject      *stream,
 }
 
 static void
-answer_early (LdHttpSource    *self,
+answer_early (LdHttpSource      *self,
               SoupServerMessage *msg,
               guint              status,
               const char        *reason)
@@ -714,7 +697,7 @@ on_log_headers (SoupServer        *server,
 /* A request that brought no record: 400 with the reason, and an error
  * record, quoting the body, so that the sender's mistake is seen. */
 static void
-refuse (LdHttpSource    *self,
+refuse (LdHttpSource      *self,
         SoupServerMessage *msg,
         const LdIngestOrigin *origin,
         guint              status,
@@ -729,12 +712,12 @@ refuse (LdHttpSource    *self,
                          "%s: %s %s refused (%u): %s: %s", self->parent.id,
                          soup_server_message_get_method (msg), LD_HTTP_PATH_LOG, status,
                          reason, quote);
-  self->n_errors++;
+  self->parent.n_errors++;
   respond (msg, status, "%s\n", reason);
 }
 
 static void
-take_form (LdHttpSource       *self,
+take_form (LdHttpSource         *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *form,
@@ -749,12 +732,12 @@ take_form (LdHttpSource       *self,
       return;
     }
 
-  self->n_records++;
+  self->parent.n_records++;
   respond (msg, SOUP_STATUS_OK, "1 record\n");
 }
 
 static void
-take_json (LdHttpSource       *self,
+take_json (LdHttpSource         *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *text,
@@ -766,13 +749,13 @@ take_json (LdHttpSource       *self,
   if (!ld_ingest_add_json (self->batch, text, length, origin, &n_added, &error))
     {
       /* The record of the error is in the batch already. */
-      self->n_records += n_added;
-      self->n_errors++;
+      self->parent.n_records += n_added;
+      self->parent.n_errors++;
       respond (msg, SOUP_STATUS_BAD_REQUEST, "%s (%u records taken)\n", error->message, n_added);
       return;
     }
 
-  self->n_records += n_added;
+  self->parent.n_records += n_added;
   respond (msg, SOUP_STATUS_OK, "%u records\n", n_added);
 }
 
@@ -789,7 +772,7 @@ starts_like_json (const char *text,
 }
 
 static void
-take_post (LdHttpSource       *self,
+take_post (LdHttpSource         *self,
            SoupServerMessage    *msg,
            LdIngestOrigin       *origin,
            const char           *text,
@@ -845,7 +828,7 @@ on_log_request (SoupServer        *server,
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));
       origin.record.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
-      self->n_bytes += form != NULL ? strlen (form) : 0;
+      self->parent.n_bytes += form != NULL ? strlen (form) : 0;
       take_form (self, msg, &origin, form != NULL ? form : "", form != NULL ? strlen (form) : 0);
     }
   else if (method == SOUP_METHOD_POST && body != NULL && body->too_big)
@@ -853,7 +836,7 @@ on_log_request (SoupServer        *server,
              "The body is over the limit of %u bytes\n", self->parent.shared->max_frame_size);
   else if (method == SOUP_METHOD_POST && body != NULL)
     {
-      self->n_bytes += body->data->len;
+      self->parent.n_bytes += body->data->len;
       take_post (self, msg, &origin, body->data->len > 0 ? (const char *) body->data->data : "",
                  body->data->len);
     }
@@ -874,7 +857,7 @@ http_source_start (LdSource *source)
 {
   LdHttpSource *self = (LdHttpSource *) source;
 
-  self->since = g_get_real_time ();
+  self->parent.since = g_get_real_time ();
   self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_WS, on_ws_request, self, NULL);
   soup_server_add_early_handler (self->server, LD_HTTP_PATH_LOG, on_log_headers, self, NULL);
@@ -885,7 +868,7 @@ http_source_start (LdSource *source)
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
 
   ld_guard_start (self->guard);
-  report (self, LD_CONNECTION_LISTENING, NULL);
+  report (self, LD_CONNECTION_LISTENING);
 }
 
 /* Stops serving, takes what every WebSocket client had already sent, and
@@ -910,15 +893,15 @@ http_source_stop (LdSource *source)
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
     {
       ld_ws_session_stop (session);
-      self->n_records += ld_ws_session_get_n_records (session);
-      self->n_bytes += ld_ws_session_get_n_bytes (session);
-      self->n_errors += ld_ws_session_get_n_errors (session);
+      self->parent.n_records += ld_ws_session_get_n_records (session);
+      self->parent.n_bytes += ld_ws_session_get_n_bytes (session);
+      self->parent.n_errors += ld_ws_session_get_n_errors (session);
       g_hash_table_iter_remove (&iter);
     }
 
   ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL, LD_INGEST_PROTOCOL_HTTP);
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  report (self, LD_CONNECTION_CLOSED, NULL);
+  report (self, LD_CONNECTION_CLOSED);
 }
 
 static void
@@ -933,12 +916,7 @@ http_source_finalize (LdSource *source)
   ld_batch_free (self->batch);
 }
 
-static const LdSourceClass http_source_class = {
-  .kind = "http",
-  .start = http_source_start,
-  .stop = http_source_stop,
-  .finalize = http_source_finalize,
-};
+LD_DEFINE_SOURCE_CLASS (http_source, "http");
 
 /**
  * ld_http_source_new:

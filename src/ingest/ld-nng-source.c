@@ -555,13 +555,7 @@ nng_source_get_uri (LdSource *source)
   return ((LdNngSource *) source)->uri;
 }
 
-static const LdSourceClass nng_source_class = {
-  .kind = "nng",
-  .start = nng_source_start,
-  .stop = nng_source_stop,
-  .finalize = nng_source_finalize,
-  .get_uri = nng_source_get_uri,
-};
+LD_DEFINE_SOURCE_CLASS (nng_source, "nng", .get_uri = nng_source_get_uri);
 
 /**
  * ld_nng_source_new:

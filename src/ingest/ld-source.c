@@ -114,6 +114,34 @@ ld_source_get_uri (LdSource *source)
 }
 
 /**
+ * ld_source_describe:
+ * @source: a source
+ * @state: what it is now
+ *
+ * What the registry lists for every endpoint: the caller adds what is its
+ * own (its connections' counts, TLS, the last error) and reports it.
+ *
+ * Returns: the endpoint's description, borrowing @source's strings
+ */
+LdConnectionInfo
+ld_source_describe (LdSource          *source,
+                    LdConnectionState  state)
+{
+  return (LdConnectionInfo) {
+    .id = source->id,
+    .kind = LD_CONNECTION_KIND_ENDPOINT,
+    .protocol = source->protocol,
+    .address = source->address,
+    .state = state,
+    .connected_since = source->since,
+    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
+    .n_records = source->n_records,
+    .n_bytes = source->n_bytes,
+    .n_errors = source->n_errors,
+  };
+}
+
+/**
  * ld_source_report_failed:
  * @shared: the ingest thread's shared state
  * @id: the endpoint's id
@@ -264,6 +292,7 @@ ld_source_new_listener (gsize                 size,
 
   source = g_malloc0 (size);
   ld_source_init (source, klass, shared, id);
+  source->protocol = protocol;
   if (check_exposure (shared, klass->kind, protection, address, &local_error)
       && (source->socket = bind_and_listen (address, port, type, &source->address,
                                             &source->port, &local_error)) != NULL)

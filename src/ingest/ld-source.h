@@ -27,6 +27,18 @@ struct _LdSourceClass
   const char *(*get_uri)        (LdSource *source);  /* nullable: for URI endpoints */
 };
 
+/* Defines the static class of a kind whose functions are @prefix_start,
+ * @prefix_stop and @prefix_finalize; more members may follow, such as
+ * ".get_uri = zmq_source_get_uri". */
+#define LD_DEFINE_SOURCE_CLASS(prefix, name, ...)  \
+  static const LdSourceClass prefix##_class = {    \
+    .kind = name,                                  \
+    .start = prefix##_start,                       \
+    .stop = prefix##_stop,                         \
+    .finalize = prefix##_finalize,                 \
+    __VA_ARGS__                                    \
+  }
+
 struct _LdSource
 {
   const LdSourceClass *klass;
@@ -35,6 +47,11 @@ struct _LdSource
   char                *address;   /* nullable: what a listener bound, "127.0.0.1:9020" */
   guint16              port;      /* the port a listener bound; 0 otherwise */
   GSocket             *socket;    /* nullable: a listener's, bound on the caller's thread */
+  const char          *protocol;  /* static: what the registry lists it as */
+  gint64               since;     /* wall-clock µs of the start */
+  guint64              n_records; /* what it has counted itself; a kind adds its connections' */
+  guint64              n_bytes;
+  guint64              n_errors;
 };
 
 /* What protects a kind of listener when it listens beyond loopback. */
@@ -64,6 +81,8 @@ void       ld_source_free           (LdSource            *source);
 void       ld_source_start          (LdSource            *source);
 void       ld_source_stop           (LdSource            *source);
 const char *ld_source_get_uri       (LdSource            *source);
+LdConnectionInfo ld_source_describe (LdSource            *source,
+                                     LdConnectionState    state);
 void       ld_source_report_failed  (LdIngestShared      *shared,
                                      const char          *id,
                                      const char          *protocol,

@@ -42,10 +42,6 @@ typedef struct
   LdGuard        *guard;
   gboolean        accepting;
   GHashTable     *connections;   /* TcpConnection set */
-  gint64          since;
-  guint64         n_records;     /* of closed connections */
-  guint64         n_bytes;
-  guint64         n_errors;
   gboolean        dirty;         /* counts changed since the last report */
   LdReportPacer   pacer;
 } LdTcpSource;
@@ -60,7 +56,7 @@ typedef enum
 typedef struct
 {
   LdGuardEntry   entry;          /* first: the guard's expire function gets it */
-  LdTcpSource *listener;
+  LdTcpSource   *listener;
   char          *id;
   char          *peer;
   Framing        framing;
@@ -94,25 +90,14 @@ typedef enum
 } ReadResult;
 
 static void
-report_listener (LdTcpSource     *self,
+report_listener (LdTcpSource       *self,
                  LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->parent.id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
-    .address = self->parent.address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .encrypted = ld_guard_is_encrypted (self->guard),
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
   GHashTableIter iter;
   TcpConnection *connection;
 
+  info.encrypted = ld_guard_is_encrypted (self->guard);
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
     {
@@ -666,9 +651,9 @@ connection_close (TcpConnection     *connection,
   if (state != LD_CONNECTION_ERROR)
     report_connection (connection, state, last_error);
 
-  self->n_records += connection->n_records;
-  self->n_bytes += connection->n_bytes;
-  self->n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
+  self->parent.n_records += connection->n_records;
+  self->parent.n_bytes += connection->n_bytes;
+  self->parent.n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
   g_hash_table_remove (self->connections, connection);
   report_listener (self, LD_CONNECTION_LISTENING);
 }
@@ -816,7 +801,7 @@ tcp_source_start (LdSource *source)
 {
   LdTcpSource *self = (LdTcpSource *) source;
 
-  self->since = g_get_real_time ();
+  self->parent.since = g_get_real_time ();
   report_listener (self, LD_CONNECTION_LISTENING);
   self->accepting = TRUE;
   ld_guard_start (self->guard);
@@ -878,12 +863,7 @@ tcp_source_finalize (LdSource *source)
   ld_report_pacer_stop (&self->pacer);
 }
 
-static const LdSourceClass tcp_source_class = {
-  .kind = "tcp",
-  .start = tcp_source_start,
-  .stop = tcp_source_stop,
-  .finalize = tcp_source_finalize,
-};
+LD_DEFINE_SOURCE_CLASS (tcp_source, "tcp");
 
 /**
  * ld_tcp_source_new:

@@ -30,10 +30,6 @@ typedef struct
   GSource        *summary;       /* pending report of suppressed bad datagrams */
   guint8         *buffer;
   LdBatch        *batch;
-  gint64          since;
-  guint64         n_records;
-  guint64         n_bytes;
-  guint64         n_errors;
   char           *last_error;
   gint64          last_problem;  /* monotonic time of the last error record */
   guint64         n_suppressed;
@@ -45,22 +41,12 @@ typedef struct
 } LdUdpSource;
 
 static void
-report (LdUdpSource     *self,
+report (LdUdpSource       *self,
         LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->parent.id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
-    .address = self->parent.address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .last_error = self->last_error,
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
+
+  info.last_error = self->last_error;
 
   ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
@@ -79,7 +65,7 @@ same_address (GSocketAddress *a,
 }
 
 static const char *
-peer_name (LdUdpSource  *self,
+peer_name (LdUdpSource    *self,
            GSocketAddress *address)
 {
   if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
@@ -96,7 +82,7 @@ peer_name (LdUdpSource  *self,
 }
 
 static void
-add_problem (LdUdpSource *self,
+add_problem (LdUdpSource   *self,
              const char    *peer,
              const char    *what)
 {
@@ -113,7 +99,7 @@ on_summary (gpointer user_data)
   if (self->n_suppressed > 0)
     {
       what = g_strdup_printf ("%" G_GUINT64_FORMAT " more bad datagrams (%" G_GUINT64_FORMAT
-                              " in all); the last: %s", self->n_suppressed, self->n_errors,
+                              " in all); the last: %s", self->n_suppressed, self->parent.n_errors,
                               self->last_error);
       add_problem (self, NULL, what);
       self->n_suppressed = 0;
@@ -126,7 +112,7 @@ on_summary (gpointer user_data)
 }
 
 static void
-bad_datagram (LdUdpSource *self,
+bad_datagram (LdUdpSource   *self,
               const char    *peer,
               gsize          size,
               const char    *reason)
@@ -134,7 +120,7 @@ bad_datagram (LdUdpSource *self,
   gint64 now = g_get_monotonic_time ();
   g_autofree char *what = NULL;
 
-  self->n_errors++;
+  self->parent.n_errors++;
   g_free (self->last_error);
   self->last_error = g_strdup_printf ("bad datagram of %" G_GSIZE_FORMAT " bytes from %s: %s",
                                       size, peer, reason);
@@ -158,7 +144,7 @@ bad_datagram (LdUdpSource *self,
 }
 
 static void
-take_datagram (LdUdpSource  *self,
+take_datagram (LdUdpSource    *self,
                GSocketAddress *address,
                gsize           size)
 {
@@ -172,7 +158,7 @@ take_datagram (LdUdpSource  *self,
   g_autofree char *reason = NULL;
   guint32 length = 0;
 
-  self->n_bytes += size;
+  self->parent.n_bytes += size;
   if (size >= 4)
     {
       memcpy (&length, self->buffer, 4);
@@ -191,7 +177,7 @@ take_datagram (LdUdpSource  *self,
   if (reason != NULL)
     bad_datagram (self, peer, size, reason);
   else
-    self->n_records++;
+    self->parent.n_records++;
 }
 
 static void
@@ -238,7 +224,7 @@ udp_source_start (LdSource *source)
 {
   LdUdpSource *self = (LdUdpSource *) source;
 
-  self->since = g_get_real_time ();
+  self->parent.since = g_get_real_time ();
   report (self, LD_CONNECTION_LISTENING);
 
   self->source = g_socket_create_source (self->parent.socket, G_IO_IN, NULL);
@@ -282,12 +268,7 @@ udp_source_finalize (LdSource *source)
   g_free (self->last_error);
 }
 
-static const LdSourceClass udp_source_class = {
-  .kind = "udp",
-  .start = udp_source_start,
-  .stop = udp_source_stop,
-  .finalize = udp_source_finalize,
-};
+LD_DEFINE_SOURCE_CLASS (udp_source, "udp");
 
 /**
  * ld_udp_source_new:

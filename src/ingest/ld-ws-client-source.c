@@ -320,12 +320,7 @@ ws_client_finalize (LdSource *source)
   g_free (self->uri);
 }
 
-static const LdSourceClass ws_client_class = {
-  .kind = "ws-client",
-  .start = ws_client_start,
-  .stop = ws_client_stop,
-  .finalize = ws_client_finalize,
-};
+LD_DEFINE_SOURCE_CLASS (ws_client, "ws-client");
 
 /**
  * ld_ws_client_source_new:

@@ -595,13 +595,7 @@ zmq_source_get_uri (LdSource *source)
   return ((LdZmqSource *) source)->uri;
 }
 
-static const LdSourceClass zmq_source_class = {
-  .kind = "zmq",
-  .start = zmq_source_start,
-  .stop = zmq_source_stop,
-  .finalize = zmq_source_finalize,
-  .get_uri = zmq_source_get_uri,
-};
+LD_DEFINE_SOURCE_CLASS (zmq_source, "zmq", .get_uri = zmq_source_get_uri);
 
 /**
  * ld_zmq_source_new:
