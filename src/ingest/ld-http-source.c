@@ -916,18 +916,17 @@ http_source_finalize (LdSource *source)
   ld_batch_free (self->batch);
 }
 
-LD_DEFINE_SOURCE_CLASS (http_source, "http");
+LD_DEFINE_SOURCE_CLASS (http_source, "http",
+                        .protocol = LD_INGEST_PROTOCOL_HTTP,
+                        .protection = LD_PROTECTED_BY_TLS_OR_TOKEN,
+                        .socket_type = G_SOCKET_TYPE_STREAM);
 
 /**
  * ld_http_source_new:
- * @shared: what the ingest thread's sources share
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- * @error: why it cannot listen there, which is also listed in the registry
  *
- * Binds and listens at once, so that a taken port is an error here;
- * libsoup's server is made when the source starts, on the ingest thread.
- * The endpoint is "http", then "http.2"…; WebSocket sessions "ws-1"…
+ * Makes ld_ingest_add_http()'s endpoint, "http" or "http.2"…, whose
+ * WebSocket sessions are "ws-1", "ws-2"…; it binds and listens at once, and
+ * makes libsoup's server when it starts, on the ingest thread.
  *
  * Returns: (nullable): the source, not yet serving
  */
@@ -939,9 +938,8 @@ ld_http_source_new (LdIngestShared *shared,
 {
   LdHttpSource *self;
 
-  self = ld_source_new_listener (sizeof (LdHttpSource), &http_source_class, shared,
-                                 LD_INGEST_PROTOCOL_HTTP, LD_PROTECTED_BY_TLS_OR_TOKEN, address,
-                                 port, G_SOCKET_TYPE_STREAM, error);
+  self = ld_source_new_listener (sizeof (LdHttpSource), &http_source_class, shared, address, port,
+                                 error);
   if (self == NULL)
     return NULL;
 

@@ -253,13 +253,11 @@ bind_and_listen (const char   *address,
 /**
  * ld_source_new_listener:
  * @size: the size of the kind's struct, which embeds an LdSource first
- * @klass: the kind's class; its name is the first endpoint's id
+ * @klass: the kind's class: its name is the first endpoint's id, and it
+ *   says the protocol, the socket type and what protects it
  * @shared: the ingest thread's shared state
- * @protocol: what it speaks, for the registry
- * @protection: what it needs beyond loopback
  * @address: an IP address
  * @port: a port, or 0 for any free one
- * @type: %G_SOCKET_TYPE_STREAM, which also listens, or %G_SOCKET_TYPE_DATAGRAM
  *
  * What every listener's constructor does on the caller's thread, so that a
  * taken port is known before ld_ingest_add_source() returns: numbers the
@@ -273,11 +271,8 @@ gpointer
 ld_source_new_listener (gsize                 size,
                         const LdSourceClass  *klass,
                         LdIngestShared       *shared,
-                        const char           *protocol,
-                        LdProtection          protection,
                         const char           *address,
                         guint16               port,
-                        GSocketType           type,
                         GError              **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -292,14 +287,14 @@ ld_source_new_listener (gsize                 size,
 
   source = g_malloc0 (size);
   ld_source_init (source, klass, shared, id);
-  source->protocol = protocol;
-  if (check_exposure (shared, klass->kind, protection, address, &local_error)
-      && (source->socket = bind_and_listen (address, port, type, &source->address,
+  source->protocol = klass->protocol;
+  if (check_exposure (shared, klass->kind, klass->protection, address, &local_error)
+      && (source->socket = bind_and_listen (address, port, klass->socket_type, &source->address,
                                             &source->port, &local_error)) != NULL)
     return source;
 
   where = g_strdup_printf (strchr (address, ':') != NULL ? "[%s]:%u" : "%s:%u", address, port);
-  ld_source_report_failed (shared, id, protocol, where, local_error);
+  ld_source_report_failed (shared, id, klass->protocol, where, local_error);
   g_propagate_error (error, g_steal_pointer (&local_error));
   /* Not ld_source_free(): the kind has nothing of its own to finalize yet. */
   g_free (source->id);

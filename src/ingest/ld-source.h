@@ -18,6 +18,14 @@ G_BEGIN_DECLS
 
 typedef struct _LdSourceClass LdSourceClass;
 
+/* What protects a kind of listener when it listens beyond loopback. */
+typedef enum
+{
+  LD_PROTECTED_BY_TLS,
+  LD_PROTECTED_BY_TLS_OR_TOKEN,
+  LD_PROTECTED_BY_NOTHING,     /* UDP: neither is possible */
+} LdProtection;
+
 struct _LdSourceClass
 {
   const char   *kind;                            /* "tcp", for profilers and messages */
@@ -25,6 +33,11 @@ struct _LdSourceClass
   void        (*stop)           (LdSource *source);  /* on the ingest thread */
   void        (*finalize)       (LdSource *source);  /* frees what the kind added */
   const char *(*get_uri)        (LdSource *source);  /* nullable: for URI endpoints */
+
+  /* For listeners, which ld_source_new_listener() makes. */
+  const char   *protocol;
+  LdProtection  protection;
+  GSocketType   socket_type;   /* G_SOCKET_TYPE_STREAM listens */
 };
 
 /* Defines the static class of a kind whose functions are @prefix_start,
@@ -54,13 +67,6 @@ struct _LdSource
   guint64              n_errors;
 };
 
-/* What protects a kind of listener when it listens beyond loopback. */
-typedef enum
-{
-  LD_PROTECTED_BY_TLS,
-  LD_PROTECTED_BY_TLS_OR_TOKEN,
-  LD_PROTECTED_BY_NOTHING,     /* UDP: neither is possible */
-} LdProtection;
 
 /* How a kind numbers its endpoints: "tcp", "tcp.2"…, or "zmq-1", "zmq-2"… */
 typedef enum
@@ -91,11 +97,8 @@ void       ld_source_report_failed  (LdIngestShared      *shared,
 gpointer   ld_source_new_listener   (gsize                size,
                                      const LdSourceClass *klass,
                                      LdIngestShared      *shared,
-                                     const char          *protocol,
-                                     LdProtection         protection,
                                      const char          *address,
                                      guint16              port,
-                                     GSocketType          type,
                                      GError             **error);
 
 G_END_DECLS

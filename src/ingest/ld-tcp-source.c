@@ -863,17 +863,16 @@ tcp_source_finalize (LdSource *source)
   ld_report_pacer_stop (&self->pacer);
 }
 
-LD_DEFINE_SOURCE_CLASS (tcp_source, "tcp");
+LD_DEFINE_SOURCE_CLASS (tcp_source, "tcp",
+                        .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+                        .protection = LD_PROTECTED_BY_TLS,
+                        .socket_type = G_SOCKET_TYPE_STREAM);
 
 /**
  * ld_tcp_source_new:
- * @shared: what the ingest thread's sources share
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- * @error: why it cannot listen there, which is also listed in the registry
  *
- * Binds and listens at once, so that a taken port is an error here. The
- * endpoint is "tcp", then "tcp.2"…; its connections "tcp-1", "tcp-2"…
+ * Makes ld_ingest_add_tcp()'s endpoint, "tcp" or "tcp.2"…, whose
+ * connections are "tcp-1", "tcp-2"…; it binds and listens at once.
  *
  * Returns: (nullable): the source, not yet accepting
  */
@@ -885,9 +884,8 @@ ld_tcp_source_new (LdIngestShared *shared,
 {
   LdTcpSource *self;
 
-  self = ld_source_new_listener (sizeof (LdTcpSource), &tcp_source_class, shared,
-                                 LD_INGEST_PROTOCOL_TCP_PICKLE, LD_PROTECTED_BY_TLS, address, port,
-                                 G_SOCKET_TYPE_STREAM, error);
+  self = ld_source_new_listener (sizeof (LdTcpSource), &tcp_source_class, shared, address, port,
+                                 error);
   if (self == NULL)
     return NULL;
 

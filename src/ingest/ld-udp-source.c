@@ -268,17 +268,16 @@ udp_source_finalize (LdSource *source)
   g_free (self->last_error);
 }
 
-LD_DEFINE_SOURCE_CLASS (udp_source, "udp");
+LD_DEFINE_SOURCE_CLASS (udp_source, "udp",
+                        .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
+                        .protection = LD_PROTECTED_BY_NOTHING,
+                        .socket_type = G_SOCKET_TYPE_DATAGRAM);
 
 /**
  * ld_udp_source_new:
- * @shared: what the ingest thread's sources share
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- * @error: why it cannot receive there, which is also listed in the registry
  *
- * Binds at once, so that a taken port is an error here. The endpoint is
- * "udp", then "udp.2"…, and its records name it as their connection.
+ * Makes ld_ingest_add_udp()'s endpoint, "udp" or "udp.2"…, which its
+ * records name as their connection; it binds at once.
  *
  * Returns: (nullable): the source, not yet receiving
  */
@@ -290,9 +289,8 @@ ld_udp_source_new (LdIngestShared *shared,
 {
   LdUdpSource *self;
 
-  self = ld_source_new_listener (sizeof (LdUdpSource), &udp_source_class, shared,
-                                 LD_INGEST_PROTOCOL_UDP_PICKLE, LD_PROTECTED_BY_NOTHING, address, port,
-                                 G_SOCKET_TYPE_DATAGRAM, error);
+  self = ld_source_new_listener (sizeof (LdUdpSource), &udp_source_class, shared, address, port,
+                                 error);
   if (self == NULL)
     return NULL;
 
