@@ -205,7 +205,9 @@ static void
 on_request_headers (SoupServerMessage *msg,
                     HttpConnection    *connection)
 {
-  ld_guard_set_busy (&connection->entry, connection->listener->parent.shared->listen.body_timeout_us,
+  const LdListenLimits *limits = &connection->listener->parent.shared->listen;
+
+  ld_guard_set_busy (&connection->entry, limits->body_timeout_us,
                      "the request did not arrive in time", FALSE);
 }
 
@@ -430,7 +432,8 @@ report_refusal (LdHttpSource      *self,
 {
   g_autofree char *peer = request_peer (msg, FALSE);
 
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->parent.id, peer, LD_INGEST_PROTOCOL_HTTP,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->parent.id, peer,
+                         LD_INGEST_PROTOCOL_HTTP,
                          "%s: %s %s from %s refused (%u): %s", self->parent.id,
                          soup_server_message_get_method (msg),
                          g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
@@ -725,8 +728,8 @@ take_form (LdHttpSource         *self,
 {
     g_autoptr(GError) error = NULL;
 
-  if (!ld_http_form_add_record (self->batch, form, length, &self->parent.shared->limits, &origin->record,
-                                &error))
+  if (!ld_http_form_add_record (self->batch, form, length, &self->parent.shared->limits,
+                                &origin->record, &error))
     {
       refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, error->message, form, length);
       return;
@@ -811,7 +814,9 @@ on_log_request (SoupServer        *server,
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autofree char *peer = request_peer (msg, FALSE);
   LdIngestOrigin origin = {
-    .record = { .connection = self->parent.id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON },
+    .record = {
+      .connection = self->parent.id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
+    },
     .limiter = &self->limiter,
   };
   HttpConnection *connection = connection_of (msg);
@@ -899,7 +904,8 @@ http_source_stop (LdSource *source)
       g_hash_table_iter_remove (&iter);
     }
 
-  ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL, LD_INGEST_PROTOCOL_HTTP);
+  ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL,
+                            LD_INGEST_PROTOCOL_HTTP);
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
   report (self, LD_CONNECTION_CLOSED);
 }

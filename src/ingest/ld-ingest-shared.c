@@ -3,16 +3,34 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ld-ingest-private.h"
 #include "ld-level.h"
 
-/* What every source uses, below them all: handing batches over, reporting
- * to the registry, Logdeck's own records about bad input and their rate
- * limit, quoting bad input, and binding a socket. LdIngest owns the
- * sources; the sources need nothing from it but these. */
+/* What every source uses, below them all: the decoding threads' priority,
+ * handing batches over, pacing and sending reports to the registry,
+ * Logdeck's own records about bad input and their rate limit, quoting bad
+ * input, and binding a socket. LdIngest owns the sources; the sources need
+ * nothing from it but these. */
+
+/**
+ * ld_ingest_lower_priority:
+ *
+ * Decoding may take every core it is given; the window must still draw.
+ * The ingest thread and the decoders run a little nicer than the UI thread,
+ * so a flood of records slows their intake before it stalls the frames.
+ */
+void
+ld_ingest_lower_priority (void)
+{
+  if (setpriority (PRIO_PROCESS, gettid (), LD_INGEST_NICENESS) != 0)
+    g_debug ("Could not lower the ingest thread's priority: %s", g_strerror (errno));
+}
 
 /**
  * ld_ingest_destroy_source:

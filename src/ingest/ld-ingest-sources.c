@@ -16,8 +16,6 @@
  * makes the source and hands it to ld_ingest_add_source(). A new kind of
  * source adds its line here; LdIngest itself never changes for one. */
 
-#define SHARED ld_ingest_get_shared (self)
-
 /**
  * ld_ingest_add_tcp:
  * @self: an ingest thread
@@ -37,10 +35,13 @@ ld_ingest_add_tcp (LdIngest    *self,
                    guint16      port,
                    GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_tcp_source_new (SHARED, address, port, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_tcp_source_new (shared, address, port, error), error);
 }
 
 /**
@@ -62,10 +63,13 @@ ld_ingest_add_udp (LdIngest    *self,
                    guint16      port,
                    GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_udp_source_new (SHARED, address, port, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_udp_source_new (shared, address, port, error), error);
 }
 
 /**
@@ -88,10 +92,13 @@ ld_ingest_add_http (LdIngest    *self,
                     guint16      port,
                     GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_http_source_new (SHARED, address, port, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_http_source_new (shared, address, port, error), error);
 }
 
 /**
@@ -116,10 +123,13 @@ ld_ingest_add_ws_client (LdIngest    *self,
                          const char  *uri,
                          GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_ws_client_source_new (SHARED, uri, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_ws_client_source_new (shared, uri, error), error);
 }
 
 /**
@@ -143,10 +153,13 @@ ld_ingest_add_zmq_connect (LdIngest    *self,
                            const char  *uri,
                            GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_zmq_source_new (SHARED, LD_ZMQ_SUB_CONNECT, uri, error),
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_zmq_source_new (shared, LD_ZMQ_SUB_CONNECT, uri, error),
                                error);
 }
 
@@ -170,6 +183,7 @@ ld_ingest_add_zmq_listen (LdIngest    *self,
                           const char  *uri,
                           GError     **error)
 {
+  LdIngestShared *shared;
   g_autofree char *pull_uri = NULL;
   LdSource *sub, *pull;
 
@@ -178,10 +192,11 @@ ld_ingest_add_zmq_listen (LdIngest    *self,
 
   /* Both sockets are made before either starts: one that cannot listen
    * takes the other with it. */
+  shared = ld_ingest_get_shared (self);
   if ((pull_uri = ld_mq_uri_next_port (uri, error)) == NULL
-      || (sub = ld_zmq_source_new (SHARED, LD_ZMQ_SUB_LISTEN, uri, error)) == NULL)
+      || (sub = ld_zmq_source_new (shared, LD_ZMQ_SUB_LISTEN, uri, error)) == NULL)
     return FALSE;
-  if ((pull = ld_zmq_source_new (SHARED, LD_ZMQ_PULL_LISTEN, pull_uri, error)) == NULL)
+  if ((pull = ld_zmq_source_new (shared, LD_ZMQ_PULL_LISTEN, pull_uri, error)) == NULL)
     {
       ld_source_free (sub);
       return FALSE;
@@ -210,10 +225,13 @@ ld_ingest_add_nng_listen (LdIngest    *self,
                           const char  *uri,
                           GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_nng_source_new (SHARED, LD_NNG_LISTEN, uri, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_nng_source_new (shared, LD_NNG_LISTEN, uri, error), error);
 }
 
 /**
@@ -234,8 +252,11 @@ ld_ingest_add_nng_dial (LdIngest    *self,
                         const char  *uri,
                         GError     **error)
 {
+  LdIngestShared *shared;
+
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  return ld_ingest_add_source (self, ld_nng_source_new (SHARED, LD_NNG_DIAL, uri, error), error);
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_nng_source_new (shared, LD_NNG_DIAL, uri, error), error);
 }

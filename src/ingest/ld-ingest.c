@@ -4,10 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <string.h>
 
 #include "ld-ingest-private.h"
 #include "ld-source.h"
@@ -82,20 +80,6 @@ invoke_sync (LdIngest    *self,
   g_mutex_unlock (&call.lock);
   g_mutex_clear (&call.lock);
   g_cond_clear (&call.cond);
-}
-
-/**
- * ld_ingest_lower_priority:
- *
- * Decoding may take every core it is given; the window must still draw.
- * The ingest thread and the decoders run a little nicer than the UI thread,
- * so a flood of records slows their intake before it stalls the frames.
- */
-void
-ld_ingest_lower_priority (void)
-{
-  if (setpriority (PRIO_PROCESS, gettid (), LD_INGEST_NICENESS) != 0)
-    g_debug ("Could not lower the ingest thread's priority: %s", g_strerror (errno));
 }
 
 static gpointer

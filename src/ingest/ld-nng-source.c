@@ -401,8 +401,8 @@ on_pipe_event (nng_pipe     pipe,
       event->pipe = nng_pipe_id (pipe);
       event->event = what;
       event->peer = what == NNG_PIPE_EV_ADD_POST ? pipe_peer (pipe) : NULL;
-      g_main_context_invoke_full (self->parent.shared->context, G_PRIORITY_DEFAULT, handle_pipe_event,
-                                  event, pipe_event_free);
+      g_main_context_invoke_full (self->parent.shared->context, G_PRIORITY_DEFAULT,
+                                  handle_pipe_event, event, pipe_event_free);
     }
   g_mutex_unlock (&self->lock);
 }

@@ -86,8 +86,8 @@ add_problem (LdUdpSource   *self,
              const char    *peer,
              const char    *what)
 {
-  ld_ingest_add_problem (self->batch, NULL, 40, self->parent.id, peer, LD_INGEST_PROTOCOL_UDP_PICKLE,
-                         "%s: %s", self->parent.id, what);
+  ld_ingest_add_problem (self->batch, NULL, 40, self->parent.id, peer,
+                         LD_INGEST_PROTOCOL_UDP_PICKLE, "%s: %s", self->parent.id, what);
 }
 
 static gboolean
@@ -170,8 +170,8 @@ take_datagram (LdUdpSource    *self,
                               " bytes follow it", length, size < 4 ? 0 : size - 4);
   else if (length == 0)
     reason = g_strdup ("the pickle is empty");
-  else if (!ld_pyrecord_add_pickle (self->batch, self->buffer + 4, length, &self->parent.shared->limits,
-                                    &origin, &error))
+  else if (!ld_pyrecord_add_pickle (self->batch, self->buffer + 4, length,
+                                    &self->parent.shared->limits, &origin, &error))
     reason = g_strdup (error->message);
 
   if (reason != NULL)

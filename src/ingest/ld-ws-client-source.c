@@ -151,7 +151,8 @@ on_message (SoupWebsocketConnection *connection,
     take_text (self, data, length);
   else
     {
-      ld_ingest_add_problem (self->batch, NULL, 30, self->parent.id, self->peer, LD_INGEST_PROTOCOL_WS_CLIENT,
+      ld_ingest_add_problem (self->batch, NULL, 30, self->parent.id, self->peer,
+                             LD_INGEST_PROTOCOL_WS_CLIENT,
                              "%s: a binary message of %" G_GSIZE_FORMAT " bytes from %s was "
                              "skipped: log records are taken from text messages",
                              self->parent.id, length, self->uri);
