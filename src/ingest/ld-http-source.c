@@ -289,7 +289,8 @@ on_upgraded (SoupServerMessage *msg,
 {
   LdHttpSource *self = user_data;
   g_autoptr(GIOStream) stream = NULL;
-  g_autofree char *id = g_strdup_printf ("ws-%u", ++self->parent.shared->next_ws_id);
+  guint n = ld_ingest_shared_number (self->parent.shared, "ws");
+  g_autofree char *id = g_strdup_printf ("ws-%u", n);
   const char *peer = g_object_get_data (G_OBJECT (msg), PEER_KEY);
   LdWsSession *session;
 

@@ -21,9 +21,8 @@ struct _LdProblemLimiter
 
 /* What every source of one LdIngest shares. Apart from the atomic counter,
  * it is set up before the first source starts and read-only afterwards,
- * except @next_tcp_id and @next_ws_id, which only the ingest thread touches,
- * and @n_endpoints and @stopped, which only the thread that adds sources
- * does. */
+ * except @n_connections, which only the ingest thread touches, and
+ * @n_endpoints and @stopped, which only the thread that adds sources does. */
 typedef struct
 {
   GMainContext         *context;
@@ -31,8 +30,7 @@ typedef struct
   LdConnectionRegistry *registry;        /* nullable */
   guint32               max_frame_size;
   LdPickleLimits        limits;
-  guint                 next_tcp_id;
-  guint                 next_ws_id;
+  GHashTable           *n_connections;   /* kind ("tcp", "ws", "nng-1/pipe") → numbered */
   gsize                 n_records;       /* atomic */
   GTlsCertificate      *tls_certificate; /* nullable: TLS on stream listeners */
   GTlsDatabase         *tls_client_ca;   /* nullable: client certificates required */
@@ -94,6 +92,8 @@ void     ld_report_pacer_stop     (LdReportPacer  *pacer);
 void   ld_ingest_destroy_source      (GSource               **source);
 void   ld_ingest_shared_flush        (LdIngestShared         *shared,
                                       LdBatch               **batch);
+guint  ld_ingest_shared_number       (LdIngestShared         *shared,
+                                      const char             *kind);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,
                                       const LdConnectionInfo *info);
 void   ld_problem_limiter_init       (LdProblemLimiter       *limiter,

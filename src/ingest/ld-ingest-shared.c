@@ -67,6 +67,30 @@ ld_ingest_shared_flush (LdIngestShared  *shared,
   g_atomic_pointer_add (&shared->n_records, n);
 }
 
+/**
+ * ld_ingest_shared_number:
+ * @shared: the ingest thread's shared state
+ * @kind: what is numbered: "tcp" for "tcp-1", "ws" for "ws-1",
+ *   "nng-1/pipe" for "nng-1/pipe-1"
+ *
+ * Numbers connections of every kind in one place, so that an ingest thread
+ * that replaces another goes on from its numbers (see
+ * ld_ingest_continue_connection_numbering()) and never gives a new peer an
+ * old peer's id. Call it on the ingest thread.
+ *
+ * Returns: the next number of @kind, from 1
+ */
+guint
+ld_ingest_shared_number (LdIngestShared *shared,
+                         const char     *kind)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (shared->n_connections, kind)) + 1;
+
+  /* Once a connection: the copy of @kind is dropped when it is there already. */
+  g_hash_table_insert (shared->n_connections, g_strdup (kind), GUINT_TO_POINTER (n));
+  return n;
+}
+
 void
 ld_ingest_shared_report (LdIngestShared         *shared,
                          const LdConnectionInfo *info)

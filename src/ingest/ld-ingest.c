@@ -126,6 +126,7 @@ ld_ingest_new (LdHandoff            *handoff,
   self->loop = g_main_loop_new (self->shared.context, FALSE);
   g_mutex_init (&self->lock);
   self->shared.n_endpoints = g_hash_table_new (g_str_hash, g_str_equal);
+  self->shared.n_connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_source_free);
   self->thread = g_thread_new ("ingest", run_ingest_thread, self);
 
@@ -178,6 +179,7 @@ ld_ingest_free (LdIngest *self)
   ld_ingest_stop (self);
   g_ptr_array_unref (self->sources);
   g_hash_table_unref (self->shared.n_endpoints);
+  g_hash_table_unref (self->shared.n_connections);
   g_mutex_clear (&self->lock);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->shared.context);
@@ -464,10 +466,79 @@ ld_ingest_get_n_records (LdIngest *self)
 }
 
 /**
+ * ld_ingest_get_connection_numbering:
+ * @self: a stopped ingest thread
+ *
+ * Returns: (transfer full) (element-type utf8 guint): how many connections
+ *   of each kind it numbered: "tcp", "ws", and each NNG socket's pipes,
+ *   "nng-1/pipe"…; for ld_ingest_continue_connection_numbering()
+ */
+GHashTable *
+ld_ingest_get_connection_numbering (LdIngest *self)
+{
+  GHashTable *numbering;
+  GHashTableIter iter;
+  gpointer kind, n;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->shared.stopped, NULL);
+
+  numbering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->shared.n_connections);
+  while (g_hash_table_iter_next (&iter, &kind, &n))
+    g_hash_table_insert (numbering, g_strdup (kind), n);
+
+  return numbering;
+}
+
+/**
+ * ld_ingest_continue_connection_numbering:
+ * @self: an ingest thread with no endpoints yet
+ * @numbering: (element-type utf8 guint): from another ingest thread's
+ *   ld_ingest_get_connection_numbering()
+ *
+ * Numbers connections of every kind on from where another ingest thread
+ * stopped, so that a restart of the sources never gives a new peer an old
+ * peer's id.
+ */
+void
+ld_ingest_continue_connection_numbering (LdIngest   *self,
+                                         GHashTable *numbering)
+{
+  GHashTableIter iter;
+  gpointer kind, n;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (numbering != NULL);
+  g_return_if_fail (self->sources->len == 0);
+
+  g_hash_table_iter_init (&iter, numbering);
+  while (g_hash_table_iter_next (&iter, &kind, &n))
+    g_hash_table_insert (self->shared.n_connections, g_strdup (kind), n);
+}
+
+static guint
+numbered (LdIngest   *self,
+          const char *kind)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->shared.n_connections, kind));
+}
+
+static void
+continue_from (LdIngest   *self,
+               const char *kind,
+               guint       n)
+{
+  g_hash_table_insert (self->shared.n_connections, g_strdup (kind), GUINT_TO_POINTER (n));
+}
+
+/**
  * ld_ingest_get_numbering:
  * @self: a stopped ingest thread
  * @n_tcp: (out): TCP connections it numbered
  * @n_ws: (out): WebSocket sessions it numbered
+ *
+ * The TCP and WebSocket part of ld_ingest_get_connection_numbering().
  */
 void
 ld_ingest_get_numbering (LdIngest *self,
@@ -477,16 +548,17 @@ ld_ingest_get_numbering (LdIngest *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->shared.stopped);
 
-  *n_tcp = self->shared.next_tcp_id;
-  *n_ws = self->shared.next_ws_id;
+  *n_tcp = numbered (self, "tcp");
+  *n_ws = numbered (self, "ws");
 }
 
 /**
  * ld_ingest_continue_numbering:
  * @self: an ingest thread with no endpoints yet
  *
- * Numbers connections on from where another ingest thread stopped, so that
- * a restart of the listeners never gives a new peer an old peer's id.
+ * Numbers TCP connections and WebSocket sessions on from where another
+ * ingest thread stopped; ld_ingest_continue_connection_numbering() does it
+ * for every kind.
  */
 void
 ld_ingest_continue_numbering (LdIngest *self,
@@ -496,6 +568,6 @@ ld_ingest_continue_numbering (LdIngest *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->sources->len == 0);
 
-  self->shared.next_tcp_id = n_tcp;
-  self->shared.next_ws_id = n_ws;
+  continue_from (self, "tcp", n_tcp);
+  continue_from (self, "ws", n_ws);
 }

@@ -134,6 +134,9 @@ void        ld_ingest_get_numbering       (LdIngest             *self,
 void        ld_ingest_continue_numbering  (LdIngest             *self,
                                            guint                 n_tcp,
                                            guint                 n_ws);
+GHashTable *ld_ingest_get_connection_numbering      (LdIngest   *self);
+void        ld_ingest_continue_connection_numbering (LdIngest   *self,
+                                                     GHashTable *numbering);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdIngest, ld_ingest_free)
 

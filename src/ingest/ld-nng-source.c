@@ -54,7 +54,7 @@ typedef struct
   LdReportPacer      pacer;
   LdBatch           *batch;
   GHashTable        *pipes;        /* NNG's pipe id → Pipe */
-  guint              n_pipes;      /* numbered so far */
+  char              *pipe_kind;    /* "nng-1/pipe": how its pipes are numbered */
   guint              n_open;
   guint              n_closed;     /* pipes closed but not yet reaped */
   guint64            n_records;
@@ -211,7 +211,8 @@ add_pipe (LdNngSource *self,
 {
   Pipe *pipe = g_new0 (Pipe, 1);
 
-  pipe->id = g_strdup_printf ("%s/pipe-%u", self->parent.id, ++self->n_pipes);
+  pipe->id = g_strdup_printf ("%s/pipe-%u", self->parent.id,
+                              ld_ingest_shared_number (self->parent.shared, self->pipe_kind));
   pipe->peer = peer != NULL ? peer : g_strdup ("unknown");
   pipe->since = g_get_real_time ();
   pipe->closed = peer == NULL;
@@ -546,6 +547,7 @@ nng_source_finalize (LdSource *source)
   g_mutex_clear (&self->lock);
   g_free (self->last_error);
   g_free (self->uri);
+  g_free (self->pipe_kind);
 }
 
 /* The address listened on, with the port the system chose for 0, or the one dialled. */
@@ -585,6 +587,7 @@ ld_nng_source_new (LdIngestShared *shared,
 
   self = g_new0 (LdNngSource, 1);
   ld_source_init (&self->parent, &nng_source_class, shared, id);
+  self->pipe_kind = g_strconcat (id, "/pipe", NULL);
   self->mode = mode;
   self->uri = g_strdup (uri);
   self->batch = ld_batch_new ();

@@ -776,9 +776,10 @@ accept_connection (GSocket   *socket,
   LdTcpSource *self = user_data;
   TcpConnection *connection = g_new0 (TcpConnection, 1);
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  guint n = ld_ingest_shared_number (self->parent.shared, "tcp");
 
   connection->listener = self;
-  connection->id = g_strdup_printf ("tcp-%u", ++self->parent.shared->next_tcp_id);
+  connection->id = g_strdup_printf ("tcp-%u", n);
   connection->peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("unknown");
   /* Until its first byte, a connection is taken for what most senders are. */
   connection->protocol = LD_INGEST_PROTOCOL_TCP_PICKLE;
