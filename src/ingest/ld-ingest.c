@@ -12,18 +12,20 @@
 
 /* The ingest thread. It owns a main context on which every source's
  * GSources run, so that decoding never competes with drawing; records reach
- * the UI thread through the hand-off, a batch at a time.
+ * the UI thread through the hand-off, a batch at a time. It keeps a list of
+ * LdSources (see ld-source.h) and knows none of them by name: the kinds are
+ * registered in ld-ingest-sources.c.
  *
- * Endpoints are bound on the caller's thread, so that a taken port is known
- * (and shown in the registry as a failed endpoint) before the call returns;
- * only then are their sources attached to the ingest context. Stopping runs
- * on the ingest thread: each listener reads what its peers had already sent,
- * hands it over, and closes, and then the thread ends.
+ * A source binds in its constructor, on the caller's thread, so that a
+ * taken port is known (and shown in the registry as a failed endpoint)
+ * before the call returns; only then is it started, on the ingest thread.
+ * Stopping runs on the ingest thread too: each source reads what its peers
+ * had already sent, hands it over, and closes, and then the thread ends.
  *
  * libsoup's server and client attach their sources to the thread-default
  * main context of the moment they start, and are not thread-safe, so the
  * HTTP endpoint and the WebSocket clients are made, run and stopped on the
- * ingest thread only. */
+ * ingest thread only; every source starts there, for the same rule. */
 
 struct _LdIngest
 {
@@ -374,6 +376,13 @@ ld_ingest_add_source (LdIngest  *self,
     return FALSE;
 
   g_assert (source->shared == &self->shared);
+  if (self->shared.stopped)
+    {
+      /* Made before ld_ingest_stop(), added after: it never starts. */
+      ld_source_free (source);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The ingest thread has stopped");
+      return FALSE;
+    }
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->sources, source);
   g_mutex_unlock (&self->lock);
