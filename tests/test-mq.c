@@ -748,6 +748,35 @@ test_nngcat (Fixture       *f,
   wait_for_state (f->registry, "nng-1", LD_CONNECTION_LISTENING);
 }
 
+/* After a restart of the sources, a new pipe never gets an old pipe's id. */
+static void
+test_nng_numbering_continues (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *uri = listen_nng (f);
+  g_autofree char *second_uri = NULL;
+  g_autoptr(GHashTable) numbering = NULL;
+
+  if (nngcat () == NULL)
+    {
+      g_test_skip ("nngcat (nng-utils) is not installed");
+      return;
+    }
+
+  run_nngcat (uri, "1");
+  wait_for_state (f->registry, "nng-1/pipe-1", LD_CONNECTION_CLOSED);
+  ld_ingest_stop (f->ingest);
+  numbering = ld_ingest_get_connection_numbering (f->ingest);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (numbering, "nng-1/pipe")), ==, 1);
+  g_clear_pointer (&f->ingest, ld_ingest_free);
+
+  f->ingest = ld_ingest_new (f->handoff, f->registry);
+  ld_ingest_continue_connection_numbering (f->ingest, numbering);
+  second_uri = listen_nng (f);
+  run_nngcat (second_uri, "1");
+  wait_for_state (f->registry, "nng-1/pipe-2", LD_CONNECTION_CLOSED);
+}
+
 /* The cookbook's address, when it is free: the pynng example's listener, unchanged. */
 static void
 test_nngcat_default_address (Fixture       *f,
@@ -853,6 +882,7 @@ main (int   argc,
   ADD ("/mq/zmq/wrong-socket-type", test_zmq_wrong_socket_type, NULL);
   ADD ("/mq/exposure", test_exposure, NULL);
   ADD ("/mq/nng/nngcat", test_nngcat, NULL);
+  ADD ("/mq/nng/numbering-continues", test_nng_numbering_continues, NULL);
   ADD ("/mq/nng/nngcat-default-address", test_nngcat_default_address, NULL);
   ADD ("/mq/nng/dial", test_nng_dial, NULL);
   ADD ("/mq/nng/pub-many", test_nng_pub_many, NULL);

@@ -46,9 +46,9 @@ on_bad_value (const LdJsonBadValue *bad,
   const LdIngestOrigin *origin = values->origin;
   g_autofree char *quote = ld_ingest_quote (values->text + bad->start, bad->end - bad->start);
 
-  ld_ingest_add_problem (values->batch, origin->limiter, LD_LEVEL_ERROR, origin->connection, origin->peer,
-                         origin->protocol, "%s: invalid JSON (%s): %s", origin->connection,
-                         bad->error->message, quote);
+  ld_ingest_add_problem (values->batch, origin->limiter, LD_LEVEL_ERROR, origin->record.connection,
+                         origin->record.peer, origin->record.protocol, "%s: invalid JSON (%s): %s",
+                         origin->record.connection, bad->error->message, quote);
 }
 
 /**
@@ -74,12 +74,7 @@ ld_ingest_add_json (LdBatch              *batch,
 {
   BadValues values = { batch, text, origin };
   LdJsonContext context = {
-    .origin = {
-      .connection = origin->connection,
-      .peer = origin->peer,
-      .protocol = origin->protocol,
-      .received_us = origin->time_us,
-    },
+    .origin = origin->record,
     .max_length = MAX (length, 1),
     .bad_value_func = on_bad_value,
     .user_data = &values,

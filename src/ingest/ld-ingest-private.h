@@ -19,9 +19,10 @@ struct _LdProblemLimiter
   guint64           n_suppressed;
 };
 
-/* What every listener of one LdIngest shares. Apart from the atomic counter,
- * it is set up before the first listener starts and read-only afterwards,
- * except @next_tcp_id and @next_ws_id, which only the ingest thread touches. */
+/* What every source of one LdIngest shares. Apart from the atomic counter,
+ * it is set up before the first source starts and read-only afterwards,
+ * except @n_connections, which only the ingest thread touches, and
+ * @n_endpoints and @stopped, which only the thread that adds sources does. */
 typedef struct
 {
   GMainContext         *context;
@@ -29,8 +30,7 @@ typedef struct
   LdConnectionRegistry *registry;        /* nullable */
   guint32               max_frame_size;
   LdPickleLimits        limits;
-  guint                 next_tcp_id;
-  guint                 next_ws_id;
+  GHashTable           *n_connections;   /* kind ("tcp", "ws", "nng-1/pipe") → numbered */
   gsize                 n_records;       /* atomic */
   GTlsCertificate      *tls_certificate; /* nullable: TLS on stream listeners */
   GTlsDatabase         *tls_client_ca;   /* nullable: client certificates required */
@@ -38,17 +38,16 @@ typedef struct
   gboolean              insecure;
   LdListenLimits        listen;
   LdProblemLimiter      problems;        /* across all connections */
+  GHashTable           *n_endpoints;     /* static kind name → endpoints numbered */
+  gboolean              stopped;         /* no more sources may be added */
 } LdIngestShared;
 
 /* Where records came from: the connection's or session's id, which a record
  * with a connection id of its own overrides, the peer and the protocol. */
 typedef struct
 {
-  const char *connection;
-  const char *peer;
-  const char *protocol;
-  gint64      time_us;      /* for a record without a time of its own; 0 for now */
-  LdProblemLimiter *limiter;  /* nullable: the connection's, for its error records */
+  LdRecordOrigin    record;
+  LdProblemLimiter *limiter;   /* nullable: the connection's, for its error records */
 } LdIngestOrigin;
 
 /* How much of a bad JSON text an error record quotes. */
@@ -57,21 +56,46 @@ typedef struct
 /* How much nicer than the UI thread decoding runs. */
 #define LD_INGEST_NICENESS 5
 
-void   ld_ingest_lower_priority      (void);
+void            ld_ingest_lower_priority (void);
+LdIngestShared *ld_ingest_get_shared     (LdIngest *self);
 
 /* Pause between two reports of one connection's counts to the registry. */
 #define LD_INGEST_REPORT_INTERVAL_US (100 * 1000)
 
+/* Paces one endpoint's or connection's reports of its counts to the
+ * registry: at most one per LD_INGEST_REPORT_INTERVAL_US, and a timer for
+ * the last counts of a burst. Used on the ingest thread only. */
+typedef void (*LdReportFunc) (gpointer owner);
+
+typedef struct
+{
+  GMainContext *context;
+  const char   *name;          /* static: the timer's, for profilers */
+  LdReportFunc  report;        /* reports the owner's counts as they are */
+  gpointer      owner;
+  gint64        last_report;   /* monotonic µs */
+  GSource      *timer;
+} LdReportPacer;
+
+void     ld_report_pacer_init     (LdReportPacer  *pacer,
+                                   LdIngestShared *shared,
+                                   const char     *name,
+                                   LdReportFunc    report,
+                                   gpointer        owner);
+void     ld_report_pacer_reported (LdReportPacer  *pacer);
+gboolean ld_report_pacer_is_due   (LdReportPacer  *pacer,
+                                   gint64          now);
+void     ld_report_pacer_later    (LdReportPacer  *pacer);
+void     ld_report_pacer_progress (LdReportPacer  *pacer);
+void     ld_report_pacer_stop     (LdReportPacer  *pacer);
+
 void   ld_ingest_destroy_source      (GSource               **source);
 void   ld_ingest_shared_flush        (LdIngestShared         *shared,
                                       LdBatch               **batch);
+guint  ld_ingest_shared_number       (LdIngestShared         *shared,
+                                      const char             *kind);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,
                                       const LdConnectionInfo *info);
-void   ld_ingest_shared_report_later (LdIngestShared         *shared,
-                                      GSource               **timer,
-                                      const char             *name,
-                                      GSourceFunc             func,
-                                      gpointer                data);
 void   ld_problem_limiter_init       (LdProblemLimiter       *limiter,
                                       LdProblemLimiter       *parent);
 void   ld_problem_limiter_flush      (LdProblemLimiter       *limiter,

@@ -3,16 +3,34 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ld-ingest-private.h"
 #include "ld-level.h"
 
-/* What every source uses, below them all: handing batches over, reporting
- * to the registry, Logdeck's own records about bad input and their rate
- * limit, quoting bad input, and binding a socket. LdIngest owns the
- * sources; the sources need nothing from it but these. */
+/* What every source uses, below them all: the decoding threads' priority,
+ * handing batches over, pacing and sending reports to the registry,
+ * Logdeck's own records about bad input and their rate limit, quoting bad
+ * input, and binding a socket. LdIngest owns the sources; the sources need
+ * nothing from it but these. */
+
+/**
+ * ld_ingest_lower_priority:
+ *
+ * Decoding may take every core it is given; the window must still draw.
+ * The ingest thread and the decoders run a little nicer than the UI thread,
+ * so a flood of records slows their intake before it stalls the frames.
+ */
+void
+ld_ingest_lower_priority (void)
+{
+  if (setpriority (PRIO_PROCESS, gettid (), LD_INGEST_NICENESS) != 0)
+    g_debug ("Could not lower the ingest thread's priority: %s", g_strerror (errno));
+}
 
 /**
  * ld_ingest_destroy_source:
@@ -49,6 +67,30 @@ ld_ingest_shared_flush (LdIngestShared  *shared,
   g_atomic_pointer_add (&shared->n_records, n);
 }
 
+/**
+ * ld_ingest_shared_number:
+ * @shared: the ingest thread's shared state
+ * @kind: what is numbered: "tcp" for "tcp-1", "ws" for "ws-1",
+ *   "nng-1/pipe" for "nng-1/pipe-1"
+ *
+ * Numbers connections of every kind in one place, so that an ingest thread
+ * that replaces another goes on from its numbers (see
+ * ld_ingest_continue_connection_numbering()) and never gives a new peer an
+ * old peer's id. Call it on the ingest thread.
+ *
+ * Returns: the next number of @kind, from 1
+ */
+guint
+ld_ingest_shared_number (LdIngestShared *shared,
+                         const char     *kind)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (shared->n_connections, kind)) + 1;
+
+  /* Once a connection: the copy of @kind is dropped when it is there already. */
+  g_hash_table_insert (shared->n_connections, g_strdup (kind), GUINT_TO_POINTER (n));
+  return n;
+}
+
 void
 ld_ingest_shared_report (LdIngestShared         *shared,
                          const LdConnectionInfo *info)
@@ -58,31 +100,90 @@ ld_ingest_shared_report (LdIngestShared         *shared,
 }
 
 /**
- * ld_ingest_shared_report_later:
+ * ld_report_pacer_init:
+ * @pacer: a source's or a connection's pacer
  * @shared: the ingest thread's shared state
- * @timer: (inout): where the pending timer is kept; %NULL when there is none
  * @name: the timer's name, for profilers
- * @func: called once, on the ingest thread, a report interval from now
- * @data: for @func, which must clear *@timer (unreffing it)
+ * @report: reports @owner's counts, and calls ld_report_pacer_reported()
+ * @owner: for @report
  *
- * Counts reach the sources panel at most once an interval, not per read: a
- * listener that cannot report now asks to report later, so that the last
- * counts of a burst still arrive. Does nothing while a timer is pending.
+ * Counts reach the sources panel at most once an interval, not per read:
+ * the registry and the panel would otherwise redo their work thousands of
+ * times a second. Every source and session paces its reports with one.
  */
 void
-ld_ingest_shared_report_later (LdIngestShared *shared,
-                               GSource       **timer,
-                               const char     *name,
-                               GSourceFunc     func,
-                               gpointer        data)
+ld_report_pacer_init (LdReportPacer  *pacer,
+                      LdIngestShared *shared,
+                      const char     *name,
+                      LdReportFunc    report,
+                      gpointer        owner)
 {
-  if (*timer != NULL)
+  pacer->context = shared->context;
+  pacer->name = name;
+  pacer->report = report;
+  pacer->owner = owner;
+  pacer->last_report = 0;
+  pacer->timer = NULL;
+}
+
+/* Whatever the reason for a report, the next one is an interval away. */
+void
+ld_report_pacer_reported (LdReportPacer *pacer)
+{
+  pacer->last_report = g_get_monotonic_time ();
+}
+
+gboolean
+ld_report_pacer_is_due (LdReportPacer *pacer,
+                        gint64         now)
+{
+  return now - pacer->last_report >= LD_INGEST_REPORT_INTERVAL_US;
+}
+
+static gboolean
+on_report_timer (gpointer user_data)
+{
+  LdReportPacer *pacer = user_data;
+
+  g_clear_pointer (&pacer->timer, g_source_unref);
+  pacer->report (pacer->owner);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * ld_report_pacer_later:
+ * @pacer: a pacer
+ *
+ * Reports an interval from now, so that the last counts of a burst still
+ * arrive. Does nothing while a report is pending.
+ */
+void
+ld_report_pacer_later (LdReportPacer *pacer)
+{
+  if (pacer->timer != NULL)
     return;
 
-  *timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
-  g_source_set_static_name (*timer, name);
-  g_source_set_callback (*timer, func, data, NULL);
-  g_source_attach (*timer, shared->context);
+  pacer->timer = g_timeout_source_new (LD_INGEST_REPORT_INTERVAL_US / 1000);
+  g_source_set_static_name (pacer->timer, pacer->name);
+  g_source_set_callback (pacer->timer, on_report_timer, pacer, NULL);
+  g_source_attach (pacer->timer, pacer->context);
+}
+
+/* Reports now if an interval has passed since the last report, else later. */
+void
+ld_report_pacer_progress (LdReportPacer *pacer)
+{
+  if (ld_report_pacer_is_due (pacer, g_get_monotonic_time ()))
+    pacer->report (pacer->owner);
+  else
+    ld_report_pacer_later (pacer);
+}
+
+/* Drops a pending report: the owner's last report follows when it stops. */
+void
+ld_report_pacer_stop (LdReportPacer *pacer)
+{
+  ld_ingest_destroy_source (&pacer->timer);
 }
 
 /**

@@ -65,6 +65,9 @@ typedef struct
 
 typedef struct _LdIngest LdIngest;
 
+/* One input of the ingest thread; see ld-source.h. */
+typedef struct _LdSource LdSource;
+
 /* How the listeners protect themselves beyond loopback. Every field may be
  * %NULL (or %FALSE); see ld_ingest_set_security(). */
 typedef struct
@@ -89,6 +92,9 @@ void        ld_ingest_raise_fd_limit      (void);
 void        ld_listen_limits_init_default (LdListenLimits       *limits);
 void        ld_ingest_set_listen_limits   (LdIngest             *self,
                                            const LdListenLimits *limits);
+gboolean    ld_ingest_add_source          (LdIngest             *self,
+                                           LdSource             *source,
+                                           GError              **error);
 gboolean    ld_ingest_add_tcp             (LdIngest             *self,
                                            const char           *address,
                                            guint16               port,
@@ -128,6 +134,9 @@ void        ld_ingest_get_numbering       (LdIngest             *self,
 void        ld_ingest_continue_numbering  (LdIngest             *self,
                                            guint                 n_tcp,
                                            guint                 n_ws);
+GHashTable *ld_ingest_get_connection_numbering      (LdIngest   *self);
+void        ld_ingest_continue_connection_numbering (LdIngest   *self,
+                                                     GHashTable *numbering);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdIngest, ld_ingest_free)
 

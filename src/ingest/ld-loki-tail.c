@@ -111,9 +111,9 @@ add_plain_line (LdBatch              *batch,
     fields.level = LD_LEVEL_NOTSET;
   fields.logger = first_label (labels, logger_labels, G_N_ELEMENTS (logger_labels));
   fields.message = line;
-  fields.connection = origin->connection;
-  fields.peer = origin->peer;
-  fields.protocol = origin->protocol;
+  fields.connection = origin->record.connection;
+  fields.peer = origin->record.peer;
+  fields.protocol = origin->record.protocol;
   ld_batch_add (batch, &fields);
 }
 
@@ -151,12 +151,12 @@ add_entry (LdBatch              *batch,
   if (line == NULL)
     return 0;
 
-  entry_origin.time_us = parse_ns (json_array_get_element (entry, 0));
+  entry_origin.record.received_us = parse_ns (json_array_get_element (entry, 0));
   if (is_json_object (line))
     ld_ingest_add_json (batch, line, strlen (line), &entry_origin, &n_added, NULL);
   if (n_added == 0)
     {
-      add_plain_line (batch, line, entry_origin.time_us, labels, origin);
+      add_plain_line (batch, line, entry_origin.record.received_us, labels, origin);
       n_added = 1;
     }
 
@@ -216,10 +216,10 @@ report_dropped (LdBatch              *batch,
   if (timestamp != NULL && parse_ns (timestamp) != 0)
     ld_jsonl_append_time (when, parse_ns (timestamp));
 
-  ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_WARNING, origin->connection, origin->peer,
-                         origin->protocol,
+  ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_WARNING, origin->record.connection,
+                         origin->record.peer, origin->record.protocol,
                          "%s: Loki dropped %u entries that the tail could not keep up with; "
-                         "the first%s%s, labels %s", origin->connection, n,
+                         "the first%s%s, labels %s", origin->record.connection, n,
                          when->len > 0 ? " at " : "", when->str,
                          labels_text != NULL ? labels_text : "{}");
 }
@@ -252,10 +252,10 @@ ld_loki_tail_add_message (LdBatch              *batch,
     {
       g_autofree char *quote = ld_ingest_quote (text, length);
 
-      ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_ERROR, origin->connection, origin->peer,
-                             origin->protocol, "%s: invalid Loki tail message (%s): %s",
-                             origin->connection, error != NULL ? error->message : "not an object",
-                             quote);
+      ld_ingest_add_problem (batch, origin->limiter, LD_LEVEL_ERROR, origin->record.connection,
+                             origin->record.peer, origin->record.protocol,
+                             "%s: invalid Loki tail message (%s): %s", origin->record.connection,
+                             error != NULL ? error->message : "not an object", quote);
       return FALSE;
     }
 

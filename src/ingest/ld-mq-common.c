@@ -88,9 +88,9 @@ ld_mq_intake_refuse (LdMqIntake           *intake,
   va_end (args);
 
   intake->n_refused++;
-  ld_ingest_add_problem (batch, &intake->limiter, LD_LEVEL_ERROR, origin->connection,
-                         origin->peer, origin->protocol, "%s: %s", origin->connection,
-                         intake->last_error);
+  ld_ingest_add_problem (batch, &intake->limiter, LD_LEVEL_ERROR, origin->record.connection,
+                         origin->record.peer, origin->record.protocol, "%s: %s",
+                         origin->record.connection, intake->last_error);
 }
 
 /* A message with several records gives each the topic: a field can only be added to the
@@ -214,12 +214,13 @@ check_sequence (LdMqIntake           *intake,
     return;
 
   intake->n_missing += missing;
-  ld_ingest_add_problem (batch, &intake->limiter, LD_LEVEL_WARNING, origin->connection,
-                         origin->peer, origin->protocol,
+  ld_ingest_add_problem (batch, &intake->limiter, LD_LEVEL_WARNING, origin->record.connection,
+                         origin->record.peer, origin->record.protocol,
                          "%s: %" G_GUINT64_FORMAT " records of process %d never arrived "
                          "(seq %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT "): the sender or "
                          "its socket dropped them, as a publisher does for a subscriber that "
-                         "falls behind", origin->connection, missing, process, gap_from, gap_to);
+                         "falls behind", origin->record.connection, missing, process, gap_from,
+                         gap_to);
 }
 
 /**

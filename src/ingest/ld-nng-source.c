@@ -42,20 +42,19 @@ typedef struct
   gboolean    dirty;     /* counts not yet reported */
 } Pipe;
 
-struct _LdNngSource
+typedef struct
 {
-  LdIngestShared    *shared;
-  char              *id;
+  LdSource           parent;
   LdNngMode          mode;
   char              *uri;          /* as bound, with the port the system chose for 0 */
   nng_socket         socket;
   gboolean           open;
   nng_aio           *receive;      /* reused for every message; completes inline */
   GSource           *source;
-  GSource           *report_timer;
+  LdReportPacer      pacer;
   LdBatch           *batch;
   GHashTable        *pipes;        /* NNG's pipe id → Pipe */
-  guint              n_pipes;      /* numbered so far */
+  char              *pipe_kind;    /* "nng-1/pipe": how its pipes are numbered */
   guint              n_open;
   guint              n_closed;     /* pipes closed but not yet reaped */
   guint64            n_records;
@@ -64,13 +63,12 @@ struct _LdNngSource
   char              *last_error;
   LdConnectionState  state;
   gint64             since;
-  gint64             last_report;
   gboolean           started;
   gboolean           stopped;
   GPtrArray         *early;        /* PipeEvents from before the start */
   GMutex             lock;         /* guards @closing, which NNG's threads read */
   gboolean           closing;
-};
+} LdNngSource;
 
 /* What NNG said about a pipe, on its way to the ingest thread. */
 typedef struct
@@ -148,14 +146,14 @@ report_pipe (LdNngSource *self,
 
   ld_mq_intake_fill_info (&pipe->intake, &info);
   pipe->dirty = FALSE;
-  ld_ingest_shared_report (self->shared, &info);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
 static void
 report (LdNngSource *self)
 {
   LdConnectionInfo info = {
-    .id = self->id,
+    .id = self->parent.id,
     .kind = LD_CONNECTION_KIND_ENDPOINT,
     .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
     .address = self->uri,
@@ -170,33 +168,20 @@ report (LdNngSource *self)
   GHashTableIter iter;
   Pipe *pipe;
 
-  self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  ld_report_pacer_reported (&self->pacer);
+  ld_ingest_shared_report (self->parent.shared, &info);
   g_hash_table_iter_init (&iter, self->pipes);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &pipe))
     if (pipe->dirty)
       report_pipe (self, pipe);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdNngSource *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per message. */
-static void
-report_progress (LdNngSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self);
-  else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] nng counts",
-                                   on_report_timer, self);
 }
 
 /* A dialling socket is open while it has a pipe; NNG dials again when it has none. */
@@ -226,11 +211,12 @@ add_pipe (LdNngSource *self,
 {
   Pipe *pipe = g_new0 (Pipe, 1);
 
-  pipe->id = g_strdup_printf ("%s/pipe-%u", self->id, ++self->n_pipes);
+  pipe->id = g_strdup_printf ("%s/pipe-%u", self->parent.id,
+                              ld_ingest_shared_number (self->parent.shared, self->pipe_kind));
   pipe->peer = peer != NULL ? peer : g_strdup ("unknown");
   pipe->since = g_get_real_time ();
   pipe->closed = peer == NULL;
-  ld_mq_intake_init (&pipe->intake, self->shared);
+  ld_mq_intake_init (&pipe->intake, self->parent.shared);
   g_hash_table_insert (self->pipes, GUINT_TO_POINTER (nng_id), pipe);
   if (pipe->closed)
     self->n_closed++;
@@ -280,9 +266,9 @@ take_message (LdNngSource *self,
       update_state (self);
     }
   origin = (LdIngestOrigin) {
-    .connection = pipe->id,
-    .peer = pipe->peer,
-    .protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
+    .record.connection = pipe->id,
+    .record.peer = pipe->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_NNG_SUB0,
   };
   n_records = pipe->intake.n_records;
   n_refused = pipe->intake.n_refused;
@@ -329,10 +315,10 @@ drain (LdNngSource *self,
       take_message (self, msg);
       nng_msg_free (msg);
       if (ld_batch_get_length (self->batch) >= LD_INGEST_MAX_BATCH)
-        ld_ingest_shared_flush (self->shared, &self->batch);
+        ld_ingest_shared_flush (self->parent.shared, &self->batch);
     }
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
 }
 
 /* The descriptor stays readable while messages are queued, so a dispatch that stops at its
@@ -345,7 +331,7 @@ on_readable (int          fd,
   LdNngSource *self = user_data;
 
   drain (self, MESSAGE_BUDGET);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
   return G_SOURCE_CONTINUE;
 }
 
@@ -416,8 +402,8 @@ on_pipe_event (nng_pipe     pipe,
       event->pipe = nng_pipe_id (pipe);
       event->event = what;
       event->peer = what == NNG_PIPE_EV_ADD_POST ? pipe_peer (pipe) : NULL;
-      g_main_context_invoke_full (self->shared->context, G_PRIORITY_DEFAULT, handle_pipe_event,
-                                  event, pipe_event_free);
+      g_main_context_invoke_full (self->parent.shared->context, G_PRIORITY_DEFAULT,
+                                  handle_pipe_event, event, pipe_event_free);
     }
   g_mutex_unlock (&self->lock);
 }
@@ -441,7 +427,7 @@ configure (LdNngSource  *self,
       || (code = nng_pipe_notify (self->socket, NNG_PIPE_EV_ADD_POST, on_pipe_event, self)) != 0
       || (code = nng_pipe_notify (self->socket, NNG_PIPE_EV_REM_POST, on_pipe_event, self)) != 0
       || (code = nng_socket_set_size (self->socket, NNG_OPT_RECVMAXSZ,
-                                      ld_mq_transport_limit (self->shared))) != 0
+                                      ld_mq_transport_limit (self->parent.shared))) != 0
       || (code = nng_socket_set_int (self->socket, NNG_OPT_RECVBUF, RECEIVE_QUEUE)) != 0
       || (code = nng_socket_set_ms (self->socket, NNG_OPT_RECONNMINT, RECONNECT_MIN_MS)) != 0
       || (code = nng_socket_set_ms (self->socket, NNG_OPT_RECONNMAXT, RECONNECT_MAX_MS)) != 0)
@@ -488,63 +474,12 @@ listen_or_dial (LdNngSource  *self,
   return TRUE;
 }
 
-/**
- * ld_nng_source_new:
- * @shared: what the ingest thread's sources share
- * @id: the endpoint's id, such as "nng-1"
- * @mode: whether the socket listens or dials
- * @uri: an NNG address, such as "tcp://127.0.0.1:13232"; a listening one may have port 0,
- *   and must be on loopback unless the ingest is insecure
- * @error: why the socket cannot listen or dial there
- *
- * Listens, or starts dialling, at once.
- *
- * Returns: (nullable): the source, not yet receiving
- */
-LdNngSource *
-ld_nng_source_new (LdIngestShared *shared,
-                   const char     *id,
-                   LdNngMode       mode,
-                   const char     *uri,
-                   GError        **error)
+/* Starts receiving, on the ingest thread. */
+static void
+nng_source_start (LdSource *source)
 {
-  LdNngSource *self;
-
-  if (mode == LD_NNG_LISTEN && !ld_mq_check_listen_uri (shared, uri, "NNG", error))
-    return NULL;
-
-  self = g_new0 (LdNngSource, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->mode = mode;
-  self->uri = g_strdup (uri);
-  self->batch = ld_batch_new ();
-  self->pipes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pipe_free);
-  self->early = g_ptr_array_new_with_free_func (pipe_event_free);
-  g_mutex_init (&self->lock);
-  if (!configure (self, error) || !listen_or_dial (self, error))
-    {
-      ld_nng_source_free (self);
-      return NULL;
-    }
-
-  return self;
-}
-
-/**
- * ld_nng_source_start:
- * @self: a source
- *
- * Starts receiving. Call it on the ingest thread.
- *
- * Returns: %FALSE, to be a #GSourceFunc that runs once
- */
-gboolean
-ld_nng_source_start (LdNngSource *self)
-{
+  LdNngSource *self = (LdNngSource *) source;
   int fd = -1;
-
-  g_assert (g_main_context_is_owner (self->shared->context));
 
   self->since = g_get_real_time ();
   self->state = self->mode == LD_NNG_DIAL ? LD_CONNECTION_CONNECTING : LD_CONNECTION_LISTENING;
@@ -558,8 +493,7 @@ ld_nng_source_start (LdNngSource *self)
   self->source = g_unix_fd_source_new (fd, G_IO_IN);
   g_source_set_static_name (self->source, "[logdeck] nng source");
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
-  g_source_attach (self->source, self->shared->context);
-  return G_SOURCE_REMOVE;
+  g_source_attach (self->source, self->parent.shared->context);
 }
 
 static void
@@ -574,16 +508,11 @@ close_socket (LdNngSource *self)
   self->open = FALSE;
 }
 
-/**
- * ld_nng_source_stop:
- * @self: a source
- *
- * Takes the messages NNG had already queued, then closes the socket and every pipe. Call it
- * on the ingest thread.
- */
-void
-ld_nng_source_stop (LdNngSource *self)
+/* Takes the messages NNG had already queued, then closes the socket and every pipe. */
+static void
+nng_source_stop (LdSource *source)
 {
+  LdNngSource *self = (LdNngSource *) source;
   GHashTableIter iter;
   Pipe *pipe;
 
@@ -591,7 +520,7 @@ ld_nng_source_stop (LdNngSource *self)
   if (self->source != NULL)
     drain (self, STOP_BUDGET);
   ld_ingest_destroy_source (&self->source);
-  ld_ingest_destroy_source (&self->report_timer);
+  ld_report_pacer_stop (&self->pacer);
   close_socket (self);
 
   g_hash_table_iter_init (&iter, self->pipes);
@@ -599,18 +528,17 @@ ld_nng_source_stop (LdNngSource *self)
     pipe->closed = TRUE;
   self->n_closed = g_hash_table_size (self->pipes);
   reap_closed_pipes (self);
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   self->state = LD_CONNECTION_CLOSED;
   report (self);
 }
 
-void
-ld_nng_source_free (LdNngSource *self)
+static void
+nng_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdNngSource *self = (LdNngSource *) source;
 
-  g_assert (self->source == NULL && self->report_timer == NULL);
+  g_assert (self->source == NULL && self->pacer.timer == NULL);
   close_socket (self);
   g_clear_pointer (&self->receive, nng_aio_free);
   g_hash_table_unref (self->pipes);
@@ -619,18 +547,62 @@ ld_nng_source_free (LdNngSource *self)
   g_mutex_clear (&self->lock);
   g_free (self->last_error);
   g_free (self->uri);
-  g_free (self->id);
-  g_free (self);
+  g_free (self->pipe_kind);
 }
 
-/**
- * ld_nng_source_get_uri:
- *
- * Returns: the address listened on, with the port the system chose for 0, or the one
- *   dialled
- */
-const char *
-ld_nng_source_get_uri (LdNngSource *self)
+/* The address listened on, with the port the system chose for 0, or the one dialled. */
+static const char *
+nng_source_get_uri (LdSource *source)
 {
-  return self->uri;
+  return ((LdNngSource *) source)->uri;
+}
+
+LD_DEFINE_SOURCE_CLASS (nng_source, "nng", .get_uri = nng_source_get_uri);
+
+/**
+ * ld_nng_source_new:
+ * @shared: what the ingest thread's sources share
+ * @mode: whether the socket listens or dials
+ * @uri: an NNG address, such as "tcp://127.0.0.1:13232"; a listening one may have port 0,
+ *   and must be on loopback unless the ingest is insecure
+ * @error: why the socket cannot listen or dial there
+ *
+ * Listens, or starts dialling, at once. The socket is "nng-1", "nng-2"…; one that cannot be
+ * made is listed as failed, with the reason.
+ *
+ * Returns: (nullable): the source, not yet receiving
+ */
+LdSource *
+ld_nng_source_new (LdIngestShared *shared,
+                   LdNngMode       mode,
+                   const char     *uri,
+                   GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  LdNngSource *self;
+  char *id;
+
+  if ((id = ld_source_next_id (shared, "nng", LD_SOURCE_ID_NUMBERED, error)) == NULL)
+    return NULL;
+
+  self = g_new0 (LdNngSource, 1);
+  ld_source_init (&self->parent, &nng_source_class, shared, id);
+  self->pipe_kind = g_strconcat (id, "/pipe", NULL);
+  self->mode = mode;
+  self->uri = g_strdup (uri);
+  self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] nng counts", report_counts, self);
+  self->pipes = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pipe_free);
+  self->early = g_ptr_array_new_with_free_func (pipe_event_free);
+  g_mutex_init (&self->lock);
+  if ((mode == LD_NNG_LISTEN && !ld_mq_check_listen_uri (shared, uri, "NNG", &local_error))
+      || !configure (self, &local_error) || !listen_or_dial (self, &local_error))
+    {
+      ld_source_report_failed (shared, id, LD_INGEST_PROTOCOL_NNG_SUB0, uri, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      ld_source_free (&self->parent);
+      return NULL;
+    }
+
+  return &self->parent;
 }

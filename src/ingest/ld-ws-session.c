@@ -65,7 +65,7 @@ struct _LdWsSession
   GSource               *keepalive;
   GSource               *close_timer;
   GSource               *closed_idle;
-  GSource               *report_timer;  /* delivers the last counts of a burst */
+  LdReportPacer          pacer;
 
   guint8                *buffer;
   gsize                  start;
@@ -88,7 +88,6 @@ struct _LdWsSession
   guint64                n_bytes;
   guint64                n_errors;
   gint64                 since;
-  gint64                 last_report;
 
   LdWsSessionClosedFunc  closed_func;
   gpointer               user_data;
@@ -116,29 +115,16 @@ report (LdWsSession       *self,
     .encrypted = self->guard != NULL && ld_guard_is_encrypted (self->guard),
   };
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdWsSession *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self, LD_CONNECTION_OPEN);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per read. */
-static void
-report_progress (LdWsSession *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self, LD_CONNECTION_OPEN);
-  else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] ws counts",
-                                   on_report_timer, self);
 }
 
 static void
@@ -174,7 +160,7 @@ finish (LdWsSession *self)
   ld_ingest_destroy_source (&self->output_source);
   ld_ingest_destroy_source (&self->keepalive);
   ld_ingest_destroy_source (&self->close_timer);
-  ld_ingest_destroy_source (&self->report_timer);
+  ld_report_pacer_stop (&self->pacer);
   if (self->message != NULL && self->message->len > 0)
     {
       g_autofree char *what = g_strdup_printf ("connection closed in the middle of a message: "
@@ -365,9 +351,9 @@ take_message (LdWsSession  *self,
               gsize         length)
 {
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->peer,
-    .protocol = LD_INGEST_PROTOCOL_WS_JSON,
+    .record.connection = self->id,
+    .record.peer = self->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_WS_JSON,
     .limiter = &self->limiter,
   };
   guint n_added = 0;
@@ -747,7 +733,7 @@ on_readable (GObject  *stream,
 
     case READ_AGAIN:
       ld_ingest_shared_flush (self->shared, &self->batch);
-      report_progress (self);
+      ld_report_pacer_progress (&self->pacer);
       update_deadline (self);
       start_reading (self);
       break;
@@ -823,6 +809,7 @@ ld_ws_session_new (LdIngestShared        *shared,
   LdWsSession *self = g_new0 (LdWsSession, 1);
 
   self->shared = shared;
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] ws counts", report_counts, self);
   self->stream = g_object_ref (stream);
   self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
@@ -886,7 +873,7 @@ ld_ws_session_free (LdWsSession *self)
     return;
 
   g_assert (self->input_source == NULL && self->output_source == NULL);
-  g_assert (self->keepalive == NULL && self->close_timer == NULL && self->report_timer == NULL);
+  g_assert (self->keepalive == NULL && self->close_timer == NULL && self->pacer.timer == NULL);
   ld_guard_remove (&self->entry);
   g_clear_object (&self->socket);
   ld_ingest_destroy_source (&self->closed_idle);

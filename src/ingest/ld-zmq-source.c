@@ -47,10 +47,9 @@
 #define MONITORED_EVENTS (ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED \
                           | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | HANDSHAKE_FAILED)
 
-struct _LdZmqSource
+typedef struct
 {
-  LdIngestShared    *shared;
-  char              *id;
+  LdSource           parent;
   LdZmqMode          mode;
   char              *uri;          /* as bound (ZMQ_LAST_ENDPOINT), or as given to connect */
   char              *remote;       /* the publisher's host:port, for a connecting SUB */
@@ -59,7 +58,7 @@ struct _LdZmqSource
   void              *monitor;
   GSource           *source;
   GSource           *monitor_source;
-  GSource           *report_timer;
+  LdReportPacer      pacer;
   LdBatch           *batch;
   LdMqIntake         intake;
   GString           *topic;
@@ -67,8 +66,7 @@ struct _LdZmqSource
   LdConnectionState  state;
   char              *status;       /* why a connecting SUB is not connected */
   gint64             since;
-  gint64             last_report;
-};
+} LdZmqSource;
 
 const char *
 ld_zmq_mode_protocol (LdZmqMode mode)
@@ -92,7 +90,7 @@ static void
 report (LdZmqSource *self)
 {
   LdConnectionInfo info = {
-    .id = self->id,
+    .id = self->parent.id,
     .kind = LD_CONNECTION_KIND_ENDPOINT,
     .protocol = ld_zmq_mode_protocol (self->mode),
     .address = self->uri,
@@ -104,29 +102,16 @@ report (LdZmqSource *self)
   ld_mq_intake_fill_info (&self->intake, &info);
   if (self->state == LD_CONNECTION_CONNECTING && self->status != NULL)
     info.last_error = self->status;
-  self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  ld_report_pacer_reported (&self->pacer);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
   LdZmqSource *self = user_data;
 
-  g_clear_pointer (&self->report_timer, g_source_unref);
   report (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per message. */
-static void
-report_progress (LdZmqSource *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self);
-  else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] zmq counts",
-                                   on_report_timer, self);
 }
 
 static void
@@ -198,9 +183,9 @@ take_message (LdZmqSource *self,
 {
   zmq_msg_t *record = &frames[n_frames - 1];
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = peer_of (self, record),
-    .protocol = ld_zmq_mode_protocol (self->mode),
+    .record.connection = self->parent.id,
+    .record.peer = peer_of (self, record),
+    .record.protocol = ld_zmq_mode_protocol (self->mode),
   };
   const char *topic;
 
@@ -264,10 +249,10 @@ drain (LdZmqSource *self,
       if (!receive_message (self))
         break;
       if (ld_batch_get_length (self->batch) >= LD_INGEST_MAX_BATCH)
-        ld_ingest_shared_flush (self->shared, &self->batch);
+        ld_ingest_shared_flush (self->parent.shared, &self->batch);
     }
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   return can_receive (self->socket);
 }
 
@@ -281,7 +266,7 @@ on_socket_ready (int          fd,
 
   g_source_set_ready_time (self->source, -1);
   more = drain (self, MESSAGE_BUDGET);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
   if (more)
     g_source_set_ready_time (self->source, 0);
 
@@ -313,16 +298,16 @@ on_handshake_failed (LdZmqSource *self,
 {
   g_autofree char *why = describe_handshake_failure (event, value);
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->mode == LD_ZMQ_SUB_CONNECT ? self->remote : NULL,
-    .protocol = ld_zmq_mode_protocol (self->mode),
+    .record.connection = self->parent.id,
+    .record.peer = self->mode == LD_ZMQ_SUB_CONNECT ? self->remote : NULL,
+    .record.protocol = ld_zmq_mode_protocol (self->mode),
   };
 
   ld_mq_intake_refuse (&self->intake, self->batch, &origin,
                        "a ZeroMQ handshake failed (%s): a SUB takes PUB and XPUB peers, a PULL "
                        "takes PUSH peers", why);
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  report_progress (self);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* Only a connecting SUB has a state beyond listening: libzmq connects it again by itself. */
@@ -428,7 +413,7 @@ static gboolean
 configure (LdZmqSource  *self,
            GError      **error)
 {
-  gint64 max_size = ld_mq_transport_limit (self->shared);
+  gint64 max_size = ld_mq_transport_limit (self->parent.shared);
 
   if (!set_option (self->socket, ZMQ_RCVHWM, RECEIVE_HWM)
       || !set_option (self->socket, ZMQ_LINGER, 0)
@@ -531,48 +516,6 @@ close_sockets (LdZmqSource *self)
     }
 }
 
-/**
- * ld_zmq_source_new:
- * @shared: what the ingest thread's sources share
- * @id: the endpoint's id, such as "zmq-1"
- * @mode: what the socket is and whether it connects or listens
- * @uri: a ZeroMQ address, such as "tcp://127.0.0.1:5556"; a listening one may have "*" for
- *   its port, and must be on loopback unless the ingest is insecure
- * @error: why the socket cannot connect or listen there
- *
- * Listens or starts connecting at once, on the caller's thread.
- *
- * Returns: (nullable): the source, not yet receiving
- */
-LdZmqSource *
-ld_zmq_source_new (LdIngestShared *shared,
-                   const char     *id,
-                   LdZmqMode       mode,
-                   const char     *uri,
-                   GError        **error)
-{
-  LdZmqSource *self;
-
-  if (mode != LD_ZMQ_SUB_CONNECT && !ld_mq_check_listen_uri (shared, uri, "ZeroMQ", error))
-    return NULL;
-
-  self = g_new0 (LdZmqSource, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->mode = mode;
-  self->uri = g_strdup (uri);
-  self->batch = ld_batch_new ();
-  self->topic = g_string_new (NULL);
-  ld_mq_intake_init (&self->intake, shared);
-  if (!open_socket (self, error))
-    {
-      ld_zmq_source_free (self);
-      return NULL;
-    }
-
-  return self;
-}
-
 static GSource *
 watch (void              *socket,
        const char        *name,
@@ -589,23 +532,15 @@ watch (void              *socket,
   g_source_set_callback (source, G_SOURCE_FUNC (func), self, NULL);
   /* Whatever came before the source was attached has already been signalled. */
   g_source_set_ready_time (source, 0);
-  g_source_attach (source, self->shared->context);
+  g_source_attach (source, self->parent.shared->context);
   return source;
 }
 
-/**
- * ld_zmq_source_start:
- * @self: a source
- *
- * Starts receiving. Call it on the ingest thread, which alone touches the socket from then
- * on.
- *
- * Returns: %FALSE, to be a #GSourceFunc that runs once
- */
-gboolean
-ld_zmq_source_start (LdZmqSource *self)
+/* Starts receiving, on the ingest thread, which alone touches the socket from then on. */
+static void
+zmq_source_start (LdSource *source)
 {
-  g_assert (g_main_context_is_owner (self->shared->context));
+  LdZmqSource *self = (LdZmqSource *) source;
 
   self->since = g_get_real_time ();
   self->state = self->mode == LD_ZMQ_SUB_CONNECT ? LD_CONNECTION_CONNECTING
@@ -613,41 +548,35 @@ ld_zmq_source_start (LdZmqSource *self)
   report (self);
   self->monitor_source = watch (self->monitor, "[logdeck] zmq monitor", on_monitor_ready, self);
   self->source = watch (self->socket, "[logdeck] zmq source", on_socket_ready, self);
-  return G_SOURCE_REMOVE;
 }
 
-/**
- * ld_zmq_source_stop:
- * @self: a source
- *
- * Takes the messages libzmq had already received, then closes the socket. Call it on the
- * ingest thread.
- */
-void
-ld_zmq_source_stop (LdZmqSource *self)
+/* Takes the messages libzmq had already received, then closes the socket. */
+static void
+zmq_source_stop (LdSource *source)
 {
+  LdZmqSource *self = (LdZmqSource *) source;
+
   /* What libzmq had queued, but not without end from a sender that keeps sending. */
   if (self->source != NULL)
     drain (self, STOP_BUDGET);
   ld_ingest_destroy_source (&self->source);
   ld_ingest_destroy_source (&self->monitor_source);
-  ld_ingest_destroy_source (&self->report_timer);
-  ld_problem_limiter_flush (&self->intake.limiter, self->batch, self->id, NULL,
+  ld_report_pacer_stop (&self->pacer);
+  ld_problem_limiter_flush (&self->intake.limiter, self->batch, self->parent.id, NULL,
                             ld_zmq_mode_protocol (self->mode));
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   close_sockets (self);
   g_clear_pointer (&self->status, g_free);
   self->state = LD_CONNECTION_CLOSED;
   report (self);
 }
 
-void
-ld_zmq_source_free (LdZmqSource *self)
+static void
+zmq_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdZmqSource *self = (LdZmqSource *) source;
 
-  g_assert (self->source == NULL && self->report_timer == NULL);
+  g_assert (self->source == NULL && self->pacer.timer == NULL);
   close_sockets (self);
   ld_mq_intake_clear (&self->intake);
   ld_batch_free (self->batch);
@@ -656,18 +585,62 @@ ld_zmq_source_free (LdZmqSource *self)
   g_free (self->peer);
   g_free (self->remote);
   g_free (self->uri);
-  g_free (self->id);
-  g_free (self);
 }
 
-/**
- * ld_zmq_source_get_uri:
- *
- * Returns: the address listened on, with the port the system chose for "*", or the
- *   address connected to
- */
-const char *
-ld_zmq_source_get_uri (LdZmqSource *self)
+/* The address listened on, with the port the system chose for "*", or the address
+ * connected to. */
+static const char *
+zmq_source_get_uri (LdSource *source)
 {
-  return self->uri;
+  return ((LdZmqSource *) source)->uri;
 }
+
+LD_DEFINE_SOURCE_CLASS (zmq_source, "zmq", .get_uri = zmq_source_get_uri);
+
+/**
+ * ld_zmq_source_new:
+ * @shared: what the ingest thread's sources share
+ * @mode: what the socket is and whether it connects or listens
+ * @uri: a ZeroMQ address, such as "tcp://127.0.0.1:5556"; a listening one may have "*" for
+ *   its port, and must be on loopback unless the ingest is insecure
+ * @error: why the socket cannot connect or listen there
+ *
+ * Listens or starts connecting at once, on the caller's thread. The socket is "zmq-1",
+ * "zmq-2"…; one that cannot be made is listed as failed, with the reason.
+ *
+ * Returns: (nullable): the source, not yet receiving
+ */
+LdSource *
+ld_zmq_source_new (LdIngestShared *shared,
+                   LdZmqMode       mode,
+                   const char     *uri,
+                   GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  LdZmqSource *self;
+  char *id;
+
+  if ((id = ld_source_next_id (shared, "zmq", LD_SOURCE_ID_NUMBERED, error)) == NULL)
+    return NULL;
+
+  self = g_new0 (LdZmqSource, 1);
+  ld_source_init (&self->parent, &zmq_source_class, shared, id);
+  self->mode = mode;
+  self->uri = g_strdup (uri);
+  self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] zmq counts", report_counts, self);
+  self->topic = g_string_new (NULL);
+  ld_mq_intake_init (&self->intake, shared);
+  if ((mode != LD_ZMQ_SUB_CONNECT
+       && !ld_mq_check_listen_uri (shared, uri, "ZeroMQ", &local_error))
+      || !open_socket (self, &local_error))
+    {
+      ld_source_report_failed (shared, id, ld_zmq_mode_protocol (mode), uri, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      ld_source_free (&self->parent);
+      return NULL;
+    }
+
+  return &self->parent;
+}
+

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "ld-ingest-private.h"
+#include "ld-source.h"
 
 G_BEGIN_DECLS
 
 /* One ZeroMQ socket that receives JSON records, as the logging cookbook's
  * ZeroMQSocketHandler sends them: a SUB that connects to a PUB, or a SUB or PULL that
  * listens for PUBs and PUSHes. */
-typedef struct _LdZmqSource LdZmqSource;
-
 typedef enum
 {
   LD_ZMQ_SUB_CONNECT,  /* --zmq URI: the cookbook's listener */
@@ -17,15 +15,10 @@ typedef enum
   LD_ZMQ_PULL_LISTEN,  /* --zmq-listen, its next port: pushers connect */
 } LdZmqMode;
 
-LdZmqSource *ld_zmq_source_new      (LdIngestShared *shared,
-                                     const char     *id,
+LdSource    *ld_zmq_source_new      (LdIngestShared *shared,
                                      LdZmqMode       mode,
                                      const char     *uri,
                                      GError        **error);
-gboolean     ld_zmq_source_start    (LdZmqSource    *self);
-void         ld_zmq_source_stop     (LdZmqSource    *self);
-void         ld_zmq_source_free     (LdZmqSource    *self);
-const char  *ld_zmq_source_get_uri  (LdZmqSource    *self);
 const char  *ld_zmq_mode_protocol   (LdZmqMode       mode);
 
 G_END_DECLS

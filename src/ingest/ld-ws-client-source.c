@@ -6,7 +6,7 @@
 #include <libsoup/soup.h>
 
 #include "ld-loki-tail.h"
-#include "ld-ws-client.h"
+#include "ld-ws-client-source.h"
 
 /* libsoup's SoupSession and SoupWebsocketConnection bind to the thread-
  * default main context of the moment they are made, so the client is made,
@@ -25,10 +25,11 @@
 /* How long stopping waits for the close handshake or a cancelled attempt. */
 #define STOP_TIMEOUT_US      (2 * G_USEC_PER_SEC)
 
+typedef struct _LdWsClient LdWsClient;
+
 struct _LdWsClient
 {
-  LdIngestShared          *shared;
-  char                    *id;
+  LdSource                 parent;
   char                    *uri;
   char                    *peer;
   SoupSession             *session;
@@ -54,7 +55,7 @@ report (LdWsClient        *self,
         LdConnectionState  state)
 {
   LdConnectionInfo info = {
-    .id = self->id,
+    .id = self->parent.id,
     .kind = LD_CONNECTION_KIND_CONNECTION,
     .protocol = LD_INGEST_PROTOCOL_WS_CLIENT,
     .address = self->uri,
@@ -69,7 +70,7 @@ report (LdWsClient        *self,
 
   self->state = state;
   self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
 static void
@@ -107,7 +108,7 @@ schedule_retry (LdWsClient *self,
   self->retry = g_timeout_source_new (delay);
   g_source_set_static_name (self->retry, "[logdeck] ws client retry");
   g_source_set_callback (self->retry, on_retry, self, NULL);
-  g_source_attach (self->retry, self->shared->context);
+  g_source_attach (self->retry, self->parent.shared->context);
 }
 
 static void
@@ -116,9 +117,9 @@ take_text (LdWsClient *self,
            gsize       length)
 {
   LdIngestOrigin origin = {
-    .connection = self->id,
-    .peer = self->peer,
-    .protocol = LD_INGEST_PROTOCOL_WS_CLIENT,
+    .record.connection = self->parent.id,
+    .record.peer = self->peer,
+    .record.protocol = LD_INGEST_PROTOCOL_WS_CLIENT,
   };
   guint n_added = 0;
   gboolean ok;
@@ -150,15 +151,16 @@ on_message (SoupWebsocketConnection *connection,
     take_text (self, data, length);
   else
     {
-      ld_ingest_add_problem (self->batch, NULL, 30, self->id, self->peer, LD_INGEST_PROTOCOL_WS_CLIENT,
+      ld_ingest_add_problem (self->batch, NULL, 30, self->parent.id, self->peer,
+                             LD_INGEST_PROTOCOL_WS_CLIENT,
                              "%s: a binary message of %" G_GSIZE_FORMAT " bytes from %s was "
                              "skipped: log records are taken from text messages",
-                             self->id, length, self->uri);
+                             self->parent.id, length, self->uri);
       self->n_errors++;
     }
 
   /* One hand-over per message; the registry hears at most every interval. */
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
     report (self, LD_CONNECTION_OPEN);
 }
@@ -236,65 +238,15 @@ connect_now (LdWsClient *self)
                                         self->cancellable, on_connected, self);
 }
 
-/**
- * ld_ws_client_new:
- * @shared: what the ingest thread's listeners share
- * @id: the client's id, such as "ws-client-1"
- * @uri: a ws:// or wss:// URI
- * @error: why @uri cannot be used
- *
- * Returns: (nullable): the client, not yet connecting
- */
-LdWsClient *
-ld_ws_client_new (LdIngestShared *shared,
-                  const char     *id,
-                  const char     *uri,
-                  GError        **error)
+/* Makes the session, on the ingest thread, and starts connecting. */
+static void
+ws_client_start (LdSource *source)
 {
-  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, error);
-  const char *scheme;
-  LdWsClient *self;
-
-  if (parsed == NULL)
-    return NULL;
-  scheme = g_uri_get_scheme (parsed);
-  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a WebSocket URI (ws://HOST:PORT/PATH)", uri);
-      return NULL;
-    }
-
-  self = g_new0 (LdWsClient, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->uri = g_strdup (uri);
-  self->peer = g_uri_get_port (parsed) > 0
-               ? g_strdup_printf ("%s:%d", g_uri_get_host (parsed), g_uri_get_port (parsed))
-               : g_strdup (g_uri_get_host (parsed));
-  self->backoff_ms = LD_WS_CLIENT_MIN_BACKOFF_MS;
-  self->batch = ld_batch_new ();
-
-  return self;
-}
-
-/**
- * ld_ws_client_start:
- * @self: a client
- *
- * Makes the session and starts connecting. Call it on the ingest thread.
- *
- * Returns: %FALSE, to be a #GSourceFunc that runs once
- */
-gboolean
-ld_ws_client_start (LdWsClient *self)
-{
-  g_assert (g_main_context_is_owner (self->shared->context));
+  LdWsClient *self = (LdWsClient *) source;
 
   self->session = soup_session_new_with_options ("user-agent", "Logdeck/" PACKAGE_VERSION " ",
                                                  NULL);
   connect_now (self);
-  return G_SOURCE_REMOVE;
 }
 
 /* Runs the ingest context until @done, for at most the stop timeout: a
@@ -306,7 +258,7 @@ iterate_until (LdWsClient *self,
   gint64 deadline = g_get_monotonic_time () + STOP_TIMEOUT_US;
 
   while (!done (self) && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (self->shared->context, FALSE))
+    if (!g_main_context_iteration (self->parent.shared->context, FALSE))
       g_usleep (1000);
 }
 
@@ -322,16 +274,12 @@ connection_ended (LdWsClient *self)
   return self->connection == NULL;
 }
 
-/**
- * ld_ws_client_stop:
- * @self: a client
- *
- * Stops trying, and closes the connection with "going away" (1001). Call it
- * on the ingest thread.
- */
-void
-ld_ws_client_stop (LdWsClient *self)
+/* Stops trying, and closes the connection with "going away" (1001). */
+static void
+ws_client_stop (LdSource *source)
 {
+  LdWsClient *self = (LdWsClient *) source;
+
   self->stopped = TRUE;
   if (self->retry != NULL)
     {
@@ -356,22 +304,67 @@ ld_ws_client_stop (LdWsClient *self)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   set_last_error (self, NULL);
   report (self, LD_CONNECTION_CLOSED);
 }
 
-void
-ld_ws_client_free (LdWsClient *self)
+static void
+ws_client_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdWsClient *self = (LdWsClient *) source;
 
   g_assert (self->session == NULL && self->retry == NULL);
   ld_batch_free (self->batch);
   g_free (self->last_error);
   g_free (self->peer);
   g_free (self->uri);
-  g_free (self->id);
-  g_free (self);
 }
+
+LD_DEFINE_SOURCE_CLASS (ws_client, "ws-client");
+
+/**
+ * ld_ws_client_source_new:
+ * @shared: what the ingest thread's sources share
+ * @uri: a ws:// or wss:// URI
+ * @error: why @uri cannot be used
+ *
+ * The client is "ws-client-1", "ws-client-2"…, in the order made; a URI
+ * that cannot be used takes no number.
+ *
+ * Returns: (nullable): the client, not yet connecting
+ */
+LdSource *
+ld_ws_client_source_new (LdIngestShared *shared,
+                         const char     *uri,
+                         GError        **error)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, error);
+  const char *scheme;
+  LdWsClient *self;
+  char *id;
+
+  if (parsed == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (parsed);
+  if (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a WebSocket URI (ws://HOST:PORT/PATH)", uri);
+      return NULL;
+    }
+  if ((id = ld_source_next_id (shared, "ws-client", LD_SOURCE_ID_NUMBERED, error)) == NULL)
+    return NULL;
+
+  self = g_new0 (LdWsClient, 1);
+  ld_source_init (&self->parent, &ws_client_class, shared, id);
+  self->uri = g_strdup (uri);
+  self->peer = g_uri_get_port (parsed) > 0
+               ? g_strdup_printf ("%s:%d", g_uri_get_host (parsed), g_uri_get_port (parsed))
+               : g_strdup (g_uri_get_host (parsed));
+  self->backoff_ms = LD_WS_CLIENT_MIN_BACKOFF_MS;
+  self->batch = ld_batch_new ();
+
+  return &self->parent;
+}
+

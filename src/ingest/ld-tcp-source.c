@@ -8,7 +8,7 @@
 #include "ld-listen-guard.h"
 #include "ld-parallel-decode.h"
 #include "ld-pyrecord.h"
-#include "ld-tcp-listener.h"
+#include "ld-tcp-source.h"
 
 /* Everything here runs on the ingest thread, except creating the listener
  * (which binds, so that the caller hears of a taken port at once) and
@@ -35,26 +35,16 @@
 /* Bytes a connection may still read when Logdeck stops, so that a sender
  * that never pauses cannot hold up the exit. */
 #define STOP_BUDGET     (64 * 1024 * 1024)
-#define BACKLOG         1024
 
-struct _LdTcpListener
+typedef struct
 {
-  LdIngestShared *shared;
-  char           *id;
-  char           *address;
-  guint16         port;
-  GSocket        *socket;
+  LdSource        parent;
   LdGuard        *guard;
   gboolean        accepting;
   GHashTable     *connections;   /* TcpConnection set */
-  gint64          since;
-  guint64         n_records;     /* of closed connections */
-  guint64         n_bytes;
-  guint64         n_errors;
-  gint64          last_report;
   gboolean        dirty;         /* counts changed since the last report */
-  GSource        *report_timer;
-};
+  LdReportPacer   pacer;
+} LdTcpSource;
 
 typedef enum
 {
@@ -66,7 +56,7 @@ typedef enum
 typedef struct
 {
   LdGuardEntry   entry;          /* first: the guard's expire function gets it */
-  LdTcpListener *listener;
+  LdTcpSource   *listener;
   char          *id;
   char          *peer;
   Framing        framing;
@@ -100,25 +90,14 @@ typedef enum
 } ReadResult;
 
 static void
-report_listener (LdTcpListener     *self,
+report_listener (LdTcpSource       *self,
                  LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
-    .address = self->address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .encrypted = ld_guard_is_encrypted (self->guard),
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
   GHashTableIter iter;
   TcpConnection *connection;
 
+  info.encrypted = ld_guard_is_encrypted (self->guard);
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
     {
@@ -127,9 +106,9 @@ report_listener (LdTcpListener     *self,
       info.n_errors += connection->n_errors;
     }
 
-  self->last_report = g_get_monotonic_time ();
+  ld_report_pacer_reported (&self->pacer);
   self->dirty = FALSE;
-  ld_ingest_shared_report (self->shared, &info);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
 static void
@@ -154,13 +133,13 @@ report_connection (TcpConnection     *connection,
 
   connection->last_report = g_get_monotonic_time ();
   connection->dirty = FALSE;
-  ld_ingest_shared_report (connection->listener->shared, &info);
+  ld_ingest_shared_report (connection->listener->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
-  LdTcpListener *self = user_data;
+  LdTcpSource *self = user_data;
   GHashTableIter iter;
   TcpConnection *connection;
 
@@ -170,9 +149,6 @@ on_report_timer (gpointer user_data)
       report_connection (connection, LD_CONNECTION_OPEN, NULL);
   if (self->dirty)
     report_listener (self, LD_CONNECTION_LISTENING);
-
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  return G_SOURCE_REMOVE;
 }
 
 /* Counts reach the sources panel at most every interval, not per read; a
@@ -180,7 +156,7 @@ on_report_timer (gpointer user_data)
 static void
 report_progress (TcpConnection *connection)
 {
-  LdTcpListener *self = connection->listener;
+  LdTcpSource *self = connection->listener;
   gint64 now = g_get_monotonic_time ();
 
   if (now - connection->last_report >= LD_INGEST_REPORT_INTERVAL_US)
@@ -188,20 +164,19 @@ report_progress (TcpConnection *connection)
   else
     connection->dirty = TRUE;
 
-  if (now - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
+  if (ld_report_pacer_is_due (&self->pacer, now))
     report_listener (self, LD_CONNECTION_LISTENING);
   else
     self->dirty = TRUE;
 
   if (connection->dirty || self->dirty)
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] tcp counts",
-                                   on_report_timer, self);
+    ld_report_pacer_later (&self->pacer);
 }
 
 static void
 flush (TcpConnection *connection)
 {
-  ld_ingest_shared_flush (connection->listener->shared, &connection->batch);
+  ld_ingest_shared_flush (connection->listener->parent.shared, &connection->batch);
 }
 
 static void
@@ -296,7 +271,7 @@ decode_frame (TcpConnection *connection,
               guint32        length)
 {
   LdRecordOrigin origin = origin_of (connection);
-  const LdPickleLimits *limits = &connection->listener->shared->limits;
+  const LdPickleLimits *limits = &connection->listener->parent.shared->limits;
   g_autoptr(GError) error = NULL;
 
   if (ld_pyrecord_add_pickle (connection->batch, data, length, limits, &origin, &error))
@@ -311,7 +286,7 @@ check_length (TcpConnection *connection,
               guint32        length)
 {
   g_autofree char *what = NULL;
-  guint32 limit = connection->listener->shared->max_frame_size;
+  guint32 limit = connection->listener->parent.shared->max_frame_size;
 
   if (length > 0 && length <= limit)
     return TRUE;
@@ -333,7 +308,7 @@ static GArray *
 complete_frames (TcpConnection *connection)
 {
   GArray *frames = g_array_new (FALSE, FALSE, sizeof (LdFrame));
-  guint32 limit = connection->listener->shared->max_frame_size;
+  guint32 limit = connection->listener->parent.shared->max_frame_size;
   gsize pos = connection->start;
 
   while (connection->end - pos >= 4)
@@ -378,7 +353,7 @@ decode_frames_in_parallel (TcpConnection *connection)
     return TRUE;
 
   results = g_new0 (LdDecodeResult, n_parts);
-  ld_parallel_decode (next, frames->len, &connection->listener->shared->limits, &origin,
+  ld_parallel_decode (next, frames->len, &connection->listener->parent.shared->limits, &origin,
                       results, n_parts);
   flush (connection);
   for (guint i = 0; i < n_parts; i++)
@@ -386,7 +361,7 @@ decode_frames_in_parallel (TcpConnection *connection)
       if (ok)
         {
           /* Handed over as it is: no copy into the connection's batch. */
-          ld_ingest_shared_flush (connection->listener->shared, &results[i].batch);
+          ld_ingest_shared_flush (connection->listener->parent.shared, &results[i].batch);
           advance (connection, next, results[i].n_decoded);
           next += results[i].n_decoded;
           if (results[i].error != NULL)
@@ -442,7 +417,7 @@ line_too_long (TcpConnection *connection,
                gboolean       whole)
 {
   g_autofree char *what = NULL;
-  guint32 limit = connection->listener->shared->max_frame_size;
+  guint32 limit = connection->listener->parent.shared->max_frame_size;
 
   what = g_strdup_printf ("bad line at byte %" G_GUINT64_FORMAT ": %s%" G_GSIZE_FORMAT
                           " bytes is over the limit of %u bytes; connection closed",
@@ -458,9 +433,9 @@ decode_line (TcpConnection *connection,
              gsize          length)
 {
   LdIngestOrigin origin = {
-    .connection = connection->id,
-    .peer = connection->peer,
-    .protocol = connection->protocol,
+    .record.connection = connection->id,
+    .record.peer = connection->peer,
+    .record.protocol = connection->protocol,
     .limiter = &connection->limiter,
   };
   guint n_added = 0;
@@ -480,7 +455,7 @@ decode_line (TcpConnection *connection,
 static gboolean
 decode_lines (TcpConnection *connection)
 {
-  guint32 limit = connection->listener->shared->max_frame_size;
+  guint32 limit = connection->listener->parent.shared->max_frame_size;
 
   for (;;)
     {
@@ -668,7 +643,7 @@ connection_close (TcpConnection     *connection,
                   LdConnectionState  state,
                   const char        *last_error)
 {
-  LdTcpListener *self = connection->listener;
+  LdTcpSource *self = connection->listener;
 
   ld_problem_limiter_flush (&connection->limiter, connection->batch, connection->id,
                             connection->peer, connection->protocol);
@@ -676,9 +651,9 @@ connection_close (TcpConnection     *connection,
   if (state != LD_CONNECTION_ERROR)
     report_connection (connection, state, last_error);
 
-  self->n_records += connection->n_records;
-  self->n_bytes += connection->n_bytes;
-  self->n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
+  self->parent.n_records += connection->n_records;
+  self->parent.n_bytes += connection->n_bytes;
+  self->parent.n_errors += connection->n_errors + (state == LD_CONNECTION_ERROR);
   g_hash_table_remove (self->connections, connection);
   report_listener (self, LD_CONNECTION_LISTENING);
 }
@@ -688,7 +663,7 @@ connection_close (TcpConnection     *connection,
 static void
 update_deadline (TcpConnection *connection)
 {
-  const LdListenLimits *limits = &connection->listener->shared->listen;
+  const LdListenLimits *limits = &connection->listener->parent.shared->listen;
   /* The deadline is for the frame in progress: one finished since starts
    * the clock again, and trickling bytes of the same one do not. */
   gboolean progress = connection->offset != connection->busy_offset;
@@ -772,7 +747,7 @@ on_tls_readable (GObject  *stream,
 static void
 watch_connection (TcpConnection *connection)
 {
-  LdTcpListener *self = connection->listener;
+  LdTcpSource *self = connection->listener;
 
   if (connection->tls != NULL)
     {
@@ -790,7 +765,7 @@ watch_connection (TcpConnection *connection)
       g_source_set_callback (connection->source, G_SOURCE_FUNC (on_readable), connection, NULL);
     }
   g_source_set_static_name (connection->source, "[logdeck] tcp connection");
-  g_source_attach (connection->source, self->shared->context);
+  g_source_attach (connection->source, self->parent.shared->context);
 }
 
 static void
@@ -798,12 +773,13 @@ accept_connection (GSocket   *socket,
                    GIOStream *tls,
                    gpointer   user_data)
 {
-  LdTcpListener *self = user_data;
+  LdTcpSource *self = user_data;
   TcpConnection *connection = g_new0 (TcpConnection, 1);
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  guint n = ld_ingest_shared_number (self->parent.shared, "tcp");
 
   connection->listener = self;
-  connection->id = g_strdup_printf ("tcp-%u", ++self->shared->next_tcp_id);
+  connection->id = g_strdup_printf ("tcp-%u", n);
   connection->peer = remote != NULL ? ld_ingest_format_address (remote) : g_strdup ("unknown");
   /* Until its first byte, a connection is taken for what most senders are. */
   connection->protocol = LD_INGEST_PROTOCOL_TCP_PICKLE;
@@ -813,7 +789,7 @@ accept_connection (GSocket   *socket,
   connection->buffer = g_malloc (connection->capacity);
   connection->since = g_get_real_time ();
   connection->batch = ld_batch_new ();
-  ld_problem_limiter_init (&connection->limiter, &self->shared->problems);
+  ld_problem_limiter_init (&connection->limiter, &self->parent.shared->problems);
   g_hash_table_add (self->connections, connection);
   ld_guard_add (self->guard, &connection->entry, on_expired);
 
@@ -821,77 +797,15 @@ accept_connection (GSocket   *socket,
   report_connection (connection, LD_CONNECTION_OPEN, NULL);
 }
 
-/**
- * ld_tcp_listener_new:
- * @shared: what the ingest thread's listeners share
- * @id: the endpoint's id, such as "tcp"
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- *
- * Binds and listens at once, so that a taken port is an error here.
- *
- * Returns: (nullable): the listener, not yet accepting
- */
-LdTcpListener *
-ld_tcp_listener_new (LdIngestShared *shared,
-                     const char     *id,
-                     const char     *address,
-                     guint16         port,
-                     GError        **error)
+static void
+tcp_source_start (LdSource *source)
 {
-  LdTcpListener *self;
-  g_autofree char *bound_address = NULL;
-  guint16 bound_port = 0;
-  GSocket *socket;
+  LdTcpSource *self = (LdTcpSource *) source;
 
-  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
-                           error);
-  if (socket == NULL)
-    return NULL;
-
-  g_socket_set_listen_backlog (socket, BACKLOG);
-  if (!g_socket_listen (socket, error))
-    {
-      g_object_unref (socket);
-      return NULL;
-    }
-
-  self = g_new0 (LdTcpListener, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->address = g_steal_pointer (&bound_address);
-  self->port = bound_port;
-  self->socket = socket;
-  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
-  self->guard = ld_guard_new (shared, id, LD_INGEST_PROTOCOL_TCP_PICKLE, socket,
-                              accept_connection, self);
-
-  return self;
-}
-
-static gboolean
-start_on_ingest_thread (gpointer user_data)
-{
-  LdTcpListener *self = user_data;
-
+  self->parent.since = g_get_real_time ();
+  report_listener (self, LD_CONNECTION_LISTENING);
   self->accepting = TRUE;
   ld_guard_start (self->guard);
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * ld_tcp_listener_start:
- * @self: a listener
- *
- * Starts accepting connections on the ingest thread. May be called from any
- * thread.
- */
-void
-ld_tcp_listener_start (LdTcpListener *self)
-{
-  self->since = g_get_real_time ();
-  report_listener (self, LD_CONNECTION_LISTENING);
-  g_main_context_invoke (self->shared->context, start_on_ingest_thread, self);
 }
 
 /* Reads what the sender had already sent, then closes the connection. */
@@ -910,16 +824,12 @@ finish_connection (TcpConnection *connection)
   connection_close (connection, LD_CONNECTION_CLOSED, NULL);
 }
 
-/**
- * ld_tcp_listener_stop:
- * @self: a listener
- *
- * Stops accepting, decodes what every connection had already received, and
- * closes them. Call it on the ingest thread.
- */
-void
-ld_tcp_listener_stop (LdTcpListener *self)
+/* Stops accepting, decodes what every connection had already received, and
+ * closes them. */
+static void
+tcp_source_stop (LdSource *source)
 {
+  LdTcpSource *self = (LdTcpSource *) source;
   GHashTableIter iter;
   TcpConnection *connection;
 
@@ -930,12 +840,8 @@ ld_tcp_listener_stop (LdTcpListener *self)
       self->accepting = FALSE;
     }
   ld_guard_stop (self->guard);
-  if (self->report_timer != NULL)
-    {
-      g_source_destroy (self->report_timer);
-      g_clear_pointer (&self->report_timer, g_source_unref);
-    }
-  g_socket_close (self->socket, NULL);
+  ld_report_pacer_stop (&self->pacer);
+  g_socket_close (self->parent.socket, NULL);
 
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &connection, NULL))
@@ -948,29 +854,46 @@ ld_tcp_listener_stop (LdTcpListener *self)
   report_listener (self, LD_CONNECTION_CLOSED);
 }
 
-void
-ld_tcp_listener_free (LdTcpListener *self)
+static void
+tcp_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdTcpSource *self = (LdTcpSource *) source;
 
   g_hash_table_unref (self->connections);
   ld_guard_free (self->guard);
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
-  g_free (self->address);
-  g_free (self->id);
-  g_free (self);
+  ld_report_pacer_stop (&self->pacer);
 }
 
-guint16
-ld_tcp_listener_get_port (LdTcpListener *self)
-{
-  return self->port;
-}
+LD_DEFINE_SOURCE_CLASS (tcp_source, "tcp",
+                        .protocol = LD_INGEST_PROTOCOL_TCP_PICKLE,
+                        .protection = LD_PROTECTED_BY_TLS,
+                        .socket_type = G_SOCKET_TYPE_STREAM);
 
-const char *
-ld_tcp_listener_get_address (LdTcpListener *self)
+/**
+ * ld_tcp_source_new:
+ *
+ * Makes ld_ingest_add_tcp()'s endpoint, "tcp" or "tcp.2"…, whose
+ * connections are "tcp-1", "tcp-2"…; it binds and listens at once.
+ *
+ * Returns: (nullable): the source, not yet accepting
+ */
+LdSource *
+ld_tcp_source_new (LdIngestShared *shared,
+                   const char     *address,
+                   guint16         port,
+                   GError        **error)
 {
-  return self->address;
+  LdTcpSource *self;
+
+  self = ld_source_new_listener (sizeof (LdTcpSource), &tcp_source_class, shared, address, port,
+                                 error);
+  if (self == NULL)
+    return NULL;
+
+  self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) connection_free, NULL);
+  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_TCP_PICKLE,
+                              self->parent.socket, accept_connection, self);
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] tcp counts", report_counts, self);
+
+  return &self->parent;
 }

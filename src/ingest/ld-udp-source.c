@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ld-pyrecord.h"
-#include "ld-udp-listener.h"
+#include "ld-udp-source.h"
 
 /* Everything here runs on the ingest thread, except creating the listener
  * and freeing it after the thread has ended.
@@ -23,52 +23,33 @@
 #define DATAGRAM_BUDGET    1024
 #define REPORT_EVERY_US    G_USEC_PER_SEC
 
-struct _LdUdpListener
+typedef struct
 {
-  LdIngestShared *shared;
-  char           *id;
-  char           *address;
-  guint16         port;
-  GSocket        *socket;
+  LdSource        parent;
   GSource        *source;
   GSource        *summary;       /* pending report of suppressed bad datagrams */
   guint8         *buffer;
   LdBatch        *batch;
-  gint64          since;
-  guint64         n_records;
-  guint64         n_bytes;
-  guint64         n_errors;
   char           *last_error;
   gint64          last_problem;  /* monotonic time of the last error record */
   guint64         n_suppressed;
-  gint64          last_report;
-  GSource        *report_timer;  /* delivers the last counts of a burst */
+  LdReportPacer   pacer;
 
   /* The last sender, so that a steady sender's address is formatted once. */
   GSocketAddress *peer_address;
   char           *peer;
-};
+} LdUdpSource;
 
 static void
-report (LdUdpListener     *self,
+report (LdUdpSource       *self,
         LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
-    .address = self->address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_CLOSED ? g_get_real_time () : 0,
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .last_error = self->last_error,
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
 
-  self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  info.last_error = self->last_error;
+
+  ld_report_pacer_reported (&self->pacer);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
 static gboolean
@@ -84,7 +65,7 @@ same_address (GSocketAddress *a,
 }
 
 static const char *
-peer_name (LdUdpListener  *self,
+peer_name (LdUdpSource    *self,
            GSocketAddress *address)
 {
   if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
@@ -101,29 +82,29 @@ peer_name (LdUdpListener  *self,
 }
 
 static void
-add_problem (LdUdpListener *self,
+add_problem (LdUdpSource   *self,
              const char    *peer,
              const char    *what)
 {
-  ld_ingest_add_problem (self->batch, NULL, 40, self->id, peer, LD_INGEST_PROTOCOL_UDP_PICKLE,
-                         "%s: %s", self->id, what);
+  ld_ingest_add_problem (self->batch, NULL, 40, self->parent.id, peer,
+                         LD_INGEST_PROTOCOL_UDP_PICKLE, "%s: %s", self->parent.id, what);
 }
 
 static gboolean
 on_summary (gpointer user_data)
 {
-  LdUdpListener *self = user_data;
+  LdUdpSource *self = user_data;
   g_autofree char *what = NULL;
 
   if (self->n_suppressed > 0)
     {
       what = g_strdup_printf ("%" G_GUINT64_FORMAT " more bad datagrams (%" G_GUINT64_FORMAT
-                              " in all); the last: %s", self->n_suppressed, self->n_errors,
+                              " in all); the last: %s", self->n_suppressed, self->parent.n_errors,
                               self->last_error);
       add_problem (self, NULL, what);
       self->n_suppressed = 0;
       self->last_problem = g_get_monotonic_time ();
-      ld_ingest_shared_flush (self->shared, &self->batch);
+      ld_ingest_shared_flush (self->parent.shared, &self->batch);
     }
 
   g_clear_pointer (&self->summary, g_source_unref);
@@ -131,7 +112,7 @@ on_summary (gpointer user_data)
 }
 
 static void
-bad_datagram (LdUdpListener *self,
+bad_datagram (LdUdpSource   *self,
               const char    *peer,
               gsize          size,
               const char    *reason)
@@ -139,7 +120,7 @@ bad_datagram (LdUdpListener *self,
   gint64 now = g_get_monotonic_time ();
   g_autofree char *what = NULL;
 
-  self->n_errors++;
+  self->parent.n_errors++;
   g_free (self->last_error);
   self->last_error = g_strdup_printf ("bad datagram of %" G_GSIZE_FORMAT " bytes from %s: %s",
                                       size, peer, reason);
@@ -153,7 +134,7 @@ bad_datagram (LdUdpListener *self,
                                                 / 1000 + 1);
           g_source_set_static_name (self->summary, "[logdeck] udp error summary");
           g_source_set_callback (self->summary, on_summary, self, NULL);
-          g_source_attach (self->summary, self->shared->context);
+          g_source_attach (self->summary, self->parent.shared->context);
         }
       return;
     }
@@ -163,13 +144,13 @@ bad_datagram (LdUdpListener *self,
 }
 
 static void
-take_datagram (LdUdpListener  *self,
+take_datagram (LdUdpSource    *self,
                GSocketAddress *address,
                gsize           size)
 {
   const char *peer = peer_name (self, address);
   LdRecordOrigin origin = {
-    .connection = self->id,
+    .connection = self->parent.id,
     .peer = peer,
     .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
   };
@@ -177,7 +158,7 @@ take_datagram (LdUdpListener  *self,
   g_autofree char *reason = NULL;
   guint32 length = 0;
 
-  self->n_bytes += size;
+  self->parent.n_bytes += size;
   if (size >= 4)
     {
       memcpy (&length, self->buffer, 4);
@@ -189,35 +170,22 @@ take_datagram (LdUdpListener  *self,
                               " bytes follow it", length, size < 4 ? 0 : size - 4);
   else if (length == 0)
     reason = g_strdup ("the pickle is empty");
-  else if (!ld_pyrecord_add_pickle (self->batch, self->buffer + 4, length, &self->shared->limits,
-                                    &origin, &error))
+  else if (!ld_pyrecord_add_pickle (self->batch, self->buffer + 4, length,
+                                    &self->parent.shared->limits, &origin, &error))
     reason = g_strdup (error->message);
 
   if (reason != NULL)
     bad_datagram (self, peer, size, reason);
   else
-    self->n_records++;
+    self->parent.n_records++;
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
+static void
+report_counts (gpointer user_data)
 {
-  LdUdpListener *self = user_data;
+  LdUdpSource *self = user_data;
 
   report (self, LD_CONNECTION_LISTENING);
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per datagram. */
-static void
-report_progress (LdUdpListener *self)
-{
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self, LD_CONNECTION_LISTENING);
-  else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] udp counts",
-                                   on_report_timer, self);
 }
 
 static gboolean
@@ -225,7 +193,7 @@ on_readable (GSocket      *socket,
              GIOCondition  condition,
              gpointer      user_data)
 {
-  LdUdpListener *self = user_data;
+  LdUdpSource *self = user_data;
 
   for (guint i = 0; i < DATAGRAM_BUDGET; i++)
     {
@@ -237,140 +205,98 @@ on_readable (GSocket      *socket,
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("%s: cannot receive: %s", self->id, error->message);
+            g_debug ("%s: cannot receive: %s", self->parent.id, error->message);
           break;
         }
       take_datagram (self, address, n);
       if (ld_batch_get_length (self->batch) >= LD_INGEST_MAX_BATCH)
-        ld_ingest_shared_flush (self->shared, &self->batch);
+        ld_ingest_shared_flush (self->parent.shared, &self->batch);
     }
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  report_progress (self);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  ld_report_pacer_progress (&self->pacer);
 
   return G_SOURCE_CONTINUE;
 }
 
-/**
- * ld_udp_listener_new:
- * @shared: what the ingest thread's listeners share
- * @id: the endpoint's id, such as "udp"
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- *
- * Binds at once, so that a taken port is an error here.
- *
- * Returns: (nullable): the listener, not yet receiving
- */
-LdUdpListener *
-ld_udp_listener_new (LdIngestShared *shared,
-                     const char     *id,
-                     const char     *address,
-                     guint16         port,
-                     GError        **error)
+static void
+udp_source_start (LdSource *source)
 {
-  LdUdpListener *self;
-  g_autofree char *bound_address = NULL;
-  guint16 bound_port = 0;
-  GSocket *socket;
+  LdUdpSource *self = (LdUdpSource *) source;
 
-  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_DATAGRAM, &bound_address, &bound_port,
-                           error);
-  if (socket == NULL)
-    return NULL;
-
-  self = g_new0 (LdUdpListener, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->address = g_steal_pointer (&bound_address);
-  self->port = bound_port;
-  self->socket = socket;
-  self->buffer = g_malloc (DATAGRAM_BUFFER);
-  self->batch = ld_batch_new ();
-
-  return self;
-}
-
-/**
- * ld_udp_listener_start:
- * @self: a listener
- *
- * Starts receiving on the ingest thread. May be called from any thread.
- */
-void
-ld_udp_listener_start (LdUdpListener *self)
-{
-  self->since = g_get_real_time ();
+  self->parent.since = g_get_real_time ();
   report (self, LD_CONNECTION_LISTENING);
 
-  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  self->source = g_socket_create_source (self->parent.socket, G_IO_IN, NULL);
   g_source_set_static_name (self->source, "[logdeck] udp listener");
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
-  g_source_attach (self->source, self->shared->context);
+  g_source_attach (self->source, self->parent.shared->context);
 }
 
+/* Takes the datagrams already queued, then stops. */
 static void
-destroy_source (GSource **source)
+udp_source_stop (LdSource *source)
 {
-  if (*source == NULL)
-    return;
+  LdUdpSource *self = (LdUdpSource *) source;
 
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-/**
- * ld_udp_listener_stop:
- * @self: a listener
- *
- * Takes the datagrams already queued, then stops. Call it on the ingest
- * thread.
- */
-void
-ld_udp_listener_stop (LdUdpListener *self)
-{
   if (self->source != NULL)
-    on_readable (self->socket, G_IO_IN, self);
-  destroy_source (&self->source);
-  destroy_source (&self->report_timer);
+    on_readable (self->parent.socket, G_IO_IN, self);
+  ld_ingest_destroy_source (&self->source);
+  ld_report_pacer_stop (&self->pacer);
   if (self->summary != NULL)
     {
       g_source_destroy (self->summary);
       on_summary (self);
     }
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  g_socket_close (self->socket, NULL);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  g_socket_close (self->parent.socket, NULL);
   report (self, LD_CONNECTION_CLOSED);
 }
 
-void
-ld_udp_listener_free (LdUdpListener *self)
+static void
+udp_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdUdpSource *self = (LdUdpSource *) source;
 
   g_clear_pointer (&self->source, g_source_unref);
   g_clear_pointer (&self->summary, g_source_unref);
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
+  ld_report_pacer_stop (&self->pacer);
   g_clear_object (&self->peer_address);
   ld_batch_free (self->batch);
   g_free (self->buffer);
   g_free (self->peer);
   g_free (self->last_error);
-  g_free (self->address);
-  g_free (self->id);
-  g_free (self);
 }
 
-guint16
-ld_udp_listener_get_port (LdUdpListener *self)
-{
-  return self->port;
-}
+LD_DEFINE_SOURCE_CLASS (udp_source, "udp",
+                        .protocol = LD_INGEST_PROTOCOL_UDP_PICKLE,
+                        .protection = LD_PROTECTED_BY_NOTHING,
+                        .socket_type = G_SOCKET_TYPE_DATAGRAM);
 
-const char *
-ld_udp_listener_get_address (LdUdpListener *self)
+/**
+ * ld_udp_source_new:
+ *
+ * Makes ld_ingest_add_udp()'s endpoint, "udp" or "udp.2"…, which its
+ * records name as their connection; it binds at once.
+ *
+ * Returns: (nullable): the source, not yet receiving
+ */
+LdSource *
+ld_udp_source_new (LdIngestShared *shared,
+                   const char     *address,
+                   guint16         port,
+                   GError        **error)
 {
-  return self->address;
+  LdUdpSource *self;
+
+  self = ld_source_new_listener (sizeof (LdUdpSource), &udp_source_class, shared, address, port,
+                                 error);
+  if (self == NULL)
+    return NULL;
+
+  self->buffer = g_malloc (DATAGRAM_BUFFER);
+  self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] udp counts", report_counts, self);
+
+  return &self->parent;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ld-http-form.h"
-#include "ld-http-listener.h"
+#include "ld-http-source.h"
 #include "ld-listen-guard.h"
 #include "ld-ws-session.h"
 
@@ -31,32 +31,22 @@
  * alive for connections it did not accept itself, and saying so lets
  * clients know before they reuse one. */
 
-#define BACKLOG        1024
 #define BODY_KEY       "logdeck-body"
 #define PEER_KEY       "logdeck-peer"
 #define CONNECTION_KEY "logdeck-connection"
 /* How long a refused request's body is read and dropped before closing. */
 #define LINGER_MS      1000
 
-struct _LdHttpListener
+typedef struct
 {
-  LdIngestShared *shared;
-  char           *id;
-  char           *address;
-  guint16         port;
-  GSocket        *socket;
+  LdSource        parent;
   LdGuard        *guard;
   LdProblemLimiter limiter;
   SoupServer     *server;
   GHashTable     *sessions;      /* LdWsSession set */
   LdBatch        *batch;
-  gint64          since;
-  guint64         n_records;     /* of requests and of closed sessions */
-  guint64         n_bytes;
-  guint64         n_errors;
-  gint64          last_report;
-  GSource        *report_timer;
-};
+  LdReportPacer   pacer;
+} LdHttpSource;
 
 typedef struct
 {
@@ -69,34 +59,21 @@ typedef struct
 typedef struct
 {
   LdGuardEntry    entry;
-  LdHttpListener *listener;   /* %NULL once the listener has stopped */
+  LdHttpSource   *listener;   /* %NULL once the listener has stopped */
   GSocket        *socket;
   char           *peer;
   gboolean        expired;    /* what libsoup still reads from it is cut */
 } HttpConnection;
 
 static void
-report (LdHttpListener    *self,
-        LdConnectionState  state,
-        const char        *last_error)
+report (LdHttpSource      *self,
+        LdConnectionState  state)
 {
-  LdConnectionInfo info = {
-    .id = self->id,
-    .kind = LD_CONNECTION_KIND_ENDPOINT,
-    .protocol = LD_INGEST_PROTOCOL_HTTP,
-    .address = self->address,
-    .state = state,
-    .connected_since = self->since,
-    .closed_at = state == LD_CONNECTION_LISTENING ? 0 : g_get_real_time (),
-    .n_records = self->n_records,
-    .n_bytes = self->n_bytes,
-    .n_errors = self->n_errors,
-    .last_error = last_error,
-    .encrypted = ld_guard_is_encrypted (self->guard),
-  };
+  LdConnectionInfo info = ld_source_describe (&self->parent, state);
   GHashTableIter iter;
   LdWsSession *session;
 
+  info.encrypted = ld_guard_is_encrypted (self->guard);
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
     {
@@ -105,29 +82,16 @@ report (LdHttpListener    *self,
       info.n_errors += ld_ws_session_get_n_errors (session);
     }
 
-  self->last_report = g_get_monotonic_time ();
-  ld_ingest_shared_report (self->shared, &info);
+  ld_report_pacer_reported (&self->pacer);
+  ld_ingest_shared_report (self->parent.shared, &info);
 }
 
-static gboolean
-on_report_timer (gpointer user_data)
-{
-  LdHttpListener *self = user_data;
-
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  report (self, LD_CONNECTION_LISTENING, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* Counts reach the sources panel at most every interval, not per request. */
 static void
-report_progress (LdHttpListener *self)
+report_counts (gpointer user_data)
 {
-  if (g_get_monotonic_time () - self->last_report >= LD_INGEST_REPORT_INTERVAL_US)
-    report (self, LD_CONNECTION_LISTENING, NULL);
-  else
-    ld_ingest_shared_report_later (self->shared, &self->report_timer, "[logdeck] http counts",
-                                   on_report_timer, self);
+  LdHttpSource *self = user_data;
+
+  report (self, LD_CONNECTION_LISTENING);
 }
 
 /* The client behind a reverse proxy, as the websockets docs' logging guide
@@ -226,14 +190,14 @@ on_connection_expired (LdGuardEntry *entry,
                        const char   *why)
 {
   HttpConnection *connection = (HttpConnection *) entry;
-  LdHttpListener *self = connection->listener;
+  LdHttpSource *self = connection->listener;
 
   ld_guard_remove (entry);
   connection->expired = TRUE;
-  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->id, connection->peer,
+  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->parent.id, connection->peer,
                          LD_INGEST_PROTOCOL_HTTP, "%s: the connection from %s was closed: %s",
-                         self->id, connection->peer, why);
-  ld_ingest_shared_flush (self->shared, &self->batch);
+                         self->parent.id, connection->peer, why);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
   g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
 }
 
@@ -241,7 +205,9 @@ static void
 on_request_headers (SoupServerMessage *msg,
                     HttpConnection    *connection)
 {
-  ld_guard_set_busy (&connection->entry, connection->listener->shared->listen.body_timeout_us,
+  const LdListenLimits *limits = &connection->listener->parent.shared->listen;
+
+  ld_guard_set_busy (&connection->entry, limits->body_timeout_us,
                      "the request did not arrive in time", FALSE);
 }
 
@@ -273,7 +239,7 @@ accept_connection (GSocket   *socket,
                    GIOStream *tls,
                    gpointer   user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
   g_autoptr(GIOStream) stream = NULL;
@@ -293,7 +259,7 @@ accept_connection (GSocket   *socket,
   g_object_set_data_full (G_OBJECT (remote), CONNECTION_KEY, connection,
                           (GDestroyNotify) http_connection_free);
   ld_guard_add (self->guard, &connection->entry, on_connection_expired);
-  ld_guard_set_idle (&connection->entry, self->shared->listen.header_timeout_us,
+  ld_guard_set_idle (&connection->entry, self->parent.shared->listen.header_timeout_us,
                      "no complete request arrived in time");
 
   stream = tls != NULL ? g_object_ref (tls)
@@ -307,13 +273,13 @@ static void
 on_session_closed (LdWsSession *session,
                    gpointer     user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
 
-  self->n_records += ld_ws_session_get_n_records (session);
-  self->n_bytes += ld_ws_session_get_n_bytes (session);
-  self->n_errors += ld_ws_session_get_n_errors (session);
+  self->parent.n_records += ld_ws_session_get_n_records (session);
+  self->parent.n_bytes += ld_ws_session_get_n_bytes (session);
+  self->parent.n_errors += ld_ws_session_get_n_errors (session);
   g_hash_table_remove (self->sessions, session);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* The 101 response is out: the connection is the session's from now on. */
@@ -321,9 +287,10 @@ static void
 on_upgraded (SoupServerMessage *msg,
              gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   g_autoptr(GIOStream) stream = NULL;
-  g_autofree char *id = g_strdup_printf ("ws-%u", ++self->shared->next_ws_id);
+  guint n = ld_ingest_shared_number (self->parent.shared, "ws");
+  g_autofree char *id = g_strdup_printf ("ws-%u", n);
   const char *peer = g_object_get_data (G_OBJECT (msg), PEER_KEY);
   LdWsSession *session;
 
@@ -334,14 +301,14 @@ on_upgraded (SoupServerMessage *msg,
     ld_guard_remove (&connection->entry);
   g_object_ref (msg);
   stream = soup_server_message_steal_connection (msg);
-  session = ld_ws_session_new (self->shared, stream, id, peer,
+  session = ld_ws_session_new (self->parent.shared, stream, id, peer,
                                connection != NULL ? connection->socket : NULL, self->guard,
                                on_session_closed, self);
   g_object_unref (msg);
 
   g_hash_table_add (self->sessions, session);
   ld_ws_session_start (session);
-  report_progress (self);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 /* Who may send records (the README's "Who may send"). A web page open in
@@ -394,7 +361,7 @@ token_equal (const char *given,
 }
 
 static gboolean
-has_token (LdHttpListener    *self,
+has_token (LdHttpSource      *self,
            SoupServerMessage *msg,
            gboolean           in_query)
 {
@@ -403,7 +370,7 @@ has_token (LdHttpListener    *self,
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
 
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
-    return token_equal (authorization + 7, self->shared->token);
+    return token_equal (authorization + 7, self->parent.shared->token);
   /* HTTPHandler's credentials=(user, password) send Basic: the password is the token. */
   if (authorization != NULL && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
     {
@@ -412,14 +379,14 @@ has_token (LdHttpListener    *self,
       g_autofree char *text = g_strndup (pair, length);
       const char *colon = strchr (text, ':');
 
-      return colon != NULL && token_equal (colon + 1, self->shared->token);
+      return colon != NULL && token_equal (colon + 1, self->parent.shared->token);
     }
   if (in_query && query != NULL)
     {
       g_autoptr(GHashTable) form = soup_form_decode (query);
       const char *given = g_hash_table_lookup (form, "token");
 
-      return given != NULL && token_equal (given, self->shared->token);
+      return given != NULL && token_equal (given, self->parent.shared->token);
     }
 
   return FALSE;
@@ -427,7 +394,7 @@ has_token (LdHttpListener    *self,
 
 /* Returns why @msg may not send, with the status to answer, or %NULL. */
 static const char *
-refusal_of (LdHttpListener    *self,
+refusal_of (LdHttpSource      *self,
             SoupServerMessage *msg,
             gboolean           token_in_query,
             guint             *status)
@@ -438,7 +405,7 @@ refusal_of (LdHttpListener    *self,
 
   /* A page cannot know the token: with it, any client may send, such as
    * websocket-client with its Origin of the server's own address. */
-  if (self->shared->token != NULL && has_token (self, msg, token_in_query))
+  if (self->parent.shared->token != NULL && has_token (self, msg, token_in_query))
     return NULL;
 
   *status = SOUP_STATUS_FORBIDDEN;
@@ -451,7 +418,7 @@ refusal_of (LdHttpListener    *self,
     return "Requests from web browsers are refused";
 
   *status = SOUP_STATUS_UNAUTHORIZED;
-  if (self->shared->token != NULL && !has_token (self, msg, token_in_query))
+  if (self->parent.shared->token != NULL && !has_token (self, msg, token_in_query))
     return "A token is required: send “Authorization: Bearer TOKEN”, "
            "or Basic with the token as the password";
 
@@ -459,20 +426,21 @@ refusal_of (LdHttpListener    *self,
 }
 
 static void
-report_refusal (LdHttpListener    *self,
+report_refusal (LdHttpSource      *self,
                 SoupServerMessage *msg,
                 guint              status,
                 const char        *reason)
 {
   g_autofree char *peer = request_peer (msg, FALSE);
 
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->id, peer, LD_INGEST_PROTOCOL_HTTP,
-                         "%s: %s %s from %s refused (%u): %s", self->id,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->parent.id, peer,
+                         LD_INGEST_PROTOCOL_HTTP,
+                         "%s: %s %s from %s refused (%u): %s", self->parent.id,
                          soup_server_message_get_method (msg),
                          g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
-  self->n_errors++;
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  report_progress (self);
+  self->parent.n_errors++;
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  ld_report_pacer_progress (&self->pacer);
 }
 
 static void
@@ -482,7 +450,7 @@ on_ws_request (SoupServer        *server,
                GHashTable        *query,
                gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *refusal;
   guint status;
 
@@ -516,12 +484,12 @@ on_got_chunk (SoupServerMessage *msg,
               GBytes            *chunk,
               RequestBody       *body)
 {
-  LdHttpListener *self = g_object_get_data (G_OBJECT (msg), "logdeck-listener");
+  LdHttpSource *self = g_object_get_data (G_OBJECT (msg), "logdeck-listener");
   gsize size = g_bytes_get_size (chunk);
 
   if (body->too_big)
     return;
-  if (body->data->len + size > self->shared->max_frame_size)
+  if (body->data->len + size > self->parent.shared->max_frame_size)
     {
       body->too_big = TRUE;
       g_byte_array_set_size (body->data, 0);
@@ -612,7 +580,7 @@ on_early_answer_written (GObject      *stream,
 }
 
 static void
-answer_early (LdHttpListener    *self,
+answer_early (LdHttpSource      *self,
               SoupServerMessage *msg,
               guint              status,
               const char        *reason)
@@ -665,7 +633,7 @@ on_other_headers (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *refusal = NULL;
   guint status = SOUP_STATUS_NOT_FOUND;
 
@@ -697,7 +665,7 @@ on_log_headers (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *refusal;
   guint status;
@@ -710,12 +678,12 @@ on_log_headers (SoupServer        *server,
       return;
     }
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && soup_message_headers_get_content_length (headers) > self->shared->max_frame_size)
+      && soup_message_headers_get_content_length (headers) > self->parent.shared->max_frame_size)
     {
       g_autofree char *reason =
         g_strdup_printf ("The body of %" G_GINT64_FORMAT " bytes is over the limit of %u bytes",
                          (gint64) soup_message_headers_get_content_length (headers),
-                         self->shared->max_frame_size);
+                         self->parent.shared->max_frame_size);
 
       report_refusal (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
       answer_early (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, reason);
@@ -733,7 +701,7 @@ on_log_headers (SoupServer        *server,
 /* A request that brought no record: 400 with the reason, and an error
  * record, quoting the body, so that the sender's mistake is seen. */
 static void
-refuse (LdHttpListener    *self,
+refuse (LdHttpSource      *self,
         SoupServerMessage *msg,
         const LdIngestOrigin *origin,
         guint              status,
@@ -743,42 +711,37 @@ refuse (LdHttpListener    *self,
 {
   g_autofree char *quote = ld_ingest_quote (text, length);
 
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->connection, origin->peer,
-                         origin->protocol,
-                         "%s: %s %s refused (%u): %s: %s", self->id,
+  ld_ingest_add_problem (self->batch, &self->limiter, 40, origin->record.connection,
+                         origin->record.peer, origin->record.protocol,
+                         "%s: %s %s refused (%u): %s: %s", self->parent.id,
                          soup_server_message_get_method (msg), LD_HTTP_PATH_LOG, status,
                          reason, quote);
-  self->n_errors++;
+  self->parent.n_errors++;
   respond (msg, status, "%s\n", reason);
 }
 
 static void
-take_form (LdHttpListener       *self,
+take_form (LdHttpSource         *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *form,
            gsize                 length)
 {
-  LdRecordOrigin pyorigin = {
-    .connection = origin->connection,
-    .peer = origin->peer,
-    .protocol = origin->protocol,
-  };
-  g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error = NULL;
 
-  if (!ld_http_form_add_record (self->batch, form, length, &self->shared->limits, &pyorigin,
-                                &error))
+  if (!ld_http_form_add_record (self->batch, form, length, &self->parent.shared->limits,
+                                &origin->record, &error))
     {
       refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, error->message, form, length);
       return;
     }
 
-  self->n_records++;
+  self->parent.n_records++;
   respond (msg, SOUP_STATUS_OK, "1 record\n");
 }
 
 static void
-take_json (LdHttpListener       *self,
+take_json (LdHttpSource         *self,
            SoupServerMessage    *msg,
            const LdIngestOrigin *origin,
            const char           *text,
@@ -790,13 +753,13 @@ take_json (LdHttpListener       *self,
   if (!ld_ingest_add_json (self->batch, text, length, origin, &n_added, &error))
     {
       /* The record of the error is in the batch already. */
-      self->n_records += n_added;
-      self->n_errors++;
+      self->parent.n_records += n_added;
+      self->parent.n_errors++;
       respond (msg, SOUP_STATUS_BAD_REQUEST, "%s (%u records taken)\n", error->message, n_added);
       return;
     }
 
-  self->n_records += n_added;
+  self->parent.n_records += n_added;
   respond (msg, SOUP_STATUS_OK, "%u records\n", n_added);
 }
 
@@ -813,7 +776,7 @@ starts_like_json (const char *text,
 }
 
 static void
-take_post (LdHttpListener       *self,
+take_post (LdHttpSource         *self,
            SoupServerMessage    *msg,
            LdIngestOrigin       *origin,
            const char           *text,
@@ -826,7 +789,7 @@ take_post (LdHttpListener       *self,
     refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, "The body is empty", text, length);
   else if (type != NULL && g_ascii_strcasecmp (type, "application/x-www-form-urlencoded") == 0)
     {
-      origin->protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
+      origin->record.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
       take_form (self, msg, origin, text, length);
     }
   else if (type != NULL && strstr (type, "msgpack") != NULL)
@@ -847,12 +810,14 @@ on_log_request (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  LdHttpListener *self = user_data;
+  LdHttpSource *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autofree char *peer = request_peer (msg, FALSE);
   LdIngestOrigin origin = {
-    .connection = self->id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
+    .record = {
+      .connection = self->parent.id, .peer = peer, .protocol = LD_INGEST_PROTOCOL_HTTP_JSON,
+    },
     .limiter = &self->limiter,
   };
   HttpConnection *connection = connection_of (msg);
@@ -868,16 +833,16 @@ on_log_request (SoupServer        *server,
   if (method == SOUP_METHOD_GET)
     {
       form = g_uri_get_query (soup_server_message_get_uri (msg));
-      origin.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
-      self->n_bytes += form != NULL ? strlen (form) : 0;
+      origin.record.protocol = LD_INGEST_PROTOCOL_HTTP_FORM;
+      self->parent.n_bytes += form != NULL ? strlen (form) : 0;
       take_form (self, msg, &origin, form != NULL ? form : "", form != NULL ? strlen (form) : 0);
     }
   else if (method == SOUP_METHOD_POST && body != NULL && body->too_big)
     respond (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-             "The body is over the limit of %u bytes\n", self->shared->max_frame_size);
+             "The body is over the limit of %u bytes\n", self->parent.shared->max_frame_size);
   else if (method == SOUP_METHOD_POST && body != NULL)
     {
-      self->n_bytes += body->data->len;
+      self->parent.n_bytes += body->data->len;
       take_post (self, msg, &origin, body->data->len > 0 ? (const char *) body->data->data : "",
                  body->data->len);
     }
@@ -888,75 +853,17 @@ on_log_request (SoupServer        *server,
       respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET or POST\n");
     }
 
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  report_progress (self);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  ld_report_pacer_progress (&self->pacer);
 }
 
-/**
- * ld_http_listener_new:
- * @shared: what the ingest thread's listeners share
- * @id: the endpoint's id, such as "http"
- * @address: an IP address to listen on
- * @port: the port, or 0 for any free one
- *
- * Binds and listens at once, so that a taken port is an error here.
- *
- * Returns: (nullable): the listener, not yet serving
- */
-LdHttpListener *
-ld_http_listener_new (LdIngestShared *shared,
-                      const char     *id,
-                      const char     *address,
-                      guint16         port,
-                      GError        **error)
+/* Makes libsoup's server, on the ingest thread, and starts serving. */
+static void
+http_source_start (LdSource *source)
 {
-  LdHttpListener *self;
-  g_autofree char *bound_address = NULL;
-  guint16 bound_port = 0;
-  GSocket *socket;
+  LdHttpSource *self = (LdHttpSource *) source;
 
-  socket = ld_ingest_bind (address, port, G_SOCKET_TYPE_STREAM, &bound_address, &bound_port,
-                           error);
-  if (socket == NULL)
-    return NULL;
-  /* GSocket's default backlog of 10 makes a burst of clients connecting at
-   * once see resets; libsoup listens again with this one. */
-  g_socket_set_listen_backlog (socket, BACKLOG);
-  if (!g_socket_listen (socket, error))
-    {
-      g_object_unref (socket);
-      return NULL;
-    }
-
-  self = g_new0 (LdHttpListener, 1);
-  self->shared = shared;
-  self->id = g_strdup (id);
-  self->address = g_steal_pointer (&bound_address);
-  self->port = bound_port;
-  self->socket = socket;
-  self->batch = ld_batch_new ();
-  self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
-  self->guard = ld_guard_new (shared, id, LD_INGEST_PROTOCOL_HTTP, socket, accept_connection, self);
-  ld_problem_limiter_init (&self->limiter, &shared->problems);
-
-  return self;
-}
-
-/**
- * ld_http_listener_start:
- * @self: a listener
- *
- * Makes libsoup's server and starts serving. Call it on the ingest thread.
- *
- * Returns: %FALSE, to be a #GSourceFunc that runs once
- */
-gboolean
-ld_http_listener_start (LdHttpListener *self)
-{
-
-  g_assert (g_main_context_is_owner (self->shared->context));
-
-  self->since = g_get_real_time ();
+  self->parent.since = g_get_real_time ();
   self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->server, LD_HTTP_PATH_WS, on_ws_request, self, NULL);
   soup_server_add_early_handler (self->server, LD_HTTP_PATH_LOG, on_log_headers, self, NULL);
@@ -967,70 +874,88 @@ ld_http_listener_start (LdHttpListener *self)
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
 
   ld_guard_start (self->guard);
-  report (self, LD_CONNECTION_LISTENING, NULL);
-  return G_SOURCE_REMOVE;
+  report (self, LD_CONNECTION_LISTENING);
 }
 
-/**
- * ld_http_listener_stop:
- * @self: a listener
- *
- * Stops serving, takes what every WebSocket client had already sent, and
- * closes the sessions. Call it on the ingest thread.
- */
-void
-ld_http_listener_stop (LdHttpListener *self)
+/* Stops serving, takes what every WebSocket client had already sent, and
+ * closes the sessions. */
+static void
+http_source_stop (LdSource *source)
 {
+  LdHttpSource *self = (LdHttpSource *) source;
   GHashTableIter iter;
   LdWsSession *session;
 
-  if (self->report_timer != NULL)
-    {
-      g_source_destroy (self->report_timer);
-      g_clear_pointer (&self->report_timer, g_source_unref);
-    }
+  ld_report_pacer_stop (&self->pacer);
   ld_guard_stop (self->guard);
   if (self->server != NULL)
     {
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
-  g_socket_close (self->socket, NULL);
+  g_socket_close (self->parent.socket, NULL);
 
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
     {
       ld_ws_session_stop (session);
-      self->n_records += ld_ws_session_get_n_records (session);
-      self->n_bytes += ld_ws_session_get_n_bytes (session);
-      self->n_errors += ld_ws_session_get_n_errors (session);
+      self->parent.n_records += ld_ws_session_get_n_records (session);
+      self->parent.n_bytes += ld_ws_session_get_n_bytes (session);
+      self->parent.n_errors += ld_ws_session_get_n_errors (session);
       g_hash_table_iter_remove (&iter);
     }
 
-  ld_problem_limiter_flush (&self->limiter, self->batch, self->id, NULL, LD_INGEST_PROTOCOL_HTTP);
-  ld_ingest_shared_flush (self->shared, &self->batch);
-  report (self, LD_CONNECTION_CLOSED, NULL);
+  ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL,
+                            LD_INGEST_PROTOCOL_HTTP);
+  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  report (self, LD_CONNECTION_CLOSED);
 }
 
-void
-ld_http_listener_free (LdHttpListener *self)
+static void
+http_source_finalize (LdSource *source)
 {
-  if (self == NULL)
-    return;
+  LdHttpSource *self = (LdHttpSource *) source;
 
   g_assert (self->server == NULL);
   g_hash_table_unref (self->sessions);
   ld_guard_free (self->guard);
-  g_clear_pointer (&self->report_timer, g_source_unref);
-  g_object_unref (self->socket);
+  ld_report_pacer_stop (&self->pacer);
   ld_batch_free (self->batch);
-  g_free (self->address);
-  g_free (self->id);
-  g_free (self);
 }
 
-guint16
-ld_http_listener_get_port (LdHttpListener *self)
+LD_DEFINE_SOURCE_CLASS (http_source, "http",
+                        .protocol = LD_INGEST_PROTOCOL_HTTP,
+                        .protection = LD_PROTECTED_BY_TLS_OR_TOKEN,
+                        .socket_type = G_SOCKET_TYPE_STREAM);
+
+/**
+ * ld_http_source_new:
+ *
+ * Makes ld_ingest_add_http()'s endpoint, "http" or "http.2"…, whose
+ * WebSocket sessions are "ws-1", "ws-2"…; it binds and listens at once, and
+ * makes libsoup's server when it starts, on the ingest thread.
+ *
+ * Returns: (nullable): the source, not yet serving
+ */
+LdSource *
+ld_http_source_new (LdIngestShared *shared,
+                    const char     *address,
+                    guint16         port,
+                    GError        **error)
 {
-  return self->port;
+  LdHttpSource *self;
+
+  self = ld_source_new_listener (sizeof (LdHttpSource), &http_source_class, shared, address, port,
+                                 error);
+  if (self == NULL)
+    return NULL;
+
+  self->batch = ld_batch_new ();
+  ld_report_pacer_init (&self->pacer, shared, "[logdeck] http counts", report_counts, self);
+  self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ld_ws_session_free, NULL);
+  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_HTTP,
+                              self->parent.socket, accept_connection, self);
+  ld_problem_limiter_init (&self->limiter, &shared->problems);
+
+  return &self->parent;
 }
