@@ -21,7 +21,7 @@ typedef struct
   gboolean ok;
 } Tail;
 
-static const LdIngestOrigin origin = { "ws-client-1", "loki.example:3100", "loki-tail", 0, NULL };
+static const LdIngestOrigin origin = { { "ws-client-1", "loki.example:3100", "loki-tail", 0 }, NULL };
 
 static Tail
 add_message (const char *text)
@@ -321,10 +321,9 @@ test_empty_message (void)
       return;
     }
 
+  /* An empty document has no root: no warning, only the error record. */
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  if (!g_test_trap_has_passed ())
-    g_test_incomplete ("an empty document has no root, which ld_loki_tail_add_message() hands "
-                       "to json-glib: a critical warning before the error record");
+  g_test_trap_assert_passed ();
 }
 
 /* Entries Loki dropped are counted in one warning, after the records, with

@@ -24,8 +24,7 @@ struct _LdSession
   LdConnectionRegistry *registry;
   LdIngest  *ingest;
   LdIngest  *stopping_ingest;   /* being stopped on a worker during a restart */
-  guint      n_tcp_numbered;    /* connection ids used by stopped listeners */
-  guint      n_ws_numbered;
+  GHashTable *numbered;         /* connection ids used by stopped listeners, by kind */
   gboolean   shut_down;
   LdFileSources *files;
   LdSourceTracker *tracker;

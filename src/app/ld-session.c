@@ -100,6 +100,7 @@ ld_session_finalize (GObject *object)
 
   _ld_session_stop_archive (self);
   g_clear_pointer (&self->archive_path, g_free);
+  g_clear_pointer (&self->numbered, g_hash_table_unref);
   g_clear_pointer (&self->ingest, ld_ingest_free);
   g_clear_object (&self->files);
   g_clear_object (&self->tracker);
@@ -197,7 +198,8 @@ start_listeners (LdSession  *self,
                  GError    **error)
 {
   self->ingest = ld_ingest_new (self->handoff, self->registry);
-  ld_ingest_continue_numbering (self->ingest, self->n_tcp_numbered, self->n_ws_numbered);
+  if (self->numbered != NULL)
+    ld_ingest_continue_connection_numbering (self->ingest, self->numbered);
   if (!set_security (self, error))
     return FALSE;
   add_listener (self, "tcp", ld_ingest_add_tcp);
@@ -246,7 +248,8 @@ restart_in_background (gpointer data)
   LdSession *self = data;
 
   ld_ingest_stop (self->stopping_ingest);
-  ld_ingest_get_numbering (self->stopping_ingest, &self->n_tcp_numbered, &self->n_ws_numbered);
+  g_clear_pointer (&self->numbered, g_hash_table_unref);
+  self->numbered = ld_ingest_get_connection_numbering (self->stopping_ingest);
   ld_ingest_free (g_steal_pointer (&self->stopping_ingest));
   /* An idle on the default context runs on the UI thread; invoking could
    * run it here, on this worker, if the context happens to be free. */

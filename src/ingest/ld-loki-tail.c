@@ -96,6 +96,15 @@ add_labels (LdBatch    *batch,
     }
 }
 
+/* An empty or blank text parses, but has no root: json-glib would warn. */
+static gboolean
+holds_object (JsonParser *parser)
+{
+  JsonNode *root = json_parser_get_root (parser);
+
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root);
+}
+
 static void
 add_plain_line (LdBatch              *batch,
                 const char           *line,
@@ -129,7 +138,7 @@ is_json_object (const char *line)
 
   parser = json_parser_new_immutable ();
   return json_parser_load_from_data (parser, line, -1, NULL)
-         && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
+         && holds_object (parser);
 }
 
 /* One [ns, line] or [ns, line, structured metadata] entry. */
@@ -248,7 +257,7 @@ ld_loki_tail_add_message (LdBatch              *batch,
 
   *n_added = 0;
   if (!json_parser_load_from_data (parser, text, length, &error)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      || !holds_object (parser))
     {
       g_autofree char *quote = ld_ingest_quote (text, length);
 
