@@ -520,8 +520,11 @@ number_of (const LdRecord *record)
   gsize length;
   const char *message = ld_record_get_message (record, &length);
 
-  g_assert_true (g_str_has_prefix (message, "record "));
-  return (guint) g_ascii_strtoull (message + 7, NULL, 10);
+  g_autofree char *text = g_strndup (message, length);
+
+  /* Record text is not nul-terminated: it ends at its length. */
+  g_assert_true (g_str_has_prefix (text, "record "));
+  return (guint) g_ascii_strtoull (text + 7, NULL, 10);
 }
 
 /* Records evicted before the reader read them are held for it, with their
@@ -621,7 +624,12 @@ read_all (gpointer data)
 
       for (guint i = 0; i < n; i++)
         if (number_of (&records[i]) != first + i)
-          reader->in_order = FALSE;
+          {
+            if (reader->in_order)
+              g_printerr ("seq %" G_GUINT64_FORMAT " holds record %u (from %" G_GUINT64_FORMAT ", n %u, i %u)\n",
+                          first + i, number_of (&records[i]), next, n, i);
+            reader->in_order = FALSE;
+          }
       reader->read += n;
       next = first + n;
       if (n == 0)
@@ -657,6 +665,58 @@ test_reader_concurrent (void)
   g_assert_cmpuint (reader.read + ld_store_get_n_missed (store), ==, 200000);
 }
 
+/* Records skipped on arrival leave a gap among the held ones: the records
+ * after it keep their own numbers (found in review). */
+static void
+test_reader_gap_after_skip (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (100);
+  LdRecord records[1000];
+  guint64 first, next = ld_store_attach_reader (store);
+  guint n, total = 0;
+
+  append_numbered (store, 0, 50);     /* 0..49 */
+  append_numbered (store, 50, 150);   /* 0..49 held, 50..99 skipped, 100..199 kept */
+  append_numbered (store, 200, 50);   /* 100..149 held, after the gap */
+  while ((n = ld_store_read (store, next, records, G_N_ELEMENTS (records), &first)) > 0)
+    {
+      for (guint i = 0; i < n; i++)
+        g_assert_cmpuint (number_of (&records[i]), ==, first + i);
+      total += n;
+      next = first + n;
+    }
+  g_assert_cmpuint (total, ==, 200);
+  g_assert_cmpuint (ld_store_get_n_missed (store), ==, 50);
+}
+
+/* A reader that stops reading does not keep the stream's text alive: held
+ * records are bounded, and reading resumes after the gap. */
+static void
+test_reader_stalled (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (1000);
+  g_autofree LdRecord *records = g_new (LdRecord, 4096);
+  guint64 first, next = ld_store_attach_reader (store);
+  guint n;
+
+  /* Handed a slice, then stalled while 600,000 more arrive. */
+  append_numbered (store, 0, 1000);
+  n = ld_store_read (store, next, records, 100, &first);
+  g_assert_cmpuint (n, ==, 100);
+  for (guint i = 1; i < 601; i++)
+    append_numbered (store, i * 1000, 1000);
+  /* The slice handed out is still readable: its text was kept. */
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (number_of (&records[i]), ==, i);
+
+  next = first + n;
+  n = ld_store_read (store, next, records, 4096, &first);
+  g_assert_cmpuint (first, >, next);
+  g_assert_cmpuint (ld_store_get_n_missed (store), ==, first - next);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (number_of (&records[i]), ==, first + i);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -677,6 +737,8 @@ main (int   argc,
   g_test_add_func ("/store/reader/holds-evicted", test_reader_holds_evicted);
   g_test_add_func ("/store/reader/misses-when-far-behind", test_reader_misses_when_far_behind);
   g_test_add_func ("/store/reader/concurrent", test_reader_concurrent);
+  g_test_add_func ("/store/reader/gap-after-skip", test_reader_gap_after_skip);
+  g_test_add_func ("/store/reader/stalled", test_reader_stalled);
 
   return g_test_run ();
 }

@@ -57,6 +57,26 @@ newest_session (GError **error)
   return g_build_filename (dir_path, newest, NULL);
 }
 
+/* Text as SQLite returns it need not be UTF-8 (a blob cast to text, a
+ * crafted file): it is made valid before it is measured or written. */
+static char *
+valid_text (sqlite3_stmt *stmt,
+            int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text == NULL)
+    return NULL;
+  return g_utf8_make_valid (text, sqlite3_column_bytes (stmt, column));
+}
+
+static char *
+valid_name (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_utf8_make_valid (sqlite3_column_name (stmt, column), -1);
+}
+
 static void
 append_csv (GString    *line,
             const char *text)
@@ -104,8 +124,11 @@ append_json_value (GString      *line,
       }
       break;
     default:
-      ld_jsonl_append_string (line, (const char *) sqlite3_column_text (stmt, column),
-                              sqlite3_column_bytes (stmt, column));
+      {
+        g_autofree char *text = valid_text (stmt, column);
+
+        ld_jsonl_append_string (line, text, -1);
+      }
       break;
     }
 }
@@ -116,11 +139,11 @@ static char *
 cell_text (sqlite3_stmt *stmt,
            int           column)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
+  g_autofree char *text = valid_text (stmt, column);
   GString *cell = g_string_new (NULL);
 
   if (text != NULL)
-    ld_jsonl_append_escaped (cell, text, sqlite3_column_bytes (stmt, column), LD_ESCAPE_LINE);
+    ld_jsonl_append_escaped (cell, text, -1, LD_ESCAPE_LINE);
 
   return g_string_free (cell, FALSE);
 }
@@ -186,6 +209,13 @@ run (sqlite3    *db,
         }
       if (stmt == NULL)    /* only a comment or white space was left */
         break;
+      if (!sqlite3_stmt_readonly (stmt))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                       _("--sql only reads: “%s” would change something"), sqlite3_sql (stmt));
+          sqlite3_finalize (stmt);
+          return 1;
+        }
 
       n_columns = sqlite3_column_count (stmt);
       widths = g_new0 (guint, MAX (n_columns, 1));
@@ -195,7 +225,11 @@ run (sqlite3    *db,
 
           for (int i = 0; i < n_columns; i++)
             {
-              header[i] = g_strdup (sqlite3_column_name (stmt, i));
+              g_autofree char *name = valid_name (stmt, i);
+              GString *escaped = g_string_new (NULL);
+
+              ld_jsonl_append_escaped (escaped, name, -1, LD_ESCAPE_LINE);
+              header[i] = g_string_free (escaped, FALSE);
               widths[i] = g_utf8_strlen (header[i], -1);
             }
           g_ptr_array_add (sample, header);
@@ -204,9 +238,11 @@ run (sqlite3    *db,
         {
           for (int i = 0; i < n_columns; i++)
             {
+              g_autofree char *name = valid_name (stmt, i);
+
               if (i > 0)
                 g_string_append_c (line, ',');
-              append_csv (line, sqlite3_column_name (stmt, i));
+              append_csv (line, name);
             }
           g_string_append_c (line, '\n');
           fputs (line->str, out);
@@ -245,9 +281,11 @@ run (sqlite3    *db,
             case FORMAT_CSV:
               for (int i = 0; i < n_columns; i++)
                 {
+                  g_autofree char *text = valid_text (stmt, i);
+
                   if (i > 0)
                     g_string_append_c (line, ',');
-                  append_csv (line, (const char *) sqlite3_column_text (stmt, i));
+                  append_csv (line, text);
                 }
               g_string_append_c (line, '\n');
               fputs (line->str, out);
@@ -257,9 +295,11 @@ run (sqlite3    *db,
               g_string_append_c (line, '{');
               for (int i = 0; i < n_columns; i++)
                 {
+                  g_autofree char *name = valid_name (stmt, i);
+
                   if (i > 0)
                     g_string_append_c (line, ',');
-                  ld_jsonl_append_string (line, sqlite3_column_name (stmt, i), -1);
+                  ld_jsonl_append_string (line, name, -1);
                   g_string_append_c (line, ':');
                   append_json_value (line, stmt, i);
                 }
@@ -282,6 +322,41 @@ run (sqlite3    *db,
     }
 
   return 0;
+}
+
+/* What a question may do: read, and read the pragmas that describe the
+ * file. Nothing that writes, attaches another file or changes a setting
+ * (query_only itself included). */
+static int
+authorize (gpointer    data,
+           int         action,
+           const char *arg1,
+           const char *arg2,
+           const char *database,
+           const char *trigger)
+{
+  static const char *const readable_pragmas[] = {
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "database_list", "function_list", "collation_list", "user_version",
+    "application_id", "page_count", "page_size", "freelist_count", "schema_version",
+    "integrity_check", "quick_check", "encoding", "compile_options", NULL
+  };
+
+  switch (action)
+    {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA:
+      if (arg1 != NULL && g_strv_contains (readable_pragmas, arg1)
+          && (arg2 == NULL || !g_str_equal (arg1, "user_version")))
+        return SQLITE_OK;
+      return SQLITE_DENY;
+    default:
+      return SQLITE_DENY;
+    }
 }
 
 /**
@@ -369,6 +444,7 @@ ld_archive_sql_main (int    argc,
       return 1;
     }
 
+  sqlite3_set_authorizer (db, authorize, NULL);
   status = run (db, sql, format, stdout, &error);
   if (status != 0)
     g_printerr ("%s: %s\n", path, error->message);

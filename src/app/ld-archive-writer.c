@@ -42,6 +42,7 @@ struct _LdArchiveWriter
   /* The thread's own. */
   guint64    next_seq;
   gboolean   attached;
+  gint64     index_retry_us;   /* after a failure, no indexing before it */
 };
 
 static void
@@ -79,7 +80,7 @@ write_available (LdArchiveWriter *self,
 {
   g_autoptr(GError) error = NULL;
   gboolean in_transaction = FALSE;
-  guint64 transaction_seq = self->next_seq, pending = 0, missed = 0;
+  guint64 transaction_seq = self->next_seq, pending = 0, missed = 0, transaction_missed = 0;
   gint64 started = 0;
 
   for (;;)
@@ -87,7 +88,11 @@ write_available (LdArchiveWriter *self,
       guint64 first;
       guint n = ld_store_read (self->store, self->next_seq, records, SLICE, &first);
 
-      if (first > self->next_seq)
+      /* A gap inside a transaction that fails is seen again on the retry,
+       * so it is counted only once that transaction is committed. */
+      if (first > self->next_seq && in_transaction)
+        transaction_missed += first - self->next_seq;
+      else if (first > self->next_seq)
         missed += first - self->next_seq;
       self->next_seq = first;
       if (n == 0)
@@ -112,14 +117,14 @@ write_available (LdArchiveWriter *self,
           if (!ld_archive_commit (self->archive, &error))
             goto failed_committing;
           in_transaction = FALSE;
-          account (self, pending, missed);
-          pending = missed = 0;
+          account (self, pending, missed + transaction_missed);
+          pending = missed = transaction_missed = 0;
         }
     }
 
   if (in_transaction && !ld_archive_commit (self->archive, &error))
     goto failed_committing;
-  account (self, pending, missed);
+  account (self, pending, missed + transaction_missed);
   return TRUE;
 
 failed:
@@ -149,14 +154,19 @@ index_while_idle (LdArchiveWriter *self)
       g_mutex_lock (&self->lock);
       busy = self->wake || self->stopping || self->paused;
       g_mutex_unlock (&self->lock);
-      if (busy)
+      if (busy || g_get_monotonic_time () < self->index_retry_us)
         return;
 
+      /* Said once per failing stretch: the warning is itself a record,
+       * which would wake the writer to fail again. */
       if (!ld_archive_index (self->archive, INDEX_SLICE, &n, &error))
         {
-          g_warning ("Indexing the archive failed: %s", error->message);
+          if (self->index_retry_us == 0)
+            g_warning ("Indexing the archive failed, trying again later: %s", error->message);
+          self->index_retry_us = g_get_monotonic_time () + RETRY_INTERVAL_US;
           return;
         }
+      self->index_retry_us = 0;
       if (n == 0)
         return;
     }

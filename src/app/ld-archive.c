@@ -220,12 +220,14 @@ ld_archive_create (const char  *path,
                    GError     **error)
 {
   g_autoptr(LdArchive) self = archive_new (path);
+  static const char *const suffixes[] = { "", "-wal", "-shm" };
   g_autofree char *header = NULL;
   int fd, rc;
 
   /* SQLite has no exclusive create: the empty file is made first, so that
    * a session never writes into an archive that is already there. */
-  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  /* The records are other programs' logs: for the user's eyes only. */
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -240,7 +242,7 @@ ld_archive_create (const char  *path,
   if (rc != SQLITE_OK)
     {
       fail (self, rc, "cannot create the archive", error);
-      return NULL;
+      goto failed;
     }
 
   header = g_strdup_printf ("PRAGMA page_size = 16384;"
@@ -255,7 +257,7 @@ ld_archive_create (const char  *path,
       || !exec (self, "BEGIN", error)
       || !exec (self, schema, error)
       || !exec (self, "COMMIT", error))
-    return NULL;
+    goto failed;
 
   if (!prepare (self,
                 "INSERT INTO record_data VALUES "
@@ -272,9 +274,20 @@ ld_archive_create (const char  *path,
                    &self->select_slice_end, error)
       || !prepare (self, "INSERT INTO strings (id, text) VALUES (?, ?)",
                    &self->insert_string, error))
-    return NULL;
+    goto failed;
 
   return g_steal_pointer (&self);
+
+failed:
+  /* No half-made archive stays behind to be taken for a session. */
+  g_clear_pointer (&self, ld_archive_free);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+  return NULL;
 }
 
 /**
@@ -614,15 +627,18 @@ ld_archive_index (LdArchive  *self,
       return FALSE;
     }
   *n_indexed = sqlite3_changes (self->db);
-  self->indexed_to = (guint64) last + 1;
-  indexed_to = g_strdup_printf ("%" G_GUINT64_FORMAT, self->indexed_to);
+  indexed_to = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) last + 1);
   if (!ld_archive_set_meta (self, "indexed_to", indexed_to, error))
     {
       ld_archive_rollback (self);
       return FALSE;
     }
+  if (!ld_archive_commit (self, error))
+    return FALSE;
 
-  return ld_archive_commit (self, error);
+  /* Only now: a slice whose commit failed is indexed again next time. */
+  self->indexed_to = (guint64) last + 1;
+  return TRUE;
 }
 
 guint64

@@ -53,6 +53,7 @@ struct _LdSession
   gboolean   insecure;
 
   guint      restart_id;
+  gboolean   restarting;        /* from stopping the old listeners to starting the new */
 
   gboolean   headless;
   gboolean   demo_requested;

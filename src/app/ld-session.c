@@ -224,6 +224,7 @@ start_listeners_after_stop (gpointer data)
 {
   LdSession *self = data;
 
+  self->restarting = FALSE;
   if (self->store != NULL && !self->shut_down)
     {
       g_autoptr(GError) error = NULL;
@@ -263,7 +264,13 @@ restart_listeners (gpointer user_data)
 {
   LdSession *self = user_data;
 
+  /* One restart at a time: another edit while the old listeners are still
+   * stopping waits for them. */
+  if (self->restarting)
+    return G_SOURCE_CONTINUE;
+
   self->restart_id = 0;
+  self->restarting = TRUE;
   g_clear_pointer (&self->listen_address, g_free);
   self->stopping_ingest = g_steal_pointer (&self->ingest);
   g_thread_unref (g_thread_new ("ingest-restart", restart_in_background, g_object_ref (self)));
@@ -382,10 +389,14 @@ ld_session_start (LdSession *self,
   ld_log_writer_set_echo (headless);
 
   _ld_session_start_output (self);
-  _ld_session_start_archive (self);
   self->registry = ld_connection_registry_new ();
   self->files = ld_file_sources_new (self->handoff, self->registry);
   start_listeners_or_say_why (self);
+  /* After the listeners: headless Logdeck that cannot listen stops before
+   * making an archive. Nothing is lost meanwhile: records reach the store
+   * on this thread, which is busy here, and the archive starts with every
+   * record the store holds. */
+  _ld_session_start_archive (self);
   watch_settings (self);
 }
 

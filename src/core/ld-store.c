@@ -52,19 +52,31 @@ struct _LdStore
 
   /* A reader on another thread (the archive writer) takes records by
    * sequence number. @reader_lock guards what it reads (the ring, the held
-   * records) against the UI thread's appends and evictions; text chunks are
-   * kept until the reader has released every record in them, and records
-   * evicted before it read them are held as copies of their slots, up to
-   * MAX_HELD; beyond that they are counted as missed. */
+   * records) against the UI thread's appends and evictions. Records evicted
+   * before the reader read them are held, each with a copy of its text, up
+   * to MAX_HELD records or MAX_HELD_BYTES; beyond that they are counted as
+   * missed. The only text chunks kept for the reader are those of the ring
+   * records it was handed last (@reader_pin on), until it asks again: a
+   * reader that stalls holds at most one slice, never the stream. */
   GMutex    reader_lock;
   guint64   reader_seq;    /* the first record the reader still needs; G_MAXUINT64: none */
-  GArray   *held;          /* LdRecord: evicted, not yet read, from @held_seq on */
-  guint64   held_seq;
+  guint64   reader_pin;    /* the first ring record handed out last; G_MAXUINT64: none */
+  guint64   reader_end;    /* the first record not handed out yet */
+  GArray   *held;          /* HeldRecord, by sequence number, gaps possible */
+  GPtrArray *lent;         /* text of held records handed out last, freed on the next read */
+  gsize     held_bytes;
   guint64   n_missed;      /* records evicted and dropped before the reader read them */
 };
 
-/* 4 MiB of slots with their text: about a second of a fast sender. */
-#define MAX_HELD (256 * 1024)
+typedef struct
+{
+  guint64  seq;
+  LdRecord record;         /* its text is the held record's own copy */
+} HeldRecord;
+
+/* About a second of a fast sender. */
+#define MAX_HELD       (256 * 1024)
+#define MAX_HELD_BYTES (64 * 1024 * 1024)
 
 enum {
   PROP_0,
@@ -275,6 +287,7 @@ ld_store_finalize (GObject *object)
   free_chunks (self);
   ring_free (self);
   g_array_unref (self->held);
+  g_ptr_array_unref (self->lent);
   g_mutex_clear (&self->reader_lock);
   g_array_unref (self->level_counts);
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
@@ -339,13 +352,24 @@ ld_store_class_init (LdStoreClass *klass)
 }
 
 static void
+held_record_clear (gpointer data)
+{
+  HeldRecord *held = data;
+
+  g_free ((char *) held->record.text);
+}
+
+static void
 ld_store_init (LdStore *self)
 {
   self->max_records = LD_STORE_DEFAULT_MAX_RECORDS;
   g_queue_init (&self->chunks);
   g_mutex_init (&self->reader_lock);
   self->reader_seq = G_MAXUINT64;
-  self->held = g_array_new (FALSE, FALSE, sizeof (LdRecord));
+  self->reader_pin = G_MAXUINT64;
+  self->held = g_array_new (FALSE, FALSE, sizeof (HeldRecord));
+  g_array_set_clear_func (self->held, held_record_clear);
+  self->lent = g_ptr_array_new_with_free_func (g_free);
   self->level_counts = g_array_new (FALSE, FALSE, sizeof (LdLevelCount));
   for (guint i = 0; i < LD_STORE_N_COUNTED; i++)
     self->id_counts[i] = g_array_new (FALSE, TRUE, sizeof (guint32));
@@ -371,7 +395,7 @@ release_evicted_chunks (LdStore *self)
 {
   Chunk *chunk;
 
-  guint64 keep_from = MIN (self->first_seq, self->reader_seq);
+  guint64 keep_from = MIN (self->first_seq, self->reader_pin);
 
   while ((chunk = g_queue_peek_head (&self->chunks)) && chunk->last_seq < keep_from)
     {
@@ -382,31 +406,55 @@ release_evicted_chunks (LdStore *self)
     }
 }
 
-/* Records the reader has not read yet are copied aside before their slots
- * are reused; their text stays in its chunk until the reader releases it. */
+static void
+drop_held (LdStore *self,
+           guint    count,
+           gboolean missed)
+{
+  for (guint i = 0; i < count; i++)
+    self->held_bytes -= ld_record_text_size (&g_array_index (self->held, HeldRecord, i).record);
+  g_array_remove_range (self->held, 0, count);
+  if (missed)
+    self->n_missed += count;
+}
+
+/* Records the reader has not read yet are copied aside, text and all,
+ * before their slots are reused and their chunks freed. */
 static void
 hold_unread (LdStore *self,
              guint    count)
 {
   guint64 end = self->first_seq + count;
-  guint64 from = MAX (self->first_seq, self->reader_seq);
+  guint64 from = MAX (self->first_seq, self->reader_end);
+  guint dropped = 0;
 
   if (self->reader_seq == G_MAXUINT64 || from >= end)
     return;
 
-  if (self->held->len == 0)
-    self->held_seq = from;
-  for (guint64 seq = from; seq < end; seq++)
-    g_array_append_val (self->held, *record_at (self, (guint) (seq - self->first_seq)));
-
-  if (self->held->len > MAX_HELD)
+  if (end - from > MAX_HELD)
     {
-      guint dropped = self->held->len - MAX_HELD;
-
-      g_array_remove_range (self->held, 0, dropped);
-      self->held_seq += dropped;
-      self->n_missed += dropped;
+      self->n_missed += end - from - MAX_HELD;
+      from = end - MAX_HELD;
     }
+
+  for (guint64 seq = from; seq < end; seq++)
+    {
+      const LdRecord *record = record_at (self, (guint) (seq - self->first_seq));
+      gsize size = ld_record_text_size (record);
+      HeldRecord held = { seq, *record };
+
+      held.record.text = size > 0 ? g_memdup2 (record->text, size) : NULL;
+      self->held_bytes += size;
+      g_array_append_val (self->held, held);
+    }
+
+  /* The oldest go first when too many or too large are held. */
+  for (gsize bytes = self->held_bytes;
+       dropped < self->held->len && (self->held->len - dropped > MAX_HELD || bytes > MAX_HELD_BYTES);
+       dropped++)
+    bytes -= ld_record_text_size (&g_array_index (self->held, HeldRecord, dropped).record);
+  if (dropped > 0)
+    drop_held (self, dropped, TRUE);
 }
 
 /* Drops the @count oldest records without telling anyone. */
@@ -952,7 +1000,7 @@ ld_store_attach_reader (LdStore *self)
   g_return_val_if_fail (LD_IS_STORE (self), 0);
 
   g_mutex_lock (&self->reader_lock);
-  self->reader_seq = seq = self->first_seq;
+  self->reader_seq = self->reader_end = seq = self->first_seq;
   g_mutex_unlock (&self->reader_lock);
 
   return seq;
@@ -972,7 +1020,11 @@ ld_store_detach_reader (LdStore *self)
 
   g_mutex_lock (&self->reader_lock);
   self->reader_seq = G_MAXUINT64;
+  self->reader_pin = G_MAXUINT64;
   g_array_set_size (self->held, 0);
+  g_ptr_array_set_size (self->lent, 0);
+  self->held_bytes = 0;
+  release_evicted_chunks (self);
   g_mutex_unlock (&self->reader_lock);
 }
 
@@ -1013,26 +1065,41 @@ ld_store_read (LdStore  *self,
       return 0;
     }
 
-  /* Release what came before. */
+  /* Release what came before, and the chunks of the last slice. */
   self->reader_seq = MAX (self->reader_seq, from_seq);
-  if (self->held->len > 0 && self->reader_seq > self->held_seq)
-    {
-      guint done = (guint) MIN (self->reader_seq - self->held_seq, self->held->len);
-
-      g_array_remove_range (self->held, 0, done);
-      self->held_seq += done;
-    }
+  for (n = 0; n < self->held->len; n++)
+    if (g_array_index (self->held, HeldRecord, n).seq >= self->reader_seq)
+      break;
+  drop_held (self, n, FALSE);
+  n = 0;
+  g_ptr_array_set_size (self->lent, 0);
+  self->reader_pin = G_MAXUINT64;
   release_evicted_chunks (self);
 
-  /* Held records come first; records skipped on arrival may leave a gap
-   * between them and the ring, and a call never copies across it. */
+  /* Held records come first, as far as they follow each other; records
+   * skipped on arrival or dropped leave gaps, and a call never copies
+   * across one. */
   if (self->held->len > 0)
     {
-      seq = MAX (from_seq, self->held_seq);
+      seq = g_array_index (self->held, HeldRecord, 0).seq;
       *first_seq = seq;
-      while (n < max_records && seq < self->held_seq + self->held->len)
-        records[n++] = g_array_index (self->held, LdRecord, seq++ - self->held_seq);
-      if (n == max_records || seq != self->first_seq)
+      while (n < max_records && n < self->held->len
+             && g_array_index (self->held, HeldRecord, n).seq == seq)
+        {
+          HeldRecord *held = &g_array_index (self->held, HeldRecord, n);
+
+          /* Handed out: its text is kept until the next read, out of reach
+           * of the trimming that may drop held records meanwhile. */
+          records[n] = held->record;
+          self->held_bytes -= ld_record_text_size (&held->record);
+          if (held->record.text != NULL)
+            g_ptr_array_add (self->lent, (char *) held->record.text);
+          held->record.text = NULL;
+          n++;
+          seq++;
+        }
+      g_array_remove_range (self->held, 0, n);
+      if (n == max_records || self->held->len > 0 || seq != self->first_seq)
         goto out;
     }
   else
@@ -1041,10 +1108,13 @@ ld_store_read (LdStore  *self,
       *first_seq = seq;
     }
 
+  if (n < max_records && seq < self->first_seq + self->n_records)
+    self->reader_pin = seq;
   while (n < max_records && seq < self->first_seq + self->n_records)
     records[n++] = *record_at (self, (guint) (seq++ - self->first_seq));
 
 out:
+  self->reader_end = MAX (self->reader_end, MAX (from_seq, *first_seq + n));
   g_mutex_unlock (&self->reader_lock);
 
   return n;
