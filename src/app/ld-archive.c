@@ -412,6 +412,40 @@ ld_archive_write_meta (const char  *path,
   return TRUE;
 }
 
+/**
+ * ld_archive_copy:
+ * @path: an archive, closed, crashed or being written
+ * @dest: a file that does not exist yet
+ * @error: where to say why not
+ *
+ * Writes a copy of the archive as one self-contained file, what its
+ * write-ahead log holds included: copying the file alone would miss the
+ * last commits of a running or crashed session.
+ *
+ * Returns: %FALSE on error
+ */
+gboolean
+ld_archive_copy (const char  *path,
+                 const char  *dest,
+                 GError     **error)
+{
+  g_autoptr(LdArchive) self = ld_archive_open (path, error);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (self == NULL)
+    return FALSE;
+  if (!prepare (self, "VACUUM INTO ?", &stmt, error))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, dest, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "copying the archive", error);
+
+  return TRUE;
+}
+
 char *
 ld_archive_get_meta (LdArchive  *self,
                      const char *key)
