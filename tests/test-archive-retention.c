@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The sessions folder with real files: the limits delete the oldest
  * sessions beyond either and say why, never the running one; listing reads
- * each archive's details, and a damaged file is listed with its error. */
+ * each archive's details, and a damaged file is listed with its error.
+ * Opening a session loads its records into a store on the main context,
+ * and exporting one copies what its write-ahead log holds too. */
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <utime.h>
 
 #include "ld-archive.h"
+#include "ld-archive-loader.h"
+#include "ld-archive-writer.h"
 #include "ld-archive-retention.h"
 
 #define DAY_US ((gint64) G_USEC_PER_SEC * 60 * 60 * 24)
@@ -170,6 +174,117 @@ test_list_details (Fixture       *f,
   g_assert_false (exists (good));
 }
 
+/* An archive of @n records "record 0"…, written by the writer thread and
+ * left open by it: the records are in its write-ahead log. */
+static LdArchiveWriter *
+write_archive (const char *path,
+               LdStore    *store,
+               guint       n)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  LdArchiveWriter *writer;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("record %u", i);
+      LdRecordFields fields = {
+        .time_us = 1764583200000000 + i, .level = 20, .level_name = "INFO",
+        .logger = "acme.api", .message = message,
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_store_append_batch (store, batch);
+  writer = ld_archive_writer_new (store, path, NULL);
+  g_assert_nonnull (writer);
+  ld_archive_writer_notify (writer);
+  ld_archive_writer_flush (writer);
+
+  return writer;
+}
+
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* More records than one slice, so that several batches cross the hand-off
+ * in order. */
+static void
+test_load (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "2026-11-01T10-00-00-1.logdeck", NULL);
+  g_autoptr(LdStore) written = ld_store_new (0);
+  g_autoptr(LdArchiveWriter) writer = write_archive (path, written, 70000);
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 n_records = 0;
+
+  ld_archive_load_async (path, store, NULL, on_loaded, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (ld_archive_load_finish (result, &n_records, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_records, ==, 70000);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 70000);
+  for (guint i = 0; i < 70000; i += 9999)
+    {
+      g_autofree char *expected = g_strdup_printf ("record %u", i);
+      gsize length;
+      const char *message = ld_record_get_message (ld_store_get_record (store, i), &length);
+
+      g_assert_cmpmem (message, length, expected, strlen (expected));
+    }
+}
+
+static void
+test_load_damaged (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = make_session (f, "2026-11-02T10-00-00", 300, 0);
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ld_archive_load_async (path, store, NULL, on_loaded, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_false (ld_archive_load_finish (result, NULL, &error));
+  g_assert_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, 0);
+}
+
+/* The writer still holds the archive: the copy has every record anyway. */
+static void
+test_copy (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "2026-11-01T10-00-00-1.logdeck", NULL);
+  g_autofree char *copy = g_build_filename (f->dir, "copy.sqlite", NULL);
+  g_autoptr(LdStore) written = ld_store_new (0);
+  g_autoptr(LdArchiveWriter) writer = write_archive (path, written, 100);
+  g_autoptr(LdArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ld_archive_copy (path, copy, &error));
+  g_assert_no_error (error);
+  g_assert_false (ld_archive_copy (path, copy, &error));
+  g_assert_nonnull (error);
+
+  archive = ld_archive_open (copy, NULL);
+  g_assert_nonnull (archive);
+  g_assert_cmpuint (ld_archive_get_n_records (archive), ==, 100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -184,6 +299,13 @@ main (int   argc,
               fixture_set_up, test_never_running, fixture_tear_down);
   g_test_add ("/archive-retention/list-details", Fixture, NULL,
               fixture_set_up, test_list_details, fixture_tear_down);
+
+  g_test_add ("/archive-retention/load", Fixture, NULL,
+              fixture_set_up, test_load, fixture_tear_down);
+  g_test_add ("/archive-retention/load-damaged", Fixture, NULL,
+              fixture_set_up, test_load_damaged, fixture_tear_down);
+  g_test_add ("/archive-retention/copy", Fixture, NULL,
+              fixture_set_up, test_copy, fixture_tear_down);
 
   return g_test_run ();
 }

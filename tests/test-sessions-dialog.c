@@ -16,6 +16,7 @@
 #include "ld-application.h"
 #include "ld-archive.h"
 #include "ld-archive-writer.h"
+#include "ld-preferences.h"
 #include "ld-session.h"
 #include "ld-sessions-dialog.h"
 #include "ui-test-utils.h"
@@ -302,6 +303,51 @@ test_delete (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+static GtkSpinButton *
+find_spin_with_upper (GtkWidget *widget,
+                      double     upper)
+{
+  if (GTK_IS_SPIN_BUTTON (widget)
+      && gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (widget)))
+         == upper)
+    return GTK_SPIN_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSpinButton *found = find_spin_with_upper (child, upper);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The limits are in Preferences, bound to their keys both ways. */
+static void
+test_preferences_limits (void)
+{
+  g_autoptr(GSettings) settings = ld_settings_new ();
+  GtkWidget *preferences = ld_preferences_new (NULL, settings);
+  GtkSpinButton *days = find_spin_with_upper (preferences, 3650);
+  GtkSpinButton *gigabytes = find_spin_with_upper (preferences, 16384);
+
+  g_assert_nonnull (days);
+  g_assert_nonnull (gigabytes);
+  g_assert_cmpfloat (gtk_spin_button_get_value (days), ==, 14);
+  g_assert_cmpfloat (gtk_spin_button_get_value (gigabytes), ==, 2);
+
+  gtk_spin_button_set_value (days, 30);
+  g_assert_cmpuint (g_settings_get_uint (settings, "archive-max-days"), ==, 30);
+  g_settings_set_uint (settings, "archive-max-gigabytes", 5);
+  g_assert_cmpfloat (gtk_spin_button_get_value (gigabytes), ==, 5);
+
+  g_settings_reset (settings, "archive-max-days");
+  g_settings_reset (settings, "archive-max-gigabytes");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -344,6 +390,7 @@ main (int   argc,
   g_test_add_func ("/sessions-dialog/rename", test_rename);
   g_test_add_func ("/sessions-dialog/open", test_open);
   g_test_add_func ("/sessions-dialog/delete", test_delete);
+  g_test_add_func ("/sessions-dialog/preferences-limits", test_preferences_limits);
 
   status = g_test_run ();
   g_clear_object (&app);
