@@ -269,6 +269,7 @@ on_sessions_read (GObject      *source,
   LdSessionsDialog *self = LD_SESSIONS_DIALOG (source);
   GPtrArray *sessions = g_task_propagate_pointer (G_TASK (result), NULL);
 
+  /* Cancelled: the dialog was closed while the folder was read. */
   if (sessions == NULL)
     return;
 
