@@ -19,6 +19,8 @@
 #include "ld-preferences.h"
 #include "ld-session.h"
 #include "ld-sessions-dialog.h"
+#include "ld-sources-panel.h"
+#include "ld-window.h"
 #include "ui-test-utils.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
@@ -348,6 +350,64 @@ test_preferences_limits (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+static GtkLabel *
+find_label_containing (GtkWidget  *widget,
+                       const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return GTK_LABEL (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_containing (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+panel_says_not_archived (gpointer data)
+{
+  GtkLabel *label = find_label_containing (data, "records not archived");
+
+  return label != NULL && gtk_widget_get_visible (GTK_WIDGET (label))
+         && gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (label)));
+}
+
+/* A store that keeps ten records takes 400,000 at once: it holds back
+ * what the writer has not read only up to a point (256 Ki records), the
+ * writer misses the rest, and the sources panel says how many, a second
+ * later. Last, as the running session's archive is short of them. */
+static void
+test_status_missed (void)
+{
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+  GtkWidget *panel = find_descendant (window, LD_TYPE_SOURCES_PANEL, NULL);
+  LdStore *store = ld_application_get_store (app);
+  guint max_records = ld_store_get_max_records (store);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  g_assert_nonnull (panel);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_false (panel_says_not_archived (panel));
+
+  for (guint i = 0; i < 400000; i++)
+    {
+      LdRecordFields fields = { .time_us = 1764583200000000 + i, .level = 20, .message = "flood" };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_store_set_max_records (store, 10);
+  ld_store_append_batch (store, batch);
+  wait_until (panel_says_not_archived, panel, "the sources panel to count missed records");
+  ld_store_set_max_records (store, max_records);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -391,6 +451,7 @@ main (int   argc,
   g_test_add_func ("/sessions-dialog/open", test_open);
   g_test_add_func ("/sessions-dialog/delete", test_delete);
   g_test_add_func ("/sessions-dialog/preferences-limits", test_preferences_limits);
+  g_test_add_func ("/sessions-dialog/status-missed", test_status_missed);
 
   status = g_test_run ();
   g_clear_object (&app);

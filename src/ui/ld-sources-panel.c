@@ -257,26 +257,42 @@ watch_archive (LdSourcesPanel *self,
 }
 
 /* The panel finds the session through its window, as the sidebar that
- * holds it knows nothing of archives. */
+ * holds it knows nothing of archives. A window's template roots the panel
+ * before the window has its application: it is looked for again then. */
 static void
-ld_sources_panel_root (GtkWidget *widget)
+on_window_application_changed (LdSourcesPanel *self,
+                               GParamSpec     *pspec,
+                               GtkWindow      *window)
 {
-  LdSourcesPanel *self = LD_SOURCES_PANEL (widget);
-  GtkRoot *root;
-  GtkApplication *application = NULL;
+  GtkApplication *application = gtk_window_get_application (window);
 
-  GTK_WIDGET_CLASS (ld_sources_panel_parent_class)->root (widget);
-
-  root = gtk_widget_get_root (widget);
-  if (GTK_IS_WINDOW (root))
-    application = gtk_window_get_application (GTK_WINDOW (root));
   watch_archive (self, LD_IS_APPLICATION (application)
                          ? ld_application_get_session (LD_APPLICATION (application)) : NULL);
 }
 
 static void
+ld_sources_panel_root (GtkWidget *widget)
+{
+  LdSourcesPanel *self = LD_SOURCES_PANEL (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (ld_sources_panel_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (!GTK_IS_WINDOW (root))
+    return;
+  g_signal_connect_object (root, "notify::application",
+                           G_CALLBACK (on_window_application_changed), self, G_CONNECT_SWAPPED);
+  on_window_application_changed (self, NULL, GTK_WINDOW (root));
+}
+
+static void
 ld_sources_panel_unroot (GtkWidget *widget)
 {
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (root != NULL)
+    g_signal_handlers_disconnect_by_func (root, on_window_application_changed, widget);
   watch_archive (LD_SOURCES_PANEL (widget), NULL);
 
   GTK_WIDGET_CLASS (ld_sources_panel_parent_class)->unroot (widget);
