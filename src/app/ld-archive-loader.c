@@ -3,9 +3,14 @@
 
 /* Opening an archived session (the Sessions dialog's Open): a thread reads
  * the archive in slices and pushes each through a hand-off, which the
- * caller's main context drains into the store once per frame. The window
- * stays responsive while a million records arrive, and a slow window holds
- * the reader back instead of piling slices up in memory. */
+ * caller's main context drains into the store once per frame, a slice at
+ * most, as the window takes at most 32,768 records a frame from the
+ * session's own hand-off (ld-window-ramp.c). The window stays responsive
+ * while a million records arrive, and a slow window holds the reader back
+ * instead of piling slices up in memory.
+ *
+ * The session's hand-off is not used: its source tracker would take the
+ * archived records' connections for the live ones of the same name. */
 
 #include "config.h"
 
@@ -84,12 +89,15 @@ read_thread (GTask        *task,
     }
   while (n_read == SLICE_RECORDS && !g_cancellable_is_cancelled (cancellable));
 
+  /* Done once the store has them all: the caller's context drains the
+   * last slices over the next frames. */
+  while (ld_handoff_get_n_pending (load->handoff) > 0 && !g_cancellable_is_cancelled (cancellable))
+    g_usleep (2000);
+
   if (!g_task_return_error_if_cancelled (task))
     g_task_return_boolean (task, TRUE);
 }
 
-/* Back on the caller's context: what is still pending reaches the store
- * before the caller hears that the load is done. */
 static void
 on_read_done (GObject      *source,
               GAsyncResult *result,
@@ -100,7 +108,6 @@ on_read_done (GObject      *source,
   guint64 *n_records = g_new (guint64, 1);
   GError *error = NULL;
 
-  ld_handoff_drain_all (load->handoff);
   *n_records = load->n_records;
   g_task_set_task_data (task, n_records, g_free);
   if (g_task_propagate_boolean (G_TASK (result), &error))
@@ -141,6 +148,7 @@ ld_archive_load_async (const char          *path,
   load->store = g_object_ref (store);
   load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
                                   g_object_ref (store), g_object_unref);
+  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
 
   reader = g_task_new (NULL, cancellable, on_read_done, task);
   g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
