@@ -408,6 +408,25 @@ test_status_missed (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The test's data folder goes with what the session archived in it. */
+static void
+remove_data_home (const char *data_home)
+{
+  g_autofree char *logdeck_dir = g_build_filename (data_home, "logdeck", NULL);
+  g_autoptr(GDir) dir = g_dir_open (sessions_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (sessions_dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (sessions_dir);
+  g_rmdir (logdeck_dir);
+  g_rmdir (data_home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -455,5 +474,7 @@ main (int   argc,
 
   status = g_test_run ();
   g_clear_object (&app);
+  remove_data_home (data_home);
+  g_free (sessions_dir);
   return status;
 }
