@@ -375,6 +375,90 @@ ld_archive_set_meta (LdArchive   *self,
   return TRUE;
 }
 
+/**
+ * ld_archive_write_meta:
+ * @path: an archive, closed or being written by a running Logdeck
+ * @key: a meta key, such as "name"
+ * @value: (nullable): its new value; %NULL removes the key
+ * @error: where to say why not
+ *
+ * Changes one detail of a session's archive without reading its records:
+ * how the Sessions dialog renames one. A writer holding the file is waited
+ * for, as SQLite locks it only for the length of a commit.
+ *
+ * Returns: %FALSE on error
+ */
+gboolean
+ld_archive_write_meta (const char  *path,
+                       const char  *key,
+                       const char  *value,
+                       GError     **error)
+{
+  g_autoptr(LdArchive) self = archive_new (path);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL && key != NULL, FALSE);
+
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc != SQLITE_OK)
+    return fail (self, rc, "cannot open the archive", error);
+  sqlite3_busy_timeout (self->db, 2000);
+  if (pragma_int (self, "PRAGMA application_id") != ARCHIVE_APPLICATION_ID)
+    {
+      g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE,
+                   "%s: not a Logdeck archive", path);
+      return FALSE;
+    }
+
+  if (value != NULL)
+    return ld_archive_set_meta (self, key, value, error);
+
+  if (!prepare (self, "DELETE FROM meta WHERE key = ?", &stmt, error))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "writing the session's details", error);
+
+  return TRUE;
+}
+
+/**
+ * ld_archive_copy:
+ * @path: an archive, closed, crashed or being written
+ * @dest: a file that does not exist yet
+ * @error: where to say why not
+ *
+ * Writes a copy of the archive as one self-contained file, what its
+ * write-ahead log holds included: copying the file alone would miss the
+ * last commits of a running or crashed session.
+ *
+ * Returns: %FALSE on error
+ */
+gboolean
+ld_archive_copy (const char  *path,
+                 const char  *dest,
+                 GError     **error)
+{
+  g_autoptr(LdArchive) self = ld_archive_open (path, error);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (self == NULL)
+    return FALSE;
+  if (!prepare (self, "VACUUM INTO ?", &stmt, error))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, dest, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "copying the archive", error);
+
+  return TRUE;
+}
+
 char *
 ld_archive_get_meta (LdArchive  *self,
                      const char *key)

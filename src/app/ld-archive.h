@@ -40,6 +40,13 @@ gboolean    ld_archive_set_meta       (LdArchive       *self,
                                        GError         **error);
 char       *ld_archive_get_meta       (LdArchive       *self,
                                        const char      *key);
+gboolean    ld_archive_copy           (const char      *path,
+                                       const char      *dest,
+                                       GError         **error);
+gboolean    ld_archive_write_meta     (const char      *path,
+                                       const char      *key,
+                                       const char      *value,
+                                       GError         **error);
 
 gboolean    ld_archive_begin          (LdArchive       *self,
                                        GError         **error);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ld-archive-retention.h"
 #include "ld-session-private.h"
 
 /* ~/.local/share/logdeck/sessions/2026-12-05T23-04-05-4242.logdeck: the
@@ -54,6 +55,21 @@ on_store_items_changed (LdSession  *self,
     ld_archive_writer_notify (self->archive);
 }
 
+/* The limits (Preferences, Archive) apply when a window's session starts:
+ * the oldest sessions beyond them go, and the Sessions dialog says which. */
+static void
+apply_limits (LdSession  *self,
+              const char *keep_path)
+{
+  g_autofree char *dir = ld_session_default_archive_dir ();
+  guint gigabytes = g_settings_get_uint (self->settings, "archive-max-gigabytes");
+  guint days = g_settings_get_uint (self->settings, "archive-max-days");
+
+  ld_archive_retention_set_last (ld_archive_retention_apply (dir, keep_path,
+                                                             (guint64) gigabytes << 30, days,
+                                                             g_get_real_time ()));
+}
+
 /* Headless archives only when asked (--archive): a script's run is not a
  * session to keep. The window archives unless told not to. A file that
  * cannot be made is said, and the session goes on without an archive,
@@ -77,6 +93,8 @@ _ld_session_start_archive (LdSession *self)
 
   if (path != NULL)
     self->archive = ld_archive_writer_new (self->store, path, &error);
+  if (self->archive != NULL && self->archive_path == NULL)
+    apply_limits (self, path);
   if (self->archive == NULL)
     {
       if (self->headless)

@@ -10,6 +10,7 @@
 #include "ld-export.h"
 #include "ld-log-writer.h"
 #include "ld-renderer.h"
+#include "ld-sessions-dialog.h"
 #include "ld-window.h"
 #include "ld-window-ramp.h"
 
@@ -168,6 +169,18 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (create_about_window (window)));
 }
 
+/* Sessions: the archived sessions, beside the window that opened it. */
+static void
+sessions_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  LdApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  gtk_window_present (GTK_WINDOW (ld_sessions_dialog_new (window, self)));
+}
+
 static void
 on_action_export_done (GObject      *source,
                        GAsyncResult *result,
@@ -208,6 +221,7 @@ static const GActionEntry app_actions[] = {
   { "demo-start", NULL, NULL, "false", demo_start_change_state },
   { "demo-log", demo_log_activated },
   { "about", about_activated },
+  { "sessions", sessions_activated },
 };
 
 static void
@@ -236,6 +250,7 @@ ld_application_startup (GApplication *app)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *export_accels[] = { "<Control>s", NULL };
   static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *sessions_accels[] = { "<Control><Shift>o", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
@@ -263,6 +278,7 @@ ld_application_startup (GApplication *app)
                                          preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.export", export_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.sessions", sessions_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.find", find_accels);
 }
 

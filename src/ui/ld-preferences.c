@@ -36,6 +36,9 @@ struct _LdPreferences
   AdwComboRow          *time_format_row;
   GtkSpinButton        *max_records_spin;
   GtkSpinButton        *max_megabytes_spin;
+  GtkSwitch            *archive_switch;
+  GtkSpinButton        *archive_gigabytes_spin;
+  GtkSpinButton        *archive_days_spin;
   AdwPreferencesGroup  *columns_group;
   AdwPreferencesGroup  *address_group;
   AdwEntryRow          *address_row;
@@ -307,6 +310,12 @@ bind_settings (LdPreferences *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "max-megabytes", self->max_megabytes_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "archive", self->archive_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "archive-max-gigabytes", self->archive_gigabytes_spin,
+                   "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "archive-max-days", self->archive_days_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
 
   g_settings_bind (self->settings, "listen-address", self->address_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
@@ -357,6 +366,9 @@ ld_preferences_class_init (LdPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, time_format_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, max_records_spin);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, max_megabytes_spin);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, archive_switch);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, archive_gigabytes_spin);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, archive_days_spin);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, columns_group);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, address_group);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, address_row);

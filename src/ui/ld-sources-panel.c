@@ -5,15 +5,22 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-application.h"
+#include "ld-archive-writer.h"
 #include "ld-sources-panel.h"
 
 /* The sources panel: every endpoint (listening, or failed to bind and why)
- * and every connection with its peer and counts, live. */
+ * and every connection with its peer and counts, live; below them, when
+ * the session's archive has a problem, what it is. */
 struct _LdSourcesPanel
 {
   AdwBin       parent_instance;
 
   GtkListView *list_view;
+  GtkWidget   *archive_row;
+  GtkLabel    *archive_label;
+  LdSession   *session;           /* the window's application's, once rooted */
+  guint        archive_poll_id;
 };
 
 G_DEFINE_FINAL_TYPE (LdSourcesPanel, ld_sources_panel, ADW_TYPE_BIN)
@@ -169,11 +176,158 @@ unbind_row (GtkSignalListItemFactory *factory,
   g_signal_handlers_disconnect_by_func (connection, update_row, row);
 }
 
+/* The archive's status
+ * ====================
+ *
+ * The writer says how it is doing only when asked. It is asked a second
+ * after records arrive, and only then: what it reports changes only as it
+ * writes them, and the UI thread must not wake when nothing arrives. */
+
+static char *
+format_archive_problem (const LdArchiveWriterStatus *status)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (status->paused)
+    g_string_append_printf (text, _("Archiving paused: %s"),
+                            status->problem != NULL ? status->problem : _("cannot write"));
+  if (status->n_missed > 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%'" G_GUINT64_FORMAT, status->n_missed);
+
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%s record not archived",
+                                                 "%s records not archived", status->n_missed),
+                              count);
+    }
+
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static gboolean
+poll_archive (gpointer user_data)
+{
+  LdSourcesPanel *self = user_data;
+  LdArchiveWriter *writer = ld_session_get_archive_writer (self->session);
+  LdArchiveWriterStatus status = { 0 };
+  g_autofree char *problem = NULL;
+
+  self->archive_poll_id = 0;
+  if (writer == NULL)
+    return G_SOURCE_REMOVE;
+
+  ld_archive_writer_get_status (writer, &status);
+  problem = format_archive_problem (&status);
+  ld_archive_writer_status_clear (&status);
+  gtk_label_set_text (self->archive_label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (self->archive_row, problem != NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_store_items_changed (LdSourcesPanel *self,
+                        guint           position,
+                        guint           removed,
+                        guint           added)
+{
+  if (added > 0 && self->archive_poll_id == 0)
+    self->archive_poll_id = g_timeout_add_seconds (1, poll_archive, self);
+}
+
+static void
+watch_archive (LdSourcesPanel *self,
+               LdSession      *session)
+{
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (ld_session_get_store (self->session),
+                                            on_store_items_changed, self);
+      g_clear_handle_id (&self->archive_poll_id, g_source_remove);
+      g_clear_object (&self->session);
+    }
+  if (session == NULL || ld_session_get_archive_writer (session) == NULL)
+    return;
+
+  self->session = g_object_ref (session);
+  g_signal_connect_object (ld_session_get_store (session), "items-changed",
+                           G_CALLBACK (on_store_items_changed), self, G_CONNECT_SWAPPED);
+  poll_archive (self);
+}
+
+/* The panel finds the session through its window, as the sidebar that
+ * holds it knows nothing of archives. A window's template roots the panel
+ * before the window has its application: it is looked for again then. */
+static void
+on_window_application_changed (LdSourcesPanel *self,
+                               GParamSpec     *pspec,
+                               GtkWindow      *window)
+{
+  GtkApplication *application = gtk_window_get_application (window);
+
+  watch_archive (self, LD_IS_APPLICATION (application)
+                         ? ld_application_get_session (LD_APPLICATION (application)) : NULL);
+}
+
+static void
+ld_sources_panel_root (GtkWidget *widget)
+{
+  LdSourcesPanel *self = LD_SOURCES_PANEL (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (ld_sources_panel_parent_class)->root (widget);
+
+  root = gtk_widget_get_root (widget);
+  if (!GTK_IS_WINDOW (root))
+    return;
+  g_signal_connect_object (root, "notify::application",
+                           G_CALLBACK (on_window_application_changed), self, G_CONNECT_SWAPPED);
+  on_window_application_changed (self, NULL, GTK_WINDOW (root));
+}
+
+static void
+ld_sources_panel_unroot (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (root != NULL)
+    g_signal_handlers_disconnect_by_func (root, on_window_application_changed, widget);
+  watch_archive (LD_SOURCES_PANEL (widget), NULL);
+
+  GTK_WIDGET_CLASS (ld_sources_panel_parent_class)->unroot (widget);
+}
+
+static GtkWidget *
+archive_row_new (LdSourcesPanel *self)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  GtkWidget *label = new_label ("source-error-text", TRUE);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (icon, "source-error-text");
+  gtk_widget_set_valign (icon, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (row), icon);
+  gtk_box_append (GTK_BOX (row), label);
+  gtk_widget_add_css_class (row, "source-row");
+  gtk_widget_add_css_class (row, "archive-status");
+  gtk_widget_set_margin_start (row, 12);
+  gtk_widget_set_margin_end (row, 12);
+  gtk_widget_set_margin_bottom (row, 6);
+  gtk_widget_set_visible (row, FALSE);
+  self->archive_label = GTK_LABEL (label);
+
+  return row;
+}
+
 static void
 ld_sources_panel_dispose (GObject *object)
 {
   GtkWidget *child = adw_bin_get_child (ADW_BIN (object));
 
+  watch_archive (LD_SOURCES_PANEL (object), NULL);
   if (child != NULL)
     adw_bin_set_child (ADW_BIN (object), NULL);
 
@@ -184,6 +338,8 @@ static void
 ld_sources_panel_class_init (LdSourcesPanelClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ld_sources_panel_dispose;
+  GTK_WIDGET_CLASS (klass)->root = ld_sources_panel_root;
+  GTK_WIDGET_CLASS (klass)->unroot = ld_sources_panel_unroot;
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "sourcespanel");
 }
 
@@ -206,6 +362,8 @@ ld_sources_panel_init (LdSourcesPanel *self)
   gtk_widget_set_vexpand (scroller, TRUE);
 
   gtk_box_append (GTK_BOX (box), scroller);
+  self->archive_row = archive_row_new (self);
+  gtk_box_append (GTK_BOX (box), self->archive_row);
   adw_bin_set_child (ADW_BIN (self), box);
 }
 

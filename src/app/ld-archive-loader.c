@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.archive"
+
+/* Opening an archived session (the Sessions dialog's Open): a thread reads
+ * the archive in slices and pushes each through a hand-off, which the
+ * caller's main context drains into the store once per frame, a slice at
+ * most, as the window takes at most 32,768 records a frame from the
+ * session's own hand-off (ld-window-ramp.c). The window stays responsive
+ * while a million records arrive, and a slow window holds the reader back
+ * instead of piling slices up in memory.
+ *
+ * The session's hand-off is not used: its source tracker would take the
+ * archived records' connections for the live ones of the same name. */
+
+#include "config.h"
+
+#include "ld-archive.h"
+#include "ld-archive-loader.h"
+#include "ld-handoff.h"
+
+#define SLICE_RECORDS 32768
+#define MAX_PENDING_RECORDS (4 * SLICE_RECORDS)
+
+typedef struct
+{
+  char      *path;
+  LdStore   *store;
+  LdHandoff *handoff;
+  guint64    n_records;
+} Load;
+
+static void
+load_free (Load *load)
+{
+  g_free (load->path);
+  g_clear_object (&load->store);
+  if (load->handoff != NULL)
+    ld_handoff_shutdown (load->handoff);
+  g_clear_pointer (&load->handoff, ld_handoff_unref);
+  g_free (load);
+}
+
+static void
+drain_into_store (LdBatch *const *batches,
+                  guint           n_batches,
+                  gpointer        user_data)
+{
+  LdStore *store = user_data;
+
+  ld_store_append_batches (store, batches, n_batches);
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Load *load = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) archive = ld_archive_open (load->path, &error);
+  guint64 next_seq = 0;
+  guint n_read;
+
+  if (archive == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  do
+    {
+      LdBatch *batch = ld_batch_new ();
+      gboolean ok = ld_archive_read (archive, next_seq, SLICE_RECORDS, batch, &next_seq, &error);
+
+      /* A damaged archive gives what comes before the damage: it is shown. */
+      n_read = ld_batch_get_length (batch);
+      load->n_records += n_read;
+      ld_handoff_push_batch (load->handoff, batch);
+      if (!ok)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+
+      while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
+             && !g_cancellable_is_cancelled (cancellable))
+        g_usleep (2000);
+    }
+  while (n_read == SLICE_RECORDS && !g_cancellable_is_cancelled (cancellable));
+
+  /* Done once the store has them all: the caller's context drains the
+   * last slices over the next frames. */
+  while (ld_handoff_get_n_pending (load->handoff) > 0 && !g_cancellable_is_cancelled (cancellable))
+    g_usleep (2000);
+
+  if (!g_task_return_error_if_cancelled (task))
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_read_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Load *load = g_task_get_task_data (G_TASK (result));
+  guint64 *n_records = g_new (guint64, 1);
+  GError *error = NULL;
+
+  *n_records = load->n_records;
+  g_task_set_task_data (task, n_records, g_free);
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * ld_archive_load_async:
+ * @path: an archive
+ * @store: where its records go, used on the thread-default main context
+ * @cancellable: (nullable): stops the load; what arrived stays
+ * @callback: called on the thread-default main context when done
+ * @user_data: for @callback
+ *
+ * Appends every record of the archive to @store.
+ */
+void
+ld_archive_load_async (const char          *path,
+                       LdStore             *store,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) reader = NULL;
+  GTask *task;
+  Load *load;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (LD_IS_STORE (store));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ld_archive_load_async);
+
+  load = g_new0 (Load, 1);
+  load->path = g_strdup (path);
+  load->store = g_object_ref (store);
+  load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
+                                  g_object_ref (store), g_object_unref);
+  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+
+  reader = g_task_new (NULL, cancellable, on_read_done, task);
+  g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (reader, read_thread);
+}
+
+/**
+ * ld_archive_load_finish:
+ * @result: the result
+ * @n_records: (out) (optional): how many records were read, an error or not
+ * @error: where to say why the load stopped early
+ *
+ * Returns: %TRUE when every record was read
+ */
+gboolean
+ld_archive_load_finish (GAsyncResult  *result,
+                        guint64       *n_records,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  if (n_records != NULL)
+    {
+      guint64 *n_read = g_task_get_task_data (G_TASK (result));
+
+      *n_records = n_read != NULL ? *n_read : 0;
+    }
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.test"
+
+/* The Sessions dialog over a real sessions folder: a session that ended, one
+ * that crashed, a damaged file and one the age limit deletes at start, next
+ * to the running session. Driven by app.sessions and the dialog's session.*
+ * actions, answered through the confirmations, as a user would. */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <utime.h>
+
+#include "ld-application.h"
+#include "ld-archive.h"
+#include "ld-archive-writer.h"
+#include "ld-preferences.h"
+#include "ld-session.h"
+#include "ld-sessions-dialog.h"
+#include "ld-sources-panel.h"
+#include "ld-window.h"
+#include "ui-test-utils.h"
+
+#define DEADLINE_US (20 * G_USEC_PER_SEC)
+#define ENDED "2026-11-01T10-00-00-2147483000.logdeck"
+#define CRASHED "2026-11-02T10-00-00-2147483000.logdeck"
+#define DAMAGED "2026-11-03T10-00-00-2147483000.logdeck"
+#define TOO_OLD "2026-10-01T10-00-00-2147483000.logdeck"
+
+static LdApplication *app;
+static char *sessions_dir;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+toplevel_shown (gpointer data)
+{
+  return find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+static GtkWindow *
+wait_for_toplevel (GType type)
+{
+  wait_until (toplevel_shown, GSIZE_TO_POINTER (type), g_type_name (type));
+  return find_toplevel (type);
+}
+
+static char *
+session_path (const char *file_name)
+{
+  return g_build_filename (sessions_dir, file_name, NULL);
+}
+
+/* A session that ended, as the writer leaves one: three records. */
+static void
+make_ended_session (void)
+{
+  g_autofree char *path = session_path (ENDED);
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdArchiveWriter) writer = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("archived record %u", i);
+      LdRecordFields fields = {
+        .time_us = 1764583200000000 + i, .level = 20, .level_name = "INFO",
+        .logger = "acme.api", .message = message,
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_store_append_batch (store, batch);
+  writer = ld_archive_writer_new (store, path, NULL);
+  g_assert_nonnull (writer);
+  ld_archive_writer_set_meta (writer, "started", "2026-11-01T10:00:00Z");
+  ld_archive_writer_notify (writer);
+  ld_archive_writer_flush (writer);
+}
+
+static void
+make_sessions (void)
+{
+  g_autofree char *crashed = session_path (CRASHED);
+  g_autofree char *damaged = session_path (DAMAGED);
+  g_autofree char *too_old = session_path (TOO_OLD);
+  g_autoptr(LdArchive) archive = NULL;
+  struct utimbuf times;
+
+  g_assert_cmpint (g_mkdir_with_parents (sessions_dir, 0700), ==, 0);
+  make_ended_session ();
+
+  archive = ld_archive_create (crashed, NULL);
+  g_assert_nonnull (archive);
+  g_assert_true (ld_archive_set_meta (archive, "started", "2026-11-02T10:00:00Z", NULL));
+
+  g_assert_true (g_file_set_contents (damaged, "not an archive at all", -1, NULL));
+
+  g_assert_true (g_file_set_contents (too_old, "old", -1, NULL));
+  times.actime = times.modtime = g_get_real_time () / G_USEC_PER_SEC - 40 * 24 * 60 * 60;
+  g_assert_cmpint (g_utime (too_old, &times), ==, 0);
+}
+
+static LdSessionsDialog *
+open_dialog (void)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (app), "sessions", NULL);
+  return LD_SESSIONS_DIALOG (wait_for_toplevel (LD_TYPE_SESSIONS_DIALOG));
+}
+
+static AdwActionRow *
+find_row (LdSessionsDialog *dialog,
+          const char       *file_name)
+{
+  GtkWidget *list = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX, "boxed-list");
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (gtk_widget_get_name (row), file_name) == 0)
+      return ADW_ACTION_ROW (row);
+
+  return NULL;
+}
+
+static guint
+count_rows (LdSessionsDialog *dialog)
+{
+  GtkWidget *list = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_LIST_BOX, "boxed-list");
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    n++;
+
+  return n;
+}
+
+static gboolean
+has_four_rows (gpointer data)
+{
+  return count_rows (data) == 4;
+}
+
+static const char *
+row_subtitle (LdSessionsDialog *dialog,
+              const char       *file_name)
+{
+  AdwActionRow *row = find_row (dialog, file_name);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (row);
+}
+
+/* The message dialog a session action asked, answered with @response. */
+static void
+answer (const char *response,
+        const char *entry_text)
+{
+  AdwMessageDialog *question = ADW_MESSAGE_DIALOG (wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+
+  if (entry_text != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (question)),
+                           entry_text);
+  adw_message_dialog_response (question, response);
+  gtk_window_destroy (GTK_WINDOW (question));
+}
+
+static void
+test_list (void)
+{
+  LdSessionsDialog *dialog = open_dialog ();
+  LdArchiveWriter *writer = ld_session_get_archive_writer (ld_application_get_session (app));
+  g_autofree char *running = g_path_get_basename (ld_archive_writer_get_path (writer));
+  GtkWidget *removals;
+
+  wait_until (has_four_rows, dialog, "four sessions listed");
+  g_assert_nonnull (strstr (row_subtitle (dialog, ENDED), "Ended"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, ENDED), "3 records"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, CRASHED), "Did not end"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, DAMAGED), "Cannot be read"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, running), "running now"));
+  g_assert_null (find_row (dialog, TOO_OLD));
+
+  removals = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "dim-label");
+  g_assert_true (gtk_widget_get_visible (removals));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (removals)), TOO_OLD));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (removals)), "Older than 14 days"));
+
+  wait_painted (GTK_WIDGET (dialog));
+  save_screenshot (GTK_WIDGET (dialog), "sessions-dialog.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_rename (void)
+{
+  LdSessionsDialog *dialog = open_dialog ();
+  g_autofree char *path = session_path (ENDED);
+  g_autoptr(LdArchive) archive = NULL;
+  g_autofree char *name = NULL;
+
+  wait_until (has_four_rows, dialog, "four sessions listed");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "session.rename", "s", path);
+  answer ("rename", "Before the release");
+
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (find_row (dialog, ENDED))),
+                   ==, "Before the release");
+  archive = ld_archive_open (path, NULL);
+  name = ld_archive_get_meta (archive, "name");
+  g_assert_cmpstr (name, ==, "Before the release");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+store_has_archived_records (gpointer data)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint found = 0;
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    {
+      gsize length;
+      const char *message = ld_record_get_message (ld_store_get_record (store, i), &length);
+
+      if (g_str_has_prefix (message, "archived record"))
+        found++;
+    }
+
+  return found == 3;
+}
+
+static void
+test_open (void)
+{
+  LdSessionsDialog *dialog = open_dialog ();
+  g_autofree char *path = session_path (ENDED);
+
+  wait_until (has_four_rows, dialog, "four sessions listed");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "session.open", "s", path);
+  answer ("open", NULL);
+  wait_until (store_has_archived_records, NULL, "the three archived records in the store");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+has_three_rows (gpointer data)
+{
+  return count_rows (data) == 3;
+}
+
+static void
+test_delete (void)
+{
+  LdSessionsDialog *dialog = open_dialog ();
+  g_autofree char *crashed = session_path (CRASHED);
+  const char *running = ld_archive_writer_get_path (
+                          ld_session_get_archive_writer (ld_application_get_session (app)));
+
+  wait_until (has_four_rows, dialog, "four sessions listed");
+
+  /* The running session cannot be deleted: nothing is asked. */
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "session.delete", "s", running);
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (g_file_test (running, G_FILE_TEST_EXISTS));
+
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "session.delete", "s", crashed);
+  answer ("delete", NULL);
+  g_assert_false (g_file_test (crashed, G_FILE_TEST_EXISTS));
+  g_assert_null (find_row (dialog, CRASHED));
+  wait_until (has_three_rows, dialog, "three sessions listed");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static GtkSpinButton *
+find_spin_with_upper (GtkWidget *widget,
+                      double     upper)
+{
+  if (GTK_IS_SPIN_BUTTON (widget)
+      && gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (widget)))
+         == upper)
+    return GTK_SPIN_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSpinButton *found = find_spin_with_upper (child, upper);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The limits are in Preferences, bound to their keys both ways. */
+static void
+test_preferences_limits (void)
+{
+  g_autoptr(GSettings) settings = ld_settings_new ();
+  GtkWidget *preferences = ld_preferences_new (NULL, settings);
+  GtkSpinButton *days = find_spin_with_upper (preferences, 3650);
+  GtkSpinButton *gigabytes = find_spin_with_upper (preferences, 16384);
+
+  g_assert_nonnull (days);
+  g_assert_nonnull (gigabytes);
+  g_assert_cmpfloat (gtk_spin_button_get_value (days), ==, 14);
+  g_assert_cmpfloat (gtk_spin_button_get_value (gigabytes), ==, 2);
+
+  gtk_spin_button_set_value (days, 30);
+  g_assert_cmpuint (g_settings_get_uint (settings, "archive-max-days"), ==, 30);
+  g_settings_set_uint (settings, "archive-max-gigabytes", 5);
+  g_assert_cmpfloat (gtk_spin_button_get_value (gigabytes), ==, 5);
+
+  g_settings_reset (settings, "archive-max-days");
+  g_settings_reset (settings, "archive-max-gigabytes");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static GtkLabel *
+find_label_containing (GtkWidget  *widget,
+                       const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return GTK_LABEL (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_containing (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+panel_says_not_archived (gpointer data)
+{
+  GtkLabel *label = find_label_containing (data, "records not archived");
+
+  return label != NULL && gtk_widget_get_visible (GTK_WIDGET (label))
+         && gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (label)));
+}
+
+/* A store that keeps ten records takes 400,000 at once: it holds back
+ * what the writer has not read only up to a point (256 Ki records), the
+ * writer misses the rest, and the sources panel says how many, a second
+ * later. Last, as the running session's archive is short of them. */
+static void
+test_status_missed (void)
+{
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+  GtkWidget *panel = find_descendant (window, LD_TYPE_SOURCES_PANEL, NULL);
+  LdStore *store = ld_application_get_store (app);
+  guint max_records = ld_store_get_max_records (store);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  g_assert_nonnull (panel);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_false (panel_says_not_archived (panel));
+
+  for (guint i = 0; i < 400000; i++)
+    {
+      LdRecordFields fields = { .time_us = 1764583200000000 + i, .level = 20, .message = "flood" };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_store_set_max_records (store, 10);
+  ld_store_append_batch (store, batch);
+  wait_until (panel_says_not_archived, panel, "the sources panel to count missed records");
+  ld_store_set_max_records (store, max_records);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The test's data folder goes with what the session archived in it. */
+static void
+remove_data_home (const char *data_home)
+{
+  g_autofree char *logdeck_dir = g_build_filename (data_home, "logdeck", NULL);
+  g_autoptr(GDir) dir = g_dir_open (sessions_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (sessions_dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (sessions_dir);
+  g_rmdir (logdeck_dir);
+  g_rmdir (data_home);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_home = NULL;
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
+      return g_test_run ();
+    }
+
+  /* A folder of this test's own: other UI tests archive their sessions
+   * into the shared one at the same time. */
+  data_home = g_dir_make_tmp ("ld-sessions-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  sessions_dir = ld_session_default_archive_dir ();
+  make_sessions ();
+
+  /* The system picks the ports: never a developer's own, nor another test's. */
+  {
+    g_autoptr(GSettings) settings = ld_settings_new ();
+    g_settings_set_value (settings, "tcp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
+    g_settings_set_string (settings, "nng-listen", "");
+  }
+
+  app = ld_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_add_func ("/sessions-dialog/list", test_list);
+  g_test_add_func ("/sessions-dialog/rename", test_rename);
+  g_test_add_func ("/sessions-dialog/open", test_open);
+  g_test_add_func ("/sessions-dialog/delete", test_delete);
+  g_test_add_func ("/sessions-dialog/preferences-limits", test_preferences_limits);
+  g_test_add_func ("/sessions-dialog/status-missed", test_status_missed);
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  remove_data_home (data_home);
+  g_free (sessions_dir);
+  return status;
+}
