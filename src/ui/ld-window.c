@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-alert-notifier.h"
+#include "ld-bench-report.h"
 #include "ld-count-format.h"
 #include "ld-dashboard.h"
 #include "ld-detail-pane.h"
@@ -981,6 +982,7 @@ ld_window_constructed (GObject *object)
                            G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
 
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
+  ld_bench_report_attach (GTK_WIDGET (self), ld_session_get_store (self->session));
 }
 
 static void
