@@ -57,6 +57,8 @@ def parse_args():
                         help="wait this long after the last record before measuring idle")
     parser.add_argument("--capture", help="the capture to replay (default: in the temp folder)")
     parser.add_argument("--python", default=os.environ.get("LD_PYTHON3", "/usr/bin/python3"))
+    parser.add_argument("--headless-binary", help="another logdeck-headless to time, such as "
+                        "an older build's (default: this build's)")
     parser.add_argument("--keep", action="store_true", help="keep the output files")
     return parser.parse_args()
 
@@ -75,6 +77,8 @@ def median_line(name, runs, records):
         name, grouped(records), seconds, grouped(records / seconds), rss)
     if "cpu" in runs[0]:
         line += "; CPU %.2f s" % statistics.median(run["cpu"] for run in runs)
+    if "sent" in runs[0]:
+        line += "; the last byte sent after %.2f s" % statistics.median(run["sent"] for run in runs)
     if "gap_ms" in runs[0]:
         line += "; longest frame gap %.0f ms" % statistics.median(run["gap_ms"] for run in runs)
     each = ", ".join("%.2f" % run["seconds"] for run in runs)
@@ -216,7 +220,8 @@ def count_lines_until(path, n, process):
 def run_headless(args, size, archive, workdir):
     output = os.path.join(workdir, "output.jsonl")
     port = free_port()
-    command = [os.path.join(BUILD_ROOT, "src", "logdeck-headless"), "--output", output,
+    command = [args.headless_binary or os.path.join(BUILD_ROOT, "src", "logdeck-headless"),
+               "--output", output,
                "--max-records", str(args.records)] + listen_args(port)
     if archive:
         archive_path = os.path.join(workdir, "archive.sqlite")
@@ -231,9 +236,10 @@ def run_headless(args, size, archive, workdir):
     sock = connect(port, process)
     start = time.monotonic()
     send(sock, args.capture, size)
+    sent = time.monotonic()
     end = count_lines_until(output, args.records, process)
     run = {"seconds": end - start, "rss_mb": proc_status(process.pid, "VmHWM") / 1024,
-           "cpu": cpu_seconds(process.pid)}
+           "cpu": cpu_seconds(process.pid), "sent": sent - start}
     stop(process)
     if not args.keep:
         os.unlink(output)
