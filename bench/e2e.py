@@ -36,6 +36,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BUILD_ROOT = "@BUILD_ROOT@"
@@ -48,7 +49,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modes", nargs="*", default=["headless", "window", "idle", "open"],
-                        help="what to measure: headless, window, idle, open (default: all)")
+                        help="what to measure: headless, window, idle, open (default: all), "
+                        "scaling (headless with 1-8 senders on 1 and 2 CPUs)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each (default 3)")
     parser.add_argument("--records", type=int, default=1000000, help="records (default 1M)")
     parser.add_argument("--idle-records", type=int, default=100000)
@@ -57,6 +59,10 @@ def parse_args():
                         help="wait this long after the last record before measuring idle")
     parser.add_argument("--capture", help="the capture to replay (default: in the temp folder)")
     parser.add_argument("--python", default=os.environ.get("LD_PYTHON3", "/usr/bin/python3"))
+    parser.add_argument("--senders", type=int, default=1,
+                        help="headless: connections sending at once, each RECORDS/N records")
+    parser.add_argument("--cpus", help="headless: run logdeck-headless on these CPUs only "
+                        "(taskset -c LIST; it decodes on as many threads as it may use)")
     parser.add_argument("--headless-binary", help="another logdeck-headless to time, such as "
                         "an older build's (default: this build's)")
     parser.add_argument("--keep", action="store_true", help="keep the output files")
@@ -200,6 +206,11 @@ def stop(process):
 # headless
 
 
+def records_sent(args):
+    """Each sender sends the first RECORDS/SENDERS records of the capture."""
+    return args.records // args.senders * args.senders
+
+
 def count_lines_until(path, n, process):
     """Reads the output as it grows until it holds N lines; returns when it did."""
     lines = 0
@@ -232,18 +243,43 @@ def run_headless(args, size, archive, workdir):
         if os.path.exists(stale):
             os.unlink(stale)
 
+    if args.cpus:
+        command = ["taskset", "-c", args.cpus] + command
     process = subprocess.Popen(command, env=environment(), stderr=subprocess.DEVNULL)
-    sock = connect(port, process)
+    socks = [connect(port, process) for _ in range(args.senders)]
     start = time.monotonic()
-    send(sock, args.capture, size)
+    senders = [threading.Thread(target=send, args=(sock, args.capture, size)) for sock in socks]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
     sent = time.monotonic()
-    end = count_lines_until(output, args.records, process)
+    end = count_lines_until(output, records_sent(args), process)
     run = {"seconds": end - start, "rss_mb": proc_status(process.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(process.pid), "sent": sent - start}
     stop(process)
     if not args.keep:
         os.unlink(output)
     return run
+
+
+def run_scaling(args, workdir):
+    """Headless --output (no archive) with 1, 2, 4 and 8 senders, on one CPU
+    and on two (logdeck decodes on as many threads as it may use)."""
+    cpu_sets = ["0", "0,1"] if os.cpu_count() >= 2 else ["0"]
+    print("| senders | " + " | ".join("CPUs %s: records/s, RSS" % c for c in cpu_sets) + " |")
+    print("|---|" + "---:|" * len(cpu_sets))
+    for senders in (1, 2, 4, 8):
+        cells = []
+        for cpus in cpu_sets:
+            scaled = argparse.Namespace(**vars(args))
+            scaled.senders, scaled.cpus = senders, cpus
+            size = frames_size(args.capture, args.records // senders)
+            runs = [run_headless(scaled, size, False, workdir) for _ in range(args.runs)]
+            seconds = statistics.median(run["seconds"] for run in runs)
+            cells.append("%s, %.0f MB" % (grouped(records_sent(scaled) / seconds),
+                                          statistics.median(run["rss_mb"] for run in runs)))
+        print("| %d | %s |" % (senders, " | ".join(cells)), flush=True)
 
 
 # The window
@@ -384,14 +420,18 @@ def main():
         print("bench-e2e: load average %s at the start" % " ".join(loadavg.read().split()[:3]))
     workdir = tempfile.mkdtemp(prefix="logdeck-e2e-")
     try:
-        if {"headless", "window", "idle"} & set(args.modes):
+        if {"headless", "scaling", "window", "idle"} & set(args.modes):
             ensure_capture(args)
         if "headless" in args.modes:
-            size = frames_size(args.capture, args.records)
+            size = frames_size(args.capture, args.records // args.senders)
             for archive in (False, True):
                 runs = [run_headless(args, size, archive, workdir) for _ in range(args.runs)]
-                median_line("headless --output%s" % (" --archive" if archive else ""),
-                            runs, args.records)
+                median_line("headless --output%s, %d sender%s%s" % (
+                    " --archive" if archive else "", args.senders,
+                    "s" if args.senders > 1 else "",
+                    ", on CPUs " + args.cpus if args.cpus else ""), runs, records_sent(args))
+        if "scaling" in args.modes:
+            run_scaling(args, workdir)
         if "window" in args.modes:
             size = frames_size(args.capture, args.records)
             runs = []
