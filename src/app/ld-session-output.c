@@ -146,9 +146,9 @@ write_job (LdSessionWriter *writer,
   for (guint i = 0; i < job->records->len; i++)
     {
       const OutputRecord *copy = &g_array_index (job->records, OutputRecord, i);
+      const char *text = (const char *) job->text->data + copy->text_offset;
 
-      ld_jsonl_append_record (lines, &copy->record, (const char *) job->text->data
-                                                    + copy->text_offset);
+      ld_jsonl_append_record (lines, &copy->record, text);
       if (lines->len >= OUTPUT_WRITE_SIZE)
         write_lines (writer, lines);
     }
