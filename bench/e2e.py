@@ -254,7 +254,9 @@ def run_headless(args, size, archive, workdir):
     for sender in senders:
         sender.join()
     sent = time.monotonic()
-    end = count_lines_until(output, records_sent(args), process)
+    # Each sender after the first is a second connection of the same program: Logdeck writes
+    # a "connected as a second connection" line for it.
+    end = count_lines_until(output, records_sent(args) + args.senders - 1, process)
     run = {"seconds": end - start, "rss_mb": proc_status(process.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(process.pid), "sent": sent - start}
     stop(process)
