@@ -55,9 +55,10 @@ static void
 push_old_records (guint count)
 {
   LdBatch *batch = ld_batch_new ();
-  /* An hour ago: older than the activity chart's live span, as a replay or
-   * a file is, so nothing in the window moves with the clock. */
-  gint64 time_us = g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC;
+  /* Two hours ago: older than the activity chart's live span and the error
+   * sparklines' hour, as a replay or a file may be, so nothing in the
+   * window moves with the clock. */
+  gint64 time_us = g_get_real_time () - (gint64) 2 * 3600 * G_USEC_PER_SEC;
 
   for (guint i = 0; i < count; i++)
     {
