@@ -458,7 +458,10 @@ def main():
                         runs, args.records)
             run_lnav(path, args.runs)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print("bench-e2e: the output files are in %s" % workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     with open("/proc/loadavg") as loadavg:
         print("bench-e2e: load average %s at the end" % " ".join(loadavg.read().split()[:3]))
 
