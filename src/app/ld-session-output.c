@@ -19,10 +19,6 @@
 #include "ld-log-writer.h"
 #include "ld-session-private.h"
 
-/* Headless --output reaches its file at least this often while records
- * arrive, and as soon as the main loop has nothing else to do. */
-#define LD_SESSION_OUTPUT_FLUSH_US (100 * 1000)
-
 /* Headless Logdeck has no table to show its own records in: each goes to
  * standard error as one escaped line, unless --include-internal puts them in
  * the output. Those that came through g_log() are there already, written by
@@ -43,57 +39,222 @@ print_internal (const LdRecord *record)
                             ld_intern_lookup (record->logger), message, length);
 }
 
+/* --output is written on a thread of its own, so that the main thread, which
+ * takes every record from the decoders, is not the one formatting them: it
+ * only copies each record that goes out (its struct and packed text, one
+ * memcpy) into a job, one job per batch, and the writer formats the
+ * canonical JSON lines and writes them, in the order they came. At most
+ * OUTPUT_MAX_PENDING bytes of copies wait; past that the main thread waits
+ * for the writer, so a slow disk holds records back in the hand-off and the
+ * sockets rather than in memory. Records reach the file as soon as the
+ * writer has nothing more queued, and at least every OUTPUT_FLUSH_US while
+ * they keep coming; nothing wakes up while none arrive. */
+#define OUTPUT_FLUSH_US     (100 * 1000)
+#define OUTPUT_MAX_PENDING  (32 * 1024 * 1024)
+#define OUTPUT_WRITE_SIZE   (256 * 1024)
+
+typedef struct
+{
+  LdRecord record;
+  gsize    text_offset;   /* of its text in the job's */
+} OutputRecord;
+
+typedef struct
+{
+  GArray     *records;    /* of OutputRecord */
+  GByteArray *text;
+} OutputJob;
+
+struct _LdSessionWriter
+{
+  FILE     *output;       /* the thread's alone until it is joined */
+  char     *path;
+  GThread  *thread;
+  gboolean  failed;       /* the thread's own */
+
+  GMutex    lock;
+  GCond     cond;
+  GQueue    jobs;
+  gsize     pending;      /* bytes of the jobs queued */
+  gboolean  closing;
+};
+
+static OutputJob *
+output_job_new (guint n_records)
+{
+  OutputJob *job = g_new (OutputJob, 1);
+
+  job->records = g_array_sized_new (FALSE, FALSE, sizeof (OutputRecord), n_records);
+  job->text = g_byte_array_sized_new (n_records * 128);
+  return job;
+}
+
+static void
+output_job_free (OutputJob *job)
+{
+  g_array_unref (job->records);
+  g_byte_array_unref (job->text);
+  g_free (job);
+}
+
+static gsize
+output_job_size (OutputJob *job)
+{
+  return job->records->len * sizeof (OutputRecord) + job->text->len;
+}
+
+/* The store may evict a record and reuse its text once the batch is in: the
+ * job keeps copies. */
+static void
+output_job_add (OutputJob      *job,
+                const LdRecord *record)
+{
+  OutputRecord copy = { *record, job->text->len };
+  gsize size = ld_record_text_size (record);
+
+  copy.record.text = NULL;
+  if (size > 0)
+    g_byte_array_append (job->text, (const guint8 *) record->text, size);
+  g_array_append_val (job->records, copy);
+}
+
 /* Said once: with --include-internal the warning is itself a record to
  * write, and a failing output would otherwise feed on its own warnings. */
 static void
-output_failed (LdSession *self)
+output_failed (LdSessionWriter *writer)
 {
-  if (self->output_failed)
+  if (writer->failed)
     return;
-  self->output_failed = TRUE;
-  g_warning ("Could not write to %s: %s", self->output_path, g_strerror (errno));
+  writer->failed = TRUE;
+  g_warning ("Could not write to %s: %s", writer->path, g_strerror (errno));
 }
 
 static void
-flush_output (LdSession *self)
+write_lines (LdSessionWriter *writer,
+             GString         *lines)
 {
-  if (fflush (self->output) != 0)
-    output_failed (self);
-  self->last_flush_us = g_get_monotonic_time ();
-}
-
-static gboolean
-flush_output_when_idle (gpointer data)
-{
-  LdSession *self = data;
-
-  self->flush_id = 0;
-  flush_output (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Records reach the file when the main loop goes idle after a burst, and at
- * least every LD_SESSION_OUTPUT_FLUSH_US while they keep coming (when it may
- * never go idle); nothing wakes up while none arrive. */
-static void
-schedule_flush (LdSession *self)
-{
-  if (g_get_monotonic_time () - self->last_flush_us >= LD_SESSION_OUTPUT_FLUSH_US)
-    flush_output (self);
-  else if (self->flush_id == 0)
-    self->flush_id = g_idle_add_full (G_PRIORITY_LOW, flush_output_when_idle, self, NULL);
+  if (lines->len > 0 && fwrite (lines->str, 1, lines->len, writer->output) != lines->len)
+    output_failed (writer);
+  g_string_truncate (lines, 0);
 }
 
 static void
-write_output (LdSession *self)
+write_job (LdSessionWriter *writer,
+           OutputJob       *job,
+           GString         *lines)
 {
-  if (self->output_buffer->len == 0)
-    return;
+  for (guint i = 0; i < job->records->len; i++)
+    {
+      const OutputRecord *copy = &g_array_index (job->records, OutputRecord, i);
+      const char *text = (const char *) job->text->data + copy->text_offset;
 
-  if (fwrite (self->output_buffer->str, 1, self->output_buffer->len, self->output)
-      != self->output_buffer->len)
-    output_failed (self);
-  schedule_flush (self);
+      ld_jsonl_append_record (lines, &copy->record, text);
+      if (lines->len >= OUTPUT_WRITE_SIZE)
+        write_lines (writer, lines);
+    }
+  write_lines (writer, lines);
+}
+
+static void
+flush_output (LdSessionWriter *writer)
+{
+  if (fflush (writer->output) != 0)
+    output_failed (writer);
+}
+
+/* Counts off the bytes of the job written, then takes the next, or NULL
+ * once closing with none left; says whether more are queued behind it. */
+static OutputJob *
+next_job (LdSessionWriter *writer,
+          gsize            written,
+          gboolean        *more)
+{
+  OutputJob *job;
+
+  g_mutex_lock (&writer->lock);
+  writer->pending -= written;
+  g_cond_broadcast (&writer->cond);
+  while (g_queue_is_empty (&writer->jobs) && !writer->closing)
+    g_cond_wait (&writer->cond, &writer->lock);
+  job = g_queue_pop_head (&writer->jobs);
+  *more = !g_queue_is_empty (&writer->jobs);
+  g_mutex_unlock (&writer->lock);
+
+  return job;
+}
+
+static gpointer
+run_writer (gpointer data)
+{
+  LdSessionWriter *writer = data;
+  g_autoptr(GString) lines = g_string_sized_new (OUTPUT_WRITE_SIZE + 64 * 1024);
+  gint64 last_flush_us = g_get_monotonic_time ();
+  gsize written = 0;
+  gboolean more;
+  OutputJob *job;
+
+  while ((job = next_job (writer, written, &more)) != NULL)
+    {
+      write_job (writer, job, lines);
+      written = output_job_size (job);
+      output_job_free (job);
+      if (!more || g_get_monotonic_time () - last_flush_us >= OUTPUT_FLUSH_US)
+        {
+          flush_output (writer);
+          last_flush_us = g_get_monotonic_time ();
+        }
+    }
+  flush_output (writer);
+
+  return NULL;
+}
+
+/* Waits while the writer is OUTPUT_MAX_PENDING behind, but never for a
+ * job alone: one bigger than that still goes. */
+static void
+queue_job (LdSessionWriter *writer,
+           OutputJob       *job)
+{
+  gsize size = output_job_size (job);
+
+  g_mutex_lock (&writer->lock);
+  while (writer->pending > 0 && writer->pending + size > OUTPUT_MAX_PENDING)
+    g_cond_wait (&writer->cond, &writer->lock);
+  g_queue_push_tail (&writer->jobs, job);
+  writer->pending += size;
+  g_cond_broadcast (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+}
+
+static LdSessionWriter *
+start_writer (FILE       *output,
+              const char *path)
+{
+  LdSessionWriter *writer = g_new0 (LdSessionWriter, 1);
+
+  writer->output = output;
+  writer->path = g_strdup (path);
+  g_mutex_init (&writer->lock);
+  g_cond_init (&writer->cond);
+  g_queue_init (&writer->jobs);
+  writer->thread = g_thread_new ("output-writer", run_writer, writer);
+  return writer;
+}
+
+/* Everything queued is written and flushed before it returns. */
+static void
+stop_writer (LdSessionWriter *writer)
+{
+  g_mutex_lock (&writer->lock);
+  writer->closing = TRUE;
+  g_cond_broadcast (&writer->cond);
+  g_mutex_unlock (&writer->lock);
+  g_thread_join (writer->thread);
+
+  g_mutex_clear (&writer->lock);
+  g_cond_clear (&writer->cond);
+  g_free (writer->path);
+  g_free (writer);
 }
 
 /* Headless: every record as a canonical JSON line as it arrives (those
@@ -105,8 +266,7 @@ on_records_added (LdSession  *self,
                   guint       added,
                   GListModel *store)
 {
-  if (self->output_buffer != NULL)
-    g_string_truncate (self->output_buffer, 0);
+  OutputJob *job = NULL;
 
   for (guint i = position; i < position + added; i++)
     {
@@ -114,13 +274,17 @@ on_records_added (LdSession  *self,
 
       if (!self->include_internal && ld_export_record_is_internal (record))
         print_internal (record);
-      else if (self->output != NULL
+      else if (self->writer != NULL
                && (self->output_filter == NULL || ld_query_matches (self->output_filter, record)))
-        ld_jsonl_append_record (self->output_buffer, record, record->text);
+        {
+          if (job == NULL)
+            job = output_job_new (added);
+          output_job_add (job, record);
+        }
     }
 
-  if (self->output != NULL)
-    write_output (self);
+  if (job != NULL)
+    queue_job (self->writer, job);
 }
 
 static void
@@ -138,7 +302,7 @@ open_output (LdSession *self)
       exit (1);
     }
 
-  self->output_buffer = g_string_sized_new (64 * 1024);
+  self->writer = start_writer (self->output, self->output_path);
 }
 
 /* Headless only: there is no window to show the records. */
@@ -157,9 +321,10 @@ _ld_session_close_output (LdSession *self)
 {
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_func (self->store, on_records_added, self);
-  g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->output == NULL)
     return;
+
+  g_clear_pointer (&self->writer, stop_writer);
 
   if (self->output == stdout)
     fflush (stdout);

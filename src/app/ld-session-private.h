@@ -14,6 +14,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _LdSessionWriter LdSessionWriter;
+
 struct _LdSession
 {
   GObject    parent_instance;
@@ -39,9 +41,7 @@ struct _LdSession
   LdQuery   *output_filter;
   gboolean   output_failed;
   FILE      *output;
-  GString   *output_buffer;
-  guint      flush_id;
-  gint64     last_flush_us;
+  LdSessionWriter *writer;      /* --output's thread (ld-session-output.c) */
   gboolean   csv_raw;
   gboolean   keep_control_chars;
   gboolean   include_internal;

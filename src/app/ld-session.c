@@ -98,6 +98,8 @@ ld_session_finalize (GObject *object)
       ld_handoff_shutdown (self->handoff);
     }
 
+  /* A session finalized without a shutdown still lets its writers finish. */
+  _ld_session_close_output (self);
   _ld_session_stop_archive (self);
   g_clear_pointer (&self->archive_path, g_free);
   g_clear_pointer (&self->numbered, g_hash_table_unref);
@@ -114,9 +116,6 @@ ld_session_finalize (GObject *object)
   g_clear_pointer (&self->export_format, g_free);
   g_clear_pointer (&self->export_log_format, g_free);
   g_clear_pointer (&self->output_filter, ld_query_unref);
-  if (self->output_buffer != NULL)
-    g_string_free (self->output_buffer, TRUE);
-  g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_pointer (&self->tls_cert, g_free);
   ld_queue_endpoints_clear (&self->cli_queues);
   g_clear_pointer (&self->tls_key, g_free);

@@ -56,8 +56,7 @@ struct _LdActivityChart
   guint             columns_capacity;
   guint32           max;           /* of the columns as last drawn */
 
-  guint             tick_id;
-  gint64            last_scroll_step;
+  guint             scroll_id;     /* the next live scrolling step */
   gulong            dark_id;
 
   gboolean          hovering;

@@ -128,37 +128,68 @@ _ld_activity_chart_compute_view (LdActivityChart *self,
   view->n_columns = MIN (view->n_columns, self->columns_capacity);
 }
 
-/* Live scrolling: a redraw only when the chart has moved by a pixel. */
+/* Live scrolling. While following, the chart ends now, so it moves as the
+ * clock does while the newest record is inside the span; once that record
+ * has left it, compute_window () holds the view still and nothing moves until
+ * records come. So a one-shot timer redraws at the next whole pixel (the
+ * frame clock would wake the process 60 times a second for a pixel a
+ * second), never more often than SCROLL_MIN_MS, and is set again only while
+ * the view is live: an idle window does not wake up (issue #13). */
+#define SCROLL_MIN_MS 100
+
 static gboolean
-scroll_tick (GtkWidget     *widget,
-             GdkFrameClock *frame_clock,
-             gpointer       user_data)
+view_is_live (LdActivityChart *self)
 {
-  LdActivityChart *self = LD_ACTIVITY_CHART (widget);
-  double us_per_px = (self->view.end_us - self->view.start_us) / MAX (1, self->view.width);
-  gint64 step = (gint64) (g_get_real_time () / MAX (1, us_per_px));
+  gint64 first = 0, last = 0;
+  gint64 span_us = (gint64) self->span * G_USEC_PER_SEC;
 
-  if (step != self->last_scroll_step)
-    {
-      self->last_scroll_step = step;
-      gtk_widget_queue_draw (widget);
-    }
+  if (self->activity == NULL || !ld_activity_get_time_range (self->activity, &first, &last))
+    return FALSE;
 
-  return G_SOURCE_CONTINUE;
+  return (last + 1) * G_USEC_PER_SEC >= g_get_real_time () - MAX (span_us, MIN_ZOOM_US);
 }
+
+static gboolean scroll_timeout (gpointer data);
 
 static void
 update_scrolling (LdActivityChart *self)
 {
-  gboolean wanted = self->following && gtk_widget_get_mapped (GTK_WIDGET (self));
+  gboolean wanted = self->following && gtk_widget_get_mapped (GTK_WIDGET (self))
+                    && view_is_live (self);
+  View view = { .width = gtk_widget_get_width (GTK_WIDGET (self)) };
+  gint64 us_per_px;
 
-  if (wanted && self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick, NULL, NULL);
-  else if (!wanted && self->tick_id != 0)
+  if (!wanted || self->scroll_id != 0)
     {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
+      if (!wanted)
+        g_clear_handle_id (&self->scroll_id, g_source_remove);
+      return;
     }
+
+  compute_window (self, &view);
+  us_per_px = MAX (1, (gint64) ((view.end_us - view.start_us) / MAX (1, view.width)));
+  self->scroll_id = g_timeout_add (MAX (SCROLL_MIN_MS,
+                                        (us_per_px - g_get_real_time () % us_per_px) / 1000),
+                                   scroll_timeout, self);
+}
+
+static gboolean
+scroll_timeout (gpointer data)
+{
+  LdActivityChart *self = data;
+
+  self->scroll_id = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_scrolling (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activity_changed (LdActivityChart *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_scrolling (self);
 }
 
 /* Hovering */
@@ -316,10 +347,11 @@ set_activity (LdActivityChart  *self,
     g_clear_signal_handler (handler, *field);
   g_set_object (field, activity);
   if (activity != NULL)
-    *handler = g_signal_connect_object (activity, "changed", G_CALLBACK (gtk_widget_queue_draw),
+    *handler = g_signal_connect_object (activity, "changed", G_CALLBACK (on_activity_changed),
                                         self, G_CONNECT_SWAPPED);
 
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_scrolling (self);
   g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 
@@ -330,6 +362,7 @@ ld_activity_chart_dispose (GObject *object)
 
   ld_activity_chart_set_activity (self, NULL);
   ld_activity_chart_set_filtered_activity (self, NULL);
+  g_clear_handle_id (&self->scroll_id, g_source_remove);
   g_clear_signal_handler (&self->dark_id, adw_style_manager_get_default ());
   g_clear_object (&self->scale_layout);
   g_clear_object (&self->hover_layout);
@@ -647,6 +680,7 @@ ld_activity_chart_set_span (LdActivityChart *self,
 
   self->span = span;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_scrolling (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPAN]);
 }
 

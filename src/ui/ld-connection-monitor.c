@@ -18,7 +18,10 @@
  *
  * Counts change many times a second on a busy connection; the cells are
  * refreshed once a second while the monitor is shown, so the cost does not
- * grow with the record rate. */
+ * grow with the record rate. And only while something moves: for a
+ * sparkline's minute after the last record counted, a connection's change or
+ * a row coming or going; then the clock stops until the next, so that an
+ * idle window does not wake up (issue #13). */
 
 #define SPARK_WIDTH  48
 #define SPARK_HEIGHT 20
@@ -72,6 +75,8 @@ struct _LdConnectionMonitor
   GHashTable           *cleared;       /* ids of closed connections hidden */
   GPtrArray            *cells;         /* cell widgets of every column, borrowed */
   guint                 clock_id;
+  gint64                last_change_us; /* monotonic */
+  gulong                stats_changed_id;
 };
 
 enum {
@@ -440,6 +445,8 @@ teardown_cell (GtkListItemFactory  *factory,
     g_ptr_array_remove_fast (self->cells, cell);
 }
 
+static void on_something_changed (LdConnectionMonitor *self);
+
 static void
 bind_cell (GtkListItemFactory  *factory,
            GtkListItem         *item,
@@ -447,7 +454,13 @@ bind_cell (GtkListItemFactory  *factory,
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
 
-  g_object_set_data (G_OBJECT (cell), "ld-connection", gtk_list_item_get_item (item));
+  GObject *connection = gtk_list_item_get_item (item);
+
+  g_object_set_data (G_OBJECT (cell), "ld-connection", connection);
+  g_object_set_data (G_OBJECT (cell), "ld-notify-id",
+                     GSIZE_TO_POINTER (g_signal_connect_object (connection, "notify",
+                                                                G_CALLBACK (on_something_changed),
+                                                                self, G_CONNECT_SWAPPED)));
   update_cell (self, cell);
 }
 
@@ -456,7 +469,14 @@ unbind_cell (GtkListItemFactory  *factory,
              GtkListItem         *item,
              LdConnectionMonitor *self)
 {
-  g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "ld-connection", NULL);
+  GtkWidget *cell = gtk_list_item_get_child (item);
+  gulong notify_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (cell), "ld-notify-id"));
+  GObject *connection = g_object_get_data (G_OBJECT (cell), "ld-connection");
+
+  if (connection != NULL)
+    g_clear_signal_handler (&notify_id, connection);
+  g_object_set_data (G_OBJECT (cell), "ld-notify-id", NULL);
+  g_object_set_data (G_OBJECT (cell), "ld-connection", NULL);
 }
 
 /* The table */
@@ -499,16 +519,35 @@ update_summary (LdConnectionMonitor *self)
   gtk_widget_set_sensitive (self->clear_button, n_finished > 0);
 }
 
+/* The sparklines' minute, and a second more to draw the last one empty. */
+#define CLOCK_LINGER_US ((LD_CONNECTION_STATS_SECONDS + 1) * G_USEC_PER_SEC)
+
+static void
+refresh (LdConnectionMonitor *self)
+{
+  for (guint i = 0; i < self->cells->len; i++)
+    update_cell (self, g_ptr_array_index (self->cells, i));
+  update_summary (self);
+}
+
 static gboolean
 on_clock (gpointer user_data)
 {
   LdConnectionMonitor *self = user_data;
 
-  for (guint i = 0; i < self->cells->len; i++)
-    update_cell (self, g_ptr_array_index (self->cells, i));
-  update_summary (self);
+  refresh (self);
+  if (g_get_monotonic_time () - self->last_change_us < CLOCK_LINGER_US)
+    return G_SOURCE_CONTINUE;
+  self->clock_id = 0;
+  return G_SOURCE_REMOVE;
+}
 
-  return G_SOURCE_CONTINUE;
+static void
+on_something_changed (LdConnectionMonitor *self)
+{
+  self->last_change_us = g_get_monotonic_time ();
+  if (self->clock_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->clock_id = g_timeout_add_seconds (1, on_clock, self);
 }
 
 static gboolean
@@ -539,9 +578,9 @@ ld_connection_monitor_map (GtkWidget *widget)
   LdConnectionMonitor *self = LD_CONNECTION_MONITOR (widget);
 
   GTK_WIDGET_CLASS (ld_connection_monitor_parent_class)->map (widget);
-  if (self->clock_id == 0)
-    self->clock_id = g_timeout_add_seconds (1, on_clock, self);
-  on_clock (self);
+  refresh (self);
+  if (g_get_monotonic_time () - self->last_change_us < CLOCK_LINGER_US)
+    on_something_changed (self);
 }
 
 static void
@@ -561,6 +600,8 @@ ld_connection_monitor_dispose (GObject *object)
   LdConnectionMonitor *self = LD_CONNECTION_MONITOR (object);
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
+  if (self->stats != NULL)
+    g_clear_signal_handler (&self->stats_changed_id, self->stats);
   ld_connection_monitor_set_registry (self, NULL);
   /* The cells' teardown still removes them from the array. */
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_CONNECTION_MONITOR);
@@ -725,6 +766,8 @@ ld_connection_monitor_init (LdConnectionMonitor *self)
     g_object_set_data (G_OBJECT (gtk_column_view_column_get_factory (self->columns[column])),
                        "ld-column", GINT_TO_POINTER (column));
   update_summary (self);
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (on_something_changed),
+                           self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -783,10 +826,18 @@ ld_connection_monitor_set_stats (LdConnectionMonitor *self,
   g_return_if_fail (LD_IS_CONNECTION_MONITOR (self));
   g_return_if_fail (stats == NULL || LD_IS_CONNECTION_STATS (stats));
 
-  if (!g_set_object (&self->stats, stats))
+  if (self->stats == stats)
     return;
 
-  on_clock (self);
+  if (self->stats != NULL)
+    g_clear_signal_handler (&self->stats_changed_id, self->stats);
+  g_set_object (&self->stats, stats);
+  if (stats != NULL)
+    self->stats_changed_id = g_signal_connect_object (stats, "changed",
+                                                      G_CALLBACK (on_something_changed), self,
+                                                      G_CONNECT_SWAPPED);
+  refresh (self);
+  on_something_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATS]);
 }
 
@@ -813,7 +864,7 @@ ld_connection_monitor_set_source_tracker (LdConnectionMonitor *self,
   if (!g_set_object (&self->tracker, tracker))
     return;
 
-  on_clock (self);
+  refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SOURCE_TRACKER]);
 }
 

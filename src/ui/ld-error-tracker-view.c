@@ -309,6 +309,8 @@ teardown_row (GtkSignalListItemFactory *factory,
     g_ptr_array_remove_fast (self->sparklines, w->sparkline);
 }
 
+static void update_clock (LdErrorTrackerView *self);
+
 static void
 bind_row (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
@@ -321,6 +323,7 @@ bind_row (GtkSignalListItemFactory *factory,
   g_set_object (&LD_ERROR_SPARKLINE (w->sparkline)->group, group);
   update_row (row, group);
   g_signal_connect_object (group, "changed", G_CALLBACK (update_row), row, G_CONNECT_SWAPPED);
+  update_clock (self);
 }
 
 static void
@@ -390,6 +393,7 @@ on_groups_changed (LdErrorTrackerView *self)
   if (self->resort_id == 0)
     self->resort_id = g_timeout_add_seconds (1, resort, self);
   update_summary (self);
+  update_clock (self);
 }
 
 static void
@@ -410,7 +414,28 @@ on_sort_selected (LdErrorTrackerView *self)
                                            gtk_drop_down_get_selected (self->sort_dropdown) == 1);
 }
 
-/* The sparklines move with the clock, a bar a minute. */
+/* Whether a shown sparkline has a record in its hour: once none has, they
+ * are all empty and stay so until groups change. */
+static gboolean
+sparklines_live (LdErrorTrackerView *self)
+{
+  gint64 since = g_get_real_time ()
+                 - (gint64) (LD_ERROR_GROUP_SERIES_MINUTES + 1) * 60 * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < self->sparklines->len; i++)
+    {
+      LdErrorGroup *group = LD_ERROR_SPARKLINE (g_ptr_array_index (self->sparklines, i))->group;
+
+      if (group != NULL && ld_error_group_get_last_seen (group) >= since)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The sparklines move with the clock, a bar a minute, while shown and while
+ * one has something to move; then the clock stops, so that an idle window
+ * does not wake up (issue #13), and update_clock () starts it again. */
 static gboolean
 on_clock (gpointer user_data)
 {
@@ -419,17 +444,24 @@ on_clock (gpointer user_data)
   for (guint i = 0; i < self->sparklines->len; i++)
     gtk_widget_queue_draw (g_ptr_array_index (self->sparklines, i));
 
-  return G_SOURCE_CONTINUE;
+  if (sparklines_live (self))
+    return G_SOURCE_CONTINUE;
+  self->clock_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_clock (LdErrorTrackerView *self)
+{
+  if (self->clock_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)) && sparklines_live (self))
+    self->clock_id = g_timeout_add_seconds (15, on_clock, self);
 }
 
 static void
 ld_error_tracker_view_map (GtkWidget *widget)
 {
-  LdErrorTrackerView *self = LD_ERROR_TRACKER_VIEW (widget);
-
   GTK_WIDGET_CLASS (ld_error_tracker_view_parent_class)->map (widget);
-  if (self->clock_id == 0)
-    self->clock_id = g_timeout_add_seconds (15, on_clock, self);
+  update_clock (LD_ERROR_TRACKER_VIEW (widget));
 }
 
 static void

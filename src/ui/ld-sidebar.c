@@ -40,6 +40,7 @@ struct _LdSidebar
   GtkMultiSelection *selections[LD_STORE_N_COUNTED];
   GHashTable        *excluded;      /* logger paths whose subtree is hidden */
   guint              update_id;
+  gboolean           store_changed; /* since the last update */
 };
 
 enum {
@@ -312,11 +313,31 @@ ld_sidebar_init (LdSidebar *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/* Once a second while records arrive, or go; a second without a change
+ * stops the timer, and the next change starts it again, so that an idle
+ * window does not wake up (issue #13). */
 static gboolean
 update_periodically (gpointer data)
 {
-  ld_sidebar_update (data);
+  LdSidebar *self = data;
+
+  if (!self->store_changed)
+    {
+      self->update_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  self->store_changed = FALSE;
+  ld_sidebar_update (self);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_store_changed (LdSidebar *self)
+{
+  self->store_changed = TRUE;
+  if (self->update_id == 0)
+    self->update_id = g_timeout_add_seconds (1, update_periodically, self);
 }
 
 static void
@@ -360,7 +381,9 @@ ld_sidebar_set_sources (LdSidebar            *self,
   attach_count_list (self, store, LD_STORE_COUNT_CONNECTION, self->connections_view);
   ld_sources_panel_set_registry (self->sources, registry);
 
-  self->update_id = g_timeout_add_seconds (1, update_periodically, self);
+  g_signal_connect_object (store, "items-changed", G_CALLBACK (on_store_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_store_changed (self);
 }
 
 /**

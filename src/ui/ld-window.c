@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "ld-alert-notifier.h"
+#include "ld-bench-report.h"
 #include "ld-count-format.h"
 #include "ld-dashboard.h"
 #include "ld-detail-pane.h"
@@ -75,12 +76,14 @@ update_status (LdWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->evicted_label), ld_store_get_n_evicted (store) > 0);
 }
 
+/* The second without records shows a rate of 0 and stops the timer. */
 static gboolean
 update_rate (gpointer data)
 {
   LdWindow *self = data;
   guint64 received = ld_store_get_n_received (ld_filter_model_get_store (self->model));
   gint64 now = g_get_monotonic_time ();
+  gboolean idle = received == self->rate_last_received;
 
   if (now > self->rate_last_time)
     self->rate = (received - self->rate_last_received) * (double) G_USEC_PER_SEC
@@ -90,7 +93,9 @@ update_rate (gpointer data)
   update_status (self);
   ld_window_update_level_toggles (self);
 
-  return G_SOURCE_CONTINUE;
+  if (idle)
+    self->rate_timeout_id = 0;
+  return idle ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 /* Logdeck's own diagnostics (a port in use; GTK's "Unable to acquire
@@ -572,7 +577,31 @@ update_load_progress (gpointer data)
   gtk_widget_set_visible (GTK_WIDGET (self->load_progress),
                           busy || now - self->load_seen_us < LOAD_LINGER_US);
 
-  return G_SOURCE_CONTINUE;
+  if (busy || now - self->load_seen_us < LOAD_LINGER_US)
+    return G_SOURCE_CONTINUE;
+  self->load_timeout_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Records, shown or not, start the once-a-second refresh (the rate counting
+ * from those before this batch), and the load progress while files load;
+ * both stop when nothing changes, so that an idle window does not wake up. */
+static void
+on_store_changed (LdWindow   *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *store)
+{
+  if (self->rate_timeout_id == 0)
+    {
+      self->rate_last_time = g_get_monotonic_time ();
+      self->rate_last_received = ld_store_get_n_received (LD_STORE (store)) - added;
+      self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
+    }
+  if (self->load_timeout_id == 0
+      && ld_file_sources_get_busy (ld_session_get_file_sources (self->session)))
+    self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
 }
 
 /* The query's terms, split at spaces outside "quoted phrases". */
@@ -943,10 +972,8 @@ ld_window_constructed (GObject *object)
   on_paused_changed (self, NULL, NULL);
   on_demo_running_changed (self, NULL, self->demo);
 
-  self->rate_last_time = g_get_monotonic_time ();
-  self->rate_last_received = ld_store_get_n_received (ld_session_get_store (self->session));
-  self->rate_timeout_id = g_timeout_add_seconds (1, update_rate, self);
-  self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
+  g_signal_connect_object (ld_session_get_store (self->session), "items-changed",
+                           G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
   {
     GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
@@ -981,6 +1008,7 @@ ld_window_constructed (GObject *object)
                            G_CALLBACK (apply_time_style), self, G_CONNECT_SWAPPED);
 
   g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
+  ld_bench_report_attach (GTK_WIDGET (self), ld_session_get_store (self->session));
 }
 
 static void
