@@ -253,7 +253,9 @@ add_chunk (LdGelfAssembler *assembler,
 static void
 test_chunk_limits (void)
 {
-  g_autoptr(LdGelfAssembler) assembler = ld_gelf_assembler_new (100, 5 * G_USEC_PER_SEC);
+  /* Room for two pending chunks of 40 bytes, not three. */
+  g_autoptr(LdGelfAssembler) assembler = ld_gelf_assembler_new (3 * (40 + LD_GELF_CHUNK_OVERHEAD) - 1,
+                                                                5 * G_USEC_PER_SEC);
   g_autofree char *forty = g_strnfill (40, 'x');
   LdGelfAssemblerStats stats;
   g_autoptr(GError) error = NULL;
@@ -273,15 +275,15 @@ test_chunk_limits (void)
   ld_gelf_assembler_get_stats (assembler, &stats);
   g_assert_cmpuint (stats.expired, ==, 1);
   g_assert_cmpuint (stats.pending, ==, 1);
-  g_assert_cmpuint (stats.pending_bytes, ==, 40);
+  g_assert_cmpuint (stats.pending_bytes, ==, 40 + LD_GELF_CHUNK_OVERHEAD);
 
-  /* Over 100 bytes pending: the oldest incomplete message makes way. */
+  /* Over the limit: the oldest incomplete message makes way. */
   g_assert_cmpint (add_chunk (assembler, c0, 6 * G_USEC_PER_SEC, NULL), ==, LD_GELF_CHUNK_PENDING);
   g_assert_cmpint (add_chunk (assembler, d0, 6 * G_USEC_PER_SEC, NULL), ==, LD_GELF_CHUNK_PENDING);
   ld_gelf_assembler_get_stats (assembler, &stats);
   g_assert_cmpuint (stats.evicted, ==, 1);
   g_assert_cmpuint (stats.pending, ==, 2);
-  g_assert_cmpuint (stats.pending_bytes, ==, 80);
+  g_assert_cmpuint (stats.pending_bytes, ==, 2 * (40 + LD_GELF_CHUNK_OVERHEAD));
 
   g_assert_cmpint (add_chunk (assembler, bad_count, 6 * G_USEC_PER_SEC, &error), ==,
                    LD_GELF_CHUNK_PENDING);   /* message 2 was evicted: a new one */

@@ -561,7 +561,7 @@ refuse (LdGelfAssembler *self,
 static GBytes *
 join (Pending *pending)
 {
-  GByteArray *whole = g_byte_array_sized_new (pending->bytes);
+  GByteArray *whole = g_byte_array_new ();
 
   for (guint i = 0; i < pending->count; i++)
     {
@@ -623,7 +623,7 @@ ld_gelf_assembler_add (LdGelfAssembler  *self,
   Pending *pending;
   guint64 id;
   guint8 seq, count;
-  gsize size;
+  gsize size, cost;
 
   g_return_val_if_fail (self != NULL && message != NULL, LD_GELF_CHUNK_REFUSED);
 
@@ -650,24 +650,23 @@ ld_gelf_assembler_add (LdGelfAssembler  *self,
 
   /* Room for this chunk: the oldest incomplete messages make way, counted. */
   size = length - CHUNK_HEADER;
-  while (self->stats.pending_bytes + size > self->max_pending_bytes
+  cost = size + LD_GELF_CHUNK_OVERHEAD;
+  if (cost > self->max_pending_bytes)
+    return refuse (self, error, "larger than the memory limit for incomplete messages");
+  while (self->stats.pending_bytes + cost > self->max_pending_bytes
          && !g_queue_is_empty (&self->order))
     {
       Pending *oldest = g_queue_peek_head (&self->order);
 
-      if (oldest == pending)
-        pending = NULL;
       drop (self, oldest);
       self->stats.evicted++;
     }
-  if (size > self->max_pending_bytes)
-    return refuse (self, error, "larger than the memory limit for incomplete messages");
 
   pending = find_or_add (self, id, count, now_us);
   pending->parts[seq] = g_bytes_new (p + CHUNK_HEADER, size);
   pending->received++;
-  pending->bytes += size;
-  self->stats.pending_bytes += size;
+  pending->bytes += cost;
+  self->stats.pending_bytes += cost;
   if (pending->received < pending->count)
     return LD_GELF_CHUNK_PENDING;
 

@@ -27,6 +27,10 @@ typedef enum
 #define LD_GELF_MAX_CHUNKS            128
 #define LD_GELF_CHUNK_TIMEOUT_US      (5 * G_USEC_PER_SEC)
 #define LD_GELF_DEFAULT_MAX_PENDING   (32 * 1024 * 1024)
+/* What each chunk of an incomplete message costs against the memory limit besides its data:
+ * the bookkeeping of a message of up to 128 chunks, charged to every chunk, so that a flood
+ * of tiny chunks is bounded as surely as a few large ones. */
+#define LD_GELF_CHUNK_OVERHEAD        1024
 
 GQuark           ld_gelf_error_quark     (void);
 gboolean         ld_gelf_inflate         (const char           *data,

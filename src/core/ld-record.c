@@ -10,6 +10,9 @@
 /* An extra field in the packed text: key id, type byte, value length, value. */
 #define EXTRA_HEADER_SIZE (4 + 1 + 4)
 
+/* ld-record.h says so, and the store's memory figures count on it. */
+G_STATIC_ASSERT (sizeof (LdRecord) == 96);
+
 struct _LdBatch
 {
   GArray     *records;   /* LdRecord; .text is unset until the store adopts it */
