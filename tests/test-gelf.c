@@ -254,8 +254,8 @@ static void
 test_chunk_limits (void)
 {
   /* Room for two pending chunks of 40 bytes, not three. */
-  g_autoptr(LdGelfAssembler) assembler = ld_gelf_assembler_new (3 * (40 + LD_GELF_CHUNK_OVERHEAD) - 1,
-                                                                5 * G_USEC_PER_SEC);
+  const gsize room = 3 * (40 + LD_GELF_CHUNK_OVERHEAD) - 1;
+  g_autoptr(LdGelfAssembler) assembler = ld_gelf_assembler_new (room, 5 * G_USEC_PER_SEC);
   g_autofree char *forty = g_strnfill (40, 'x');
   LdGelfAssemblerStats stats;
   g_autoptr(GError) error = NULL;

@@ -59,7 +59,8 @@ static const NormalCase normal_cases[] = {
   { "user=\"\"", "user=\"\"" },
   { "f(x) (a OR b)", "\"f(x)\" a OR b" },
   { "status>=500 latency<0.25", "status>=500 latency<0.25" },
-  { "host:web service=shop trace=4bf9 span:00f0", "host:web service=shop trace_id=4bf9 span_id:00f0" },
+  { "host:web service=shop trace=4bf9 span:00f0",
+    "host:web service=shop trace_id=4bf9 span_id:00f0" },
   { "has:trace has:host", "has:trace has:host" },
 };
 

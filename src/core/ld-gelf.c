@@ -387,7 +387,8 @@ ld_gelf_parse (LdBatch              *batch,
     }
   if (root->kind != LD_JSON_OBJECT)
     {
-      g_set_error (error, LD_GELF_ERROR, LD_GELF_ERROR_JSON, "GELF: the payload is not a JSON object");
+      g_set_error (error, LD_GELF_ERROR, LD_GELF_ERROR_JSON,
+                   "GELF: the payload is not a JSON object");
       return FALSE;
     }
 

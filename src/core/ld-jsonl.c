@@ -17,8 +17,9 @@
  * "levelno" and "message" are always present; "logger", "thread",
  * "thread_id", "process", "process_name", "task", "file", "line",
  * "function", "exception", "stack", "connection", "peer", "protocol", "host",
- * "service", "trace_id", "span_id" and "extra" appear only when the sender gave them (a thread id, process id or
- * line of 0 counts as not given, as no sender uses those values). A None that
+ * "service", "trace_id", "span_id" and "extra" appear only when the sender
+ * gave them (a thread id, process id or line of 0 counts as not given, as no
+ * sender uses those values). A None that
  * a sender put in an extra field is kept, as null.
  *
  * Every line is JSON that Python's json.loads() takes and that is harmless on

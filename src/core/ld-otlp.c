@@ -116,12 +116,14 @@ walk_message (Walk         *walk,
         {
         case 0:
           if (!read_varint (&p, end, &length))
-            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at, "a varint that does not end");
+            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
+                               "a varint that does not end");
           break;
         case 1:
         case 5:
           if ((gsize) (end - p) < ((tag & 7) == 1 ? 8u : 4u))
-            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at, "a fixed field that is cut short");
+            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
+                               "a fixed field that is cut short");
           p += (tag & 7) == 1 ? 8 : 4;
           break;
         case 2:
