@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The syslog decoder: the RFCs' own examples, util-linux logger(1)'s real output in both
- * formats, Python's SysLogHandler's shapes, bad input refused in words with its offset, and
+ * formats, CPython's SysLogHandler's own datagrams (the BOM recipe included), bad input refused in words with its offset, and
  * the RFC 6587 framer fed a byte at a time. */
 
 #include <gio/gio.h>
@@ -27,6 +27,17 @@ parse_one (LdBatch    *batch,
                                   &origin, &error));
   g_assert_no_error (error);
   record = *ld_batch_get_record (batch, ld_batch_get_length (batch) - 1, &text);
+  record.text = text;
+  return record;
+}
+
+static LdRecord
+record_at_index (LdBatch *batch,
+                 guint    index)
+{
+  const char *text;
+  LdRecord record = *ld_batch_get_record (batch, index, &text);
+
   record.text = text;
   return record;
 }
@@ -237,6 +248,66 @@ test_logger_output (void)
   g_assert_cmpint (ABS (r.time_us - g_get_real_time ()), <, 60 * G_USEC_PER_SEC);
 }
 
+/* CPython's own SysLogHandler over UDP: an ident, and the logging cookbook's BOM recipe. */
+static const char python_sender[] =
+  "import logging, logging.handlers, sys\n"
+  "handler = logging.handlers.SysLogHandler(address=('127.0.0.1', int(sys.argv[1])),\n"
+  "    facility=logging.handlers.SysLogHandler.LOG_LOCAL1)\n"
+  "handler.ident = 'myapp: '\n"
+  "log = logging.getLogger('x')\n"
+  "log.addHandler(handler)\n"
+  "log.warning('careful')\n"
+  "handler.ident = ''\n"
+  "handler.setFormatter(logging.Formatter('ASCII section\\ufeffUnicode section %(message)s'))\n"
+  "log.error('\\u00e9t\\u00e9')\n";
+
+static void
+test_python_syslog_handler (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) any = NULL;
+  g_autoptr(GInetSocketAddress) bound = NULL;
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autofree char *port = NULL;
+  const char *python = g_getenv ("LD_PYTHON3") ? g_getenv ("LD_PYTHON3") : "/usr/bin/python3";
+  const char *argv[] = { python, "-c", python_sender, NULL, NULL };
+  int status;
+  LdRecord r;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, &error);
+  any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+  g_socket_set_timeout (socket, 10);
+  bound = G_INET_SOCKET_ADDRESS (g_socket_get_local_address (socket, &error));
+  port = g_strdup_printf ("%u", g_inet_socket_address_get_port (bound));
+  argv[3] = port;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      char buffer[4096];
+      gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("%.*s", (int) n, buffer);
+      r = parse_one (batch, buffer, n);
+    }
+
+  r = record_at_index (batch, 0);
+  g_assert_cmpint (r.level, ==, 30);
+  g_assert_cmpstr (ld_intern_lookup (r.logger), ==, "myapp");
+  assert_extra (&r, "facility", "local1");
+  assert_message (&r, "careful");
+  r = record_at_index (batch, 1);
+  g_assert_cmpint (r.level, ==, 40);
+  g_assert_cmpuint (r.logger, ==, 0);
+  assert_message (&r, "ASCII sectionUnicode section \xc3\xa9t\xc3\xa9");
+}
+
 typedef struct
 {
   const char   *message;
@@ -347,6 +418,7 @@ main (int   argc,
   g_test_add_func ("/syslog/rfc5424-examples", test_rfc5424_examples);
   g_test_add_func ("/syslog/rfc3164-variants", test_rfc3164_variants);
   g_test_add_func ("/syslog/logger", test_logger_output);
+  g_test_add_func ("/syslog/python-syslog-handler", test_python_syslog_handler);
   g_test_add_func ("/syslog/bad-input", test_bad_input);
   g_test_add_func ("/syslog/framing", test_framing);
   g_test_add_func ("/syslog/framing-errors", test_framing_errors);
