@@ -255,11 +255,42 @@ static const char python_sender[] =
   "    facility=logging.handlers.SysLogHandler.LOG_LOCAL1)\n"
   "handler.ident = 'myapp: '\n"
   "log = logging.getLogger('x')\n"
+  "log.setLevel(logging.DEBUG)\n"
   "log.addHandler(handler)\n"
   "log.warning('careful')\n"
   "handler.ident = ''\n"
   "handler.setFormatter(logging.Formatter('ASCII section\\ufeffUnicode section %(message)s'))\n"
-  "log.error('\\u00e9t\\u00e9')\n";
+  "log.error('\\u00e9t\\u00e9')\n"
+  /* The cookbook's "Logging to syslog with RFC5424 support" handler, as the cookbook has it
+   * (with the time zone's branch for UTC). */
+  "import datetime, re, socket, time\n"
+  "class SysLogHandler5424(logging.handlers.SysLogHandler):\n"
+  "    escaped = re.compile(r'([\\]\"\\\\])')\n"
+  "    def __init__(self, *args, **kwargs):\n"
+  "        self.msgid = kwargs.pop('msgid', None)\n"
+  "        self.appname = kwargs.pop('appname', None)\n"
+  "        super().__init__(*args, **kwargs)\n"
+  "    def format(self, record):\n"
+  "        asctime = datetime.datetime.fromtimestamp(record.created).isoformat() + 'Z'\n"
+  "        hostname = socket.gethostname()\n"
+  "        appname = self.appname or '-'\n"
+  "        msgid = self.msgid or '-'\n"
+  "        msg = super().format(record)\n"
+  "        sdata = '-'\n"
+  "        if hasattr(record, 'structured_data'):\n"
+  "            parts = []\n"
+  "            for sdid, dv in record.structured_data.items():\n"
+  "                part = f'[{sdid}'\n"
+  "                for k, v in dv.items():\n"
+  "                    part += f' {k}=\"' + self.escaped.sub(lambda m: '\\\\' + m.group(1), str(v)) + '\"'\n"
+  "                parts.append(part + ']')\n"
+  "            sdata = ''.join(parts)\n"
+  "        return f'1 {asctime} {hostname} {appname} {record.process} {msgid} {sdata} {msg}'\n"
+  "h5424 = SysLogHandler5424(address=('127.0.0.1', int(sys.argv[1])), appname='myapp5424',\n"
+  "                          msgid='ID9')\n"
+  "log.removeHandler(handler)\n"
+  "log.addHandler(h5424)\n"
+  "log.info('structured', extra={'structured_data': {'sd@32473': {'k': 'a\"b]c'}}})\n";
 
 static void
 test_python_syslog_handler (void)
@@ -272,6 +303,7 @@ test_python_syslog_handler (void)
   g_autofree char *port = NULL;
   const char *python = g_getenv ("LD_PYTHON3") ? g_getenv ("LD_PYTHON3") : "/usr/bin/python3";
   const char *argv[] = { python, "-c", python_sender, NULL, NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "TZ", "UTC", TRUE);
   int status;
   LdRecord r;
 
@@ -282,12 +314,12 @@ test_python_syslog_handler (void)
   bound = G_INET_SOCKET_ADDRESS (g_socket_get_local_address (socket, &error));
   port = g_strdup_printf ("%u", g_inet_socket_address_get_port (bound));
   argv[3] = port;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, NULL,
                                NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, &error));
 
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < 3; i++)
     {
       char buffer[4096];
       gssize n = g_socket_receive (socket, buffer, sizeof buffer, NULL, &error);
@@ -306,6 +338,15 @@ test_python_syslog_handler (void)
   g_assert_cmpint (r.level, ==, 40);
   g_assert_cmpuint (r.logger, ==, 0);
   assert_message (&r, "ASCII sectionUnicode section \xc3\xa9t\xc3\xa9");
+  r = record_at_index (batch, 2);
+  g_assert_cmpint (r.level, ==, 20);
+  g_assert_cmpstr (ld_intern_lookup (r.logger), ==, "myapp5424");
+  g_assert_cmpint (r.process, >, 0);
+  g_assert_nonnull (ld_intern_lookup (r.host));
+  g_assert_cmpint (ABS (r.time_us - g_get_real_time ()), <, 60 * G_USEC_PER_SEC);
+  assert_extra (&r, "msgid", "ID9");
+  assert_extra (&r, "sd@32473.k", "a\"b]c");
+  assert_message (&r, "structured");
 }
 
 typedef struct
