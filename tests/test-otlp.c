@@ -340,37 +340,39 @@ test_mapping (void)
   assert_text (text, len, "5");
 }
 
-/* A canonical line as a JSON object, without the members only one side has. */
+/* A record's canonical line as a JSON object. */
 static JsonNode *
-canonical_object (const LdRecord *record,
-                  gboolean        from_json)
+canonical_object (const LdRecord *record)
 {
   g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   JsonNode *node;
-  JsonObject *object, *extra;
 
   ld_jsonl_append_record (line, record, NULL);
   node = json_from_string (line->str, &error);
   g_assert_no_error (error);
-  object = json_node_get_object (node);
-  extra = json_object_has_member (object, "extra") ? json_object_get_object_member (object, "extra")
-                                                    : NULL;
-  /* The JSON normaliser keeps the trace context as traceId and spanId and knows no host or
-   * service yet: see the note on ld-json-dialects.c in the branch's report. */
-  if (from_json && extra != NULL)
+  return node;
+}
+
+/* The JSON normaliser does not fill host, service and the trace context yet (it keeps
+ * traceId and spanId as extra fields): until it does, those are compared only where it has
+ * them. See the branch's report for the change to ld-json-dialects.c. */
+static void
+forgive_json_gaps (JsonObject *proto,
+                   JsonObject *json)
+{
+  static const char * const canonical[] = { "host", "service", "trace_id", "span_id" };
+  JsonObject *extra = json_object_has_member (json, "extra")
+                      ? json_object_get_object_member (json, "extra") : NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (canonical); i++)
+    if (!json_object_has_member (json, canonical[i]))
+      json_object_remove_member (proto, canonical[i]);
+  if (extra != NULL)
     {
       json_object_remove_member (extra, "traceId");
       json_object_remove_member (extra, "spanId");
     }
-  if (!from_json)
-    {
-      json_object_remove_member (object, "host");
-      json_object_remove_member (object, "service");
-      json_object_remove_member (object, "trace_id");
-      json_object_remove_member (object, "span_id");
-    }
-  return node;
 }
 
 static void
@@ -392,10 +394,14 @@ test_same_as_json (void)
   for (guint i = 0; i < 3; i++)
     {
       LdRecord a = record_at (from_proto, i), b = record_at (from_json, i);
-      g_autoptr(JsonNode) proto_line = canonical_object (&a, FALSE);
-      g_autoptr(JsonNode) json_line = canonical_object (&b, TRUE);
-      g_autofree char *proto_text = json_to_string (proto_line, FALSE);
-      g_autofree char *json_text = json_to_string (json_line, FALSE);
+      g_autoptr(JsonNode) proto_line = canonical_object (&a);
+      g_autoptr(JsonNode) json_line = canonical_object (&b);
+      g_autofree char *proto_text = NULL;
+      g_autofree char *json_text = NULL;
+
+      forgive_json_gaps (json_node_get_object (proto_line), json_node_get_object (json_line));
+      proto_text = json_to_string (proto_line, FALSE);
+      json_text = json_to_string (json_line, FALSE);
 
       g_test_message ("protobuf: %s", proto_text);
       g_test_message ("JSON:     %s", json_text);
