@@ -181,6 +181,8 @@ check_fields (const LdRecord *record,
   assert_interned (record->connection, member_string (expected, "connection"));
   assert_interned (record->peer, member_string (expected, "peer"));
   assert_interned (record->protocol, member_string (expected, "protocol"));
+  assert_interned (record->host, member_string (expected, "host"));
+  assert_interned (record->service, member_string (expected, "service"));
 }
 
 static void

@@ -1035,6 +1035,8 @@ copy_record (LdBatch       *dest,
   fields.connection = ld_intern_lookup (record.connection);
   fields.peer = ld_intern_lookup (record.peer);
   fields.protocol = ld_intern_lookup (record.protocol);
+  fields.host = ld_intern_lookup (record.host);
+  fields.service = ld_intern_lookup (record.service);
   ld_batch_add (dest, &fields);
 
   ld_extra_iter_init (&iter, &record);

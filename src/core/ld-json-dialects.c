@@ -156,6 +156,7 @@ static const Rule gelf_rules[] = {
   { "process_name", ROLE_PROCESS_NAME },
   { "pid", ROLE_PROCESS },
   { "function", ROLE_FUNCTION },
+  { "host", ROLE_HOST },
   { NULL }
 };
 
@@ -200,6 +201,10 @@ static const Rule otlp_rules[] = {
   { "exception.type", ROLE_ERROR_TYPE, 0, 0, F_KEEP },
   { "exception.message", ROLE_ERROR_MESSAGE, 0, 0, F_KEEP },
   { "process.pid", ROLE_PROCESS },
+  { "traceId", ROLE_TRACE_ID },
+  { "spanId", ROLE_SPAN_ID },
+  { "service.name", ROLE_SERVICE, 0, 0, F_KEEP },
+  { "host.name", ROLE_HOST, 0, 0, F_KEEP },
   { NULL }
 };
 

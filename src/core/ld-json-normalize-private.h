@@ -45,6 +45,10 @@ typedef enum
   ROLE_CONNECTION,
   ROLE_PEER,
   ROLE_PROTOCOL,
+  ROLE_HOST,
+  ROLE_SERVICE,
+  ROLE_TRACE_ID,
+  ROLE_SPAN_ID,
   N_SLOTS,
   ROLE_OTLP_BODY = N_SLOTS, /* an OTLP AnyValue, the message */
   ROLE_OTLP_ATTRIBUTES,     /* [{key, value: AnyValue}], each a field of its own */

@@ -725,6 +725,10 @@ _ld_json_emit_record (Normalizer *n)
   fields.connection = text_or (n, ROLE_CONNECTION, n->ctx->origin.connection);
   fields.peer = text_or (n, ROLE_PEER, n->ctx->origin.peer);
   fields.protocol = text_or (n, ROLE_PROTOCOL, n->ctx->origin.protocol);
+  fields.host = slot_text (n, ROLE_HOST);
+  fields.service = slot_text (n, ROLE_SERVICE);
+  fields.trace_id = slot_text (n, ROLE_TRACE_ID);
+  fields.span_id = slot_text (n, ROLE_SPAN_ID);
 
   ld_batch_add (n->batch, &fields);
   add_extras (n);
