@@ -158,7 +158,7 @@ test_preferences_bound_port (void)
   g_assert_null (strstr (adw_action_row_get_subtitle (row), "command line"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), "system picked"));
 
-  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+  if (g_getenv ("LD_SHOTS_DIR") != NULL)
     {
       GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (row), ADW_TYPE_PREFERENCES_PAGE);
 
@@ -216,7 +216,7 @@ test_shortcuts_window (void)
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     g_assert_true (g_ptr_array_find_with_equal_func (titles, expected[i], g_str_equal, NULL));
 
-  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+  if (g_getenv ("LD_SHOTS_DIR") != NULL)
     save_screenshot (GTK_WIDGET (shortcuts), "shortcuts.png");
 
   gtk_window_close (shortcuts);
@@ -239,7 +239,7 @@ test_about (void)
   g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
   g_assert_nonnull (adw_about_window_get_developers (about));
 
-  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+  if (g_getenv ("LD_SHOTS_DIR") != NULL)
     save_screenshot (GTK_WIDGET (about), "about.png");
 
   close_window (GTK_WIDGET (about));
@@ -352,7 +352,7 @@ test_panels_default_size (void)
   list_view = find_descendant (tracker, GTK_TYPE_LIST_VIEW, "error-list");
   g_test_message ("%u error groups show whole at %dx%d", count_whole_rows (list_view),
                   gtk_widget_get_width (window), gtk_widget_get_height (window));
-  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+  if (g_getenv ("LD_SHOTS_DIR") != NULL)
     save_screenshot (window, "panel-errors.png");
   g_assert_cmpuint (count_whole_rows (list_view), >=, 5);
 
@@ -360,7 +360,7 @@ test_panels_default_size (void)
   wait_painted (window);
   monitor = find_descendant (GTK_WIDGET (dashboard), LD_TYPE_CONNECTION_MONITOR, NULL);
   g_assert_true (gtk_widget_get_mapped (monitor));
-  if (g_getenv ("LD_SCREENSHOTS") != NULL)
+  if (g_getenv ("LD_SHOTS_DIR") != NULL)
     save_screenshot (window, "panel-connections.png");
   /* Every column shows without scrolling sideways. */
   columns = gtk_scrolled_window_get_hadjustment (

@@ -36,8 +36,8 @@ wait_painted (GtkWidget *window)
   g_assert_cmpuint (n_paints, >=, 3);
 }
 
-/* Saves what @window shows as @name in the build folder, for a person to
- * look at. */
+/* Saves what @window shows as @name in the test log folder (LD_SHOTS_DIR,
+ * meson-logs/shots), for a person to look at. */
 G_GNUC_UNUSED static void
 save_screenshot (GtkWidget  *window,
                  const char *name)
@@ -46,8 +46,13 @@ save_screenshot (GtkWidget  *window,
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+  const char *dir = g_getenv ("LD_SHOTS_DIR");
+  g_autofree char *path = NULL;
 
+  if (dir == NULL)
+    dir = g_get_tmp_dir ();
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
   gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
                           gtk_widget_get_height (window));
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
