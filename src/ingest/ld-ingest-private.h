@@ -8,17 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* A token bucket for Logdeck's own records about one connection's bad
- * input; see ld_problem_limiter_allow(). */
-typedef struct _LdProblemLimiter LdProblemLimiter;
-struct _LdProblemLimiter
-{
-  LdProblemLimiter *parent;        /* the ingest thread's, across connections */
-  gint64            refilled_at;   /* monotonic µs */
-  double            tokens;
-  guint64           n_suppressed;
-};
-
 /* What every source of one LdIngest shares. Apart from the atomic counter,
  * it is set up before the first source starts and read-only afterwards,
  * except @n_connections, which only the ingest thread touches, and
@@ -41,17 +30,6 @@ typedef struct
   GHashTable           *n_endpoints;     /* static kind name → endpoints numbered */
   gboolean              stopped;         /* no more sources may be added */
 } LdIngestShared;
-
-/* Where records came from: the connection's or session's id, which a record
- * with a connection id of its own overrides, the peer and the protocol. */
-typedef struct
-{
-  LdRecordOrigin    record;
-  LdProblemLimiter *limiter;   /* nullable: the connection's, for its error records */
-} LdIngestOrigin;
-
-/* How much of a bad JSON text an error record quotes. */
-#define LD_INGEST_QUOTE_BYTES 200
 
 /* How much nicer than the UI thread decoding runs. */
 #define LD_INGEST_NICENESS 5
@@ -96,35 +74,7 @@ guint  ld_ingest_shared_number       (LdIngestShared         *shared,
                                       const char             *kind);
 void   ld_ingest_shared_report       (LdIngestShared         *shared,
                                       const LdConnectionInfo *info);
-void   ld_problem_limiter_init       (LdProblemLimiter       *limiter,
-                                      LdProblemLimiter       *parent);
-void   ld_problem_limiter_flush      (LdProblemLimiter       *limiter,
-                                      LdBatch                *batch,
-                                      const char             *connection,
-                                      const char             *peer,
-                                      const char             *protocol);
-void   ld_ingest_add_problem         (LdBatch                *batch,
-                                      LdProblemLimiter       *limiter,
-                                      int                     level,
-                                      const char             *connection,
-                                      const char             *peer,
-                                      const char             *protocol,
-                                      const char             *format,
-                                      ...) G_GNUC_PRINTF (7, 8);
 char  *ld_ingest_format_address      (GSocketAddress         *address);
-gboolean ld_ingest_is_blank          (const char             *text,
-                                      gsize                   length);
-gboolean ld_ingest_validate_utf8     (const char             *text,
-                                      gsize                   length,
-                                      gsize                  *bad_at);
-char    *ld_ingest_quote             (const char             *text,
-                                      gsize                   length);
-gboolean ld_ingest_add_json          (LdBatch                *batch,
-                                      const char             *text,
-                                      gsize                   length,
-                                      const LdIngestOrigin   *origin,
-                                      guint                  *n_added,
-                                      GError                **error);
 GSocket *ld_ingest_bind              (const char             *address,
                                       guint16                 port,
                                       GSocketType             type,

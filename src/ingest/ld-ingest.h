@@ -5,6 +5,7 @@
 
 #include "ld-connection-registry.h"
 #include "ld-handoff.h"
+#include "ld-problem.h"
 
 G_BEGIN_DECLS
 
@@ -30,7 +31,6 @@ G_BEGIN_DECLS
 #define LD_INGEST_PROTOCOL_ZMQ_SUB        "zmq-sub"     /* ZeroMQ SUB: --zmq, --zmq-listen */
 #define LD_INGEST_PROTOCOL_ZMQ_PULL       "zmq-pull"    /* ZeroMQ PULL: --zmq-listen */
 #define LD_INGEST_PROTOCOL_NNG_SUB0       "nng-sub0"    /* NNG Sub0: --nng, --nng-listen */
-#define LD_INGEST_LOGGER                 "logdeck.ingest"
 
 /* What one stream listener allows its connections (see the README's
  * limits). Timeouts are in µs. A connection that has started a frame, a
@@ -55,13 +55,6 @@ typedef struct
 #define LD_LISTEN_HTTP_IDLE_TIMEOUT_S  30
 #define LD_LISTEN_ACCEPT_PAUSE_MS      250
 
-/* Logdeck's own records about bad input: at most this many a second per
- * connection (after a burst of LD_PROBLEMS_BURST), and across all of them;
- * the rest are counted in a "suppressed" summary. */
-#define LD_PROBLEMS_PER_SECOND         5
-#define LD_PROBLEMS_BURST              20
-#define LD_PROBLEMS_GLOBAL_PER_SECOND  20
-#define LD_PROBLEMS_GLOBAL_BURST       200
 
 typedef struct _LdIngest LdIngest;
 

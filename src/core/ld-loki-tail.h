@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "ld-ingest-private.h"
+#include "ld-problem.h"
 
 G_BEGIN_DECLS
 

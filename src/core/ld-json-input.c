@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "ld-ingest-private.h"
+#include "ld-problem.h"
 #include "ld-json-normalize.h"
 #include "ld-level.h"
 
