@@ -68,6 +68,10 @@ fill_store (LdStore *store)
     .connection = "tcp-3",
     .peer = "127.0.0.1:54321",
     .protocol = "tcp-pickle",
+    .host = "web-1",
+    .service = "checkout",
+    .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+    .span_id = "00f067aa0ba902b7",
   };
   LdRecordFields bare = { .time_us = -1234567, .level = 17, .message = "" };
   LdRecordFields warning = { .time_us = 1733430000999999, .level = 30, .logger = "root",
@@ -207,6 +211,54 @@ test_archive_view_and_text_index (Fixture       *f,
   extra = query_one (f->path, "SELECT json_extract (extra, '$.duration'), json_extract (extra, '$.args[1]')"
                               " FROM records WHERE extra IS NOT NULL ORDER BY seq LIMIT 1");
   g_assert_cmpstr (extra, ==, "0.125|two\n");
+
+  g_clear_pointer (&rows, g_free);
+  rows = query_one (f->path, "SELECT host, service, trace_id, span_id, json_extract (extra, '$.trace_id')"
+                             " FROM records ORDER BY seq LIMIT 2");
+  g_assert_cmpstr (rows, ==,
+                   "web-1|checkout|4bf92f3577b34da6a3ce929d0e0e4736|00f067aa0ba902b7|NULL\n"
+                   "NULL|NULL|NULL|NULL|NULL\n");
+}
+
+/* An archive written before host, service and the trace context were
+ * columns is read with none of them. */
+static void
+test_archive_without_fleet_columns (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) reader = NULL;
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  sqlite3 *db = NULL;
+  const LdRecord *record;
+  const char *text;
+  guint64 next = 0;
+
+  fill_store (f->store);
+  {
+    g_autoptr(LdArchive) writer = ld_archive_create (f->path, &error);
+
+    g_assert_no_error (error);
+    write_store (writer, f->store);
+  }
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP VIEW records;"
+                                     "ALTER TABLE record_data DROP COLUMN host;"
+                                     "ALTER TABLE record_data DROP COLUMN service;"
+                                     "ALTER TABLE record_data DROP COLUMN trace_id;"
+                                     "ALTER TABLE record_data DROP COLUMN span_id;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  reader = ld_archive_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ld_archive_read (reader, 0, 100, batch, &next, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ld_batch_get_length (batch), ==, 3);
+  record = ld_batch_get_record (batch, 0, &text);
+  g_assert_cmpuint (record->host, ==, 0);
+  g_assert_cmpuint (record->service, ==, 0);
+  g_assert_cmpuint (record->logger, !=, 0);
 }
 
 static void
@@ -381,6 +433,8 @@ main (int   argc,
 
   g_test_add ("/archive/round-trip", Fixture, NULL,
               fixture_set_up, test_archive_round_trip, fixture_tear_down);
+  g_test_add ("/archive/without-fleet-columns", Fixture, NULL, fixture_set_up,
+              test_archive_without_fleet_columns, fixture_tear_down);
   g_test_add ("/archive/view-and-text-index", Fixture, NULL,
               fixture_set_up, test_archive_view_and_text_index, fixture_tear_down);
   g_test_add ("/archive/refuses-other-files", Fixture, NULL,

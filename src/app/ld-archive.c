@@ -56,7 +56,8 @@ static const char schema[] =
   "  process INTEGER, process_name INTEGER, task INTEGER, file INTEGER,"
   "  line INTEGER, function INTEGER, connection INTEGER, peer INTEGER,"
   "  protocol INTEGER,"
-  "  message TEXT NOT NULL, exception TEXT, stack TEXT, extra TEXT);"
+  "  message TEXT NOT NULL, exception TEXT, stack TEXT, extra TEXT,"
+  "  host INTEGER, service INTEGER, trace_id TEXT, span_id TEXT);"
   "CREATE VIRTUAL TABLE record_text USING fts5 (message, exception,"
   "  content = 'record_data', content_rowid = 'seq');"
   /* Floor division, so that times before 1970 print right too. */
@@ -80,6 +81,8 @@ static const char schema[] =
   "  file.text AS file, r.line AS line, function.text AS function,"
   "  r.exception AS exception, r.stack AS stack,"
   "  connection.text AS connection, peer.text AS peer, protocol.text AS protocol,"
+  "  host.text AS host, service.text AS service,"
+  "  r.trace_id AS trace_id, r.span_id AS span_id,"
   "  r.extra AS extra,"
   "  r.time_us AS time_us"
   " FROM record_data AS r"
@@ -92,15 +95,22 @@ static const char schema[] =
   "  LEFT JOIN strings AS function ON function.id = r.function"
   "  LEFT JOIN strings AS connection ON connection.id = r.connection"
   "  LEFT JOIN strings AS peer ON peer.id = r.peer"
-  "  LEFT JOIN strings AS protocol ON protocol.id = r.protocol;";
+  "  LEFT JOIN strings AS protocol ON protocol.id = r.protocol"
+  "  LEFT JOIN strings AS host ON host.id = r.host"
+  "  LEFT JOIN strings AS service ON service.id = r.service;";
 
-/* The columns of record_data in the order they are bound and read. */
+/* The columns of record_data in the order they are bound and read. Host,
+ * service and the trace context came later, at the end: a Logdeck that reads
+ * columns by name and knows none of them still reads such a file right, so
+ * the schema version stayed 1, and this one reads them as NULL from a file
+ * that has none. */
 enum
 {
   COL_SEQ = 1, COL_TIME, COL_LEVELNO, COL_LEVEL_NAME, COL_LOGGER, COL_THREAD,
   COL_THREAD_ID, COL_PROCESS, COL_PROCESS_NAME, COL_TASK, COL_FILE, COL_LINE,
   COL_FUNCTION, COL_CONNECTION, COL_PEER, COL_PROTOCOL, COL_MESSAGE,
-  COL_EXCEPTION, COL_STACK, COL_EXTRA,
+  COL_EXCEPTION, COL_STACK, COL_EXTRA, COL_HOST, COL_SERVICE, COL_TRACE_ID,
+  COL_SPAN_ID,
 };
 
 G_DEFINE_QUARK (ld-archive-error-quark, ld_archive_error)
@@ -166,6 +176,18 @@ pragma_int (LdArchive  *self,
   sqlite3_finalize (stmt);
 
   return value;
+}
+
+/* Whether record_data has @column: an archive written before host, service
+ * and the trace context were columns has none of them. */
+static gboolean
+has_column (LdArchive  *self,
+            const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM pragma_table_info ('record_data')"
+                                          " WHERE name = '%s'", column);
+
+  return pragma_int (self, sql) > 0;
 }
 
 static LdArchive *
@@ -261,7 +283,7 @@ ld_archive_create (const char  *path,
 
   if (!prepare (self,
                 "INSERT INTO record_data VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &self->insert_record, error)
       || !prepare (self,
                    "INSERT INTO record_text (rowid, message, exception)"
@@ -305,6 +327,7 @@ ld_archive_open (const char  *path,
                  GError     **error)
 {
   g_autoptr(LdArchive) self = archive_new (path);
+  g_autofree char *select = NULL;
   gint64 application_id, version;
   int rc;
 
@@ -339,12 +362,13 @@ ld_archive_open (const char  *path,
       return NULL;
     }
 
-  if (!prepare (self,
-                "SELECT seq, time_us, levelno, level_name, logger, thread, thread_id,"
-                " process, process_name, task, file, line, function, connection, peer,"
-                " protocol, message, exception, stack, extra"
-                " FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?",
-                &self->select_records, error)
+  select = g_strdup_printf ("SELECT seq, time_us, levelno, level_name, logger, thread,"
+                            " thread_id, process, process_name, task, file, line, function,"
+                            " connection, peer, protocol, message, exception, stack, extra, %s"
+                            " FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?",
+                            has_column (self, "host") ? "host, service, trace_id, span_id"
+                                                      : "NULL, NULL, NULL, NULL");
+  if (!prepare (self, select, &self->select_records, error)
       || !prepare (self, "SELECT id, text FROM strings WHERE id >= ? ORDER BY id",
                    &self->select_strings, error))
     return NULL;
@@ -588,6 +612,23 @@ bind_text_or_null (sqlite3_stmt *stmt,
     sqlite3_bind_text64 (stmt, column, text, length, SQLITE_STATIC, SQLITE_UTF8);
 }
 
+/* The trace and span ids are extra fields under reserved keys in the record,
+ * and columns of their own here. */
+static void
+bind_reserved_extra (sqlite3_stmt   *stmt,
+                     int             column,
+                     const LdRecord *record,
+                     const char     *key)
+{
+  LdValueType type;
+  const char *value = NULL;
+  gsize length = 0;
+
+  if (record->tail_len == 0 || !ld_record_get_extra (record, key, &type, &value, &length))
+    length = 0;
+  bind_text_or_null (stmt, column, value, length);
+}
+
 static void
 bind_int_or_null (sqlite3_stmt *stmt,
                   int           column,
@@ -638,8 +679,12 @@ ld_archive_add (LdArchive       *self,
       || !bind_string (self, COL_FUNCTION, record->function, error)
       || !bind_string (self, COL_CONNECTION, record->connection, error)
       || !bind_string (self, COL_PEER, record->peer, error)
-      || !bind_string (self, COL_PROTOCOL, record->protocol, error))
+      || !bind_string (self, COL_PROTOCOL, record->protocol, error)
+      || !bind_string (self, COL_HOST, record->host, error)
+      || !bind_string (self, COL_SERVICE, record->service, error))
     return FALSE;
+  bind_reserved_extra (stmt, COL_TRACE_ID, record, LD_RECORD_TRACE_ID);
+  bind_reserved_extra (stmt, COL_SPAN_ID, record, LD_RECORD_SPAN_ID);
   bind_int_or_null (stmt, COL_THREAD_ID, record->thread_id);
   bind_int_or_null (stmt, COL_PROCESS, record->process);
   bind_int_or_null (stmt, COL_LINE, record->line);
@@ -902,6 +947,10 @@ ld_archive_read (LdArchive  *self,
       fields.connection = column_string (self, stmt, COL_CONNECTION, &missing);
       fields.peer = column_string (self, stmt, COL_PEER, &missing);
       fields.protocol = column_string (self, stmt, COL_PROTOCOL, &missing);
+      fields.host = column_string (self, stmt, COL_HOST, &missing);
+      fields.service = column_string (self, stmt, COL_SERVICE, &missing);
+      fields.trace_id = (const char *) sqlite3_column_text (stmt, COL_TRACE_ID - 1);
+      fields.span_id = (const char *) sqlite3_column_text (stmt, COL_SPAN_ID - 1);
 
       /* A string written after this read began: read the new ones once. */
       if (missing && !reloaded)

@@ -47,6 +47,10 @@ typedef enum
   COLUMN_CONNECTION,
   COLUMN_PEER,
   COLUMN_PROTOCOL,
+  COLUMN_HOST,
+  COLUMN_SERVICE,
+  COLUMN_TRACE_ID,
+  COLUMN_SPAN_ID,
   COLUMN_EXTRA,
   N_COLUMNS,
 } Column;
@@ -54,7 +58,7 @@ typedef enum
 static const char * const column_ids[N_COLUMNS + 1] = {
   "time", "level", "levelno", "logger", "message", "thread", "thread_id", "process",
   "process_name", "task", "file", "line", "function", "exception", "stack", "connection",
-  "peer", "protocol", "extra", NULL
+  "peer", "protocol", "host", "service", "trace_id", "span_id", "extra", NULL
 };
 
 /**
@@ -238,6 +242,21 @@ append_csv_extra (LdExportWriter *writer,
     append_csv_cell (writer, out, value, len);
 }
 
+/* A trace or span id, an extra field under a reserved key. */
+static void
+append_csv_reserved (LdExportWriter *writer,
+                     GString        *out,
+                     const LdRecord *record,
+                     const char     *key)
+{
+  LdValueType type;
+  const char *value;
+  gsize len;
+
+  if (record->tail_len > 0 && ld_record_get_extra (record, key, &type, &value, &len))
+    append_csv_cell (writer, out, value, len);
+}
+
 /* Every extra field, as the JSON object of the JSON Lines export. */
 static void
 append_csv_extra_object (LdExportWriter *writer,
@@ -313,6 +332,10 @@ append_csv_column (LdExportWriter *writer,
     case COLUMN_CONNECTION: append_csv_interned (writer, out, r->connection); break;
     case COLUMN_PEER: append_csv_interned (writer, out, r->peer); break;
     case COLUMN_PROTOCOL: append_csv_interned (writer, out, r->protocol); break;
+    case COLUMN_HOST: append_csv_interned (writer, out, r->host); break;
+    case COLUMN_SERVICE: append_csv_interned (writer, out, r->service); break;
+    case COLUMN_TRACE_ID: append_csv_reserved (writer, out, r, LD_RECORD_TRACE_ID); break;
+    case COLUMN_SPAN_ID: append_csv_reserved (writer, out, r, LD_RECORD_SPAN_ID); break;
     case COLUMN_EXTRA: append_csv_extra_object (writer, out, r); break;
     default:
       append_csv_extra (writer, out, r,

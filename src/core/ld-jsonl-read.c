@@ -44,6 +44,10 @@ typedef enum
   KEY_CONNECTION,
   KEY_PEER,
   KEY_PROTOCOL,
+  KEY_HOST,
+  KEY_SERVICE,
+  KEY_TRACE_ID,
+  KEY_SPAN_ID,
   KEY_EXTRA,
   N_KEYS,
 } Key;
@@ -61,14 +65,18 @@ classify_key (const LdJsonNode *key)
     {
     case 4:
       return IS ("time") ? KEY_TIME : IS ("line") ? KEY_LINE : IS ("file") ? KEY_FILE
-             : IS ("task") ? KEY_TASK : IS ("peer") ? KEY_PEER : N_KEYS;
+             : IS ("task") ? KEY_TASK : IS ("peer") ? KEY_PEER : IS ("host") ? KEY_HOST
+             : N_KEYS;
     case 5: return IS ("level") ? KEY_LEVEL : IS ("extra") ? KEY_EXTRA : IS ("stack") ? KEY_STACK
                    : N_KEYS;
     case 6: return IS ("logger") ? KEY_LOGGER : IS ("thread") ? KEY_THREAD : N_KEYS;
     case 7:
       return IS ("levelno") ? KEY_LEVELNO : IS ("message") ? KEY_MESSAGE
-             : IS ("process") ? KEY_PROCESS : N_KEYS;
-    case 8: return IS ("function") ? KEY_FUNCTION : IS ("protocol") ? KEY_PROTOCOL : N_KEYS;
+             : IS ("process") ? KEY_PROCESS : IS ("service") ? KEY_SERVICE
+             : IS ("span_id") ? KEY_SPAN_ID : N_KEYS;
+    case 8:
+      return IS ("function") ? KEY_FUNCTION : IS ("protocol") ? KEY_PROTOCOL
+             : IS ("trace_id") ? KEY_TRACE_ID : N_KEYS;
     case 9: return IS ("thread_id") ? KEY_THREAD_ID : IS ("exception") ? KEY_EXCEPTION : N_KEYS;
     case 10: return IS ("connection") ? KEY_CONNECTION : N_KEYS;
     case 12: return IS ("process_name") ? KEY_PROCESS_NAME : N_KEYS;
@@ -216,6 +224,10 @@ set_canonical_strings (LdJsonlReader  *r,
   fields->function = canonical_string (r, offsets, KEY_FUNCTION);
   fields->exception = canonical_string (r, offsets, KEY_EXCEPTION);
   fields->stack = canonical_string (r, offsets, KEY_STACK);
+  fields->host = canonical_string (r, offsets, KEY_HOST);
+  fields->service = canonical_string (r, offsets, KEY_SERVICE);
+  fields->trace_id = canonical_string (r, offsets, KEY_TRACE_ID);
+  fields->span_id = canonical_string (r, offsets, KEY_SPAN_ID);
   fields->connection = r->origin.connection;
   fields->peer = r->origin.peer;
   fields->protocol = r->origin.protocol;

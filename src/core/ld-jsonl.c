@@ -16,8 +16,8 @@
  * Absent fields are omitted rather than written as null: "time", "level",
  * "levelno" and "message" are always present; "logger", "thread",
  * "thread_id", "process", "process_name", "task", "file", "line",
- * "function", "exception", "stack", "connection", "peer", "protocol" and
- * "extra" appear only when the sender gave them (a thread id, process id or
+ * "function", "exception", "stack", "connection", "peer", "protocol", "host",
+ * "service", "trace_id", "span_id" and "extra" appear only when the sender gave them (a thread id, process id or
  * line of 0 counts as not given, as no sender uses those values). A None that
  * a sender put in an extra field is kept, as null.
  *
@@ -603,6 +603,8 @@ append_extra_object (GString        *out,
   ld_extra_iter_init (&iter, record);
   while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
     {
+      if (ld_record_is_reserved_extra (key))
+        continue;
       if (first)
         append_cstr (out, lead);
       g_string_append_c (out, first ? '{' : ',');
@@ -693,6 +695,24 @@ append_level (GString        *out,
   ld_jsonl_append_int (out, record->level);
 }
 
+/* The trace and span ids are extra fields under reserved keys (see
+ * ld-record.h), written where the other canonical fields are. */
+static void
+append_trace_context (GString        *out,
+                      const LdRecord *record)
+{
+  LdValueType type;
+  const char *value;
+  gsize length;
+
+  if (record->tail_len == 0)
+    return;
+  if (ld_record_get_extra (record, LD_RECORD_TRACE_ID, &type, &value, &length))
+    append_text (out, ",\"trace_id\":", value, length);
+  if (ld_record_get_extra (record, LD_RECORD_SPAN_ID, &type, &value, &length))
+    append_text (out, ",\"span_id\":", value, length);
+}
+
 /**
  * ld_jsonl_append_record:
  * @out: where to write
@@ -738,6 +758,9 @@ ld_jsonl_append_record (GString        *out,
   append_interned (out, ",\"connection\":", copy.connection);
   append_interned (out, ",\"peer\":", copy.peer);
   append_interned (out, ",\"protocol\":", copy.protocol);
+  append_interned (out, ",\"host\":", copy.host);
+  append_interned (out, ",\"service\":", copy.service);
+  append_trace_context (out, &copy);
   append_extra_object (out, &copy, ",\"extra\":");
   append_literal (out, "}\n");
 }

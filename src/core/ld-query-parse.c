@@ -50,6 +50,11 @@ static const FieldName field_names[] = {
   { "connection", "conn", LD_FIELD_CONNECTION, LD_NODE_ID },
   { "peer", "peer", LD_FIELD_PEER, LD_NODE_ID },
   { "protocol", "protocol", LD_FIELD_PROTOCOL, LD_NODE_ID },
+  { "host", "host", LD_FIELD_HOST, LD_NODE_ID },
+  { "service", "service", LD_FIELD_SERVICE, LD_NODE_ID },
+  /* The trace context is kept as extra fields under reserved keys (see ld-record.h). */
+  { "trace", LD_RECORD_TRACE_ID, LD_FIELD_EXTRA, LD_NODE_EXTRA },
+  { "span", LD_RECORD_SPAN_ID, LD_FIELD_EXTRA, LD_NODE_EXTRA },
   { "file", "file", LD_FIELD_FILE, LD_NODE_ID },
   { "function", "function", LD_FIELD_FUNCTION, LD_NODE_ID },
   { "func", "function", LD_FIELD_FUNCTION, LD_NODE_ID },
@@ -644,8 +649,10 @@ parse_has_value (const FieldTerm *term,
   const FieldName *known = find_field (term->value);
   const char *key = term->value;
 
-  if (known != NULL && known->kind != LD_NODE_TIME && known->kind != LD_NODE_HAS
-      && known->field != LD_FIELD_LEVEL)
+  if (known != NULL && known->kind == LD_NODE_EXTRA)
+    key = known->canonical;
+  else if (known != NULL && known->kind != LD_NODE_TIME && known->kind != LD_NODE_HAS
+           && known->field != LD_FIELD_LEVEL)
     {
       node->field = known->field;
       return;
@@ -729,7 +736,12 @@ field_node (Parser    *p,
   node = ld_node_new (kind, term->start);
   node->op = node_op (term->op);
   node->value = g_strdup (term->value);
-  if (term->known != NULL)
+  if (term->known != NULL && term->known->kind == LD_NODE_EXTRA)
+    {
+      node->field = LD_FIELD_EXTRA;
+      node->key = g_strdup (term->known->canonical);
+    }
+  else if (term->known != NULL)
     {
       node->field = term->known->field;
       node->name = term->known->canonical;

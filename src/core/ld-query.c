@@ -307,6 +307,8 @@ id_field (const LdRecord *record,
     case LD_FIELD_CONNECTION: return record->connection;
     case LD_FIELD_PEER: return record->peer;
     case LD_FIELD_PROTOCOL: return record->protocol;
+    case LD_FIELD_HOST: return record->host;
+    case LD_FIELD_SERVICE: return record->service;
     case LD_FIELD_FILE: return record->file;
     case LD_FIELD_FUNCTION: return record->function;
     case LD_FIELD_PROCESS: return record->process_name;

@@ -40,8 +40,8 @@ G_BEGIN_DECLS
  *                     (acme.api, acme.api.x, not acme.apix), compared
  *                     case-sensitively, as Python names loggers
  *   logger=acme.api   only that logger
- *   thread: conn: (or connection:) peer: protocol: file: function: (or
- *   func:) process: (process name) task:
+ *   thread: conn: (or connection:) peer: protocol: host: service: file:
+ *   function: (or func:) process: (process name) task:
  *                     `:` is a case-insensitive substring (peer:10.0.0.7
  *                     matches 10.0.0.7:5000, thread:Worker matches every
  *                     Worker-N); `=` is the exact, case-sensitive value,
@@ -53,6 +53,9 @@ G_BEGIN_DECLS
  *                     reads them (warn, fatal, "Level 5", 25)
  *   line pid tid (or thread_id)
  *                     numbers: = : < <= > >=
+ *   trace=ID span=ID (trace: span: for a part of one)
+ *                     the trace context's lowercase hex ids, as OTLP sends
+ *                     them
  *   has:exception has:stack has:extra has:FIELD has:KEY
  *                     the record has that text, field or extra field
  *   since:10m         newer than 10 minutes before the query's "now"; units

@@ -59,6 +59,24 @@ ld_extra_iter_next (LdExtraIter  *iter,
 }
 
 /**
+ * ld_record_is_reserved_extra:
+ * @key: the interned key of an extra field
+ *
+ * Returns: %TRUE if @key is %LD_RECORD_TRACE_ID or %LD_RECORD_SPAN_ID, which
+ *   exporters write as top-level fields rather than inside "extra"
+ */
+gboolean
+ld_record_is_reserved_extra (guint32 key)
+{
+  static gsize ids;   /* the trace key's id in the low half, the span key's above */
+
+  if (g_once_init_enter (&ids))
+    g_once_init_leave (&ids, ld_intern (LD_RECORD_TRACE_ID, -1)
+                             | (gsize) ld_intern (LD_RECORD_SPAN_ID, -1) << 32);
+  return key != LD_INTERN_NONE && (key == (guint32) ids || key == (guint32) (ids >> 32));
+}
+
+/**
  * ld_record_get_extra:
  * @record: a record
  * @key: the name of an extra field
@@ -225,6 +243,8 @@ ld_batch_add (LdBatch              *batch,
   record.connection = intern_field (fields->connection);
   record.peer = intern_field (fields->peer);
   record.protocol = intern_field (fields->protocol);
+  record.host = intern_field (fields->host);
+  record.service = intern_field (fields->service);
   record.line = fields->line;
   record.process = (gint32) CLAMP (fields->process, G_MININT32, G_MAXINT32);
   record.message_len = append_valid_text (batch->text, fields->message,
@@ -244,6 +264,11 @@ ld_batch_add (LdBatch              *batch,
 
   g_array_append_val (batch->records, record);
   g_array_append_val (batch->offsets, offset);
+
+  if (fields->trace_id != NULL && *fields->trace_id != '\0')
+    ld_batch_add_extra (batch, LD_RECORD_TRACE_ID, -1, LD_VALUE_STRING, fields->trace_id, -1);
+  if (fields->span_id != NULL && *fields->span_id != '\0')
+    ld_batch_add_extra (batch, LD_RECORD_SPAN_ID, -1, LD_VALUE_STRING, fields->span_id, -1);
 }
 
 /**

@@ -8,11 +8,14 @@
 
 G_BEGIN_DECLS
 
-/* One record as the store keeps it: 88 bytes, with every repeated string
+/* One record as the store keeps it: 96 bytes, with every repeated string
  * interned and the free text packed in one block of the store's arena: the
  * message, then, only for records that have any, a tail of an 8-byte header
  * (exception and stack lengths), the exception, the stack and the extra
- * fields. */
+ * fields. A record's trace and span ids are extra fields under the reserved
+ * keys %LD_RECORD_TRACE_ID and %LD_RECORD_SPAN_ID rather than interned ids:
+ * every request has its own, so interning them would grow the process-wide
+ * table without bound. */
 typedef struct
 {
   gint64      time_us;        /* µs since the Unix epoch, UTC */
@@ -29,6 +32,8 @@ typedef struct
   guint32     connection;
   guint32     peer;
   guint32     protocol;
+  guint32     host;
+  guint32     service;
   guint32     line;
   gint32      process;
   guint32     message_len;
@@ -36,6 +41,11 @@ typedef struct
 } LdRecord;
 
 #define LD_RECORD_TAIL_HEADER 8
+
+/* The reserved extra keys of the trace context; exporters write them as
+ * top-level fields, never inside "extra". */
+#define LD_RECORD_TRACE_ID "trace_id"
+#define LD_RECORD_SPAN_ID  "span_id"
 
 /* The type of an extra field's value, which decides how it is exported. */
 typedef enum
@@ -70,6 +80,10 @@ typedef struct
   const char *connection;
   const char *peer;
   const char *protocol;
+  const char *host;
+  const char *service;
+  const char *trace_id;    /* lowercase hex, kept as an extra field */
+  const char *span_id;
 } LdRecordFields;
 
 /* Where records came from, as every decoder is told it: the connection's or
@@ -151,6 +165,7 @@ gboolean   ld_record_get_extra  (const LdRecord  *record,
                                  const char     **value,
                                  gsize           *value_len);
 guint      ld_record_n_extras   (const LdRecord  *record);
+gboolean   ld_record_is_reserved_extra (guint32   key);
 
 /* A batch of records built by a producer, handed to the store whole. */
 typedef struct _LdBatch LdBatch;

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* libFuzzer target for the OTLP protobuf decoder: the input as an ExportLogsServiceRequest.
+ * It must be refused in words or read, with the accepted and rejected counts adding up to the
+ * records in the batch, every record valid canonical JSON. (The JSON form is fuzz-json's.)
+ *
+ * Built with -DLD_FUZZ_STANDALONE it replays the files named on the command line once. */
+#define G_LOG_DOMAIN "logdeck-fuzz"
+
+#include "config.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "ld-jsonl.h"
+#include "ld-otlp.h"
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+static const LdRecordOrigin origin = { "http-1", "127.0.0.1:40000", "otlp-http",
+                                       G_GINT64_CONSTANT (1700000000000000) };
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const guint8 *data,
+                        size_t        size)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) response = NULL;
+  LdOtlpResult result;
+  gboolean ok;
+
+  ok = ld_otlp_decode (batch, data, size, &origin, &result, &error);
+  g_assert (ok == (error == NULL));
+  g_assert (ok || g_str_has_prefix (error->message, "OTLP protobuf: "));
+  g_assert (result.accepted == ld_batch_get_length (batch));
+  g_assert ((result.rejected > 0) == (result.rejected_reason != NULL));
+  response = ld_otlp_encode_response (result.rejected, result.rejected_reason);
+  ld_otlp_result_clear (&result);
+
+  ld_jsonl_append_batch (out, batch);
+  g_assert (g_utf8_validate (out->str, out->len, NULL));
+  return 0;
+}
+
+#ifdef LD_FUZZ_STANDALONE
+#include "fuzz-replay.h"
+
+int
+main (int    argc,
+      char **argv)
+{
+  ld_fuzz_replay (argc, argv);
+  return 0;
+}
+#endif
