@@ -64,6 +64,7 @@ struct _LdSession
   int        http_port;
   int        syslog_port;
   int        gelf_port;
+  int        otlp_port;
   int        max_records;
 
   char      *archive_path;     /* --archive */

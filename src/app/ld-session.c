@@ -151,7 +151,7 @@ ld_session_init (LdSession *self)
 {
   /* -1 is "not given": 0 asks the system for any free port. */
   self->tcp_port = self->udp_port = self->http_port = -1;
-  self->syslog_port = self->gelf_port = -1;
+  self->syslog_port = self->gelf_port = self->otlp_port = -1;
 }
 
 LdSession *
@@ -225,6 +225,7 @@ start_listeners (LdSession  *self,
   add_listener (self, "http", ld_ingest_add_http);
   add_listener_full (self, "syslog", ld_ingest_add_syslog, FALSE);
   add_listener_full (self, "gelf", ld_ingest_add_gelf, FALSE);
+  add_listener_full (self, "otlp", ld_ingest_add_otlp, FALSE);
   ld_queue_endpoints_add (&self->cli_queues, self->settings, self->ingest);
 
   /* Each restart of the listeners connects the clients again. */
@@ -309,7 +310,7 @@ on_endpoint_setting_changed (LdSession  *self,
    * address is read anew when the listeners restart. */
   g_clear_pointer (&self->cli_address, g_free);
   self->tcp_port = self->udp_port = self->http_port = -1;
-  self->syslog_port = self->gelf_port = -1;
+  self->syslog_port = self->gelf_port = self->otlp_port = -1;
 
   g_clear_handle_id (&self->restart_id, g_source_remove);
   self->restart_id = g_timeout_add (500, restart_listeners, self);
@@ -341,7 +342,8 @@ watch_settings (LdSession *self)
 {
   static const char *endpoint_keys[] = {
     "listen-address", "tcp-port", "udp-port", "http-port", "tcp-enabled", "udp-enabled",
-    "http-enabled", "syslog-port", "syslog-enabled", "gelf-port", "gelf-enabled", "zmq-connect", "zmq-listen", "nng-dial", "nng-listen",
+    "http-enabled", "syslog-port", "syslog-enabled", "gelf-port", "gelf-enabled",
+    "otlp-port", "otlp-enabled", "zmq-connect", "zmq-listen", "nng-dial", "nng-listen",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (endpoint_keys); i++)
@@ -626,6 +628,8 @@ ld_session_get_port (LdSession  *self,
     given = self->syslog_port;
   else if (g_str_equal (which, "gelf"))
     given = self->gelf_port;
+  else if (g_str_equal (which, "otlp"))
+    given = self->otlp_port;
 
   if (given >= 0)
     return given;

@@ -7,6 +7,7 @@
 #include "ld-http-source.h"
 #include "ld-mq-common.h"
 #include "ld-nng-source.h"
+#include "ld-otlp-source.h"
 #include "ld-source.h"
 #include "ld-syslog-source.h"
 #include "ld-tcp-source.h"
@@ -181,6 +182,35 @@ ld_ingest_add_gelf (LdIngest    *self,
 
   return add_tcp_and_udp (self, ld_gelf_tcp_source_new, ld_gelf_udp_source_new, address, port,
                           error);
+}
+
+/**
+ * ld_ingest_add_otlp:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoint could not listen
+ *
+ * Serves OTLP/HTTP logs: POST /v1/logs with an ExportLogsServiceRequest as
+ * application/x-protobuf or application/json, maybe gzipped, as every
+ * OpenTelemetry SDK exports them. The endpoint is listed as "otlp" (then
+ * "otlp.2"…).
+ *
+ * Returns: %TRUE if the endpoint listens
+ */
+gboolean
+ld_ingest_add_otlp (LdIngest    *self,
+                    const char  *address,
+                    guint16      port,
+                    GError     **error)
+{
+  LdIngestShared *shared;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_otlp_source_new (shared, address, port, error), error);
 }
 
 /**

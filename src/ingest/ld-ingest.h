@@ -37,6 +37,7 @@ G_BEGIN_DECLS
 #define LD_INGEST_PROTOCOL_SYSLOG_UDP    "syslog-udp"
 #define LD_INGEST_PROTOCOL_GELF_TCP      "gelf-tcp"    /* NUL-delimited GELF over TCP */
 #define LD_INGEST_PROTOCOL_GELF_UDP      "gelf-udp"    /* GELF datagrams, maybe chunked */
+#define LD_INGEST_PROTOCOL_OTLP_HTTP     "otlp-http"   /* OTLP/HTTP logs, protobuf or JSON */
 #define LD_INGEST_LOGGER                 "logdeck.ingest"
 
 /* What one stream listener allows its connections (see the README's
@@ -119,6 +120,10 @@ gboolean    ld_ingest_add_syslog          (LdIngest             *self,
                                            guint16               port,
                                            GError              **error);
 gboolean    ld_ingest_add_gelf            (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_otlp            (LdIngest             *self,
                                            const char           *address,
                                            guint16               port,
                                            GError              **error);
