@@ -160,9 +160,9 @@ ld_session_new (void)
   return g_object_new (LD_TYPE_SESSION, NULL);
 }
 /* The standard protocols' well-known ports are often held already, by a
- * system rsyslog, an OpenTelemetry Collector or another Logdeck: that is
- * no fault, and the Sources panel lists the endpoint as failed with the
- * reason, so it is said as a message rather than a warning. */
+ * system rsyslog, an OpenTelemetry Collector or another Logdeck: that is no
+ * fault of this one, and the Sources panel lists the endpoint as failed with
+ * the reason, so it is no warning, nor a record in the table. */
 static void
 add_listener_full (LdSession  *self,
                    const char *which,
@@ -181,7 +181,7 @@ add_listener_full (LdSession  *self,
   if (warn)
     g_warning ("The %s listener cannot start: %s", which, error->message);
   else
-    g_message ("The %s listener cannot start: %s", which, error->message);
+    g_debug ("The %s listener cannot start: %s", which, error->message);
 }
 
 static void
