@@ -162,7 +162,8 @@ ld_session_new (void)
 /* The standard protocols' well-known ports are often held already, by a
  * system rsyslog, an OpenTelemetry Collector or another Logdeck: that is no
  * fault of this one, and the Sources panel lists the endpoint as failed with
- * the reason, so it is no warning, nor a record in the table. */
+ * the reason, so it is neither a warning nor a record in the table (every
+ * message logged, even a debug one, becomes a record). */
 static void
 add_listener_full (LdSession  *self,
                    const char *which,
@@ -175,13 +176,9 @@ add_listener_full (LdSession  *self,
   if (!g_settings_get_boolean (self->settings, enabled_key))
     return;
 
-  if (add (self->ingest, ld_session_get_listen_address (self), ld_session_get_port (self, which),
-           &error))
-    return;
-  if (warn)
+  if (!add (self->ingest, ld_session_get_listen_address (self), ld_session_get_port (self, which),
+            &error) && warn)
     g_warning ("The %s listener cannot start: %s", which, error->message);
-  else
-    g_debug ("The %s listener cannot start: %s", which, error->message);
 }
 
 static void
