@@ -232,9 +232,11 @@ static const LdMessageProtocol gelf_protocol = {
   .expire = gelf_expire,
 };
 
-/* Both kinds run on the shared message transport's functions. */
+/* Both kinds run on the shared message transport's functions. The TCP
+ * endpoint takes the protocol's own name, as the settings and
+ * ld_ingest_get_bound_port() know it; the UDP one shares its port. */
 static const LdSourceClass gelf_tcp_class = {
-  .kind = "gelf-tcp",
+  .kind = "gelf",
   .start = ld_message_tcp_source_start,
   .stop = ld_message_tcp_source_stop,
   .finalize = ld_message_tcp_source_finalize,
@@ -256,8 +258,8 @@ static const LdSourceClass gelf_udp_class = {
 /**
  * ld_gelf_tcp_source_new:
  *
- * Makes ld_ingest_add_gelf()'s TCP endpoint, "gelf-tcp" (then
- * "gelf-tcp.2"…), whose connections are "gelf-1", "gelf-2"…
+ * Makes ld_ingest_add_gelf()'s TCP endpoint, "gelf" (then
+ * "gelf.2"…), whose connections are "gelf-1", "gelf-2"…
  *
  * Returns: (nullable): the source, not yet accepting
  */

@@ -139,7 +139,7 @@ add_tcp_and_udp (LdIngest       *self,
  * @error: why the endpoints could not listen
  *
  * Receives syslog (RFC 5424, or RFC 3164 as real senders write it) on TCP and
- * UDP on one port: "syslog-tcp", framed per connection by octet counting or
+ * UDP on one port: "syslog", over TCP, framed per connection by octet counting or
  * line ends (RFC 6587), its connections "syslog-1"…, and "syslog-udp", one
  * message a datagram.
  *
@@ -166,7 +166,7 @@ ld_ingest_add_syslog (LdIngest    *self,
  * @error: why the endpoints could not listen
  *
  * Receives GELF on one port: "gelf-udp", plain, zlib or gzip datagrams,
- * chunked ones reassembled, and "gelf-tcp", NUL-delimited messages, its
+ * chunked ones reassembled, and "gelf", NUL-delimited messages over TCP, its
  * connections "gelf-1"…
  *
  * Returns: %TRUE if both listen; otherwise neither does

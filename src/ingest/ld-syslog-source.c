@@ -92,9 +92,11 @@ static const LdMessageProtocol syslog_protocol = {
   .decode = syslog_decode,
 };
 
-/* Both kinds run on the shared message transport's functions. */
+/* Both kinds run on the shared message transport's functions. The TCP
+ * endpoint takes the protocol's own name, as the settings and
+ * ld_ingest_get_bound_port() know it; the UDP one shares its port. */
 static const LdSourceClass syslog_tcp_class = {
-  .kind = "syslog-tcp",
+  .kind = "syslog",
   .start = ld_message_tcp_source_start,
   .stop = ld_message_tcp_source_stop,
   .finalize = ld_message_tcp_source_finalize,
@@ -116,8 +118,8 @@ static const LdSourceClass syslog_udp_class = {
 /**
  * ld_syslog_tcp_source_new:
  *
- * Makes ld_ingest_add_syslog()'s TCP endpoint, "syslog-tcp" (then
- * "syslog-tcp.2"…), whose connections are "syslog-1", "syslog-2"…
+ * Makes ld_ingest_add_syslog()'s TCP endpoint, "syslog" (then
+ * "syslog.2"…), whose connections are "syslog-1", "syslog-2"…
  *
  * Returns: (nullable): the source, not yet accepting
  */
