@@ -4,9 +4,12 @@
 CPython's own logging.handlers.SysLogHandler over UDP and TCP, with the
 logging cookbook's RFC 5424 subclass and its BOM recipe; util-linux logger(1)
 over UDP and TCP, octet-counted or not, RFC 3164 and RFC 5424 with structured
-data and a MSGID; Debian's graypy over UDP (a message chunked, another
+data and a MSGID; Debian's rsyslog, started here as an unprivileged relay
+with its own config, forwarding logger's messages in RFC 5424 over
+octet-counted TCP; Debian's graypy over UDP (a message chunked, another
 zlib-compressed) and TCP. Bad input on one connection gives an error record
-naming it and closes only that one. TAP output.
+naming it and closes only that one; a chunked GELF message that never
+completes is dropped after 5 s and reported. TAP output.
 
 usage: test-syslog-gelf-peers.py LOGDECK_HEADLESS
 """
@@ -192,6 +195,46 @@ def gelf_senders(port):
     tcp.close()
 
 
+RSYSLOG_CONF = """
+global(workDirectory="{work}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="{relay_port}")
+action(type="omfwd" target="127.0.0.1" port="{port}" protocol="tcp" TCP_Framing="octet-counted"
+       template="RSYSLOG_SyslogProtocol23Format")
+"""
+
+
+def start_rsyslog(tmp, port):
+    """An rsyslog relay of its own: no system service, no /dev/log, test ports only."""
+    rsyslogd = shutil.which('rsyslogd') or ('/usr/sbin/rsyslogd'
+                                            if os.path.exists('/usr/sbin/rsyslogd') else None)
+    if rsyslogd is None:
+        return None, None
+    work = os.path.join(tmp, 'rsyslog')
+    os.mkdir(work)
+    relay_port = free_port()
+    conf = os.path.join(work, 'rsyslog.conf')
+    with open(conf, 'w') as f:
+        f.write(RSYSLOG_CONF.format(work=work, relay_port=relay_port, port=port))
+    relay = subprocess.Popen([rsyslogd, '-n', '-f', conf, '-i', os.path.join(work, 'pid')],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(relay_port)
+    return relay, relay_port
+
+
+def relay_senders(relay_port):
+    subprocess.run(['logger', '-n', '127.0.0.1', '-P', str(relay_port), '--tcp', '--rfc5424',
+                    '-t', 'relayed', '-p', 'daemon.err', '--msgid', 'RLY', 'through rsyslog'],
+                   check=True)
+
+
+def incomplete_chunk(gelf_port):
+    """The first of two chunks, whose second never comes."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.sendto(b'\x1e\x0f' + b'incomplt' + bytes([0, 2]) + b'{"short_message": "ha',
+                 ('127.0.0.1', gelf_port))
+
+
 def bad_input(syslog_port, gelf_port):
     """A good connection stays open across another's bad input."""
     good = socket.create_connection(('127.0.0.1', syslog_port))
@@ -216,22 +259,35 @@ def main():
     tmp = tempfile.mkdtemp(prefix='ld-syslog-gelf-')
     output = os.path.join(tmp, 'out.jsonl')
     syslog_port, gelf_port = free_port(), free_port()
-    n_tests = 8 if graypy is not None else 5
+    n_tests = 10 if graypy is not None else 6
     print(f'1..{n_tests}')
 
     proc = subprocess.Popen([logdeck, '--tcp-port', '0', '--udp-port', '0', '--http-port', '0',
                              '--nng-listen', '', '--syslog-port', str(syslog_port),
                              '--gelf-port', str(gelf_port), '--include-internal',
                              '--output', output], stderr=subprocess.DEVNULL)
+    relay = None
     try:
         wait_for_port(syslog_port)
         wait_for_port(gelf_port)
+        started = time.monotonic()
+        incomplete_chunk(gelf_port)
+        relay, relay_port = start_rsyslog(tmp, syslog_port)
+        if relay is not None:
+            relay_senders(relay_port)
         python_senders(syslog_port)
         logger_senders(syslog_port)
         gelf_senders(gelf_port)
         bad_input(syslog_port, gelf_port)
-        time.sleep(1.0)
+        # The incomplete message's 5 s, and the relay's forwarding, run out.
+        for _ in range(100):
+            time.sleep(0.1)
+            if time.monotonic() - started > 7.0:
+                break
     finally:
+        if relay is not None:
+            relay.terminate()
+            relay.wait(timeout=10)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
 
@@ -310,6 +366,14 @@ def main():
     check(5, 'bad syslog frames and messages: an error record naming the connection', not detail,
           detail)
 
+    if relay is None:
+        print('ok 6 # SKIP rsyslogd is not installed')
+    else:
+        detail = fields('through rsyslog', levelno=40, logger='relayed', host=HOST,
+                        protocol='syslog-tcp', x_facility='daemon', x_msgid='RLY')
+        check(6, 'logger through an rsyslog relay: RFC 5424 over octet-counted TCP', not detail,
+              detail)
+
     if graypy is None:
         return 1 if failures else 0
 
@@ -319,20 +383,24 @@ def main():
     if chunked is None or len(chunked['message']) != len('gelf chunked ') + 5000 \
             or chunked.get('levelno') != 40 or chunked.get('extra', {}).get('order_id') != 17:
         detail += f' chunked: {chunked}'
-    check(6, 'graypy over UDP: a chunked message reassembled, a zlib one', not detail.strip(),
+    check(7, 'graypy over UDP: a chunked message reassembled, a zlib one', not detail.strip(),
           detail)
 
     detail = all_fields([
         ('gelf tcp one', dict(levelno=20, logger='gelf.app', host=HOST, protocol='gelf-tcp')),
         ('gelf tcp two', dict(levelno=10, logger='gelf.app')),
     ])
-    check(7, 'graypy over TCP', not detail, detail)
+    check(8, 'graypy over TCP', not detail, detail)
 
     gelf_tcp = [p for p in problems if p.get('protocol') == 'gelf-tcp'
                 and 'connection closed' in p['message']]
     gelf_udp = [p for p in problems if p.get('protocol') == 'gelf-udp']
-    detail = '' if len(gelf_tcp) == 1 and len(gelf_udp) == 1 else f'gelf problems: {problems}'
-    check(8, 'bad GELF over TCP and UDP: error records', not detail, detail)
+    expired = [p for p in gelf_udp if 'dropped incomplete' in p['message']]
+    detail = '' if len(gelf_tcp) == 1 and len(gelf_udp) == 2 else f'gelf problems: {problems}'
+    check(9, 'bad GELF over TCP and UDP: error records', not detail, detail)
+    check(10, 'a chunked message never completed is dropped after 5 s and reported',
+          len(expired) == 1 and expired[0]['message'].startswith('gelf-udp: 1 chunked'),
+          f'{gelf_udp}')
 
     shutil.rmtree(tmp)
     return 1 if failures else 0

@@ -209,8 +209,11 @@ gelf_expire (gpointer data,
   if (expired == 0 && evicted == 0)
     return NULL;
 
-  return g_strdup_printf ("%u chunked messages dropped incomplete after %d s, %" G_GUINT64_FORMAT
-                          " for the limit of %u MiB held for incomplete messages",
+  if (evicted == 0)
+    return g_strdup_printf ("%u chunked messages dropped incomplete after %d s", expired,
+                            (int) (LD_GELF_CHUNK_TIMEOUT_US / G_USEC_PER_SEC));
+  return g_strdup_printf ("%u chunked messages dropped incomplete after %d s, and %"
+                          G_GUINT64_FORMAT " for the limit of %d MiB held for incomplete ones",
                           expired, (int) (LD_GELF_CHUNK_TIMEOUT_US / G_USEC_PER_SEC), evicted,
                           LD_GELF_DEFAULT_MAX_PENDING / (1024 * 1024));
 }
