@@ -42,6 +42,33 @@ EXPORT_JSON = {'resourceLogs': [{
     ]}]}]}
 
 
+def field(number, payload):
+    """A length-delimited protobuf field."""
+    length = len(payload)
+    varint = b''
+    while True:
+        byte = length & 0x7f
+        length >>= 7
+        varint += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            break
+    return bytes([number << 3 | 2]) + varint + payload
+
+
+def string_attribute(key, value):
+    # KeyValue { key = 1; value = 2 (AnyValue { string_value = 1 }) }
+    return field(6, field(1, key.encode()) + field(2, field(1, value.encode())))
+
+
+def partly_rejected_request():
+    """Two records, the second with more attributes than a record may have."""
+    kept = field(5, field(1, b'kept record'))
+    rejected = field(5, field(1, b'too many attributes')) + b''.join(
+        string_attribute(f'a{i}', 'x') for i in range(1100))
+    scope_logs = field(2, kept) + field(2, rejected)
+    return field(1, field(2, scope_logs))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -82,7 +109,7 @@ def main():
     export_json = json.dumps(EXPORT_JSON).encode()
     bomb = gzip.compress(b'\0' * (100 * 1024 * 1024), compresslevel=9)
 
-    print('1..9')
+    print('1..10')
     proc = subprocess.Popen([logdeck, '--tcp-port', '0', '--udp-port', '0', '--http-port', '0',
                              '--nng-listen', '', '--syslog-port', '0', '--gelf-port', '0',
                              '--otlp-port', str(port), '--include-internal',
@@ -108,6 +135,7 @@ def main():
         answers['text'] = post(port, b'hello', 'text/plain')
         answers['path'] = post(port, request_pb, 'application/x-protobuf', path='/v1/traces')
         answers['get'] = post(port, None, None, method='GET')
+        answers['partial'] = post(port, partly_rejected_request(), 'application/x-protobuf')
         answers['after'] = post(port, request_pb, 'application/x-protobuf')
         time.sleep(0.5)
     finally:
@@ -186,6 +214,16 @@ def main():
     check(9, 'every refusal is an error record naming the endpoint',
           all(any(w in p and p.startswith('otlp') for p in problems) for w in wanted),
           f'{problems}')
+
+    # ExportLogsServiceResponse { partial_success = 1 { rejected_log_records = 1: 1,
+    # error_message = 2 } }
+    status, ctype, body = answers['partial']
+    kept = [r for r in records if r['message'] == 'kept record']
+    check(10, 'a record over the limits: 200 with partial_success counting it, the rest kept',
+          status == 200 and body[:1] == b'\x0a' and body[2:4] == b'\x08\x01'
+          and b'\x12' in body and len(kept) == 1
+          and not any(r['message'] == 'too many attributes' for r in records),
+          f'{answers["partial"]} {kept}')
 
     shutil.rmtree(tmp)
     return 1 if failures else 0
