@@ -697,7 +697,7 @@ on_request (SoupServer        *server,
       g_autofree char *peer = request_peer (msg);
 
       refuse (self, msg, peer, body->encoding, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-              "The body is over the limit of 64 MiB", NULL, 0);
+              "The body is over the limit of 64 MiB", (const guint8 *) "", 0);
     }
   else
     take_body (self, msg, body);
