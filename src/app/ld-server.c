@@ -40,9 +40,11 @@ announce_endpoints (LdServer *self)
   LdIngest *ingest = ld_session_get_ingest (self->session);
   const char *address = ld_session_get_listen_address (self->session);
 
-  for (guint i = 0; i < 3; i++)
+  static const char *const endpoints[] = { "tcp", "udp", "http", "syslog", "gelf", "otlp" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
     {
-      const char *which = (const char *[]) { "tcp", "udp", "http" }[i];
+      const char *which = endpoints[i];
       guint16 port = ld_ingest_get_bound_port (ingest, which);
 
       if (port != 0)

@@ -23,6 +23,12 @@ static const GOptionEntry option_entries[] = {
     N_("UDP port for Python's DatagramHandler (default 9021)"), N_("PORT") },
   { "http-port", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("HTTP and WebSocket port (default 9022)"), N_("PORT") },
+  { "syslog-port", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Syslog port, TCP and UDP (default 5514)"), N_("PORT") },
+  { "gelf-port", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("GELF port, UDP and TCP (default 12201)"), N_("PORT") },
+  { "otlp-port", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("OTLP/HTTP port for OpenTelemetry logs (default 4318)"), N_("PORT") },
   { "connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
     N_("Take the records a WebSocket server streams, such as Loki's tail; repeatable"),
     N_("ws://HOST:PORT/PATH") },
@@ -173,6 +179,9 @@ look_up_options (LdSession    *self,
   look_up_port (options, "tcp-port", &self->tcp_port);
   look_up_port (options, "udp-port", &self->udp_port);
   look_up_port (options, "http-port", &self->http_port);
+  look_up_port (options, "syslog-port", &self->syslog_port);
+  look_up_port (options, "gelf-port", &self->gelf_port);
+  look_up_port (options, "otlp-port", &self->otlp_port);
   g_variant_dict_lookup (options, "max-records", "i", &self->max_records);
   g_variant_dict_lookup (options, "output", "^ay", &self->output_path);
   g_variant_dict_lookup (options, "filter", "s", &self->filter_text);
@@ -208,7 +217,8 @@ check_options (LdSession *self)
   if (self->max_records < 0)
     return _("--max-records must be a positive number\n");
   if (self->tcp_port > G_MAXUINT16 || self->udp_port > G_MAXUINT16
-      || self->http_port > G_MAXUINT16)
+      || self->http_port > G_MAXUINT16 || self->syslog_port > G_MAXUINT16
+      || self->gelf_port > G_MAXUINT16 || self->otlp_port > G_MAXUINT16)
     return _("A port must be a number from 0 to 65535\n");
   if ((self->output_path != NULL || self->export_path != NULL) && !self->headless)
     return _("--output and --export work with --headless only\n");

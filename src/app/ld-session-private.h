@@ -62,6 +62,9 @@ struct _LdSession
   int        tcp_port;
   int        udp_port;
   int        http_port;
+  int        syslog_port;
+  int        gelf_port;
+  int        otlp_port;
   int        max_records;
 
   char      *archive_path;     /* --archive */

@@ -150,6 +150,7 @@ ld_session_init (LdSession *self)
 {
   /* -1 is "not given": 0 asks the system for any free port. */
   self->tcp_port = self->udp_port = self->http_port = -1;
+  self->syslog_port = self->gelf_port = self->otlp_port = -1;
 }
 
 LdSession *
@@ -157,10 +158,16 @@ ld_session_new (void)
 {
   return g_object_new (LD_TYPE_SESSION, NULL);
 }
+/* The standard protocols' well-known ports are often held already, by a
+ * system rsyslog, an OpenTelemetry Collector or another Logdeck: that is no
+ * fault of this one, and the Sources panel lists the endpoint as failed with
+ * the reason, so it is neither a warning nor a record in the table (every
+ * message logged, even a debug one, becomes a record). */
 static void
-add_listener (LdSession  *self,
-              const char *which,
-              gboolean  (*add) (LdIngest *, const char *, guint16, GError **))
+add_listener_full (LdSession  *self,
+                   const char *which,
+                   gboolean  (*add) (LdIngest *, const char *, guint16, GError **),
+                   gboolean    warn)
 {
   g_autofree char *enabled_key = g_strdup_printf ("%s-enabled", which);
   g_autoptr(GError) error = NULL;
@@ -169,8 +176,16 @@ add_listener (LdSession  *self,
     return;
 
   if (!add (self->ingest, ld_session_get_listen_address (self), ld_session_get_port (self, which),
-            &error))
+            &error) && warn)
     g_warning ("The %s listener cannot start: %s", which, error->message);
+}
+
+static void
+add_listener (LdSession  *self,
+              const char *which,
+              gboolean  (*add) (LdIngest *, const char *, guint16, GError **))
+{
+  add_listener_full (self, which, add, TRUE);
 }
 
 static gboolean
@@ -204,6 +219,9 @@ start_listeners (LdSession  *self,
   add_listener (self, "tcp", ld_ingest_add_tcp);
   add_listener (self, "udp", ld_ingest_add_udp);
   add_listener (self, "http", ld_ingest_add_http);
+  add_listener_full (self, "syslog", ld_ingest_add_syslog, FALSE);
+  add_listener_full (self, "gelf", ld_ingest_add_gelf, FALSE);
+  add_listener_full (self, "otlp", ld_ingest_add_otlp, FALSE);
   ld_queue_endpoints_add (&self->cli_queues, self->settings, self->ingest);
 
   /* Each restart of the listeners connects the clients again. */
@@ -288,6 +306,7 @@ on_endpoint_setting_changed (LdSession  *self,
    * address is read anew when the listeners restart. */
   g_clear_pointer (&self->cli_address, g_free);
   self->tcp_port = self->udp_port = self->http_port = -1;
+  self->syslog_port = self->gelf_port = self->otlp_port = -1;
 
   g_clear_handle_id (&self->restart_id, g_source_remove);
   self->restart_id = g_timeout_add (500, restart_listeners, self);
@@ -319,7 +338,8 @@ watch_settings (LdSession *self)
 {
   static const char *endpoint_keys[] = {
     "listen-address", "tcp-port", "udp-port", "http-port", "tcp-enabled", "udp-enabled",
-    "http-enabled", "zmq-connect", "zmq-listen", "nng-dial", "nng-listen",
+    "http-enabled", "syslog-port", "syslog-enabled", "gelf-port", "gelf-enabled",
+    "otlp-port", "otlp-enabled", "zmq-connect", "zmq-listen", "nng-dial", "nng-listen",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (endpoint_keys); i++)
@@ -600,6 +620,12 @@ ld_session_get_port (LdSession  *self,
     given = self->udp_port;
   else if (g_str_equal (which, "http"))
     given = self->http_port;
+  else if (g_str_equal (which, "syslog"))
+    given = self->syslog_port;
+  else if (g_str_equal (which, "gelf"))
+    given = self->gelf_port;
+  else if (g_str_equal (which, "otlp"))
+    given = self->otlp_port;
 
   if (given >= 0)
     return given;

@@ -3,10 +3,13 @@
 
 #include "config.h"
 
+#include "ld-gelf-source.h"
 #include "ld-http-source.h"
 #include "ld-mq-common.h"
 #include "ld-nng-source.h"
+#include "ld-otlp-source.h"
 #include "ld-source.h"
+#include "ld-syslog-source.h"
 #include "ld-tcp-source.h"
 #include "ld-udp-source.h"
 #include "ld-ws-client-source.h"
@@ -99,6 +102,115 @@ ld_ingest_add_http (LdIngest    *self,
 
   shared = ld_ingest_get_shared (self);
   return ld_ingest_add_source (self, ld_http_source_new (shared, address, port, error), error);
+}
+
+typedef LdSource *(*LdListenerNew) (LdIngestShared *, const char *, guint16, GError **);
+
+/* A protocol that speaks TCP and UDP on one port: the TCP endpoint binds
+ * first (with 0, on any free port), then UDP on the same port; one that
+ * cannot bind takes the other with it. */
+static gboolean
+add_tcp_and_udp (LdIngest       *self,
+                 LdListenerNew   tcp_new,
+                 LdListenerNew   udp_new,
+                 const char     *address,
+                 guint16         port,
+                 GError        **error)
+{
+  LdIngestShared *shared = ld_ingest_get_shared (self);
+  LdSource *tcp, *udp;
+
+  if ((tcp = tcp_new (shared, address, port, error)) == NULL)
+    return FALSE;
+  if ((udp = udp_new (shared, address, tcp->port, error)) == NULL)
+    {
+      ld_source_free (tcp);
+      return FALSE;
+    }
+
+  return ld_ingest_add_source (self, tcp, error) && ld_ingest_add_source (self, udp, error);
+}
+
+/**
+ * ld_ingest_add_syslog:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoints could not listen
+ *
+ * Receives syslog (RFC 5424, or RFC 3164 as real senders write it) on TCP and
+ * UDP on one port: "syslog", over TCP, framed per connection by octet counting or
+ * line ends (RFC 6587), its connections "syslog-1"…, and "syslog-udp", one
+ * message a datagram.
+ *
+ * Returns: %TRUE if both listen; otherwise neither does
+ */
+gboolean
+ld_ingest_add_syslog (LdIngest    *self,
+                      const char  *address,
+                      guint16      port,
+                      GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  return add_tcp_and_udp (self, ld_syslog_tcp_source_new, ld_syslog_udp_source_new, address,
+                          port, error);
+}
+
+/**
+ * ld_ingest_add_gelf:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoints could not listen
+ *
+ * Receives GELF on one port: "gelf-udp", plain, zlib or gzip datagrams,
+ * chunked ones reassembled, and "gelf", NUL-delimited messages over TCP, its
+ * connections "gelf-1"…
+ *
+ * Returns: %TRUE if both listen; otherwise neither does
+ */
+gboolean
+ld_ingest_add_gelf (LdIngest    *self,
+                    const char  *address,
+                    guint16      port,
+                    GError     **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  return add_tcp_and_udp (self, ld_gelf_tcp_source_new, ld_gelf_udp_source_new, address, port,
+                          error);
+}
+
+/**
+ * ld_ingest_add_otlp:
+ * @self: an ingest thread
+ * @address: an IP address to listen on, such as "127.0.0.1"
+ * @port: the port, or 0 for any free one (see ld_ingest_get_bound_port())
+ * @error: why the endpoint could not listen
+ *
+ * Serves OTLP/HTTP logs: POST /v1/logs with an ExportLogsServiceRequest as
+ * application/x-protobuf or application/json, maybe gzipped, as every
+ * OpenTelemetry SDK exports them. The endpoint is listed as "otlp" (then
+ * "otlp.2"…).
+ *
+ * Returns: %TRUE if the endpoint listens
+ */
+gboolean
+ld_ingest_add_otlp (LdIngest    *self,
+                    const char  *address,
+                    guint16      port,
+                    GError     **error)
+{
+  LdIngestShared *shared;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  shared = ld_ingest_get_shared (self);
+  return ld_ingest_add_source (self, ld_otlp_source_new (shared, address, port, error), error);
 }
 
 /**

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 #define LD_INGEST_DEFAULT_TCP_PORT       9020   /* logging.handlers.DEFAULT_TCP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_UDP_PORT       9021   /* logging.handlers.DEFAULT_UDP_LOGGING_PORT */
 #define LD_INGEST_DEFAULT_HTTP_PORT      9022   /* logging.handlers.DEFAULT_HTTP_LOGGING_PORT */
+#define LD_INGEST_DEFAULT_SYSLOG_PORT    5514   /* 514 needs privileges */
+#define LD_INGEST_DEFAULT_GELF_PORT      12201  /* GELF's own */
+#define LD_INGEST_DEFAULT_OTLP_PORT      4318   /* OTLP/HTTP's own */
 #define LD_INGEST_DEFAULT_NNG_URI        "tcp://127.0.0.1:13232" /* the logging cookbook's */
 #define LD_INGEST_DEFAULT_MAX_FRAME_SIZE (16 * 1024 * 1024)
 #define LD_INGEST_MAX_BATCH              4096
@@ -31,6 +34,11 @@ G_BEGIN_DECLS
 #define LD_INGEST_PROTOCOL_ZMQ_SUB        "zmq-sub"     /* ZeroMQ SUB: --zmq, --zmq-listen */
 #define LD_INGEST_PROTOCOL_ZMQ_PULL       "zmq-pull"    /* ZeroMQ PULL: --zmq-listen */
 #define LD_INGEST_PROTOCOL_NNG_SUB0       "nng-sub0"    /* NNG Sub0: --nng, --nng-listen */
+#define LD_INGEST_PROTOCOL_SYSLOG_TCP    "syslog-tcp"  /* RFC 6587 over TCP */
+#define LD_INGEST_PROTOCOL_SYSLOG_UDP    "syslog-udp"
+#define LD_INGEST_PROTOCOL_GELF_TCP      "gelf-tcp"    /* NUL-delimited GELF over TCP */
+#define LD_INGEST_PROTOCOL_GELF_UDP      "gelf-udp"    /* GELF datagrams, maybe chunked */
+#define LD_INGEST_PROTOCOL_OTLP_HTTP     "otlp-http"   /* OTLP/HTTP logs, protobuf or JSON */
 
 /* What one stream listener allows its connections (see the README's
  * limits). Timeouts are in µs. A connection that has started a frame, a
@@ -97,6 +105,18 @@ gboolean    ld_ingest_add_udp             (LdIngest             *self,
                                            guint16               port,
                                            GError              **error);
 gboolean    ld_ingest_add_http            (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_syslog          (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_gelf            (LdIngest             *self,
+                                           const char           *address,
+                                           guint16               port,
+                                           GError              **error);
+gboolean    ld_ingest_add_otlp            (LdIngest             *self,
                                            const char           *address,
                                            guint16               port,
                                            GError              **error);

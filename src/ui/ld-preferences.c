@@ -22,9 +22,11 @@
  * the command line. Those never go into the settings; the port field shows
  * them until the user types another port. */
 
-#define N_LISTENERS 3
+#define N_LISTENERS 6
 
-static const char *const listener_names[N_LISTENERS] = { "tcp", "udp", "http" };
+static const char *const listener_names[N_LISTENERS] = {
+  "tcp", "udp", "http", "syslog", "gelf", "otlp",
+};
 
 struct _LdPreferences
 {
@@ -46,6 +48,9 @@ struct _LdPreferences
   GtkSwitch            *tcp_switch;
   GtkSwitch            *udp_switch;
   GtkSwitch            *http_switch;
+  GtkSwitch            *syslog_switch;
+  GtkSwitch            *gelf_switch;
+  GtkSwitch            *otlp_switch;
   AdwActionRow         *port_rows[N_LISTENERS];
   GtkSpinButton        *port_spins[N_LISTENERS];
   AdwEntryRow          *nng_listen_row;
@@ -325,6 +330,12 @@ bind_settings (LdPreferences *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "http-enabled", self->http_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "syslog-enabled", self->syslog_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "gelf-enabled", self->gelf_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "otlp-enabled", self->otlp_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "nng-listen", self->nng_listen_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "nng-dial", self->nng_dial_row, "text",
@@ -376,18 +387,33 @@ ld_preferences_class_init (LdPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, tcp_switch);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, udp_switch);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, http_switch);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, syslog_switch);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, gelf_switch);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, otlp_switch);
   gtk_widget_class_bind_template_child_full (widget_class, "tcp_port_row", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_rows[0]));
   gtk_widget_class_bind_template_child_full (widget_class, "udp_port_row", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_rows[1]));
   gtk_widget_class_bind_template_child_full (widget_class, "http_port_row", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_rows[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "syslog_port_row", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_rows[3]));
+  gtk_widget_class_bind_template_child_full (widget_class, "gelf_port_row", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_rows[4]));
+  gtk_widget_class_bind_template_child_full (widget_class, "otlp_port_row", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_rows[5]));
   gtk_widget_class_bind_template_child_full (widget_class, "tcp_port_spin", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_spins[0]));
   gtk_widget_class_bind_template_child_full (widget_class, "udp_port_spin", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_spins[1]));
   gtk_widget_class_bind_template_child_full (widget_class, "http_port_spin", FALSE,
                                              G_STRUCT_OFFSET (LdPreferences, port_spins[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "syslog_port_spin", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_spins[3]));
+  gtk_widget_class_bind_template_child_full (widget_class, "gelf_port_spin", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_spins[4]));
+  gtk_widget_class_bind_template_child_full (widget_class, "otlp_port_spin", FALSE,
+                                             G_STRUCT_OFFSET (LdPreferences, port_spins[5]));
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, nng_listen_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, nng_dial_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, zmq_connect_row);
