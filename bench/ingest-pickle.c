@@ -43,6 +43,7 @@ static int n_records = DEFAULT_RECORDS;
 static char *capture_path;
 static char *python;
 static gboolean with_window;
+static gboolean no_archive;
 
 static const GOptionEntry entries[] = {
   { "records", 'n', 0, G_OPTION_ARG_INT, &n_records, "Records to send", "N" },
@@ -50,6 +51,8 @@ static const GOptionEntry entries[] = {
   { "python", 0, 0, G_OPTION_ARG_FILENAME, &python, "The Python to capture with", "PATH" },
   { "window", 'w', 0, G_OPTION_ARG_NONE, &with_window,
     "Run the whole application with its window (needs a display)", NULL },
+  { "no-archive", 0, 0, G_OPTION_ARG_NONE, &no_archive,
+    "With --window, do not archive the session (the window archives by default)", NULL },
   { NULL }
 };
 
@@ -237,6 +240,7 @@ replay_with_window (Sender      *sender,
   g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
   g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
   g_settings_set_uint (settings, "max-records", n_records);
+  g_settings_set_boolean (settings, "archive", !no_archive);
   app = ld_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
@@ -297,14 +301,21 @@ main (int   argc,
     {
       FrameWatch watch = { 0 };
       g_autofree char *renderer = NULL;
+      g_autofree char *data_dir = g_dir_make_tmp ("ld-bench-data-XXXXXX", NULL);
 
+      /* The session's archive goes to a folder of the bench's own, which
+       * is left for a look (its path is printed), not in the user's. */
+      g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+      if (!no_archive)
+        printf ("ingest-pickle (window): archiving under %s\n", data_dir);
       seconds = replay_with_window (&sender, &watch, &renderer);
       rate = grouped ((guint64) (n_records / seconds));
       g_autofree char *name = g_path_get_basename (capture_path);
 
-      printf ("ingest-pickle (window, %s, %s): %d records in %.2f s = %s records/s; "
+      printf ("ingest-pickle (window%s, %s, %s): %d records in %.2f s = %s records/s; "
               "peak RSS %ld MB; longest gap between frames %.0f ms (%.0f ms in, %" G_GUINT64_FORMAT
-              " records received)\n", name, renderer, n_records, seconds, rate, peak_rss_mb (),
+              " records received)\n", no_archive ? ", no archive" : ", archived", name, renderer,
+              n_records, seconds, rate, peak_rss_mb (),
               watch.longest_gap / 1000.0, watch.longest_gap_at / 1000.0,
               watch.longest_gap_records);
     }
