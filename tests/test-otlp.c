@@ -58,10 +58,32 @@ static const char export_json[] =
   "\"body\":{\"intValue\":\"5\"}}"
   "]}]}]}";
 
+/* What the value helpers allocate, freed with the request they build. A
+ * set: adding a key already there would free it (g_hash_table_replace). */
+static GHashTable *nodes;
+
+static void
+track (GHashTable *pool,
+       gpointer    node)
+{
+  if (!g_hash_table_contains (pool, node))
+    g_hash_table_add (pool, node);
+}
+
+static gpointer
+new_node (gsize size)
+{
+  gpointer node = g_malloc (size);
+
+  if (nodes != NULL)
+    track (nodes, node);
+  return node;
+}
+
 static LdOtlp__AnyValue *
 string_value (const char *text)
 {
-  LdOtlp__AnyValue *value = g_new (LdOtlp__AnyValue, 1);
+  LdOtlp__AnyValue *value = new_node (sizeof *value);
 
   ld_otlp__any_value__init (value);
   value->value_case = LD_OTLP__ANY_VALUE__VALUE_STRING_VALUE;
@@ -72,7 +94,7 @@ string_value (const char *text)
 static LdOtlp__AnyValue *
 int_value (gint64 number)
 {
-  LdOtlp__AnyValue *value = g_new (LdOtlp__AnyValue, 1);
+  LdOtlp__AnyValue *value = new_node (sizeof *value);
 
   ld_otlp__any_value__init (value);
   value->value_case = LD_OTLP__ANY_VALUE__VALUE_INT_VALUE;
@@ -84,7 +106,7 @@ static LdOtlp__KeyValue *
 key_value (const char       *key,
            LdOtlp__AnyValue *value)
 {
-  LdOtlp__KeyValue *kv = g_new (LdOtlp__KeyValue, 1);
+  LdOtlp__KeyValue *kv = new_node (sizeof *kv);
 
   ld_otlp__key_value__init (kv);
   kv->key = (char *) key;
@@ -94,7 +116,7 @@ key_value (const char       *key,
 
 /* A list of the pointers given, which the test leaks into @pool. */
 static gpointer
-list_of (GPtrArray *pool,
+list_of (GHashTable *pool,
          gsize      n,
          ...)
 {
@@ -105,20 +127,20 @@ list_of (GPtrArray *pool,
   for (gsize i = 0; i < n; i++)
     {
       list[i] = va_arg (args, gpointer);
-      g_ptr_array_add (pool, list[i]);
+      track (pool, list[i]);
     }
   va_end (args);
-  g_ptr_array_add (pool, list);
+  track (pool, list);
   return list;
 }
 
 static LdOtlp__AnyValue *
-list_value (GPtrArray                *pool,
+list_value (GHashTable                *pool,
             LdOtlp__AnyValue__ValueCase which,
             gsize                     n,
             gpointer                 *items)
 {
-  LdOtlp__AnyValue *value = g_new (LdOtlp__AnyValue, 1);
+  LdOtlp__AnyValue *value = new_node (sizeof *value);
 
   ld_otlp__any_value__init (value);
   value->value_case = which;
@@ -128,7 +150,7 @@ list_value (GPtrArray                *pool,
       ld_otlp__array_value__init (value->array_value);
       value->array_value->n_values = n;
       value->array_value->values = (LdOtlp__AnyValue **) items;
-      g_ptr_array_add (pool, value->array_value);
+      track (pool, value->array_value);
     }
   else
     {
@@ -136,7 +158,7 @@ list_value (GPtrArray                *pool,
       ld_otlp__key_value_list__init (value->kvlist_value);
       value->kvlist_value->n_values = n;
       value->kvlist_value->values = (LdOtlp__KeyValue **) items;
-      g_ptr_array_add (pool, value->kvlist_value);
+      track (pool, value->kvlist_value);
     }
   return value;
 }
@@ -146,7 +168,8 @@ list_value (GPtrArray                *pool,
 static GBytes *
 pack_request (gboolean extra_record)
 {
-  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) pool = g_hash_table_new_full (NULL, NULL, g_free, NULL);
+  G_GNUC_UNUSED GHashTable *tracking = nodes = pool;
   LdOtlp__ExportLogsServiceRequest request = LD_OTLP__EXPORT_LOGS_SERVICE_REQUEST__INIT;
   LdOtlp__ResourceLogs rl = LD_OTLP__RESOURCE_LOGS__INIT;
   LdOtlp__Resource resource = LD_OTLP__RESOURCE__INIT;
@@ -179,7 +202,7 @@ pack_request (gboolean extra_record)
   a.severity_number = 9;
   a.severity_text = (char *) "INFO";
   a.body = string_value ("order placed");
-  g_ptr_array_add (pool, a.body);
+  track (pool, a.body);
   a.attributes = list_of (pool, 11, key_value ("user", string_value ("alice")),
                           key_value ("count", int_value (3)), key_value ("ratio", &ratio),
                           key_value ("ok", &ok),
@@ -205,7 +228,7 @@ pack_request (gboolean extra_record)
   b.body = list_value (pool, LD_OTLP__ANY_VALUE__VALUE_KVLIST_VALUE, 2,
                        list_of (pool, 2, key_value ("event", string_value ("fail")),
                                 key_value ("n", int_value (1))));
-  g_ptr_array_add (pool, b.body);
+  track (pool, b.body);
   b.attributes = list_of (pool, 3, key_value ("exception.type", string_value ("TypeError")),
                           key_value ("exception.message", string_value ("x is undefined")),
                           key_value ("exception.stacktrace",
@@ -216,17 +239,17 @@ pack_request (gboolean extra_record)
   c.time_unix_nano = G_GUINT64_CONSTANT (1700000002000000000);
   c.severity_text = (char *) "warn";
   c.body = int_value (5);
-  g_ptr_array_add (pool, c.body);
+  track (pool, c.body);
 
   for (guint i = 0; i < G_N_ELEMENTS (many); i++)
     {
       many[i] = key_value (g_strdup_printf ("k%u", i), int_value (i));
-      g_ptr_array_add (pool, many[i]->key);
-      g_ptr_array_add (pool, many[i]->value);
-      g_ptr_array_add (pool, many[i]);
+      track (pool, many[i]->key);
+      track (pool, many[i]->value);
+      track (pool, many[i]);
     }
   d.body = string_value ("too many");
-  g_ptr_array_add (pool, d.body);
+  track (pool, d.body);
   d.attributes = many;
   d.n_attributes = G_N_ELEMENTS (many);
 
@@ -242,6 +265,7 @@ pack_request (gboolean extra_record)
   size = ld_otlp__export_logs_service_request__get_packed_size (&request);
   buffer = g_malloc (size);
   ld_otlp__export_logs_service_request__pack (&request, buffer);
+  nodes = NULL;
   return g_bytes_new_take (buffer, size);
 }
 
