@@ -306,6 +306,9 @@ main (int   argc,
       /* The session's archive goes to a folder of the bench's own, which
        * is left for a look (its path is printed), not in the user's. */
       g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+      /* The settings below must reach the application's own GSettings:
+       * dconf without a session bus would drop them. */
+      g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
       if (!no_archive)
         printf ("ingest-pickle (window): archiving under %s\n", data_dir);
       seconds = replay_with_window (&sender, &watch, &renderer);
