@@ -246,8 +246,9 @@ node_int (const LdJsonNode *node,
     return fallback;
   if (node->kind == LD_JSON_NUMBER && ld_json_node_get_int64 (node, &value))
     return value;
+  /* A number past what 64 bits hold (or NaN) is no line or level. */
   if (node->kind == LD_JSON_NUMBER && ld_json_node_get_double (node, &real))
-    return (gint64) real;
+    return real >= -9.2e18 && real <= 9.2e18 ? (gint64) real : fallback;
   if (node->kind == LD_JSON_STRING)
     {
       g_autofree char *text = g_strndup (node->text, node->len);
