@@ -21,57 +21,9 @@
 #include "ld-window.h"
 #include "ui-test-utils.h"
 
-#define DEADLINE_US (20 * G_USEC_PER_SEC)
 #define SETTINGS_TCP_PORT 9020
 
 static LdApplication *app;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-
-  return NULL;
-}
-
-static gboolean
-toplevel_shown (gpointer data)
-{
-  return find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
-}
-
-static GtkWindow *
-wait_for_toplevel (GType type)
-{
-  wait_until (toplevel_shown, GSIZE_TO_POINTER (type), g_type_name (type));
-  return find_toplevel (type);
-}
 
 static GtkWidget *
 new_window (void)
@@ -135,12 +87,12 @@ test_preferences_bound_port (void)
   guint port;
 
   gtk_widget_activate_action (window, "win.preferences", NULL);
-  preferences = wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  preferences = ui_wait_for_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
   wait_painted (GTK_WIDGET (preferences));
 
   row = find_row (GTK_WIDGET (preferences), "TCP Port");
   g_assert_nonnull (row);
-  wait_until (row_says_listening, row, "the TCP port row to show the bound port");
+  ui_wait_until (row_says_listening, row, "the TCP port row to show the bound port");
   subtitle = adw_action_row_get_subtitle (row);
   g_test_message ("TCP Port: %s", subtitle);
   g_assert_nonnull (strstr (subtitle, "--tcp-port"));
@@ -154,7 +106,7 @@ test_preferences_bound_port (void)
 
   /* The UDP port comes from the settings (0): no note about the command line. */
   row = find_row (GTK_WIDGET (preferences), "UDP Port");
-  wait_until (row_says_listening, row, "the UDP port row to show the bound port");
+  ui_wait_until (row_says_listening, row, "the UDP port row to show the bound port");
   g_assert_null (strstr (adw_action_row_get_subtitle (row), "command line"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), "system picked"));
 
@@ -207,7 +159,7 @@ test_shortcuts_window (void)
   g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>question"));
 
   gtk_widget_activate_action (window, "win.show-help-overlay", NULL);
-  shortcuts = wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  shortcuts = ui_wait_for_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
   g_assert_true (shortcuts == GTK_WINDOW (gtk_application_window_get_help_overlay (
                                             GTK_APPLICATION_WINDOW (window))));
   wait_painted (GTK_WIDGET (shortcuts));
@@ -230,7 +182,7 @@ test_about (void)
   AdwAboutWindow *about;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  about = ADW_ABOUT_WINDOW (wait_for_toplevel (ADW_TYPE_ABOUT_WINDOW));
+  about = ADW_ABOUT_WINDOW (ui_wait_for_toplevel (ADW_TYPE_ABOUT_WINDOW));
   wait_painted (GTK_WIDGET (about));
 
   g_assert_true (g_str_has_prefix (adw_about_window_get_website (about), "https://"));
@@ -344,7 +296,7 @@ test_panels_default_size (void)
   dashboard = LD_DASHBOARD (find_descendant (window, LD_TYPE_DASHBOARD, NULL));
   tracker = find_descendant (GTK_WIDGET (dashboard), LD_TYPE_ERROR_TRACKER_VIEW, NULL);
   push_error_kinds ();
-  wait_until (has_n_groups, tracker, "six kinds of error");
+  ui_wait_until (has_n_groups, tracker, "six kinds of error");
 
   ld_dashboard_set_show_views (dashboard, TRUE);
   ld_dashboard_set_visible_view (dashboard, "errors");
@@ -431,7 +383,7 @@ test_panel_counts (void)
   ld_handoff_push_batch (ld_application_get_handoff (app), batch);
 
   wait = (LabelWait) { find_descendant (window, LD_TYPE_ERROR_TRACKER_VIEW, NULL), "1,234" };
-  wait_until (label_shown, &wait, "the count 1,234 in the error list");
+  ui_wait_until (label_shown, &wait, "the count 1,234 in the error list");
 
   close_window (window);
 }

@@ -23,7 +23,6 @@
 #include "ld-window.h"
 #include "ui-test-utils.h"
 
-#define DEADLINE_US (20 * G_USEC_PER_SEC)
 #define ENDED "2026-11-01T10-00-00-2147483000.logdeck"
 #define CRASHED "2026-11-02T10-00-00-2147483000.logdeck"
 #define DAMAGED "2026-11-03T10-00-00-2147483000.logdeck"
@@ -31,53 +30,6 @@
 
 static LdApplication *app;
 static char *sessions_dir;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-
-  return NULL;
-}
-
-static gboolean
-toplevel_shown (gpointer data)
-{
-  return find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
-}
-
-static GtkWindow *
-wait_for_toplevel (GType type)
-{
-  wait_until (toplevel_shown, GSIZE_TO_POINTER (type), g_type_name (type));
-  return find_toplevel (type);
-}
 
 static char *
 session_path (const char *file_name)
@@ -139,7 +91,7 @@ static LdSessionsDialog *
 open_dialog (void)
 {
   g_action_group_activate_action (G_ACTION_GROUP (app), "sessions", NULL);
-  return LD_SESSIONS_DIALOG (wait_for_toplevel (LD_TYPE_SESSIONS_DIALOG));
+  return LD_SESSIONS_DIALOG (ui_wait_for_toplevel (LD_TYPE_SESSIONS_DIALOG));
 }
 
 static AdwActionRow *
@@ -190,7 +142,7 @@ static void
 answer (const char *response,
         const char *entry_text)
 {
-  AdwMessageDialog *question = ADW_MESSAGE_DIALOG (wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  AdwMessageDialog *question = ADW_MESSAGE_DIALOG (ui_wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 
   if (entry_text != NULL)
     gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (question)),
@@ -207,7 +159,7 @@ test_list (void)
   g_autofree char *running = g_path_get_basename (ld_archive_writer_get_path (writer));
   GtkWidget *removals;
 
-  wait_until (has_four_rows, dialog, "four sessions listed");
+  ui_wait_until (has_four_rows, dialog, "four sessions listed");
   g_assert_nonnull (strstr (row_subtitle (dialog, ENDED), "Ended"));
   g_assert_nonnull (strstr (row_subtitle (dialog, ENDED), "3 records"));
   g_assert_nonnull (strstr (row_subtitle (dialog, CRASHED), "Did not end"));
@@ -233,7 +185,7 @@ test_rename (void)
   g_autoptr(LdArchive) archive = NULL;
   g_autofree char *name = NULL;
 
-  wait_until (has_four_rows, dialog, "four sessions listed");
+  ui_wait_until (has_four_rows, dialog, "four sessions listed");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "session.rename", "s", path);
   answer ("rename", "Before the release");
 
@@ -269,10 +221,10 @@ test_open (void)
   LdSessionsDialog *dialog = open_dialog ();
   g_autofree char *path = session_path (ENDED);
 
-  wait_until (has_four_rows, dialog, "four sessions listed");
+  ui_wait_until (has_four_rows, dialog, "four sessions listed");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "session.open", "s", path);
   answer ("open", NULL);
-  wait_until (store_has_archived_records, NULL, "the three archived records in the store");
+  ui_wait_until (store_has_archived_records, NULL, "the three archived records in the store");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -290,18 +242,18 @@ test_delete (void)
   const char *running = ld_archive_writer_get_path (
                           ld_session_get_archive_writer (ld_application_get_session (app)));
 
-  wait_until (has_four_rows, dialog, "four sessions listed");
+  ui_wait_until (has_four_rows, dialog, "four sessions listed");
 
   /* The running session cannot be deleted: nothing is asked. */
   gtk_widget_activate_action (GTK_WIDGET (dialog), "session.delete", "s", running);
-  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_null (ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_true (g_file_test (running, G_FILE_TEST_EXISTS));
 
   gtk_widget_activate_action (GTK_WIDGET (dialog), "session.delete", "s", crashed);
   answer ("delete", NULL);
   g_assert_false (g_file_test (crashed, G_FILE_TEST_EXISTS));
   g_assert_null (find_row (dialog, CRASHED));
-  wait_until (has_three_rows, dialog, "three sessions listed");
+  ui_wait_until (has_three_rows, dialog, "three sessions listed");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -403,7 +355,7 @@ test_status_missed (void)
     }
   ld_store_set_max_records (store, 10);
   ld_store_append_batch (store, batch);
-  wait_until (panel_says_not_archived, panel, "the sources panel to count missed records");
+  ui_wait_until (panel_says_not_archived, panel, "the sources panel to count missed records");
   ld_store_set_max_records (store, max_records);
   gtk_window_destroy (GTK_WINDOW (window));
 }

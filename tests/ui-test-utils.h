@@ -36,6 +36,58 @@ wait_painted (GtkWidget *window)
   g_assert_cmpuint (n_paints, >=, 3);
 }
 
+/* How long a dialog test waits for what it expects before failing. */
+#define UI_TEST_DEADLINE_US (20 * G_USEC_PER_SEC)
+
+typedef gboolean (*UiCondition) (gpointer data);
+
+/* Runs the main loop until @condition holds, failing after UI_TEST_DEADLINE_US. */
+
+G_GNUC_UNUSED static void
+ui_wait_until (UiCondition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + UI_TEST_DEADLINE_US;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+G_GNUC_UNUSED static GtkWindow *
+ui_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+G_GNUC_UNUSED static gboolean
+ui_toplevel_shown (gpointer data)
+{
+  return ui_find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+G_GNUC_UNUSED static GtkWindow *
+ui_wait_for_toplevel (GType type)
+{
+  ui_wait_until (ui_toplevel_shown, GSIZE_TO_POINTER (type), g_type_name (type));
+  return ui_find_toplevel (type);
+}
+
 /* Saves what @window shows as @name in the test log folder (LD_SHOTS_DIR,
  * meson-logs/shots), for a person to look at. */
 G_GNUC_UNUSED static void
