@@ -19,13 +19,15 @@
  * only the level badge, which is as wide as its name, is a label. */
 
 typedef void (*BindFunc) (LdWindow *self, GtkWidget *cell, const LdRecord *record);
+typedef gboolean (*HasValueFunc) (const LdRecord *record);
 
 typedef struct
 {
-  const char *id;
-  const char *title;
-  int         chars;      /* the content's usual width, which the column starts at */
-  BindFunc    bind;
+  const char  *id;
+  const char  *title;
+  int          chars;      /* the content's usual width, which the column starts at */
+  BindFunc     bind;
+  HasValueFunc has_value;  /* set for a column hidden until a record has a value for it */
 } ColumnInfo;
 
 #define EMPTY_TEXT "—"
@@ -158,6 +160,37 @@ bind_connection (LdWindow       *self,
                                                             : record->protocol);
 }
 
+/* Host and Service come from relays and the standards' senders (OTLP,
+ * syslog, GELF); Python's handlers never fill them, so their columns wait
+ * hidden until a record does. */
+static void
+bind_host (LdWindow       *self,
+           GtkWidget      *cell,
+           const LdRecord *record)
+{
+  set_interned (cell, record->host);
+}
+
+static void
+bind_service (LdWindow       *self,
+              GtkWidget      *cell,
+              const LdRecord *record)
+{
+  set_interned (cell, record->service);
+}
+
+static gboolean
+has_host (const LdRecord *record)
+{
+  return record->host != LD_INTERN_NONE;
+}
+
+static gboolean
+has_service (const LdRecord *record)
+{
+  return record->service != LD_INTERN_NONE;
+}
+
 /* Find's terms are highlighted in every message shown. */
 static void
 apply_highlight (LdWindow       *self,
@@ -285,12 +318,14 @@ bind_message (LdWindow       *self,
 }
 
 static const ColumnInfo columns[] = {
-  { "time", N_("Time"), 12, bind_time },
-  { "level", N_("Level"), 0, bind_level },
-  { "logger", N_("Logger"), 14, bind_logger },
-  { "thread", N_("Thread"), 10, bind_thread },
-  { "connection", N_("Connection"), 12, bind_connection },
-  { "message", N_("Message"), -1, bind_message },
+  { "time", N_("Time"), 12, bind_time, NULL },
+  { "level", N_("Level"), 0, bind_level, NULL },
+  { "logger", N_("Logger"), 14, bind_logger, NULL },
+  { "thread", N_("Thread"), 10, bind_thread, NULL },
+  { "connection", N_("Connection"), 12, bind_connection, NULL },
+  { "host", N_("Host"), 12, bind_host, has_host },
+  { "service", N_("Service"), 12, bind_service, has_service },
+  { "message", N_("Message"), -1, bind_message, NULL },
 };
 
 static const ColumnInfo *
@@ -494,8 +529,10 @@ build_header_menu (void)
   return G_MENU_MODEL (menu);
 }
 
-/* Saved ids first, in their order, then any column the settings do not
- * name yet (a newer version may add columns). */
+/* Saved ids first, in their order; a column the settings do not name yet
+ * (a newer version added it, as Host and Service were) goes after the one
+ * it follows in the default order, so that a saved order from before does
+ * not put it past Message. */
 static GPtrArray *
 column_order (LdWindow *self)
 {
@@ -509,8 +546,16 @@ column_order (LdWindow *self)
         g_ptr_array_add (order, (gpointer) info);
     }
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    if (!g_ptr_array_find (order, &columns[i], NULL))
-      g_ptr_array_add (order, (gpointer) &columns[i]);
+    {
+      guint before;
+
+      if (g_ptr_array_find (order, &columns[i], NULL))
+        continue;
+      if (i > 0 && g_ptr_array_find (order, &columns[i - 1], &before))
+        g_ptr_array_insert (order, before + 1, (gpointer) &columns[i]);
+      else
+        g_ptr_array_add (order, (gpointer) &columns[i]);
+    }
 
   return order;
 }
@@ -518,16 +563,151 @@ column_order (LdWindow *self)
 static void
 restore_column (LdWindow            *self,
                 GtkColumnViewColumn *column,
-                const char          *id,
+                const ColumnInfo    *info,
                 GVariant            *widths,
-                const char *const   *hidden)
+                const char *const   *hidden,
+                const char *const   *revealed)
 {
+  gboolean was_revealed = info->has_value != NULL && g_strv_contains (revealed, info->id);
   int width;
 
-  if (g_variant_lookup (widths, id, "i", &width) && width > 0)
+  if (g_variant_lookup (widths, info->id, "i", &width) && width > 0)
     gtk_column_view_column_set_fixed_width (column, width);
-  if (g_strv_contains (hidden, id))
+  if (was_revealed)
+    g_object_set_data (G_OBJECT (column), "ld-revealed", GINT_TO_POINTER (TRUE));
+  if (g_strv_contains (hidden, info->id) || (info->has_value != NULL && !was_revealed))
     gtk_column_view_column_set_visible (column, FALSE);
+}
+
+/* Optional columns
+ * ================
+ *
+ * Host and Service start hidden and show by themselves the first time a
+ * record with a value for them arrives. That happens once: the column is
+ * then "revealed" (kept in the revealed-columns setting), and from then on
+ * only the user shows or hides it, so that one who hid it by hand does not
+ * see it come back with the next record. Showing it by hand reveals it too. */
+
+static gboolean
+is_revealed (GtkColumnViewColumn *column)
+{
+  return g_object_get_data (G_OBJECT (column), "ld-revealed") != NULL;
+}
+
+static void
+save_revealed (LdWindow *self)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) revealed = NULL;
+  g_auto(GStrv) saved = g_settings_get_strv (self->settings, "revealed-columns");
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+
+      if (is_revealed (column))
+        g_strv_builder_add (builder, g_object_get_data (G_OBJECT (column), "ld-column-id"));
+    }
+  revealed = g_strv_builder_end (builder);
+  if (!g_strv_equal ((const char *const *) saved, (const char *const *) revealed))
+    g_settings_set_strv (self->settings, "revealed-columns", (const char *const *) revealed);
+}
+
+static void
+reveal_column (LdWindow            *self,
+               GtkColumnViewColumn *column)
+{
+  g_object_set_data (G_OBJECT (column), "ld-revealed", GINT_TO_POINTER (TRUE));
+  /* A phone-sized window keeps it for when it is wide again. */
+  if (g_object_get_data (G_OBJECT (self->column_view), "ld-narrow") != NULL)
+    g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", GINT_TO_POINTER (TRUE));
+  else
+    gtk_column_view_column_set_visible (column, TRUE);
+  save_revealed (self);
+}
+
+/* A column the user shows from the header menu or Preferences is theirs. */
+static void
+on_optional_visible_changed (GtkColumnViewColumn *column,
+                             GParamSpec          *pspec,
+                             LdWindow            *self)
+{
+  if (gtk_column_view_column_get_visible (column) && !is_revealed (column))
+    {
+      g_object_set_data (G_OBJECT (column), "ld-revealed", GINT_TO_POINTER (TRUE));
+      save_revealed (self);
+    }
+}
+
+static void on_store_items_changed (LdWindow   *self,
+                                    guint       position,
+                                    guint       removed,
+                                    guint       added,
+                                    GListModel *store);
+
+/* Looks at the records in [@from, @to) for values of the optional columns
+ * not revealed yet; once every one is, the store is no longer watched. */
+static void
+reveal_for_records (LdWindow *self,
+                    LdStore  *store,
+                    guint     from,
+                    guint     to)
+{
+  GListModel *list = gtk_column_view_get_columns (self->column_view);
+  GtkColumnViewColumn *waiting[G_N_ELEMENTS (columns)];
+  guint n_waiting = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+      const ColumnInfo *info = find_column (g_object_get_data (G_OBJECT (column), "ld-column-id"));
+
+      if (info->has_value != NULL && !is_revealed (column))
+        waiting[n_waiting++] = column;
+    }
+
+  for (guint i = from; i < to && n_waiting > 0; i++)
+    {
+      const LdRecord *record = ld_store_get_record (store, i);
+
+      for (guint j = 0; j < n_waiting; j++)
+        {
+          const ColumnInfo *info = find_column (g_object_get_data (G_OBJECT (waiting[j]),
+                                                                   "ld-column-id"));
+
+          if (info->has_value (record))
+            {
+              reveal_column (self, waiting[j]);
+              waiting[j--] = waiting[--n_waiting];
+            }
+        }
+    }
+
+  if (n_waiting == 0)
+    g_signal_handlers_disconnect_by_func (store, on_store_items_changed, self);
+}
+
+static void
+on_store_items_changed (LdWindow   *self,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        GListModel *store)
+{
+  if (added > 0)
+    reveal_for_records (self, LD_STORE (store), position, position + added);
+}
+
+/* Records already in the store count, for a window opened after they came. */
+static void
+watch_optional_columns (LdWindow *self)
+{
+  LdStore *store = ld_session_get_store (self->session);
+
+  g_signal_connect_object (store, "items-changed", G_CALLBACK (on_store_items_changed), self,
+                           G_CONNECT_SWAPPED);
+  reveal_for_records (self, store, 0, ld_store_get_n_records (store));
 }
 
 /* A title wider than its column's content would set the column's minimum
@@ -559,6 +739,7 @@ ld_window_setup_columns (LdWindow *self)
   g_autoptr(GPtrArray) order = column_order (self);
   g_autoptr(GVariant) widths = g_settings_get_value (self->settings, "column-widths");
   g_auto(GStrv) hidden = g_settings_get_strv (self->settings, "hidden-columns");
+  g_auto(GStrv) revealed = g_settings_get_strv (self->settings, "revealed-columns");
 
   self->column_actions = g_simple_action_group_new ();
   for (guint i = 0; i < order->len; i++)
@@ -567,7 +748,11 @@ ld_window_setup_columns (LdWindow *self)
       g_autoptr(GtkColumnViewColumn) column = create_column (self, info, header_menu);
       g_autoptr(GPropertyAction) action = NULL;
 
-      restore_column (self, column, info->id, widths, (const char *const *) hidden);
+      restore_column (self, column, info, widths, (const char *const *) hidden,
+                      (const char *const *) revealed);
+      if (info->has_value != NULL)
+        g_signal_connect_object (column, "notify::visible",
+                                 G_CALLBACK (on_optional_visible_changed), self, 0);
       action = g_property_action_new (info->id, column, "visible");
       g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
       gtk_column_view_append_column (self->column_view, column);
@@ -576,6 +761,7 @@ ld_window_setup_columns (LdWindow *self)
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
                                   G_ACTION_GROUP (self->column_actions));
+  watch_optional_columns (self);
 }
 
 static void
@@ -618,8 +804,8 @@ ld_window_refresh_column (LdWindow   *self,
  * @self: a window
  * @narrow: whether the window is phone-sized
  *
- * A narrow window gives Logger's, Thread's and Connection's room to the
- * message (the detail pane still shows them), for as long as it is narrow:
+ * A narrow window gives Logger's, Thread's, Connection's, Host's and
+ * Service's room to the message (the detail pane still shows them), for as long as it is narrow:
  * the user's own choice of columns is what is saved.
  */
 void
@@ -628,6 +814,7 @@ ld_window_columns_set_narrow (LdWindow *self,
 {
   GListModel *list = gtk_column_view_get_columns (self->column_view);
 
+  g_object_set_data (G_OBJECT (self->column_view), "ld-narrow", GINT_TO_POINTER (narrow));
   for (guint i = 0; i < g_list_model_get_n_items (list); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
@@ -635,7 +822,8 @@ ld_window_columns_set_narrow (LdWindow *self,
       gboolean hidden_here = g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") != NULL;
 
       if (!g_str_equal (id, "logger") && !g_str_equal (id, "thread")
-          && !g_str_equal (id, "connection"))
+          && !g_str_equal (id, "connection") && !g_str_equal (id, "host")
+          && !g_str_equal (id, "service"))
         continue;
       if (narrow && !hidden_here && gtk_column_view_column_get_visible (column))
         {
@@ -674,8 +862,10 @@ ld_window_save_columns (LdWindow *self)
       int width = gtk_column_view_column_get_fixed_width (column);
 
       g_strv_builder_add (order, id);
+      /* An optional column not revealed yet is hidden by nobody. */
       if (!gtk_column_view_column_get_visible (column)
-          && g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") == NULL)
+          && g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") == NULL
+          && (find_column (id)->has_value == NULL || is_revealed (column)))
         g_strv_builder_add (hidden, id);
       if (width > 0 && !gtk_column_view_column_get_expand (column))
         g_variant_builder_add (&widths, "{si}", id, width);
