@@ -12,8 +12,9 @@
 #include "ld-level.h"
 #include "ld-store.h"
 
-/* The selected record in full: its message, exception and stack, every
- * canonical field and every extra field. Built when the selection changes,
+/* The selected record in full: its message, exception and stack, its trace
+ * context with "Show This Trace", every canonical field and every extra
+ * field. Built when the selection changes,
  * never per record that arrives. */
 struct _LdDetailPane
 {
@@ -29,6 +30,12 @@ struct _LdDetailPane
   GtkWidget *fields;
   GtkWidget *extras_box;
   GtkWidget *extras;
+  GtkWidget *trace_row;
+  GtkWidget *trace_id;
+  GtkWidget *span_label;
+  GtkWidget *span_id;
+  GtkWidget *show_trace_button;
+  GtkWidget *show_span_button;
 
   LdRow     *row;
 };
@@ -174,6 +181,8 @@ show_canonical_fields (LdDetailPane   *self,
 
   while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
+  add_short_field (self->fields, _("Service"), ld_intern_lookup (record->service), FALSE);
+  add_short_field (self->fields, _("Host"), ld_intern_lookup (record->host), FALSE);
   add_short_field (self->fields, _("Level number"), levelno, FALSE);
   add_short_field (self->fields, _("Thread"), ld_intern_lookup (record->thread), FALSE);
   add_short_field (self->fields, _("Thread ID"), thread_id, TRUE);
@@ -221,12 +230,82 @@ show_extras (LdDetailPane   *self,
   ld_extra_iter_init (&iter, record);
   while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
     {
-      g_autofree char *display = extra_display (type, value, length);
+      g_autofree char *display = NULL;
+
+      /* The trace context has its own row, with its buttons. */
+      if (ld_record_is_reserved_extra (key))
+        continue;
+      display = extra_display (type, value, length);
       add_field (self->extras, &row, ld_intern_lookup (key), display,
                  type != LD_VALUE_STRING);
     }
 
   gtk_widget_set_visible (self->extras_box, row > 0);
+}
+
+/* The record's trace or span id, or %NULL if it has none. */
+static char *
+get_trace_extra (const LdRecord *record,
+                 const char     *key)
+{
+  LdValueType type;
+  const char *value;
+  gsize length;
+
+  if (!ld_record_get_extra (record, key, &type, &value, &length) || length == 0)
+    return NULL;
+  return g_strndup (value, length);
+}
+
+/* "trace=ID" as a user would type it: ids are hex, but a sender may put
+ * anything in them, which is then quoted so that the query means it. */
+static char *
+field_query (const char *field,
+             const char *value)
+{
+  g_autoptr(GString) quoted = NULL;
+
+  if (value[strspn (value, "0123456789abcdefABCDEF")] == '\0')
+    return g_strdup_printf ("%s=%s", field, value);
+
+  quoted = g_string_new (value);
+  g_string_replace (quoted, "\\", "\\\\", 0);
+  g_string_replace (quoted, "\"", "\\\"", 0);
+  return g_strdup_printf ("%s=\"%s\"", field, quoted->str);
+}
+
+static void
+set_trace_button (GtkWidget  *button,
+                  const char *field,
+                  const char *value)
+{
+  g_autofree char *query = value != NULL ? field_query (field, value) : NULL;
+
+  gtk_widget_set_visible (button, value != NULL);
+  if (query != NULL)
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
+                                            g_variant_new_string (query));
+}
+
+/* The trace row shows only for a record in a trace (OTLP, or a relay that
+ * kept the context); its buttons filter the table to the trace or span
+ * through the window's filter bar ("win.set-filter"). */
+static void
+show_trace (LdDetailPane   *self,
+            const LdRecord *record)
+{
+  g_autofree char *trace = get_trace_extra (record, LD_RECORD_TRACE_ID);
+  g_autofree char *span = get_trace_extra (record, LD_RECORD_SPAN_ID);
+
+  gtk_widget_set_visible (self->trace_row, trace != NULL || span != NULL);
+  gtk_label_set_text (GTK_LABEL (self->trace_id), trace != NULL ? trace : "—");
+  gtk_widget_set_tooltip_text (self->trace_id, trace);
+  gtk_widget_set_visible (self->span_label, span != NULL);
+  gtk_widget_set_visible (self->span_id, span != NULL);
+  gtk_label_set_text (GTK_LABEL (self->span_id), span != NULL ? span : "");
+  gtk_widget_set_tooltip_text (self->span_id, span);
+  set_trace_button (self->show_trace_button, "trace", trace);
+  set_trace_button (self->show_span_button, "span", span);
 }
 
 static void
@@ -269,6 +348,7 @@ show_record (LdDetailPane   *self,
   gtk_label_set_markup (GTK_LABEL (self->exception), traceback);
   gtk_widget_set_visible (self->exception, exception_len + stack_len > 0);
 
+  show_trace (self, record);
   show_canonical_fields (self, record);
   show_extras (self, record);
 }
@@ -388,6 +468,12 @@ ld_detail_pane_class_init (LdDetailPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdDetailPane, fields);
   gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras_box);
   gtk_widget_class_bind_template_child (widget_class, LdDetailPane, extras);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, trace_row);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, trace_id);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, span_label);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, span_id);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, show_trace_button);
+  gtk_widget_class_bind_template_child (widget_class, LdDetailPane, show_span_button);
 }
 
 static void

@@ -676,14 +676,33 @@ on_group_activated (LdWindow     *self,
   ld_window_update_subtitle (self);
 }
 
+/* The query goes in the filter bar, where the user sees it and can edit it,
+ * as if typed there. */
+static void
+show_query (LdWindow   *self,
+            const char *query)
+{
+  gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
+}
+
 static void
 on_connection_activated (LdWindow   *self,
                          const char *id)
 {
   g_autofree char *query = g_strdup_printf ("conn=\"%s\"", id);
 
-  gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
+  show_query (self, query);
+}
+
+/* "win.set-filter" with a query: what the detail pane's "Show This Trace"
+ * and the connection monitor's host rows ask for. */
+static void
+set_filter_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  show_query (LD_WINDOW (user_data), g_variant_get_string (parameter, NULL));
 }
 
 /* A notification's Show: the record, selected, with the filter cleared if
@@ -766,6 +785,7 @@ static const GActionEntry win_actions[] = {
   { "jump-to-latest", jump_to_latest_activated },
   { "dismiss-restored-filter", dismiss_restored_filter_activated },
   { "show-internal", show_internal_activated },
+  { "set-filter", set_filter_activated, "s" },
 };
 
 /* The port a listener really has (the system's pick for port 0), or the one
