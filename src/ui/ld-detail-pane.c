@@ -282,9 +282,13 @@ set_trace_button (GtkWidget  *button,
   g_autofree char *query = value != NULL ? field_query (field, value) : NULL;
 
   gtk_widget_set_visible (button, value != NULL);
+  /* The target before the name: a string action cannot be without one. */
   if (query != NULL)
-    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
-                                            g_variant_new_string (query));
+    {
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button),
+                                              g_variant_new_string (query));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.set-filter");
+    }
 }
 
 /* The trace row shows only for a record in a trace (OTLP, or a relay that

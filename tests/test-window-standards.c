@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.test"
+
+/* The window's side of the standards' inputs (issue #14): records that come
+ * in over the real OTLP/HTTP and syslog listeners of the window's own
+ * session, on ports of the system's choosing, bring up the Host and Service
+ * columns; the detail pane shows their host, service and trace, and "Show
+ * This Trace" filters the table through the filter bar; the connection
+ * monitor lists the hosts a relay forwards over one connection; the empty
+ * page says how to send with each protocol on the ports actually bound. */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "ld-application.h"
+#include "ld-connection-monitor.h"
+#include "ld-dashboard.h"
+#include "ld-detail-pane.h"
+#include "ld-sidebar.h"
+#include "ld-window-private.h"
+#include "ui-test-utils.h"
+
+#define TRACE_A "5b8efff798038103d269b633813fc60c"
+#define TRACE_B "0af7651916cd43dd8448eb211c80319c"
+#define SPAN_A1 "eee19b7ec3c1b174"
+
+static LdApplication *app;
+
+/* Lets the window lay out and draw what it has. */
+static void
+settle (void)
+{
+  gint64 end = g_get_monotonic_time () + 150 * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static const char *
+widget_text (GtkWidget *widget)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  return gtk_label_get_text (GTK_LABEL (widget));
+}
+
+/* The mapped widgets under @widget that show @text (labels, inscriptions). */
+static GtkWidget *
+find_text (GtkWidget  *widget,
+           const char *text)
+{
+  if ((GTK_IS_LABEL (widget) || GTK_IS_INSCRIPTION (widget)) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (widget_text (widget), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_text (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_shown (gpointer data)
+{
+  TextWait *wait = data;
+
+  return find_text (wait->widget, wait->text) != NULL;
+}
+
+static void
+wait_for_text (GtkWidget  *widget,
+               const char *text)
+{
+  TextWait wait = { widget, text };
+
+  ui_wait_until (text_shown, &wait, text);
+}
+
+/* How many stored records came from a sender (not Logdeck's own). */
+static guint
+n_sender_records (void)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint n = 0;
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    n += ld_store_get_record (store, i)->host != LD_INTERN_NONE;
+
+  return n;
+}
+
+static gboolean
+sender_records_are (gpointer data)
+{
+  return n_sender_records () == GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+shown_is (gpointer data)
+{
+  LdWindow *window = LD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (window->model)) == GPOINTER_TO_UINT (data)
+         && ld_filter_model_get_pending (window->model) == 0;
+}
+
+static guint16
+bound_port (const char *which)
+{
+  return ld_ingest_get_bound_port (ld_session_get_ingest (ld_application_get_session (app)),
+                                   which);
+}
+
+static LdWindow *
+new_window (int width,
+            int height)
+{
+  LdWindow *window = g_object_ref (ld_window_new (app));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (GTK_WIDGET (window));
+  return window;
+}
+
+static void
+close_window (LdWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  ld_store_clear (ld_application_get_store (app));
+}
+
+static void
+shoot (LdWindow   *window,
+       const char *name)
+{
+  wait_painted (GTK_WIDGET (window));
+  save_screenshot (GTK_WIDGET (window), name);
+}
+
+/* Senders, over real sockets */
+
+/* POSTs @body to the window's OTLP/HTTP listener, as an SDK's exporter
+ * does, and returns the HTTP status. The listener runs on the ingest
+ * thread, so a blocking client on this one is answered. */
+static guint
+post_otlp_json (const char *body)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  char reply[256] = "";
+  gsize n_read = 0;
+  guint status = 0;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", bound_port ("otlp"), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("POST /v1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                             "Connection: close\r\n\r\n%s", strlen (body), body);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)), reply,
+                           sizeof reply - 1, &n_read, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sscanf (reply, "HTTP/1.1 %u", &status), ==, 1);
+  return status;
+}
+
+/* One OTLP log record as JSON: a service on a host, in a trace or not. */
+static void
+append_otlp_resource (GString    *body,
+                      const char *service,
+                      const char *host,
+                      const char *trace,
+                      const char *span,
+                      const char *message)
+{
+  g_string_append_printf (body,
+                          "%s{\"resource\":{\"attributes\":["
+                          "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"%s\"}},"
+                          "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"%s\"}},"
+                          "{\"key\":\"deployment.environment\","
+                          "\"value\":{\"stringValue\":\"staging\"}}]},"
+                          "\"scopeLogs\":[{\"scope\":{\"name\":\"shop.%s\"},\"logRecords\":[{"
+                          "\"timeUnixNano\":\"%" G_GINT64_FORMAT "000\",\"severityNumber\":9,"
+                          "\"severityText\":\"INFO\",\"body\":{\"stringValue\":\"%s\"},"
+                          "\"attributes\":[{\"key\":\"http.route\","
+                          "\"value\":{\"stringValue\":\"/cart\"}}]",
+                          body->len > 18 ? "," : "", service, host, service,
+                          g_get_real_time (), message);
+  if (trace != NULL)
+    g_string_append_printf (body, ",\"traceId\":\"%s\",\"spanId\":\"%s\"", trace, span);
+  g_string_append (body, "}]}]}");
+}
+
+/* Five records from two services on two hosts: three of trace A across
+ * both services, one of trace B, one in no trace. */
+static void
+send_shop_records (void)
+{
+  g_autoptr(GString) body = g_string_new ("{\"resourceLogs\":[");
+
+  append_otlp_resource (body, "checkout", "web-1", TRACE_A, SPAN_A1, "cart opened");
+  append_otlp_resource (body, "payments", "web-2", TRACE_A, "a1b2c3d4e5f60718", "card charged");
+  append_otlp_resource (body, "checkout", "web-1", TRACE_A, SPAN_A1, "order placed");
+  append_otlp_resource (body, "checkout", "web-1", TRACE_B, "1111222233334444", "cart viewed");
+  append_otlp_resource (body, "payments", "web-2", NULL, NULL, "settlement batch ran");
+  g_string_append (body, "]}");
+
+  g_assert_cmpuint (post_otlp_json (body->str), ==, 200);
+  ui_wait_until (sender_records_are, GUINT_TO_POINTER (5), "the OTLP records");
+}
+
+/* Columns */
+
+static GtkColumnViewColumn *
+column_with_id (LdWindow   *window,
+                const char *id)
+{
+  GListModel *list = gtk_column_view_get_columns (window->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+
+      if (g_str_equal (g_object_get_data (G_OBJECT (column), "ld-column-id"), id))
+        return column;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* Whether the table's header shows a column titled @title. */
+static gboolean
+header_shows (LdWindow   *window,
+              const char *title)
+{
+  GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (window->column_view));
+
+  return find_text (header, title) != NULL;
+}
+
+static void
+reset_column_settings (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+
+  g_settings_reset (settings, "column-order");
+  g_settings_reset (settings, "column-widths");
+  g_settings_reset (settings, "hidden-columns");
+  g_settings_reset (settings, "revealed-columns");
+  g_settings_reset (settings, "filter-query");
+}
+
+/* Host and Service are hidden until a record has them, then shown; a user
+ * who hides one by hand keeps it hidden, through new records and a new
+ * window. */
+static void
+test_columns_appear (void)
+{
+  LdWindow *window;
+
+  reset_column_settings ();
+  window = new_window (1400, 900);
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+
+  send_shop_records ();
+  wait_for_text (GTK_WIDGET (window->column_view), "web-2");
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+  g_assert_true (header_shows (window, "Host"));
+  g_assert_true (header_shows (window, "Service"));
+  g_assert_true (header_shows (window, "Logger"));
+  g_assert_nonnull (find_text (GTK_WIDGET (window->column_view), "payments"));
+  shoot (window, "standards-columns.png");
+
+  /* Hidden by hand, as from the header menu: the next records leave it so. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "columns.host", NULL);
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  send_shop_records ();
+  settle ();
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  ld_store_clear (ld_application_get_store (app));
+
+  /* And so does a new window, with records in the store already. */
+  send_shop_records ();
+  window = new_window (1400, 900);
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+  close_window (window);
+  reset_column_settings ();
+}
+
+/* Detail pane and Show This Trace */
+
+static guint
+position_of (LdWindow   *window,
+             const char *message)
+{
+  GListModel *model = G_LIST_MODEL (window->model);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (model, i);
+      gsize length;
+      const char *text = ld_record_get_message (ld_row_get_record (row), &length);
+
+      if (length == strlen (message) && memcmp (text, message, length) == 0)
+        return i;
+    }
+
+  g_assert_not_reached ();
+}
+
+static void
+select_record (LdWindow   *window,
+               const char *message)
+{
+  gtk_single_selection_set_selected (window->selection, position_of (window, message));
+  settle ();
+  g_assert_true (gtk_widget_get_visible (window->detail_pane));
+}
+
+static gboolean
+filter_text_is (gpointer data)
+{
+  LdWindow *window = LD_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+
+  return g_str_equal (gtk_editable_get_text (GTK_EDITABLE (window->filter_entry)), data);
+}
+
+/* A button activated as by the keyboard, which clicks it after its
+ * pressed look has shown; the filter bar then says @query. */
+static void
+click (LdWindow   *window,
+       GtkWidget  *button,
+       const char *query)
+{
+  g_assert_true (gtk_widget_get_mapped (button));
+  gtk_widget_activate (button);
+  ui_wait_until (filter_text_is, (gpointer) query, query);
+}
+
+static void
+test_trace_in_detail_pane (void)
+{
+  LdWindow *window;
+  GtkWidget *show_trace, *show_span;
+
+  reset_column_settings ();
+  window = new_window (1400, 900);
+  /* Logdeck's own records (a listener's news) are not the shop's. */
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  send_shop_records ();
+  ui_wait_until (shown_is, GUINT_TO_POINTER (5), "the five records shown");
+
+  select_record (window, "card charged");
+  wait_for_text (window->detail_pane, "payments");
+  g_assert_nonnull (find_text (window->detail_pane, "web-2"));
+  g_assert_nonnull (find_text (window->detail_pane, TRACE_A));
+  g_assert_nonnull (find_text (window->detail_pane, "a1b2c3d4e5f60718"));
+  /* Attributes and the other resource attributes are extra fields; the
+   * trace context is not repeated among them. */
+  g_assert_nonnull (find_text (window->detail_pane, "/cart"));
+  g_assert_nonnull (find_text (window->detail_pane, "staging"));
+  g_assert_null (find_text (window->detail_pane, "trace_id"));
+  show_trace = find_button (window->detail_pane, "Show This Trace");
+  show_span = find_button (window->detail_pane, "Show This Span");
+  g_assert_true (gtk_widget_get_mapped (show_trace));
+  g_assert_true (gtk_widget_get_mapped (show_span));
+  shoot (window, "standards-detail-pane.png");
+
+  /* Clicked: the filter bar says trace=…, and the table shows the trace's
+   * three records, from both services. */
+  click (window, show_trace, "trace=" TRACE_A);
+  g_assert_true (gtk_search_bar_get_search_mode (window->filter_bar));
+  ui_wait_until (shown_is, GUINT_TO_POINTER (3), "the trace's three records");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (G_LIST_MODEL (window->model), i);
+      LdValueType type;
+      const char *trace;
+      gsize length;
+
+      g_assert_true (ld_record_get_extra (ld_row_get_record (row), "trace_id", &type, &trace,
+                                          &length));
+      g_assert_cmpmem (trace, length, TRACE_A, strlen (TRACE_A));
+    }
+  shoot (window, "standards-trace-filter.png");
+
+  /* The span's button narrows to the span: two records of checkout. */
+  select_record (window, "cart opened");
+  click (window, find_button (window->detail_pane, "Show This Span"), "span=" SPAN_A1);
+  ui_wait_until (shown_is, GUINT_TO_POINTER (2), "the span's two records");
+
+  /* A record in no trace has no trace row, and no button. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filters", NULL);
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  ui_wait_until (shown_is, GUINT_TO_POINTER (5), "the five records again");
+  select_record (window, "settlement batch ran");
+  g_assert_false (gtk_widget_get_mapped (find_button (window->detail_pane, "Show This Trace")));
+  g_assert_null (find_text (window->detail_pane, TRACE_A));
+
+  ld_sidebar_reset (window->sidebar);
+  close_window (window);
+  reset_column_settings ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  /* Every listener on a port of the system's choosing. */
+  {
+    g_autoptr(GSettings) settings = ld_settings_new ();
+    const char *ports[] = { "tcp-port", "udp-port", "http-port", "syslog-port", "gelf-port",
+                            "otlp-port" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
+      g_settings_set_value (settings, ports[i], g_variant_new_uint16 (0));
+    g_settings_set_string (settings, "nng-listen", "");
+    g_settings_set_boolean (settings, "archive", FALSE);
+  }
+
+  app = ld_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_add_func ("/window-standards/columns-appear", test_columns_appear);
+  g_test_add_func ("/window-standards/trace-in-detail-pane", test_trace_in_detail_pane);
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
