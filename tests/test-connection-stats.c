@@ -357,6 +357,93 @@ test_connection_stats_store (void)
   g_assert_finalize_object (g_steal_pointer (&store));
 }
 
+/* A relay's connection: each host counted apart, by name; records without a
+ * host count for the connection only. */
+static void
+test_connection_stats_hosts (void)
+{
+  g_autoptr(LdConnectionStats) stats = ld_connection_stats_new ();
+  static const struct { const char *host; int level; } sent[] = {
+    { "web-2", 20 }, { "web-1", 40 }, { "web-2", 30 }, { NULL, 20 }, { "db-1", 20 },
+    { "web-2", 20 },
+  };
+  g_autoptr(GArray) hosts = NULL;
+  guint n_more_hosts = 99;
+  guint64 n_more_records = 99;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    {
+      LdRecord record = make_record ("syslog-1", sent[i].level, T0 + i);
+
+      record.host = sent[i].host != NULL ? ld_intern (sent[i].host, -1) : LD_INTERN_NONE;
+      ld_connection_stats_add_record (stats, &record, T0 + i);
+    }
+  add (stats, "tcp-1", 20, T0);
+
+  g_assert_cmpuint (lookup (stats, "syslog-1", TRUE).n_records, ==, 6);
+  hosts = ld_connection_stats_get_hosts (stats, ld_intern ("syslog-1", -1), &n_more_hosts,
+                                         &n_more_records);
+  g_assert_cmpuint (hosts->len, ==, 3);
+  g_assert_cmpuint (n_more_hosts, ==, 0);
+  g_assert_cmpuint (n_more_records, ==, 0);
+  g_assert_cmpstr (ld_intern_lookup (g_array_index (hosts, LdHostCounts, 0).host), ==, "db-1");
+  g_assert_cmpstr (ld_intern_lookup (g_array_index (hosts, LdHostCounts, 1).host), ==, "web-1");
+  g_assert_cmpstr (ld_intern_lookup (g_array_index (hosts, LdHostCounts, 2).host), ==, "web-2");
+  g_assert_cmpuint (g_array_index (hosts, LdHostCounts, 1).counts.n_errors, ==, 1);
+  g_assert_cmpuint (g_array_index (hosts, LdHostCounts, 2).counts.n_records, ==, 3);
+  g_assert_cmpuint (g_array_index (hosts, LdHostCounts, 2).counts.n_warnings, ==, 1);
+  g_assert_cmpint (g_array_index (hosts, LdHostCounts, 2).counts.last_time, ==, T0 + 5);
+  g_clear_pointer (&hosts, g_array_unref);
+
+  /* A connection whose records name no host has none; nor has an unknown one. */
+  hosts = ld_connection_stats_get_hosts (stats, ld_intern ("tcp-1", -1), NULL, NULL);
+  g_assert_cmpuint (hosts->len, ==, 0);
+  g_clear_pointer (&hosts, g_array_unref);
+  hosts = ld_connection_stats_get_hosts (stats, ld_intern ("tcp-404", -1), &n_more_hosts, NULL);
+  g_assert_cmpuint (hosts->len, ==, 0);
+  g_assert_cmpuint (n_more_hosts, ==, 0);
+  g_clear_pointer (&hosts, g_array_unref);
+
+  ld_connection_stats_reset (stats);
+  hosts = ld_connection_stats_get_hosts (stats, ld_intern ("syslog-1", -1), NULL, NULL);
+  g_assert_cmpuint (hosts->len, ==, 0);
+}
+
+/* A relay with more hosts than the cap: the first LD_CONNECTION_STATS_MAX_HOSTS
+ * are counted apart, the rest together, and the rest's number is bounded
+ * too, so that a flood of made-up host names costs a bounded memory. */
+static void
+test_connection_stats_host_cap (void)
+{
+  g_autoptr(LdConnectionStats) stats = ld_connection_stats_new ();
+  g_autoptr(GArray) hosts = NULL;
+  guint n_hosts = LD_CONNECTION_STATS_MAX_HOSTS + LD_CONNECTION_STATS_MAX_MORE_HOSTS + 100;
+  guint n_more_hosts = 0;
+  guint64 n_more_records = 0;
+
+  for (guint i = 0; i < n_hosts; i++)
+    for (guint j = 0; j < 2; j++)
+      {
+        g_autofree char *host = g_strdup_printf ("host-%05u", i);
+        LdRecord record = make_record ("otlp-3", 20, T0);
+
+        record.host = ld_intern (host, -1);
+        ld_connection_stats_add_record (stats, &record, T0);
+      }
+
+  hosts = ld_connection_stats_get_hosts (stats, ld_intern ("otlp-3", -1), &n_more_hosts,
+                                         &n_more_records);
+  g_assert_cmpuint (hosts->len, ==, LD_CONNECTION_STATS_MAX_HOSTS);
+  /* The first hosts seen are the ones kept. */
+  g_assert_cmpstr (ld_intern_lookup (g_array_index (hosts, LdHostCounts, 0).host), ==,
+                   "host-00000");
+  g_assert_cmpstr (ld_intern_lookup (g_array_index (hosts, LdHostCounts, hosts->len - 1).host),
+                   ==, "host-00255");
+  g_assert_cmpuint (n_more_hosts, ==, LD_CONNECTION_STATS_MAX_MORE_HOSTS);
+  g_assert_cmpuint (n_more_records, ==, 2 * (n_hosts - LD_CONNECTION_STATS_MAX_HOSTS));
+  g_assert_cmpuint (lookup (stats, "otlp-3", TRUE).n_records, ==, 2 * n_hosts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -371,5 +458,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/connection-stats/before-epoch", test_connection_stats_before_epoch);
   g_test_add_func ("/connection-stats/reset", test_connection_stats_reset);
   g_test_add_func ("/connection-stats/store", test_connection_stats_store);
+  g_test_add_func ("/connection-stats/hosts", test_connection_stats_hosts);
+  g_test_add_func ("/connection-stats/host-cap", test_connection_stats_host_cap);
   return g_test_run ();
 }

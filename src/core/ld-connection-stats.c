@@ -13,13 +13,24 @@
  * the monitor shows beside them: neither eviction nor clearing the store
  * takes anything off (ld_connection_stats_reset() does). The records/s
  * sparkline is by arrival time, not by the records' own times, because it
- * shows how busy a connection is now, whatever its sender's clock says. */
+ * shows how busy a connection is now, whatever its sender's clock says.
+ *
+ * A relay's connection carries many hosts: the records that name a host
+ * are counted by host too, a bounded number of hosts per connection, so
+ * that the monitor can show each host a relay forwards. */
 
 typedef struct
 {
   LdConnectionCounts counts;
   guint32            rate[LD_CONNECTION_STATS_SECONDS];
   gint64             rate_second[LD_CONNECTION_STATS_SECONDS];
+
+  /* Made at the connection's first record that names a host */
+  GHashTable        *hosts;          /* GUINT_TO_POINTER (host) → LdConnectionCounts */
+  GHashTable        *more_hosts;     /* hosts past the cap, as a set */
+  guint64            n_more_records;
+  guint32            last_host;      /* a relay's records come in runs of one host */
+  LdConnectionCounts *last_host_counts;
 } Entry;
 
 struct _LdConnectionStats
@@ -56,6 +67,75 @@ slot_of (gint64 second)
 {
   return (guint) (((second % LD_CONNECTION_STATS_SECONDS) + LD_CONNECTION_STATS_SECONDS)
                   % LD_CONNECTION_STATS_SECONDS);
+}
+
+static void
+entry_free (gpointer data)
+{
+  Entry *entry = data;
+
+  g_clear_pointer (&entry->hosts, g_hash_table_unref);
+  g_clear_pointer (&entry->more_hosts, g_hash_table_unref);
+  g_free (entry);
+}
+
+static void
+count_into (LdConnectionCounts *counts,
+            const LdRecord     *record,
+            gint64              arrival_us)
+{
+  counts->n_records++;
+  counts->n_warnings += record->level >= LD_LEVEL_WARNING;
+  counts->n_errors += record->level >= LD_LEVEL_ERROR;
+  counts->last_time = record->time_us;
+  counts->last_arrival = arrival_us;
+}
+
+/* The counts of @host on @entry's connection, or %NULL past the cap, when
+ * the host is only counted among the others. */
+static LdConnectionCounts *
+host_counts_for (Entry   *entry,
+                 guint32  host)
+{
+  LdConnectionCounts *counts;
+
+  if (entry->last_host_counts != NULL && entry->last_host == host)
+    return entry->last_host_counts;
+
+  if (entry->hosts == NULL)
+    entry->hosts = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  counts = g_hash_table_lookup (entry->hosts, GUINT_TO_POINTER (host));
+  if (counts == NULL && g_hash_table_size (entry->hosts) < LD_CONNECTION_STATS_MAX_HOSTS)
+    {
+      counts = g_new0 (LdConnectionCounts, 1);
+      g_hash_table_insert (entry->hosts, GUINT_TO_POINTER (host), counts);
+    }
+  if (counts == NULL)
+    return NULL;
+
+  entry->last_host = host;
+  entry->last_host_counts = counts;
+  return counts;
+}
+
+static void
+count_host (Entry          *entry,
+            const LdRecord *record,
+            gint64          arrival_us)
+{
+  LdConnectionCounts *counts = host_counts_for (entry, record->host);
+
+  if (counts != NULL)
+    {
+      count_into (counts, record, arrival_us);
+      return;
+    }
+
+  entry->n_more_records++;
+  if (entry->more_hosts == NULL)
+    entry->more_hosts = g_hash_table_new (NULL, NULL);
+  if (g_hash_table_size (entry->more_hosts) < LD_CONNECTION_STATS_MAX_MORE_HOSTS)
+    g_hash_table_add (entry->more_hosts, GUINT_TO_POINTER (record->host));
 }
 
 static Entry *
@@ -137,7 +217,7 @@ ld_connection_stats_class_init (LdConnectionStatsClass *klass)
 static void
 ld_connection_stats_init (LdConnectionStats *self)
 {
-  self->entries = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->entries = g_hash_table_new_full (NULL, NULL, NULL, entry_free);
 }
 
 /**
@@ -189,7 +269,8 @@ ld_connection_stats_detach (LdConnectionStats *self)
  * @record: a record that arrived
  * @arrival_us: when, in µs since the epoch
  *
- * Counts @record for its connection; records without one are not counted.
+ * Counts @record for its connection, and for its host on that connection
+ * if it names one; records without a connection are not counted.
  * The attached store calls this for each record it appends.
  */
 void
@@ -207,11 +288,9 @@ ld_connection_stats_add_record (LdConnectionStats *self,
     return;
 
   entry = entry_for (self, record->connection, TRUE);
-  entry->counts.n_records++;
-  entry->counts.n_warnings += record->level >= LD_LEVEL_WARNING;
-  entry->counts.n_errors += record->level >= LD_LEVEL_ERROR;
-  entry->counts.last_time = record->time_us;
-  entry->counts.last_arrival = arrival_us;
+  count_into (&entry->counts, record, arrival_us);
+  if (record->host != LD_INTERN_NONE)
+    count_host (entry, record, arrival_us);
 
   second = floor_div (arrival_us, G_USEC_PER_SEC);
   slot = slot_of (second);
@@ -288,6 +367,63 @@ ld_connection_stats_get_rates (LdConnectionStats *self,
     }
 
   return max;
+}
+
+static int
+compare_host_names (gconstpointer a,
+                    gconstpointer b)
+{
+  return g_strcmp0 (ld_intern_lookup (((const LdHostCounts *) a)->host),
+                    ld_intern_lookup (((const LdHostCounts *) b)->host));
+}
+
+/**
+ * ld_connection_stats_get_hosts:
+ * @self: statistics
+ * @connection: an interned connection id
+ * @n_more_hosts: (out) (optional): how many hosts past
+ *   %LD_CONNECTION_STATS_MAX_HOSTS were seen, counted up to
+ *   %LD_CONNECTION_STATS_MAX_MORE_HOSTS
+ * @n_more_records: (out) (optional): their records
+ *
+ * The hosts whose records came over @connection (a relay's), by name.
+ *
+ * Returns: (transfer full) (element-type LdHostCounts): at most
+ *   %LD_CONNECTION_STATS_MAX_HOSTS hosts; empty when no record of
+ *   @connection named one
+ */
+GArray *
+ld_connection_stats_get_hosts (LdConnectionStats *self,
+                               guint32            connection,
+                               guint             *n_more_hosts,
+                               guint64           *n_more_records)
+{
+  GArray *hosts = g_array_new (FALSE, FALSE, sizeof (LdHostCounts));
+  Entry *entry;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (LD_IS_CONNECTION_STATS (self), hosts);
+
+  entry = entry_for (self, connection, FALSE);
+  if (n_more_hosts != NULL)
+    *n_more_hosts = entry != NULL && entry->more_hosts != NULL
+                    ? g_hash_table_size (entry->more_hosts) : 0;
+  if (n_more_records != NULL)
+    *n_more_records = entry != NULL ? entry->n_more_records : 0;
+  if (entry == NULL || entry->hosts == NULL)
+    return hosts;
+
+  g_hash_table_iter_init (&iter, entry->hosts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      LdHostCounts host = { GPOINTER_TO_UINT (key), *(LdConnectionCounts *) value };
+
+      g_array_append_val (hosts, host);
+    }
+  g_array_sort (hosts, compare_host_names);
+
+  return hosts;
 }
 
 /**

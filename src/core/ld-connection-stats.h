@@ -20,6 +20,20 @@ typedef struct
   gint64  last_arrival;     /* when it arrived, µs since the epoch */
 } LdConnectionCounts;
 
+/* A relay (rsyslog, an OpenTelemetry Collector) forwards many hosts over one
+ * connection: each host's records are counted apart, up to this many hosts
+ * per connection. Past them, hosts are only counted, up to
+ * LD_CONNECTION_STATS_MAX_MORE_HOSTS, and their records together. */
+#define LD_CONNECTION_STATS_MAX_HOSTS      256
+#define LD_CONNECTION_STATS_MAX_MORE_HOSTS 4096
+
+/* One host's records on one connection. */
+typedef struct
+{
+  guint32            host;    /* interned */
+  LdConnectionCounts counts;
+} LdHostCounts;
+
 #define LD_TYPE_CONNECTION_STATS (ld_connection_stats_get_type ())
 
 G_DECLARE_FINAL_TYPE (LdConnectionStats, ld_connection_stats, LD, CONNECTION_STATS, GObject)
@@ -38,6 +52,10 @@ guint32            ld_connection_stats_get_rates     (LdConnectionStats  *self,
                                                       guint32             connection,
                                                       gint64              now_us,
                                                       guint32            *per_second);
+GArray            *ld_connection_stats_get_hosts     (LdConnectionStats  *self,
+                                                      guint32             connection,
+                                                      guint              *n_more_hosts,
+                                                      guint64            *n_more_records);
 void               ld_connection_stats_reset         (LdConnectionStats  *self);
 
 G_END_DECLS
