@@ -450,6 +450,115 @@ test_trace_in_detail_pane (void)
   reset_column_settings ();
 }
 
+/* Per-host identity: a relay's connection */
+
+/* A relay forwarding three hosts' records over one TCP connection to the
+ * window's syslog listener, RFC 5424 lines as rsyslog's omfwd sends them.
+ * The connection stays open, as a relay's does. */
+static GSocketConnection *
+relay_syslog (void)
+{
+  static const char *hosts[] = { "web-2", "web-1", "db-1", "web-2", "web-2", "web-1" };
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", bound_port ("syslog"), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    g_string_append_printf (lines, "<%d>1 2026-12-06T02:00:0%u.000Z %s shop %u - - relayed %u\n",
+                            i == 1 ? 11 : 14, i, hosts[i], 100 + i, i);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             lines->str, lines->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ui_wait_until (sender_records_are, GUINT_TO_POINTER (G_N_ELEMENTS (hosts)),
+                 "the relayed records");
+  return connection;
+}
+
+/* The monitor's rows: a host's are not connections. */
+static guint
+first_host_row (GtkColumnView *column_view)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (column_view));
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (rows, i);
+
+      if (!LD_IS_CONNECTION (item))
+        return i;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* The row of the column view that shows @text in a cell also shows @other. */
+static void
+assert_row_shows (GtkWidget  *widget,
+                  const char *text,
+                  const char *other)
+{
+  GtkWidget *row = find_text (widget, text);
+
+  g_assert_nonnull (row);
+  while (row != NULL && !GTK_IS_LIST_VIEW (gtk_widget_get_parent (row)))
+    row = gtk_widget_get_parent (row);
+  g_assert_nonnull (row);
+  g_assert_nonnull (find_text (row, other));
+}
+
+static void
+test_relay_hosts (void)
+{
+  LdWindow *window;
+  g_autoptr(GSocketConnection) relay = NULL;
+  GtkWidget *dashboard, *monitor;
+  GtkColumnView *column_view;
+  g_autofree char *query = NULL;
+  guint position;
+
+  reset_column_settings ();
+  window = new_window (1400, 900);
+  relay = relay_syslog ();
+  dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
+  ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
+  ld_dashboard_set_visible_view (LD_DASHBOARD (dashboard), "connections");
+  monitor = find_descendant (dashboard, LD_TYPE_CONNECTION_MONITOR, NULL);
+  column_view = GTK_COLUMN_VIEW (find_descendant (monitor, GTK_TYPE_COLUMN_VIEW, "data-table"));
+
+  /* Each host under the one connection, by name, with its own counts. */
+  wait_for_text (monitor, "web-2");
+  g_assert_nonnull (find_text (monitor, "web-1"));
+  g_assert_nonnull (find_text (monitor, "db-1"));
+  position = first_host_row (column_view);
+  {
+    g_autoptr(LdConnection) connection = g_list_model_get_item (
+      G_LIST_MODEL (gtk_column_view_get_model (column_view)), position - 1);
+
+    g_assert_true (g_str_has_prefix (ld_connection_get_id (connection), "syslog-"));
+    query = g_strdup_printf ("conn=\"%s\" host=\"db-1\"", ld_connection_get_id (connection));
+  }
+  assert_row_shows (monitor, "web-2", "3");
+  assert_row_shows (monitor, "web-1", "2");
+  shoot (window, "standards-relay-hosts.png");
+
+  /* A host's row, clicked, filters the table to it. */
+  ld_sidebar_set_logger_excluded (window->sidebar, "logdeck", TRUE);
+  g_signal_emit_by_name (column_view, "activate", position);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->filter_entry)), ==, query);
+  ui_wait_until (shown_is, GUINT_TO_POINTER (1), "db-1's one record");
+  g_signal_emit_by_name (column_view, "activate", position + 2);
+  ui_wait_until (shown_is, GUINT_TO_POINTER (3), "web-2's three records");
+
+  g_io_stream_close (G_IO_STREAM (relay), NULL, NULL);
+  ld_sidebar_reset (window->sidebar);
+  close_window (window);
+  reset_column_settings ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -486,6 +595,7 @@ main (int   argc,
 
   g_test_add_func ("/window-standards/columns-appear", test_columns_appear);
   g_test_add_func ("/window-standards/trace-in-detail-pane", test_trace_in_detail_pane);
+  g_test_add_func ("/window-standards/relay-hosts", test_relay_hosts);
 
   status = g_test_run ();
   g_clear_object (&app);

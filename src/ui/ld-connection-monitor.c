@@ -21,7 +21,13 @@
  * grow with the record rate. And only while something moves: for a
  * sparkline's minute after the last record counted, a connection's change or
  * a row coming or going; then the clock stops until the next, so that an
- * idle window does not wake up (issue #13). */
+ * idle window does not wake up (issue #13).
+ *
+ * A relay (rsyslog, an OpenTelemetry Collector) forwards many hosts over one
+ * connection: under such a connection, a row per host that its records
+ * named, with that host's counts, and a last "N more hosts" row past the
+ * statistics' cap. Activating a host's row filters the table to that host
+ * on that connection. */
 
 #define SPARK_WIDTH  48
 #define SPARK_HEIGHT 20
@@ -57,6 +63,33 @@ struct _LdRateSparkline
 
 G_DEFINE_FINAL_TYPE (LdRateSparkline, ld_rate_sparkline, GTK_TYPE_WIDGET)
 
+/* One host under a relay's connection, or with no host the row saying how
+ * many more there were. The counts are a copy, refreshed with the cells. */
+
+#define LD_TYPE_HOST_ROW (ld_host_row_get_type ())
+G_DECLARE_FINAL_TYPE (LdHostRow, ld_host_row, LD, HOST_ROW, GObject)
+
+struct _LdHostRow
+{
+  GObject            parent_instance;
+  guint32            connection;     /* interned */
+  guint32            host;           /* interned; LD_INTERN_NONE for "N more hosts" */
+  LdConnectionCounts counts;
+  guint              n_more_hosts;
+};
+
+G_DEFINE_FINAL_TYPE (LdHostRow, ld_host_row, G_TYPE_OBJECT)
+
+static void
+ld_host_row_class_init (LdHostRowClass *klass)
+{
+}
+
+static void
+ld_host_row_init (LdHostRow *self)
+{
+}
+
 struct _LdConnectionMonitor
 {
   AdwBin                parent_instance;
@@ -64,6 +97,7 @@ struct _LdConnectionMonitor
   /* Template widgets */
   GtkCustomFilter      *filter;
   GtkFilterListModel   *filtered;
+  GtkTreeListModel     *tree;          /* the connections, each with its hosts */
   GtkColumnView        *column_view;
   GtkColumnViewColumn  *columns[N_COLUMNS];
   GtkLabel             *summary;
@@ -327,17 +361,186 @@ update_text_cell (LdConnectionMonitor      *self,
     }
 }
 
+/* Hosts' rows */
+
+static char *
+format_host_title (LdHostRow *row)
+{
+  g_autofree char *count = NULL;
+
+  if (row->host != LD_INTERN_NONE)
+    return g_strdup (ld_intern_lookup (row->host));
+
+  count = ld_format_count (row->n_more_hosts);
+  if (row->n_more_hosts >= LD_CONNECTION_STATS_MAX_MORE_HOSTS)
+    /* Translators: a row under a relay's connection; %s is a count */
+    return g_strdup_printf (_("%s+ more hosts"), count);
+  /* Translators: a row under a relay's connection; %s is a count */
+  return g_strdup_printf (ngettext ("%s more host", "%s more hosts", row->n_more_hosts), count);
+}
+
+static void
+update_host_cell (GtkWidget *cell,
+                  Column     column,
+                  LdHostRow *row)
+{
+  g_autofree char *text = NULL;
+
+  gtk_widget_remove_css_class (cell, "closed");
+  switch (column)
+    {
+    case COLUMN_CONNECTION:
+      text = format_host_title (row);
+      gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (cell)), text);
+      gtk_widget_set_tooltip_text (cell, text);
+      gtk_widget_set_visible (gtk_widget_get_last_child (cell), FALSE);
+      gtk_widget_add_css_class (cell, "host-name");
+      return;
+    case COLUMN_STATE:
+      gtk_label_set_text (GTK_LABEL (cell), "");
+      gtk_widget_set_css_classes (cell, (const char *[]) { NULL });
+      return;
+    case COLUMN_RATE:
+      LD_RATE_SPARKLINE (gtk_widget_get_first_child (cell))->connection = LD_INTERN_NONE;
+      gtk_widget_queue_draw (gtk_widget_get_first_child (cell));
+      break;
+    case COLUMN_RECORDS: text = ld_format_count (row->counts.n_records); break;
+    case COLUMN_WARNINGS:
+      update_count_cell (cell, row->counts.n_warnings, "warning-count");
+      return;
+    case COLUMN_ERRORS:
+      update_count_cell (cell, row->counts.n_errors, "error-count");
+      return;
+    case COLUMN_LAST: text = row->host != LD_INTERN_NONE ? format_time (row->counts.last_time)
+                                                          : NULL;
+      break;
+    default: break;
+    }
+
+  set_label (cell, text);
+  gtk_widget_set_tooltip_text (cell, NULL);
+}
+
+/* The rows of @connection's hosts, as the statistics count them now; a row
+ * whose host is still there keeps its object, so that only counts change
+ * while the set of hosts stays. */
+static void
+sync_hosts (LdConnectionMonitor *self,
+            GListStore          *store,
+            LdConnection        *connection)
+{
+  guint32 id = ld_intern (ld_connection_get_id (connection), -1);
+  guint n_more_hosts = 0;
+  guint64 n_more_records = 0;
+  g_autoptr(GArray) hosts = self->stats != NULL
+                            ? ld_connection_stats_get_hosts (self->stats, id, &n_more_hosts,
+                                                             &n_more_records)
+                            : g_array_new (FALSE, FALSE, sizeof (LdHostCounts));
+  guint n_rows = hosts->len + (n_more_hosts > 0);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (store));
+  g_autoptr(GPtrArray) rows = NULL;
+
+  for (guint i = 0; n_items == n_rows && i < n_rows; i++)
+    {
+      g_autoptr(LdHostRow) row = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      if (i < hosts->len && row->host != g_array_index (hosts, LdHostCounts, i).host)
+        break;
+      if (i < hosts->len)
+        row->counts = g_array_index (hosts, LdHostCounts, i).counts;
+      else
+        {
+          row->n_more_hosts = n_more_hosts;
+          row->counts.n_records = n_more_records;
+        }
+      if (i + 1 == n_rows)
+        return;
+    }
+  if (n_items == 0 && n_rows == 0)
+    return;
+
+  rows = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_rows; i++)
+    {
+      LdHostRow *row = g_object_new (LD_TYPE_HOST_ROW, NULL);
+
+      row->connection = id;
+      if (i < hosts->len)
+        {
+          row->host = g_array_index (hosts, LdHostCounts, i).host;
+          row->counts = g_array_index (hosts, LdHostCounts, i).counts;
+        }
+      else
+        {
+          row->n_more_hosts = n_more_hosts;
+          row->counts.n_records = n_more_records;
+        }
+      g_ptr_array_add (rows, row);
+    }
+  g_list_store_splice (store, 0, n_items, rows->pdata, rows->len);
+}
+
+static void
+sync_all_hosts (LdConnectionMonitor *self)
+{
+  GListModel *connections = G_LIST_MODEL (self->filtered);
+  guint n = g_list_model_get_n_items (connections);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = gtk_tree_list_model_get_child_row (self->tree, i);
+      GListModel *hosts = row != NULL ? gtk_tree_list_row_get_children (row) : NULL;
+
+      if (hosts != NULL)
+        {
+          g_autoptr(LdConnection) connection = g_list_model_get_item (connections, i);
+
+          sync_hosts (self, G_LIST_STORE (hosts), connection);
+        }
+    }
+}
+
+/* Every connection (not an endpoint) may turn out to be a relay: each has
+ * a list of hosts, empty until its records name one. */
+static GListModel *
+create_host_list (gpointer item,
+                  gpointer user_data)
+{
+  LdConnectionMonitor *self = user_data;
+  GListStore *store;
+
+  if (!LD_IS_CONNECTION (item) || ld_connection_is_endpoint (item))
+    return NULL;
+
+  store = g_list_store_new (LD_TYPE_HOST_ROW);
+  sync_hosts (self, store, item);
+  return G_LIST_MODEL (store);
+}
+
 static void
 update_cell (LdConnectionMonitor *self,
              GtkWidget           *cell)
 {
-  LdConnection *connection = g_object_get_data (G_OBJECT (cell), "ld-connection");
+  GObject *item = g_object_get_data (G_OBJECT (cell), "ld-connection");
   Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "ld-column"));
+  LdConnection *connection;
   LdConnectionCounts counts = { 0 };
   guint32 id;
 
-  if (connection == NULL)
+  if (item == NULL)
     return;
+  if (LD_IS_HOST_ROW (item))
+    {
+      update_host_cell (cell, column, LD_HOST_ROW (item));
+      return;
+    }
+
+  connection = LD_CONNECTION (item);
+  if (column == COLUMN_CONNECTION)
+    {
+      gtk_widget_remove_css_class (cell, "host-name");
+      gtk_widget_set_tooltip_text (cell, NULL);
+    }
 
   id = ld_intern (ld_connection_get_id (connection), -1);
   if (self->stats != NULL)
@@ -525,6 +728,8 @@ update_summary (LdConnectionMonitor *self)
 static void
 refresh (LdConnectionMonitor *self)
 {
+  if (self->tree != NULL)
+    sync_all_hosts (self);
   for (guint i = 0; i < self->cells->len; i++)
     update_cell (self, g_ptr_array_index (self->cells, i));
   update_summary (self);
@@ -560,16 +765,45 @@ filter_cleared (gpointer item,
          || !g_hash_table_contains (self->cleared, ld_connection_get_id (item));
 }
 
+/* The @value of a query term, quoted as the filter bar reads it. */
+static void
+append_quoted (GString    *query,
+               const char *value)
+{
+  g_autoptr(GString) quoted = g_string_new (value);
+
+  g_string_replace (quoted, "\\", "\\\\", 0);
+  g_string_replace (quoted, "\"", "\\\"", 0);
+  g_string_append_printf (query, "\"%s\"", quoted->str);
+}
+
+/* A host's row filters the table to that host's records on that
+ * connection, through the window's filter bar ("win.set-filter"), so that
+ * the query shows there. */
+static void
+activate_host (LdConnectionMonitor *self,
+               LdHostRow           *row)
+{
+  g_autoptr(GString) query = g_string_new ("conn=");
+
+  append_quoted (query, ld_intern_lookup (row->connection));
+  g_string_append (query, " host=");
+  append_quoted (query, ld_intern_lookup (row->host));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-filter", "s", query->str);
+}
+
 static void
 on_activate (LdConnectionMonitor *self,
              guint                position,
              GtkColumnView       *column_view)
 {
-  g_autoptr(LdConnection) connection = g_list_model_get_item (G_LIST_MODEL (self->filtered),
-                                                              position);
+  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (self->tree), position);
 
-  if (connection != NULL)
-    g_signal_emit (self, signals[CONNECTION_ACTIVATED], 0, ld_connection_get_id (connection));
+  if (LD_IS_CONNECTION (item))
+    g_signal_emit (self, signals[CONNECTION_ACTIVATED], 0,
+                   ld_connection_get_id (LD_CONNECTION (item)));
+  else if (LD_IS_HOST_ROW (item) && LD_HOST_ROW (item)->host != LD_INTERN_NONE)
+    activate_host (self, LD_HOST_ROW (item));
 }
 
 static void
@@ -605,6 +839,7 @@ ld_connection_monitor_dispose (GObject *object)
   ld_connection_monitor_set_registry (self, NULL);
   /* The cells' teardown still removes them from the array. */
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_CONNECTION_MONITOR);
+  g_clear_object (&self->tree);
   g_clear_pointer (&self->cells, g_ptr_array_unref);
   g_clear_object (&self->stats);
   g_clear_object (&self->tracker);
@@ -762,6 +997,10 @@ ld_connection_monitor_init (LdConnectionMonitor *self)
   self->cells = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_custom_filter_set_filter_func (self->filter, filter_cleared, self, NULL);
+  self->tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)), TRUE, TRUE,
+                                        create_host_list, self, NULL);
+  gtk_no_selection_set_model (GTK_NO_SELECTION (gtk_column_view_get_model (self->column_view)),
+                              G_LIST_MODEL (self->tree));
   for (Column column = 0; column < N_COLUMNS; column++)
     g_object_set_data (G_OBJECT (gtk_column_view_column_get_factory (self->columns[column])),
                        "ld-column", GINT_TO_POINTER (column));
