@@ -36,6 +36,41 @@ typedef struct
 } RowWidgets;
 
 
+/* What a person calls an endpoint, by what it speaks: the registry's ids
+ * ("syslog-udp", "otlp") name the protocols only to those who know them.
+ * The labels fit the sidebar's width beside the state; the address and
+ * port are on the line below. Connections keep their ids, which the
+ * table's Connection column shows. */
+static const struct
+{
+  const char *protocol;
+  const char *label;
+  const char *detail;     /* beside the label, dimmed */
+} endpoint_labels[] = {
+  { LD_INGEST_PROTOCOL_TCP_PICKLE, N_("Python logging"), N_("TCP") },
+  { LD_INGEST_PROTOCOL_UDP_PICKLE, N_("Python logging"), N_("UDP") },
+  { LD_INGEST_PROTOCOL_HTTP, N_("HTTP"), N_("and WebSocket") },
+  { LD_INGEST_PROTOCOL_SYSLOG_TCP, N_("Syslog"), N_("TCP") },
+  { LD_INGEST_PROTOCOL_SYSLOG_UDP, N_("Syslog"), N_("UDP") },
+  { LD_INGEST_PROTOCOL_GELF_TCP, N_("GELF"), N_("TCP") },
+  { LD_INGEST_PROTOCOL_GELF_UDP, N_("GELF"), N_("UDP") },
+  { LD_INGEST_PROTOCOL_OTLP_HTTP, N_("OpenTelemetry"), N_("OTLP") },
+};
+
+static int
+endpoint_label (LdConnection *connection)
+{
+  const char *protocol = ld_connection_get_protocol (connection);
+
+  if (!ld_connection_is_endpoint (connection))
+    return -1;
+  for (guint i = 0; i < G_N_ELEMENTS (endpoint_labels); i++)
+    if (g_strcmp0 (protocol, endpoint_labels[i].protocol) == 0)
+      return i;
+
+  return -1;
+}
+
 static const char *
 state_css_class (LdConnectionState state)
 {
@@ -82,9 +117,14 @@ update_row (GtkWidget    *row,
   g_autofree char *details = format_details (connection);
   const char *old_class = g_object_get_data (G_OBJECT (row), "ld-state-class");
   const char *new_class = state_css_class (state);
+  int known = endpoint_label (connection);
 
-  gtk_label_set_text (GTK_LABEL (w->title), ld_connection_get_id (connection));
-  gtk_label_set_text (GTK_LABEL (w->protocol), ld_connection_get_protocol (connection));
+  /* A known endpoint's name says its protocol; its id stays in the tooltip. */
+  gtk_label_set_text (GTK_LABEL (w->title), known >= 0 ? _(endpoint_labels[known].label)
+                                                       : ld_connection_get_id (connection));
+  gtk_widget_set_tooltip_text (w->title, known >= 0 ? ld_connection_get_id (connection) : NULL);
+  gtk_label_set_text (GTK_LABEL (w->protocol), known >= 0 ? _(endpoint_labels[known].detail)
+                                                          : ld_connection_get_protocol (connection));
   gtk_label_set_text (GTK_LABEL (w->state), ld_connection_state_get_label (state));
   gtk_widget_set_visible (w->encrypted, ld_connection_is_encrypted (connection));
   gtk_label_set_text (GTK_LABEL (w->details), details);

@@ -58,6 +58,8 @@ struct _LdWindow
   GtkStack             *content_stack;
   AdwStatusPage        *empty_page;
   GtkLabel             *snippet_label;
+  GtkWidget            *senders_expander;   /* syslog, OTLP and GELF (ld-window-senders.c) */
+  GtkLabel             *senders_label;
   GtkScrolledWindow    *scroller;
   GtkColumnView        *column_view;
   GtkRevealer          *jump_revealer;
@@ -141,6 +143,7 @@ void ld_window_refresh_column         (LdWindow          *self,
                                        const char        *id);
 const char *ld_window_column_title   (guint              index,
                                        const char       **id);
+char *ld_window_format_senders_help  (LdSession         *session);
 void ld_format_time                   (gint64             time_us,
                                        const LdTimeStyle *style,
                                        char              *buf,

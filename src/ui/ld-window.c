@@ -811,6 +811,7 @@ ld_window_update_endpoints_text (LdWindow *self)
   g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
   g_autofree char *description = NULL;
   g_autofree char *snippet = NULL;
+  g_autofree char *senders = ld_window_format_senders_help (session);
 
   description = g_strdup_printf (_("Send records from Python’s logging to TCP port %u "
                                    "(SocketHandler), UDP port %u (DatagramHandler) or "
@@ -824,6 +825,8 @@ ld_window_update_endpoints_text (LdWindow *self)
   adw_window_title_set_subtitle (self->window_title, subtitle);
   adw_status_page_set_description (self->empty_page, description);
   gtk_label_set_text (self->snippet_label, snippet);
+  gtk_label_set_markup (self->senders_label, senders != NULL ? senders : "");
+  gtk_widget_set_visible (self->senders_expander, senders != NULL);
 }
 
 /* New ports show in the empty page and the subtitle (unless a filter has it). */
@@ -1137,6 +1140,8 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, snippet_label);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, senders_expander);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, senders_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, column_view);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, jump_revealer);
