@@ -323,8 +323,8 @@ static const ColumnInfo columns[] = {
   { "logger", N_("Logger"), 14, bind_logger, NULL },
   { "thread", N_("Thread"), 10, bind_thread, NULL },
   { "connection", N_("Connection"), 12, bind_connection, NULL },
-  { "host", N_("Host"), 12, bind_host, has_host },
-  { "service", N_("Service"), 12, bind_service, has_service },
+  { "host", N_("Host"), 10, bind_host, has_host },
+  { "service", N_("Service"), 10, bind_service, has_service },
   { "message", N_("Message"), -1, bind_message, NULL },
 };
 
