@@ -271,6 +271,12 @@ column_with_id (LdWindow   *window,
   g_assert_not_reached ();
 }
 
+static gboolean
+column_shown (gpointer data)
+{
+  return gtk_column_view_column_get_visible (data);
+}
+
 /* Whether the table's header shows a column titled @title. */
 static gboolean
 header_shows (LdWindow   *window,
@@ -576,6 +582,90 @@ test_relay_hosts (void)
   reset_column_settings ();
 }
 
+/* A relay with more hosts than the monitor keeps apart: 256 rows of hosts,
+ * then one row counting the rest. */
+static void
+test_relay_many_hosts (void)
+{
+  LdWindow *window;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) relay = NULL;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *dashboard, *monitor, *list_view;
+  GtkColumnView *column_view;
+  GListModel *rows;
+  guint n_connections;
+
+  window = new_window (1400, 900);
+  relay = g_socket_client_connect_to_host (client, "127.0.0.1", bound_port ("syslog"), NULL,
+                                           &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (lines, "<14>1 - node-%03u cron %u - - tick\n", i, i);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (relay)), lines->str,
+                             lines->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ui_wait_until (sender_records_are, GUINT_TO_POINTER (300), "the 300 hosts' records");
+
+  dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
+  ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
+  ld_dashboard_set_visible_view (LD_DASHBOARD (dashboard), "connections");
+  monitor = find_descendant (dashboard, LD_TYPE_CONNECTION_MONITOR, NULL);
+  column_view = GTK_COLUMN_VIEW (find_descendant (monitor, GTK_TYPE_COLUMN_VIEW, "data-table"));
+  wait_for_text (monitor, "node-000");
+
+  /* Every connection and endpoint, the relay's 256 hosts and the rest's row. */
+  rows = G_LIST_MODEL (gtk_column_view_get_model (column_view));
+  n_connections = g_list_model_get_n_items (ld_connection_monitor_get_model (
+    LD_CONNECTION_MONITOR (monitor)));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n_connections + 257);
+
+  list_view = find_descendant (GTK_WIDGET (column_view), GTK_TYPE_LIST_VIEW, NULL);
+  gtk_widget_activate_action (list_view, "list.scroll-to-item", "u",
+                              g_list_model_get_n_items (rows) - 1);
+  wait_for_text (monitor, "44 more hosts");
+  assert_row_shows (monitor, "44 more hosts", "44");
+  assert_row_shows (monitor, "node-255", "1");
+  g_assert_null (find_text (monitor, "node-256"));
+
+  g_io_stream_close (G_IO_STREAM (relay), NULL, NULL);
+  close_window (window);
+}
+
+/* A phone-sized window gives the optional columns' room to the message: a
+ * first host there reveals the Host column for when the window is wide. */
+static void
+test_columns_narrow (void)
+{
+  LdWindow *window;
+  GtkColumnViewColumn *host;
+
+  reset_column_settings ();
+  window = new_window (600, 700);
+  send_shop_records ();
+  settle ();
+  host = column_with_id (window, "host");
+  g_assert_false (gtk_column_view_column_get_visible (host));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  ui_wait_until (column_shown, host, "the Host column once wide");
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+
+  /* Shown by hand before any record names one, a column stays shown. */
+  close_window (window);
+  reset_column_settings ();
+  window = new_window (1400, 900);
+  gtk_widget_activate_action (GTK_WIDGET (window), "columns.service", NULL);
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  window = new_window (1400, 900);
+  g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "host")));
+  close_window (window);
+  reset_column_settings ();
+}
+
 /* The empty page and the sources panel */
 
 static gboolean
@@ -695,7 +785,9 @@ main (int   argc,
 
   g_test_add_func ("/window-standards/columns-appear", test_columns_appear);
   g_test_add_func ("/window-standards/trace-in-detail-pane", test_trace_in_detail_pane);
+  g_test_add_func ("/window-standards/columns-narrow", test_columns_narrow);
   g_test_add_func ("/window-standards/relay-hosts", test_relay_hosts);
+  g_test_add_func ("/window-standards/relay-many-hosts", test_relay_many_hosts);
   g_test_add_func ("/window-standards/how-to-send", test_how_to_send);
 
   status = g_test_run ();

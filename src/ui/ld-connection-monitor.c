@@ -624,6 +624,17 @@ factory_column (GtkListItemFactory *factory)
   return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "ld-column"));
 }
 
+/* A cell leaves the array when it goes, whether or not its factory's
+ * teardown saw it: a list item may drop its child before its teardown
+ * runs, as the rows of a relay's hundreds of hosts come and go. */
+static void
+forget_cell (GtkWidget           *cell,
+             LdConnectionMonitor *self)
+{
+  if (self->cells != NULL)
+    g_ptr_array_remove_fast (self->cells, cell);
+}
+
 static void
 setup_cell (GtkListItemFactory  *factory,
             GtkListItem         *item,
@@ -635,6 +646,7 @@ setup_cell (GtkListItemFactory  *factory,
   g_object_set_data (G_OBJECT (cell), "ld-column", GINT_TO_POINTER (column));
   gtk_list_item_set_child (item, cell);
   g_ptr_array_add (self->cells, cell);
+  g_signal_connect (cell, "destroy", G_CALLBACK (forget_cell), self);
 }
 
 static void

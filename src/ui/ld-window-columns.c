@@ -670,17 +670,20 @@ reveal_for_records (LdWindow *self,
   for (guint i = from; i < to && n_waiting > 0; i++)
     {
       const LdRecord *record = ld_store_get_record (store, i);
+      guint j = 0;
 
-      for (guint j = 0; j < n_waiting; j++)
+      while (j < n_waiting)
         {
           const ColumnInfo *info = find_column (g_object_get_data (G_OBJECT (waiting[j]),
                                                                    "ld-column-id"));
 
-          if (info->has_value (record))
+          if (!info->has_value (record))
             {
-              reveal_column (self, waiting[j]);
-              waiting[j--] = waiting[--n_waiting];
+              j++;
+              continue;
             }
+          reveal_column (self, waiting[j]);
+          waiting[j] = waiting[--n_waiting];
         }
     }
 
