@@ -240,6 +240,7 @@ static void
 send_shop_records (void)
 {
   g_autoptr(GString) body = g_string_new ("{\"resourceLogs\":[");
+  guint before = n_sender_records ();
 
   append_otlp_resource (body, "checkout", "web-1", TRACE_A, SPAN_A1, "cart opened");
   append_otlp_resource (body, "payments", "web-2", TRACE_A, "a1b2c3d4e5f60718", "card charged");
@@ -249,7 +250,7 @@ send_shop_records (void)
   g_string_append (body, "]}");
 
   g_assert_cmpuint (post_otlp_json (body->str), ==, 200);
-  ui_wait_until (sender_records_are, GUINT_TO_POINTER (5), "the OTLP records");
+  ui_wait_until (sender_records_are, GUINT_TO_POINTER (before + 5), "the OTLP records");
 }
 
 /* Columns */
@@ -464,7 +465,7 @@ test_trace_in_detail_pane (void)
 static GSocketConnection *
 relay_syslog (void)
 {
-  static const char *hosts[] = { "web-2", "web-1", "db-1", "web-2", "web-2", "web-1" };
+  static const char *hosts[] = { "edge-2", "edge-1", "db-1", "edge-2", "edge-2", "edge-1" };
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GString) lines = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
@@ -484,18 +485,41 @@ relay_syslog (void)
   return connection;
 }
 
-/* The monitor's rows: a host's are not connections. */
+/* Whether the monitor lists hosts under the connection or endpoint @id. */
+static gboolean
+has_host_rows (GtkColumnView *column_view,
+               const char    *id)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (column_view));
+
+  for (guint i = 0; i + 1 < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (rows, i);
+      g_autoptr(GObject) next = g_list_model_get_item (rows, i + 1);
+
+      if (LD_IS_CONNECTION (item) && g_str_equal (ld_connection_get_id (LD_CONNECTION (item)), id))
+        return !LD_IS_CONNECTION (next);
+    }
+
+  return FALSE;
+}
+
+/* The monitor's first row of a host under the syslog relay's connection
+ * (a host's rows are not connections). */
 static guint
 first_host_row (GtkColumnView *column_view)
 {
   GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (column_view));
 
-  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+  for (guint i = 0; i + 1 < g_list_model_get_n_items (rows); i++)
     {
       g_autoptr(GObject) item = g_list_model_get_item (rows, i);
+      g_autoptr(GObject) next = g_list_model_get_item (rows, i + 1);
 
-      if (!LD_IS_CONNECTION (item))
-        return i;
+      if (LD_IS_CONNECTION (item) && !ld_connection_is_endpoint (LD_CONNECTION (item))
+          && g_str_has_prefix (ld_connection_get_id (LD_CONNECTION (item)), "syslog-")
+          && !LD_IS_CONNECTION (next))
+        return i + 1;
     }
 
   g_assert_not_reached ();
@@ -533,6 +557,24 @@ assert_row_shows (GtkWidget  *widget,
   g_assert_true (shows_prefix (row, other));
 }
 
+/* A key of the detail pane's extra fields, and its value beside it. */
+static void
+assert_row_shows_in_grid (GtkWidget  *pane,
+                          const char *key,
+                          const char *value)
+{
+  GtkWidget *label = find_text (pane, key);
+  GtkWidget *grid;
+  int column, row;
+
+  g_assert_nonnull (label);
+  grid = gtk_widget_get_parent (label);
+  g_assert_true (GTK_IS_GRID (grid));
+  gtk_grid_query_child (GTK_GRID (grid), label, &column, &row, NULL, NULL);
+  g_assert_cmpstr (widget_text (gtk_grid_get_child_at (GTK_GRID (grid), column + 1, row)), ==,
+                   value);
+}
+
 static void
 test_relay_hosts (void)
 {
@@ -546,6 +588,7 @@ test_relay_hosts (void)
   reset_column_settings ();
   window = new_window (1400, 900);
   relay = relay_syslog ();
+  send_shop_records ();
   dashboard = find_descendant (GTK_WIDGET (window), LD_TYPE_DASHBOARD, NULL);
   ld_dashboard_set_show_views (LD_DASHBOARD (dashboard), TRUE);
   ld_dashboard_set_visible_view (LD_DASHBOARD (dashboard), "connections");
@@ -553,8 +596,8 @@ test_relay_hosts (void)
   column_view = GTK_COLUMN_VIEW (find_descendant (monitor, GTK_TYPE_COLUMN_VIEW, "data-table"));
 
   /* Each host under the one connection, by name, with its own counts. */
-  wait_for_text (monitor, "web-2");
-  g_assert_nonnull (find_text (monitor, "web-1"));
+  wait_for_text (monitor, "edge-2");
+  g_assert_nonnull (find_text (monitor, "edge-1"));
   g_assert_nonnull (find_text (monitor, "db-1"));
   position = first_host_row (column_view);
   {
@@ -564,8 +607,11 @@ test_relay_hosts (void)
     g_assert_true (g_str_has_prefix (ld_connection_get_id (connection), "syslog-"));
     query = g_strdup_printf ("conn=\"%s\" host=\"db-1\"", ld_connection_get_id (connection));
   }
-  assert_row_shows (monitor, "web-2", "3");
-  assert_row_shows (monitor, "web-1", "2");
+  assert_row_shows (monitor, "edge-2", "3");
+  assert_row_shows (monitor, "edge-1", "2");
+  /* The OTLP endpoint is the connection of OTLP requests' records: the
+   * shop's hosts are under it. */
+  g_assert_true (has_host_rows (column_view, "otlp"));
   shoot (window, "standards-relay-hosts.png");
 
   /* A host's row, clicked, filters the table to it. */
@@ -573,8 +619,14 @@ test_relay_hosts (void)
   g_signal_emit_by_name (column_view, "activate", position);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->filter_entry)), ==, query);
   ui_wait_until (shown_is, GUINT_TO_POINTER (1), "db-1's one record");
+
+  /* Its detail: the host, and the facility among the extra fields. */
+  select_record (window, "relayed 2");
+  wait_for_text (window->detail_pane, "db-1");
+  assert_row_shows_in_grid (window->detail_pane, "facility", "user");
+  g_assert_false (gtk_widget_get_mapped (find_button (window->detail_pane, "Show This Trace")));
   g_signal_emit_by_name (column_view, "activate", position + 2);
-  ui_wait_until (shown_is, GUINT_TO_POINTER (3), "web-2's three records");
+  ui_wait_until (shown_is, GUINT_TO_POINTER (3), "edge-2's three records");
 
   g_io_stream_close (G_IO_STREAM (relay), NULL, NULL);
   ld_sidebar_reset (window->sidebar);

@@ -500,8 +500,10 @@ sync_all_hosts (LdConnectionMonitor *self)
     }
 }
 
-/* Every connection (not an endpoint) may turn out to be a relay: each has
- * a list of hosts, empty until its records name one. */
+/* Every connection may turn out to be a relay: each has a list of hosts,
+ * empty until its records name one. Endpoints too: the records of
+ * datagrams and of OTLP requests name the endpoint as their connection, so
+ * an OpenTelemetry Collector's hosts are counted under "otlp". */
 static GListModel *
 create_host_list (gpointer item,
                   gpointer user_data)
@@ -509,7 +511,7 @@ create_host_list (gpointer item,
   LdConnectionMonitor *self = user_data;
   GListStore *store;
 
-  if (!LD_IS_CONNECTION (item) || ld_connection_is_endpoint (item))
+  if (!LD_IS_CONNECTION (item))
     return NULL;
 
   store = g_list_store_new (LD_TYPE_HOST_ROW);
