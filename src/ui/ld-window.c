@@ -908,6 +908,23 @@ bind_window_settings (LdWindow *self)
 
 /* The detail pane follows the selection, so arrow keys move through records
  * with the pane showing each in turn. */
+
+/* The detail pane opens at up to DETAIL_HEIGHT, but never takes more than
+ * DETAIL_SHARE of the space it shares with the table: in a short window
+ * (800×600 with the chart shown) the table keeps rows to select from. */
+#define DETAIL_HEIGHT 300
+#define DETAIL_SHARE 0.45
+
+static void
+place_detail_pane (LdWindow *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self->paned));
+  int detail = MIN (DETAIL_HEIGHT, (int) (height * DETAIL_SHARE));
+
+  if (height > 0)
+    gtk_paned_set_position (self->paned, height - detail);
+}
+
 static void
 on_selected_item_changed (LdWindow           *self,
                           GParamSpec         *pspec,
@@ -926,6 +943,8 @@ on_selected_item_changed (LdWindow           *self,
     set_following (self, FALSE);
 
   ld_detail_pane_set_row (LD_DETAIL_PANE (self->detail_pane), row);
+  if (row != NULL && !gtk_widget_get_visible (GTK_WIDGET (self->detail_pane)))
+    place_detail_pane (self);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
 }
 
