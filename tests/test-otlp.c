@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The OTLP protobuf decoder: a request encoded by protobuf-c itself, mapped as the issue's
  * table says; the same request in OTLP/JSON through the JSON normaliser gives the same
- * records; rejected records are counted with a reason; and bad bodies (truncated, nested too
- * deep, the wrong message) are refused in words. */
+ * records; rejected records are counted with a reason; bad bodies (truncated, nested too
+ * deep, the wrong message) are refused in words; and on every request here, every file of
+ * the fuzz corpus and thousands of mutations of them, the decoder that reads the wire itself
+ * answers byte for byte as the one over protobuf-c's unpack did (otlp-reference.h). */
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "ld-jsonl.h"
 #include "ld-otlp.h"
 #include "otlp-logs.pb-c.h"
+#include "otlp-reference.h"
 
 static const LdRecordOrigin origin = { "http-1", "127.0.0.1:40000", "otlp-http",
                                        G_GINT64_CONSTANT (1700000000000000) };
@@ -433,6 +436,116 @@ test_same_as_json (void)
     }
 }
 
+/* Both decoders on @data: the same answer, the same error in the same words, the same counts
+ * and reason, and the same canonical lines, byte for byte. */
+static void
+assert_same_as_reference (const guint8 *data,
+                          gsize         size,
+                          const char   *what)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdBatch) reference_batch = ld_batch_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reference_error = NULL;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GString) reference_lines = g_string_new (NULL);
+  LdOtlpResult result, reference;
+  gboolean ok = ld_otlp_decode (batch, data, size, &origin, &result, &error);
+  gboolean reference_ok = otlp_reference_decode (reference_batch, data, size, &origin,
+                                                 &reference, &reference_error);
+
+  if (ok != reference_ok)
+    g_error ("%s: decoded %d, the reference %d (%s)", what, ok, reference_ok,
+             ok ? reference_error->message : error->message);
+  if (!ok)
+    {
+      g_assert_cmpint (error->code, ==, reference_error->code);
+      g_assert_cmpstr (error->message, ==, reference_error->message);
+    }
+  g_assert_cmpuint (result.accepted, ==, reference.accepted);
+  g_assert_cmpint (result.rejected, ==, reference.rejected);
+  g_assert_cmpstr (result.rejected_reason, ==, reference.rejected_reason);
+  ld_jsonl_append_batch (lines, batch);
+  ld_jsonl_append_batch (reference_lines, reference_batch);
+  if (!g_str_equal (lines->str, reference_lines->str))
+    g_error ("%s: the lines differ\n%s\nthe reference's:\n%s", what, lines->str,
+             reference_lines->str);
+  ld_otlp_result_clear (&result);
+  ld_otlp_result_clear (&reference);
+}
+
+static void
+insert_bytes (GByteArray   *array,
+              guint         at,
+              const guint8 *data,
+              guint         len)
+{
+  g_autofree guint8 *copy = g_memdup2 (data, len);   /* @data may be @array's own */
+
+  g_byte_array_set_size (array, array->len + len);
+  memmove (array->data + at + len, array->data + at, array->len - len - at);
+  memcpy (array->data + at, copy, len);
+}
+
+/* What a fuzzer does first: a byte changed, put in, taken out or cut off, a piece doubled. */
+static GByteArray *
+mutate (GRand        *rand,
+        const guint8 *data,
+        gsize         size)
+{
+  GByteArray *out = g_byte_array_sized_new (size + 16);
+  guint at = size > 0 ? g_rand_int_range (rand, 0, size) : 0;
+  guint8 byte = g_rand_int_range (rand, 0, 256);
+
+  g_byte_array_append (out, data, size);
+  switch (size > 0 ? g_rand_int_range (rand, 0, 5) : 1)
+    {
+    case 0:
+      out->data[at] ^= 1 << g_rand_int_range (rand, 0, 8);
+      break;
+    case 1:
+      insert_bytes (out, at, &byte, 1);
+      break;
+    case 2:
+      g_byte_array_remove_index (out, at);
+      break;
+    case 3:
+      g_byte_array_set_size (out, at);
+      break;
+    default:
+      {
+        guint len = g_rand_int_range (rand, 1, MIN (size - at, 64u) + 1);
+
+        insert_bytes (out, at, data + at, len);
+        break;
+      }
+    }
+  return out;
+}
+
+/* Each input, and a few hundred mutations of it, alike in both decoders. */
+static void
+assert_same_with_mutations (GRand        *rand,
+                            const guint8 *data,
+                            gsize         size,
+                            const char   *what)
+{
+  assert_same_as_reference (data, size, what);
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(GByteArray) mutant = mutate (rand, data, size);
+      g_autofree char *name = g_strdup_printf ("%s, mutation %u", what, i);
+
+      assert_same_as_reference (mutant->data, mutant->len, name);
+      if (i % 3 == 0)
+        {
+          g_autoptr(GByteArray) again = mutate (rand, mutant->data, mutant->len);
+
+          assert_same_as_reference (again->data, again->len, name);
+        }
+    }
+}
+
 /* AnyValue { array_value { values: [ ... @depth times ... ] } } */
 static GByteArray *
 nested_value (guint depth)
@@ -511,6 +624,7 @@ test_bad_bodies (void)
       g_autoptr(GError) error = NULL;
       LdOtlpResult result;
 
+      assert_same_as_reference (cases[i].data, cases[i].size, cases[i].text);
       g_assert_false (ld_otlp_decode (batch, cases[i].data, cases[i].size, &origin, &result,
                                       &error));
       g_test_message ("%s", error->message);
@@ -519,6 +633,40 @@ test_bad_bodies (void)
       ld_otlp_result_clear (&result);
     }
   g_assert_cmpuint (ld_batch_get_length (batch), ==, 0);
+}
+
+static void
+test_same_as_reference (void)
+{
+  g_autofree char *corpus = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus-otlp", NULL);
+  g_autoptr(GDir) dir = g_dir_open (corpus, 0, NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (14);
+  const char *name;
+  guint files = 0;
+
+  for (guint extra = 0; extra <= 1; extra++)
+    {
+      g_autoptr(GBytes) request = pack_request (extra);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (request, &size);
+
+      assert_same_with_mutations (rand, data, size, extra ? "the mapping's request"
+                                                          : "the JSON comparison's request");
+    }
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (corpus, name, NULL);
+      g_autofree char *data = NULL;
+      gsize size;
+
+      g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+      assert_same_with_mutations (rand, (const guint8 *) data, size, name);
+      files++;
+    }
+  g_test_message ("%u corpus files", files);
+  g_assert_cmpuint (files, >=, 20);
 }
 
 static void
@@ -550,6 +698,7 @@ main (int   argc,
   g_test_add_func ("/otlp/same-as-json", test_same_as_json);
   g_test_add_func ("/otlp/bad-bodies", test_bad_bodies);
   g_test_add_func ("/otlp/response", test_response);
+  g_test_add_func ("/otlp/same-as-reference", test_same_as_reference);
 
   return g_test_run ();
 }
