@@ -37,7 +37,7 @@ typedef enum
 /* Which field of which message holds which message. */
 static ref_MessageType
 ref_child_type (ref_MessageType parent,
-            guint32     field)
+                guint32         field)
 {
   switch (parent)
     {
@@ -64,10 +64,10 @@ typedef struct
 } ref_Walk;
 
 static gboolean
-ref_walk_error (ref_Walk         *walk,
-            LdOtlpError   code,
-            const guint8 *at,
-            const char   *what)
+ref_walk_error (ref_Walk     *walk,
+                LdOtlpError   code,
+                const guint8 *at,
+                const char   *what)
 {
   g_set_error (walk->error, LD_OTLP_ERROR, code, "OTLP protobuf: byte %" G_GSIZE_FORMAT ": %s",
                (gsize) (at - walk->start), what);
@@ -76,8 +76,8 @@ ref_walk_error (ref_Walk         *walk,
 
 static gboolean
 ref_read_varint (const guint8 **p,
-             const guint8  *end,
-             guint64       *value)
+                 const guint8  *end,
+                 guint64       *value)
 {
   *value = 0;
   for (guint shift = 0; shift < 64 && *p < end; shift += 7)
@@ -93,11 +93,11 @@ ref_read_varint (const guint8 **p,
 
 /* Checks one message's fields, and the messages inside it, without building anything. */
 static gboolean
-ref_walk_message (ref_Walk         *walk,
-              const guint8 *p,
-              const guint8 *end,
-              ref_MessageType   type,
-              guint         depth)
+ref_walk_message (ref_Walk        *walk,
+                  const guint8    *p,
+                  const guint8    *end,
+                  ref_MessageType  type,
+                  guint            depth)
 {
   while (p < end)
     {
@@ -177,7 +177,7 @@ ref_extra_free (ref_Extra *extra)
 
 static const char *
 ref_keep (ref_Record *r,
-      char   *text)
+          char       *text)
 {
   g_ptr_array_add (r->owned, text);
   return text;
@@ -207,7 +207,7 @@ ref_format_double (double value)
 
 static void
 ref_render_json (const LdOtlp__AnyValue *value,
-             GString                *out)
+                 GString                *out)
 {
   g_autofree char *text = NULL;
 
@@ -264,7 +264,7 @@ ref_render_json (const LdOtlp__AnyValue *value,
 /* A scalar value's text and type; lists and maps as JSON text. */
 static char *
 ref_value_text (const LdOtlp__AnyValue *value,
-            LdValueType            *type)
+                LdValueType            *type)
 {
   GString *json;
 
@@ -300,7 +300,7 @@ ref_value_text (const LdOtlp__AnyValue *value,
 
 static gboolean
 ref_value_int64 (const LdOtlp__AnyValue *value,
-             gint64                 *number)
+                 gint64                 *number)
 {
   char *end;
 
@@ -318,8 +318,8 @@ ref_value_int64 (const LdOtlp__AnyValue *value,
 }
 
 static const char *
-ref_value_string (ref_Record                 *r,
-              const LdOtlp__AnyValue *value)
+ref_value_string (ref_Record             *r,
+                  const LdOtlp__AnyValue *value)
 {
   LdValueType type;
   char *text = ref_value_text (value, &type);
@@ -330,9 +330,9 @@ ref_value_string (ref_Record                 *r,
 /* An attribute that fills a field, as the "otlp" rules of ld-json-dialects.c have it; FALSE
  * for one that stays an extra field. */
 static gboolean
-ref_assign_field (ref_Record                 *r,
-              const char             *key,
-              const LdOtlp__AnyValue *value)
+ref_assign_field (ref_Record             *r,
+                  const char             *key,
+                  const LdOtlp__AnyValue *value)
 {
   gint64 number;
 
@@ -357,10 +357,10 @@ ref_assign_field (ref_Record                 *r,
 }
 
 static void
-ref_add_extra (ref_Record      *r,
-           const char  *key,
-           LdValueType  type,
-           char        *value)
+ref_add_extra (ref_Record  *r,
+               const char  *key,
+               LdValueType  type,
+               char        *value)
 {
   ref_Extra *extra = g_new (ref_Extra, 1);
 
@@ -371,17 +371,17 @@ ref_add_extra (ref_Record      *r,
 }
 
 static void
-ref_add_attributes (ref_Record                   *r,
-                LdOtlp__KeyValue * const *attributes,
-                gsize                     n,
-                const char               *prefix);
+ref_add_attributes (ref_Record               *r,
+                    LdOtlp__KeyValue * const *attributes,
+                    gsize                     n,
+                    const char               *prefix);
 
 /* One attribute: a nested map is walked into dotted keys, the rest fill a field or become an
  * extra field; exception.type and .message do both, as in the JSON form. */
 static void
-ref_add_attribute (ref_Record                 *r,
-               const char             *key,
-               const LdOtlp__AnyValue *value)
+ref_add_attribute (ref_Record             *r,
+                   const char             *key,
+                   const LdOtlp__AnyValue *value)
 {
   LdValueType type;
   char *text;
@@ -412,10 +412,10 @@ ref_add_attribute (ref_Record                 *r,
 }
 
 static void
-ref_add_attributes (ref_Record                   *r,
-                LdOtlp__KeyValue * const *attributes,
-                gsize                     n,
-                const char               *prefix)
+ref_add_attributes (ref_Record               *r,
+                    LdOtlp__KeyValue * const *attributes,
+                    gsize                     n,
+                    const char               *prefix)
 {
   for (gsize i = 0; i < n && r->rejected == NULL; i++)
     {
@@ -429,8 +429,8 @@ ref_add_attributes (ref_Record                   *r,
 /* Resource service.name and host.name: the record's own fields, and extra fields too, as
  * every resource attribute is one to filter by. */
 static void
-ref_add_resource (ref_Record                 *r,
-              const LdOtlp__Resource *resource)
+ref_add_resource (ref_Record             *r,
+                  const LdOtlp__Resource *resource)
 {
   if (resource == NULL)
     return;
@@ -449,9 +449,9 @@ ref_add_resource (ref_Record                 *r,
 }
 
 static const char *
-ref_hex_id (ref_Record                    *r,
-        const ProtobufCBinaryData *id,
-        gsize                      expected)
+ref_hex_id (ref_Record                *r,
+            const ProtobufCBinaryData *id,
+            gsize                      expected)
 {
   static const char digits[] = "0123456789abcdef";
   char *hex;
@@ -476,8 +476,8 @@ ref_hex_id (ref_Record                    *r,
 }
 
 static void
-ref_set_level (ref_Record                  *r,
-           const LdOtlp__LogRecord *log)
+ref_set_level (ref_Record              *r,
+               const LdOtlp__LogRecord *log)
 {
   int from_name;
 
@@ -496,8 +496,8 @@ ref_set_level (ref_Record                  *r,
 }
 
 static void
-ref_set_message (ref_Record                  *r,
-             const LdOtlp__LogRecord *log)
+ref_set_message (ref_Record              *r,
+                 const LdOtlp__LogRecord *log)
 {
   LdValueType type;
   char *text = ref_value_text (log->body, &type);
@@ -519,17 +519,17 @@ ref_set_exception (ref_Record *r)
 }
 
 static void
-ref_add_number_extra (ref_Record     *r,
-                  const char *key,
-                  guint64     value)
+ref_add_number_extra (ref_Record *r,
+                      const char *key,
+                      guint64     value)
 {
   if (value != 0)
     ref_add_extra (r, key, LD_VALUE_NUMBER, g_strdup_printf ("%" G_GUINT64_FORMAT, value));
 }
 
 static void
-ref_emit (LdBatch *batch,
-      ref_Record  *r)
+ref_emit (LdBatch    *batch,
+          ref_Record *r)
 {
   ld_batch_add (batch, &r->fields);
   for (guint i = 0; i < r->extras->len; i++)
@@ -543,11 +543,11 @@ ref_emit (LdBatch *batch,
 /* One LogRecord with its resource and scope; FALSE if it was rejected. */
 static gboolean
 ref_add_log_record (LdBatch                            *batch,
-                const LdOtlp__Resource             *resource,
-                const LdOtlp__InstrumentationScope *scope,
-                const LdOtlp__LogRecord            *log,
-                const LdRecordOrigin               *origin,
-                const char                        **rejected)
+                    const LdOtlp__Resource             *resource,
+                    const LdOtlp__InstrumentationScope *scope,
+                    const LdOtlp__LogRecord            *log,
+                    const LdRecordOrigin               *origin,
+                    const char                        **rejected)
 {
   ref_Record r = { { 0 } };
   gint64 nanos = log->time_unix_nano != 0 ? (gint64) MIN (log->time_unix_nano, (guint64) G_MAXINT64)
@@ -592,9 +592,9 @@ ref_add_log_record (LdBatch                            *batch,
 
 static void
 ref_add_request (LdBatch                                *batch,
-             const LdOtlp__ExportLogsServiceRequest *request,
-             const LdRecordOrigin                   *origin,
-             LdOtlpResult                           *result)
+                 const LdOtlp__ExportLogsServiceRequest *request,
+                 const LdRecordOrigin                   *origin,
+                 LdOtlpResult                           *result)
 {
   for (gsize i = 0; i < request->n_resource_logs; i++)
     {

@@ -120,7 +120,7 @@ key_value (const char       *key,
 /* A list of the pointers given, which the test leaks into @pool. */
 static gpointer
 list_of (GHashTable *pool,
-         gsize      n,
+         gsize       n,
          ...)
 {
   gpointer *list = g_new (gpointer, n);
@@ -138,10 +138,10 @@ list_of (GHashTable *pool,
 }
 
 static LdOtlp__AnyValue *
-list_value (GHashTable                *pool,
-            LdOtlp__AnyValue__ValueCase which,
-            gsize                     n,
-            gpointer                 *items)
+list_value (GHashTable                  *pool,
+            LdOtlp__AnyValue__ValueCase  which,
+            gsize                        n,
+            gpointer                    *items)
 {
   LdOtlp__AnyValue *value = new_node (sizeof *value);
 

@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "ld-json-normalize-private.h"
-#include "ld-jsonl.h"
 #include "ld-level.h"
-#include "ld-otlp.h"
+#include "ld-otlp-private.h"
 #include "otlp-logs.pb-c.h"
 
 /* The OTLP protobuf decoder. It reads an ExportLogsServiceRequest straight off the wire, in
@@ -22,295 +21,17 @@
  * resource service.name and host.name fill the record's service and host, and the trace
  * context its trace and span ids.
  *
- * It takes exactly what protobuf-c's generated unpack took before it (the tests keep that
- * decoder and compare the two on every input): a field of a known number must have its wire
- * type (bool excepted, which protobuf-c reads from any), unknown fields are skipped, the last
- * of a repeated scalar wins, and a message field given twice is the two merged, which for
- * what is read here is the same as reading the occurrences one after the other. A request
- * that is refused adds no record: the batch is cut back, and the walk below, which checks
- * the limits on nesting and on the number of messages, says why in the words it always did.
- *
- * generated unpack is no longer used here; protobuf-c still packs the responses. */
+ * It takes exactly what protobuf-c's generated unpack took when the decoder used it, and
+ * maps it to the same records, byte for byte (tests/otlp-reference.h keeps that decoder, and
+ * test-otlp and fuzz-otlp compare the two): a field of a known number must have its wire
+ * type (a bool excepted, which protobuf-c reads from any), unknown fields are skipped, the
+ * last of a scalar given twice wins, and a message given twice is the two merged, which for
+ * what is read here is the same as reading them one after the other. ld-otlp-wire.c reads
+ * the wire as protobuf-c did, within the limits on nesting and on messages. A request that
+ * is refused adds no record, and is worded as it always was, by the walk in ld-otlp-wire.c.
+ * protobuf-c's generated code no longer reads requests; it writes the responses. */
 
 G_DEFINE_QUARK (ld-otlp-error-quark, ld_otlp_error)
-
-/* The messages of a request, for the walk on the wire. */
-typedef enum
-{
-  M_NONE,
-  M_REQUEST,
-  M_RESOURCE_LOGS,
-  M_RESOURCE,
-  M_SCOPE_LOGS,
-  M_SCOPE,
-  M_LOG_RECORD,
-  M_KEY_VALUE,
-  M_ANY_VALUE,
-  M_ARRAY_VALUE,
-  M_KVLIST,
-} MessageType;
-
-/* Which field of which message holds which message. */
-static MessageType
-child_type (MessageType parent,
-            guint32     field)
-{
-  switch (parent)
-    {
-    case M_REQUEST: return field == 1 ? M_RESOURCE_LOGS : M_NONE;
-    case M_RESOURCE_LOGS: return field == 1 ? M_RESOURCE : field == 2 ? M_SCOPE_LOGS : M_NONE;
-    case M_RESOURCE: return field == 1 ? M_KEY_VALUE : M_NONE;
-    case M_SCOPE_LOGS: return field == 1 ? M_SCOPE : field == 2 ? M_LOG_RECORD : M_NONE;
-    case M_SCOPE: return field == 3 ? M_KEY_VALUE : M_NONE;
-    case M_LOG_RECORD: return field == 5 ? M_ANY_VALUE : field == 6 ? M_KEY_VALUE : M_NONE;
-    case M_KEY_VALUE: return field == 2 ? M_ANY_VALUE : M_NONE;
-    case M_ANY_VALUE: return field == 5 ? M_ARRAY_VALUE : field == 6 ? M_KVLIST : M_NONE;
-    case M_ARRAY_VALUE: return field == 1 ? M_ANY_VALUE : M_NONE;
-    case M_KVLIST: return field == 1 ? M_KEY_VALUE : M_NONE;
-    case M_NONE:
-    default: return M_NONE;
-    }
-}
-
-typedef struct
-{
-  const guint8 *start;
-  guint         messages;
-  GError      **error;
-} Walk;
-
-static gboolean
-walk_error (Walk         *walk,
-            LdOtlpError   code,
-            const guint8 *at,
-            const char   *what)
-{
-  g_set_error (walk->error, LD_OTLP_ERROR, code, "OTLP protobuf: byte %" G_GSIZE_FORMAT ": %s",
-               (gsize) (at - walk->start), what);
-  return FALSE;
-}
-
-static gboolean
-read_varint (const guint8 **p,
-             const guint8  *end,
-             guint64       *value)
-{
-  *value = 0;
-  for (guint shift = 0; shift < 64 && *p < end; shift += 7)
-    {
-      guint8 byte = *(*p)++;
-
-      *value |= (guint64) (byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* Checks one message's fields, and the messages inside it, without building anything. */
-static gboolean
-walk_message (Walk         *walk,
-              const guint8 *p,
-              const guint8 *end,
-              MessageType   type,
-              guint         depth)
-{
-  while (p < end)
-    {
-      const guint8 *field_at = p;
-      guint64 tag, length;
-      MessageType child;
-
-      if (!read_varint (&p, end, &tag) || tag >> 3 == 0 || tag >> 3 > G_MAXINT32)
-        return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at, "a field tag that is not one");
-      switch (tag & 7)
-        {
-        case 0:
-          if (!read_varint (&p, end, &length))
-            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
-                               "a varint that does not end");
-          break;
-        case 1:
-        case 5:
-          if ((gsize) (end - p) < ((tag & 7) == 1 ? 8u : 4u))
-            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
-                               "a fixed field that is cut short");
-          p += (tag & 7) == 1 ? 8 : 4;
-          break;
-        case 2:
-          if (!read_varint (&p, end, &length) || length > (guint64) (end - p))
-            return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
-                               "a length past the end of its message (truncated?)");
-          child = child_type (type, tag >> 3);
-          if (child != M_NONE)
-            {
-              if (depth + 1 > LD_OTLP_MAX_DEPTH)
-                return walk_error (walk, LD_OTLP_ERROR_LIMIT, field_at,
-                                   "values nested deeper than 64 messages");
-              if (++walk->messages > LD_OTLP_MAX_MESSAGES)
-                return walk_error (walk, LD_OTLP_ERROR_LIMIT, field_at,
-                                   "more than 1048576 messages in one request");
-              if (!walk_message (walk, p, p + length, child, depth + 1))
-                return FALSE;
-            }
-          p += length;
-          break;
-        default:
-          return walk_error (walk, LD_OTLP_ERROR_MALFORMED, field_at,
-                             "a field of a wire type protobuf no longer has (groups)");
-        }
-    }
-  return TRUE;
-}
-
-/* What protobuf-c requires of each field number it knows, by message: '0' a varint, '1' 64
- * bits, '2' length-delimited, '5' 32 bits, '*' any wire type (a bool), '-' a field it does
- * not know, which is skipped. */
-static const char * const wire_types[] = {
-  [M_NONE] = "-",
-  [M_REQUEST] = "-2",
-  [M_RESOURCE_LOGS] = "-222",
-  [M_RESOURCE] = "-20",
-  [M_SCOPE_LOGS] = "-222",
-  [M_SCOPE] = "-2220",
-  [M_LOG_RECORD] = "-102-22052212",
-  [M_KEY_VALUE] = "-22",
-  [M_ANY_VALUE] = "-2*01222",
-  [M_ARRAY_VALUE] = "-2",
-  [M_KVLIST] = "-2",
-};
-
-enum
-{
-  WIRE_VARINT  = 0,
-  WIRE_64_BIT  = 1,
-  WIRE_LENGTH  = 2,
-  WIRE_32_BIT  = 5,
-};
-
-/* One field as read off the wire; for AnyValue, also the value it holds. */
-typedef struct
-{
-  guint32       number;     /* 0: none (an AnyValue that holds nothing) */
-  guint8        wire;
-  guint64       value;      /* a varint, or a fixed field's bits */
-  const guint8 *data;       /* a length-delimited field's bytes */
-  gsize         len;
-  const guint8 *raw;        /* everything after the tag, from which protobuf-c reads a bool */
-  gsize         raw_len;
-} WireField;
-
-/* Text of the request or of the arena; str is %NULL for no value. */
-typedef struct
-{
-  const char *str;
-  gsize       len;
-} Text;
-
-static inline gboolean
-read_varint_fast (const guint8 **p,
-                  const guint8  *end,
-                  guint64       *value)
-{
-  if (G_LIKELY (*p < end && (**p & 0x80) == 0))
-    {
-      *value = *(*p)++;
-      return TRUE;
-    }
-  return read_varint (p, end, value);
-}
-
-/* The field at *p. FALSE where the walk or protobuf-c would refuse it: a tag or length that
- * does not end, a field 0, a wire type protobuf no longer has, a field cut short, and a tag
- * or a length of more than 5 bytes, which protobuf-c does not read. */
-static inline gboolean
-next_field (const guint8 **p,
-            const guint8  *end,
-            WireField         *field)
-{
-  const guint8 *at = *p;
-  guint64 tag, length;
-
-  if (!read_varint_fast (p, end, &tag) || tag >> 3 == 0 || tag >> 3 > G_MAXINT32 || *p - at > 5)
-    return FALSE;
-  field->number = tag >> 3;
-  field->wire = tag & 7;
-  field->raw = *p;
-  switch (field->wire)
-    {
-    case WIRE_VARINT:
-      if (!read_varint (p, end, &field->value))
-        return FALSE;
-      break;
-    case WIRE_64_BIT:
-      if (end - *p < 8)
-        return FALSE;
-      memcpy (&field->value, *p, 8);
-      field->value = GUINT64_FROM_LE (field->value);
-      *p += 8;
-      break;
-    case WIRE_32_BIT:
-      {
-        guint32 bits;
-
-        if (end - *p < 4)
-          return FALSE;
-        memcpy (&bits, *p, 4);
-        field->value = GUINT32_FROM_LE (bits);
-        *p += 4;
-        break;
-      }
-    case WIRE_LENGTH:
-      at = *p;
-      if (!read_varint_fast (p, end, &length) || *p - at > 5 || length > (guint64) (end - *p))
-        return FALSE;
-      field->data = *p;
-      field->len = length;
-      *p += length;
-      break;
-    default:
-      return FALSE;
-    }
-  field->raw_len = *p - field->raw;
-  return TRUE;
-}
-
-/* The next field of a message that was read once already, and so cannot be refused now. */
-static inline void
-next_read_field (const guint8 **p,
-                 const guint8  *end,
-                 WireField     *field)
-{
-  if (!next_field (p, end, field))
-    g_assert_not_reached ();
-}
-
-/* Whether a field has the wire type protobuf-c requires of it; unknown fields always do. */
-static inline gboolean
-wire_ok (MessageType  type,
-         const WireField *field)
-{
-  const char *wires = wire_types[type];
-
-  if (field->number >= strlen (wires) || wires[field->number] == '-'
-      || wires[field->number] == '*')
-    return TRUE;
-  return field->wire == wires[field->number] - '0';
-}
-
-/* Strings stop at their first nul, as they did as protobuf-c's C strings. */
-static inline Text
-string_of (const WireField *field)
-{
-  return (Text) { (const char *) field->data, strnlen ((const char *) field->data, field->len) };
-}
-
-static inline gboolean
-text_is (Text        text,
-         const char *literal)
-{
-  return text.len == strlen (literal) && memcmp (text.str, literal, text.len) == 0;
-}
 
 /* Text made while reading: blocks that never move, so that what points into them stays good
  * until the arena is rewound, which it is after every record. */
@@ -398,7 +119,7 @@ typedef struct
 /* The fields one record collects from its resource and its own attributes. */
 typedef struct
 {
-  LdRecordFields  fields;          /* its strings are in the decoder's arena */
+  LdRecordFields  fields;          /* its strings are the decoder's, nul-terminated */
   const char     *exception_type;
   const char     *exception_message;
   GArray         *extras;          /* Extra */
@@ -421,215 +142,6 @@ typedef struct
   const char           *scope_name;
 } Decoder;
 
-/* A message inside the one being read: within the limits on nesting and on messages? */
-static inline gboolean
-enter (Decoder *d,
-       guint    depth)
-{
-  return depth <= LD_OTLP_MAX_DEPTH && ++d->messages <= LD_OTLP_MAX_MESSAGES;
-}
-
-/* Checks a message that is not read for records (a scope's attributes, values inside lists)
- * as protobuf-c checked it, and counts the messages in it. */
-static gboolean
-check_message (Decoder      *d,
-               const guint8 *p,
-               const guint8 *end,
-               MessageType   type,
-               guint         depth)
-{
-  while (p < end)
-    {
-      WireField field;
-      MessageType child;
-
-      if (!next_field (&p, end, &field) || !wire_ok (type, &field))
-        return FALSE;
-      child = field.wire == WIRE_LENGTH ? child_type (type, field.number) : M_NONE;
-      if (child != M_NONE && (!enter (d, depth + 1)
-                              || !check_message (d, field.data, field.data + field.len, child,
-                                                 depth + 1)))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* An AnyValue: the last of its oneof's fields into @value, which holds the last of earlier
- * occurrences of the same field, as protobuf-c merges them. With @check, the lists and maps
- * inside are checked and counted; without, the value has been read once already. */
-static gboolean
-read_any_value (Decoder      *d,
-                const guint8 *p,
-                const guint8 *end,
-                guint         depth,
-                gboolean      check,
-                WireField        *value)
-{
-  while (p < end)
-    {
-      WireField field;
-
-      if (!next_field (&p, end, &field))
-        return FALSE;
-      if (field.number < 1 || field.number > 7)
-        continue;
-      if (!wire_ok (M_ANY_VALUE, &field))
-        return FALSE;
-      if (check && (field.number == 5 || field.number == 6)
-          && (!enter (d, depth + 1)
-              || !check_message (d, field.data, field.data + field.len,
-                                 field.number == 5 ? M_ARRAY_VALUE : M_KVLIST, depth + 1)))
-        return FALSE;
-      *value = field;
-    }
-  return TRUE;
-}
-
-/* A KeyValue: its key, and its value as read_any_value() has it. */
-static gboolean
-read_key_value (Decoder      *d,
-                const guint8 *p,
-                const guint8 *end,
-                guint         depth,
-                gboolean      check,
-                Text         *key,
-                WireField        *value)
-{
-  *key = (Text) { "", 0 };
-  value->number = 0;
-  while (p < end)
-    {
-      WireField field;
-
-      if (!next_field (&p, end, &field) || !wire_ok (M_KEY_VALUE, &field))
-        return FALSE;
-      if (field.number == 1)
-        *key = string_of (&field);
-      else if (field.number == 2
-               && ((check && !enter (d, depth + 1))
-                   || !read_any_value (d, field.data, field.data + field.len, depth + 1, check,
-                                       value)))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* The shortest text that reads back as the same double, as JSON would have it. */
-static const char *
-format_double (double value,
-               char   buffer[G_ASCII_DTOSTR_BUF_SIZE])
-{
-  if (isnan (value))
-    return "NaN";
-  if (isinf (value))
-    return value > 0 ? "Infinity" : "-Infinity";
-  for (int precision = 15; precision <= 17; precision++)
-    {
-      char format[8];
-
-      g_snprintf (format, sizeof format, "%%.%dg", precision);
-      g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
-        break;
-    }
-  return buffer;
-}
-
-static double
-double_of (const WireField *value)
-{
-  double number;
-
-  memcpy (&number, &value->value, sizeof number);
-  return number;
-}
-
-/* protobuf-c reads a bool as true if any bit of the field's bytes but a continuation bit is
- * set, whatever the wire type. */
-static gboolean
-bool_of (const WireField *value)
-{
-  for (gsize i = 0; i < value->raw_len; i++)
-    if (value->raw[i] & 0x7f)
-      return TRUE;
-  return FALSE;
-}
-
-static void render_json (Decoder     *d,
-                         const WireField *value,
-                         GString     *out);
-
-static void
-render_list (Decoder     *d,
-             const WireField *list,
-             GString     *out)
-{
-  const guint8 *p = list->data, *end = list->data + list->len;
-  gboolean is_map = list->number == 6, first = TRUE;
-
-  g_string_append_c (out, is_map ? '{' : '[');
-  while (p < end)
-    {
-      WireField field, item = { 0 };
-      Text key;
-
-      next_read_field (&p, end, &field);
-      if (field.number != 1)
-        continue;
-      if (!first)
-        g_string_append_c (out, ',');
-      first = FALSE;
-      if (is_map)
-        {
-          read_key_value (d, field.data, field.data + field.len, 0, FALSE, &key, &item);
-          ld_jsonl_append_string (out, key.str, key.len);
-          g_string_append_c (out, ':');
-        }
-      else
-        read_any_value (d, field.data, field.data + field.len, 0, FALSE, &item);
-      render_json (d, &item, out);
-    }
-  g_string_append_c (out, is_map ? '}' : ']');
-}
-
-static void
-render_json (Decoder     *d,
-             const WireField *value,
-             GString     *out)
-{
-  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *base64 = NULL;
-  Text text;
-
-  switch (value->number)
-    {
-    case 1:
-      text = string_of (value);
-      ld_jsonl_append_string (out, text.str, text.len);
-      break;
-    case 2:
-      g_string_append (out, bool_of (value) ? "true" : "false");
-      break;
-    case 3:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) value->value);
-      break;
-    case 4:
-      g_string_append (out, format_double (double_of (value), buffer));
-      break;
-    case 5:
-    case 6:
-      render_list (d, value, out);
-      break;
-    case 7:
-      base64 = g_base64_encode (value->data, value->len);
-      ld_jsonl_append_string (out, base64, -1);
-      break;
-    default:
-      g_string_append (out, "null");
-      break;
-    }
-}
-
 static Text
 arena_text (Decoder    *d,
             const char *text)
@@ -642,9 +154,9 @@ arena_text (Decoder    *d,
 /* A value's text and type: scalars as they are, lists and maps as JSON text, and a value
  * that holds nothing as none. */
 static Text
-value_text (Decoder     *d,
+value_text (Decoder         *d,
             const WireField *value,
-            LdValueType *type)
+            LdValueType     *type)
 {
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
   g_autofree char *base64 = NULL;
@@ -663,7 +175,7 @@ value_text (Decoder     *d,
       return arena_text (d, buffer);
     case 4:
       *type = LD_VALUE_NUMBER;
-      return arena_text (d, format_double (double_of (value), buffer));
+      return arena_text (d, _ld_otlp_format_double (double_of (value), buffer));
     case 7:
       *type = LD_VALUE_STRING;
       base64 = g_base64_encode (value->data, value->len);
@@ -672,7 +184,7 @@ value_text (Decoder     *d,
     case 6:
       *type = LD_VALUE_JSON;
       g_string_truncate (d->json, 0);
-      render_json (d, value, d->json);
+      _ld_otlp_render_json (value, d->json);
       return (Text) { arena_strndup (&d->arena, d->json->str, d->json->len), d->json->len };
     default:
       *type = LD_VALUE_NULL;
@@ -682,7 +194,7 @@ value_text (Decoder     *d,
 
 /* A value's text as a nul-terminated string, or %NULL. */
 static const char *
-value_string (Decoder     *d,
+value_string (Decoder         *d,
               const WireField *value)
 {
   LdValueType type;
@@ -695,9 +207,9 @@ value_string (Decoder     *d,
 }
 
 static gboolean
-value_int64 (Decoder     *d,
+value_int64 (Decoder         *d,
              const WireField *value,
-             gint64      *number)
+             gint64          *number)
 {
   const char *text;
   char *end;
@@ -726,9 +238,9 @@ value_int64 (Decoder     *d,
 /* An attribute that fills a field, as the "otlp" rules of ld-json-dialects.c have it; FALSE
  * for one that stays an extra field. */
 static gboolean
-assign_field (Decoder     *d,
-              Record      *r,
-              Text         key,
+assign_field (Decoder         *d,
+              Record          *r,
+              Text             key,
               const WireField *value)
 {
   gint64 number;
@@ -764,13 +276,45 @@ add_extra (Record      *r,
   g_array_append_val (r->extras, extra);
 }
 
+static void add_attribute (Decoder         *d,
+                           Record          *r,
+                           Text             key,
+                           const WireField *value);
+
+/* A map's members as attributes of their own, under "key.member". */
+static void
+add_map (Decoder         *d,
+         Record          *r,
+         Text             key,
+         const WireField *map)
+{
+  for (const guint8 *p = map->data, *end = p + map->len; p < end && r->rejected == NULL;)
+    {
+      WireField field, member;
+      Text member_key;
+      char *path;
+
+      next_read_field (&p, end, &field);
+      if (field.number != 1)
+        continue;
+      _ld_otlp_read_key_value (NULL, field.data, field.data + field.len, 0, &member_key,
+                               &member);
+      path = arena_alloc (&d->arena, key.len + 1 + member_key.len + 1);
+      memcpy (path, key.str, key.len);
+      path[key.len] = '.';
+      memcpy (path + key.len + 1, member_key.str, member_key.len);
+      path[key.len + 1 + member_key.len] = '\0';
+      add_attribute (d, r, (Text) { path, key.len + 1 + member_key.len }, &member);
+    }
+}
+
 /* One attribute: a nested map is walked into dotted keys, the rest fill a field or become an
  * extra field; exception.type and .message do both, as in the JSON form. Its key and value
  * have been read once already. */
 static void
-add_attribute (Decoder     *d,
-               Record      *r,
-               Text         key,
+add_attribute (Decoder         *d,
+               Record          *r,
+               Text             key,
                const WireField *value)
 {
   LdValueType type;
@@ -787,23 +331,8 @@ add_attribute (Decoder     *d,
     {
       if (++r->map_depth > 16)
         r->rejected = "a record's attributes nest maps deeper than 16";
-      for (const guint8 *p = value->data, *end = p + value->len; p < end && !r->rejected;)
-        {
-          WireField field, member;
-          Text member_key;
-          char *path;
-
-          next_read_field (&p, end, &field);
-          if (field.number != 1)
-            continue;
-          read_key_value (d, field.data, field.data + field.len, 0, FALSE, &member_key, &member);
-          path = arena_alloc (&d->arena, key.len + 1 + member_key.len + 1);
-          memcpy (path, key.str, key.len);
-          path[key.len] = '.';
-          memcpy (path + key.len + 1, member_key.str, member_key.len);
-          path[key.len + 1 + member_key.len] = '\0';
-          add_attribute (d, r, (Text) { path, key.len + 1 + member_key.len }, &member);
-        }
+      else
+        add_map (d, r, key, value);
       r->map_depth--;
       return;
     }
@@ -839,16 +368,16 @@ resource_attributes (Decoder      *d,
           next_read_field (&q, q_end, &attribute);
           if (attribute.number != 1)
             continue;
-          read_key_value (d, attribute.data, attribute.data + attribute.len, 0, FALSE, &key,
-                          &value);
+          _ld_otlp_read_key_value (NULL, attribute.data, attribute.data + attribute.len, 0, &key,
+                                   &value);
           add (d, key, &value);
         }
     }
 }
 
 static void
-resource_identity (Decoder     *d,
-                   Text         key,
+resource_identity (Decoder         *d,
+                   Text             key,
                    const WireField *value)
 {
   if (value->number != 1)
@@ -860,8 +389,8 @@ resource_identity (Decoder     *d,
 }
 
 static void
-resource_attribute (Decoder     *d,
-                    Text         key,
+resource_attribute (Decoder         *d,
+                    Text             key,
                     const WireField *value)
 {
   add_attribute (d, &d->resource, key, value);
@@ -886,23 +415,23 @@ read_resource (Decoder      *d,
 /* A LogRecord's own fields, as the last of each on the wire has them. */
 typedef struct
 {
-  guint64 time_unix_nano;
-  guint64 observed_time_unix_nano;
-  gint32  severity_number;
-  Text    severity_text;
-  WireField   body;
-  guint32 dropped_attributes_count;
-  guint32 flags;
-  WireField   trace_id;
-  WireField   span_id;
-  Text    event_name;
+  guint64   time_unix_nano;
+  guint64   observed_time_unix_nano;
+  gint32    severity_number;
+  Text      severity_text;
+  WireField body;
+  guint32   dropped_attributes_count;
+  guint32   flags;
+  WireField trace_id;
+  WireField span_id;
+  Text      event_name;
 } LogRecord;
 
 /* Lowercase hex in @hex, or %NULL for an id of the wrong length or all zeros (no trace). */
 static const char *
 hex_id (const WireField *id,
-        gsize        expected,
-        char        *hex)
+        gsize            expected,
+        char            *hex)
 {
   static const char digits[] = "0123456789abcdef";
   gboolean zero = TRUE;
@@ -1080,15 +609,15 @@ read_log_record (Decoder      *d,
         case 2: log.severity_number = (gint32) (guint32) field.value; break;
         case 3: log.severity_text = string_of (&field); break;
         case 5:
-          if (!enter (d, depth + 1)
-              || !read_any_value (d, field.data, field.data + field.len, depth + 1, TRUE,
-                                  &log.body))
+          if (!enter (&d->messages, depth + 1)
+              || !_ld_otlp_read_any_value (&d->messages, field.data, field.data + field.len,
+                                           depth + 1, &log.body))
             return FALSE;
           break;
         case 6:
-          if (!enter (d, depth + 1)
-              || !read_key_value (d, field.data, field.data + field.len, depth + 1, TRUE, &key,
-                                  &value))
+          if (!enter (&d->messages, depth + 1)
+              || !_ld_otlp_read_key_value (&d->messages, field.data, field.data + field.len,
+                                           depth + 1, &key, &value))
             return FALSE;
           add_attribute (d, &r, key, &value);
           break;
@@ -1104,27 +633,38 @@ read_log_record (Decoder      *d,
   return TRUE;
 }
 
-/* A ScopeLogs: its scope first, wherever it is, then its records. */
+/* A field that holds a message of @type, @depth deep, to be checked rather than read. */
 static gboolean
-read_scope_logs (Decoder      *d,
-                 const guint8 *p,
-                 const guint8 *end,
-                 guint         depth)
+check_field (Decoder         *d,
+             const WireField *field,
+             MessageType      type,
+             guint            depth)
 {
-  ArenaMark mark = arena_mark (&d->arena);
+  return enter (&d->messages, depth)
+         && _ld_otlp_check_message (&d->messages, field->data, field->data + field->len, type,
+                                    depth);
+}
+
+/* A ScopeLogs' scope, wherever it is in the ScopeLogs and however many times: its name is
+ * the logger and its version an extra field of each record. */
+static gboolean
+read_scope (Decoder      *d,
+            const guint8 *p,
+            const guint8 *end,
+            guint         depth)
+{
   Text name = { "", 0 };
 
   d->scope_version = (Text) { "", 0 };
-  for (const guint8 *q = p; q < end;)
+  while (p < end)
     {
       WireField field, scope_field;
 
-      if (!next_field (&q, end, &field) || !wire_ok (M_SCOPE_LOGS, &field))
+      if (!next_field (&p, end, &field) || !wire_ok (M_SCOPE_LOGS, &field))
         return FALSE;
       if (field.number != 1)
         continue;
-      if (!enter (d, depth + 1)
-          || !check_message (d, field.data, field.data + field.len, M_SCOPE, depth + 1))
+      if (!check_field (d, &field, M_SCOPE, depth + 1))
         return FALSE;
       for (const guint8 *s = field.data, *s_end = s + field.len; s < s_end;)
         {
@@ -1136,22 +676,39 @@ read_scope_logs (Decoder      *d,
         }
     }
   d->scope_name = name.len > 0 ? arena_strndup (&d->arena, name.str, name.len) : NULL;
+  return TRUE;
+}
 
-  for (ArenaMark record_mark = arena_mark (&d->arena); p < end; arena_rewind (&d->arena, record_mark))
+/* A ScopeLogs: its scope first, then its records; what a record made in the arena goes once
+ * it is in the batch. */
+static gboolean
+read_scope_logs (Decoder      *d,
+                 const guint8 *p,
+                 const guint8 *end,
+                 guint         depth)
+{
+  ArenaMark mark = arena_mark (&d->arena), record_mark;
+
+  if (!read_scope (d, p, end, depth))
+    return FALSE;
+  record_mark = arena_mark (&d->arena);
+  while (p < end)
     {
       WireField field;
 
       next_read_field (&p, end, &field);
       if (field.number == 2
-          && (!enter (d, depth + 1)
+          && (!enter (&d->messages, depth + 1)
               || !read_log_record (d, field.data, field.data + field.len, depth + 1)))
         return FALSE;
+      arena_rewind (&d->arena, record_mark);
     }
   arena_rewind (&d->arena, mark);
   return TRUE;
 }
 
-/* A ResourceLogs: its resource first, wherever it is, then its ScopeLogs. */
+/* A ResourceLogs: its resource first, wherever it is and however many times, then its
+ * ScopeLogs. */
 static gboolean
 read_resource_logs (Decoder      *d,
                     const guint8 *p,
@@ -1166,9 +723,7 @@ read_resource_logs (Decoder      *d,
 
       if (!next_field (&q, end, &field) || !wire_ok (M_RESOURCE_LOGS, &field))
         return FALSE;
-      if (field.number == 1
-          && (!enter (d, depth + 1)
-              || !check_message (d, field.data, field.data + field.len, M_RESOURCE, depth + 1)))
+      if (field.number == 1 && !check_field (d, &field, M_RESOURCE, depth + 1))
         return FALSE;
     }
   read_resource (d, p, end);
@@ -1179,7 +734,7 @@ read_resource_logs (Decoder      *d,
 
       next_read_field (&p, end, &field);
       if (field.number == 2
-          && (!enter (d, depth + 1)
+          && (!enter (&d->messages, depth + 1)
               || !read_scope_logs (d, field.data, field.data + field.len, depth + 1)))
         return FALSE;
     }
@@ -1199,25 +754,11 @@ read_request (Decoder      *d,
       if (!next_field (&p, end, &field) || !wire_ok (M_REQUEST, &field))
         return FALSE;
       if (field.number == 1
-          && (!enter (d, 1) || !read_resource_logs (d, field.data, field.data + field.len, 1)))
+          && (!enter (&d->messages, 1)
+              || !read_resource_logs (d, field.data, field.data + field.len, 1)))
         return FALSE;
     }
   return TRUE;
-}
-
-/* Why a request was refused, in the words of the walk on the wire, which finds what is not
- * protobuf and what is past the limits; what it passes, protobuf-c refused for a field of
- * the wrong type. */
-static void
-explain_refusal (const guint8  *data,
-                 gsize          length,
-                 GError       **error)
-{
-  Walk walk = { data, 0, error };
-
-  if (walk_message (&walk, data, data + length, M_REQUEST, 0))
-    g_set_error (error, LD_OTLP_ERROR, LD_OTLP_ERROR_MALFORMED,
-                 "OTLP protobuf: not an ExportLogsServiceRequest (a field has the wrong type)");
 }
 
 /* What a thread keeps between requests, so that decoding one allocates nearly nothing: the
@@ -1324,7 +865,7 @@ ld_otlp_decode (LdBatch              *batch,
       ld_batch_free (ld_batch_split_off (workspace->batch, 0));
       ld_otlp_result_clear (result);
       memset (result, 0, sizeof *result);
-      explain_refusal (data, length, error);
+      _ld_otlp_explain_refusal (data, length, error);
     }
   if (workspace_is_big (workspace, length))
     g_private_replace (&workspace_key, NULL);
@@ -1365,3 +906,4 @@ ld_otlp_encode_response (gint64      rejected,
   ld_otlp__export_logs_service_response__pack (&response, buffer);
   return g_bytes_new_take (buffer, size);
 }
+
