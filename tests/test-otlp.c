@@ -669,6 +669,107 @@ test_same_as_reference (void)
   g_assert_cmpuint (files, >=, 20);
 }
 
+/* A request refused at its very end, after its records were read, leaves the batch as it
+ * was: here holding the records of an earlier request. */
+static void
+test_refused_adds_nothing (void)
+{
+  g_autoptr(GBytes) request = pack_request (FALSE);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GByteArray) bad = g_byte_array_new ();
+  g_autoptr(GString) before = g_string_new (NULL);
+  g_autoptr(GString) after = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  static const guint8 wrong_type[] = { 0x08, 0x01 };   /* resource_logs as a varint */
+  LdOtlpResult result;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (request, &size);
+
+  g_assert_true (ld_otlp_decode (batch, data, size, &origin, &result, NULL));
+  ld_otlp_result_clear (&result);
+  ld_jsonl_append_batch (before, batch);
+  g_byte_array_append (bad, data, size);
+  g_byte_array_append (bad, wrong_type, sizeof wrong_type);
+
+  g_assert_false (ld_otlp_decode (batch, bad->data, bad->len, &origin, &result, &error));
+  g_assert_error (error, LD_OTLP_ERROR, LD_OTLP_ERROR_MALFORMED);
+  g_assert_cmpuint (result.accepted, ==, 0);
+  g_assert_cmpint (result.rejected, ==, 0);
+  g_assert_null (result.rejected_reason);
+  g_assert_cmpuint (ld_batch_get_length (batch), ==, 3);
+  ld_jsonl_append_batch (after, batch);
+  g_assert_cmpstr (after->str, ==, before->str);
+}
+
+static void
+put_varint (GByteArray *out,
+            guint64     value)
+{
+  do
+    {
+      guint8 byte = (value & 0x7f) | (value > 0x7f ? 0x80 : 0);
+
+      g_byte_array_append (out, &byte, 1);
+      value >>= 7;
+    }
+  while (value > 0);
+}
+
+static void
+put_message (GByteArray       *out,
+             guint             field,
+             const GByteArray *message)
+{
+  put_varint (out, field << 3 | 2);
+  put_varint (out, message->len);
+  g_byte_array_append (out, message->data, message->len);
+}
+
+/* A resource with @n empty attributes, in a request with one record. */
+static GByteArray *
+request_with_attributes (guint n)
+{
+  g_autoptr(GByteArray) resource = g_byte_array_new ();
+  g_autoptr(GByteArray) scope_logs = g_byte_array_new ();
+  g_autoptr(GByteArray) record = g_byte_array_new ();
+  g_autoptr(GByteArray) resource_logs = g_byte_array_new ();
+  GByteArray *request = g_byte_array_new ();
+  static const guint8 empty_attribute[] = { 0x0a, 0x00 };
+
+  for (guint i = 0; i < n; i++)
+    g_byte_array_append (resource, empty_attribute, sizeof empty_attribute);
+  put_message (scope_logs, 2, record);
+  put_message (resource_logs, 1, resource);
+  put_message (resource_logs, 2, scope_logs);
+  put_message (request, 1, resource_logs);
+  return request;
+}
+
+/* Huge requests: one message past the limit is refused in words, as the reference refuses
+ * it; one within it is read, and a record with more attributes than a record may have is
+ * rejected, not the request. */
+static void
+test_huge_requests (void)
+{
+  g_autoptr(GByteArray) over = request_with_attributes (LD_OTLP_MAX_MESSAGES);
+  g_autoptr(GByteArray) within = request_with_attributes (LD_OTLP_MAX_MESSAGES - 8);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GError) error = NULL;
+  LdOtlpResult result;
+
+  g_assert_false (ld_otlp_decode (batch, over->data, over->len, &origin, &result, &error));
+  g_assert_error (error, LD_OTLP_ERROR, LD_OTLP_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "more than 1048576 messages"));
+  assert_same_as_reference (over->data, over->len, "one message too many");
+
+  g_assert_true (ld_otlp_decode (batch, within->data, within->len, &origin, &result, NULL));
+  g_assert_cmpuint (result.accepted, ==, 0);
+  g_assert_cmpint (result.rejected, ==, 1);
+  g_assert_cmpstr (result.rejected_reason, ==, "a record has more than 1024 attributes");
+  ld_otlp_result_clear (&result);
+  assert_same_as_reference (within->data, within->len, "as many messages as may be");
+}
+
 static void
 test_response (void)
 {
@@ -699,6 +800,8 @@ main (int   argc,
   g_test_add_func ("/otlp/bad-bodies", test_bad_bodies);
   g_test_add_func ("/otlp/response", test_response);
   g_test_add_func ("/otlp/same-as-reference", test_same_as_reference);
+  g_test_add_func ("/otlp/refused-adds-nothing", test_refused_adds_nothing);
+  g_test_add_func ("/otlp/huge-requests", test_huge_requests);
 
   return g_test_run ();
 }

@@ -807,11 +807,13 @@ workspace_get (void)
   return workspace;
 }
 
+/* Whether the workspace holds too much after a request whose records took @batch_size bytes
+ * of its batch, which keeps that room. */
 static gboolean
 workspace_is_big (Workspace *workspace,
-                  gsize      request_length)
+                  gsize      batch_size)
 {
-  gsize size = request_length + workspace->json->allocated_len;
+  gsize size = batch_size + workspace->json->allocated_len;
 
   for (guint i = 0; i < workspace->arena_blocks->len; i++)
     size += ((ArenaBlock *) workspace->arena_blocks->pdata[i])->size;
@@ -840,6 +842,7 @@ ld_otlp_decode (LdBatch              *batch,
                 GError              **error)
 {
   Workspace *workspace;
+  gsize batch_size;
   gboolean ok;
   Decoder d = { 0 };
 
@@ -858,6 +861,8 @@ ld_otlp_decode (LdBatch              *batch,
 
   ok = read_request (&d, data, data + length);
 
+  batch_size = ld_batch_get_text_size (workspace->batch)
+               + ld_batch_get_length (workspace->batch) * sizeof (LdRecord);
   if (ok)
     ld_batch_take_all (batch, workspace->batch);
   else
@@ -867,7 +872,7 @@ ld_otlp_decode (LdBatch              *batch,
       memset (result, 0, sizeof *result);
       _ld_otlp_explain_refusal (data, length, error);
     }
-  if (workspace_is_big (workspace, length))
+  if (workspace_is_big (workspace, batch_size))
     g_private_replace (&workspace_key, NULL);
   return ok;
 }
