@@ -867,7 +867,10 @@ ld_otlp_decode (LdBatch              *batch,
     ld_batch_take_all (batch, workspace->batch);
   else
     {
-      ld_batch_free (ld_batch_split_off (workspace->batch, 0));
+      /* Not ld_batch_split_off (): records without text can be here, and it would offset
+       * the text's null pointer. */
+      ld_batch_free (workspace->batch);
+      workspace->batch = ld_batch_new ();
       ld_otlp_result_clear (result);
       memset (result, 0, sizeof *result);
       _ld_otlp_explain_refusal (data, length, error);
