@@ -10,7 +10,12 @@
  * exports are posted one after another, each on a connection of its own,
  * as Logdeck closes each after its answer. UDP has no flow control: the
  * GELF sender keeps at most GELF_WINDOW datagrams ahead of what Logdeck has
- * taken, and what the kernel drops all the same is counted and printed. */
+ * taken, and what the kernel drops all the same is counted and printed.
+ * Over TCP nothing may be lost: a run waits for every record however long
+ * the machine stalls, and a refused export or connection ends the run with
+ * a line that says so instead of aborting the program. Every figure is
+ * printed again at the end, so that the last lines of the output hold them
+ * all. */
 #include "config.h"
 
 #include <stdio.h>
@@ -46,7 +51,34 @@ typedef struct
   GPtrArray *datagrams;   /* GELF: one JSON payload each */
   guint16    port;
   LdIngest  *ingest;
+  char      *failure;     /* why the sender gave up, set once from its thread */
 } Sender;
+
+/* Every protocol's figure line, printed again once all have run. */
+static GString *summary;
+
+/* Stops the sender and says why, in place of g_error(), which would take every figure with
+ * it. */
+static gpointer
+sender_fail (Sender     *sender,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static gpointer
+sender_fail (Sender     *sender,
+             const char *format,
+             ...)
+{
+  va_list args;
+  char *failure;
+
+  va_start (args, format);
+  failure = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (!g_atomic_pointer_compare_and_exchange (&sender->failure, NULL, failure))
+    g_free (failure);
+  return NULL;
+}
 
 /* Protobuf */
 
@@ -207,23 +239,27 @@ make_gelf (Sender *sender)
 /* Senders */
 
 static GSocket *
-connect_to (guint16     port,
-            GSocketType type)
+connect_to (Sender      *sender,
+            GSocketType  type)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, sender->port);
   g_autoptr(GError) error = NULL;
   GSocket *socket;
 
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, type, type == G_SOCKET_TYPE_STREAM
                          ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, &error);
   if (socket == NULL || !g_socket_connect (socket, address, NULL, &error))
-    g_error ("cannot connect: %s", error->message);
+    {
+      g_clear_object (&socket);
+      return sender_fail (sender, "cannot connect: %s", error->message);
+    }
   return socket;
 }
 
-static void
-send_all (GSocket    *socket,
+static gboolean
+send_all (Sender     *sender,
+          GSocket    *socket,
           const char *data,
           gsize       length)
 {
@@ -235,9 +271,13 @@ send_all (GSocket    *socket,
       gssize n = g_socket_send (socket, data + sent, length - sent, NULL, &error);
 
       if (n < 0)
-        g_error ("cannot send: %s", error->message);
+        {
+          sender_fail (sender, "cannot send: %s", error->message);
+          return FALSE;
+        }
       sent += n;
     }
+  return TRUE;
 }
 
 static gpointer
@@ -248,15 +288,17 @@ send_otlp (gpointer user_data)
 
   for (guint i = 0; i < sender->requests->len; i++)
     {
-      g_autoptr(GSocket) socket = connect_to (sender->port, G_SOCKET_TYPE_STREAM);
+      g_autoptr(GSocket) socket = connect_to (sender, G_SOCKET_TYPE_STREAM);
       gsize length;
       const char *request = g_bytes_get_data (sender->requests->pdata[i], &length);
       gssize n;
 
-      send_all (socket, request, length);
+      if (socket == NULL || !send_all (sender, socket, request, length))
+        return NULL;
       n = g_socket_receive (socket, answer, sizeof answer - 1, NULL, NULL);
       if (n < 12 || strncmp (answer + 9, "200", 3) != 0)
-        g_error ("export %u refused: %.*s", i, (int) MAX (n, 0), answer);
+        return sender_fail (sender, "export %u refused: %.*s", i, (int) MIN (MAX (n, 0), 200),
+                            answer);
       /* Logdeck closes each connection after its answer. */
       while (g_socket_receive (socket, answer, sizeof answer, NULL, NULL) > 0)
         ;
@@ -269,10 +311,10 @@ static gpointer
 send_syslog (gpointer user_data)
 {
   Sender *sender = user_data;
-  g_autoptr(GSocket) socket = connect_to (sender->port, G_SOCKET_TYPE_STREAM);
+  g_autoptr(GSocket) socket = connect_to (sender, G_SOCKET_TYPE_STREAM);
 
-  send_all (socket, sender->stream->str, sender->stream->len);
-  g_socket_close (socket, NULL);
+  if (socket != NULL && send_all (sender, socket, sender->stream->str, sender->stream->len))
+    g_socket_close (socket, NULL);
   return NULL;
 }
 
@@ -280,9 +322,9 @@ static gpointer
 send_gelf (gpointer user_data)
 {
   Sender *sender = user_data;
-  g_autoptr(GSocket) socket = connect_to (sender->port, G_SOCKET_TYPE_DATAGRAM);
+  g_autoptr(GSocket) socket = connect_to (sender, G_SOCKET_TYPE_DATAGRAM);
 
-  for (guint i = 0; i < sender->datagrams->len; i++)
+  for (guint i = 0; socket != NULL && i < sender->datagrams->len; i++)
     {
       gsize length;
       const char *data = g_bytes_get_data (sender->datagrams->pdata[i], &length);
@@ -307,11 +349,14 @@ drain_into_store (LdBatch *const *batches,
 }
 
 /* One run: a fresh ingest thread, hand-off and store, as headless Logdeck has. For UDP, the
- * run ends once nothing more has come for a second: what the kernel dropped is lost. */
+ * run ends once nothing more has come for @patience_s seconds: what the kernel dropped is
+ * lost. Over TCP the patience is long, as only a stall can hold records back there; a sender
+ * that gave up ends the run at once. */
 static double
 run_once (Sender      *sender,
           GThreadFunc  send_func,
           const char  *endpoint,
+          int          patience_s,
           guint64     *received)
 {
   g_autoptr(LdStore) store = ld_store_new (n_records);
@@ -336,7 +381,8 @@ run_once (Sender      *sender,
   start = last_progress = g_get_monotonic_time ();
   thread = g_thread_new ("sender", send_func, sender);
   while (ld_store_get_n_received (store) < (guint64) n_records
-         && g_get_monotonic_time () - last_progress < G_USEC_PER_SEC)
+         && g_get_monotonic_time () - last_progress < patience_s * G_USEC_PER_SEC
+         && g_atomic_pointer_get (&sender->failure) == NULL)
     {
       g_main_context_iteration (NULL, FALSE);
       if (ld_store_get_n_received (store) != seen)
@@ -346,10 +392,10 @@ run_once (Sender      *sender,
         }
       g_usleep (200);
     }
-  seconds = (MIN (g_get_monotonic_time (), last_progress + G_USEC_PER_SEC) - start)
-            / (double) G_USEC_PER_SEC;
-  if (ld_store_get_n_received (store) < (guint64) n_records)
-    seconds -= 1.0;
+  seconds = (MIN (g_get_monotonic_time (), last_progress + patience_s * G_USEC_PER_SEC)
+             - start) / (double) G_USEC_PER_SEC;
+  if (ld_store_get_n_received (store) < (guint64) n_records && sender->failure == NULL)
+    seconds -= patience_s;
 
   g_thread_join (thread);
   ld_ingest_stop (ingest);
@@ -368,27 +414,54 @@ compare_doubles (gconstpointer a,
   return (x > y) - (x < y);
 }
 
+/* A figure line, now and again in the summary at the end. */
+static void
+print_figure (const char *format,
+              ...) G_GNUC_PRINTF (1, 2);
+
+static void
+print_figure (const char *format,
+              ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  printf ("%s\n", line);
+  fflush (stdout);
+  g_string_append_printf (summary, "%s\n", line);
+}
+
 static void
 measure (Sender      *sender,
          const char  *name,
          GThreadFunc  send_func,
-         const char  *endpoint)
+         const char  *endpoint,
+         int          patience_s)
 {
   double seconds[RUNS];
   guint64 received[RUNS];
 
   for (int i = 0; i < RUNS; i++)
     {
-      seconds[i] = run_once (sender, send_func, endpoint, &received[i]);
+      seconds[i] = run_once (sender, send_func, endpoint, patience_s, &received[i]);
       g_printerr ("ingest-standards %s: run %d: %" G_GUINT64_FORMAT " records in %.2f s\n", name,
                   i + 1, received[i], seconds[i]);
+      if (sender->failure != NULL)
+        {
+          print_figure ("ingest-standards %s: FAILED in run %d after %" G_GUINT64_FORMAT
+                        " records: %s", name, i + 1, received[i], sender->failure);
+          g_clear_pointer (&sender->failure, g_free);
+          return;
+        }
     }
   qsort (seconds, RUNS, sizeof seconds[0], compare_doubles);
-  printf ("ingest-standards %s: %d records in %.2f s = %.0f records/s (lost in the slowest "
-          "run: %" G_GUINT64_FORMAT ")\n", name, n_records, seconds[RUNS / 2],
-          n_records / seconds[RUNS / 2],
-          (guint64) n_records - MIN (received[0], MIN (received[1], received[2])));
-  fflush (stdout);
+  print_figure ("ingest-standards %s: %d records in %.2f s = %.0f records/s (lost in the "
+                "slowest run: %" G_GUINT64_FORMAT ")", name, n_records, seconds[RUNS / 2],
+                n_records / seconds[RUNS / 2],
+                (guint64) n_records - MIN (received[0], MIN (received[1], received[2])));
 }
 
 int
@@ -399,6 +472,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   Sender sender = { 0 };
 
+  summary = g_string_new (NULL);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     g_error ("%s", error->message);
@@ -406,22 +480,24 @@ main (int   argc,
   if (only == NULL || g_str_equal (only, "otlp"))
     {
       make_requests (&sender);
-      measure (&sender, "otlp-http protobuf (512 a request)", send_otlp, "otlp");
+      measure (&sender, "otlp-http protobuf (512 a request)", send_otlp, "otlp", 60);
       g_ptr_array_unref (sender.requests);
     }
   if (only == NULL || g_str_equal (only, "syslog"))
     {
       make_syslog (&sender);
-      measure (&sender, "syslog tcp (octet-counted)", send_syslog, "syslog");
+      measure (&sender, "syslog tcp (octet-counted)", send_syslog, "syslog", 60);
       g_string_free (sender.stream, TRUE);
     }
   if (only == NULL || g_str_equal (only, "gelf"))
     {
       make_gelf (&sender);
-      measure (&sender, "gelf udp", send_gelf, "gelf-udp");
+      measure (&sender, "gelf udp", send_gelf, "gelf-udp", 1);
       g_ptr_array_unref (sender.datagrams);
     }
 
+  printf ("\nsummary (%d records each, median of %d runs):\n%s", n_records, RUNS, summary->str);
+  g_string_free (summary, TRUE);
   g_free (only);
   return 0;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* The OTLP protobuf decoder: a request encoded by protobuf-c itself, mapped as the issue's
  * table says; the same request in OTLP/JSON through the JSON normaliser gives the same
- * records; rejected records are counted with a reason; and bad bodies (truncated, nested too
- * deep, the wrong message) are refused in words. */
+ * records; rejected records are counted with a reason; bad bodies (truncated, nested too
+ * deep, the wrong message) are refused in words; and on every request here, every file of
+ * the fuzz corpus and thousands of mutations of them, the decoder that reads the wire itself
+ * answers byte for byte as the one over protobuf-c's unpack did (otlp-reference.h). */
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "ld-jsonl.h"
 #include "ld-otlp.h"
 #include "otlp-logs.pb-c.h"
+#include "otlp-reference.h"
 
 static const LdRecordOrigin origin = { "http-1", "127.0.0.1:40000", "otlp-http",
                                        G_GINT64_CONSTANT (1700000000000000) };
@@ -117,7 +120,7 @@ key_value (const char       *key,
 /* A list of the pointers given, which the test leaks into @pool. */
 static gpointer
 list_of (GHashTable *pool,
-         gsize      n,
+         gsize       n,
          ...)
 {
   gpointer *list = g_new (gpointer, n);
@@ -135,10 +138,10 @@ list_of (GHashTable *pool,
 }
 
 static LdOtlp__AnyValue *
-list_value (GHashTable                *pool,
-            LdOtlp__AnyValue__ValueCase which,
-            gsize                     n,
-            gpointer                 *items)
+list_value (GHashTable                  *pool,
+            LdOtlp__AnyValue__ValueCase  which,
+            gsize                        n,
+            gpointer                    *items)
 {
   LdOtlp__AnyValue *value = new_node (sizeof *value);
 
@@ -378,27 +381,9 @@ canonical_object (const LdRecord *record)
   return node;
 }
 
-/* The JSON normaliser does not fill host, service and the trace context yet (it keeps
- * traceId and spanId as extra fields): until it does, those are compared only where it has
- * them. See the branch's report for the change to ld-json-dialects.c. */
-static void
-forgive_json_gaps (JsonObject *proto,
-                   JsonObject *json)
-{
-  static const char * const canonical[] = { "host", "service", "trace_id", "span_id" };
-  JsonObject *extra = json_object_has_member (json, "extra")
-                      ? json_object_get_object_member (json, "extra") : NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (canonical); i++)
-    if (!json_object_has_member (json, canonical[i]))
-      json_object_remove_member (proto, canonical[i]);
-  if (extra != NULL)
-    {
-      json_object_remove_member (extra, "traceId");
-      json_object_remove_member (extra, "spanId");
-    }
-}
-
+/* The same export in protobuf and in OTLP/JSON gives the same canonical lines, host,
+ * service and trace context included, compared as JSON objects: the JSON form gives the
+ * extra fields in the order the record has them, the protobuf form its own fields first. */
 static void
 test_same_as_json (void)
 {
@@ -420,16 +405,122 @@ test_same_as_json (void)
       LdRecord a = record_at (from_proto, i), b = record_at (from_json, i);
       g_autoptr(JsonNode) proto_line = canonical_object (&a);
       g_autoptr(JsonNode) json_line = canonical_object (&b);
-      g_autofree char *proto_text = NULL;
-      g_autofree char *json_text = NULL;
-
-      forgive_json_gaps (json_node_get_object (proto_line), json_node_get_object (json_line));
-      proto_text = json_to_string (proto_line, FALSE);
-      json_text = json_to_string (json_line, FALSE);
+      g_autofree char *proto_text = json_to_string (proto_line, FALSE);
+      g_autofree char *json_text = json_to_string (json_line, FALSE);
 
       g_test_message ("protobuf: %s", proto_text);
       g_test_message ("JSON:     %s", json_text);
       g_assert_true (json_node_equal (proto_line, json_line));
+    }
+}
+
+/* Both decoders on @data: the same answer, the same error in the same words, the same counts
+ * and reason, and the same canonical lines, byte for byte. */
+static void
+assert_same_as_reference (const guint8 *data,
+                          gsize         size,
+                          const char   *what)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdBatch) reference_batch = ld_batch_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reference_error = NULL;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GString) reference_lines = g_string_new (NULL);
+  LdOtlpResult result, reference;
+  gboolean ok = ld_otlp_decode (batch, data, size, &origin, &result, &error);
+  gboolean reference_ok = otlp_reference_decode (reference_batch, data, size, &origin,
+                                                 &reference, &reference_error);
+
+  if (ok != reference_ok)
+    g_error ("%s: decoded %d, the reference %d (%s)", what, ok, reference_ok,
+             ok ? reference_error->message : error->message);
+  if (!ok)
+    {
+      g_assert_cmpint (error->code, ==, reference_error->code);
+      g_assert_cmpstr (error->message, ==, reference_error->message);
+    }
+  g_assert_cmpuint (result.accepted, ==, reference.accepted);
+  g_assert_cmpint (result.rejected, ==, reference.rejected);
+  g_assert_cmpstr (result.rejected_reason, ==, reference.rejected_reason);
+  ld_jsonl_append_batch (lines, batch);
+  ld_jsonl_append_batch (reference_lines, reference_batch);
+  if (!g_str_equal (lines->str, reference_lines->str))
+    g_error ("%s: the lines differ\n%s\nthe reference's:\n%s", what, lines->str,
+             reference_lines->str);
+  ld_otlp_result_clear (&result);
+  ld_otlp_result_clear (&reference);
+}
+
+static void
+insert_bytes (GByteArray   *array,
+              guint         at,
+              const guint8 *data,
+              guint         len)
+{
+  g_autofree guint8 *copy = g_memdup2 (data, len);   /* @data may be @array's own */
+
+  g_byte_array_set_size (array, array->len + len);
+  memmove (array->data + at + len, array->data + at, array->len - len - at);
+  memcpy (array->data + at, copy, len);
+}
+
+/* What a fuzzer does first: a byte changed, put in, taken out or cut off, a piece doubled. */
+static GByteArray *
+mutate (GRand        *rand,
+        const guint8 *data,
+        gsize         size)
+{
+  GByteArray *out = g_byte_array_sized_new (size + 16);
+  guint at = size > 0 ? g_rand_int_range (rand, 0, size) : 0;
+  guint8 byte = g_rand_int_range (rand, 0, 256);
+
+  g_byte_array_append (out, data, size);
+  switch (size > 0 ? g_rand_int_range (rand, 0, 5) : 1)
+    {
+    case 0:
+      out->data[at] ^= 1 << g_rand_int_range (rand, 0, 8);
+      break;
+    case 1:
+      insert_bytes (out, at, &byte, 1);
+      break;
+    case 2:
+      g_byte_array_remove_index (out, at);
+      break;
+    case 3:
+      g_byte_array_set_size (out, at);
+      break;
+    default:
+      {
+        guint len = g_rand_int_range (rand, 1, MIN (size - at, 64u) + 1);
+
+        insert_bytes (out, at, data + at, len);
+        break;
+      }
+    }
+  return out;
+}
+
+/* Each input, and a few hundred mutations of it, alike in both decoders. */
+static void
+assert_same_with_mutations (GRand        *rand,
+                            const guint8 *data,
+                            gsize         size,
+                            const char   *what)
+{
+  assert_same_as_reference (data, size, what);
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(GByteArray) mutant = mutate (rand, data, size);
+      g_autofree char *name = g_strdup_printf ("%s, mutation %u", what, i);
+
+      assert_same_as_reference (mutant->data, mutant->len, name);
+      if (i % 3 == 0)
+        {
+          g_autoptr(GByteArray) again = mutate (rand, mutant->data, mutant->len);
+
+          assert_same_as_reference (again->data, again->len, name);
+        }
     }
 }
 
@@ -511,6 +602,7 @@ test_bad_bodies (void)
       g_autoptr(GError) error = NULL;
       LdOtlpResult result;
 
+      assert_same_as_reference (cases[i].data, cases[i].size, cases[i].text);
       g_assert_false (ld_otlp_decode (batch, cases[i].data, cases[i].size, &origin, &result,
                                       &error));
       g_test_message ("%s", error->message);
@@ -519,6 +611,141 @@ test_bad_bodies (void)
       ld_otlp_result_clear (&result);
     }
   g_assert_cmpuint (ld_batch_get_length (batch), ==, 0);
+}
+
+static void
+test_same_as_reference (void)
+{
+  g_autofree char *corpus = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus-otlp", NULL);
+  g_autoptr(GDir) dir = g_dir_open (corpus, 0, NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (14);
+  const char *name;
+  guint files = 0;
+
+  for (guint extra = 0; extra <= 1; extra++)
+    {
+      g_autoptr(GBytes) request = pack_request (extra);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (request, &size);
+
+      assert_same_with_mutations (rand, data, size, extra ? "the mapping's request"
+                                                          : "the JSON comparison's request");
+    }
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (corpus, name, NULL);
+      g_autofree char *data = NULL;
+      gsize size;
+
+      g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+      assert_same_with_mutations (rand, (const guint8 *) data, size, name);
+      files++;
+    }
+  g_test_message ("%u corpus files", files);
+  g_assert_cmpuint (files, >=, 20);
+}
+
+/* A request refused at its very end, after its records were read, leaves the batch as it
+ * was: here holding the records of an earlier request. */
+static void
+test_refused_adds_nothing (void)
+{
+  g_autoptr(GBytes) request = pack_request (FALSE);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GByteArray) bad = g_byte_array_new ();
+  g_autoptr(GString) before = g_string_new (NULL);
+  g_autoptr(GString) after = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  static const guint8 wrong_type[] = { 0x08, 0x01 };   /* resource_logs as a varint */
+  LdOtlpResult result;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (request, &size);
+
+  g_assert_true (ld_otlp_decode (batch, data, size, &origin, &result, NULL));
+  ld_otlp_result_clear (&result);
+  ld_jsonl_append_batch (before, batch);
+  g_byte_array_append (bad, data, size);
+  g_byte_array_append (bad, wrong_type, sizeof wrong_type);
+
+  g_assert_false (ld_otlp_decode (batch, bad->data, bad->len, &origin, &result, &error));
+  g_assert_error (error, LD_OTLP_ERROR, LD_OTLP_ERROR_MALFORMED);
+  g_assert_cmpuint (result.accepted, ==, 0);
+  g_assert_cmpint (result.rejected, ==, 0);
+  g_assert_null (result.rejected_reason);
+  g_assert_cmpuint (ld_batch_get_length (batch), ==, 3);
+  ld_jsonl_append_batch (after, batch);
+  g_assert_cmpstr (after->str, ==, before->str);
+}
+
+static void
+put_varint (GByteArray *out,
+            guint64     value)
+{
+  do
+    {
+      guint8 byte = (value & 0x7f) | (value > 0x7f ? 0x80 : 0);
+
+      g_byte_array_append (out, &byte, 1);
+      value >>= 7;
+    }
+  while (value > 0);
+}
+
+static void
+put_message (GByteArray       *out,
+             guint             field,
+             const GByteArray *message)
+{
+  put_varint (out, field << 3 | 2);
+  put_varint (out, message->len);
+  g_byte_array_append (out, message->data, message->len);
+}
+
+/* A resource with @n empty attributes, in a request with one record. */
+static GByteArray *
+request_with_attributes (guint n)
+{
+  g_autoptr(GByteArray) resource = g_byte_array_new ();
+  g_autoptr(GByteArray) scope_logs = g_byte_array_new ();
+  g_autoptr(GByteArray) record = g_byte_array_new ();
+  g_autoptr(GByteArray) resource_logs = g_byte_array_new ();
+  GByteArray *request = g_byte_array_new ();
+  static const guint8 empty_attribute[] = { 0x0a, 0x00 };
+
+  for (guint i = 0; i < n; i++)
+    g_byte_array_append (resource, empty_attribute, sizeof empty_attribute);
+  put_message (scope_logs, 2, record);
+  put_message (resource_logs, 1, resource);
+  put_message (resource_logs, 2, scope_logs);
+  put_message (request, 1, resource_logs);
+  return request;
+}
+
+/* Huge requests: one message past the limit is refused in words, as the reference refuses
+ * it; one within it is read, and a record with more attributes than a record may have is
+ * rejected, not the request. */
+static void
+test_huge_requests (void)
+{
+  g_autoptr(GByteArray) over = request_with_attributes (LD_OTLP_MAX_MESSAGES);
+  g_autoptr(GByteArray) within = request_with_attributes (LD_OTLP_MAX_MESSAGES - 8);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GError) error = NULL;
+  LdOtlpResult result;
+
+  g_assert_false (ld_otlp_decode (batch, over->data, over->len, &origin, &result, &error));
+  g_assert_error (error, LD_OTLP_ERROR, LD_OTLP_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, "more than 1048576 messages"));
+  assert_same_as_reference (over->data, over->len, "one message too many");
+
+  g_assert_true (ld_otlp_decode (batch, within->data, within->len, &origin, &result, NULL));
+  g_assert_cmpuint (result.accepted, ==, 0);
+  g_assert_cmpint (result.rejected, ==, 1);
+  g_assert_cmpstr (result.rejected_reason, ==, "a record has more than 1024 attributes");
+  ld_otlp_result_clear (&result);
+  assert_same_as_reference (within->data, within->len, "as many messages as may be");
 }
 
 static void
@@ -550,6 +777,9 @@ main (int   argc,
   g_test_add_func ("/otlp/same-as-json", test_same_as_json);
   g_test_add_func ("/otlp/bad-bodies", test_bad_bodies);
   g_test_add_func ("/otlp/response", test_response);
+  g_test_add_func ("/otlp/same-as-reference", test_same_as_reference);
+  g_test_add_func ("/otlp/refused-adds-nothing", test_refused_adds_nothing);
+  g_test_add_func ("/otlp/huge-requests", test_huge_requests);
 
   return g_test_run ();
 }
