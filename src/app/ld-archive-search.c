@@ -354,6 +354,10 @@ take_matches (LdBatch      *batch,
       end = run_start;
     }
 
+  /* Every record, or one run of them: no second copy. */
+  if (runs->len == 1)
+    return g_ptr_array_steal_index (runs, 0);
+
   matches = ld_batch_new ();
   for (guint i = runs->len; i > 0; i--)
     {
@@ -399,11 +403,13 @@ search_records (Search   *search,
                 guint64   last,
                 GError  **error)
 {
+  /* One batch for every slice: emptied by the test, it keeps its memory,
+   * which a new one per slice would fault in again. */
+  g_autoptr(LdBatch) batch = ld_batch_new ();
   guint64 next = first;
 
   while (next <= last && !g_cancellable_is_cancelled (search->cancellable))
     {
-      g_autoptr(LdBatch) batch = ld_batch_new ();
       g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
       guint64 end = next;
       guint want = (guint) MIN ((guint64) SLICE_RECORDS, last - next + 1);
