@@ -108,14 +108,16 @@ typedef struct
 } Run;
 
 static void
-on_slice (LdBatch                       *matches,
+on_slice (LdBatch *const                *matches,
+          guint                          n_batches,
           const guint64                 *seqs,
+          guint                          n_matches,
           const LdArchiveSearchProgress *progress,
           gpointer                       user_data)
 {
   Run *run = user_data;
 
-  run->n_matches += ld_batch_get_length (matches);
+  run->n_matches += n_matches;
 }
 
 static void

@@ -152,25 +152,30 @@ archive_random_records (Fixture *f,
 }
 
 static void
-on_slice (LdBatch                       *matches,
+on_slice (LdBatch *const                *matches,
+          guint                          n_batches,
           const guint64                 *seqs,
+          guint                          n_matches,
           const LdArchiveSearchProgress *progress,
           gpointer                       user_data)
 {
   Search *search = user_data;
+  guint n = 0;
 
   g_assert_false (search->done);
   g_assert_cmpuint (progress->n_scanned, >=, search->last_scanned);
   search->last_scanned = progress->n_scanned;
   search->n_slices++;
-  for (guint i = 0; i < ld_batch_get_length (matches); i++)
-    {
-      const char *text;
-      const LdRecord *record = ld_batch_get_record (matches, i, &text);
+  for (guint b = 0; b < n_batches; b++)
+    for (guint i = 0; i < ld_batch_get_length (matches[b]); i++, n++)
+      {
+        const char *text;
+        const LdRecord *record = ld_batch_get_record (matches[b], i, &text);
 
-      g_array_append_val (search->seqs, seqs[i]);
-      g_ptr_array_add (search->messages, g_strndup (text, record->message_len));
-    }
+        g_array_append_val (search->seqs, seqs[n]);
+        g_ptr_array_add (search->messages, g_strndup (text, record->message_len));
+      }
+  g_assert_cmpuint (n, ==, n_matches);
   if (search->cancel_after_first != NULL)
     g_cancellable_cancel (search->cancel_after_first);
 }

@@ -37,7 +37,7 @@
 
 typedef struct
 {
-  LdBatch                 *matches;
+  GPtrArray               *matches;   /* LdBatch: runs of matches, in order */
   GArray                  *seqs;
   LdArchiveSearchProgress  progress;
 } Slice;
@@ -71,7 +71,7 @@ typedef struct
 static void
 slice_free (Slice *slice)
 {
-  ld_batch_free (slice->matches);
+  g_ptr_array_unref (slice->matches);
   g_array_unref (slice->seqs);
   g_free (slice);
 }
@@ -116,7 +116,8 @@ deliver_slice (gpointer data)
 
   /* Once cancelled, nothing more reaches the caller. */
   if (search->func != NULL && !g_cancellable_is_cancelled (search->cancellable))
-    search->func (slice->matches, (const guint64 *) slice->seqs->data, &slice->progress,
+    search->func ((LdBatch *const *) slice->matches->pdata, slice->matches->len,
+                  (const guint64 *) slice->seqs->data, slice->seqs->len, &slice->progress,
                   search->func_data);
 
   g_mutex_lock (&search->lock);
@@ -133,8 +134,8 @@ deliver_slice (gpointer data)
  * that finds nothing still waits for the window to keep up. */
 static void
 push_slice (Search  *search,
-            LdBatch *matches,
-            GArray  *seqs)
+            GPtrArray *matches,
+            GArray    *seqs)
 {
   Slice *slice = g_new (Slice, 1);
 
@@ -327,14 +328,15 @@ slice_seqs (Search   *search,
   return TRUE;
 }
 
-/* Takes the records whose verdict is TRUE out of @batch, in order, moving
- * runs of them whole; @batch is left empty. */
-static LdBatch *
+/* Takes the records whose verdict is TRUE out of @batch, in order, as
+ * runs moved whole, one batch each: the caller's store takes them as they
+ * are, rather than after a second copy into one. @batch is left empty,
+ * with its memory. */
+static GPtrArray *
 take_matches (LdBatch      *batch,
               const guint8 *verdicts)
 {
-  g_autoptr(GPtrArray) runs = g_ptr_array_new ();
-  LdBatch *matches;
+  GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
   guint end = ld_batch_get_length (batch);
 
   while (end > 0)
@@ -354,18 +356,16 @@ take_matches (LdBatch      *batch,
       end = run_start;
     }
 
-  /* Every record, or one run of them: no second copy. */
-  if (runs->len == 1)
-    return g_ptr_array_steal_index (runs, 0);
-
-  matches = ld_batch_new ();
-  for (guint i = runs->len; i > 0; i--)
+  /* Found from the end: first first. */
+  for (guint i = 0; i < runs->len / 2; i++)
     {
-      ld_batch_take_all (matches, runs->pdata[i - 1]);
-      ld_batch_free (runs->pdata[i - 1]);
+      gpointer run = runs->pdata[i];
+
+      runs->pdata[i] = runs->pdata[runs->len - 1 - i];
+      runs->pdata[runs->len - 1 - i] = run;
     }
 
-  return matches;
+  return runs;
 }
 
 /* Tests every record of a slice and hands the matches on. */

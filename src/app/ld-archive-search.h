@@ -21,17 +21,23 @@ typedef struct
 
 /**
  * LdArchiveSearchFunc:
- * @matches: the next matches, in the order they arrived; the caller's to
- *   read (ld_store_append_batch() copies them), freed after the call
- * @seqs: (array): each match's sequence number in its session
+ * @matches: (array length=n_batches): the next matches, in the order they
+ *   arrived, in one or more batches, as ld_store_append_batches() takes
+ *   them; the caller's to read, freed after the call
+ * @n_batches: how many batches
+ * @seqs: (array length=n_matches): each match's sequence number in its
+ *   session, across the batches
+ * @n_matches: how many matches, in all the batches
  * @progress: how far the search got
  * @user_data: the data given with it
  *
  * Called on the caller's main context once per slice read, matches or not,
  * so that it can show the progress.
  */
-typedef void (*LdArchiveSearchFunc) (LdBatch                       *matches,
+typedef void (*LdArchiveSearchFunc) (LdBatch *const                *matches,
+                                     guint                          n_batches,
                                      const guint64                 *seqs,
+                                     guint                          n_matches,
                                      const LdArchiveSearchProgress *progress,
                                      gpointer                       user_data);
 

@@ -83,15 +83,17 @@ update_title (LdSearchResults *self)
 }
 
 static void
-on_slice (LdBatch                       *matches,
+on_slice (LdBatch *const                *matches,
+          guint                          n_batches,
           const guint64                 *seqs,
+          guint                          n_matches,
           const LdArchiveSearchProgress *progress,
           gpointer                       user_data)
 {
   LdSearchResults *self = user_data;
 
-  if (ld_batch_get_length (matches) > 0)
-    ld_store_append_batch (self->store, matches);
+  if (n_matches > 0)
+    ld_store_append_batches (self->store, matches, n_batches);
   self->progress = *progress;
   update_title (self);
 }
