@@ -116,6 +116,12 @@ revealed (gpointer data)
 }
 
 static gboolean
+child_revealed (gpointer data)
+{
+  return gtk_revealer_get_child_revealed (data);
+}
+
+static gboolean
 not_revealed (gpointer data)
 {
   return !gtk_revealer_get_reveal_child (data);
@@ -169,6 +175,9 @@ test_search_whole_session (void)
 
   gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "timeout");
   ui_wait_until (revealed, offer, "the offer to search the whole session");
+  ui_wait_until (child_revealed, offer, "the offer's bar to slide down");
+  wait_painted (widget);
+  save_screenshot (widget, "search-session-offer-1200x760.png");
   ld_filter_model_flush (live);
   n_live = g_list_model_get_n_items (G_LIST_MODEL (live));
   for (guint i = 0; i < N_SENT; i++)
