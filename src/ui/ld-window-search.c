@@ -180,7 +180,8 @@ static const GActionEntry search_actions[] = {
  * ld_window_setup_search:
  * @self: a window, its columns set up
  *
- * Adds the results page, which takes the table's columns, and the actions.
+ * Adds the results page, which takes the table's columns, and the actions:
+ * win.search-session only for an archived session.
  */
 void
 ld_window_setup_search (LdWindow *self)
@@ -189,5 +190,10 @@ ld_window_setup_search (LdWindow *self)
   gtk_stack_add_named (self->content_stack, self->search_results, "search");
   g_action_map_add_action_entries (G_ACTION_MAP (self), search_actions,
                                    G_N_ELEMENTS (search_actions), self);
+  /* A session that is not archived (--no-archive, or archiving off in
+   * Preferences) has nothing on disk to search. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                            "search-session")),
+                               archive_path (self) != NULL);
   ld_window_update_search_offer (self);
 }
