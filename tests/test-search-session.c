@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ld-application.h"
+#include "ld-count-format.h"
 #include "ld-row.h"
 #include "ld-window.h"
 #include "ui-test-utils.h"
@@ -243,6 +244,83 @@ test_back_while_searching (void)
   g_assert_finalize_object (window);
 }
 
+/* The level toggle whose badge starts with @name ("ERROR 143"). */
+static GtkWidget *
+find_level_toggle (GtkWidget  *widget,
+                   const char *name)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) && gtk_widget_has_css_class (widget, "level-toggle"))
+    {
+      GtkWidget *label = gtk_button_get_child (GTK_BUTTON (widget));
+
+      if (GTK_IS_LABEL (label) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), name))
+        return widget;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_level_toggle (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A level the table hides is hidden in the whole session's matches too,
+ * and not counted; of more matches than the store keeps, the newest are
+ * listed. */
+static void
+test_hidden_level (void)
+{
+  LdWindow *window = g_object_ref (ld_window_new (app));
+  GtkWidget *widget = GTK_WIDGET (window);
+  GtkRevealer *offer = GTK_REVEALER (find_descendant (widget, GTK_TYPE_REVEALER, "search-offer"));
+  GtkWidget *error_toggle;
+  GtkWidget *table, *title;
+  GListModel *matches;
+  g_autofree char *count = NULL;
+  guint n_expected = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (widget);
+
+  error_toggle = find_level_toggle (widget, "ERROR");
+  g_assert_nonnull (error_toggle);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (error_toggle)));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (error_toggle), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "request");
+  ui_wait_until (revealed, offer, "the offer to search the whole session");
+
+  for (guint i = 0; i < N_SENT; i++)
+    n_expected += !is_timeout (i);
+  gtk_widget_activate_action (widget, "win.search-session", NULL);
+  count = ld_format_count (n_expected);
+  g_object_set_data_full (G_OBJECT (window), "ld-expected-title",
+                          g_strdup_printf ("%s matches in the whole session", count), g_free);
+  ui_wait_until (label_has_prefix, window, "the search's count");
+  /* More matches than memory keeps: the newest are listed, and it says so. */
+  title = find_descendant (widget, GTK_TYPE_LABEL, "search-results-title");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (title)), "the newest 1,000 are listed"));
+  table = find_descendant (widget, GTK_TYPE_COLUMN_VIEW, "search-results-table");
+  matches = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (table)));
+  g_assert_cmpuint (g_list_model_get_n_items (matches), ==, MAX_RECORDS);
+  for (guint i = 0; i < MAX_RECORDS; i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (matches, i);
+
+      g_assert_cmpint (ld_row_get_record (row)->level, ==, 20);
+    }
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (error_toggle), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -299,6 +377,7 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/search-session/whole-session", test_search_whole_session);
+  g_test_add_func ("/search-session/hidden-level", test_hidden_level);
   g_test_add_func ("/search-session/back-while-searching", test_back_while_searching);
 
   status = g_test_run ();
