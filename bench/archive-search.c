@@ -34,6 +34,7 @@ add_record (LdBatch *batch,
             guint64  i)
 {
   char message[128], duration[16], user[24];
+  guint ms = (guint) (i * 7919 % 10000);
   LdRecordFields fields = {
     .time_us = 1763640000000000 + (gint64) i * 1000, .level = 10 * (1 + i % 5),
     .level_name = levels[i % 5], .logger = loggers[i % 5], .thread = "MainThread",
@@ -45,11 +46,11 @@ add_record (LdBatch *batch,
 
   if (i % 101 == 0)
     g_snprintf (message, sizeof message, "%s /api/v1/items/%" G_GUINT64_FORMAT
-                " failed: upstream timeout after %u ms", verbs[i % 4], i, (guint) (i * 7919 % 10000));
+                " failed: upstream timeout after %u ms", verbs[i % 4], i, ms);
   else
     g_snprintf (message, sizeof message, "%s /api/v1/items/%" G_GUINT64_FORMAT
-                " completed in %u ms", verbs[i % 4], i, (guint) (i * 7919 % 10000));
-  g_snprintf (duration, sizeof duration, "%u", (guint) (i * 7919 % 10000));
+                " completed in %u ms", verbs[i % 4], i, ms);
+  g_snprintf (duration, sizeof duration, "%u", ms);
   g_snprintf (user, sizeof user, "user-%u", (guint) (i % 1000));
   ld_batch_add (batch, &fields);
   ld_batch_add_extra (batch, "duration_ms", -1, LD_VALUE_NUMBER, duration, -1);

@@ -301,6 +301,16 @@ test_search_same_as_memory (Fixture       *f,
     }
 }
 
+/* The gappy test's sequence numbers: 100 without a gap, then every third,
+ * then a jump of 2^40. */
+static guint64
+gappy_seq (guint i)
+{
+  if (i < 100)
+    return i;
+  return 5 + (guint64) i * 3 + (i >= 20000 ? G_GUINT64_CONSTANT (1) << 40 : 0);
+}
+
 /* Sequence numbers with gaps (records the writer missed) and a jump, over
  * several slices: each match keeps its own number. */
 static void
@@ -326,12 +336,8 @@ test_search_gaps (Fixture       *f,
   g_assert_true (ld_archive_begin (archive, &error));
   for (guint i = 0; i < 40000; i++)
     {
-      guint64 seq = 5 + (guint64) i * 3 + (i >= 20000 ? G_GUINT64_CONSTANT (1) << 40 : 0);
-
-      /* A stretch of the first slice without gaps, then gaps everywhere. */
-      if (i < 100)
-        seq = i;
-      g_assert_true (ld_archive_add (archive, seq, ld_store_get_record (store, i), &error));
+      g_assert_true (ld_archive_add (archive, gappy_seq (i), ld_store_get_record (store, i),
+                                     &error));
     }
   g_assert_true (ld_archive_commit (archive, &error));
   g_assert_no_error (error);
@@ -343,10 +349,9 @@ test_search_gaps (Fixture       *f,
   g_assert_cmpuint (search.n_slices, >=, 3);
   for (guint i = 0; i < 40000; i += 2, n_even++)
     {
-      guint64 seq = i < 100 ? i : 5 + (guint64) i * 3 + (i >= 20000 ? G_GUINT64_CONSTANT (1) << 40 : 0);
       g_autofree char *message = g_strdup_printf ("record %u even", i);
 
-      g_assert_cmpuint (g_array_index (search.seqs, guint64, n_even), ==, seq);
+      g_assert_cmpuint (g_array_index (search.seqs, guint64, n_even), ==, gappy_seq (i));
       g_assert_cmpstr (search.messages->pdata[n_even], ==, message);
     }
   g_assert_cmpuint (search.seqs->len, ==, n_even);

@@ -206,8 +206,7 @@ test_search_whole_session (void)
     }
 
   /* The first match in the detail pane, as a click on it shows. */
-  gtk_selection_model_select_item (GTK_SELECTION_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (table))),
-                                   0, TRUE);
+  gtk_selection_model_select_item (gtk_column_view_get_model (GTK_COLUMN_VIEW (table)), 0, TRUE);
   wait_painted (widget);
   save_screenshot (widget, "search-session-1200x760.png");
 

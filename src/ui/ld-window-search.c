@@ -131,7 +131,8 @@ hide_in_results_as_in_table (LdWindow      *self,
 
   ld_filter_model_set_min_level (results, ld_filter_model_get_min_level (self->model));
   ld_filter_model_set_hidden_levels (results, (const int *) levels, n);
-  ld_filter_model_set_excluded_loggers (results, ld_filter_model_get_excluded_loggers (self->model));
+  ld_filter_model_set_excluded_loggers (results,
+                                        ld_filter_model_get_excluded_loggers (self->model));
 }
 
 static void
