@@ -16,6 +16,7 @@
 #include "ld-application.h"
 #include "ld-count-format.h"
 #include "ld-row.h"
+#include "ld-search-results.h"
 #include "ld-window.h"
 #include "ui-test-utils.h"
 
@@ -117,6 +118,12 @@ revealed (gpointer data)
 }
 
 static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
 child_revealed (gpointer data)
 {
   return gtk_revealer_get_child_revealed (data);
@@ -161,6 +168,7 @@ test_search_whole_session (void)
   GListModel *matches;
   guint n_expected = 0, n_live = 0;
   LdFilterModel *live = ld_window_get_model (window);
+  GtkWidget *results;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
   gtk_window_present (GTK_WINDOW (window));
@@ -219,8 +227,13 @@ test_search_whole_session (void)
   gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "");
   ui_wait_until (not_revealed, offer, "the offer to go with the filter");
 
+  /* The results page goes with the window. */
+  results = find_descendant (widget, LD_TYPE_SEARCH_RESULTS, NULL);
+  g_assert_nonnull (results);
+  g_object_add_weak_pointer (G_OBJECT (results), (gpointer *) &results);
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
+  ui_wait_until (is_null, &results, "the results page to go");
 }
 
 /* A search given up for Back, while it still runs, neither lists nor
@@ -230,6 +243,7 @@ test_back_while_searching (void)
 {
   LdWindow *window = g_object_ref (ld_window_new (app));
   GtkWidget *widget = GTK_WIDGET (window);
+  GtkWidget *results;
 
   gtk_window_present (GTK_WINDOW (window));
   wait_painted (widget);
@@ -239,8 +253,12 @@ test_back_while_searching (void)
   ui_wait_until (table_shown, widget, "the live table");
   gtk_widget_activate_action (widget, "win.search-session", NULL);
 
+  /* The search still running holds the page only until it has stopped. */
+  results = find_descendant (widget, LD_TYPE_SEARCH_RESULTS, NULL);
+  g_object_add_weak_pointer (G_OBJECT (results), (gpointer *) &results);
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
+  ui_wait_until (is_null, &results, "the results page to go");
 }
 
 /* The level toggle whose badge starts with @name ("ERROR 143"). */
