@@ -96,6 +96,7 @@ ld_window_update_subtitle (LdWindow *self)
     adw_window_title_set_subtitle (self->window_title, subtitle->str);
   else
     ld_window_update_endpoints_text (self);
+  ld_window_update_search_offer (self);
 }
 
 static void
@@ -103,12 +104,17 @@ apply_filter (LdWindow *self)
 {
   g_autofree char *text = compose_query (self);
   g_autoptr(GError) error = NULL;
-  g_autoptr(LdQuery) query = ld_query_parse (text, g_get_real_time (), &error);
+  gint64 now_us = g_get_real_time ();
+  g_autoptr(LdQuery) query = ld_query_parse (text, now_us, &error);
   g_auto(GStrv) excluded = ld_sidebar_dup_excluded_loggers (self->sidebar);
 
   show_query_error (self, error);
   if (query != NULL)
-    ld_filter_model_set_query (self->model, query);
+    {
+      ld_filter_model_set_query (self->model, query);
+      /* Whole-session search compiles the same text at the same time. */
+      self->filter_now_us = now_us;
+    }
   ld_filter_model_set_excluded_loggers (self->model, (const char *const *) excluded);
   ld_window_update_subtitle (self);
 }

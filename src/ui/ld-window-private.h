@@ -121,6 +121,13 @@ struct _LdWindow
   guint                 find_slice;     /* records a slice looks at (tests); 0: 5 ms' worth */
   guint                 find_generation; /* the filter model's when the matches were sought */
   gboolean              find_waiting;   /* for a new filter's slices before looking */
+
+  /* Search the whole session (ld-window-search.c) */
+  GtkRevealer          *search_revealer;
+  GtkLabel             *search_label;
+  GtkWidget            *search_results;  /* the results page, in content_stack */
+  gint64                filter_now_us;   /* when the filter's query was compiled */
+  gboolean              search_shown;
 };
 
 void ld_window_setup_filter           (LdWindow          *self);
@@ -144,6 +151,9 @@ void ld_window_refresh_column         (LdWindow          *self,
 const char *ld_window_column_title   (guint              index,
                                        const char       **id);
 char *ld_window_format_senders_help  (LdSession         *session);
+void ld_window_setup_search           (LdWindow          *self);
+void ld_window_update_search_offer    (LdWindow          *self);
+void ld_window_update_content         (LdWindow          *self);
 void ld_format_time                   (gint64             time_us,
                                        const LdTimeStyle *style,
                                        char              *buf,

@@ -74,6 +74,7 @@ update_status (LdWindow *self)
   gtk_label_set_text (self->rate_label, rate_text);
   gtk_label_set_text (self->evicted_label, evicted_text);
   gtk_widget_set_visible (GTK_WIDGET (self->evicted_label), ld_store_get_n_evicted (store) > 0);
+  ld_window_update_search_offer (self);
 }
 
 /* The second without records shows a rate of 0 and stops the timer. */
@@ -148,9 +149,19 @@ update_empty_state (LdWindow *self)
       gtk_button_set_label (GTK_BUTTON (self->internal_button), text);
     }
   gtk_widget_set_visible (self->internal_button, waiting && stored > 0);
+  /* The results of a whole-session search stay until Back. */
+  if (self->search_shown)
+    return;
   gtk_stack_set_visible_child_name (self->content_stack,
                                     waiting ? "empty"
                                     : shown ? "records" : stored > 0 ? "no-matches" : "empty");
+}
+
+/* What the content shows again, after the search results (ld-window-search.c). */
+void
+ld_window_update_content (LdWindow *self)
+{
+  update_empty_state (self);
 }
 
 static void
@@ -1028,6 +1039,7 @@ ld_window_constructed (GObject *object)
   self->initial_filter = g_strdup (ld_session_get_filter (self->session));
   setup_dashboard (self);
   ld_window_setup_filter (self);
+  ld_window_setup_search (self);
   ld_window_update_endpoints_text (self);
   g_signal_connect_object (self->session, "listeners-changed",
                            G_CALLBACK (on_listeners_changed), self, G_CONNECT_SWAPPED);
@@ -1172,6 +1184,8 @@ ld_window_class_init (LdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdWindow, load_progress);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, alerts_label);
   gtk_widget_class_bind_template_child (widget_class, LdWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, search_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LdWindow, search_label);
 }
 
 static void
