@@ -371,7 +371,9 @@ ld_batch_split_off (LdBatch *batch,
     return rest;
 
   text_at = g_array_index (batch->offsets, gsize, first);
-  g_byte_array_append (rest->text, batch->text->data + text_at, batch->text->len - text_at);
+  /* A batch of records without text has no text buffer to offset. */
+  if (text_at < batch->text->len)
+    g_byte_array_append (rest->text, batch->text->data + text_at, batch->text->len - text_at);
   g_array_append_vals (rest->records, &g_array_index (batch->records, LdRecord, first), n - first);
   for (guint i = first; i < n; i++)
     {

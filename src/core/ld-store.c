@@ -421,12 +421,27 @@ drop_held (LdStore *self,
 /* Records the reader has not read yet are copied aside, text and all,
  * before their slots are reused and their chunks freed. */
 static void
+hold_one (LdStore        *self,
+          guint64         seq,
+          const LdRecord *record,
+          const char     *text)
+{
+  gsize size = ld_record_text_size (record);
+  HeldRecord held = { seq, *record };
+
+  held.record.text = size > 0 ? g_memdup2 (text, size) : NULL;
+  self->held_bytes += size;
+  g_array_append_val (self->held, held);
+}
+
+static void trim_held (LdStore *self);
+
+static void
 hold_unread (LdStore *self,
              guint    count)
 {
   guint64 end = self->first_seq + count;
   guint64 from = MAX (self->first_seq, self->reader_end);
-  guint dropped = 0;
 
   if (self->reader_seq == G_MAXUINT64 || from >= end)
     return;
@@ -440,15 +455,18 @@ hold_unread (LdStore *self,
   for (guint64 seq = from; seq < end; seq++)
     {
       const LdRecord *record = record_at (self, (guint) (seq - self->first_seq));
-      gsize size = ld_record_text_size (record);
-      HeldRecord held = { seq, *record };
 
-      held.record.text = size > 0 ? g_memdup2 (record->text, size) : NULL;
-      self->held_bytes += size;
-      g_array_append_val (self->held, held);
+      hold_one (self, seq, record, record->text);
     }
+  trim_held (self);
+}
 
-  /* The oldest go first when too many or too large are held. */
+/* The oldest go first when too many or too large are held. */
+static void
+trim_held (LdStore *self)
+{
+  guint dropped = 0;
+
   for (gsize bytes = self->held_bytes;
        dropped < self->held->len && (self->held->len - dropped > MAX_HELD || bytes > MAX_HELD_BYTES);
        dropped++)
@@ -632,8 +650,8 @@ ld_store_append_batches (LdStore        *self,
                          LdBatch *const *batches,
                          guint           n_batches)
 {
-  guint skip, added = 0, evicted = 0, old_n;
-  guint64 incoming = 0;
+  guint skip, skipped = 0, hold_from, added = 0, evicted = 0, old_n;
+  guint64 incoming = 0, skip_seq;
 
   g_return_if_fail (LD_IS_STORE (self));
 
@@ -654,9 +672,13 @@ ld_store_append_batches (LdStore        *self,
     }
 
   g_mutex_lock (&self->reader_lock);
-  /* Records skipped as they arrive were never read by anyone. */
-  if (skip > 0 && self->reader_seq != G_MAXUINT64)
-    self->n_missed += skip;
+  /* Records skipped as they arrive were never read by anyone: a reader
+   * (the archive) gets them held like evicted ones, the newest MAX_HELD
+   * of them, and the older ones beyond that are counted as missed. */
+  skip_seq = self->n_received;
+  hold_from = skip > MAX_HELD ? skip - MAX_HELD : 0;
+  if (self->reader_seq != G_MAXUINT64)
+    self->n_missed += hold_from;
 
   /* Skipped records arrive and are evicted at once, so they are counted. */
   self->n_received += skip;
@@ -672,14 +694,18 @@ ld_store_append_batches (LdStore        *self,
         const char *text;
         const LdRecord *record = ld_batch_get_record (batches[i], j, &text);
 
-        if (skip > 0)
+        if (skipped < skip)
           {
-            skip--;
+            if (self->reader_seq != G_MAXUINT64 && skipped >= hold_from)
+              hold_one (self, skip_seq + skipped, record, text);
+            skipped++;
             continue;
           }
         append_one (self, record, text);
         added++;
       }
+  if (skip > hold_from && self->reader_seq != G_MAXUINT64)
+    trim_held (self);
   g_mutex_unlock (&self->reader_lock);
 
   g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, added);
