@@ -104,15 +104,8 @@ read_available (LdStreamConnection  *stream,
     {
       gssize n = ld_stream_connection_receive (stream, self->buffer, READ_CHUNK, error);
 
-      if (n < 0 && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          g_clear_error (error);
-          return LD_STREAM_READ_AGAIN;
-        }
-      if (n < 0)
-        return LD_STREAM_READ_FAILED;
-      if (n == 0)
-        return LD_STREAM_READ_EOF;
+      if (n <= 0)
+        return ld_stream_read_ended (n, error);
 
       stream->n_bytes += n;
       total += n;

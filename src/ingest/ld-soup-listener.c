@@ -336,18 +336,12 @@ ld_soup_listener_refuse_early (LdSoupListener    *self,
 
 /* Bodies */
 
-static LdIngestShared *
-shared_of (LdSoupBody *body)
-{
-  return body->listener->parent.shared;
-}
-
 /* Counts @size bytes of @body against the budget, if there is room. */
 static gboolean
 reserve (LdSoupBody *body,
          gsize       size)
 {
-  LdIngestShared *shared = shared_of (body);
+  LdIngestShared *shared = body->shared;
 
   if (size <= body->reserved)
     return TRUE;
@@ -369,7 +363,7 @@ reserve (LdSoupBody *body,
 void
 ld_soup_body_release (LdSoupBody *body)
 {
-  LdIngestShared *shared = shared_of (body);
+  LdIngestShared *shared = body->shared;
 
   g_assert (shared->bodies_in_flight >= body->reserved);
   shared->bodies_in_flight -= body->reserved;
@@ -409,7 +403,7 @@ on_got_chunk (SoupServerMessage *msg,
               LdSoupBody        *body)
 {
   gsize size = g_bytes_get_size (chunk);
-  gsize budget = shared_of (body)->listen.max_bodies_in_flight;
+  gsize budget = body->shared->listen.max_bodies_in_flight;
 
   if (body->status != 0 || body->data == NULL)
     return;
@@ -430,7 +424,7 @@ on_got_chunk (SoupServerMessage *msg,
     }
   if (!reserve (body, body->data->len + size))
     {
-      refuse_body (body, SOUP_STATUS_SERVICE_UNAVAILABLE, over_budget (shared_of (body)));
+      refuse_body (body, SOUP_STATUS_SERVICE_UNAVAILABLE, over_budget (body->shared));
       return;
     }
   g_byte_array_append (body->data, g_bytes_get_data (chunk, NULL), size);
@@ -443,7 +437,7 @@ refuse_declared (LdSoupBody         *body,
                  SoupMessageHeaders *headers,
                  guint              *status)
 {
-  LdIngestShared *shared = shared_of (body);
+  LdIngestShared *shared = body->shared;
   goffset length;
 
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
@@ -485,7 +479,7 @@ ld_soup_listener_collect_body (LdSoupListener    *self,
   g_autofree char *refusal = NULL;
   guint status;
 
-  body->listener = self;
+  body->shared = self->parent.shared;
   body->limit = limit;
   if ((refusal = refuse_declared (body, headers, &status)) != NULL)
     {

@@ -36,7 +36,7 @@ typedef struct
  * was declared to hold) counts against the budget of bodies in flight. */
 typedef struct
 {
-  LdSoupListener *listener;
+  LdIngestShared *shared;     /* which outlives the listener, and this */
   GByteArray     *data;       /* %NULL once released or refused */
   gsize           limit;
   gsize           reserved;   /* bytes counted against the budget */

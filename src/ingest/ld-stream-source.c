@@ -128,6 +128,28 @@ ld_stream_connection_receive (LdStreamConnection  *connection,
                                                    NULL, error);
 }
 
+/**
+ * ld_stream_read_ended:
+ * @n: what ld_stream_connection_receive() returned, 0 or less
+ *
+ * Why a kind's read loop ends: nothing more for now (the error is
+ * cleared), the sender's end, or a failure (@error says which).
+ */
+LdStreamReadResult
+ld_stream_read_ended (gssize   n,
+                      GError **error)
+{
+  g_assert (n <= 0);
+
+  if (n == 0)
+    return LD_STREAM_READ_EOF;
+  if (!g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return LD_STREAM_READ_FAILED;
+
+  g_clear_error (error);
+  return LD_STREAM_READ_AGAIN;
+}
+
 /* Hands over the connection's batch. */
 void
 ld_stream_connection_flush (LdStreamConnection *connection)

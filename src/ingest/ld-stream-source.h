@@ -107,6 +107,8 @@ gssize    ld_stream_connection_receive   (LdStreamConnection  *connection,
                                           char                *buffer,
                                           gsize                size,
                                           GError             **error);
+LdStreamReadResult ld_stream_read_ended  (gssize               n,
+                                          GError             **error);
 void      ld_stream_connection_flush     (LdStreamConnection  *connection);
 void      ld_stream_connection_problem   (LdStreamConnection  *connection,
                                           int                  level,
