@@ -18,8 +18,9 @@
  * from it and read by an LdWsSession (see there why). /log takes what
  * logging.handlers.HTTPHandler sends, GET or POST, and POSTs of JSON bodies
  * from log shippers, with bodies up to the frame limit. A request refused
- * from its headers (too big, from a web page, without the token) is answered
- * at once and its connection closed, without reading its body. */
+ * from its headers (too big, no budget left, from a web page, without the
+ * token) is answered at once and its connection closed, without reading its
+ * body. */
 
 #define PEER_KEY       "logdeck-peer"
 

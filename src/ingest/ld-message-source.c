@@ -6,7 +6,8 @@
 #include "ld-message-source.h"
 #include "ld-stream-source.h"
 
-/* The TCP and UDP transport of syslog and GELF (see ld-message-source.h).
+/* The TCP and UDP transport of syslog and GELF, and the UDP one of
+ * DatagramHandler's pickles (see ld-message-source.h).
  * Everything here runs on the ingest thread, except creating a listener
  * (which binds, so that the caller hears of a taken port at once) and
  * freeing it after the thread has ended. */

@@ -634,7 +634,8 @@ ld_soup_listener_finalize (LdSoupListener *self)
   ld_batch_free (self->batch);
 }
 
-/* The endpoint's counts, for the kind to complete and report. */
+/* The endpoint's counts, for the kind to complete and report at once: the
+ * pacer takes them as reported. */
 LdConnectionInfo
 ld_soup_listener_describe (LdSoupListener    *self,
                            LdConnectionState  state)
