@@ -1901,14 +1901,16 @@ held_clear (HeldRequest *held)
 /* A chunked request of @n_chunks chunks of @chunk_size, whose size is
  * known only as it grows. */
 static char *
-chunked_request (gsize n_chunks,
-                 gsize chunk_size)
+chunked_request (const char *path,
+                 gsize       n_chunks,
+                 gsize       chunk_size)
 {
-  GString *request = g_string_new ("POST /log HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                   "Content-Type: application/json\r\n"
-                                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  GString *request = g_string_new (NULL);
   g_autofree char *chunk = g_malloc (chunk_size);
 
+  g_string_printf (request, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", path);
   memset (chunk, ' ', chunk_size);
   for (gsize i = 0; i < n_chunks; i++)
     {
@@ -1983,13 +1985,17 @@ check_declared_over_budget (Fixture *f,
 }
 
 /* A chunked body that grows past what is left is refused when it ends,
- * with 503 and Retry-After; one larger than the whole budget with 413. */
+ * with 503 and Retry-After (for OTLP, a google.rpc.Status UNAVAILABLE,
+ * which exporters retry); one larger than the whole budget with 413. */
 static void
-check_growing_over_budget (Fixture *f)
+check_growing_over_budget (Fixture *f,
+                           guint16  otlp_port)
 {
-  g_autofree char *growing = chunked_request (6, 100000);
-  g_autofree char *huge = chunked_request (12, 100000);
+  g_autofree char *growing = chunked_request ("/log", 6, 100000);
+  g_autofree char *growing_otlp = chunked_request ("/v1/logs", 6, 100000);
+  g_autofree char *huge = chunked_request ("/log", 12, 100000);
   g_autofree char *response = NULL;
+  g_autofree char *otlp_response = NULL;
   g_autofree char *status = NULL;
   g_autofree char *held_status = NULL;
   HeldRequest held = { 0 };
@@ -2000,6 +2006,10 @@ check_growing_over_budget (Fixture *f)
   response = http_exchange (f->http_port, growing);
   g_assert_true (g_str_has_prefix (response, "HTTP/1.1 503 Service Unavailable\r\n"));
   g_assert_nonnull (strstr (response, "\r\nRetry-After: 1\r\n"));
+  otlp_response = http_exchange (otlp_port, growing_otlp);
+  g_assert_true (g_str_has_prefix (otlp_response, "HTTP/1.1 503 Service Unavailable\r\n"));
+  g_assert_nonnull (strstr (otlp_response, "\r\nRetry-After: 1\r\n"));
+  g_assert_nonnull (strstr (otlp_response, "{\"code\":14,"));
   held_status = held_finish (&held);
   g_assert_cmpstr (held_status, ==, "HTTP/1.1 200 OK");
   WAIT_UNTIL (find_message (f, "held while growing") != NULL, 20);
@@ -2049,7 +2059,7 @@ test_bodies_in_flight (Fixture *f)
   otlp_port = ld_ingest_get_bound_port (f->ingest, "otlp");
 
   check_declared_over_budget (f, otlp_port);
-  check_growing_over_budget (f);
+  check_growing_over_budget (f, otlp_port);
   check_released_on_disconnect (f, otlp_port);
 
   /* The server still takes a small request, and the refusals were seen. */

@@ -23,8 +23,10 @@
 #define OTLP_PATH        "/v1/logs"
 /* The specification leaves the limit to the server; the Collector's is 20 MiB by default. */
 #define OTLP_MAX_BODY    (64 * 1024 * 1024)
-/* google.rpc.Code INVALID_ARGUMENT, for an undecodable body. */
+/* google.rpc.Code INVALID_ARGUMENT, for an undecodable body; UNAVAILABLE,
+ * which exporters retry, for a body refused for want of budget. */
 #define RPC_INVALID_ARGUMENT 3
+#define RPC_UNAVAILABLE      14
 
 typedef enum
 {
@@ -123,26 +125,25 @@ respond_bytes (SoupServerMessage *msg,
                                                      : "application/x-protobuf", data, size);
 }
 
-/* 400 with a google.rpc.Status, in the request's encoding. */
+/* A refusal with a google.rpc.Status, in the request's encoding. */
 static void
 respond_status (SoupServerMessage *msg,
                 guint              status,
                 OtlpEncoding       encoding,
                 const char        *message)
 {
+  int code = status == SOUP_STATUS_SERVICE_UNAVAILABLE ? RPC_UNAVAILABLE : RPC_INVALID_ARGUMENT;
   g_autoptr(GBytes) bytes = NULL;
 
   if (encoding == OTLP_JSON)
     {
       g_autofree char *quoted = json_string (message);
-
-      char *text = g_strdup_printf ("{\"code\":%d,\"message\":%s}", RPC_INVALID_ARGUMENT,
-                                    quoted);
+      char *text = g_strdup_printf ("{\"code\":%d,\"message\":%s}", code, quoted);
 
       bytes = g_bytes_new_take (text, strlen (text));
     }
   else
-    bytes = encode_status (RPC_INVALID_ARGUMENT, message);
+    bytes = encode_status (code, message);
   respond_bytes (msg, status, encoding, bytes);
 }
 
