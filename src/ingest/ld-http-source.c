@@ -401,8 +401,8 @@ take_form (LdHttpSource         *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!ld_http_form_add_record (self->parent.batch, form, length, &self->parent.parent.shared->limits,
-                                &origin->record, &error))
+  if (!ld_http_form_add_record (self->parent.batch, form, length,
+                                &self->parent.parent.shared->limits, &origin->record, &error))
     {
       refuse (self, msg, origin, SOUP_STATUS_BAD_REQUEST, error->message, form, length);
       return;

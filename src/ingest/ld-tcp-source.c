@@ -360,7 +360,8 @@ decode_available (TcpConnection *connection)
       gboolean json = first == '{' || first == '[';
 
       connection->framing = json ? FRAMING_JSON_LINES : FRAMING_PICKLE;
-      connection->base.protocol = json ? LD_INGEST_PROTOCOL_TCP_JSON : LD_INGEST_PROTOCOL_TCP_PICKLE;
+      connection->base.protocol = json ? LD_INGEST_PROTOCOL_TCP_JSON
+                                       : LD_INGEST_PROTOCOL_TCP_PICKLE;
       ld_stream_connection_report (&connection->base, LD_CONNECTION_OPEN, NULL);
     }
 
