@@ -23,10 +23,11 @@
  *
  * libsoup's server would hold a request body of any size in memory, so
  * bodies are collected here. One body may hold up to its kind's limit, but a
- * thousand connections each holding one would be gigabytes: every body in
- * flight on an ingest thread also counts against one budget
- * (LdListenLimits.max_bodies_in_flight), and a request that would pass it is
- * answered 503 with Retry-After, as a busy server does. */
+ * thousand connections each holding one would be gigabytes: the bytes of
+ * every body in flight on an ingest thread also count against one budget
+ * (LdListenLimits.max_bodies_in_flight), and a request whose declared or
+ * growing body would pass it is answered 503 with Retry-After, as a busy
+ * server does. */
 
 #define CONNECTION_KEY "logdeck-soup-connection"
 #define BODY_KEY       "logdeck-soup-body"
@@ -431,7 +432,9 @@ on_got_chunk (SoupServerMessage *msg,
 }
 
 /* Why a body declared in the headers cannot be taken, with the status;
- * %NULL if it can, and then its declared length is reserved. */
+ * %NULL if it can. Nothing is reserved for a declared length: a sender
+ * holds budget only by sending the bytes, or a few idle requests that
+ * declare much could keep every other sender out. */
 static char *
 refuse_declared (LdSoupBody         *body,
                  SoupMessageHeaders *headers,
@@ -453,7 +456,7 @@ refuse_declared (LdSoupBody         *body,
                             G_GSIZE_FORMAT " bytes for bodies in flight", (gint64) length,
                             shared->listen.max_bodies_in_flight);
   *status = SOUP_STATUS_SERVICE_UNAVAILABLE;
-  if (!reserve (body, length))
+  if ((guint64) length > shared->listen.max_bodies_in_flight - shared->bodies_in_flight)
     return over_budget (shared);
 
   return NULL;
