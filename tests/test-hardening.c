@@ -1819,6 +1819,257 @@ test_tls_handshake_cap (Fixture *f)
   peer_clear (&patient);
 }
 
+/* The HTTP and OTLP request bodies in flight share one budget */
+
+#define BUDGET        (1024 * 1024)
+#define OTLP_JSON     "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":" \
+                      "{\"stringValue\":\"%s\"}}]}]}]}"
+
+/* A request for @path whose JSON body, padded with spaces to @size bytes,
+ * carries @message as a record; the OTLP endpoint gets an OTLP document. */
+static char *
+padded_request (const char *path,
+                const char *message,
+                gsize       size,
+                gsize      *headers_length)
+{
+  gboolean otlp = g_str_equal (path, "/v1/logs");
+  g_autofree char *json = otlp ? g_strdup_printf (OTLP_JSON, message)
+                               : g_strdup_printf ("{\"message\": \"%s\"}", message);
+  GString *request = g_string_new (NULL);
+
+  g_assert_cmpuint (strlen (json), <, size);
+  g_string_append_printf (request, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                          "Connection: close\r\n\r\n", path, size);
+  *headers_length = request->len;
+  g_string_append (request, json);
+  while (request->len < *headers_length + size)
+    g_string_append_c (request, ' ');
+
+  return g_string_free (request, FALSE);
+}
+
+/* A request whose headers and all its body but HELD_BACK bytes are sent: it
+ * holds that much of the budget until it is finished, or its connection is
+ * dropped. */
+#define HELD_BACK     10000
+
+typedef struct
+{
+  GSocket *socket;
+  char    *request;
+  gsize    length;
+  gsize    sent;
+  GString *received;
+} HeldRequest;
+
+static void
+held_start (HeldRequest *held,
+            guint16      port,
+            const char  *path,
+            const char  *message,
+            gsize        size)
+{
+  gsize headers_length;
+
+  held->request = padded_request (path, message, size, &headers_length);
+  held->length = strlen (held->request);
+  held->sent = headers_length + size - HELD_BACK;
+  held->received = g_string_new (NULL);
+  held->socket = client_connect (port);
+  g_assert_true (send_or_closed (held->socket, held->request, held->sent));
+}
+
+/* Sends the rest, and returns the status line of the answer. */
+static char *
+held_finish (HeldRequest *held)
+{
+  g_assert_true (send_or_closed (held->socket, held->request + held->sent,
+                                 held->length - held->sent));
+  WAIT_UNTIL (poll_closed (held->socket, held->received), 20);
+
+  return status_line (held->received->str);
+}
+
+static void
+held_clear (HeldRequest *held)
+{
+  g_clear_object (&held->socket);
+  g_clear_pointer (&held->request, g_free);
+  if (held->received != NULL)
+    g_string_free (g_steal_pointer (&held->received), TRUE);
+}
+
+/* A chunked request of @n_chunks chunks of @chunk_size, whose size is
+ * known only as it grows. */
+static char *
+chunked_request (const char *path,
+                 gsize       n_chunks,
+                 gsize       chunk_size)
+{
+  GString *request = g_string_new (NULL);
+  g_autofree char *chunk = g_malloc (chunk_size);
+
+  g_string_printf (request, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n", path);
+  memset (chunk, ' ', chunk_size);
+  for (gsize i = 0; i < n_chunks; i++)
+    {
+      g_string_append_printf (request, "%zx\r\n", chunk_size);
+      g_string_append_len (request, chunk, chunk_size);
+      g_string_append (request, "\r\n");
+    }
+  g_string_append (request, "0\r\n\r\n");
+
+  return g_string_free (request, FALSE);
+}
+
+/* Sends @request on a new connection: whether the answer starts with @status. */
+static gboolean
+answers_with (guint16     port,
+              const char *request,
+              const char *status)
+{
+  g_autofree char *response = http_exchange (port, request);
+
+  return g_str_has_prefix (response, status);
+}
+
+/* Whether a request that declares @size bytes is refused from its headers
+ * for want of budget. It sends no body, and so holds none while it waits. */
+static gboolean
+refused_for_budget (guint16     port,
+                    const char *path,
+                    gsize       size)
+{
+  gsize headers_length;
+  g_autofree char *request = padded_request (path, "probe", size, &headers_length);
+  g_autoptr(GSocket) socket = client_connect (port);
+  g_autoptr(GString) received = g_string_new (NULL);
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  g_assert_true (send_or_closed (socket, request, headers_length));
+  while (received->len == 0 && !poll_closed (socket, received) && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  if (received->len == 0)
+    return FALSE;
+
+  g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 503 Service Unavailable\r\n"));
+  g_assert_nonnull (strstr (received->str, "\r\nRetry-After: 1\r\n"));
+  g_assert_nonnull (strstr (received->str, "budget of 1048576 bytes"));
+  return TRUE;
+}
+
+/* A body whose declared length would pass what is left of the budget is
+ * refused from its headers with 503 and Retry-After, at either endpoint;
+ * the body that holds the budget is served when it finishes. */
+static void
+check_declared_over_budget (Fixture *f,
+                            guint16  otlp_port)
+{
+  g_autofree char *status = NULL;
+  HeldRequest held = { 0 };
+
+  held_start (&held, f->http_port, "/log", "held body", 800000);
+  /* Once the held bytes are in, 258,576 bytes are left. */
+  WAIT_UNTIL (refused_for_budget (otlp_port, "/v1/logs", 300000), 20);
+  g_assert_true (refused_for_budget (f->http_port, "/log", 300000));
+  status = held_finish (&held);
+  g_assert_cmpstr (status, ==, "HTTP/1.1 200 OK");
+  WAIT_UNTIL (find_message (f, "held body") != NULL, 20);
+  held_clear (&held);
+}
+
+/* A chunked body that grows past what is left is refused when it ends,
+ * with 503 and Retry-After (for OTLP, a google.rpc.Status UNAVAILABLE,
+ * which exporters retry); one larger than the whole budget with 413. */
+static void
+check_growing_over_budget (Fixture *f,
+                           guint16  otlp_port)
+{
+  g_autofree char *growing = chunked_request ("/log", 6, 100000);
+  g_autofree char *growing_otlp = chunked_request ("/v1/logs", 6, 100000);
+  g_autofree char *huge = chunked_request ("/log", 12, 100000);
+  g_autofree char *response = NULL;
+  g_autofree char *otlp_response = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *held_status = NULL;
+  HeldRequest held = { 0 };
+
+  held_start (&held, f->http_port, "/log", "held while growing", 600000);
+  /* Once the held bytes are in, 458,576 bytes are left. */
+  WAIT_UNTIL (refused_for_budget (otlp_port, "/v1/logs", 500000), 20);
+  response = http_exchange (f->http_port, growing);
+  g_assert_true (g_str_has_prefix (response, "HTTP/1.1 503 Service Unavailable\r\n"));
+  g_assert_nonnull (strstr (response, "\r\nRetry-After: 1\r\n"));
+  otlp_response = http_exchange (otlp_port, growing_otlp);
+  g_assert_true (g_str_has_prefix (otlp_response, "HTTP/1.1 503 Service Unavailable\r\n"));
+  g_assert_nonnull (strstr (otlp_response, "\r\nRetry-After: 1\r\n"));
+  g_assert_nonnull (strstr (otlp_response, "{\"code\":14,"));
+  held_status = held_finish (&held);
+  g_assert_cmpstr (held_status, ==, "HTTP/1.1 200 OK");
+  WAIT_UNTIL (find_message (f, "held while growing") != NULL, 20);
+  held_clear (&held);
+
+  status = http_status (f->http_port, huge);
+  g_assert_cmpstr (status, ==, "HTTP/1.1 413 Request Entity Too Large");
+}
+
+/* A body whose connection dies gives its share back: a body that needs
+ * nearly all of the budget is served after a while, as Retry-After says. */
+static void
+check_released_on_disconnect (Fixture *f,
+                              guint16  otlp_port)
+{
+  gsize headers_length;
+  g_autofree char *large = padded_request ("/v1/logs", "large after the drop", 900000,
+                                           &headers_length);
+  HeldRequest held = { 0 };
+
+  held_start (&held, f->http_port, "/log", "dropped body", 900000);
+  /* Once the held bytes are in, 158,576 bytes are left. */
+  WAIT_UNTIL (refused_for_budget (otlp_port, "/v1/logs", 200000), 20);
+  g_socket_close (held.socket, NULL);
+  held_clear (&held);
+
+  WAIT_UNTIL (answers_with (otlp_port, large, "HTTP/1.1 200 OK\r\n"), 20);
+  WAIT_UNTIL (find_message (f, "large after the drop") != NULL, 20);
+  g_assert_null (find_message (f, "dropped body"));
+}
+
+static void
+test_bodies_in_flight (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *small = build_request ("POST", "/log", "Content-Type: application/json\r\n",
+                                          "{\"message\": \"small after the budget\"}");
+  g_autofree char *status = NULL;
+  LdListenLimits limits;
+  guint16 otlp_port;
+
+  small_limits (&limits);
+  limits.body_timeout_us = 30 * G_USEC_PER_SEC;
+  limits.max_bodies_in_flight = BUDGET;
+  fixture_listen (f, &limits, NULL);
+  ld_ingest_add_otlp (f->ingest, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  otlp_port = ld_ingest_get_bound_port (f->ingest, "otlp");
+
+  check_declared_over_budget (f, otlp_port);
+  check_growing_over_budget (f, otlp_port);
+  check_released_on_disconnect (f, otlp_port);
+
+  /* The server still takes a small request, and the refusals were seen. */
+  status = http_status (f->http_port, small);
+  g_assert_cmpstr (status, ==, "HTTP/1.1 200 OK");
+  WAIT_UNTIL (find_message (f, "small after the budget") != NULL, 20);
+  g_assert_nonnull (find_problem (f, "refused (503): The request bodies in flight would pass "
+                                  "the budget of 1048576 bytes"));
+  g_assert_nonnull (find_problem (f, "refused (413): The body is over the budget of 1048576"));
+}
+
 typedef struct
 {
   const char *path;
@@ -1847,6 +2098,7 @@ static const Case cases[] = {
   { "/hardening/ws-json-flood", test_ws_json_flood },
   { "/hardening/token-origin", test_token_origin },
   { "/hardening/tls-handshake-cap", test_tls_handshake_cap },
+  { "/hardening/bodies-in-flight", test_bodies_in_flight },
 };
 
 /* Each case runs in a process of its own, so that one that finds a bug

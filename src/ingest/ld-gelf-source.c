@@ -8,6 +8,7 @@
 #include "ld-gelf-source.h"
 #include "ld-gelf.h"
 #include "ld-message-source.h"
+#include "ld-stream-source.h"
 
 /* GELF over UDP and TCP: the core's decoder and chunk assembler behind the
  * shared message transport (ld-message-source.c). TCP carries one message
@@ -116,7 +117,7 @@ typedef struct
 } GelfDecoder;
 
 static gpointer
-gelf_decoder_new (void)
+gelf_decoder_new (LdIngestShared *shared)
 {
   GelfDecoder *decoder = g_new0 (GelfDecoder, 1);
 
@@ -240,8 +241,8 @@ static const LdMessageProtocol gelf_protocol = {
  * ld_ingest_get_bound_port() know it; the UDP one shares its port. */
 static const LdSourceClass gelf_tcp_class = {
   .kind = "gelf",
-  .start = ld_message_tcp_source_start,
-  .stop = ld_message_tcp_source_stop,
+  .start = ld_stream_listener_start,
+  .stop = ld_stream_listener_stop,
   .finalize = ld_message_tcp_source_finalize,
   .protocol = LD_INGEST_PROTOCOL_GELF_TCP,
   .protection = LD_PROTECTED_BY_TLS,

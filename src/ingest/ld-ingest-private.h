@@ -10,8 +10,9 @@ G_BEGIN_DECLS
 
 /* What every source of one LdIngest shares. Apart from the atomic counter,
  * it is set up before the first source starts and read-only afterwards,
- * except @n_connections, which only the ingest thread touches, and
- * @n_endpoints and @stopped, which only the thread that adds sources does. */
+ * except @n_connections and @bodies_in_flight, which only the ingest thread
+ * touches, and @n_endpoints and @stopped, which only the thread that adds
+ * sources does. */
 typedef struct
 {
   GMainContext         *context;
@@ -26,6 +27,7 @@ typedef struct
   char                 *token;           /* nullable: HTTP endpoints require it */
   gboolean              insecure;
   LdListenLimits        listen;
+  gsize                 bodies_in_flight; /* HTTP/OTLP body bytes held: see ld-soup-listener.c */
   LdProblemLimiter      problems;        /* across all connections */
   GHashTable           *n_endpoints;     /* static kind name → endpoints numbered */
   gboolean              stopped;         /* no more sources may be added */

@@ -231,6 +231,7 @@ ld_listen_limits_init_default (LdListenLimits *limits)
   limits->idle_timeout_us = (gint64) LD_LISTEN_IDLE_TIMEOUT_S * G_USEC_PER_SEC;
   limits->http_idle_timeout_us = LD_LISTEN_HTTP_IDLE_TIMEOUT_S * G_USEC_PER_SEC;
   limits->accept_pause_us = LD_LISTEN_ACCEPT_PAUSE_MS * 1000;
+  limits->max_bodies_in_flight = LD_LISTEN_MAX_BODIES_IN_FLIGHT;
 }
 
 /**

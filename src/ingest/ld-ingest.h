@@ -45,7 +45,9 @@ G_BEGIN_DECLS
  * request or a TLS handshake must finish it within @header_timeout_us (an
  * HTTP body within @body_timeout_us); one that is between records is
  * closed after @idle_timeout_us (HTTP keep-alive: @http_idle_timeout_us).
- * At @max_connections, the longest idle is closed to make room. */
+ * At @max_connections, the longest idle is closed to make room. The HTTP
+ * and OTLP request bodies that one ingest thread holds at once may add up
+ * to @max_bodies_in_flight bytes; a request past it is answered 503. */
 typedef struct
 {
   guint  max_connections;
@@ -54,6 +56,7 @@ typedef struct
   gint64 idle_timeout_us;
   gint64 http_idle_timeout_us;
   gint64 accept_pause_us;
+  gsize  max_bodies_in_flight;
 } LdListenLimits;
 
 #define LD_LISTEN_MAX_CONNECTIONS      1024
@@ -62,6 +65,8 @@ typedef struct
 #define LD_LISTEN_IDLE_TIMEOUT_S       3600
 #define LD_LISTEN_HTTP_IDLE_TIMEOUT_S  30
 #define LD_LISTEN_ACCEPT_PAUSE_MS      250
+/* Four bodies at the OTLP limit: a thousand connections cannot hold gigabytes. */
+#define LD_LISTEN_MAX_BODIES_IN_FLIGHT (256 * 1024 * 1024)
 
 
 typedef struct _LdIngest LdIngest;

@@ -6,11 +6,13 @@
 G_BEGIN_DECLS
 
 /* The transport shared by the protocols whose messages a core decoder
- * frames and reads on its own, syslog and GELF: a TCP listener whose
- * connections push their bytes through a per-connection framer, and a UDP
- * endpoint that takes one datagram at a time. A protocol describes itself
- * in an LdMessageProtocol; its ld-<name>-source.c defines the two source
- * classes with the functions below and adds nothing else.
+ * frames and reads on its own, syslog and GELF: a TCP listener (an
+ * LdStreamListener) whose connections push their bytes through a
+ * per-connection framer, and a UDP endpoint that takes one datagram at a
+ * time, which DatagramHandler's pickles use too. A protocol describes
+ * itself in an LdMessageProtocol; its ld-<name>-source.c defines the source
+ * classes with the functions below and adds nothing else (a protocol
+ * without TCP leaves the framer out).
  *
  * A frame the framer refuses, or a message the decoder cannot read, ends
  * only its own TCP connection, with an error record naming the connection
@@ -39,7 +41,7 @@ struct _LdMessageProtocol
 
   /* One endpoint's decoding state, shared by its connections (the ingest
    * thread runs one at a time). */
-  gpointer  (*decoder_new)    (void);
+  gpointer  (*decoder_new)    (LdIngestShared *shared);
   void      (*decoder_free)   (gpointer decoder);
   gboolean  (*decode)         (gpointer decoder,
                                LdBatch *batch,
@@ -70,8 +72,6 @@ LdSource *ld_message_tcp_source_new      (const LdSourceClass     *klass,
                                           const char              *address,
                                           guint16                  port,
                                           GError                 **error);
-void      ld_message_tcp_source_start    (LdSource                *source);
-void      ld_message_tcp_source_stop     (LdSource                *source);
 void      ld_message_tcp_source_finalize (LdSource                *source);
 
 LdSource *ld_message_udp_source_new      (const LdSourceClass     *klass,

@@ -7,29 +7,26 @@
 #include <string.h>
 
 #include "ld-gelf.h"
-#include "ld-listen-guard.h"
 #include "ld-otlp-source.h"
 #include "ld-otlp.h"
+#include "ld-soup-listener.h"
 
 /* OTLP/HTTP logs: POST /v1/logs with an ExportLogsServiceRequest, as
  * protobuf or JSON, maybe gzipped (opentelemetry-proto's
- * docs/specification.md). As for the HTTP endpoint (ld-http-source.c), the
- * socket is bound on the caller's thread, libsoup's server lives on the
- * ingest thread, the guard accepts connections, and libsoup never collects
- * a body: it is collected here up to OTLP_MAX_BODY, a limit that holds
- * after gzip too. A request refused from its headers (wrong path, media
+ * docs/specification.md). As for the HTTP endpoint, the server, its
+ * connections and the bodies of its requests are an LdSoupListener's (see
+ * ld-soup-listener.c); a body is collected up to OTLP_MAX_BODY, a limit that
+ * holds after gzip too. A request refused from its headers (wrong path, media
  * type, size or token) is answered at once and its connection closed
  * without reading its body. */
 
 #define OTLP_PATH        "/v1/logs"
 /* The specification leaves the limit to the server; the Collector's is 20 MiB by default. */
 #define OTLP_MAX_BODY    (64 * 1024 * 1024)
-#define BODY_KEY         "logdeck-otlp-body"
-#define CONNECTION_KEY   "logdeck-otlp-connection"
-/* How long a refused request's body is read and dropped before closing. */
-#define LINGER_MS        1000
-/* google.rpc.Code INVALID_ARGUMENT, for an undecodable body. */
+/* google.rpc.Code INVALID_ARGUMENT, for an undecodable body; UNAVAILABLE,
+ * which exporters retry, for a body refused for want of budget. */
 #define RPC_INVALID_ARGUMENT 3
+#define RPC_UNAVAILABLE      14
 
 typedef enum
 {
@@ -37,41 +34,15 @@ typedef enum
   OTLP_JSON,
 } OtlpEncoding;
 
-typedef struct
-{
-  LdSource         parent;
-  LdGuard         *guard;
-  LdProblemLimiter limiter;
-  SoupServer      *server;
-  LdBatch         *batch;
-  LdReportPacer    pacer;
-} LdOtlpSource;
-
-typedef struct
-{
-  GByteArray  *data;
-  gboolean     too_big;
-  OtlpEncoding encoding;
-  gboolean     gzip;
-} RequestBody;
-
-typedef struct
-{
-  LdGuardEntry  entry;
-  LdOtlpSource *listener;
-  GSocket      *socket;
-  char         *peer;
-  gboolean      expired;
-} OtlpConnection;
+/* The listener is all the endpoint holds. */
+typedef LdSoupListener LdOtlpSource;
 
 static void
 report (LdOtlpSource      *self,
         LdConnectionState  state)
 {
-  LdConnectionInfo info = ld_source_describe (&self->parent, state);
+  LdConnectionInfo info = ld_soup_listener_describe (self, state);
 
-  info.encrypted = ld_guard_is_encrypted (self->guard);
-  ld_report_pacer_reported (&self->pacer);
   ld_ingest_shared_report (self->parent.shared, &info);
 }
 
@@ -91,106 +62,6 @@ request_peer (SoupServerMessage *msg)
   /* Without the port: an exporter may open a connection per export. */
   return g_inet_address_to_string (
            g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-}
-
-/* Connections, accepted by the guard and handed to libsoup */
-
-static OtlpConnection *
-connection_of (SoupServerMessage *msg)
-{
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-
-  return remote != NULL ? g_object_get_data (G_OBJECT (remote), CONNECTION_KEY) : NULL;
-}
-
-static void
-otlp_connection_free (OtlpConnection *connection)
-{
-  ld_guard_remove (&connection->entry);
-  g_object_unref (connection->socket);
-  g_free (connection->peer);
-  g_free (connection);
-}
-
-/* Shutting the socket down makes libsoup's next read or write fail. */
-static void
-on_connection_expired (LdGuardEntry *entry,
-                       const char   *why)
-{
-  OtlpConnection *connection = (OtlpConnection *) entry;
-  LdOtlpSource *self = connection->listener;
-
-  ld_guard_remove (entry);
-  connection->expired = TRUE;
-  ld_ingest_add_problem (self->batch, &self->limiter, 30, self->parent.id, connection->peer,
-                         LD_INGEST_PROTOCOL_OTLP_HTTP, "%s: the connection from %s was closed: %s",
-                         self->parent.id, connection->peer, why);
-  ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
-}
-
-static void
-on_request_headers (SoupServerMessage *msg,
-                    OtlpConnection    *connection)
-{
-  const LdListenLimits *limits = &connection->listener->parent.shared->listen;
-
-  ld_guard_set_busy (&connection->entry, limits->body_timeout_us,
-                     "the request did not arrive in time", FALSE);
-}
-
-static void
-on_request_disconnected (SoupServerMessage *msg,
-                         OtlpConnection    *connection)
-{
-  ld_guard_remove (&connection->entry);
-}
-
-static void
-on_request_started (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  OtlpConnection *connection = connection_of (msg);
-
-  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-  if (connection == NULL)
-    return;
-  g_signal_connect (msg, "got-headers", G_CALLBACK (on_request_headers), connection);
-  g_signal_connect (msg, "disconnected", G_CALLBACK (on_request_disconnected), connection);
-}
-
-static void
-accept_connection (GSocket   *socket,
-                   GIOStream *tls,
-                   gpointer   user_data)
-{
-  LdOtlpSource *self = user_data;
-  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
-  g_autoptr(GIOStream) stream = NULL;
-  OtlpConnection *connection;
-
-  if (remote == NULL || local == NULL)
-    {
-      g_socket_close (socket, NULL);
-      g_object_unref (socket);
-      return;
-    }
-
-  connection = g_new0 (OtlpConnection, 1);
-  connection->listener = self;
-  connection->socket = socket;
-  connection->peer = ld_ingest_format_address (remote);
-  g_object_set_data_full (G_OBJECT (remote), CONNECTION_KEY, connection,
-                          (GDestroyNotify) otlp_connection_free);
-  ld_guard_add (self->guard, &connection->entry, on_connection_expired);
-  ld_guard_set_idle (&connection->entry, self->parent.shared->listen.header_timeout_us,
-                     "no complete request arrived in time");
-
-  stream = tls != NULL ? g_object_ref (tls)
-                       : G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
-  soup_server_accept_iostream (self->server, stream, local, remote, NULL);
 }
 
 /* Answers */
@@ -250,35 +121,29 @@ respond_bytes (SoupServerMessage *msg,
   gsize size;
   const char *data = g_bytes_get_data (bytes, &size);
 
-  soup_server_message_set_status (msg, status, NULL);
-  /* libsoup keeps no connection alive that it did not accept itself. */
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
-                                "close");
-  soup_server_message_set_response (msg, encoding == OTLP_JSON ? "application/json"
-                                                               : "application/x-protobuf",
-                                    SOUP_MEMORY_COPY, data, size);
+  ld_soup_respond (msg, status, encoding == OTLP_JSON ? "application/json"
+                                                     : "application/x-protobuf", data, size);
 }
 
-/* 400 with a google.rpc.Status, in the request's encoding. */
+/* A refusal with a google.rpc.Status, in the request's encoding. */
 static void
 respond_status (SoupServerMessage *msg,
                 guint              status,
                 OtlpEncoding       encoding,
                 const char        *message)
 {
+  int code = status == SOUP_STATUS_SERVICE_UNAVAILABLE ? RPC_UNAVAILABLE : RPC_INVALID_ARGUMENT;
   g_autoptr(GBytes) bytes = NULL;
 
   if (encoding == OTLP_JSON)
     {
       g_autofree char *quoted = json_string (message);
-
-      char *text = g_strdup_printf ("{\"code\":%d,\"message\":%s}", RPC_INVALID_ARGUMENT,
-                                    quoted);
+      char *text = g_strdup_printf ("{\"code\":%d,\"message\":%s}", code, quoted);
 
       bytes = g_bytes_new_take (text, strlen (text));
     }
   else
-    bytes = encode_status (RPC_INVALID_ARGUMENT, message);
+    bytes = encode_status (code, message);
   respond_bytes (msg, status, encoding, bytes);
 }
 
@@ -305,143 +170,35 @@ respond_success (SoupServerMessage *msg,
   respond_bytes (msg, SOUP_STATUS_OK, encoding, bytes);
 }
 
-/* Answers from the headers and closes, without reading the body: the
- * connection is taken from libsoup, which would read all of it first. */
-typedef struct
-{
-  GIOStream    *stream;
-  GSocket      *socket;
-  char         *answer;
-  GCancellable *cancellable;
-  GSource      *linger_timer;
-  guint8        discard[16 * 1024];
-} EarlyAnswer;
-
-static void
-early_answer_free (EarlyAnswer *early)
-{
-  if (early->linger_timer != NULL)
-    {
-      g_source_destroy (early->linger_timer);
-      g_source_unref (early->linger_timer);
-    }
-  if (early->socket != NULL)
-    g_socket_close (early->socket, NULL);
-  g_clear_object (&early->socket);
-  g_clear_object (&early->cancellable);
-  g_object_unref (early->stream);
-  g_free (early->answer);
-  g_free (early);
-}
-
-static void
-on_discarded (GObject      *stream,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  EarlyAnswer *early = user_data;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (stream), result, NULL);
-
-  if (n <= 0)
-    {
-      early_answer_free (early);
-      return;
-    }
-  g_input_stream_read_async (G_INPUT_STREAM (stream), early->discard, sizeof early->discard,
-                             G_PRIORITY_LOW, early->cancellable, on_discarded, early);
-}
-
-static gboolean
-on_linger_over (gpointer user_data)
-{
-  EarlyAnswer *early = user_data;
-
-  g_cancellable_cancel (early->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* Closing while the client still sends its body would reset the
- * connection before it reads the answer: what it sends is read and dropped
- * for a moment first. */
-static void
-on_early_answer_written (GObject      *stream,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  EarlyAnswer *early = user_data;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (stream), result, NULL, NULL))
-    {
-      early_answer_free (early);
-      return;
-    }
-
-  early->cancellable = g_cancellable_new ();
-  early->linger_timer = g_timeout_source_new (LINGER_MS);
-  g_source_set_static_name (early->linger_timer, "[logdeck] otlp linger");
-  g_source_set_callback (early->linger_timer, on_linger_over, early, NULL);
-  g_source_attach (early->linger_timer, g_main_context_get_thread_default ());
-  g_input_stream_read_async (g_io_stream_get_input_stream (early->stream), early->discard,
-                             sizeof early->discard, G_PRIORITY_LOW, early->cancellable,
-                             on_discarded, early);
-}
-
-static void
-answer_early (LdOtlpSource      *self,
-              SoupServerMessage *msg,
-              guint              status,
-              const char        *reason)
-{
-  OtlpConnection *connection = connection_of (msg);
-  EarlyAnswer *early = g_new0 (EarlyAnswer, 1);
-  g_autofree char *peer = request_peer (msg);
-
-  ld_ingest_add_problem (self->batch, &self->limiter, 40, self->parent.id, peer,
-                         LD_INGEST_PROTOCOL_OTLP_HTTP, "%s: %s %s from %s refused (%u): %s",
-                         self->parent.id, soup_server_message_get_method (msg),
-                         g_uri_get_path (soup_server_message_get_uri (msg)), peer, status, reason);
-  self->parent.n_errors++;
-  ld_ingest_shared_flush (self->parent.shared, &self->batch);
-  ld_report_pacer_progress (&self->pacer);
-
-  early->answer = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                   "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n"
-                                   "\r\n%s\n", status, soup_status_get_phrase (status),
-                                   strlen (reason) + 1, reason);
-  early->socket = connection != NULL ? g_object_ref (connection->socket) : NULL;
-  g_object_ref (msg);
-  early->stream = soup_server_message_steal_connection (msg);
-  g_object_unref (msg);
-  if (early->stream == NULL)
-    {
-      early_answer_free (early);
-      return;
-    }
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (early->stream), early->answer,
-                                   strlen (early->answer), G_PRIORITY_DEFAULT, NULL,
-                                   on_early_answer_written, early);
-}
-
 /* Requests */
 
-/* Compares digests, so that the time taken says nothing about the token. */
 static gboolean
 has_token (LdOtlpSource      *self,
            SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
-  g_autofree char *a = NULL, *b = NULL;
-  guint8 difference = 0;
 
-  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
-    return FALSE;
-  a = g_compute_checksum_for_string (G_CHECKSUM_SHA256, authorization + 7, -1);
-  b = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->parent.shared->token, -1);
-  for (gsize i = 0; a[i] != '\0'; i++)
-    difference |= a[i] ^ b[i];
+  return authorization != NULL && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0
+         && ld_soup_token_equal (authorization + 7, self->parent.shared->token);
+}
 
-  return difference == 0;
+/* The body's encoding, from headers that refusal_of() found good. */
+static OtlpEncoding
+encoding_of (SoupMessageHeaders *headers)
+{
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+
+  return type != NULL && g_ascii_strcasecmp (type, "application/json") == 0 ? OTLP_JSON
+                                                                            : OTLP_PROTOBUF;
+}
+
+static gboolean
+is_gzip (SoupMessageHeaders *headers)
+{
+  const char *coding = soup_message_headers_get_one (headers, "Content-Encoding");
+
+  return coding != NULL && g_ascii_strcasecmp (coding, "gzip") == 0;
 }
 
 /* Why a request is refused from its headers, with the status; %NULL if not.
@@ -450,13 +207,11 @@ static char *
 refusal_of (LdOtlpSource      *self,
             SoupServerMessage *msg,
             const char        *path,
-            OtlpEncoding      *encoding,
             guint             *status)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *type = soup_message_headers_get_content_type (headers, NULL);
   const char *coding = soup_message_headers_get_one (headers, "Content-Encoding");
-  goffset length = soup_message_headers_get_content_length (headers);
 
   *status = SOUP_STATUS_NOT_FOUND;
   if (g_strcmp0 (path, OTLP_PATH) != 0)
@@ -472,51 +227,18 @@ refusal_of (LdOtlpSource      *self,
   if (self->parent.shared->token != NULL && !has_token (self, msg))
     return g_strdup ("A token is required: send “Authorization: Bearer TOKEN”");
   *status = SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
-  if (type != NULL && g_ascii_strcasecmp (type, "application/x-protobuf") == 0)
-    *encoding = OTLP_PROTOBUF;
-  else if (type != NULL && g_ascii_strcasecmp (type, "application/json") == 0)
-    *encoding = OTLP_JSON;
-  else
+  if (type == NULL || (g_ascii_strcasecmp (type, "application/x-protobuf") != 0
+                       && g_ascii_strcasecmp (type, "application/json") != 0))
     return g_strdup_printf ("The Content-Type %s is neither application/x-protobuf nor "
                             "application/json", type != NULL ? type : "(none)");
   if (coding != NULL && g_ascii_strcasecmp (coding, "gzip") != 0
       && g_ascii_strcasecmp (coding, "identity") != 0)
     return g_strdup_printf ("The Content-Encoding %s is not gzip", coding);
-  *status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-      && length > OTLP_MAX_BODY)
-    return g_strdup_printf ("The body of %" G_GINT64_FORMAT " bytes is over the limit of %d "
-                            "bytes", (gint64) length, OTLP_MAX_BODY);
 
   return NULL;
 }
 
-static void
-request_body_free (RequestBody *body)
-{
-  g_clear_pointer (&body->data, g_byte_array_unref);
-  g_free (body);
-}
-
-static void
-on_got_chunk (SoupServerMessage *msg,
-              GBytes            *chunk,
-              RequestBody       *body)
-{
-  gsize size = g_bytes_get_size (chunk);
-
-  if (body->too_big)
-    return;
-  if (body->data->len + size > OTLP_MAX_BODY)
-    {
-      body->too_big = TRUE;
-      g_byte_array_set_size (body->data, 0);
-      return;
-    }
-  g_byte_array_append (body->data, g_bytes_get_data (chunk, NULL), size);
-}
-
-/* Before the body is read: refused at once, or collected here. */
+/* Before the body is read: refused at once, or collected. */
 static void
 on_headers (SoupServer        *server,
             SoupServerMessage *msg,
@@ -525,25 +247,13 @@ on_headers (SoupServer        *server,
             gpointer           user_data)
 {
   LdOtlpSource *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *coding = soup_message_headers_get_one (headers, "Content-Encoding");
-  OtlpEncoding encoding = OTLP_PROTOBUF;
   g_autofree char *refusal = NULL;
   guint status;
-  RequestBody *body;
 
-  if ((refusal = refusal_of (self, msg, path, &encoding, &status)) != NULL)
-    {
-      answer_early (self, msg, status, refusal);
-      return;
-    }
-
-  body = g_new0 (RequestBody, 1);
-  body->data = g_byte_array_new ();
-  body->encoding = encoding;
-  body->gzip = coding != NULL && g_ascii_strcasecmp (coding, "gzip") == 0;
-  g_object_set_data_full (G_OBJECT (msg), BODY_KEY, body, (GDestroyNotify) request_body_free);
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), body);
+  if ((refusal = refusal_of (self, msg, path, &status)) != NULL)
+    ld_soup_listener_refuse_early (self, msg, status, refusal);
+  else
+    ld_soup_listener_collect_body (self, msg, OTLP_MAX_BODY);
 }
 
 /* A request that brought nothing: an error record quoting the body, and
@@ -635,8 +345,10 @@ take_json (LdOtlpSource      *self,
 static void
 take_body (LdOtlpSource      *self,
            SoupServerMessage *msg,
-           RequestBody       *body)
+           OtlpEncoding       encoding,
+           LdSoupBody        *body)
 {
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autofree char *peer = request_peer (msg);
   g_autoptr(GByteArray) inflated = NULL;
   g_autoptr(GError) error = NULL;
@@ -644,12 +356,12 @@ take_body (LdOtlpSource      *self,
   gsize length = body->data->len;
 
   self->parent.n_bytes += length;
-  if (body->gzip)
+  if (is_gzip (headers))
     {
       inflated = g_byte_array_new ();
       if (length < 2 || data[0] != 0x1f || data[1] != 0x8b)
         {
-          refuse (self, msg, peer, body->encoding, SOUP_STATUS_BAD_REQUEST,
+          refuse (self, msg, peer, encoding, SOUP_STATUS_BAD_REQUEST,
                   "The body says gzip but is not", data, MIN (length, 64));
           return;
         }
@@ -657,7 +369,7 @@ take_body (LdOtlpSource      *self,
         {
           gboolean too_big = g_error_matches (error, LD_GELF_ERROR, LD_GELF_ERROR_TOO_LARGE);
 
-          refuse (self, msg, peer, body->encoding,
+          refuse (self, msg, peer, encoding,
                   too_big ? SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE : SOUP_STATUS_BAD_REQUEST,
                   too_big ? "The body inflates past the limit of 64 MiB" : error->message,
                   data, MIN (length, 64));
@@ -667,7 +379,7 @@ take_body (LdOtlpSource      *self,
       length = inflated->len;
     }
 
-  if (body->encoding == OTLP_PROTOBUF)
+  if (encoding == OTLP_PROTOBUF)
     take_protobuf (self, msg, peer, data != NULL ? data : (const guint8 *) "", length);
   else if (length == 0)
     refuse (self, msg, peer, OTLP_JSON, SOUP_STATUS_BAD_REQUEST, "The body is empty", data, 0);
@@ -683,24 +395,25 @@ on_request (SoupServer        *server,
             gpointer           user_data)
 {
   LdOtlpSource *self = user_data;
-  RequestBody *body = g_object_get_data (G_OBJECT (msg), BODY_KEY);
-  OtlpConnection *connection = connection_of (msg);
+  LdSoupBody *body = ld_soup_body_of (msg);
+  OtlpEncoding encoding = encoding_of (soup_server_message_get_request_headers (msg));
 
-  if (connection != NULL && connection->expired)
+  if (ld_soup_listener_is_expired (msg))
     respond_status (msg, SOUP_STATUS_REQUEST_TIMEOUT, OTLP_PROTOBUF,
                     "The request did not arrive in time");
   else if (body == NULL)
     respond_status (msg, SOUP_STATUS_NOT_FOUND, OTLP_PROTOBUF,
                     "OTLP/HTTP logs go to POST " OTLP_PATH);
-  else if (body->too_big)
+  else if (body->status != 0)
     {
       g_autofree char *peer = request_peer (msg);
 
-      refuse (self, msg, peer, body->encoding, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-              "The body is over the limit of 64 MiB", (const guint8 *) "", 0);
+      refuse (self, msg, peer, encoding, body->status, body->refusal, (const guint8 *) "", 0);
     }
   else
-    take_body (self, msg, body);
+    take_body (self, msg, encoding, body);
+  if (body != NULL)
+    ld_soup_body_release (body);
 
   ld_ingest_shared_flush (self->parent.shared, &self->batch);
   ld_report_pacer_progress (&self->pacer);
@@ -712,17 +425,13 @@ otlp_source_start (LdSource *source)
 {
   LdOtlpSource *self = (LdOtlpSource *) source;
 
-  self->parent.since = g_get_real_time ();
-  self->server = soup_server_new ("server-header", "Logdeck/" PACKAGE_VERSION " ", NULL);
+  ld_soup_listener_start (self);
   /* libsoup looks for an early handler on the path's own entry only. */
   soup_server_add_early_handler (self->server, OTLP_PATH, on_headers, self, NULL);
   soup_server_add_early_handler (self->server, NULL, on_headers, self, NULL);
   /* And a path's entry holds both: one for the path itself, one for the rest. */
   soup_server_add_handler (self->server, OTLP_PATH, on_request, self, NULL);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
-  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
-
-  ld_guard_start (self->guard);
   report (self, LD_CONNECTION_LISTENING);
 }
 
@@ -731,30 +440,15 @@ otlp_source_stop (LdSource *source)
 {
   LdOtlpSource *self = (LdOtlpSource *) source;
 
-  ld_report_pacer_stop (&self->pacer);
-  ld_guard_stop (self->guard);
-  if (self->server != NULL)
-    {
-      soup_server_disconnect (self->server);
-      g_clear_object (&self->server);
-    }
-  g_socket_close (self->parent.socket, NULL);
-
-  ld_problem_limiter_flush (&self->limiter, self->batch, self->parent.id, NULL,
-                            LD_INGEST_PROTOCOL_OTLP_HTTP);
-  ld_ingest_shared_flush (self->parent.shared, &self->batch);
+  ld_soup_listener_stop (self);
+  ld_soup_listener_flush_problems (self);
   report (self, LD_CONNECTION_CLOSED);
 }
 
 static void
 otlp_source_finalize (LdSource *source)
 {
-  LdOtlpSource *self = (LdOtlpSource *) source;
-
-  g_assert (self->server == NULL);
-  ld_guard_free (self->guard);
-  ld_report_pacer_stop (&self->pacer);
-  ld_batch_free (self->batch);
+  ld_soup_listener_finalize ((LdOtlpSource *) source);
 }
 
 LD_DEFINE_SOURCE_CLASS (otlp_source, "otlp",
@@ -778,16 +472,8 @@ ld_otlp_source_new (LdIngestShared *shared,
 {
   LdOtlpSource *self;
 
-  self = ld_source_new_listener (sizeof (LdOtlpSource), &otlp_source_class, shared, address, port,
-                                 error);
-  if (self == NULL)
-    return NULL;
+  self = ld_soup_listener_new (sizeof (LdOtlpSource), &otlp_source_class, shared, address, port,
+                               "[logdeck] otlp counts", report_counts, request_peer, error);
 
-  self->batch = ld_batch_new ();
-  ld_report_pacer_init (&self->pacer, shared, "[logdeck] otlp counts", report_counts, self);
-  self->guard = ld_guard_new (shared, self->parent.id, LD_INGEST_PROTOCOL_OTLP_HTTP,
-                              self->parent.socket, accept_connection, self);
-  ld_problem_limiter_init (&self->limiter, &shared->problems);
-
-  return &self->parent;
+  return self != NULL ? &self->parent : NULL;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ld-message-source.h"
+#include "ld-stream-source.h"
 #include "ld-syslog-source.h"
 #include "ld-syslog.h"
 
@@ -47,7 +48,7 @@ syslog_framer_pending (gpointer framer)
 
 /* The parser keeps no state between messages. */
 static gpointer
-syslog_decoder_new (void)
+syslog_decoder_new (LdIngestShared *shared)
 {
   return NULL;
 }
@@ -97,8 +98,8 @@ static const LdMessageProtocol syslog_protocol = {
  * ld_ingest_get_bound_port() know it; the UDP one shares its port. */
 static const LdSourceClass syslog_tcp_class = {
   .kind = "syslog",
-  .start = ld_message_tcp_source_start,
-  .stop = ld_message_tcp_source_stop,
+  .start = ld_stream_listener_start,
+  .stop = ld_stream_listener_stop,
   .finalize = ld_message_tcp_source_finalize,
   .protocol = LD_INGEST_PROTOCOL_SYSLOG_TCP,
   .protection = LD_PROTECTED_BY_TLS,
