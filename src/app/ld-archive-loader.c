@@ -10,13 +10,16 @@
  * instead of piling slices up in memory.
  *
  * The session's hand-off is not used: its source tracker would take the
- * archived records' connections for the live ones of the same name. */
+ * archived records' connections for the live ones of the same name. Opened
+ * into a running session, the records are marked for its archive writer to
+ * skip: the past session's own archive keeps them already. */
 
 #include "config.h"
 
 #include "ld-archive.h"
 #include "ld-archive-loader.h"
 #include "ld-handoff.h"
+#include "ld-session.h"
 
 #define SLICE_RECORDS 32768
 #define MAX_PENDING_RECORDS (4 * SLICE_RECORDS)
@@ -25,6 +28,7 @@ typedef struct
 {
   char      *path;
   LdStore   *store;
+  GWeakRef   session;   /* whose archive writer skips the records */
   LdHandoff *handoff;
   guint64    n_records;
 } Load;
@@ -32,12 +36,34 @@ typedef struct
 static void
 load_free (Load *load)
 {
-  g_free (load->path);
-  g_clear_object (&load->store);
+  /* No drain runs after this: the session is not looked at again. */
   if (load->handoff != NULL)
     ld_handoff_shutdown (load->handoff);
   g_clear_pointer (&load->handoff, ld_handoff_unref);
+  g_free (load->path);
+  g_clear_object (&load->store);
+  g_weak_ref_clear (&load->session);
   g_free (load);
+}
+
+/* The writer is looked up at every slice rather than kept: a session that
+ * stops archiving meanwhile has none, and none is needed. */
+static void
+skip_in_archive (Load            *load,
+                 LdBatch *const  *batches,
+                 guint            n_batches)
+{
+  g_autoptr(LdSession) session = g_weak_ref_get (&load->session);
+  LdArchiveWriter *writer = session != NULL ? ld_session_get_archive_writer (session) : NULL;
+  guint64 n = 0;
+
+  if (writer == NULL || ld_session_get_store (session) != load->store)
+    return;
+
+  for (guint i = 0; i < n_batches; i++)
+    n += ld_batch_get_length (batches[i]);
+  /* The store numbers what it receives in order, on this thread. */
+  ld_archive_writer_skip (writer, ld_store_get_n_received (load->store), n);
 }
 
 static void
@@ -45,9 +71,10 @@ drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
                   gpointer        user_data)
 {
-  LdStore *store = user_data;
+  Load *load = user_data;
 
-  ld_store_append_batches (store, batches, n_batches);
+  skip_in_archive (load, batches, n_batches);
+  ld_store_append_batches (load->store, batches, n_batches);
 }
 
 static void
@@ -116,6 +143,35 @@ on_read_done (GObject      *source,
     g_task_return_error (task, error);
 }
 
+static void
+load_async (const char          *path,
+            LdStore             *store,
+            LdSession           *session,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) reader = NULL;
+  GTask *task;
+  Load *load;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ld_archive_load_async);
+
+  load = g_new0 (Load, 1);
+  load->path = g_strdup (path);
+  load->store = g_object_ref (store);
+  g_weak_ref_init (&load->session, session);
+  /* The hand-off is shut down before @load goes (load_free). */
+  load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
+                                  load, NULL);
+  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+
+  reader = g_task_new (NULL, cancellable, on_read_done, task);
+  g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (reader, read_thread);
+}
+
 /**
  * ld_archive_load_async:
  * @path: an archive
@@ -133,26 +189,35 @@ ld_archive_load_async (const char          *path,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(GTask) reader = NULL;
-  GTask *task;
-  Load *load;
-
   g_return_if_fail (path != NULL);
   g_return_if_fail (LD_IS_STORE (store));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ld_archive_load_async);
+  load_async (path, store, NULL, cancellable, callback, user_data);
+}
 
-  load = g_new0 (Load, 1);
-  load->path = g_strdup (path);
-  load->store = g_object_ref (store);
-  load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
-                                  g_object_ref (store), g_object_unref);
-  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+/**
+ * ld_archive_load_into_session_async:
+ * @path: an archive, not @session's own
+ * @session: a running session, on the thread-default main context
+ * @cancellable: (nullable): stops the load; what arrived stays
+ * @callback: called on the thread-default main context when done
+ * @user_data: for @callback
+ *
+ * Appends every record of the archive to @session's store, as
+ * ld_archive_load_async() does, without archiving them again in
+ * @session's archive. Finish with ld_archive_load_finish().
+ */
+void
+ld_archive_load_into_session_async (const char          *path,
+                                    LdSession           *session,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (LD_IS_SESSION (session));
 
-  reader = g_task_new (NULL, cancellable, on_read_done, task);
-  g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
-  g_task_run_in_thread (reader, read_thread);
+  load_async (path, ld_session_get_store (session), session, cancellable, callback, user_data);
 }
 
 /**

@@ -44,6 +44,34 @@ default_archive_path (GError **error)
   return g_build_filename (dir, name, NULL);
 }
 
+/* What fed the session, for the Sessions dialog: each endpoint that
+ * received records ("tcp-pickle 127.0.0.1:9020") and each file read
+ * ("file app.log"), as the sources panel lists them. The registry is
+ * looked at as records arrive and when the session stops: a handful of
+ * endpoints, and the writer rewrites its meta only for a new one. */
+static void
+note_sources (LdSession *self)
+{
+  GListModel *registry = G_LIST_MODEL (self->registry);
+  guint n = registry != NULL ? g_list_model_get_n_items (registry) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LdConnection) connection = g_list_model_get_item (registry, i);
+      const char *protocol = ld_connection_get_protocol (connection);
+      g_autofree char *source = NULL;
+
+      if (protocol == NULL || ld_connection_get_n_records (connection) == 0)
+        continue;
+      if (ld_connection_is_endpoint (connection))
+        source = g_strdup_printf ("%s %s", protocol, ld_connection_get_address (connection));
+      else if (g_str_has_prefix (protocol, "file"))
+        source = g_strdup_printf ("%s %s", protocol, ld_connection_get_id (connection));
+      if (source != NULL)
+        ld_archive_writer_add_source (self->archive, source);
+    }
+}
+
 static void
 on_store_items_changed (LdSession  *self,
                         guint       position,
@@ -51,8 +79,11 @@ on_store_items_changed (LdSession  *self,
                         guint       added,
                         GListModel *store)
 {
-  if (added > 0)
-    ld_archive_writer_notify (self->archive);
+  if (added == 0)
+    return;
+
+  ld_archive_writer_notify (self->archive);
+  note_sources (self);
 }
 
 /* The limits (Preferences, Archive) apply when a window's session starts:
@@ -123,6 +154,10 @@ _ld_session_stop_archive (LdSession *self)
     return;
 
   g_signal_handlers_disconnect_by_func (self->store, on_store_items_changed, self);
+  /* The registry's last counts arrived after the last records did. */
+  if (self->registry != NULL)
+    ld_connection_registry_flush (self->registry);
+  note_sources (self);
   g_clear_pointer (&self->archive, ld_archive_writer_free);
 }
 
