@@ -77,6 +77,119 @@ drain_into_store (LdBatch *const *batches,
   ld_store_append_batches (load->store, batches, n_batches);
 }
 
+/* Two readers, each with its own connection, read alternate slices of
+ * sequence numbers, and push them in order: reading and decoding is most
+ * of the work, and it halves. Slices go by sequence number, so a reader
+ * knows its next one without waiting for the other's. */
+#define N_READERS 2
+
+typedef struct
+{
+  Load         *load;
+  GCancellable *cancellable;
+  guint64       first_seq;
+  guint64       end_seq;
+
+  GMutex        lock;
+  GCond         cond;
+  guint64       next_slice;   /* the slice pushed next */
+  gboolean      stopped;      /* an error or a cancel: nothing more is pushed */
+  GError       *error;
+} Readers;
+
+/* Waits for the slice's turn; FALSE if the load stopped meanwhile. */
+static gboolean
+wait_turn (Readers *readers,
+           guint64  slice)
+{
+  gboolean turn;
+
+  g_mutex_lock (&readers->lock);
+  while (readers->next_slice != slice && !readers->stopped)
+    g_cond_wait_until (&readers->cond, &readers->lock, g_get_monotonic_time () + 20000);
+  turn = !readers->stopped;
+  g_mutex_unlock (&readers->lock);
+
+  return turn;
+}
+
+static void
+stop_readers (Readers *readers,
+              GError  *error)
+{
+  g_mutex_lock (&readers->lock);
+  readers->stopped = TRUE;
+  if (readers->error == NULL && error != NULL)
+    readers->error = g_error_copy (error);
+  g_cond_broadcast (&readers->cond);
+  g_mutex_unlock (&readers->lock);
+}
+
+/* The store is @handoff's consumer: a slow window holds the readers back
+ * instead of slices piling up in memory. */
+static void
+push_slice (Readers *readers,
+            LdBatch *batch)
+{
+  Load *load = readers->load;
+
+  while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
+         && !g_cancellable_is_cancelled (readers->cancellable))
+    g_usleep (2000);
+
+  load->n_records += ld_batch_get_length (batch);
+  ld_handoff_push_batch (load->handoff, batch);
+
+  g_mutex_lock (&readers->lock);
+  readers->next_slice++;
+  g_cond_broadcast (&readers->cond);
+  g_mutex_unlock (&readers->lock);
+}
+
+static void
+read_slices (Readers   *readers,
+             LdArchive *archive,
+             guint      reader)
+{
+  for (guint64 slice = reader; ; slice += N_READERS)
+    {
+      guint64 from = readers->first_seq + slice * SLICE_RECORDS;
+      g_autoptr(LdBatch) batch = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      if (from >= readers->end_seq || g_cancellable_is_cancelled (readers->cancellable))
+        break;
+      batch = ld_batch_new ();
+      ok = ld_archive_read_range (archive, from, MIN (from + SLICE_RECORDS, readers->end_seq),
+                                  batch, &error);
+      if (!wait_turn (readers, slice))
+        break;
+      /* A damaged archive gives what comes before the damage: it is shown. */
+      push_slice (readers, g_steal_pointer (&batch));
+      if (!ok)
+        {
+          stop_readers (readers, error);
+          break;
+        }
+    }
+}
+
+static gpointer
+second_reader (gpointer data)
+{
+  Readers *readers = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) archive = ld_archive_open (readers->load->path, &error);
+
+  if (archive == NULL)
+    stop_readers (readers, error);
+  else
+    read_slices (readers, archive, 1);
+
+  return NULL;
+}
+
 static void
 read_thread (GTask        *task,
              gpointer      source_object,
@@ -86,8 +199,8 @@ read_thread (GTask        *task,
   Load *load = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(LdArchive) archive = ld_archive_open (load->path, &error);
-  guint64 next_seq = 0;
-  guint n_read;
+  Readers readers = { .load = load, .cancellable = cancellable };
+  GThread *second;
 
   if (archive == NULL)
     {
@@ -95,26 +208,22 @@ read_thread (GTask        *task,
       return;
     }
 
-  do
+  g_mutex_init (&readers.lock);
+  g_cond_init (&readers.cond);
+  if (ld_archive_get_seq_range (archive, &readers.first_seq, &readers.end_seq))
     {
-      LdBatch *batch = ld_batch_new ();
-      gboolean ok = ld_archive_read (archive, next_seq, SLICE_RECORDS, batch, &next_seq, &error);
-
-      /* A damaged archive gives what comes before the damage: it is shown. */
-      n_read = ld_batch_get_length (batch);
-      load->n_records += n_read;
-      ld_handoff_push_batch (load->handoff, batch);
-      if (!ok)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
-             && !g_cancellable_is_cancelled (cancellable))
-        g_usleep (2000);
+      second = g_thread_new ("archive-reader", second_reader, &readers);
+      read_slices (&readers, archive, 0);
+      g_thread_join (second);
     }
-  while (n_read == SLICE_RECORDS && !g_cancellable_is_cancelled (cancellable));
+  g_mutex_clear (&readers.lock);
+  g_cond_clear (&readers.cond);
+
+  if (readers.error != NULL)
+    {
+      g_task_return_error (task, readers.error);
+      return;
+    }
 
   /* Done once the store has them all: the caller's context drains the
    * last slices over the next frames. */

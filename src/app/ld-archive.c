@@ -371,7 +371,8 @@ ld_archive_open (const char  *path,
   select = g_strdup_printf ("SELECT seq, time_us, levelno, level_name, logger, thread,"
                             " thread_id, process, process_name, task, file, line, function,"
                             " connection, peer, protocol, message, exception, stack, extra, %s"
-                            " FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?",
+                            " FROM record_data WHERE seq >= ?1 AND seq < ?3"
+                            " ORDER BY seq LIMIT ?2",
                             has_column (self, "host") ? "host, service, trace_id, span_id"
                                                       : "NULL, NULL, NULL, NULL");
   if (!prepare (self, select, &self->select_records, error)
@@ -951,6 +952,53 @@ decode_row (LdArchive    *self,
   return TRUE;
 }
 
+/* Reads records from @from_seq up to, not including, @to_seq, at most
+ * @max_records of them. */
+static gboolean
+read_rows (LdArchive  *self,
+           guint64     from_seq,
+           guint64     to_seq,
+           guint       max_records,
+           LdBatch    *batch,
+           guint64    *next_seq,
+           GError    **error)
+{
+  sqlite3_stmt *stmt = self->select_records;
+  gboolean reloaded = FALSE;
+  guint added = 0;
+  int rc;
+
+  *next_seq = from_seq;
+  if (!load_strings (self, error))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) MIN (from_seq, (guint64) G_MAXINT64));
+  sqlite3_bind_int64 (stmt, 2, max_records);
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) MIN (to_seq, (guint64) G_MAXINT64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (!decode_row (self, stmt, reloaded, batch))
+        {
+          /* Read the new strings, and this row again. */
+          sqlite3_reset (stmt);
+          if (!load_strings (self, error))
+            return FALSE;
+          reloaded = TRUE;
+          sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) *next_seq);
+          sqlite3_bind_int64 (stmt, 2, max_records - added);
+          continue;
+        }
+      added++;
+      *next_seq = (guint64) sqlite3_column_int64 (stmt, COL_SEQ - 1) + 1;
+    }
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "reading records", error);
+
+  return TRUE;
+}
+
 /**
  * ld_archive_read:
  * @self: an archive opened by ld_archive_open()
@@ -973,40 +1021,63 @@ ld_archive_read (LdArchive  *self,
                  guint64    *next_seq,
                  GError    **error)
 {
-  sqlite3_stmt *stmt;
-  gboolean reloaded = FALSE;
-  guint added = 0;
-  int rc;
-
   g_return_val_if_fail (self != NULL && self->read_only, FALSE);
 
-  *next_seq = from_seq;
-  if (!load_strings (self, error))
+  return read_rows (self, from_seq, G_MAXINT64, max_records, batch, next_seq, error);
+}
+
+/**
+ * ld_archive_read_range:
+ * @self: an archive opened by ld_archive_open()
+ * @from_seq: the first sequence number wanted
+ * @to_seq: the one after the last
+ * @batch: where the records go
+ * @error: where to say why not
+ *
+ * Reads the records numbered from @from_seq to @to_seq, in order: ranges
+ * that follow each other may be read on threads of their own, each with its
+ * own LdArchive. A damaged file gives the records before the damage.
+ *
+ * Returns: %FALSE on error; records read before it are in @batch
+ */
+gboolean
+ld_archive_read_range (LdArchive  *self,
+                       guint64     from_seq,
+                       guint64     to_seq,
+                       LdBatch    *batch,
+                       GError    **error)
+{
+  guint64 next_seq;
+
+  g_return_val_if_fail (self != NULL && self->read_only, FALSE);
+  g_return_val_if_fail (to_seq >= from_seq && to_seq - from_seq <= G_MAXUINT, FALSE);
+
+  return read_rows (self, from_seq, to_seq, (guint) (to_seq - from_seq), batch, &next_seq, error);
+}
+
+/**
+ * ld_archive_get_seq_range:
+ * @self: an archive
+ * @first_seq: (out): the sequence number of the first record
+ * @end_seq: (out): the one after the last record's; @first_seq if none
+ *
+ * Returns: %FALSE if the archive holds no record or cannot say
+ */
+gboolean
+ld_archive_get_seq_range (LdArchive *self,
+                          guint64   *first_seq,
+                          guint64   *end_seq)
+{
+  gint64 first, last;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  first = pragma_int (self, "SELECT min (seq) FROM record_data");
+  last = pragma_int (self, "SELECT max (seq) FROM record_data");
+  *first_seq = *end_seq = MAX (first, 0);
+  if (first < 0 || last < first)
     return FALSE;
-
-  stmt = self->select_records;
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) MIN (from_seq, (guint64) G_MAXINT64));
-  sqlite3_bind_int64 (stmt, 2, max_records);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      if (!decode_row (self, stmt, reloaded, batch))
-        {
-          /* Read the new strings, and this row again. */
-          sqlite3_reset (stmt);
-          if (!load_strings (self, error))
-            return FALSE;
-          reloaded = TRUE;
-          sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) *next_seq);
-          sqlite3_bind_int64 (stmt, 2, max_records - added);
-          continue;
-        }
-      added++;
-      *next_seq = (guint64) sqlite3_column_int64 (stmt, COL_SEQ - 1) + 1;
-    }
-  sqlite3_reset (stmt);
-
-  if (rc != SQLITE_DONE)
-    return fail (self, rc, "reading records", error);
+  *end_seq = (guint64) last + 1;
 
   return TRUE;
 }
