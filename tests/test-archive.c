@@ -727,6 +727,39 @@ test_archive_writer_skips (Fixture       *f,
   g_assert_cmpstr (live, ==, "8000|24026\n");
 }
 
+/* An archive of more slices than the loader's readers, with a gap in its
+ * sequence numbers wider than a slice, opens whole and in order. */
+static void
+test_archive_load_in_order (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdStore) opened = NULL;
+  LdArchiveWriter *writer;
+
+  writer = ld_archive_writer_new (f->store, f->path, &error);
+  g_assert_no_error (error);
+  append_messages (f->store, "first %06u", 70000);
+  ld_archive_writer_skip (writer, ld_store_get_n_received (f->store), 50000);
+  append_messages (f->store, "opened %u", 50000);
+  append_messages (f->store, "then %06u", 30001);
+  ld_archive_writer_notify (writer);
+  ld_archive_writer_flush (writer);
+  ld_archive_writer_free (writer);
+
+  opened = open_archive (f->path);
+  g_assert_cmpuint (ld_store_get_n_records (opened), ==, 100001);
+  for (guint i = 0; i < 100001; i++)
+    {
+      g_autofree char *expected = i < 70000 ? g_strdup_printf ("first %06u", i)
+                                            : g_strdup_printf ("then %06u", i - 70000);
+      gsize length;
+      const char *message = ld_record_get_message (ld_store_get_record (opened, i), &length);
+
+      g_assert_cmpmem (message, length, expected, strlen (expected));
+    }
+}
+
 /* The sources are listed once each, in the order they came. */
 static void
 test_archive_writer_sources (Fixture       *f,
@@ -773,6 +806,8 @@ main (int   argc,
               fixture_set_up, test_archive_jsonl_round_trip, fixture_tear_down);
   g_test_add ("/archive/writer-skips", Fixture, NULL,
               fixture_set_up, test_archive_writer_skips, fixture_tear_down);
+  g_test_add ("/archive/load-in-order", Fixture, NULL,
+              fixture_set_up, test_archive_load_in_order, fixture_tear_down);
   g_test_add ("/archive/writer-sources", Fixture, NULL,
               fixture_set_up, test_archive_writer_sources, fixture_tear_down);
 
