@@ -235,7 +235,8 @@ replay (Sender  *sender,
       if (status.n_written != (guint64) n_records)
         g_printerr ("ingest-pickle: %" G_GUINT64_FORMAT " records archived, %" G_GUINT64_FORMAT
                     " missed%s%s\n", status.n_written, status.n_missed,
-                    status.problem != NULL ? ": " : "", status.problem != NULL ? status.problem : "");
+                    status.problem != NULL ? ": " : "",
+                    status.problem != NULL ? status.problem : "");
       ld_archive_writer_status_clear (&status);
       ld_archive_writer_free (sink.writer);
       ld_archive_delete_session (path, NULL);

@@ -479,9 +479,11 @@ fill_store_every_kind (LdStore *store)
   ld_batch_add_extra (batch, "ok", -1, LD_VALUE_BOOL, "false", -1);
   ld_batch_add_extra (batch, "yes", -1, LD_VALUE_BOOL, "true", -1);
   ld_batch_add_extra (batch, "nothing", -1, LD_VALUE_NULL, NULL, 0);
-  ld_batch_add_extra (batch, "args", -1, LD_VALUE_JSON, "[1,\"two\",{\"three\":3},null,true,[]]", -1);
+  ld_batch_add_extra (batch, "args", -1, LD_VALUE_JSON,
+                      "[1,\"two\",{\"three\":3},null,true,[]]", -1);
   ld_batch_add_extra (batch, "nested", -1, LD_VALUE_JSON,
-                      "{\"a\":{\"b\":[1.5,-2,{\"c\":\"ünï\"}]},\"d\":null,\"e\":false,\"f\":{}}", -1);
+                      "{\"a\":{\"b\":[1.5,-2,{\"c\":\"ünï\"}]},"
+                      "\"d\":null,\"e\":false,\"f\":{}}", -1);
   ld_batch_add (batch, &exception_only);
   ld_batch_add (batch, &stack_only);
   ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, "/index.html", -1);

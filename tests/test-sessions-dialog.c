@@ -307,13 +307,14 @@ test_sources (void)
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   const char *expected[] = { running, endpoint, "file app.jsonl" };
+  GOutputStream *output;
   static const char line[] = "{\"message\": \"over tcp\", \"levelname\": \"INFO\"}\n";
   LdSessionsDialog *dialog;
 
   connection = g_socket_client_connect_to_host (client, endpoint, 0, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                                            line, sizeof line - 1, NULL, NULL, &error));
+  output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_assert_true (g_output_stream_write_all (output, line, sizeof line - 1, NULL, NULL, &error));
   g_assert_true (g_io_stream_close (G_IO_STREAM (connection), NULL, &error));
   g_assert_true (g_file_set_contents (log, "{\"message\": \"from a file\"}\n", -1, &error));
   ld_session_open (session, &file, 1, FALSE);
