@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define G_LOG_DOMAIN "logdeck.archive"
 
-/* Opening an archived session (the Sessions dialog's Open): a thread reads
- * the archive in slices and pushes each through a hand-off, which the
- * caller's main context drains into the store once per frame, a slice at
- * most, as the window takes at most 32,768 records a frame from the
- * session's own hand-off (ld-window-ramp.c). The window stays responsive
- * while a million records arrive, and a slow window holds the reader back
- * instead of piling slices up in memory.
+/* Opening an archived session (the Sessions dialog's Open): two threads
+ * read the archive in slices and push them, in order, through a hand-off,
+ * which the caller's main context drains into the store once per frame, a
+ * slice at most, as the window takes at most 32,768 records a frame from
+ * the session's own hand-off (ld-window-ramp.c). The window stays
+ * responsive while a million records arrive, and a slow window holds the
+ * readers back instead of piling slices up in memory.
  *
  * The session's hand-off is not used: its source tracker would take the
  * archived records' connections for the live ones of the same name. Opened
@@ -78,9 +78,10 @@ drain_into_store (LdBatch *const *batches,
 }
 
 /* Two readers, each with its own connection, read alternate slices of
- * sequence numbers, and push them in order: reading and decoding is most
- * of the work, and it halves. Slices go by sequence number, so a reader
- * knows its next one without waiting for the other's. */
+ * sequence numbers and push them in order: reading and decoding rows is
+ * most of the work, and the profile showed the one reader as the busiest
+ * thread. Slices go by sequence number, so a reader knows its next one
+ * without waiting for the other's. */
 #define N_READERS 2
 
 typedef struct
