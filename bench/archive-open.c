@@ -18,17 +18,20 @@
 #include "ld-store.h"
 #include "ld-window.h"
 
-#define N_RECORDS 1000000
+#define DEFAULT_RECORDS 1000000
 #define BATCH_SIZE 4096
 #define N_RUNS 3
 
 static gboolean with_window;
+static int n_records = DEFAULT_RECORDS;
 static gint64 last_frame_us;
 static gint64 longest_gap_us;
 
 static const GOptionEntry entries[] = {
   { "window", 'w', 0, G_OPTION_ARG_NONE, &with_window,
     "Open into the application's window, as Sessions → Open does (needs a display)", NULL },
+  { "records", 'n', 0, G_OPTION_ARG_INT, &n_records,
+    "Records in the session (fewer for a run under callgrind)", "N" },
   { NULL }
 };
 
@@ -39,12 +42,12 @@ static const char *levels[] = { "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" 
 static void
 write_archive (const char *path)
 {
-  g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+  g_autoptr(LdStore) store = ld_store_new (n_records);
   g_autoptr(LdBatch) batch = ld_batch_new ();
   g_autoptr(GError) error = NULL;
   LdArchiveWriter *writer;
 
-  for (guint i = 0; i < N_RECORDS; i++)
+  for (guint i = 0; i < (guint) n_records; i++)
     {
       char message[96], duration[16];
       LdRecordFields fields = {
@@ -111,12 +114,12 @@ compare_doubles (gconstpointer a,
 static void
 open_into_store (const char *path)
 {
-  g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+  g_autoptr(LdStore) store = ld_store_new (n_records);
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   ld_archive_load_async (path, store, NULL, on_loaded, loop);
   g_main_loop_run (loop);
-  g_assert_cmpuint (ld_store_get_n_records (store), ==, N_RECORDS);
+  g_assert_cmpuint (ld_store_get_n_records (store), ==, (guint) n_records);
 }
 
 /* One open into the window's session, as the Sessions dialog does: the
@@ -131,7 +134,7 @@ open_into_window (LdApplication *app,
   ld_archive_load_into_session_async (path, ld_application_get_session (app), NULL, on_loaded,
                                       loop);
   g_main_loop_run (loop);
-  g_assert_cmpuint (ld_store_get_n_records (ld_application_get_store (app)), ==, N_RECORDS);
+  g_assert_cmpuint (ld_store_get_n_records (ld_application_get_store (app)), ==, (guint) n_records);
 }
 
 /* The longest time between two frames the window drew while it opened:
@@ -168,7 +171,7 @@ start_window (void)
   g_settings_set_value (settings, "tcp-port", g_variant_new_uint16 (0));
   g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
   g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-  g_settings_set_uint (settings, "max-records", N_RECORDS);
+  g_settings_set_uint (settings, "max-records", n_records);
   app = ld_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
@@ -217,7 +220,7 @@ main (int   argc,
       seconds[run] = (g_get_monotonic_time () - start) / 1e6;
       cpu[run] = cpu_seconds () - cpu_start;
       printf ("run %u: opened %d records in %.2f s (CPU %.2f s, all threads)", run + 1,
-              N_RECORDS, seconds[run], cpu[run]);
+              n_records, seconds[run], cpu[run]);
       if (app != NULL)
         printf ("; longest gap between frames %.0f ms", longest_gap_us / 1000.0);
       printf ("\n");
@@ -229,7 +232,7 @@ main (int   argc,
   qsort (cpu, N_RUNS, sizeof (double), compare_doubles);
   printf ("opening an archived session (in-process, %s, %d records with an extra): "
           "median %.2f s, CPU %.2f s (target 1.5 s)\n",
-          app != NULL ? "into the window" : "no window", N_RECORDS, seconds[N_RUNS / 2],
+          app != NULL ? "into the window" : "no window", n_records, seconds[N_RUNS / 2],
           cpu[N_RUNS / 2]);
   if (app != NULL)
     g_application_quit (G_APPLICATION (app));
