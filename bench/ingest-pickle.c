@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* bench/ingest-pickle: how fast headless Logdeck takes Python logging
- * records over TCP, and the peak memory for them. Prints figures; asserts
- * none.
+ * records over TCP, and the peak memory for them, with the session archived
+ * or not (--archive, --no-archive; --archive-both runs headless once
+ * without and once with). Prints figures; asserts none.
  *
  * The records are CPython's own SocketHandler frames, captured into a file
  * by bench/gen_pickle_capture.py at bench time (kept in the temporary folder
@@ -26,6 +27,8 @@
 #include <glib/gstdio.h>
 
 #include "ld-application.h"
+#include "ld-archive-retention.h"
+#include "ld-archive-writer.h"
 #include "ld-connection-registry.h"
 #include "ld-handoff.h"
 #include "ld-ingest.h"
@@ -44,6 +47,8 @@ static char *capture_path;
 static char *python;
 static gboolean with_window;
 static gboolean no_archive;
+static gboolean archive;
+static gboolean archive_both;
 
 static const GOptionEntry entries[] = {
   { "records", 'n', 0, G_OPTION_ARG_INT, &n_records, "Records to send", "N" },
@@ -51,8 +56,12 @@ static const GOptionEntry entries[] = {
   { "python", 0, 0, G_OPTION_ARG_FILENAME, &python, "The Python to capture with", "PATH" },
   { "window", 'w', 0, G_OPTION_ARG_NONE, &with_window,
     "Run the whole application with its window (needs a display)", NULL },
+  { "archive", 0, 0, G_OPTION_ARG_NONE, &archive,
+    "Archive the session, as the window does by default and headless with --archive", NULL },
   { "no-archive", 0, 0, G_OPTION_ARG_NONE, &no_archive,
-    "With --window, do not archive the session (the window archives by default)", NULL },
+    "Do not archive the session (the default headless)", NULL },
+  { "archive-both", 0, 0, G_OPTION_ARG_NONE, &archive_both,
+    "Headless: run without the archive, then with it, and print both", NULL },
   { NULL }
 };
 
@@ -116,12 +125,23 @@ send_capture (gpointer user_data)
   return NULL;
 }
 
+typedef struct
+{
+  LdStore         *store;
+  LdArchiveWriter *writer;   /* (nullable) */
+} Sink;
+
+/* As the session does: the archive writer is told once per batch. */
 static void
 drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
                   gpointer        user_data)
 {
-  ld_store_append_batches (user_data, batches, n_batches);
+  Sink *sink = user_data;
+
+  ld_store_append_batches (sink->store, batches, n_batches);
+  if (sink->writer != NULL)
+    ld_archive_writer_notify (sink->writer);
 }
 
 /* "1204819" as "1,204,819", whatever the locale. */
@@ -151,17 +171,35 @@ peak_rss_mb (void)
   return usage.ru_maxrss / 1024;
 }
 
+/* Headless: the session's archive goes to a folder of the bench's own,
+ * removed after. The clock stops when the store holds every record, as
+ * without the archive; how long the writer took to catch up after that is
+ * in @catch_up. */
 static double
-replay (Sender *sender)
+replay (Sender  *sender,
+        gboolean archived,
+        double  *catch_up)
 {
   g_autoptr(LdStore) store = ld_store_new (n_records);
   g_autoptr(LdConnectionRegistry) registry = ld_connection_registry_new ();
-  g_autoptr(LdHandoff) handoff = ld_handoff_new (NULL, drain_into_store, store, NULL);
+  Sink sink = { store, NULL };
+  g_autoptr(LdHandoff) handoff = ld_handoff_new (NULL, drain_into_store, &sink, NULL);
   g_autoptr(LdIngest) ingest = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
   GThread *thread;
-  gint64 start;
+  gint64 start, end;
   double seconds;
+
+  if (archived)
+    {
+      dir = g_dir_make_tmp ("ld-bench-archive-XXXXXX", NULL);
+      path = g_build_filename (dir, "session.logdeck", NULL);
+      sink.writer = ld_archive_writer_new (store, path, &error);
+      if (sink.writer == NULL)
+        g_error ("%s", error->message);
+    }
 
   /* As headless Logdeck does: take records as soon as they are handed over,
    * and decode on every core. */
@@ -176,7 +214,8 @@ replay (Sender *sender)
   thread = g_thread_new ("sender", send_capture, sender);
   while (ld_store_get_n_received (store) < (guint64) n_records)
     g_main_context_iteration (NULL, TRUE);
-  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  end = g_get_monotonic_time ();
+  seconds = (end - start) / (double) G_USEC_PER_SEC;
 
   g_thread_join (thread);
   ld_ingest_stop (ingest);
@@ -184,6 +223,25 @@ replay (Sender *sender)
   if (ld_store_get_n_received (store) != (guint64) n_records)
     g_error ("received %" G_GUINT64_FORMAT " records, not %d",
              ld_store_get_n_received (store), n_records);
+
+  *catch_up = 0;
+  if (sink.writer != NULL)
+    {
+      LdArchiveWriterStatus status = { 0 };
+
+      ld_archive_writer_flush (sink.writer);
+      *catch_up = (g_get_monotonic_time () - end) / (double) G_USEC_PER_SEC;
+      ld_archive_writer_get_status (sink.writer, &status);
+      if (status.n_written != (guint64) n_records)
+        g_printerr ("ingest-pickle: %" G_GUINT64_FORMAT " records archived, %" G_GUINT64_FORMAT
+                    " missed%s%s\n", status.n_written, status.n_missed,
+                    status.problem != NULL ? ": " : "",
+                    status.problem != NULL ? status.problem : "");
+      ld_archive_writer_status_clear (&status);
+      ld_archive_writer_free (sink.writer);
+      ld_archive_delete_session (path, NULL);
+      g_rmdir (dir);
+    }
 
   return seconds;
 }
@@ -297,11 +355,17 @@ main (int   argc,
     g_error ("cannot open %s: %s", capture_path, g_strerror (errno));
   sender.size = st.st_size;
 
+  if (archive && no_archive)
+    g_error ("--archive and --no-archive: choose one");
+  if (with_window && archive_both)
+    g_error ("--archive-both runs headless only: run --window with and without --no-archive");
+
   if (with_window)
     {
       FrameWatch watch = { 0 };
       g_autofree char *renderer = NULL;
       g_autofree char *data_dir = g_dir_make_tmp ("ld-bench-data-XXXXXX", NULL);
+      g_autofree char *name = g_path_get_basename (capture_path);
 
       /* The session's archive goes to a folder of the bench's own, which
        * is left for a look (its path is printed), not in the user's. */
@@ -313,22 +377,37 @@ main (int   argc,
         printf ("ingest-pickle (window): archiving under %s\n", data_dir);
       seconds = replay_with_window (&sender, &watch, &renderer);
       rate = grouped ((guint64) (n_records / seconds));
-      g_autofree char *name = g_path_get_basename (capture_path);
 
-      printf ("ingest-pickle (window%s, %s, %s): %d records in %.2f s = %s records/s; "
+      printf ("ingest-pickle (window, archive %s, %s, %s): %d records in %.2f s = %s records/s; "
               "peak RSS %ld MB; longest gap between frames %.0f ms (%.0f ms in, %" G_GUINT64_FORMAT
-              " records received)\n", no_archive ? ", no archive" : ", archived", name, renderer,
+              " records received)\n", no_archive ? "off" : "on", name, renderer,
               n_records, seconds, rate, peak_rss_mb (),
               watch.longest_gap / 1000.0, watch.longest_gap_at / 1000.0,
               watch.longest_gap_records);
     }
   else
     {
-      seconds = replay (&sender);
-      rate = grouped ((guint64) (n_records / seconds));
-      printf ("ingest-pickle: %d records in %.2f s = %s records/s; peak RSS %ld MB "
-              "(%.0f MB of frames)\n", n_records, seconds, rate, peak_rss_mb (),
-              sender.size / 1e6);
+      gboolean runs[] = { FALSE, TRUE };
+      guint first = archive_both ? 0 : archive ? 1 : 0;
+      guint last = archive_both ? 1 : first;
+
+      for (guint i = first; i <= last; i++)
+        {
+          double catch_up;
+          g_autofree char *archived = NULL;
+
+          seconds = replay (&sender, runs[i], &catch_up);
+          g_clear_pointer (&rate, g_free);
+          rate = grouped ((guint64) (n_records / seconds));
+          if (runs[i])
+            archived = g_strdup_printf ("; the archive caught up %.2f s after the last record",
+                                        catch_up);
+          /* Peak RSS is the process's: with --archive-both, the larger run's. */
+          printf ("ingest-pickle (headless, archive %s): %d records in %.2f s = %s records/s; "
+                  "peak RSS %ld MB (%.0f MB of frames)%s\n", runs[i] ? "on" : "off",
+                  n_records, seconds, rate, peak_rss_mb (), sender.size / 1e6,
+                  archived != NULL ? archived : "");
+        }
     }
 
   close (sender.fd);

@@ -3,8 +3,9 @@
 
 /* The Sessions dialog over a real sessions folder: a session that ended, one
  * that crashed, a damaged file and one the age limit deletes at start, next
- * to the running session. Driven by app.sessions and the dialog's session.*
- * actions, answered through the confirmations, as a user would. */
+ * to the running session, whose sources (a TCP sender, a file) it lists.
+ * Driven by app.sessions and the dialog's session.* actions, answered
+ * through the confirmations, as a user would. */
 
 #include "config.h"
 
@@ -215,17 +216,114 @@ store_has_archived_records (gpointer data)
   return found == 3;
 }
 
+/* How many records of the archive at @path have a message starting with
+ * @prefix. */
+static guint
+count_archived (const char *path,
+                const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) archive = ld_archive_open (path, &error);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  guint64 next = 0;
+  guint found = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (ld_archive_read (archive, 0, G_MAXUINT, batch, &next, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < ld_batch_get_length (batch); i++)
+    {
+      const char *text;
+      const LdRecord *record = ld_batch_get_record (batch, i, &text);
+
+      if (record->message_len >= strlen (prefix) && strncmp (text, prefix, strlen (prefix)) == 0)
+        found++;
+    }
+
+  return found;
+}
+
+/* The opened session's records come into the window, and the running
+ * session's archive, which goes on receiving, does not take them in. */
 static void
 test_open (void)
 {
   LdSessionsDialog *dialog = open_dialog ();
+  LdArchiveWriter *writer = ld_session_get_archive_writer (ld_application_get_session (app));
+  LdStore *store = ld_application_get_store (app);
   g_autofree char *path = session_path (ENDED);
+  g_autoptr(LdBatch) live = ld_batch_new ();
+  LdRecordFields fields = { .time_us = 1764583200000000, .level = 20, .message = "live record" };
 
   ui_wait_until (has_four_rows, dialog, "four sessions listed");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "session.open", "s", path);
   answer ("open", NULL);
   ui_wait_until (store_has_archived_records, NULL, "the three archived records in the store");
+
+  ld_batch_add (live, &fields);
+  ld_store_append_batch (store, live);
+  ld_archive_writer_flush (writer);
+  g_assert_cmpuint (count_archived (ld_archive_writer_get_path (writer), "archived record"), ==, 0);
+  g_assert_cmpuint (count_archived (ld_archive_writer_get_path (writer), "live record"), ==, 1);
   gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+archive_lists_sources (gpointer data)
+{
+  const char *path = ld_archive_writer_get_path (
+                       ld_session_get_archive_writer (ld_application_get_session (app)));
+  g_autoptr(LdArchive) archive = ld_archive_open (path, NULL);
+  g_autofree char *sources = archive != NULL ? ld_archive_get_meta (archive, "sources") : NULL;
+
+  return sources != NULL && strstr (sources, data) != NULL && strstr (sources, "file") != NULL;
+}
+
+static gboolean
+row_lists_sources (gpointer data)
+{
+  const char **expected = data;
+  LdSessionsDialog *dialog = LD_SESSIONS_DIALOG (ui_find_toplevel (LD_TYPE_SESSIONS_DIALOG));
+  AdwActionRow *row = dialog != NULL ? find_row (dialog, expected[0]) : NULL;
+  const char *subtitle = row != NULL ? adw_action_row_get_subtitle (row) : NULL;
+
+  return subtitle != NULL && strstr (subtitle, expected[1]) != NULL
+         && strstr (subtitle, expected[2]) != NULL;
+}
+
+/* A JSON line sent to the TCP port and a file opened: the running
+ * session's row names both among its sources. */
+static void
+test_sources (void)
+{
+  LdSession *session = ld_application_get_session (app);
+  LdArchiveWriter *writer = ld_session_get_archive_writer (session);
+  g_autofree char *running = g_path_get_basename (ld_archive_writer_get_path (writer));
+  guint16 port = ld_ingest_get_bound_port (ld_session_get_ingest (session), "tcp");
+  g_autofree char *endpoint = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *log = g_build_filename (sessions_dir, "..", "app.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (log);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *expected[] = { running, endpoint, "file app.jsonl" };
+  GOutputStream *output;
+  static const char line[] = "{\"message\": \"over tcp\", \"levelname\": \"INFO\"}\n";
+  LdSessionsDialog *dialog;
+
+  connection = g_socket_client_connect_to_host (client, endpoint, 0, NULL, &error);
+  g_assert_no_error (error);
+  output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_assert_true (g_output_stream_write_all (output, line, sizeof line - 1, NULL, NULL, &error));
+  g_assert_true (g_io_stream_close (G_IO_STREAM (connection), NULL, &error));
+  g_assert_true (g_file_set_contents (log, "{\"message\": \"from a file\"}\n", -1, &error));
+  ld_session_open (session, &file, 1, FALSE);
+
+  ui_wait_until (archive_lists_sources, endpoint, "the archive to list the TCP port and the file");
+  dialog = open_dialog ();
+  ui_wait_until (row_lists_sources, expected, "the running session's row to list its sources");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_unlink (log);
 }
 
 static gboolean
@@ -420,6 +518,7 @@ main (int   argc,
   g_test_add_func ("/sessions-dialog/list", test_list);
   g_test_add_func ("/sessions-dialog/rename", test_rename);
   g_test_add_func ("/sessions-dialog/open", test_open);
+  g_test_add_func ("/sessions-dialog/sources", test_sources);
   g_test_add_func ("/sessions-dialog/delete", test_delete);
   g_test_add_func ("/sessions-dialog/preferences-limits", test_preferences_limits);
   g_test_add_func ("/sessions-dialog/status-missed", test_status_missed);

@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define G_LOG_DOMAIN "logdeck.archive"
 
-/* Opening an archived session (the Sessions dialog's Open): a thread reads
- * the archive in slices and pushes each through a hand-off, which the
- * caller's main context drains into the store once per frame, a slice at
- * most, as the window takes at most 32,768 records a frame from the
- * session's own hand-off (ld-window-ramp.c). The window stays responsive
- * while a million records arrive, and a slow window holds the reader back
- * instead of piling slices up in memory.
+/* Opening an archived session (the Sessions dialog's Open): two threads
+ * read the archive in slices and push them, in order, through a hand-off,
+ * which the caller's main context drains into the store once per frame, a
+ * slice at most, as the window takes at most 32,768 records a frame from
+ * the session's own hand-off (ld-window-ramp.c). The window stays
+ * responsive while a million records arrive, and a slow window holds the
+ * readers back instead of piling slices up in memory.
  *
  * The session's hand-off is not used: its source tracker would take the
- * archived records' connections for the live ones of the same name. */
+ * archived records' connections for the live ones of the same name. Opened
+ * into a running session, the records are marked for its archive writer to
+ * skip: the past session's own archive keeps them already. */
 
 #include "config.h"
 
 #include "ld-archive.h"
 #include "ld-archive-loader.h"
 #include "ld-handoff.h"
+#include "ld-session.h"
 
 #define SLICE_RECORDS 32768
 #define MAX_PENDING_RECORDS (4 * SLICE_RECORDS)
@@ -25,6 +28,7 @@ typedef struct
 {
   char      *path;
   LdStore   *store;
+  GWeakRef   session;   /* whose archive writer skips the records */
   LdHandoff *handoff;
   guint64    n_records;
 } Load;
@@ -32,12 +36,34 @@ typedef struct
 static void
 load_free (Load *load)
 {
-  g_free (load->path);
-  g_clear_object (&load->store);
+  /* No drain runs after this: the session is not looked at again. */
   if (load->handoff != NULL)
     ld_handoff_shutdown (load->handoff);
   g_clear_pointer (&load->handoff, ld_handoff_unref);
+  g_free (load->path);
+  g_clear_object (&load->store);
+  g_weak_ref_clear (&load->session);
   g_free (load);
+}
+
+/* The writer is looked up at every slice rather than kept: a session that
+ * stops archiving meanwhile has none, and none is needed. */
+static void
+skip_in_archive (Load            *load,
+                 LdBatch *const  *batches,
+                 guint            n_batches)
+{
+  g_autoptr(LdSession) session = g_weak_ref_get (&load->session);
+  LdArchiveWriter *writer = session != NULL ? ld_session_get_archive_writer (session) : NULL;
+  guint64 n = 0;
+
+  if (writer == NULL || ld_session_get_store (session) != load->store)
+    return;
+
+  for (guint i = 0; i < n_batches; i++)
+    n += ld_batch_get_length (batches[i]);
+  /* The store numbers what it receives in order, on this thread. */
+  ld_archive_writer_skip (writer, ld_store_get_n_received (load->store), n);
 }
 
 static void
@@ -45,9 +71,124 @@ drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
                   gpointer        user_data)
 {
-  LdStore *store = user_data;
+  Load *load = user_data;
 
-  ld_store_append_batches (store, batches, n_batches);
+  skip_in_archive (load, batches, n_batches);
+  ld_store_append_batches (load->store, batches, n_batches);
+}
+
+/* Two readers, each with its own connection, read alternate slices of
+ * sequence numbers and push them in order: reading and decoding rows is
+ * most of the work, and the profile showed the one reader as the busiest
+ * thread. Slices go by sequence number, so a reader knows its next one
+ * without waiting for the other's. */
+#define N_READERS 2
+
+typedef struct
+{
+  Load         *load;
+  GCancellable *cancellable;
+  guint64       first_seq;
+  guint64       end_seq;
+
+  GMutex        lock;
+  GCond         cond;
+  guint64       next_slice;   /* the slice pushed next */
+  gboolean      stopped;      /* an error or a cancel: nothing more is pushed */
+  GError       *error;
+} Readers;
+
+/* Waits for the slice's turn; FALSE if the load stopped meanwhile. */
+static gboolean
+wait_turn (Readers *readers,
+           guint64  slice)
+{
+  gboolean turn;
+
+  g_mutex_lock (&readers->lock);
+  while (readers->next_slice != slice && !readers->stopped)
+    g_cond_wait_until (&readers->cond, &readers->lock, g_get_monotonic_time () + 20000);
+  turn = !readers->stopped;
+  g_mutex_unlock (&readers->lock);
+
+  return turn;
+}
+
+static void
+stop_readers (Readers *readers,
+              GError  *error)
+{
+  g_mutex_lock (&readers->lock);
+  readers->stopped = TRUE;
+  if (readers->error == NULL && error != NULL)
+    readers->error = g_error_copy (error);
+  g_cond_broadcast (&readers->cond);
+  g_mutex_unlock (&readers->lock);
+}
+
+/* The store is @handoff's consumer: a slow window holds the readers back
+ * instead of slices piling up in memory. */
+static void
+push_slice (Readers *readers,
+            LdBatch *batch)
+{
+  Load *load = readers->load;
+
+  while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
+         && !g_cancellable_is_cancelled (readers->cancellable))
+    g_usleep (2000);
+
+  load->n_records += ld_batch_get_length (batch);
+  ld_handoff_push_batch (load->handoff, batch);
+
+  g_mutex_lock (&readers->lock);
+  readers->next_slice++;
+  g_cond_broadcast (&readers->cond);
+  g_mutex_unlock (&readers->lock);
+}
+
+static void
+read_slices (Readers   *readers,
+             LdArchive *archive,
+             guint      reader)
+{
+  for (guint64 slice = reader; ; slice += N_READERS)
+    {
+      guint64 from = readers->first_seq + slice * SLICE_RECORDS;
+      g_autoptr(LdBatch) batch = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      if (from >= readers->end_seq || g_cancellable_is_cancelled (readers->cancellable))
+        break;
+      batch = ld_batch_new ();
+      ok = ld_archive_read_range (archive, from, MIN (from + SLICE_RECORDS, readers->end_seq),
+                                  batch, &error);
+      if (!wait_turn (readers, slice))
+        break;
+      /* A damaged archive gives what comes before the damage: it is shown. */
+      push_slice (readers, g_steal_pointer (&batch));
+      if (!ok)
+        {
+          stop_readers (readers, error);
+          break;
+        }
+    }
+}
+
+static gpointer
+second_reader (gpointer data)
+{
+  Readers *readers = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdArchive) archive = ld_archive_open (readers->load->path, &error);
+
+  if (archive == NULL)
+    stop_readers (readers, error);
+  else
+    read_slices (readers, archive, 1);
+
+  return NULL;
 }
 
 static void
@@ -59,8 +200,8 @@ read_thread (GTask        *task,
   Load *load = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(LdArchive) archive = ld_archive_open (load->path, &error);
-  guint64 next_seq = 0;
-  guint n_read;
+  Readers readers = { .load = load, .cancellable = cancellable };
+  GThread *second;
 
   if (archive == NULL)
     {
@@ -68,26 +209,22 @@ read_thread (GTask        *task,
       return;
     }
 
-  do
+  g_mutex_init (&readers.lock);
+  g_cond_init (&readers.cond);
+  if (ld_archive_get_seq_range (archive, &readers.first_seq, &readers.end_seq))
     {
-      LdBatch *batch = ld_batch_new ();
-      gboolean ok = ld_archive_read (archive, next_seq, SLICE_RECORDS, batch, &next_seq, &error);
-
-      /* A damaged archive gives what comes before the damage: it is shown. */
-      n_read = ld_batch_get_length (batch);
-      load->n_records += n_read;
-      ld_handoff_push_batch (load->handoff, batch);
-      if (!ok)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
-             && !g_cancellable_is_cancelled (cancellable))
-        g_usleep (2000);
+      second = g_thread_new ("archive-reader", second_reader, &readers);
+      read_slices (&readers, archive, 0);
+      g_thread_join (second);
     }
-  while (n_read == SLICE_RECORDS && !g_cancellable_is_cancelled (cancellable));
+  g_mutex_clear (&readers.lock);
+  g_cond_clear (&readers.cond);
+
+  if (readers.error != NULL)
+    {
+      g_task_return_error (task, readers.error);
+      return;
+    }
 
   /* Done once the store has them all: the caller's context drains the
    * last slices over the next frames. */
@@ -116,6 +253,35 @@ on_read_done (GObject      *source,
     g_task_return_error (task, error);
 }
 
+static void
+load_async (const char          *path,
+            LdStore             *store,
+            LdSession           *session,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) reader = NULL;
+  GTask *task;
+  Load *load;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ld_archive_load_async);
+
+  load = g_new0 (Load, 1);
+  load->path = g_strdup (path);
+  load->store = g_object_ref (store);
+  g_weak_ref_init (&load->session, session);
+  /* The hand-off is shut down before @load goes (load_free). */
+  load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
+                                  load, NULL);
+  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+
+  reader = g_task_new (NULL, cancellable, on_read_done, task);
+  g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
+  g_task_run_in_thread (reader, read_thread);
+}
+
 /**
  * ld_archive_load_async:
  * @path: an archive
@@ -133,26 +299,35 @@ ld_archive_load_async (const char          *path,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(GTask) reader = NULL;
-  GTask *task;
-  Load *load;
-
   g_return_if_fail (path != NULL);
   g_return_if_fail (LD_IS_STORE (store));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ld_archive_load_async);
+  load_async (path, store, NULL, cancellable, callback, user_data);
+}
 
-  load = g_new0 (Load, 1);
-  load->path = g_strdup (path);
-  load->store = g_object_ref (store);
-  load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
-                                  g_object_ref (store), g_object_unref);
-  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+/**
+ * ld_archive_load_into_session_async:
+ * @path: an archive, not @session's own
+ * @session: a running session, on the thread-default main context
+ * @cancellable: (nullable): stops the load; what arrived stays
+ * @callback: called on the thread-default main context when done
+ * @user_data: for @callback
+ *
+ * Appends every record of the archive to @session's store, as
+ * ld_archive_load_async() does, without archiving them again in
+ * @session's archive. Finish with ld_archive_load_finish().
+ */
+void
+ld_archive_load_into_session_async (const char          *path,
+                                    LdSession           *session,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (LD_IS_SESSION (session));
 
-  reader = g_task_new (NULL, cancellable, on_read_done, task);
-  g_task_set_task_data (reader, load, (GDestroyNotify) load_free);
-  g_task_run_in_thread (reader, read_thread);
+  load_async (path, ld_session_get_store (session), session, cancellable, callback, user_data);
 }
 
 /**

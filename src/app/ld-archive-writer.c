@@ -21,6 +21,14 @@
 #define RETRY_INTERVAL_US   (5 * G_USEC_PER_SEC)
 #define INDEX_SLICE         16384
 
+/* Sequence numbers of records that are not to be archived: an opened past
+ * session's, which its own archive holds already. */
+typedef struct
+{
+  guint64 from;
+  guint64 to;
+} SeqRange;
+
 struct _LdArchiveWriter
 {
   LdStore   *store;
@@ -38,6 +46,8 @@ struct _LdArchiveWriter
   gboolean   paused;
   char      *problem;
   GPtrArray *meta;          /* key, value, …: written by the thread */
+  GArray    *skipped;       /* SeqRange, in order: not written */
+  GPtrArray *sources;       /* what fed the session, in the order first seen */
 
   /* The thread's own. */
   guint64    next_seq;
@@ -71,6 +81,68 @@ account (LdArchiveWriter *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* The ranges not to archive that end after @seq, or %NULL for none: a copy,
+ * so that a slice is checked without the lock. Ranges before the last
+ * commit go; a failed transaction goes back no further than that. */
+static GArray *
+copy_skipped (LdArchiveWriter *self,
+              guint64          seq)
+{
+  GArray *copy = NULL;
+  guint done = 0;
+
+  g_mutex_lock (&self->lock);
+  while (done < self->skipped->len
+         && g_array_index (self->skipped, SeqRange, done).to <= self->done_seq)
+    done++;
+  g_array_remove_range (self->skipped, 0, done);
+  for (guint i = 0; i < self->skipped->len; i++)
+    {
+      const SeqRange *range = &g_array_index (self->skipped, SeqRange, i);
+
+      if (range->to <= seq)
+        continue;
+      if (copy == NULL)
+        copy = g_array_new (FALSE, FALSE, sizeof (SeqRange));
+      g_array_append_val (copy, *range);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+/* Writes a slice read from the store, but for the records in a skipped
+ * range. */
+static gboolean
+write_slice (LdArchiveWriter *self,
+             const LdRecord  *records,
+             guint            n,
+             guint64          first,
+             guint64         *n_written,
+             GError         **error)
+{
+  g_autoptr(GArray) skipped = copy_skipped (self, first);
+  guint next_range = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 seq = first + i;
+
+      while (skipped != NULL && next_range < skipped->len
+             && g_array_index (skipped, SeqRange, next_range).to <= seq)
+        next_range++;
+      if (skipped != NULL && next_range < skipped->len
+          && g_array_index (skipped, SeqRange, next_range).from <= seq)
+        continue;
+
+      if (!ld_archive_add (self->archive, seq, &records[i], error))
+        return FALSE;
+      (*n_written)++;
+    }
+
+  return TRUE;
+}
+
 /* Writes what the store has from next_seq on. On failure the transaction
  * is rolled back and next_seq goes back to its start: the records are
  * written after the pause if the store still has them. */
@@ -80,7 +152,8 @@ write_available (LdArchiveWriter *self,
 {
   g_autoptr(GError) error = NULL;
   gboolean in_transaction = FALSE;
-  guint64 transaction_seq = self->next_seq, pending = 0, missed = 0, transaction_missed = 0;
+  guint64 transaction_seq = self->next_seq, read = 0, written = 0;
+  guint64 missed = 0, transaction_missed = 0;
   gint64 started = 0;
 
   for (;;)
@@ -106,25 +179,24 @@ write_available (LdArchiveWriter *self,
           transaction_seq = first;
           started = g_get_monotonic_time ();
         }
-      for (guint i = 0; i < n; i++)
-        if (!ld_archive_add (self->archive, first + i, &records[i], &error))
-          goto failed;
+      if (!write_slice (self, records, n, first, &written, &error))
+        goto failed;
       self->next_seq = first + n;
-      pending += n;
+      read += n;
 
-      if (pending >= COMMIT_RECORDS || g_get_monotonic_time () - started >= COMMIT_INTERVAL_US)
+      if (read >= COMMIT_RECORDS || g_get_monotonic_time () - started >= COMMIT_INTERVAL_US)
         {
           if (!ld_archive_commit (self->archive, &error))
             goto failed_committing;
           in_transaction = FALSE;
-          account (self, pending, missed + transaction_missed);
-          pending = missed = transaction_missed = 0;
+          account (self, written, missed + transaction_missed);
+          read = written = missed = transaction_missed = 0;
         }
     }
 
   if (in_transaction && !ld_archive_commit (self->archive, &error))
     goto failed_committing;
-  account (self, pending, missed + transaction_missed);
+  account (self, written, missed + transaction_missed);
   return TRUE;
 
 failed:
@@ -254,6 +326,8 @@ ld_archive_writer_new (LdStore     *store,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->meta = g_ptr_array_new_with_free_func (g_free);
+  self->skipped = g_array_new (FALSE, FALSE, sizeof (SeqRange));
+  self->sources = g_ptr_array_new_with_free_func (g_free);
   self->next_seq = ld_store_attach_reader (store);
   self->done_seq = self->next_seq;
   self->attached = TRUE;
@@ -275,6 +349,42 @@ ld_archive_writer_notify (LdArchiveWriter *self)
   g_mutex_unlock (&self->lock);
 }
 
+/**
+ * ld_archive_writer_skip:
+ * @self: a writer
+ * @from_seq: the sequence number the first of the records will have
+ * @n_records: how many
+ *
+ * The store's thread, before it receives them: these records are not
+ * archived. They are an opened past session's, which its own archive keeps
+ * already; written again, they would be taken for this session's.
+ */
+void
+ld_archive_writer_skip (LdArchiveWriter *self,
+                        guint64          from_seq,
+                        guint64          n_records)
+{
+  SeqRange range = { from_seq, from_seq + n_records };
+  SeqRange *last;
+
+  g_return_if_fail (self != NULL);
+
+  if (n_records == 0)
+    return;
+
+  g_mutex_lock (&self->lock);
+  last = self->skipped->len > 0
+         ? &g_array_index (self->skipped, SeqRange, self->skipped->len - 1) : NULL;
+  if (last != NULL && last->to == range.from)
+    last->to = range.to;
+  else
+    {
+      g_warn_if_fail (last == NULL || last->to < range.from);
+      g_array_append_val (self->skipped, range);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
 /* Any thread: a detail of the session (when it started, which version wrote
  * it) for the archive's meta table, written by the thread. */
 void
@@ -289,6 +399,41 @@ ld_archive_writer_set_meta (LdArchiveWriter *self,
   g_ptr_array_add (self->meta, g_strdup (value));
   self->wake = TRUE;
   g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * ld_archive_writer_add_source:
+ * @self: a writer
+ * @source: an endpoint or a file that fed the session, in words, such as
+ *   "tcp-pickle 127.0.0.1:9020"
+ *
+ * Any thread: the meta key "sources" lists each source once, in the order
+ * they were first added, for the Sessions dialog. It is rewritten only
+ * when a new one comes, so that calling this for every batch is cheap.
+ */
+void
+ld_archive_writer_add_source (LdArchiveWriter *self,
+                              const char      *source)
+{
+  gboolean known = FALSE;
+
+  g_return_if_fail (self != NULL && source != NULL);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->sources->len && !known; i++)
+    known = g_str_equal (self->sources->pdata[i], source);
+  if (!known)
+    {
+      /* Queued under the lock, so that the last list queued is the longest. */
+      g_ptr_array_add (self->sources, g_strdup (source));
+      g_ptr_array_add (self->sources, NULL);
+      g_ptr_array_add (self->meta, g_strdup ("sources"));
+      g_ptr_array_add (self->meta, g_strjoinv (", ", (char **) self->sources->pdata));
+      g_ptr_array_remove_index (self->sources, self->sources->len - 1);
+      self->wake = TRUE;
+      g_cond_signal (&self->cond);
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -345,6 +490,8 @@ ld_archive_writer_free (LdArchiveWriter *self)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_ptr_array_unref (self->meta);
+  g_array_unref (self->skipped);
+  g_ptr_array_unref (self->sources);
   g_free (self->problem);
   g_free (self->path);
   g_free (self);

@@ -25,6 +25,11 @@ LdArchiveWriter *ld_archive_writer_new         (LdStore               *store,
 void             ld_archive_writer_free        (LdArchiveWriter       *self);
 void             ld_archive_writer_notify      (LdArchiveWriter       *self);
 void             ld_archive_writer_flush       (LdArchiveWriter       *self);
+void             ld_archive_writer_add_source  (LdArchiveWriter       *self,
+                                                const char            *source);
+void             ld_archive_writer_skip        (LdArchiveWriter       *self,
+                                                guint64                from_seq,
+                                                guint64                n_records);
 void             ld_archive_writer_set_meta    (LdArchiveWriter       *self,
                                                 const char            *key,
                                                 const char            *value);

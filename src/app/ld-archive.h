@@ -69,6 +69,14 @@ gboolean    ld_archive_read           (LdArchive       *self,
                                        LdBatch         *batch,
                                        guint64         *next_seq,
                                        GError         **error);
+gboolean    ld_archive_read_range     (LdArchive       *self,
+                                       guint64          from_seq,
+                                       guint64          to_seq,
+                                       LdBatch         *batch,
+                                       GError         **error);
+gboolean    ld_archive_get_seq_range  (LdArchive       *self,
+                                       guint64         *first_seq,
+                                       guint64         *end_seq);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdArchive, ld_archive_free)
 

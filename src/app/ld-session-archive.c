@@ -44,6 +44,73 @@ default_archive_path (GError **error)
   return g_build_filename (dir, name, NULL);
 }
 
+/* What fed the session, for the Sessions dialog: each endpoint that
+ * received records ("tcp-pickle 127.0.0.1:9020") and each file read
+ * ("file app.log"), as the sources panel lists them. Each is noted when its
+ * count of records first leaves zero: the registry says so, no timer asks. */
+static char *
+describe_source (LdConnection *connection)
+{
+  const char *protocol = ld_connection_get_protocol (connection);
+
+  if (protocol == NULL)
+    return NULL;
+  if (ld_connection_is_endpoint (connection))
+    return g_strdup_printf ("%s %s", protocol, ld_connection_get_address (connection));
+  if (g_str_has_prefix (protocol, "file"))
+    return g_strdup_printf ("%s %s", protocol, ld_connection_get_id (connection));
+
+  return NULL;
+}
+
+static void
+on_source_n_records (LdSession    *self,
+                     GParamSpec   *pspec,
+                     LdConnection *connection)
+{
+  g_autofree char *source = NULL;
+
+  if (self->archive == NULL || ld_connection_get_n_records (connection) == 0)
+    return;
+
+  g_signal_handlers_disconnect_by_func (connection, on_source_n_records, self);
+  source = describe_source (connection);
+  if (source != NULL)
+    ld_archive_writer_add_source (self->archive, source);
+}
+
+static void
+watch_sources (LdSession *self,
+               guint      position,
+               guint      n)
+{
+  for (guint i = position; i < position + n; i++)
+    {
+      g_autoptr(LdConnection) connection = g_list_model_get_item (G_LIST_MODEL (self->registry),
+                                                                  i);
+      g_autofree char *source = describe_source (connection);
+
+      if (source == NULL)
+        continue;
+      if (ld_connection_get_n_records (connection) > 0)
+        ld_archive_writer_add_source (self->archive, source);
+      else
+        g_signal_connect_object (connection, "notify::n-records",
+                                 G_CALLBACK (on_source_n_records), self, G_CONNECT_SWAPPED);
+    }
+}
+
+static void
+on_registry_items_changed (LdSession  *self,
+                           guint       position,
+                           guint       removed,
+                           guint       added,
+                           GListModel *registry)
+{
+  if (self->archive != NULL)
+    watch_sources (self, position, added);
+}
+
 static void
 on_store_items_changed (LdSession  *self,
                         guint       position,
@@ -113,6 +180,12 @@ _ld_session_start_archive (LdSession *self)
   ld_archive_writer_set_meta (self->archive, "host", g_get_host_name ());
   g_signal_connect_object (self->store, "items-changed",
                            G_CALLBACK (on_store_items_changed), self, G_CONNECT_SWAPPED);
+  if (self->registry != NULL)
+    {
+      watch_sources (self, 0, g_list_model_get_n_items (G_LIST_MODEL (self->registry)));
+      g_signal_connect_object (self->registry, "items-changed",
+                               G_CALLBACK (on_registry_items_changed), self, G_CONNECT_SWAPPED);
+    }
 }
 
 /* Everything the store received is written before the archive closes. */
@@ -123,6 +196,13 @@ _ld_session_stop_archive (LdSession *self)
     return;
 
   g_signal_handlers_disconnect_by_func (self->store, on_store_items_changed, self);
+  /* The registry's last counts may come after the last records: they are
+   * taken in before the archive closes. */
+  if (self->registry != NULL)
+    {
+      ld_connection_registry_flush (self->registry);
+      g_signal_handlers_disconnect_by_func (self->registry, on_registry_items_changed, self);
+    }
   g_clear_pointer (&self->archive, ld_archive_writer_free);
 }
 

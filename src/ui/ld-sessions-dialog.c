@@ -319,7 +319,8 @@ on_session_loaded (GObject      *source,
 
 /* The window shows the session instead of what it showed: its records
  * replace the window's, as a document replaces another. Records that
- * arrive meanwhile still come in, and this session keeps archiving. */
+ * arrive meanwhile still come in, and this session keeps archiving them,
+ * but not the opened session's, which are in its own archive. */
 static void
 on_open_response (LdSessionsDialog *self,
                   const char       *response,
@@ -328,8 +329,8 @@ on_open_response (LdSessionsDialog *self,
   const char *path = g_object_get_data (G_OBJECT (dialog), "path");
 
   g_action_group_activate_action (G_ACTION_GROUP (self->application), "clear", NULL);
-  ld_archive_load_async (path, ld_application_get_store (self->application), NULL,
-                         on_session_loaded, g_object_ref (self));
+  ld_archive_load_into_session_async (path, ld_application_get_session (self->application), NULL,
+                                      on_session_loaded, g_object_ref (self));
   show_toast (self, _("Opening…"));
 }
 
