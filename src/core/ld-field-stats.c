@@ -90,6 +90,7 @@ struct _LdFieldStats
   GArray        *shapes;        /* Shape, by id; 0 is the empty shape */
   GHashTable    *shape_by_keys;
   guint          n_shape_other;
+  guint32        last_shape;    /* records in a row mostly share their keys */
 };
 
 enum {
@@ -320,17 +321,36 @@ compare_keys (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+static gboolean
+shape_has_keys (LdFieldStats  *self,
+                guint32        id,
+                const guint32 *keys,
+                guint          n_keys)
+{
+  gsize size;
+  gconstpointer data;
+
+  if (id == SHAPE_NONE || id >= self->shapes->len)
+    return FALSE;
+  data = g_bytes_get_data (g_array_index (self->shapes, Shape, id).keys, &size);
+  return size == n_keys * sizeof (guint32) && memcmp (data, keys, size) == 0;
+}
+
 static guint32
 find_shape (LdFieldStats  *self,
             const guint32 *keys,
             guint          n_keys)
 {
-  g_autoptr(GBytes) wanted = g_bytes_new_static (keys, n_keys * sizeof (guint32));
-  gpointer found = g_hash_table_lookup (self->shape_by_keys, wanted);
+  g_autoptr(GBytes) wanted = NULL;
+  gpointer found;
   Shape shape = { 0 };
 
-  if (found != NULL)
-    return GPOINTER_TO_UINT (found) - 1;
+  if (shape_has_keys (self, self->last_shape, keys, n_keys))
+    return self->last_shape;
+
+  wanted = g_bytes_new_static (keys, n_keys * sizeof (guint32));
+  if ((found = g_hash_table_lookup (self->shape_by_keys, wanted)) != NULL)
+    return self->last_shape = GPOINTER_TO_UINT (found) - 1;
   if (self->shapes->len >= MAX_SHAPES)
     return SHAPE_OTHER;
 
@@ -338,7 +358,23 @@ find_shape (LdFieldStats  *self,
   g_array_append_val (self->shapes, shape);
   g_hash_table_insert (self->shape_by_keys, shape.keys, GUINT_TO_POINTER (self->shapes->len));
 
-  return self->shapes->len - 1;
+  return self->last_shape = self->shapes->len - 1;
+}
+
+/* Sorts a record's few keys; qsort costs more than the sorting for so few. */
+static void
+sort_keys (guint32 *keys,
+           guint    n_keys)
+{
+  for (guint i = 1; i < n_keys; i++)
+    {
+      guint32 key = keys[i];
+      guint j = i;
+
+      for (; j > 0 && keys[j - 1] > key; j--)
+        keys[j] = keys[j - 1];
+      keys[j] = key;
+    }
 }
 
 static guint32
@@ -367,7 +403,10 @@ ref_shape (LdFieldStats   *self,
   if (n_keys == 0)
     return SHAPE_NONE;
 
-  qsort (keys, n_keys, sizeof (guint32), compare_keys);
+  if (n_keys > 16)
+    qsort (keys, n_keys, sizeof (guint32), compare_keys);
+  else
+    sort_keys (keys, n_keys);
   for (guint i = 0; i < n_keys; i++)
     if (n_unique == 0 || keys[n_unique - 1] != keys[i])
       keys[n_unique++] = keys[i];
@@ -507,7 +546,11 @@ insert_entries (LdFieldStats *self,
           g_array_remove_range (self->entries, 0, self->head);
           self->head = 0;
         }
-      g_array_insert_vals (self->entries, position, NULL, added);
+      /* Room at @position; the entries there are filled in just below. */
+      g_array_set_size (self->entries, self->entries->len + added);
+      memmove (&g_array_index (self->entries, Entry, position + added),
+               &g_array_index (self->entries, Entry, position),
+               (self->entries->len - added - position) * sizeof (Entry));
     }
 
   entries = entry_at (self, position);

@@ -405,7 +405,25 @@ ld_sidebar_dispose (GObject *object)
   G_OBJECT_CLASS (ld_sidebar_parent_class)->dispose (object);
 }
 
-/* The logger menu is a popover of the sidebar's own, which the sidebar must place. */
+/* The logger menu is a popover of the sidebar's own, which the sidebar must
+ * place when it is allocated: so the sidebar lays out its one child itself
+ * rather than through AdwBin's layout manager, which would not. */
+static void
+ld_sidebar_measure (GtkWidget      *widget,
+                    GtkOrientation  orientation,
+                    int             for_size,
+                    int            *minimum,
+                    int            *natural,
+                    int            *minimum_baseline,
+                    int            *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL)
+    gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline,
+                        natural_baseline);
+}
+
 static void
 ld_sidebar_size_allocate (GtkWidget *widget,
                           int        width,
@@ -413,8 +431,10 @@ ld_sidebar_size_allocate (GtkWidget *widget,
                           int        baseline)
 {
   LdSidebar *self = LD_SIDEBAR (widget);
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
 
-  GTK_WIDGET_CLASS (ld_sidebar_parent_class)->size_allocate (widget, width, height, baseline);
+  if (child != NULL)
+    gtk_widget_allocate (child, width, height, baseline, NULL);
   if (self->logger_menu != NULL)
     gtk_popover_present (GTK_POPOVER (self->logger_menu));
 }
@@ -425,6 +445,7 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = ld_sidebar_dispose;
+  widget_class->measure = ld_sidebar_measure;
   widget_class->size_allocate = ld_sidebar_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "ldsidebar");
 
@@ -477,6 +498,7 @@ ld_sidebar_init (LdSidebar *self)
   self->excluded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), NULL);
   self->logger_menu = gtk_popover_menu_new_from_model (NULL);
   gtk_popover_set_has_arrow (GTK_POPOVER (self->logger_menu), FALSE);
   gtk_widget_set_halign (self->logger_menu, GTK_ALIGN_START);
