@@ -537,7 +537,11 @@ insert_entries (LdFieldStats *self,
 {
   Entry *entries;
 
-  if (position == 0 && self->head >= added)
+  /* Records arrive at the end, and a new filter's older matches come in at
+   * the front, where evicted ones left room: only other places move entries. */
+  if (position == n_entries (self))
+    g_array_set_size (self->entries, self->entries->len + added);
+  else if (position == 0 && self->head >= added)
     self->head -= added;
   else
     {
