@@ -578,9 +578,13 @@ on_items_changed (LdFieldStats *self,
   remove_entries (self, position, removed);
   insert_entries (self, position, added);
 
-  /* Records as they arrive are read at once; a big change in slices. */
+  /* Records as they arrive are read at once, looking from where they are
+   * rather than through the million before them; a big change in slices. */
   if (only_these && added <= READ_AT_ONCE)
-    read_pending (self, 0);
+    {
+      self->cursor = position;
+      read_pending (self, 0);
+    }
   schedule_slices (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }
