@@ -213,6 +213,49 @@ allow_sender_levels (GtkWidget *window)
   gtk_window_destroy (preferences);
 }
 
+static GtkWidget *find_label (GtkWidget  *widget,
+                              const char *text);
+static gboolean   label_shown (gpointer    data);
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} LabelWait;
+
+static gboolean
+popover_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* A right click on the logger's row in the tree opens its menu. */
+static void
+open_logger_menu (GtkWidget  *sidebar,
+                  const char *logger)
+{
+  LabelWait wait = { sidebar, logger };
+  g_autoptr(GListModel) controllers = NULL;
+  GtkWidget *row, *menu;
+
+  ui_wait_until (label_shown, &wait, "the logger in the tree");
+  row = gtk_widget_get_parent (find_label (sidebar, logger));
+  controllers = gtk_widget_observe_controllers (row);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        g_signal_emit_by_name (controller, "pressed", 1, 4.0, 4.0);
+    }
+  menu = find_descendant (sidebar, GTK_TYPE_POPOVER_MENU, NULL);
+  ui_wait_until (popover_mapped, menu, "the logger's menu");
+  wait_painted (menu);
+  save_screenshot (menu, "logger-menu.png");
+  gtk_popover_popdown (GTK_POPOVER (menu));
+}
+
 static gboolean
 dialog_done (gpointer data)
 {
@@ -245,6 +288,7 @@ test_sender_level (void)
   g_assert_null (ui_find_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG));
 
   allow_sender_levels (window);
+  open_logger_menu (sidebar, "shop");
   gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.db");
   dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
   wait_painted (GTK_WIDGET (dialog));
@@ -323,12 +367,6 @@ push_requests (guint n)
     }
   ld_handoff_push_batch (ld_application_get_handoff (app), batch);
 }
-
-typedef struct
-{
-  GtkWidget  *widget;
-  const char *text;
-} LabelWait;
 
 static int
 compare_uints (gconstpointer a,
