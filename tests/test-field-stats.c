@@ -57,7 +57,9 @@ add_random_record (LdBatch *batch,
   /* Keys come in varying orders and sets, so that records have many shapes. */
   if (g_test_rand_int_range (0, 3) > 0)
     {
-      g_snprintf (text, sizeof text, "%d", (int[]) { 200, 201, 404, 500 }[g_test_rand_int_range (0, 4)]);
+      int status = (int[]) { 200, 201, 404, 500 }[g_test_rand_int_range (0, 4)];
+
+      g_snprintf (text, sizeof text, "%d", status);
       ld_batch_add_extra (batch, "status", -1, LD_VALUE_NUMBER, text, -1);
     }
   if (g_test_rand_bit ())

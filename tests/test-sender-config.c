@@ -189,6 +189,8 @@ test_message_bytes (void)
 {
   static const char expected[] =
     "{\"version\":1,\"incremental\":true,\"loggers\":{\"app.db\":{\"level\":\"DEBUG\"}}}";
+  static const char expected_root[] =
+    "{\"version\":1,\"incremental\":true,\"root\":{\"level\":\"WARNING\"}}";
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) message = ld_sender_config_build_message ("app.db", "DEBUG", &error);
   g_autoptr(GBytes) root = NULL;
@@ -207,9 +209,7 @@ test_message_bytes (void)
   root = ld_sender_config_build_message ("root", "WARNING", &error);
   g_assert_no_error (error);
   bytes = g_bytes_get_data (root, &size);
-  g_assert_cmpmem (bytes + 4, size - 4,
-                   "{\"version\":1,\"incremental\":true,\"root\":{\"level\":\"WARNING\"}}",
-                   strlen ("{\"version\":1,\"incremental\":true,\"root\":{\"level\":\"WARNING\"}}"));
+  g_assert_cmpmem (bytes + 4, size - 4, expected_root, strlen (expected_root));
 }
 
 /* Only Python's level names, and a logger's name as received, are ever sent. */

@@ -246,7 +246,8 @@ open_logger_menu (GtkWidget  *sidebar,
       g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
 
       if (GTK_IS_GESTURE_CLICK (controller)
-          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller))
+             == GDK_BUTTON_SECONDARY)
         g_signal_emit_by_name (controller, "pressed", 1, 4.0, 4.0);
     }
   menu = find_descendant (sidebar, GTK_TYPE_POPOVER_MENU, NULL);
@@ -324,6 +325,7 @@ test_sender_level (void)
     g_autoptr(GSocketListener) listener = g_socket_listener_new ();
     guint16 closed_port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
     g_autofree char *refused = g_strdup_printf ("Connection refused by 127.0.0.1:%u", closed_port);
+    const char *status;
 
     g_socket_listener_close (listener);
     gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.db");
@@ -333,8 +335,8 @@ test_sender_level (void)
                                closed_port);
     gtk_widget_activate_action (GTK_WIDGET (dialog), "sender-level.send", NULL);
     ui_wait_until (dialog_done, dialog, "the failure");
-    g_assert_true (g_str_has_prefix (ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog)),
-                                     refused));
+    status = ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog));
+    g_assert_true (g_str_has_prefix (status, refused));
     shots (GTK_WIDGET (dialog), "sender-level-refused");
     gtk_window_destroy (dialog);
   }

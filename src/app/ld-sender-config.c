@@ -159,7 +159,8 @@ ld_sender_config_build_message (const char  *logger,
   GByteArray *message;
   gboolean is_root;
 
-  if (!ld_sender_config_check_logger (logger, error) || !ld_sender_config_check_level (level, error))
+  if (!ld_sender_config_check_logger (logger, error)
+      || !ld_sender_config_check_level (level, error))
     return NULL;
 
   /* Python 3.9 on takes getLogger("root") to be the root logger too. */

@@ -259,9 +259,10 @@ refresh_numbers (LdFieldsPage *self)
     {
       g_autofree char *n = ld_format_count (self->numbers.n);
       /* Translators: statistics of a numeric field; %g are numbers, %s a count */
-      g_autofree char *text = g_strdup_printf (_("min %g · median %g · p95 %g · max %g (%s numbers)"),
-                                               self->numbers.min, self->numbers.median,
-                                               self->numbers.p95, self->numbers.max, n);
+      g_autofree char *text =
+        g_strdup_printf (_("min %g · median %g · p95 %g · max %g (%s numbers)"),
+                         self->numbers.min, self->numbers.median, self->numbers.p95,
+                         self->numbers.max, n);
 
       gtk_label_set_text (self->numbers_label, text);
     }

@@ -72,7 +72,8 @@ remember_port (LdSenderLevelDialog *self,
 static void
 on_host_changed (LdSenderLevelDialog *self)
 {
-  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->host_row))));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->host_row));
+  g_autofree char *host = g_strstrip (g_strdup (text));
 
   if (self->settings != NULL)
     gtk_spin_button_set_value (self->port_spin, remembered_port (self, host));
@@ -130,9 +131,10 @@ on_level_set (GObject      *object,
 
   if (ld_sender_config_set_level_finish (result, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("“%s” is now at %s in the program at %s, port %u"),
-                                               *sending->logger != '\0' ? sending->logger : "root",
-                                               sending->level, sending->host, sending->port);
+      g_autofree char *text =
+        g_strdup_printf (_("“%s” is now at %s in the program at %s, port %u"),
+                         *sending->logger != '\0' ? sending->logger : "root", sending->level,
+                         sending->host, sending->port);
 
       remember_port (self, sending->host, sending->port);
       show_status (self, text, FALSE);
@@ -198,8 +200,8 @@ ld_sender_level_dialog_class_init (LdSenderLevelDialogClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = ld_sender_level_dialog_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/logdeck/Logdeck/ld-sender-level-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/logdeck/Logdeck/ld-sender-level-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, logger_row);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, level_row);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, host_row);

@@ -683,8 +683,8 @@ static void
 on_filter_term (LdWindow   *self,
                 const char *term)
 {
-  g_autofree char *query =
-    ld_field_stats_query_with_term (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)), term);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+  g_autofree char *query = ld_field_stats_query_with_term (text, term);
 
   gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
