@@ -466,7 +466,9 @@ ld_sender_config_set_level_async (const char          *host,
   g_source_set_callback (data->deadline, on_deadline, data, NULL);
   g_source_attach (data->deadline, g_task_get_context (task));
 
+  /* The program's own port, never through a proxy the environment names. */
   client = g_socket_client_new ();
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_connect_to_host_async (client, data->where, port, data->cancellable,
                                          on_connected, task);
 }
