@@ -8,7 +8,7 @@
 #include "ld-count-format.h"
 #include "ld-fields-page.h"
 
-/* The sidebar's Fields page: which extra keys the shown records carry and
+/* The sidebar's Fields section: which extra keys the shown records carry and
  * how many carry each, and for the field picked (an extra key or one of the
  * columns) its top values with counts and shares, and for numbers min,
  * median, p95, max and a histogram. Each value has a button to filter to it
@@ -315,6 +315,10 @@ refresh_values (LdFieldsPage *self)
   else if (field == LD_STATS_FIELD_EXTRA)
     heading = g_strdup_printf (_("Values of “%s”"), ld_field_stats_get_key (self->stats));
   else
+    for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+      if (columns[i].field == field)
+        heading = g_strdup_printf (_("Values of %s"), _(columns[i].title));
+  if (heading == NULL)
     heading = g_strdup_printf (_("Values of %s"), ld_stats_field_get_name (field));
   gtk_label_set_text (self->values_heading, heading);
 

@@ -582,10 +582,10 @@ ld_sidebar_set_sources (LdSidebar            *self,
 /**
  * ld_sidebar_set_view:
  * @self: a sidebar
- * @shown: the records the window shows, for the Fields page
+ * @shown: the records the window shows, for the Fields section
  * @settings: the application's settings
  *
- * Gives the sidebar what its Fields page and "Set level on sender…" need.
+ * Gives the sidebar what its Fields section and "Set level on sender…" need.
  */
 void
 ld_sidebar_set_view (LdSidebar     *self,

@@ -677,7 +677,7 @@ on_group_activated (LdWindow     *self,
   ld_window_update_subtitle (self);
 }
 
-/* A value's filter or exclude button in the sidebar's Fields page: the term
+/* A value's filter or exclude button in the sidebar's Fields section: the term
  * joins the query in the filter bar, in place of its opposite. */
 static void
 on_filter_term (LdWindow   *self,
