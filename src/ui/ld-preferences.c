@@ -57,6 +57,7 @@ struct _LdPreferences
   AdwEntryRow          *nng_dial_row;
   AdwEntryRow          *zmq_connect_row;
   AdwEntryRow          *zmq_listen_row;
+  GtkSwitch            *sender_config_switch;
 
   /* Owned references */
   GSettings            *settings;
@@ -344,6 +345,8 @@ bind_settings (LdPreferences *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "zmq-listen", self->zmq_listen_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "sender-config-enabled", self->sender_config_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 
   /* Without a session there is nothing bound to show: the fields are the
    * settings. */
@@ -418,6 +421,7 @@ ld_preferences_class_init (LdPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, nng_dial_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, zmq_connect_row);
   gtk_widget_class_bind_template_child (widget_class, LdPreferences, zmq_listen_row);
+  gtk_widget_class_bind_template_child (widget_class, LdPreferences, sender_config_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_port_spin_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_count_spin_output);
   gtk_widget_class_bind_template_callback (widget_class, on_count_spin_input);

@@ -4,16 +4,22 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ld-count-format.h"
 #include "ld-count-list.h"
+#include "ld-fields-page.h"
 #include "ld-logger-tree.h"
+#include "ld-sender-config.h"
+#include "ld-sender-level-dialog.h"
 #include "ld-sidebar.h"
 #include "ld-sources-panel.h"
 
 /* The sidebar: what to look at (a logger tree whose checks hide subtrees,
- * threads and connections to pick) and where records come from (the
- * sources). Picking emits ::filter-changed; the window turns the picks into
+ * threads and connections to pick), the fields of the records shown with
+ * their top values, and where records come from (the sources). A logger's
+ * context menu sets its level in the sending program, when the user allowed
+ * that in Preferences. Picking emits ::filter-changed; the window turns the picks into
  * its filter. Counts refresh once a second, never per record. Its widgets
  * are in ld-sidebar.ui; this file keeps the behaviour. */
 
@@ -32,7 +38,9 @@ struct _LdSidebar
   GtkListView       *loggers_view;
   GtkListView       *threads_view;
   GtkListView       *connections_view;
+  LdFieldsPage      *fields_page;
   LdSourcesPanel    *sources;
+  GtkWidget         *logger_menu;   /* a logger's context menu, parented to the sidebar */
 
   LdLoggerTree      *logger_tree;
   GtkSelectionModel *logger_selection;
@@ -41,10 +49,14 @@ struct _LdSidebar
   GHashTable        *excluded;      /* logger paths whose subtree is hidden */
   guint              update_id;
   gboolean           store_changed; /* since the last update */
+
+  GSettings         *settings;      /* set with the view */
+  LdStore           *store;
 };
 
 enum {
   FILTER_CHANGED,
+  FILTER_TERM,
   N_SIGNALS
 };
 
@@ -70,6 +82,123 @@ set_count (GtkWidget *label,
   g_autofree char *text = ld_format_count (count);
 
   gtk_label_set_text (GTK_LABEL (label), text);
+}
+
+/* Setting a logger's level in the sending program */
+
+/* Where the logger's records came from: the peer's address of its newest
+ * record (or of a descendant's), else the host the record names. */
+static char *
+find_sender_host (LdSidebar  *self,
+                  const char *path)
+{
+  gsize path_len = strlen (path);
+  guint32 last_other = LD_INTERN_NONE;
+
+  if (self->store == NULL)
+    return NULL;
+
+  for (guint i = ld_store_get_n_records (self->store); i > 0; i--)
+    {
+      const LdRecord *record = ld_store_get_record (self->store, i - 1);
+      const char *logger;
+      char *host;
+
+      if (record->logger == last_other)
+        continue;
+      logger = ld_intern_lookup (record->logger);
+      if (logger == NULL || strncmp (logger, path, path_len) != 0
+          || (logger[path_len] != '\0' && logger[path_len] != '.'))
+        {
+          last_other = record->logger;
+          continue;
+        }
+      if ((host = ld_sender_config_host_from_peer (ld_intern_lookup (record->peer))) != NULL)
+        return host;
+      if (record->host != LD_INTERN_NONE)
+        return g_strdup (ld_intern_lookup (record->host));
+    }
+
+  return NULL;
+}
+
+static void
+set_sender_level_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  LdSidebar *self = LD_SIDEBAR (widget);
+  const char *path = g_variant_get_string (parameter, NULL);
+  g_autofree char *host = find_sender_host (self, path);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  if (self->settings == NULL || !g_settings_get_boolean (self->settings, "sender-config-enabled"))
+    return;
+
+  dialog = ld_sender_level_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                       self->settings, path, host);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+update_sender_level_enabled (LdSidebar *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sidebar.set-sender-level",
+                                 self->settings != NULL
+                                 && g_settings_get_boolean (self->settings,
+                                                            "sender-config-enabled"));
+}
+
+static void
+on_logger_pressed (GtkGestureClick *gesture,
+                   int              n_press,
+                   double           x,
+                   double           y,
+                   LdSidebar       *self)
+{
+  GtkWidget *box = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  const char *path = g_object_get_data (G_OBJECT (gtk_widget_get_first_child (box)), "ld-path");
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) item = NULL;
+  double menu_x, menu_y;
+
+  if (path == NULL)
+    return;
+
+  item = g_menu_item_new (_("Set Level on Sender…"), NULL);
+  g_menu_item_set_action_and_target (item, "sidebar.set-sender-level", "s", path);
+  g_menu_append_item (menu, item);
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->logger_menu), G_MENU_MODEL (menu));
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_widget_translate_coordinates (box, GTK_WIDGET (self), x, y, &menu_x, &menu_y);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->logger_menu),
+                               &(GdkRectangle) { (int) menu_x, (int) menu_y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->logger_menu));
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+/* A right click on a logger opens its menu. */
+static void
+add_logger_menu_gesture (LdSidebar *self,
+                         GtkWidget *box)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_logger_pressed), self);
+  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (click));
+}
+
+/* Fields */
+
+static void
+on_filter_term (LdSidebar  *self,
+                const char *term)
+{
+  g_signal_emit (self, signals[FILTER_TERM], 0, term);
 }
 
 /* Loggers */
@@ -110,6 +239,7 @@ setup_logger_row (GtkSignalListItemFactory *factory,
   gtk_box_append (GTK_BOX (box), check);
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), count_label ());
+  add_logger_menu_gesture (self, box);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
   gtk_list_item_set_child (item, expander);
   gtk_list_item_set_activatable (item, FALSE);
@@ -268,8 +398,45 @@ ld_sidebar_dispose (GObject *object)
       g_clear_object (&self->selections[i]);
     }
   g_clear_pointer (&self->excluded, g_hash_table_unref);
+  g_clear_pointer (&self->logger_menu, gtk_widget_unparent);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (ld_sidebar_parent_class)->dispose (object);
+}
+
+/* The logger menu is a popover of the sidebar's own, which the sidebar must
+ * place when it is allocated: so the sidebar lays out its one child itself
+ * rather than through AdwBin's layout manager, which would not. */
+static void
+ld_sidebar_measure (GtkWidget      *widget,
+                    GtkOrientation  orientation,
+                    int             for_size,
+                    int            *minimum,
+                    int            *natural,
+                    int            *minimum_baseline,
+                    int            *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL)
+    gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline,
+                        natural_baseline);
+}
+
+static void
+ld_sidebar_size_allocate (GtkWidget *widget,
+                          int        width,
+                          int        height,
+                          int        baseline)
+{
+  LdSidebar *self = LD_SIDEBAR (widget);
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL)
+    gtk_widget_allocate (child, width, height, baseline, NULL);
+  if (self->logger_menu != NULL)
+    gtk_popover_present (GTK_POPOVER (self->logger_menu));
 }
 
 static void
@@ -278,9 +445,12 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = ld_sidebar_dispose;
+  widget_class->measure = ld_sidebar_measure;
+  widget_class->size_allocate = ld_sidebar_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "ldsidebar");
 
   g_type_ensure (LD_TYPE_SOURCES_PANEL);
+  g_type_ensure (LD_TYPE_FIELDS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, stack);
@@ -288,6 +458,7 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, loggers_view);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, threads_view);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, connections_view);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, fields_page);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, sources);
   gtk_widget_class_bind_template_callback (widget_class, setup_logger_row);
   gtk_widget_class_bind_template_callback (widget_class, bind_logger_row);
@@ -295,6 +466,9 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, setup_count_row);
   gtk_widget_class_bind_template_callback (widget_class, bind_count_row);
   gtk_widget_class_bind_template_callback (widget_class, unbind_count_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_filter_term);
+  gtk_widget_class_install_action (widget_class, "sidebar.set-sender-level", "s",
+                                   set_sender_level_activated);
 
   /**
    * LdSidebar::filter-changed:
@@ -304,6 +478,18 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   signals[FILTER_CHANGED] = g_signal_new ("filter-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 0);
+
+  /**
+   * LdSidebar::filter-term:
+   * @self: the sidebar
+   * @term: a query term, key="value" or -key="value"
+   *
+   * The user asked to filter to a field's value, or to exclude it: the
+   * window adds @term to its filter.
+   */
+  signals[FILTER_TERM] = g_signal_new ("filter-term", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -311,6 +497,13 @@ ld_sidebar_init (LdSidebar *self)
 {
   self->excluded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_widget_set_layout_manager (GTK_WIDGET (self), NULL);
+  self->logger_menu = gtk_popover_menu_new_from_model (NULL);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->logger_menu), FALSE);
+  gtk_widget_set_halign (self->logger_menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->logger_menu, GTK_WIDGET (self));
+  update_sender_level_enabled (self);
 }
 
 /* Once a second while records arrive, or go; a second without a change
@@ -384,6 +577,32 @@ ld_sidebar_set_sources (LdSidebar            *self,
   g_signal_connect_object (store, "items-changed", G_CALLBACK (on_store_changed), self,
                            G_CONNECT_SWAPPED);
   on_store_changed (self);
+}
+
+/**
+ * ld_sidebar_set_view:
+ * @self: a sidebar
+ * @shown: the records the window shows, for the Fields section
+ * @settings: the application's settings
+ *
+ * Gives the sidebar what its Fields section and "Set level on sender…" need.
+ */
+void
+ld_sidebar_set_view (LdSidebar     *self,
+                     LdFilterModel *shown,
+                     GSettings     *settings)
+{
+  g_return_if_fail (LD_IS_SIDEBAR (self));
+  g_return_if_fail (LD_IS_FILTER_MODEL (shown));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (self->settings == NULL);
+
+  self->settings = g_object_ref (settings);
+  self->store = g_object_ref (ld_filter_model_get_store (shown));
+  g_signal_connect_object (settings, "changed::sender-config-enabled",
+                           G_CALLBACK (update_sender_level_enabled), self, G_CONNECT_SWAPPED);
+  update_sender_level_enabled (self);
+  ld_fields_page_set_model (self->fields_page, shown);
 }
 
 /**

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "ld-connection-registry.h"
+#include "ld-filter-model.h"
 #include "ld-store.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,9 @@ G_DECLARE_FINAL_TYPE (LdSidebar, ld_sidebar, LD, SIDEBAR, AdwBin)
 void    ld_sidebar_set_sources            (LdSidebar            *self,
                                            LdStore              *store,
                                            LdConnectionRegistry *registry);
+void    ld_sidebar_set_view               (LdSidebar            *self,
+                                           LdFilterModel        *shown,
+                                           GSettings            *settings);
 GStrv   ld_sidebar_dup_excluded_loggers   (LdSidebar            *self);
 void    ld_sidebar_set_logger_excluded    (LdSidebar            *self,
                                            const char           *path,

@@ -13,6 +13,7 @@
 #include "ld-error-groups.h"
 #include "ld-export.h"
 #include "ld-export-dialog.h"
+#include "ld-field-stats.h"
 #include "ld-preferences.h"
 #include "ld-sidebar.h"
 #include "ld-window-private.h"
@@ -697,6 +698,18 @@ show_query (LdWindow   *self,
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
 }
 
+/* A value's filter or exclude button in the sidebar's Fields section: the term
+ * joins the query in the filter bar, in place of its opposite. */
+static void
+on_filter_term (LdWindow   *self,
+                const char *term)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+  g_autofree char *query = ld_field_stats_query_with_term (text, term);
+
+  show_query (self, query);
+}
+
 static void
 on_connection_activated (LdWindow   *self,
                          const char *id)
@@ -1036,6 +1049,9 @@ ld_window_constructed (GObject *object)
 
   ld_sidebar_set_sources (self->sidebar, ld_session_get_store (self->session),
                           ld_session_get_registry (self->session));
+  ld_sidebar_set_view (self->sidebar, self->model, self->settings);
+  g_signal_connect_object (self->sidebar, "filter-term", G_CALLBACK (on_filter_term), self,
+                           G_CONNECT_SWAPPED);
   self->initial_filter = g_strdup (ld_session_get_filter (self->session));
   setup_dashboard (self);
   ld_window_setup_filter (self);

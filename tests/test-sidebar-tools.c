@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.test"
+
+/* The sidebar's tools in the real window, driven as a user does: "Set
+ * level on sender…" (turned on in Preferences, opened from the logger
+ * tree's action, sent to a CPython peer's logging.config.listen(), whose
+ * SocketHandler sends to the window's own listener), and the Fields page
+ * (a field picked, a value's filter and exclude buttons clicked). With
+ * screenshots in light and dark. */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "ingest-test-utils.h"
+#include "ld-application.h"
+#include "ld-fields-page.h"
+#include "ld-level.h"
+#include "ld-preferences.h"
+#include "ld-sender-level-dialog.h"
+#include "ld-sidebar.h"
+#include "ld-window.h"
+#include "ui-test-utils.h"
+
+static LdApplication *app;
+
+static GtkWidget *
+new_window (void)
+{
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (window);
+  return window;
+}
+
+static void
+close_window (GtkWidget *window)
+{
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+static void
+shots (GtkWidget  *window,
+       const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
+  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  wait_painted (window);
+  save_screenshot (window, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_painted (window);
+  save_screenshot (window, dark);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* The preferences row titled @title. */
+static AdwActionRow *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  if (ADW_IS_ACTION_ROW (widget)
+      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return ADW_ACTION_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwActionRow *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static guint
+count_records (const char *logger,
+               int         level)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint n = 0;
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    {
+      const LdRecord *record = ld_store_get_record (store, i);
+
+      if (record->level == level && g_strcmp0 (ld_intern_lookup (record->logger), logger) == 0)
+        n++;
+    }
+
+  return n;
+}
+
+/* The peer */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GOutputStream    *in;
+  guint16           port;
+} Peer;
+
+static void
+on_line_read (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **line = user_data;
+
+  *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL,
+                                                     NULL);
+  if (*line == NULL)
+    *line = g_strdup ("(end of output)");
+}
+
+static char *
+peer_read_line (Peer *peer)
+{
+  char *line = NULL;
+
+  g_data_input_stream_read_line_async (peer->out, G_PRIORITY_DEFAULT, NULL, on_line_read, &line);
+  WAIT_UNTIL (line != NULL, 20);
+  return line;
+}
+
+static void
+peer_command (Peer       *peer,
+              const char *command)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (peer->in, command, strlen (command), NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+peer_start (Peer *peer)
+{
+  LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
+  g_autofree char *port = g_strdup_printf ("%u", ld_ingest_get_bound_port (ingest, "tcp"));
+  g_autofree char *script = peer_script ("config_listener.py");
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                    &error, python3 (), script, "--port", port, "--logger",
+                                    "shop.db", NULL);
+  g_assert_no_error (error);
+  peer->in = g_subprocess_get_stdin_pipe (peer->process);
+  peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  line = peer_read_line (peer);
+  g_assert_true (g_str_has_prefix (line, "port "));
+  peer->port = (guint16) g_ascii_strtoull (line + 5, NULL, 10);
+}
+
+static void
+peer_stop (Peer *peer)
+{
+  peer_command (peer, "quit\n");
+  g_subprocess_wait (peer->process, NULL, NULL);
+  g_clear_object (&peer->out);
+  g_clear_object (&peer->process);
+}
+
+static void
+peer_burst (Peer  *peer,
+            guint  n_info,
+            guint  n_debug)
+{
+  g_autofree char *line = NULL;
+
+  peer_command (peer, "burst 3\n");
+  line = peer_read_line (peer);
+  g_assert_cmpstr (line, ==, "done");
+  WAIT_UNTIL (count_records ("shop.db", LD_LEVEL_INFO) == n_info
+              && count_records ("shop.db", LD_LEVEL_DEBUG) == n_debug, 20);
+}
+
+static gboolean
+sender_levels_allowed (gpointer data)
+{
+  return g_settings_get_boolean (ld_application_get_settings (app), "sender-config-enabled");
+}
+
+/* Preferences' switch turns the feature on, as a user clicks it. */
+static void
+allow_sender_levels (GtkWidget *window)
+{
+  GtkWindow *preferences;
+  AdwActionRow *row;
+
+  gtk_widget_activate_action (window, "win.preferences", NULL);
+  preferences = ui_wait_for_toplevel (LD_TYPE_PREFERENCES);
+  row = find_row (GTK_WIDGET (preferences), "Allow Changing Senders’ Log Levels");
+  g_assert_nonnull (row);
+  /* The user goes to the row's page; the switch turns at the end of its animation. */
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (preferences),
+                                           ADW_PREFERENCES_PAGE (gtk_widget_get_ancestor (
+                                             GTK_WIDGET (row), ADW_TYPE_PREFERENCES_PAGE)));
+  wait_painted (GTK_WIDGET (preferences));
+  gtk_widget_activate (adw_action_row_get_activatable_widget (row));
+  ui_wait_until (sender_levels_allowed, NULL, "the setting on");
+  gtk_window_destroy (preferences);
+}
+
+static GtkWidget *find_label (GtkWidget  *widget,
+                              const char *text);
+static gboolean   label_shown (gpointer    data);
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} LabelWait;
+
+static gboolean
+popover_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* A right click on the logger's row in the tree opens its menu. */
+static void
+open_logger_menu (GtkWidget  *sidebar,
+                  const char *logger)
+{
+  LabelWait wait = { sidebar, logger };
+  g_autoptr(GListModel) controllers = NULL;
+  GtkWidget *row, *menu;
+
+  ui_wait_until (label_shown, &wait, "the logger in the tree");
+  row = gtk_widget_get_parent (find_label (sidebar, logger));
+  controllers = gtk_widget_observe_controllers (row);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller))
+             == GDK_BUTTON_SECONDARY)
+        g_signal_emit_by_name (controller, "pressed", 1, 4.0, 4.0);
+    }
+  menu = find_descendant (sidebar, GTK_TYPE_POPOVER_MENU, NULL);
+  ui_wait_until (popover_mapped, menu, "the logger's menu");
+  wait_painted (menu);
+  save_screenshot (menu, "logger-menu.png");
+  gtk_popover_popdown (GTK_POPOVER (menu));
+}
+
+static gboolean
+dialog_done (gpointer data)
+{
+  return !ld_sender_level_dialog_get_busy (data)
+         && *ld_sender_level_dialog_get_status (data) != '\0'
+         && strcmp (ld_sender_level_dialog_get_status (data), "Sending…") != 0;
+}
+
+static void
+test_sender_level (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window = new_window ();
+  GtkWidget *sidebar = find_descendant (window, LD_TYPE_SIDEBAR, NULL);
+  GtkWindow *dialog;
+  g_autofree char *expected = NULL;
+  g_autofree char *received = NULL;
+  g_autoptr(GVariant) ports = NULL;
+  guint16 remembered = 0;
+  Peer peer = { 0 };
+
+  peer_start (&peer);
+  peer_burst (&peer, 3, 0);
+
+  /* Off by default: the logger's action opens nothing. */
+  g_assert_false (g_settings_get_boolean (settings, "sender-config-enabled"));
+  gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.db");
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (ui_find_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG));
+
+  allow_sender_levels (window);
+  open_logger_menu (sidebar, "shop");
+  gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.db");
+  dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+  wait_painted (GTK_WIDGET (dialog));
+
+  /* The port is the one thing the user gives; DEBUG is picked, the host
+   * comes from the records' peer. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_descendant (GTK_WIDGET (dialog),
+                                                               GTK_TYPE_SPIN_BUTTON, NULL)),
+                             peer.port);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "sender-level.send", NULL);
+  ui_wait_until (dialog_done, dialog, "the level sent");
+  expected = g_strdup_printf ("“shop.db” is now at DEBUG in the program at 127.0.0.1, port %u",
+                              peer.port);
+  g_assert_cmpstr (ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog)), ==,
+                   expected);
+  shots (GTK_WIDGET (dialog), "sender-level");
+
+  /* The program's verify= let it through; it now sends its DEBUG records,
+   * and the port is remembered. */
+  received = peer_read_line (&peer);
+  g_assert_true (g_str_has_prefix (received, "received "));
+  g_assert_true (g_str_has_suffix (received, " accepted"));
+  peer_burst (&peer, 6, 3);
+  ports = g_settings_get_value (settings, "sender-config-ports");
+  g_assert_true (g_variant_lookup (ports, "127.0.0.1", "q", &remembered));
+  g_assert_cmpuint (remembered, ==, peer.port);
+
+  gtk_window_destroy (dialog);
+  peer_stop (&peer);
+
+  /* A port where nothing listens: the failure in words. */
+  {
+    g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+    guint16 closed_port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+    g_autofree char *refused = g_strdup_printf ("Connection refused by 127.0.0.1:%u", closed_port);
+    const char *status;
+
+    g_socket_listener_close (listener);
+    gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.db");
+    dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_descendant (GTK_WIDGET (dialog),
+                                                                 GTK_TYPE_SPIN_BUTTON, NULL)),
+                               closed_port);
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "sender-level.send", NULL);
+    ui_wait_until (dialog_done, dialog, "the failure");
+    status = ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog));
+    g_assert_true (g_str_has_prefix (status, refused));
+    shots (GTK_WIDGET (dialog), "sender-level-refused");
+    gtk_window_destroy (dialog);
+  }
+
+  g_settings_reset (settings, "sender-config-enabled");
+  close_window (window);
+}
+
+/* Fields */
+
+static void
+push_requests (guint n)
+{
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      LdRecordFields fields = {
+        .time_us = g_get_real_time (), .level = LD_LEVEL_INFO, .level_name = "INFO",
+        .logger = "shop.http", .message = "request done",
+      };
+      char duration[16];
+
+      ld_batch_add (batch, &fields);
+      ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING,
+                          (const char *[]) { "/cart", "/cart", "/cart", "/pay", "/home" }[i % 5],
+                          -1);
+      g_snprintf (duration, sizeof duration, "%u", 10 + i % 90);
+      ld_batch_add_extra (batch, "duration_ms", -1, LD_VALUE_NUMBER, duration, -1);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+static int
+compare_uints (gconstpointer a,
+               gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return find_label (wait->widget, wait->text) != NULL;
+}
+
+/* The button with @tooltip in the row of the value labelled @value. */
+static GtkWidget *
+value_button (GtkWidget  *page,
+              const char *value,
+              const char *tooltip)
+{
+  GtkWidget *label = find_label (page, value);
+  GtkWidget *row_top = gtk_widget_get_parent (label);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (row_top); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+      return child;
+
+  g_assert_not_reached ();
+}
+
+typedef struct
+{
+  LdFilterModel *model;
+  guint          n;
+} CountWait;
+
+static gboolean
+count_shown (gpointer data)
+{
+  CountWait *wait = data;
+
+  return ld_filter_model_get_pending (wait->model) == 0
+         && g_list_model_get_n_items (G_LIST_MODEL (wait->model)) == wait->n;
+}
+
+/* "min … · median … · p95 … · max … (N numbers)" over the durations of
+ * push_requests() but those of /pay, counted here on their own. */
+static char *
+expected_numbers (guint n_pushed)
+{
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint n;
+
+  for (guint i = 0; i < n_pushed; i++)
+    if (i % 5 != 3)
+      {
+        guint value = 10 + i % 90;
+        g_array_append_val (values, value);
+      }
+  g_array_sort (values, compare_uints);
+  n = values->len;
+
+  return g_strdup_printf ("min %u · median %u · p95 %u · max %u (%u numbers)",
+                          g_array_index (values, guint, 0),
+                          g_array_index (values, guint, (n + 1) / 2 - 1),
+                          g_array_index (values, guint, (95 * n + 99) / 100 - 1),
+                          g_array_index (values, guint, n - 1), n);
+}
+
+static void
+test_fields_page (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window;
+  GtkWidget *sidebar;
+  GtkWidget *page;
+  LdFilterModel *model;
+  g_autofree char *numbers = expected_numbers (500);
+  GtkWidget *keys;
+  LabelWait wait;
+  CountWait shown;
+
+  /* Not following: GTK 4.8's column view warns "failed to scroll to given
+   * position" when the window follows the newest record through a filter
+   * change that grows the list, which is the window's, not the Fields'. */
+  g_settings_set_boolean (settings, "follow", FALSE);
+  window = new_window ();
+  sidebar = find_descendant (window, LD_TYPE_SIDEBAR, NULL);
+  model = ld_window_get_model (LD_WINDOW (window));
+  gtk_widget_activate_action (window, "app.clear", NULL);
+  push_requests (500);
+  shown = (CountWait) { model, 500 };
+  ui_wait_until (count_shown, &shown, "500 records shown");
+
+  /* The user opens the sidebar's Fields section. */
+  gtk_expander_set_expanded (GTK_EXPANDER (gtk_widget_get_ancestor (find_label (sidebar, "Fields"),
+                                                                    GTK_TYPE_EXPANDER)),
+                             TRUE);
+  page = find_descendant (sidebar, LD_TYPE_FIELDS_PAGE, NULL);
+  wait = (LabelWait) { page, "path" };
+  ui_wait_until (label_shown, &wait, "the key path in the Fields list");
+
+  /* Picking "path" shows its values, /cart first with 300 of 500. */
+  keys = find_descendant (page, GTK_TYPE_LIST_BOX, NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (keys); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (find_label (row, "path") != NULL)
+      gtk_list_box_select_row (GTK_LIST_BOX (keys), GTK_LIST_BOX_ROW (row));
+  wait = (LabelWait) { page, "300 · 60.0%" };
+  ui_wait_until (label_shown, &wait, "the count of /cart");
+  g_assert_nonnull (find_label (page, "/cart"));
+  g_assert_nonnull (find_label (page, "100 · 20.0%"));
+  shots (window, "fields-page");
+
+  /* + filters to the value, − excludes it instead. */
+  gtk_widget_activate (value_button (page, "/pay", "Filter to this value"));
+  shown = (CountWait) { model, 100 };
+  ui_wait_until (count_shown, &shown, "only /pay shown");
+  gtk_widget_activate (value_button (page, "/pay", "Exclude this value"));
+  shown = (CountWait) { model, 400 };
+  ui_wait_until (count_shown, &shown, "all but /pay shown");
+
+  /* A numeric field has its figures. */
+  ld_fields_page_select (LD_FIELDS_PAGE (page), LD_STATS_FIELD_EXTRA, "duration_ms");
+  wait = (LabelWait) { page, numbers };
+  ui_wait_until (label_shown, &wait, "the numbers of duration_ms");
+  shots (window, "fields-page-numbers");
+
+  gtk_widget_activate_action (window, "win.clear-filters", NULL);
+  close_window (window);
+  g_settings_reset (settings, "follow");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  {
+    g_autoptr(GSettings) settings = ld_settings_new ();
+    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
+    g_settings_set_string (settings, "nng-listen", "");
+    g_settings_set_boolean (settings, "archive", FALSE);
+  }
+
+  app = ld_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_variant_dict_insert (options, "tcp-port", "s", "0");
+  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_add_func ("/sidebar-tools/sender-level", test_sender_level);
+  g_test_add_func ("/sidebar-tools/fields-page", test_fields_page);
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
