@@ -272,18 +272,29 @@ def records_sent(args):
     return args.records // args.senders * args.senders
 
 
+# The divider the source tracker writes when a second connection turns out to be a known
+# source: it is in the output, but not one of the records sent.
+DIVIDER = b'"logger":"logdeck.ingest"'
+
+
 def count_lines_until(path, n, process):
-    """Reads the output as it grows until it holds N lines; returns when it did."""
-    lines = 0
+    """Reads the output as it grows until it holds N records sent; returns when it did.
+    Dividers are not counted: whether one is written for each further sender depends on
+    timing, and waiting for one that never comes would never end."""
+    records = 0
+    partial = b""
     while not os.path.exists(path):
         time.sleep(0.001)
     with open(path, "rb", buffering=0) as output:
-        while lines < n:
+        while records < n:
             chunk = output.read(1 << 20)
             if chunk:
-                lines += chunk.count(b"\n")
+                data = partial + chunk
+                end = data.rfind(b"\n") + 1
+                records += data.count(b"\n", 0, end) - data.count(DIVIDER, 0, end)
+                partial = data[end:]
             elif process.poll() is not None:
-                sys.exit("bench-e2e: logdeck-headless stopped at %d lines" % lines)
+                sys.exit("bench-e2e: logdeck-headless stopped at %d records" % records)
             else:
                 time.sleep(0.002)
     return time.monotonic()
@@ -316,9 +327,7 @@ def run_headless(args, size, archive, workdir):
     for sender in senders:
         sender.join()
     sent = time.monotonic()
-    # Each sender after the first is a second connection of the same program: Logdeck writes
-    # a "connected as a second connection" line for it.
-    end = count_lines_until(output, records_sent(args) + args.senders - 1, process)
+    end = count_lines_until(output, records_sent(args), process)
     run = {"seconds": end - start, "rss_mb": proc_status(process.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(process.pid), "sent": sent - start}
     profile.stop(records_sent(args))
@@ -329,10 +338,21 @@ def run_headless(args, size, archive, workdir):
 
 
 def run_scaling(args, workdir):
-    """Headless --output (no archive) with 1, 2, 4 and 8 senders, on one CPU
-    and on two (logdeck decodes on as many threads as it may use)."""
+    """Headless --output (no archive) with 1, 2, 4 and 8 senders, on one CPU and on two:
+    logdeck-headless decodes on as many threads as it may use (the ingest thread and a pool
+    of one thread fewer than the CPUs), so one CPU is one decoder thread and two are two.
+    Prints a Markdown table to paste into README-e2e.md."""
     cpu_sets = ["0", "0,1"] if os.cpu_count() >= 2 else ["0"]
-    print("| senders | " + " | ".join("CPUs %s: records/s, RSS" % c for c in cpu_sets) + " |")
+    with open("/proc/loadavg") as loadavg:
+        load = " ".join(loadavg.read().split()[:3])
+    print("Scaling, `bench-e2e scaling --runs %d --records %d` (headless `--output`, no archive, "
+          "medians of %d; load average %s at the start):" % (args.runs, args.records, args.runs,
+                                                               load))
+    print()
+    print("| senders | " + " | ".join(
+        "%d decoder thread%s (CPU%s %s): records/s, CPU µs/record, RSS"
+        % (len(c.split(",")), "s" if "," in c else "", "s" if "," in c else "", c)
+        for c in cpu_sets) + " |")
     print("|---|" + "---:|" * len(cpu_sets))
     for senders in (1, 2, 4, 8):
         cells = []
@@ -342,8 +362,10 @@ def run_scaling(args, workdir):
             size = frames_size(args.capture, args.records // senders)
             runs = [run_headless(scaled, size, False, workdir) for _ in range(args.runs)]
             seconds = statistics.median(run["seconds"] for run in runs)
-            cells.append("%s, %.0f MB" % (grouped(records_sent(scaled) / seconds),
-                                          statistics.median(run["rss_mb"] for run in runs)))
+            n = records_sent(scaled)
+            cells.append("%s, %.2f, %.0f MB" % (
+                grouped(n / seconds), statistics.median(run["cpu"] for run in runs) * 1e6 / n,
+                statistics.median(run["rss_mb"] for run in runs)))
         print("| %d | %s |" % (senders, " | ".join(cells)), flush=True)
 
 
