@@ -17,7 +17,8 @@ benchmark's own process; this one starts the programs users run and drives them 
             uses and the times its threads are switched in (wake-ups) over --idle-seconds,
             after a settling time.
   open      logdeck FILE with a Python text log of --records lines, timed from the start of the
-            process to the store holding every line; lnav beside it if it is installed.
+            process to the store holding every line; lnav on the same file in the same run, each
+            run of logdeck followed by one of lnav, when lnav is installed.
 
 Peak RSS is the program's VmHWM from /proc. Each figure is the median of --runs runs.
 
@@ -66,6 +67,10 @@ def parse_args():
     parser.add_argument("--headless-binary", help="another logdeck-headless to time, such as "
                         "an older build's (default: this build's)")
     parser.add_argument("--keep", action="store_true", help="keep the output files")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="record each run with perf (call graphs) into DIR/MODE-N.data, "
+                        "from the first byte sent (a file open: from the window's first "
+                        "report) to the end point, and print the CPU time per thread")
     return parser.parse_args()
 
 
@@ -125,6 +130,62 @@ def switches(pid):
         if int(task) == pid:
             main = n
     return main, total
+
+
+# Profiles
+
+
+class Profile:
+    """perf record attached to a running program, and its threads' CPU time meanwhile."""
+
+    counter = {}
+
+    def __init__(self, args, mode, pid):
+        self.pid = pid
+        self.process = None
+        if not args.profile:
+            return
+        os.makedirs(args.profile, exist_ok=True)
+        n = Profile.counter[mode] = Profile.counter.get(mode, 0) + 1
+        self.path = os.path.join(args.profile, "%s-%d.data" % (mode, n))
+        self.threads = thread_times(pid)
+        # cpu-clock: virtual machines rarely expose the hardware counters. DWARF call
+        # graphs, as the build has no frame pointers; a low rate keeps the file small.
+        self.process = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "499",
+                                         "--call-graph", "dwarf,16384", "-p", str(pid),
+                                         "-o", self.path], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)     # perf attaches to every thread before the clock starts
+
+    def stop(self, records):
+        if self.process is None:
+            return
+        after = thread_times(self.pid)
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait()
+        total = 0.0
+        print("  profile %s; CPU time per thread while measured:" % self.path)
+        for tid, (name, seconds) in sorted(after.items(), key=lambda item: -item[1][1]):
+            used = seconds - self.threads.get(tid, (name, 0.0))[1]
+            total += used
+            if used >= 0.01:
+                print("    %-16s %6.2f s" % (name, used))
+        print("    all threads      %6.2f s = %.2f µs a record" % (total, total * 1e6 / records),
+              flush=True)
+
+
+def thread_times(pid):
+    """{tid: (name, utime + stime in seconds)} of every thread of PID."""
+    times = {}
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, task)) as stat:
+                head, tail = stat.read().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        times[int(task)] = (head.split("(", 1)[1],
+                            (int(fields[11]) + int(fields[12])) / CLK_TCK)
+    return times
 
 
 # The capture
@@ -211,18 +272,30 @@ def records_sent(args):
     return args.records // args.senders * args.senders
 
 
+# The divider the source tracker writes when a second connection turns out to be a known
+# source: it is in the output, but not one of the records sent.
+DIVIDER = b'"logger":"logdeck.ingest"'
+
+
 def count_lines_until(path, n, process):
-    """Reads the output as it grows until it holds N lines; returns when it did."""
-    lines = 0
+    """Reads the output as it grows until it holds N records sent; returns when it did.
+    Dividers are not counted: whether one is written for each further sender depends on
+    timing, and waiting for one that never comes would never end. The count is cheap (the
+    benchmark shares the CPUs with the program): newlines, and dividers in each chunk and
+    across its start."""
+    records = 0
+    tail = b""
     while not os.path.exists(path):
         time.sleep(0.001)
     with open(path, "rb", buffering=0) as output:
-        while lines < n:
+        while records < n:
             chunk = output.read(1 << 20)
             if chunk:
-                lines += chunk.count(b"\n")
+                across = tail + chunk[:len(DIVIDER) - 1]
+                records += chunk.count(b"\n") - chunk.count(DIVIDER) - across.count(DIVIDER)
+                tail = (tail + chunk[-(len(DIVIDER) - 1):])[-(len(DIVIDER) - 1):]
             elif process.poll() is not None:
-                sys.exit("bench-e2e: logdeck-headless stopped at %d lines" % lines)
+                sys.exit("bench-e2e: logdeck-headless stopped at %d records" % records)
             else:
                 time.sleep(0.002)
     return time.monotonic()
@@ -247,6 +320,7 @@ def run_headless(args, size, archive, workdir):
         command = ["taskset", "-c", args.cpus] + command
     process = subprocess.Popen(command, env=environment(), stderr=subprocess.DEVNULL)
     socks = [connect(port, process) for _ in range(args.senders)]
+    profile = Profile(args, "headless-archive" if archive else "headless", process.pid)
     start = time.monotonic()
     senders = [threading.Thread(target=send, args=(sock, args.capture, size)) for sock in socks]
     for sender in senders:
@@ -254,11 +328,10 @@ def run_headless(args, size, archive, workdir):
     for sender in senders:
         sender.join()
     sent = time.monotonic()
-    # Each sender after the first is a second connection of the same program: Logdeck writes
-    # a "connected as a second connection" line for it.
-    end = count_lines_until(output, records_sent(args) + args.senders - 1, process)
+    end = count_lines_until(output, records_sent(args), process)
     run = {"seconds": end - start, "rss_mb": proc_status(process.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(process.pid), "sent": sent - start}
+    profile.stop(records_sent(args))
     stop(process)
     if not args.keep:
         os.unlink(output)
@@ -266,10 +339,21 @@ def run_headless(args, size, archive, workdir):
 
 
 def run_scaling(args, workdir):
-    """Headless --output (no archive) with 1, 2, 4 and 8 senders, on one CPU
-    and on two (logdeck decodes on as many threads as it may use)."""
+    """Headless --output (no archive) with 1, 2, 4 and 8 senders, on one CPU and on two:
+    logdeck-headless decodes on as many threads as it may use (the ingest thread and a pool
+    of one thread fewer than the CPUs), so one CPU is one decoder thread and two are two.
+    Prints a Markdown table to paste into README-e2e.md."""
     cpu_sets = ["0", "0,1"] if os.cpu_count() >= 2 else ["0"]
-    print("| senders | " + " | ".join("CPUs %s: records/s, RSS" % c for c in cpu_sets) + " |")
+    with open("/proc/loadavg") as loadavg:
+        load = " ".join(loadavg.read().split()[:3])
+    print("Scaling, `bench-e2e scaling --runs %d --records %d` (headless `--output`, no archive, "
+          "medians of %d; load average %s at the start):" % (args.runs, args.records, args.runs,
+                                                               load))
+    print()
+    print("| senders | " + " | ".join(
+        "%d decoder thread%s (CPU%s %s): records/s, CPU µs/record, RSS"
+        % (len(c.split(",")), "s" if "," in c else "", "s" if "," in c else "", c)
+        for c in cpu_sets) + " |")
     print("|---|" + "---:|" * len(cpu_sets))
     for senders in (1, 2, 4, 8):
         cells = []
@@ -279,8 +363,10 @@ def run_scaling(args, workdir):
             size = frames_size(args.capture, args.records // senders)
             runs = [run_headless(scaled, size, False, workdir) for _ in range(args.runs)]
             seconds = statistics.median(run["seconds"] for run in runs)
-            cells.append("%s, %.0f MB" % (grouped(records_sent(scaled) / seconds),
-                                          statistics.median(run["rss_mb"] for run in runs)))
+            n = records_sent(scaled)
+            cells.append("%s, %.2f, %.0f MB" % (
+                grouped(n / seconds), statistics.median(run["cpu"] for run in runs) * 1e6 / n,
+                statistics.median(run["rss_mb"] for run in runs)))
         print("| %d | %s |" % (senders, " | ".join(cells)), flush=True)
 
 
@@ -347,9 +433,11 @@ def run_window(args, size, records):
     window = Window(["--max-records", str(records)], port)
     sock = connect(port, window.process)
     time.sleep(1.0)     # let the window show before the clock starts
+    profile = Profile(args, "window", window.pid)
     start = time.monotonic()
     send(sock, args.capture, size)
     end = window.wait_for(records)
+    profile.stop(records)
     run = {"seconds": end - start, "rss_mb": proc_status(window.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(window.pid), "gap_ms": window.gap_ms}
     return window, run
@@ -395,25 +483,49 @@ def ensure_text_log(n):
 
 def run_open(args, path):
     window = Window(["--max-records", str(args.records), path])
+    profile = Profile(args, "open", window.pid)
     end = window.wait_for(args.records)
+    profile.stop(args.records)
     run = {"seconds": end - window.started, "rss_mb": proc_status(window.pid, "VmHWM") / 1024,
            "cpu": cpu_seconds(window.pid), "gap_ms": window.gap_ms}
     window.close()
     return run
 
 
-def run_lnav(path, runs):
-    if shutil.which("lnav") is None:
-        print("lnav: not installed, so not compared", flush=True)
+def run_lnav(path):
+    """lnav opening the same file and counting its lines as log messages, as a user of lnav
+    would ask it: from the start of the process to its answer. Returns None without lnav."""
+    start = time.monotonic()
+    done = subprocess.run(["lnav", "-n", "-c", ";SELECT count(*) FROM all_logs", path],
+                          capture_output=True, text=True, env=dict(os.environ, TERM="dumb"))
+    seconds = time.monotonic() - start
+    # It prints a header and the count: the last word is the number of lines it took as logs.
+    words = done.stdout.split()
+    count = int(words[-1]) if words and words[-1].isdigit() else -1
+    return {"seconds": seconds, "count": count}
+
+
+def run_open_and_lnav(args, path):
+    """Each run opens the file in logdeck, then in lnav, so both see the same machine."""
+    has_lnav = shutil.which("lnav") is not None
+    runs, lnav_runs = [], []
+    for _ in range(args.runs):
+        runs.append(run_open(args, path))
+        if has_lnav:
+            lnav_runs.append(run_lnav(path))
+    median_line("open a Python text log in the window (from the process's start)",
+                runs, args.records)
+    if not has_lnav:
+        print("lnav: not installed, so not compared (build-aux/install-deps installs it)",
+              flush=True)
         return
-    times = []
-    for _ in range(runs):
-        start = time.monotonic()
-        out = subprocess.run(["lnav", "-n", "-c", ";SELECT count(*) FROM all_logs", path],
-                             capture_output=True, text=True).stdout.strip()
-        times.append(time.monotonic() - start)
-    print("lnav -n -c ';SELECT count(*) FROM all_logs': %.2f s (it printed %r)"
-          % (statistics.median(times), out.replace("\n", " ")), flush=True)
+    seconds = statistics.median(run["seconds"] for run in lnav_runs)
+    print("lnav -n -c ';SELECT count(*) FROM all_logs': %.2f s, it counted %s lines "
+          "(median of %d: %s s)" % (seconds, grouped(lnav_runs[0]["count"]), len(lnav_runs),
+                                    ", ".join("%.2f" % run["seconds"] for run in lnav_runs)))
+    print("open: logdeck %.2f s, lnav %.2f s: logdeck takes %.2fx lnav's time" % (
+        statistics.median(run["seconds"] for run in runs), seconds,
+        statistics.median(run["seconds"] for run in runs) / seconds), flush=True)
 
 
 def main():
@@ -453,10 +565,7 @@ def main():
                      statistics.median(r["all_wakeups"] for r in runs), len(runs)), flush=True)
         if "open" in args.modes:
             path = ensure_text_log(args.records)
-            runs = [run_open(args, path) for _ in range(args.runs)]
-            median_line("open a Python text log in the window (from the process's start)",
-                        runs, args.records)
-            run_lnav(path, args.runs)
+            run_open_and_lnav(args, path)
     finally:
         if args.keep:
             print("bench-e2e: the output files are in %s" % workdir)

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ld-export.h"
 #include "ld-jsonl.h"
@@ -53,6 +54,11 @@ print_internal (const LdRecord *record)
 #define OUTPUT_MAX_PENDING  (32 * 1024 * 1024)
 #define OUTPUT_WRITE_SIZE   (256 * 1024)
 
+/* The writer hands its last job back for the next batch rather than freeing
+ * it, if it is no bigger than this: fresh memory for every job cost the main
+ * thread a page fault every few records. */
+#define OUTPUT_SPARE_MAX    (8 * 1024 * 1024)
+
 typedef struct
 {
   LdRecord record;
@@ -76,16 +82,36 @@ struct _LdSessionWriter
   GCond     cond;
   GQueue    jobs;
   gsize     pending;      /* bytes of the jobs queued */
+  OutputJob *spare;       /* a written job, emptied, to be filled again */
   gboolean  closing;
 };
 
+/* A job with room for @n_records and @text_size bytes of their text, so
+ * that filling it never grows it: the writer's spare one if there is. */
 static OutputJob *
-output_job_new (guint n_records)
+output_job_new (LdSessionWriter *writer,
+                guint            n_records,
+                gsize            text_size)
 {
-  OutputJob *job = g_new (OutputJob, 1);
+  OutputJob *job;
 
-  job->records = g_array_sized_new (FALSE, FALSE, sizeof (OutputRecord), n_records);
-  job->text = g_byte_array_sized_new (n_records * 128);
+  g_mutex_lock (&writer->lock);
+  job = g_steal_pointer (&writer->spare);
+  g_mutex_unlock (&writer->lock);
+
+  if (job == NULL)
+    {
+      job = g_new (OutputJob, 1);
+      job->records = g_array_sized_new (FALSE, FALSE, sizeof (OutputRecord), n_records);
+      job->text = g_byte_array_sized_new (text_size);
+      return job;
+    }
+
+  /* Setting the size makes the room; the job is then emptied, keeping it. */
+  g_array_set_size (job->records, n_records);
+  g_array_set_size (job->records, 0);
+  g_byte_array_set_size (job->text, text_size);
+  g_byte_array_set_size (job->text, 0);
   return job;
 }
 
@@ -162,16 +188,20 @@ flush_output (LdSessionWriter *writer)
     output_failed (writer);
 }
 
-/* Counts off the bytes of the job written, then takes the next, or NULL
- * once closing with none left; says whether more are queued behind it. */
+/* Counts off the bytes of the job written and keeps it as the spare (or
+ * frees it), then takes the next, or NULL once closing with none left;
+ * says whether more are queued behind it. */
 static OutputJob *
 next_job (LdSessionWriter *writer,
-          gsize            written,
+          OutputJob       *done,
           gboolean        *more)
 {
   OutputJob *job;
+  gsize written = done != NULL ? output_job_size (done) : 0;
 
   g_mutex_lock (&writer->lock);
+  if (done != NULL && writer->spare == NULL && written <= OUTPUT_SPARE_MAX)
+    writer->spare = g_steal_pointer (&done);
   writer->pending -= written;
   g_cond_broadcast (&writer->cond);
   while (g_queue_is_empty (&writer->jobs) && !writer->closing)
@@ -180,6 +210,7 @@ next_job (LdSessionWriter *writer,
   *more = !g_queue_is_empty (&writer->jobs);
   g_mutex_unlock (&writer->lock);
 
+  g_clear_pointer (&done, output_job_free);
   return job;
 }
 
@@ -189,15 +220,14 @@ run_writer (gpointer data)
   LdSessionWriter *writer = data;
   g_autoptr(GString) lines = g_string_sized_new (OUTPUT_WRITE_SIZE + 64 * 1024);
   gint64 last_flush_us = g_get_monotonic_time ();
-  gsize written = 0;
+  OutputJob *done = NULL;
   gboolean more;
   OutputJob *job;
 
-  while ((job = next_job (writer, written, &more)) != NULL)
+  while ((job = next_job (writer, done, &more)) != NULL)
     {
       write_job (writer, job, lines);
-      written = output_job_size (job);
-      output_job_free (job);
+      done = job;
       if (!more || g_get_monotonic_time () - last_flush_us >= OUTPUT_FLUSH_US)
         {
           flush_output (writer);
@@ -251,10 +281,40 @@ stop_writer (LdSessionWriter *writer)
   g_mutex_unlock (&writer->lock);
   g_thread_join (writer->thread);
 
+  g_clear_pointer (&writer->spare, output_job_free);
   g_mutex_clear (&writer->lock);
   g_cond_clear (&writer->cond);
   g_free (writer->path);
   g_free (writer);
+}
+
+/* ld_export_record_is_internal() asks getpid() for every record, and glibc
+ * no longer caches it: a system call per record took a quarter of headless
+ * Logdeck's CPU time under perf. Only a record whose logger is "logdeck" or
+ * one of its children can be internal, and a sender's logger is that rarely,
+ * so the logger is looked at first and the full test runs only for those. */
+static gboolean
+record_is_internal (const LdRecord *record)
+{
+  const char *logger = ld_intern_lookup (record->logger);
+
+  if (logger == NULL || strncmp (logger, "logdeck", 7) != 0)
+    return FALSE;
+  return ld_export_record_is_internal (record);
+}
+
+/* The text of the records from @first to before @end: at most what a job
+ * for them copies. */
+static gsize
+text_size_from (LdStore *store,
+                guint    first,
+                guint    end)
+{
+  gsize size = 0;
+
+  for (guint i = first; i < end; i++)
+    size += ld_record_text_size (ld_store_get_record (store, i));
+  return size;
 }
 
 /* Headless: every record as a canonical JSON line as it arrives (those
@@ -272,13 +332,14 @@ on_records_added (LdSession  *self,
     {
       const LdRecord *record = ld_store_get_record (self->store, i);
 
-      if (!self->include_internal && ld_export_record_is_internal (record))
+      if (!self->include_internal && record_is_internal (record))
         print_internal (record);
       else if (self->writer != NULL
                && (self->output_filter == NULL || ld_query_matches (self->output_filter, record)))
         {
           if (job == NULL)
-            job = output_job_new (added);
+            job = output_job_new (self->writer, position + added - i,
+                                  text_size_from (self->store, i, position + added));
           output_job_add (job, record);
         }
     }
@@ -345,7 +406,7 @@ export_positions (LdSession *self)
     {
       const LdRecord *record = ld_store_get_record (self->store, i);
 
-      if (self->include_internal || !ld_export_record_is_internal (record))
+      if (self->include_internal || !record_is_internal (record))
         g_array_append_val (positions, i);
     }
 

@@ -227,6 +227,38 @@ ld_handoff_push_record (LdHandoff            *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Records in a part of a batch split for the drains to come (see
+ * split_into_drains()), unless a drain takes more. */
+#define SPLIT_PART_RECORDS 16384
+
+/* Cuts the batch at @index into a first part of @room records and parts of
+ * at most SPLIT_PART_RECORDS or @max_per_drain after it, in place in
+ * @pending. The parts are split off from the end, so that each record is
+ * copied once: cutting the first part off the front each frame copied the
+ * whole rest of the batch every time, and a file read as one batch of a
+ * million records spent a tenth of the window's time there. Parts are not
+ * made smaller than SPLIT_PART_RECORDS, so that the few records a frame of
+ * an empty window takes do not cut a file into thousands of batches. */
+static void
+split_into_drains (GPtrArray *pending,
+                   guint      index,
+                   guint      room,
+                   guint      max_per_drain)
+{
+  LdBatch *batch = pending->pdata[index];
+  guint length = ld_batch_get_length (batch);
+  guint part = MAX (max_per_drain, SPLIT_PART_RECORDS);
+
+  while (length > room)
+    {
+      /* Where the last part starts: room plus whole parts before it. */
+      guint last = room + (length - room - 1) / part * part;
+
+      g_ptr_array_insert (pending, index + 1, ld_batch_split_off (batch, last));
+      length = last;
+    }
+}
+
 /* Everything queued, or, with a limit, batches up to it: a backlog is then
  * taken over several frames rather than in one long one. */
 static GPtrArray *
@@ -251,7 +283,7 @@ take_pending_locked (LdHandoff *self)
       guint room = self->max_per_drain - n_records;
 
       if (ld_batch_get_length (batch) > room)
-        g_ptr_array_insert (self->pending, n_taken + 1, ld_batch_split_off (batch, room));
+        split_into_drains (self->pending, n_taken, room, self->max_per_drain);
       n_records += ld_batch_get_length (batch);
       n_taken++;
     }
