@@ -783,13 +783,19 @@ ld_export_format_for_file (GFile *file)
 gboolean
 ld_export_record_is_internal (const LdRecord *record)
 {
+  /* getpid() is a system call each time (glibc caches it no more), and
+   * this runs once per record; Logdeck never forks. */
+  static gint own_pid;
+  gint pid = g_atomic_int_get (&own_pid);
   const char *logger;
 
   g_return_val_if_fail (record != NULL, FALSE);
 
+  if (pid == 0)
+    g_atomic_int_set (&own_pid, pid = (gint) getpid ());
   /* A sender's record names its own process: a program that calls its
    * logger "logdeck.x" keeps its records in the output. */
-  if (record->process != 0 && record->process != (gint32) getpid ())
+  if (record->process != 0 && record->process != (gint32) pid)
     return FALSE;
   logger = ld_intern_lookup (record->logger);
   return logger != NULL && g_str_has_prefix (logger, "logdeck")
