@@ -98,7 +98,9 @@ typedef struct
   GError       *error;
 } Readers;
 
-/* Waits for the slice's turn; FALSE if the load stopped meanwhile. */
+/* Waits for the slice's turn; FALSE if the load stopped or was cancelled
+ * meanwhile. A cancel is looked at on every wake-up: the reader whose turn
+ * it is may have seen it first and left without pushing its slice. */
 static gboolean
 wait_turn (Readers *readers,
            guint64  slice)
@@ -106,9 +108,10 @@ wait_turn (Readers *readers,
   gboolean turn;
 
   g_mutex_lock (&readers->lock);
-  while (readers->next_slice != slice && !readers->stopped)
+  while (readers->next_slice != slice && !readers->stopped
+         && !g_cancellable_is_cancelled (readers->cancellable))
     g_cond_wait_until (&readers->cond, &readers->lock, g_get_monotonic_time () + 20000);
-  turn = !readers->stopped;
+  turn = !readers->stopped && !g_cancellable_is_cancelled (readers->cancellable);
   g_mutex_unlock (&readers->lock);
 
   return turn;

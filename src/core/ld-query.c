@@ -623,6 +623,8 @@ append_value (GString    *out,
               const char *value,
               gboolean    plain)
 {
+  g_return_if_fail (out != NULL && value != NULL);
+
   if (!needs_quotes (value, plain))
     {
       g_string_append (out, value);
@@ -637,6 +639,22 @@ append_value (GString    *out,
       g_string_append_c (out, *p);
     }
   g_string_append_c (out, '"');
+}
+
+/**
+ * ld_query_append_value:
+ * @out: where to append
+ * @value: a field term's value, as a sender sent it
+ *
+ * Appends @value as the value of a field term (after `name:` or `name=`),
+ * quoted and escaped where it must be, so that any text a sender chose
+ * (spaces, quotes, parentheses) reads back as that one value.
+ */
+void
+ld_query_append_value (GString    *out,
+                       const char *value)
+{
+  append_value (out, value, FALSE);
 }
 
 static const char *

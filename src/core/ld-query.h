@@ -115,6 +115,8 @@ void         ld_query_unref            (LdQuery        *query);
 gboolean     ld_query_is_empty         (const LdQuery  *query);
 const char  *ld_query_get_text         (const LdQuery  *query);
 char        *ld_query_to_string        (const LdQuery  *query);
+void         ld_query_append_value     (GString        *out,
+                                        const char     *value);
 gboolean     ld_query_matches          (const LdQuery  *query,
                                         const LdRecord *record);
 gboolean     ld_query_has_text_terms   (const LdQuery  *query);

@@ -7,6 +7,7 @@
 
 #include "ld-connection-monitor.h"
 #include "ld-count-format.h"
+#include "ld-query.h"
 
 /* The connection monitor: every endpoint and connection of the registry in
  * a table, with what the registry knows (protocol, peer, state, since when
@@ -779,18 +780,6 @@ filter_cleared (gpointer item,
          || !g_hash_table_contains (self->cleared, ld_connection_get_id (item));
 }
 
-/* The @value of a query term, quoted as the filter bar reads it. */
-static void
-append_quoted (GString    *query,
-               const char *value)
-{
-  g_autoptr(GString) quoted = g_string_new (value);
-
-  g_string_replace (quoted, "\\", "\\\\", 0);
-  g_string_replace (quoted, "\"", "\\\"", 0);
-  g_string_append_printf (query, "\"%s\"", quoted->str);
-}
-
 /* A host's row filters the table to that host's records on that
  * connection, through the window's filter bar ("win.set-filter"), so that
  * the query shows there. */
@@ -800,9 +789,9 @@ activate_host (LdConnectionMonitor *self,
 {
   g_autoptr(GString) query = g_string_new ("conn=");
 
-  append_quoted (query, ld_intern_lookup (row->connection));
+  ld_query_append_value (query, ld_intern_lookup (row->connection));
   g_string_append (query, " host=");
-  append_quoted (query, ld_intern_lookup (row->host));
+  ld_query_append_value (query, ld_intern_lookup (row->host));
   gtk_widget_activate_action (GTK_WIDGET (self), "win.set-filter", "s", query->str);
 }
 

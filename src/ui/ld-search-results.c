@@ -116,7 +116,12 @@ on_search_done (GObject      *source,
 
   g_clear_object (&self->cancellable);
   self->running = FALSE;
-  self->progress = progress;
+  /* After Stop, the slices still queued were dropped: the last delivered
+   * slice's progress is what the list holds, so the counts stay true. */
+  if (complete || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->progress = progress;
+  else
+    self->progress.n_total = self->progress.n_scanned;
   g_clear_pointer (&self->problem, g_free);
   if (!complete)
     self->problem = g_strdup (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)

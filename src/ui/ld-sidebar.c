@@ -113,10 +113,11 @@ find_sender_host (LdSidebar  *self,
           last_other = record->logger;
           continue;
         }
+      /* Only the address the records came from, never a host name a
+       * sender wrote into them: the configuration goes where the user
+       * saw the records come from, or where the user types. */
       if ((host = ld_sender_config_host_from_peer (ld_intern_lookup (record->peer))) != NULL)
         return host;
-      if (record->host != LD_INTERN_NONE)
-        return g_strdup (ld_intern_lookup (record->host));
     }
 
   return NULL;

@@ -93,8 +93,15 @@ append_facet_terms (LdWindow *self,
   for (gsize i = 0; i < n; i++)
     g_string_append_printf (text, "-level=%d ", levels[i]);
   for (guint i = 0; excluded != NULL && excluded[i] != NULL; i++)
-    /* logger:NAME. is NAME and its descendants, as the sidebar excludes. */
-    g_string_append_printf (text, "-logger:%s. ", excluded[i]);
+    {
+      /* logger:NAME. is NAME and its descendants, as the sidebar excludes;
+       * quoted where a sender's name needs it ("my app", parentheses). */
+      g_autofree char *subtree = g_strconcat (excluded[i], ".", NULL);
+
+      g_string_append (text, "-logger:");
+      ld_query_append_value (text, subtree);
+      g_string_append_c (text, ' ');
+    }
 }
 
 /* The query the search runs: the filter's own text compiled again at the
