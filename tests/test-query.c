@@ -451,6 +451,42 @@ test_new_interned_strings (void)
   g_assert_true (ld_query_matches (query, ld_store_get_record (store, 0)));
 }
 
+/* A value any sender chose, appended with ld_query_append_value(), reads
+ * back as that one value: a logger subtree excluded by name (as the
+ * whole-session search writes it) hides that logger and its children
+ * only, whatever the name holds (found in review: "my app" was two terms). */
+static void
+test_append_value_round_trip (void)
+{
+  const char *names[] = { "my app", "a\"b", "(x) OR y", "back\\slash", "-dash", "plain" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(LdStore) store = ld_store_new (100);
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+      g_autoptr(GString) text = g_string_new ("-logger:");
+      g_autofree char *subtree = g_strconcat (names[i], ".", NULL);
+      g_autofree char *child = g_strconcat (names[i], ".child", NULL);
+      const char *loggers[] = { names[i], child, "other" };
+      g_autoptr(LdQuery) query = NULL;
+      g_autoptr(GError) error = NULL;
+
+      ld_query_append_value (text, subtree);
+      query = ld_query_parse (text->str, T0, &error);
+      g_assert_no_error (error);
+      for (guint j = 0; j < G_N_ELEMENTS (loggers); j++)
+        {
+          LdRecordFields fields = { .logger = loggers[j], .message = "m" };
+
+          ld_batch_add (batch, &fields);
+        }
+      ld_store_append_batch (store, batch);
+      g_assert_false (ld_query_matches (query, ld_store_get_record (store, 0)));
+      g_assert_false (ld_query_matches (query, ld_store_get_record (store, 1)));
+      g_assert_true (ld_query_matches (query, ld_store_get_record (store, 2)));
+    }
+}
+
 /* Highlighting. */
 
 static char *
@@ -686,6 +722,7 @@ main (int   argc,
   g_test_add_func ("/query/parse/normal-form", test_parse_normal_form);
   g_test_add_func ("/query/parse/errors", test_parse_errors);
   g_test_add_func ("/query/parse/deep-nesting", test_parse_deep_nesting);
+  g_test_add_func ("/query/append-value", test_append_value_round_trip);
   g_test_add_func ("/query/parse/error-offset", test_error_offset_other_domain);
   g_test_add_func ("/query/semantics", test_semantics);
   g_test_add_func ("/query/fleet-fields", test_fleet_fields);
