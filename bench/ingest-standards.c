@@ -40,7 +40,7 @@ static char *only;
 
 static const GOptionEntry entries[] = {
   { "records", 'n', 0, G_OPTION_ARG_INT, &n_records, "Records to send", "N" },
-  { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one protocol only", "otlp|syslog|gelf" },
+  { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Run one protocol only", "otlp|otlp-json|syslog|gelf" },
   { NULL }
 };
 
@@ -182,26 +182,73 @@ make_export (guint first,
   return request;
 }
 
+/* The same export in OTLP/JSON: lowerCamelCase keys, the 64-bit time as a
+ * decimal string, the trace context in hex, as the SDKs' http/json
+ * exporters write it. */
 static void
-make_requests (Sender *sender)
+append_hex (GString      *out,
+            const guint8 *bytes,
+            gsize         n)
+{
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (out, "%02x", bytes[i]);
+}
+
+static GString *
+make_export_json (guint first,
+                  guint count)
+{
+  GString *request = g_string_new ("{\"resourceLogs\":[{\"resource\":{\"attributes\":["
+                                   "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"checkout\"}},"
+                                   "{\"key\":\"host.name\",\"value\":{\"stringValue\":\"web-1\"}}]},"
+                                   "\"scopeLogs\":[{\"scope\":{\"name\":\"app.orders\"},\"logRecords\":[");
+
+  for (guint i = first; i < first + count; i++)
+    {
+      guint64 time_ns = G_GUINT64_CONSTANT (1700000000000000000) + (guint64) i * 1000;
+      guint8 trace[16] = { 0x4b, 0xf9, 0x2f, 0x35 }, span[8] = { 0x00, 0xf0 };
+
+      memcpy (trace + 8, &i, sizeof i);
+      memcpy (span + 4, &i, sizeof i);
+      g_string_append_printf (request, "%s{\"timeUnixNano\":\"%" G_GUINT64_FORMAT "\","
+                              "\"severityNumber\":%d,\"body\":{\"stringValue\":"
+                              "\"order %u placed for customer %u\"},\"attributes\":["
+                              "{\"key\":\"http.route\",\"value\":{\"stringValue\":\"/orders\"}},"
+                              "{\"key\":\"user.id\",\"value\":{\"stringValue\":\"alice\"}}],"
+                              "\"traceId\":\"", i == first ? "" : ",", time_ns,
+                              i % 10 == 0 ? 17 : 9, i, i % 977);
+      append_hex (request, trace, sizeof trace);
+      g_string_append (request, "\",\"spanId\":\"");
+      append_hex (request, span, sizeof span);
+      g_string_append (request, "\"}");
+    }
+  g_string_append (request, "]}]}]}");
+
+  return request;
+}
+
+static void
+make_requests (Sender   *sender,
+               gboolean  json)
 {
   gsize total = 0;
 
   sender->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (int first = 0; first < n_records; first += OTLP_BATCH)
     {
-      g_autoptr(GString) body = make_export (first, MIN (OTLP_BATCH, n_records - first));
+      guint count = MIN (OTLP_BATCH, n_records - first);
+      g_autoptr(GString) body = json ? make_export_json (first, count) : make_export (first, count);
       GString *request = g_string_new (NULL);
 
       g_string_printf (request, "POST /v1/logs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Content-Type: application/x-protobuf\r\nContent-Length: %" G_GSIZE_FORMAT
-                       "\r\n\r\n", body->len);
+                       "Content-Type: application/%s\r\nContent-Length: %" G_GSIZE_FORMAT
+                       "\r\n\r\n", json ? "json" : "x-protobuf", body->len);
       g_string_append_len (request, body->str, body->len);
       total += body->len;
       g_ptr_array_add (sender->requests, g_string_free_to_bytes (request));
     }
-  g_printerr ("otlp: %u exports, %.0f bytes of protobuf a record\n", sender->requests->len,
-              (double) total / n_records);
+  g_printerr ("otlp: %u exports, %.0f bytes of %s a record\n", sender->requests->len,
+              (double) total / n_records, json ? "JSON" : "protobuf");
 }
 
 static void
@@ -479,8 +526,14 @@ main (int   argc,
 
   if (only == NULL || g_str_equal (only, "otlp"))
     {
-      make_requests (&sender);
+      make_requests (&sender, FALSE);
       measure (&sender, "otlp-http protobuf (512 a request)", send_otlp, "otlp", 60);
+      g_ptr_array_unref (sender.requests);
+    }
+  if (only == NULL || g_str_equal (only, "otlp-json") || g_str_equal (only, "otlp"))
+    {
+      make_requests (&sender, TRUE);
+      measure (&sender, "otlp-http json (512 a request)", send_otlp, "otlp", 60);
       g_ptr_array_unref (sender.requests);
     }
   if (only == NULL || g_str_equal (only, "syslog"))

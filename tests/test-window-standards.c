@@ -278,6 +278,12 @@ column_shown (gpointer data)
   return gtk_column_view_column_get_visible (data);
 }
 
+static gboolean
+column_hidden (gpointer data)
+{
+  return !gtk_column_view_column_get_visible (data);
+}
+
 /* Whether the table's header shows a column titled @title. */
 static gboolean
 header_shows (LdWindow   *window,
@@ -700,9 +706,19 @@ test_columns_narrow (void)
   settle ();
   host = column_with_id (window, "host");
   g_assert_false (gtk_column_view_column_get_visible (host));
+  /* Below the fold width (800×600 and the like) Host and Service give
+   * their room to the message; Logger is back. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 850, 700);
+  ui_wait_until (column_shown, column_with_id (window, "logger"), "the Logger column at 850 px");
+  g_assert_false (gtk_column_view_column_get_visible (host));
+  g_assert_false (gtk_column_view_column_get_visible (column_with_id (window, "service")));
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   ui_wait_until (column_shown, host, "the Host column once wide");
   g_assert_true (gtk_column_view_column_get_visible (column_with_id (window, "service")));
+  gtk_window_set_default_size (GTK_WINDOW (window), 850, 700);
+  ui_wait_until (column_hidden, host, "the Host column gone again at 850 px");
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  ui_wait_until (column_shown, host, "the Host column back");
 
   /* Shown by hand before any record names one, a column stays shown. */
   close_window (window);

@@ -614,13 +614,37 @@ save_revealed (LdWindow *self)
     g_settings_set_strv (self->settings, "revealed-columns", (const char *const *) revealed);
 }
 
+/* How narrow a window must be for a column to give its room to the
+ * message: Host and Service go first (below the fold width, where the
+ * sidebar folds too), Logger, Thread and Connection only in a phone-sized
+ * window; 0 for the columns that always stay. */
+static int
+squeeze_level (const char *id)
+{
+  if (g_str_equal (id, "host") || g_str_equal (id, "service"))
+    return 1;
+  if (g_str_equal (id, "logger") || g_str_equal (id, "thread") || g_str_equal (id, "connection"))
+    return 2;
+  return 0;
+}
+
+static gboolean
+squeezed_out (LdWindow            *self,
+              GtkColumnViewColumn *column)
+{
+  int level = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self->column_view), "ld-narrow"));
+  int column_level = squeeze_level (g_object_get_data (G_OBJECT (column), "ld-column-id"));
+
+  return column_level > 0 && column_level <= level;
+}
+
 static void
 reveal_column (LdWindow            *self,
                GtkColumnViewColumn *column)
 {
   g_object_set_data (G_OBJECT (column), "ld-revealed", GINT_TO_POINTER (TRUE));
-  /* A phone-sized window keeps it for when it is wide again. */
-  if (g_object_get_data (G_OBJECT (self->column_view), "ld-narrow") != NULL)
+  /* A window too narrow for it keeps it for when it is wide again. */
+  if (squeezed_out (self, column))
     g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", GINT_TO_POINTER (TRUE));
   else
     gtk_column_view_column_set_visible (column, TRUE);
@@ -806,34 +830,34 @@ ld_window_refresh_column (LdWindow   *self,
  * ld_window_columns_set_narrow:
  * @self: a window
  * @narrow: whether the window is phone-sized
+ * @folded: whether the window is narrower than the fold width
  *
- * A narrow window gives Logger's, Thread's, Connection's, Host's and
- * Service's room to the message (the detail pane still shows them), for as long as it is narrow:
- * the user's own choice of columns is what is saved.
+ * A folded window gives Host's and Service's room to the message, a narrow
+ * one Logger's, Thread's and Connection's too (the detail pane still shows
+ * them), for as long as it is that narrow: the user's own choice of columns
+ * is what is saved.
  */
 void
 ld_window_columns_set_narrow (LdWindow *self,
-                              gboolean  narrow)
+                              gboolean  narrow,
+                              gboolean  folded)
 {
   GListModel *list = gtk_column_view_get_columns (self->column_view);
 
-  g_object_set_data (G_OBJECT (self->column_view), "ld-narrow", GINT_TO_POINTER (narrow));
+  g_object_set_data (G_OBJECT (self->column_view), "ld-narrow",
+                     GINT_TO_POINTER (narrow ? 2 : folded ? 1 : 0));
   for (guint i = 0; i < g_list_model_get_n_items (list); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
-      const char *id = g_object_get_data (G_OBJECT (column), "ld-column-id");
       gboolean hidden_here = g_object_get_data (G_OBJECT (column), "ld-narrow-hidden") != NULL;
+      gboolean squeezed = squeezed_out (self, column);
 
-      if (!g_str_equal (id, "logger") && !g_str_equal (id, "thread")
-          && !g_str_equal (id, "connection") && !g_str_equal (id, "host")
-          && !g_str_equal (id, "service"))
-        continue;
-      if (narrow && !hidden_here && gtk_column_view_column_get_visible (column))
+      if (squeezed && !hidden_here && gtk_column_view_column_get_visible (column))
         {
           g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", GINT_TO_POINTER (TRUE));
           gtk_column_view_column_set_visible (column, FALSE);
         }
-      else if (!narrow && hidden_here)
+      else if (!squeezed && hidden_here)
         {
           g_object_set_data (G_OBJECT (column), "ld-narrow-hidden", NULL);
           gtk_column_view_column_set_visible (column, TRUE);

@@ -145,7 +145,8 @@ GtkWidget *ld_window_get_list_view    (LdWindow          *self);
 void ld_window_setup_columns          (LdWindow          *self);
 void ld_window_save_columns           (LdWindow          *self);
 void ld_window_columns_set_narrow     (LdWindow          *self,
-                                       gboolean           narrow);
+                                       gboolean           narrow,
+                                       gboolean           folded);
 void ld_window_refresh_column         (LdWindow          *self,
                                        const char        *id);
 const char *ld_window_column_title   (guint              index,

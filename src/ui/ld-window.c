@@ -212,7 +212,7 @@ apply_width_class (LdWindow *self,
    * the menu and the window's own buttons on screen instead. */
   gtk_widget_set_visible (self->pause_button, !narrow);
   gtk_widget_set_visible (self->clear_button, !narrow);
-  ld_window_columns_set_narrow (self, narrow);
+  ld_window_columns_set_narrow (self, narrow, folded);
   if (narrow != was_narrow || self->width_class == WIDTH_UNSET)
     {
       gtk_toggle_button_set_active (self->dashboard_button, !narrow);
