@@ -1,0 +1,1272 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ld-timing.h"
+
+/* Request durations, for the timing dashboard: read from a record's
+ * duration field (or its message, through a pattern the user gave) and kept
+ * in log-bucketed histograms as the store appends and evicts, never by
+ * rescanning it.
+ *
+ * Three views are kept. Per second, a sparse histogram (only the bins that
+ * hold something), so that any chart column, whatever seconds it spans,
+ * merges into a percentile. Per value of a grouping field, a dense
+ * histogram for the first LD_TIMING_MAX_GROUPS values seen, and one for the
+ * rest. And the LD_TIMING_N_SLOWEST slowest records, by sequence number.
+ *
+ * Eviction works as in ld-error-groups.c: a ledger in store order of the
+ * records that had a duration, consumed from the front up to the store's
+ * first sequence number. A record costs its ledger entry only when it has a
+ * duration. */
+
+#define BIN_RATIO 1.04
+
+typedef struct
+{
+  guint16 bin;
+  guint32 count;
+} Bin;
+
+typedef struct
+{
+  gint64  second;
+  guint32 total;
+  GArray *bins;    /* of Bin, sorted by bin */
+} Second;
+
+typedef struct
+{
+  char    *name;     /* NULL for "other" */
+  guint64  count;
+  guint32  bins[LD_TIMING_N_BINS];
+} Group;
+
+typedef struct
+{
+  guint64 seq;
+  gint64  second;
+  double  seconds;
+  guint16 bin;
+  guint16 group;
+} Entry;
+
+struct _LdTimingPattern
+{
+  char  *prefix;
+  gsize  prefix_len;
+  char  *suffix;
+  gsize  suffix_len;
+  double scale;      /* from the suffix's unit; 0 when the text says */
+};
+
+struct _LdTiming
+{
+  GObject          parent_instance;
+
+  LdStore         *store;
+  gulong           items_changed_id;
+  guint64          n_evicted_seen;
+
+  LdTimingPattern *pattern;
+  char            *pattern_text;
+  char            *group_key;
+  gboolean         group_by_logger;
+
+  GHashTable      *key_scales;   /* interned key → scale + 1, or 0 + 1 */
+  GHashTable      *seconds;      /* &Second.second → Second */
+  Second          *last_second;
+  GHashTable      *group_index;  /* name → index + 1 */
+  GPtrArray       *groups;       /* of Group; the last one is "other" when present */
+  guint            other_group;  /* G_MAXUINT until needed */
+
+  GArray          *ledger;       /* of Entry */
+  guint            ledger_head;
+  GArray          *slowest;      /* of LdTimingSlow, slowest first */
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (LdTiming, ld_timing, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ld-timing-error-quark, ld_timing_error)
+
+static inline gint64
+floor_div (gint64 value,
+           gint64 divisor)
+{
+  gint64 quotient = value / divisor;
+
+  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
+}
+
+/* Bins */
+
+/**
+ * ld_timing_bin_for:
+ * @seconds: a duration
+ *
+ * Returns: the histogram bin that counts @seconds
+ */
+guint
+ld_timing_bin_for (double seconds)
+{
+  double us = seconds * 1e6;
+  double index;
+
+  if (!(us >= 1.0))
+    return 0;
+
+  index = floor (log (us) / log (BIN_RATIO)) + 1;
+  return (guint) MIN (index, LD_TIMING_N_BINS - 1);
+}
+
+/**
+ * ld_timing_bin_value:
+ * @bin: a histogram bin
+ *
+ * Returns: the duration in seconds that stands for every one in @bin, its
+ *   geometric middle
+ */
+double
+ld_timing_bin_value (guint bin)
+{
+  if (bin == 0)
+    return 0.5e-6;
+
+  return pow (BIN_RATIO, bin - 0.5) * 1e-6;
+}
+
+/**
+ * ld_timing_percentile:
+ * @bins: (array fixed-size=648): counts per bin
+ * @total: their sum
+ * @fraction: 0.5 for the median, 0.99 for p99
+ *
+ * The duration below which @fraction of the counted ones fall, the
+ * nearest-rank way: the value of rank ⌈fraction × total⌉.
+ *
+ * Returns: seconds, or 0 when nothing is counted
+ */
+double
+ld_timing_percentile (const guint32 *bins,
+                      guint64        total,
+                      double         fraction)
+{
+  guint64 rank, seen = 0;
+
+  if (total == 0)
+    return 0;
+
+  rank = (guint64) ceil (fraction * total);
+  rank = CLAMP (rank, 1, total);
+  for (guint i = 0; i < LD_TIMING_N_BINS; i++)
+    {
+      seen += bins[i];
+      if (seen >= rank)
+        return ld_timing_bin_value (i);
+    }
+
+  return ld_timing_bin_value (LD_TIMING_N_BINS - 1);
+}
+
+/* Units and keys */
+
+/* The seconds in one unit, from the text after a number: "ms", "s", "us",
+ * "µs", "ns" and their long spellings. Returns the length read, 0 if none. */
+static gsize
+read_unit (const char *text,
+           gsize       length,
+           double     *scale)
+{
+  static const struct { const char *name; double scale; } units[] = {
+    { "milliseconds", 1e-3 }, { "millis", 1e-3 }, { "ms", 1e-3 },
+    { "microseconds", 1e-6 }, { "us", 1e-6 }, { "µs", 1e-6 },
+    { "nanoseconds", 1e-9 }, { "ns", 1e-9 },
+    { "seconds", 1 }, { "secs", 1 }, { "sec", 1 }, { "s", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      gsize n = strlen (units[i].name);
+
+      if (n <= length && g_ascii_strncasecmp (text, units[i].name, n) == 0
+          && (n == length || !g_ascii_isalpha (text[n])))
+        {
+          *scale = units[i].scale;
+          return n;
+        }
+    }
+
+  return 0;
+}
+
+/**
+ * ld_timing_key_is_duration:
+ * @key: an extra field's key
+ * @scale: (out): seconds per unit the key names ("duration_ms": 0.001), or
+ *   0 when the key names no unit and the value must
+ *
+ * Returns: whether @key is one of the duration keys: duration, elapsed,
+ *   latency, response_time, took, http.duration, optionally followed by a
+ *   unit ("duration_ms", "elapsed.s", "latencyMs")
+ */
+gboolean
+ld_timing_key_is_duration (const char *key,
+                           double     *scale)
+{
+  static const char *const names[] = {
+    "http.duration", "response_time", "duration", "elapsed", "latency", "took",
+  };
+
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gsize n = strlen (names[i]);
+      const char *rest = key + n;
+      gsize rest_len;
+
+      if (g_ascii_strncasecmp (key, names[i], n) != 0)
+        continue;
+      if (*rest == '\0')
+        {
+          *scale = 0;
+          return TRUE;
+        }
+      /* "durations" is not "duration" in seconds: a unit follows a
+       * separator, or starts a camel-case word ("latencyMs"). */
+      if (*rest == '_' || *rest == '.' || *rest == '-')
+        rest++;
+      else if (!g_ascii_isupper (*rest))
+        continue;
+      rest_len = strlen (rest);
+      if (rest_len > 0 && read_unit (rest, rest_len, scale) == rest_len)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * ld_timing_parse_value:
+ * @value: a field's text: "12", "0.25", "12ms", "1.5 s"
+ * @length: its length
+ * @scale: seconds per unit when @value names none; 0 for the default,
+ *   milliseconds
+ * @seconds: (out): the duration
+ *
+ * Returns: whether @value is a finite, non-negative duration
+ */
+gboolean
+ld_timing_parse_value (const char *value,
+                       gsize       length,
+                       double      scale,
+                       double     *seconds)
+{
+  char buffer[64];
+  char *end;
+  double number, unit = scale > 0 ? scale : 1e-3;
+  gsize used;
+
+  if (length == 0 || length >= sizeof buffer)
+    return FALSE;
+  memcpy (buffer, value, length);
+  buffer[length] = '\0';
+
+  number = g_ascii_strtod (buffer, &end);
+  if (end == buffer || !isfinite (number) || number < 0)
+    return FALSE;
+
+  used = end - buffer;
+  while (used < length && buffer[used] == ' ')
+    used++;
+  if (used < length)
+    {
+      gsize n = read_unit (buffer + used, length - used, &unit);
+
+      if (n == 0 || used + n != length)
+        return FALSE;
+    }
+
+  *seconds = number * unit;
+  return TRUE;
+}
+
+/* Patterns */
+
+/**
+ * ld_timing_pattern_new:
+ * @pattern: literal text around one `{duration}` placeholder, such as
+ *   `in {duration}s`
+ * @error: where to say what is wrong with it
+ *
+ * The placeholder reads a number. A unit right after it in the pattern
+ * ("s", "ms") gives the number's unit; without one, a unit written after
+ * the number in the message does, and milliseconds otherwise. There is no
+ * regular expression: a match is a search for the literal text before the
+ * placeholder, so its cost is bounded by the message's length times the
+ * pattern's, whatever the message holds.
+ *
+ * Returns: (transfer full) (nullable): the compiled pattern
+ */
+LdTimingPattern *
+ld_timing_pattern_new (const char  *pattern,
+                       GError     **error)
+{
+  static const char placeholder[] = "{duration}";
+  g_autoptr(LdTimingPattern) self = NULL;
+  const char *at;
+  gsize length;
+
+  g_return_val_if_fail (pattern != NULL, NULL);
+
+  length = strlen (pattern);
+  if (length > LD_TIMING_PATTERN_MAX || !g_utf8_validate (pattern, length, NULL))
+    {
+      g_set_error (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                   "A pattern is at most %d characters of text", LD_TIMING_PATTERN_MAX);
+      return NULL;
+    }
+
+  at = strstr (pattern, placeholder);
+  if (at == NULL || strstr (at + 1, placeholder) != NULL)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "A pattern has exactly one {duration}");
+      return NULL;
+    }
+
+  self = g_new0 (LdTimingPattern, 1);
+  self->prefix_len = at - pattern;
+  self->prefix = g_strndup (pattern, self->prefix_len);
+  self->suffix = g_strdup (at + strlen (placeholder));
+  self->suffix_len = strlen (self->suffix);
+
+  if (strpbrk (self->prefix, "{}") != NULL || strpbrk (self->suffix, "{}") != NULL)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "Only {duration} may be in braces");
+      return NULL;
+    }
+  if (strspn (self->prefix, " ") == self->prefix_len
+      && strspn (self->suffix, " ") == self->suffix_len)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "A pattern needs some text around {duration}");
+      return NULL;
+    }
+
+  {
+    gsize skip = 0;
+
+    while (skip < self->suffix_len && self->suffix[skip] == ' ')
+      skip++;
+    if (read_unit (self->suffix + skip, self->suffix_len - skip, &self->scale) == 0)
+      self->scale = 0;
+  }
+
+  return g_steal_pointer (&self);
+}
+
+void
+ld_timing_pattern_free (LdTimingPattern *pattern)
+{
+  if (pattern == NULL)
+    return;
+
+  g_free (pattern->prefix);
+  g_free (pattern->suffix);
+  g_free (pattern);
+}
+
+/* Reads [0-9]+(.[0-9]+)? at @text into @number; returns its length. */
+static gsize
+read_number (const char *text,
+             gsize       length,
+             double     *number)
+{
+  char buffer[40];
+  gsize n = 0;
+  gboolean dot = FALSE;
+
+  while (n < length && n < sizeof buffer - 1
+         && (g_ascii_isdigit (text[n]) || (!dot && text[n] == '.' && n > 0)))
+    {
+      dot |= text[n] == '.';
+      n++;
+    }
+  if (n > 0 && text[n - 1] == '.')
+    n--;
+  if (n == 0 || (n < length && g_ascii_isdigit (text[n])))
+    return 0;
+
+  memcpy (buffer, text, n);
+  buffer[n] = '\0';
+  *number = g_ascii_strtod (buffer, NULL);
+  return n;
+}
+
+static gboolean
+match_at (const LdTimingPattern *pattern,
+          const char            *text,
+          gsize                  length,
+          double                *seconds)
+{
+  double number, scale = pattern->scale;
+  gsize n = read_number (text, length, &number);
+
+  if (n == 0 || length - n < pattern->suffix_len
+      || memcmp (text + n, pattern->suffix, pattern->suffix_len) != 0)
+    return FALSE;
+
+  if (scale == 0)
+    {
+      gsize skip = n + pattern->suffix_len;
+
+      while (skip < length && text[skip] == ' ' && pattern->suffix_len == 0)
+        skip++;
+      if (read_unit (text + skip, length - skip, &scale) == 0)
+        scale = 1e-3;
+    }
+
+  *seconds = number * scale;
+  return TRUE;
+}
+
+/**
+ * ld_timing_pattern_match:
+ * @pattern: a compiled pattern
+ * @text: a message
+ * @length: its length; only the first %LD_TIMING_MESSAGE_SCAN bytes are read
+ * @seconds: (out): the duration found
+ *
+ * Returns: whether the first place the pattern fits gave a duration
+ */
+gboolean
+ld_timing_pattern_match (const LdTimingPattern *pattern,
+                         const char            *text,
+                         gsize                  length,
+                         double                *seconds)
+{
+  g_return_val_if_fail (pattern != NULL, FALSE);
+
+  length = MIN (length, LD_TIMING_MESSAGE_SCAN);
+  for (gsize i = 0; i + pattern->prefix_len < length; i++)
+    {
+      if (pattern->prefix_len > 0 && (text[i] != pattern->prefix[0]
+                                      || memcmp (text + i, pattern->prefix,
+                                                 pattern->prefix_len) != 0))
+        continue;
+      if (match_at (pattern, text + i + pattern->prefix_len,
+                    length - i - pattern->prefix_len, seconds))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Reading a record */
+
+static gboolean
+read_extras (const LdRecord *record,
+             GHashTable     *key_scales,
+             double         *seconds)
+{
+  LdExtraIter iter;
+  guint32 key;
+  LdValueType type;
+  const char *value;
+  gsize value_len;
+
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
+    {
+      double scale = 0;
+      gpointer cached = NULL;
+      gboolean is_duration;
+
+      if (type != LD_VALUE_NUMBER && type != LD_VALUE_STRING)
+        continue;
+      if (key_scales != NULL
+          && g_hash_table_lookup_extended (key_scales, GUINT_TO_POINTER (key), NULL, &cached))
+        {
+          is_duration = cached != NULL;
+          if (is_duration)
+            scale = *(double *) cached;
+        }
+      else
+        {
+          is_duration = ld_timing_key_is_duration (ld_intern_lookup (key), &scale);
+          if (key_scales != NULL)
+            g_hash_table_insert (key_scales, GUINT_TO_POINTER (key),
+                                 is_duration ? g_memdup2 (&scale, sizeof scale) : NULL);
+        }
+
+      if (is_duration && ld_timing_parse_value (value, value_len, scale, seconds))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * ld_timing_read_record:
+ * @record: a record
+ * @pattern: (nullable): the message pattern to try when no field has one
+ * @seconds: (out): the record's duration
+ *
+ * Returns: whether @record has a duration
+ */
+gboolean
+ld_timing_read_record (const LdRecord        *record,
+                       const LdTimingPattern *pattern,
+                       double                *seconds)
+{
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  if (read_extras (record, NULL, seconds))
+    return TRUE;
+  if (pattern != NULL)
+    {
+      gsize length;
+      const char *message = ld_record_get_message (record, &length);
+
+      return ld_timing_pattern_match (pattern, message, length, seconds);
+    }
+
+  return FALSE;
+}
+
+/* Seconds */
+
+static void
+second_free (gpointer data)
+{
+  Second *second = data;
+
+  g_array_unref (second->bins);
+  g_free (second);
+}
+
+static Second *
+lookup_second (LdTiming *self,
+               gint64    number,
+               gboolean  create)
+{
+  Second *second = self->last_second;
+
+  if (second != NULL && second->second == number)
+    return second;
+
+  second = g_hash_table_lookup (self->seconds, &number);
+  if (second == NULL && create)
+    {
+      second = g_new0 (Second, 1);
+      second->second = number;
+      second->bins = g_array_new (FALSE, FALSE, sizeof (Bin));
+      g_hash_table_insert (self->seconds, &second->second, second);
+    }
+  self->last_second = second;
+  return second;
+}
+
+/* The place of @bin in the sorted bins, or where it would go. */
+static guint
+find_bin (GArray *bins,
+          guint   bin,
+          gboolean *found)
+{
+  guint low = 0, high = bins->len;
+
+  while (low < high)
+    {
+      guint middle = (low + high) / 2;
+      guint value = g_array_index (bins, Bin, middle).bin;
+
+      if (value == bin)
+        {
+          *found = TRUE;
+          return middle;
+        }
+      if (value < bin)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+
+  *found = FALSE;
+  return low;
+}
+
+static void
+second_add (Second *second,
+            guint   bin)
+{
+  gboolean found;
+  guint index = find_bin (second->bins, bin, &found);
+
+  if (found)
+    g_array_index (second->bins, Bin, index).count++;
+  else
+    {
+      Bin entry = { (guint16) bin, 1 };
+
+      g_array_insert_val (second->bins, index, entry);
+    }
+  second->total++;
+}
+
+static void
+remove_from_second (LdTiming    *self,
+                    const Entry *entry)
+{
+  Second *second = lookup_second (self, entry->second, FALSE);
+  gboolean found;
+  guint index;
+
+  g_assert (second != NULL);
+  index = find_bin (second->bins, entry->bin, &found);
+  g_assert (found);
+
+  if (--g_array_index (second->bins, Bin, index).count == 0)
+    g_array_remove_index (second->bins, index);
+  if (--second->total == 0)
+    {
+      gint64 number = second->second;
+
+      self->last_second = NULL;
+      g_hash_table_remove (self->seconds, &number);
+    }
+}
+
+/* Groups */
+
+static Group *
+group_new (const char *name)
+{
+  Group *group = g_new0 (Group, 1);
+
+  group->name = g_strdup (name);
+  return group;
+}
+
+static void
+group_free (gpointer data)
+{
+  Group *group = data;
+
+  g_free (group->name);
+  g_free (group);
+}
+
+/* The value a record groups under: its logger, or an extra field's text. */
+static gboolean
+group_value (LdTiming       *self,
+             const LdRecord *record,
+             const char    **value,
+             gsize          *length)
+{
+  LdValueType type;
+
+  if (self->group_key == NULL)
+    return FALSE;
+  if (self->group_by_logger)
+    {
+      *value = ld_intern_lookup (record->logger);
+      *length = *value != NULL ? strlen (*value) : 0;
+      return *value != NULL;
+    }
+
+  return ld_record_get_extra (record, self->group_key, &type, value, length)
+         && type != LD_VALUE_NULL && type != LD_VALUE_JSON;
+}
+
+/* A value gets its own group while there are fewer than the maximum; every
+ * later one shares "other", so a field with a value per request (an id)
+ * costs a bounded amount. */
+static guint
+group_for (LdTiming       *self,
+           const LdRecord *record)
+{
+  const char *value;
+  gsize length;
+  gpointer found;
+
+  if (!group_value (self, record, &value, &length))
+    value = "", length = 0;
+
+  {
+    g_autofree char *name = g_strndup (value, MIN (length, 200));
+
+    found = g_hash_table_lookup (self->group_index, name);
+    if (found != NULL)
+      return GPOINTER_TO_UINT (found) - 1;
+
+    if (g_hash_table_size (self->group_index) < LD_TIMING_MAX_GROUPS)
+      {
+        guint index = self->groups->len;
+
+        g_ptr_array_add (self->groups, group_new (name));
+        g_hash_table_insert (self->group_index, g_steal_pointer (&name),
+                             GUINT_TO_POINTER (index + 1));
+        return index;
+      }
+  }
+
+  if (self->other_group == G_MAXUINT)
+    {
+      self->other_group = self->groups->len;
+      g_ptr_array_add (self->groups, group_new (NULL));
+    }
+  return self->other_group;
+}
+
+/* The slowest records */
+
+static void
+slowest_offer (LdTiming *self,
+               guint64   seq,
+               double    seconds)
+{
+  LdTimingSlow slow = { seq, seconds };
+  guint index = self->slowest->len;
+
+  if (index == LD_TIMING_N_SLOWEST
+      && g_array_index (self->slowest, LdTimingSlow, index - 1).seconds >= seconds)
+    return;
+
+  while (index > 0 && g_array_index (self->slowest, LdTimingSlow, index - 1).seconds < seconds)
+    index--;
+  g_array_insert_val (self->slowest, index, slow);
+  if (self->slowest->len > LD_TIMING_N_SLOWEST)
+    g_array_set_size (self->slowest, LD_TIMING_N_SLOWEST);
+}
+
+static void
+slowest_rebuild (LdTiming *self)
+{
+  g_array_set_size (self->slowest, 0);
+  for (guint i = self->ledger_head; i < self->ledger->len; i++)
+    {
+      const Entry *entry = &g_array_index (self->ledger, Entry, i);
+
+      slowest_offer (self, entry->seq, entry->seconds);
+    }
+}
+
+/* Counting */
+
+static void
+add_record (LdTiming       *self,
+            const LdRecord *record,
+            guint64         seq)
+{
+  Entry entry;
+  Group *group;
+  gsize length;
+
+  if (!read_extras (record, self->key_scales, &entry.seconds))
+    {
+      const char *message;
+
+      if (self->pattern == NULL)
+        return;
+      message = ld_record_get_message (record, &length);
+      if (!ld_timing_pattern_match (self->pattern, message, length, &entry.seconds))
+        return;
+    }
+
+  entry.seq = seq;
+  entry.second = floor_div (record->time_us, G_USEC_PER_SEC);
+  entry.bin = ld_timing_bin_for (entry.seconds);
+  entry.group = group_for (self, record);
+  g_array_append_val (self->ledger, entry);
+
+  second_add (lookup_second (self, entry.second, TRUE), entry.bin);
+  group = g_ptr_array_index (self->groups, entry.group);
+  group->bins[entry.bin]++;
+  group->count++;
+  slowest_offer (self, seq, entry.seconds);
+}
+
+static void
+add_positions (LdTiming *self,
+               guint     position,
+               guint     count)
+{
+  guint64 first_seq = ld_store_get_first_seq (self->store);
+
+  for (guint i = position; i < position + count; i++)
+    add_record (self, ld_store_get_record (self->store, i), first_seq + i);
+}
+
+static void
+reset_counts (LdTiming *self)
+{
+  g_hash_table_remove_all (self->seconds);
+  self->last_second = NULL;
+  g_hash_table_remove_all (self->group_index);
+  g_ptr_array_set_size (self->groups, 0);
+  self->other_group = G_MAXUINT;
+  g_array_set_size (self->ledger, 0);
+  self->ledger_head = 0;
+  g_array_set_size (self->slowest, 0);
+}
+
+static void
+recount (LdTiming *self)
+{
+  reset_counts (self);
+  if (self->store != NULL)
+    add_positions (self, 0, ld_store_get_n_records (self->store));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* A group keeps its place when its records go, with a count of 0, so that
+ * the values seen first do not change groups under the user. */
+static void
+forget_evicted (LdTiming *self)
+{
+  guint64 first_seq = ld_store_get_first_seq (self->store);
+  guint64 slowest_gone = 0;
+
+  while (self->ledger_head < self->ledger->len)
+    {
+      const Entry *entry = &g_array_index (self->ledger, Entry, self->ledger_head);
+      Group *group;
+
+      if (entry->seq >= first_seq)
+        break;
+      remove_from_second (self, entry);
+      group = g_ptr_array_index (self->groups, entry->group);
+      group->bins[entry->bin]--;
+      group->count--;
+      self->ledger_head++;
+    }
+
+  for (guint i = 0; i < self->slowest->len; i++)
+    slowest_gone += g_array_index (self->slowest, LdTimingSlow, i).seq < first_seq;
+  if (slowest_gone > 0)
+    slowest_rebuild (self);
+
+  if (self->ledger_head > 256 && self->ledger_head * 2 > self->ledger->len)
+    {
+      g_array_remove_range (self->ledger, 0, self->ledger_head);
+      self->ledger_head = 0;
+    }
+}
+
+/* A removal that did not count as eviction is a clear. */
+static void
+on_items_changed (LdTiming   *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *store)
+{
+  guint64 n_evicted = ld_store_get_n_evicted (self->store);
+  guint before = self->ledger->len - self->ledger_head;
+
+  if (removed > 0 && n_evicted == self->n_evicted_seen)
+    reset_counts (self);
+  else if (removed > 0)
+    forget_evicted (self);
+  self->n_evicted_seen = n_evicted;
+
+  if (added > 0)
+    add_positions (self, position, added);
+  if (removed > 0 || self->ledger->len - self->ledger_head != before)
+    g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* GObject */
+
+static void
+ld_timing_dispose (GObject *object)
+{
+  ld_timing_detach (LD_TIMING (object));
+
+  G_OBJECT_CLASS (ld_timing_parent_class)->dispose (object);
+}
+
+static void
+ld_timing_finalize (GObject *object)
+{
+  LdTiming *self = LD_TIMING (object);
+
+  g_clear_pointer (&self->pattern, ld_timing_pattern_free);
+  g_free (self->pattern_text);
+  g_free (self->group_key);
+  g_hash_table_unref (self->key_scales);
+  g_hash_table_unref (self->seconds);
+  g_hash_table_unref (self->group_index);
+  g_ptr_array_unref (self->groups);
+  g_array_unref (self->ledger);
+  g_array_unref (self->slowest);
+
+  G_OBJECT_CLASS (ld_timing_parent_class)->finalize (object);
+}
+
+static void
+ld_timing_class_init (LdTimingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ld_timing_dispose;
+  object_class->finalize = ld_timing_finalize;
+
+  /**
+   * LdTiming::changed:
+   *
+   * Emitted once per batch of records that added or removed a duration,
+   * and when the pattern or the grouping field changed.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ld_timing_init (LdTiming *self)
+{
+  self->key_scales = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
+  self->group_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->groups = g_ptr_array_new_with_free_func (group_free);
+  self->other_group = G_MAXUINT;
+  self->ledger = g_array_new (FALSE, FALSE, sizeof (Entry));
+  self->slowest = g_array_new (FALSE, FALSE, sizeof (LdTimingSlow));
+}
+
+/* Public */
+
+LdTiming *
+ld_timing_new (void)
+{
+  return g_object_new (LD_TYPE_TIMING, NULL);
+}
+
+/**
+ * ld_timing_attach_store:
+ * @self: the timing counters
+ * @store: the store to read durations from
+ *
+ * Reads every record of @store once, then follows its appends, evictions
+ * and clears.
+ */
+void
+ld_timing_attach_store (LdTiming *self,
+                        LdStore  *store)
+{
+  g_return_if_fail (LD_IS_TIMING (self));
+  g_return_if_fail (LD_IS_STORE (store));
+
+  ld_timing_detach (self);
+  self->store = g_object_ref (store);
+  self->n_evicted_seen = ld_store_get_n_evicted (store);
+  self->items_changed_id = g_signal_connect_swapped (store, "items-changed",
+                                                     G_CALLBACK (on_items_changed), self);
+  recount (self);
+}
+
+void
+ld_timing_detach (LdTiming *self)
+{
+  g_return_if_fail (LD_IS_TIMING (self));
+
+  if (self->store == NULL)
+    return;
+
+  g_clear_signal_handler (&self->items_changed_id, self->store);
+  g_clear_object (&self->store);
+  reset_counts (self);
+}
+
+/**
+ * ld_timing_set_pattern:
+ * @self: the timing counters
+ * @pattern: (nullable): the message pattern, see ld_timing_pattern_new();
+ *   %NULL or "" for none
+ * @error: why @pattern was refused
+ *
+ * Records whose fields carry no duration are read through @pattern; every
+ * record is read again.
+ *
+ * Returns: whether @pattern was taken
+ */
+gboolean
+ld_timing_set_pattern (LdTiming    *self,
+                       const char  *pattern,
+                       GError     **error)
+{
+  LdTimingPattern *compiled = NULL;
+
+  g_return_val_if_fail (LD_IS_TIMING (self), FALSE);
+
+  if (pattern != NULL && pattern[0] == '\0')
+    pattern = NULL;
+  if (g_strcmp0 (pattern, self->pattern_text) == 0)
+    return TRUE;
+  if (pattern != NULL && (compiled = ld_timing_pattern_new (pattern, error)) == NULL)
+    return FALSE;
+
+  g_clear_pointer (&self->pattern, ld_timing_pattern_free);
+  self->pattern = compiled;
+  g_free (self->pattern_text);
+  self->pattern_text = g_strdup (pattern);
+  recount (self);
+  return TRUE;
+}
+
+const char *
+ld_timing_get_pattern (LdTiming *self)
+{
+  g_return_val_if_fail (LD_IS_TIMING (self), NULL);
+
+  return self->pattern_text;
+}
+
+/**
+ * ld_timing_set_group_key:
+ * @self: the timing counters
+ * @key: (nullable): "logger", or an extra field's key such as "path"
+ *
+ * Groups the durations by @key's value again, from the records stored.
+ */
+void
+ld_timing_set_group_key (LdTiming   *self,
+                         const char *key)
+{
+  g_return_if_fail (LD_IS_TIMING (self));
+
+  if (key != NULL && key[0] == '\0')
+    key = NULL;
+  if (g_strcmp0 (key, self->group_key) == 0)
+    return;
+
+  g_free (self->group_key);
+  self->group_key = g_strdup (key);
+  self->group_by_logger = g_strcmp0 (key, "logger") == 0;
+  recount (self);
+}
+
+const char *
+ld_timing_get_group_key (LdTiming *self)
+{
+  g_return_val_if_fail (LD_IS_TIMING (self), NULL);
+
+  return self->group_key;
+}
+
+/**
+ * ld_timing_get_n_durations:
+ *
+ * Returns: how many stored records have a duration
+ */
+guint
+ld_timing_get_n_durations (LdTiming *self)
+{
+  g_return_val_if_fail (LD_IS_TIMING (self), 0);
+
+  return self->ledger->len - self->ledger_head;
+}
+
+/**
+ * ld_timing_get_time_range:
+ * @first_second: (out) (optional): the first second with a duration
+ * @last_second: (out) (optional): the last
+ *
+ * Returns: %FALSE when no record has a duration
+ */
+gboolean
+ld_timing_get_time_range (LdTiming *self,
+                          gint64   *first_second,
+                          gint64   *last_second)
+{
+  GHashTableIter iter;
+  Second *second;
+  gint64 first = G_MAXINT64, last = G_MININT64;
+
+  g_return_val_if_fail (LD_IS_TIMING (self), FALSE);
+
+  g_hash_table_iter_init (&iter, self->seconds);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
+    {
+      first = MIN (first, second->second);
+      last = MAX (last, second->second);
+    }
+  if (first_second != NULL)
+    *first_second = first;
+  if (last_second != NULL)
+    *last_second = last;
+
+  return first <= last;
+}
+
+/**
+ * ld_timing_read_columns:
+ * @self: the timing counters
+ * @from_second: where the first column starts, since the Unix epoch
+ * @column_seconds: the seconds each column spans, at least 1
+ * @n_columns: how many columns
+ * @columns: (array length=n_columns) (out caller-allocates): their percentiles
+ *
+ * Costs one pass over the seconds that hold durations, whatever the span,
+ * plus a merge of the bins of those in range.
+ *
+ * Returns: the largest p99 of any column, to scale a chart by
+ */
+double
+ld_timing_read_columns (LdTiming       *self,
+                        gint64          from_second,
+                        guint           column_seconds,
+                        guint           n_columns,
+                        LdTimingColumn *columns)
+{
+  g_autofree guint32 *bins = NULL;
+  GHashTableIter iter;
+  Second *second;
+  double max = 0;
+
+  g_return_val_if_fail (LD_IS_TIMING (self), 0);
+  g_return_val_if_fail (column_seconds > 0, 0);
+  g_return_val_if_fail (columns != NULL || n_columns == 0, 0);
+
+  memset (columns, 0, n_columns * sizeof *columns);
+  if (n_columns == 0)
+    return 0;
+  bins = g_new0 (guint32, (gsize) n_columns * LD_TIMING_N_BINS);
+
+  g_hash_table_iter_init (&iter, self->seconds);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
+    {
+      gint64 index = floor_div (second->second - from_second, column_seconds);
+      guint32 *column_bins;
+
+      if (index < 0 || index >= n_columns)
+        continue;
+      column_bins = bins + index * LD_TIMING_N_BINS;
+      for (guint i = 0; i < second->bins->len; i++)
+        {
+          const Bin *bin = &g_array_index (second->bins, Bin, i);
+
+          column_bins[bin->bin] += bin->count;
+        }
+      columns[index].count += second->total;
+    }
+
+  for (guint c = 0; c < n_columns; c++)
+    {
+      const guint32 *column_bins = bins + (gsize) c * LD_TIMING_N_BINS;
+
+      columns[c].p50 = ld_timing_percentile (column_bins, columns[c].count, 0.50);
+      columns[c].p95 = ld_timing_percentile (column_bins, columns[c].count, 0.95);
+      columns[c].p99 = ld_timing_percentile (column_bins, columns[c].count, 0.99);
+      max = MAX (max, columns[c].p99);
+    }
+
+  return max;
+}
+
+static int
+compare_groups (gconstpointer a,
+                gconstpointer b)
+{
+  const LdTimingGroup *first = a, *second = b;
+
+  if (first->count != second->count)
+    return first->count > second->count ? -1 : 1;
+  return g_strcmp0 (first->name, second->name);
+}
+
+static void
+clear_group (gpointer data)
+{
+  g_free (((LdTimingGroup *) data)->name);
+}
+
+/**
+ * ld_timing_dup_groups:
+ *
+ * Returns: (transfer full) (element-type LdTimingGroup): the groups that
+ *   hold a stored duration, most durations first, "other" last
+ */
+GArray *
+ld_timing_dup_groups (LdTiming *self)
+{
+  GArray *result;
+  LdTimingGroup other = { NULL };
+
+  g_return_val_if_fail (LD_IS_TIMING (self), NULL);
+
+  result = g_array_new (FALSE, FALSE, sizeof (LdTimingGroup));
+  g_array_set_clear_func (result, clear_group);
+  for (guint i = 0; i < self->groups->len; i++)
+    {
+      const Group *group = g_ptr_array_index (self->groups, i);
+      LdTimingGroup entry = {
+        g_strdup (group->name), group->count,
+        ld_timing_percentile (group->bins, group->count, 0.50),
+        ld_timing_percentile (group->bins, group->count, 0.95),
+        ld_timing_percentile (group->bins, group->count, 0.99),
+      };
+
+      if (group->count == 0)
+        g_free (entry.name);
+      else if (entry.name == NULL)
+        other = entry;
+      else
+        g_array_append_val (result, entry);
+    }
+  g_array_sort (result, compare_groups);
+  if (other.count > 0)
+    g_array_append_val (result, other);
+  return result;
+}
+
+/**
+ * ld_timing_dup_slowest:
+ *
+ * Returns: (transfer full) (element-type LdTimingSlow): the slowest stored
+ *   records, slowest first, at most %LD_TIMING_N_SLOWEST
+ */
+GArray *
+ld_timing_dup_slowest (LdTiming *self)
+{
+  GArray *result;
+
+  g_return_val_if_fail (LD_IS_TIMING (self), NULL);
+
+  result = g_array_sized_new (FALSE, FALSE, sizeof (LdTimingSlow), self->slowest->len);
+  g_array_append_vals (result, self->slowest->data, self->slowest->len);
+  return result;
+}
+
+/**
+ * ld_timing_get_memory_size:
+ *
+ * Returns: about the bytes the counters hold, for benchmarks
+ */
+gsize
+ld_timing_get_memory_size (LdTiming *self)
+{
+  GHashTableIter iter;
+  Second *second;
+  gsize size;
+
+  g_return_val_if_fail (LD_IS_TIMING (self), 0);
+
+  size = (gsize) self->ledger->len * sizeof (Entry) + self->groups->len * sizeof (Group);
+  g_hash_table_iter_init (&iter, self->seconds);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
+    size += sizeof (Second) + second->bins->len * sizeof (Bin);
+  return size;
+}
