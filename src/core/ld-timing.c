@@ -25,6 +25,8 @@
  * duration. */
 
 #define BIN_RATIO 1.04
+/* A grouping value is cut at this length: a path, not a document. */
+#define GROUP_NAME_MAX 200
 
 typedef struct
 {
@@ -46,11 +48,14 @@ typedef struct
   guint32  bins[LD_TIMING_N_BINS];
 } Group;
 
+/* 16 bytes a timed record. The store holds fewer than 2^31 records, so
+ * the low half of a sequence number tells the live ones apart, and a second
+ * is kept from an origin as in ld-activity.c. */
 typedef struct
 {
-  guint64 seq;
-  gint64  second;
-  double  seconds;
+  guint32 seq;
+  gint32  offset;    /* the second, from the ledger's origin */
+  float   seconds;
   guint16 bin;
   guint16 group;
 } Entry;
@@ -75,9 +80,10 @@ struct _LdTiming
   LdTimingPattern *pattern;
   char            *pattern_text;
   char            *group_key;
+  guint32          group_key_id;  /* interned, for an extra field */
   gboolean         group_by_logger;
 
-  GHashTable      *key_scales;   /* interned key → scale + 1, or 0 + 1 */
+  GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
   GHashTable      *seconds;      /* &Second.second → Second */
   Second          *last_second;
   GHashTable      *group_index;  /* name → index + 1 */
@@ -86,6 +92,8 @@ struct _LdTiming
 
   GArray          *ledger;       /* of Entry */
   guint            ledger_head;
+  gint64           origin;       /* the ledger's second 0 */
+  gboolean         has_origin;
   GArray          *slowest;      /* of LdTimingSlow, slowest first */
 };
 
@@ -256,6 +264,46 @@ ld_timing_key_is_duration (const char *key,
   return FALSE;
 }
 
+/* The common case without strtod: up to 15 digits with an optional point.
+ * Both the digits and the power of ten are exact doubles, so one division
+ * rounds as strtod would. Anything else (a sign, an exponent, more digits)
+ * is left to g_ascii_strtod(). */
+static gboolean
+parse_plain_decimal (const char *text,
+                     gsize       length,
+                     double     *number,
+                     gsize      *used)
+{
+  static const double powers[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+  };
+  guint64 digits = 0;
+  guint n_digits = 0, n_fraction = 0;
+  gboolean point = FALSE;
+  gsize i;
+
+  for (i = 0; i < length; i++)
+    {
+      if (g_ascii_isdigit (text[i]))
+        {
+          if (++n_digits > 15)
+            return FALSE;
+          digits = digits * 10 + (text[i] - '0');
+          n_fraction += point;
+        }
+      else if (text[i] == '.' && !point)
+        point = TRUE;
+      else
+        break;
+    }
+  if (n_digits == 0 || (i < length && (text[i] == 'e' || text[i] == 'E')))
+    return FALSE;
+
+  *number = (double) digits / powers[n_fraction];
+  *used = i;
+  return TRUE;
+}
+
 /**
  * ld_timing_parse_value:
  * @value: a field's text: "12", "0.25", "12ms", "1.5 s"
@@ -282,11 +330,14 @@ ld_timing_parse_value (const char *value,
   memcpy (buffer, value, length);
   buffer[length] = '\0';
 
-  number = g_ascii_strtod (buffer, &end);
-  if (end == buffer || !isfinite (number) || number < 0)
-    return FALSE;
+  if (!parse_plain_decimal (buffer, length, &number, &used))
+    {
+      number = g_ascii_strtod (buffer, &end);
+      if (end == buffer || !isfinite (number) || number < 0)
+        return FALSE;
+      used = end - buffer;
+    }
 
-  used = end - buffer;
   while (used < length && buffer[used] == ' ')
     used++;
   if (used < length)
@@ -395,7 +446,7 @@ read_number (const char *text,
              double     *number)
 {
   char buffer[40];
-  gsize n = 0;
+  gsize n = 0, used;
   gboolean dot = FALSE;
 
   while (n < length && n < sizeof buffer - 1
@@ -409,6 +460,8 @@ read_number (const char *text,
   if (n == 0 || (n < length && g_ascii_isdigit (text[n])))
     return 0;
 
+  if (parse_plain_decimal (text, n, number, &used) && used == n)
+    return n;
   memcpy (buffer, text, n);
   buffer[n] = '\0';
   *number = g_ascii_strtod (buffer, NULL);
@@ -462,12 +515,17 @@ ld_timing_pattern_match (const LdTimingPattern *pattern,
   length = MIN (length, LD_TIMING_MESSAGE_SCAN);
   for (gsize i = 0; i + pattern->prefix_len < length; i++)
     {
-      if (pattern->prefix_len > 0 && (text[i] != pattern->prefix[0]
-                                      || memcmp (text + i, pattern->prefix,
-                                                 pattern->prefix_len) != 0))
-        continue;
-      if (match_at (pattern, text + i + pattern->prefix_len,
-                    length - i - pattern->prefix_len, seconds))
+      if (pattern->prefix_len > 0)
+        {
+          const char *at = memmem (text + i, length - i, pattern->prefix, pattern->prefix_len);
+
+          if (at == NULL)
+            return FALSE;
+          i = at - text;
+        }
+      if (i + pattern->prefix_len < length
+          && match_at (pattern, text + i + pattern->prefix_len,
+                       length - i - pattern->prefix_len, seconds))
         return TRUE;
     }
 
@@ -476,9 +534,39 @@ ld_timing_pattern_match (const LdTimingPattern *pattern,
 
 /* Reading a record */
 
+/* What a key is, by its interned id, so that a key's name is matched once
+ * per process rather than once per record: unknown, not a duration, or a
+ * duration with one of these scales (0: the value says). */
+enum { KEY_UNKNOWN, KEY_OTHER, KEY_DURATION };
+
+static const double key_scales[] = { 0, 1, 1e-3, 1e-6, 1e-9 };
+
+static guint8
+classify_key (guint32 key)
+{
+  double scale;
+
+  if (!ld_timing_key_is_duration (ld_intern_lookup (key), &scale))
+    return KEY_OTHER;
+  for (guint i = 0; i < G_N_ELEMENTS (key_scales); i++)
+    if (key_scales[i] == scale)
+      return KEY_DURATION + i;
+  return KEY_OTHER;
+}
+
+/* The value of the grouping field, found in the same pass over the extra
+ * fields as the duration. */
+typedef struct
+{
+  guint32     key;      /* interned; LD_INTERN_NONE for none */
+  const char *value;
+  gsize       length;
+} GroupField;
+
 static gboolean
 read_extras (const LdRecord *record,
-             GHashTable     *key_scales,
+             GByteArray     *key_kinds,
+             GroupField     *group,
              double         *seconds)
 {
   LdExtraIter iter;
@@ -486,36 +574,43 @@ read_extras (const LdRecord *record,
   LdValueType type;
   const char *value;
   gsize value_len;
+  gboolean found = FALSE;
 
   ld_extra_iter_init (&iter, record);
   while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
     {
-      double scale = 0;
-      gpointer cached = NULL;
-      gboolean is_duration;
+      guint8 kind;
 
-      if (type != LD_VALUE_NUMBER && type != LD_VALUE_STRING)
-        continue;
-      if (key_scales != NULL
-          && g_hash_table_lookup_extended (key_scales, GUINT_TO_POINTER (key), NULL, &cached))
+      if (group != NULL && key == group->key && group->value == NULL
+          && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
         {
-          is_duration = cached != NULL;
-          if (is_duration)
-            scale = *(double *) cached;
+          group->value = value;
+          group->length = value_len;
         }
+      if (found || (type != LD_VALUE_NUMBER && type != LD_VALUE_STRING))
+        continue;
+      if (key_kinds == NULL)
+        kind = classify_key (key);
       else
         {
-          is_duration = ld_timing_key_is_duration (ld_intern_lookup (key), &scale);
-          if (key_scales != NULL)
-            g_hash_table_insert (key_scales, GUINT_TO_POINTER (key),
-                                 is_duration ? g_memdup2 (&scale, sizeof scale) : NULL);
+          if (key >= key_kinds->len)
+            {
+              guint old_len = key_kinds->len;
+
+              g_byte_array_set_size (key_kinds, MAX (key + 1, old_len * 2));
+              memset (key_kinds->data + old_len, KEY_UNKNOWN, key_kinds->len - old_len);
+            }
+          if (key_kinds->data[key] == KEY_UNKNOWN)
+            key_kinds->data[key] = classify_key (key);
+          kind = key_kinds->data[key];
         }
 
-      if (is_duration && ld_timing_parse_value (value, value_len, scale, seconds))
-        return TRUE;
+      if (kind >= KEY_DURATION
+          && ld_timing_parse_value (value, value_len, key_scales[kind - KEY_DURATION], seconds))
+        found = TRUE;
     }
 
-  return FALSE;
+  return found;
 }
 
 /**
@@ -533,7 +628,7 @@ ld_timing_read_record (const LdRecord        *record,
 {
   g_return_val_if_fail (record != NULL, FALSE);
 
-  if (read_extras (record, NULL, seconds))
+  if (read_extras (record, NULL, NULL, seconds))
     return TRUE;
   if (pattern != NULL)
     {
@@ -629,7 +724,7 @@ static void
 remove_from_second (LdTiming    *self,
                     const Entry *entry)
 {
-  Second *second = lookup_second (self, entry->second, FALSE);
+  Second *second = lookup_second (self, self->origin + entry->offset, FALSE);
   gboolean found;
   guint index;
 
@@ -668,59 +763,43 @@ group_free (gpointer data)
   g_free (group);
 }
 
-/* The value a record groups under: its logger, or an extra field's text. */
-static gboolean
-group_value (LdTiming       *self,
-             const LdRecord *record,
-             const char    **value,
-             gsize          *length)
-{
-  LdValueType type;
-
-  if (self->group_key == NULL)
-    return FALSE;
-  if (self->group_by_logger)
-    {
-      *value = ld_intern_lookup (record->logger);
-      *length = *value != NULL ? strlen (*value) : 0;
-      return *value != NULL;
-    }
-
-  return ld_record_get_extra (record, self->group_key, &type, value, length)
-         && type != LD_VALUE_NULL && type != LD_VALUE_JSON;
-}
-
 /* A value gets its own group while there are fewer than the maximum; every
  * later one shares "other", so a field with a value per request (an id)
  * costs a bounded amount. */
 static guint
-group_for (LdTiming       *self,
-           const LdRecord *record)
+group_for (LdTiming         *self,
+           const LdRecord   *record,
+           const GroupField *field)
 {
-  const char *value;
-  gsize length;
+  const char *value = field->value;
+  gsize length = field->length;
+  char name[GROUP_NAME_MAX + 1];
   gpointer found;
 
-  if (!group_value (self, record, &value, &length))
+  if (self->group_by_logger)
+    {
+      value = ld_intern_lookup (record->logger);
+      length = value != NULL ? strlen (value) : 0;
+    }
+  if (value == NULL)
     value = "", length = 0;
 
-  {
-    g_autofree char *name = g_strndup (value, MIN (length, 200));
+  /* Looked up from the stack: a record costs no allocation. */
+  length = MIN (length, GROUP_NAME_MAX);
+  memcpy (name, value, length);
+  name[length] = '\0';
+  found = g_hash_table_lookup (self->group_index, name);
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found) - 1;
 
-    found = g_hash_table_lookup (self->group_index, name);
-    if (found != NULL)
-      return GPOINTER_TO_UINT (found) - 1;
+  if (g_hash_table_size (self->group_index) < LD_TIMING_MAX_GROUPS)
+    {
+      guint index = self->groups->len;
 
-    if (g_hash_table_size (self->group_index) < LD_TIMING_MAX_GROUPS)
-      {
-        guint index = self->groups->len;
-
-        g_ptr_array_add (self->groups, group_new (name));
-        g_hash_table_insert (self->group_index, g_steal_pointer (&name),
-                             GUINT_TO_POINTER (index + 1));
-        return index;
-      }
-  }
+      g_ptr_array_add (self->groups, group_new (name));
+      g_hash_table_insert (self->group_index, g_strdup (name), GUINT_TO_POINTER (index + 1));
+      return index;
+    }
 
   if (self->other_group == G_MAXUINT)
     {
@@ -751,51 +830,88 @@ slowest_offer (LdTiming *self,
     g_array_set_size (self->slowest, LD_TIMING_N_SLOWEST);
 }
 
+/* The full sequence number of a live entry, from the store's first. */
+static inline guint64
+entry_seq (const Entry *entry,
+           guint64      first_seq)
+{
+  return first_seq + (guint32) (entry->seq - (guint32) first_seq);
+}
+
+static inline gboolean
+entry_evicted (const Entry *entry,
+               guint64      first_seq)
+{
+  return (gint32) (entry->seq - (guint32) first_seq) < 0;
+}
+
 static void
-slowest_rebuild (LdTiming *self)
+slowest_rebuild (LdTiming *self,
+                 guint64   first_seq)
 {
   g_array_set_size (self->slowest, 0);
   for (guint i = self->ledger_head; i < self->ledger->len; i++)
     {
       const Entry *entry = &g_array_index (self->ledger, Entry, i);
 
-      slowest_offer (self, entry->seq, entry->seconds);
+      slowest_offer (self, entry_seq (entry, first_seq), entry->seconds);
     }
 }
 
 /* Counting */
+
+/* Seconds beyond 68 years of the first record's are counted at the limit,
+ * as ld-activity.c does. */
+static gint32
+ledger_offset (LdTiming *self,
+               gint64    second)
+{
+  if (!self->has_origin)
+    {
+      self->origin = second;
+      self->has_origin = TRUE;
+    }
+
+  return (gint32) (CLAMP (second, self->origin + G_MININT32, self->origin + G_MAXINT32)
+                   - self->origin);
+}
 
 static void
 add_record (LdTiming       *self,
             const LdRecord *record,
             guint64         seq)
 {
-  Entry entry;
+  GroupField field = { self->group_key_id, NULL, 0 };
+  Entry *entry;
   Group *group;
+  double seconds;
   gsize length;
 
-  if (!read_extras (record, self->key_scales, &entry.seconds))
+  if (!read_extras (record, self->key_kinds, &field, &seconds))
     {
       const char *message;
 
       if (self->pattern == NULL)
         return;
       message = ld_record_get_message (record, &length);
-      if (!ld_timing_pattern_match (self->pattern, message, length, &entry.seconds))
+      if (!ld_timing_pattern_match (self->pattern, message, length, &seconds))
         return;
     }
 
-  entry.seq = seq;
-  entry.second = floor_div (record->time_us, G_USEC_PER_SEC);
-  entry.bin = ld_timing_bin_for (entry.seconds);
-  entry.group = group_for (self, record);
-  g_array_append_val (self->ledger, entry);
+  /* Kept as a float, as everything after this reads it: 7 digits. */
+  g_array_set_size (self->ledger, self->ledger->len + 1);
+  entry = &g_array_index (self->ledger, Entry, self->ledger->len - 1);
+  entry->seq = (guint32) seq;
+  entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
+  entry->seconds = (float) seconds;
+  entry->bin = ld_timing_bin_for (entry->seconds);
+  entry->group = group_for (self, record, &field);
 
-  second_add (lookup_second (self, entry.second, TRUE), entry.bin);
-  group = g_ptr_array_index (self->groups, entry.group);
-  group->bins[entry.bin]++;
+  second_add (lookup_second (self, self->origin + entry->offset, TRUE), entry->bin);
+  group = g_ptr_array_index (self->groups, entry->group);
+  group->bins[entry->bin]++;
   group->count++;
-  slowest_offer (self, seq, entry.seconds);
+  slowest_offer (self, seq, entry->seconds);
 }
 
 static void
@@ -819,6 +935,7 @@ reset_counts (LdTiming *self)
   self->other_group = G_MAXUINT;
   g_array_set_size (self->ledger, 0);
   self->ledger_head = 0;
+  self->has_origin = FALSE;
   g_array_set_size (self->slowest, 0);
 }
 
@@ -844,7 +961,7 @@ forget_evicted (LdTiming *self)
       const Entry *entry = &g_array_index (self->ledger, Entry, self->ledger_head);
       Group *group;
 
-      if (entry->seq >= first_seq)
+      if (!entry_evicted (entry, first_seq))
         break;
       remove_from_second (self, entry);
       group = g_ptr_array_index (self->groups, entry->group);
@@ -856,7 +973,7 @@ forget_evicted (LdTiming *self)
   for (guint i = 0; i < self->slowest->len; i++)
     slowest_gone += g_array_index (self->slowest, LdTimingSlow, i).seq < first_seq;
   if (slowest_gone > 0)
-    slowest_rebuild (self);
+    slowest_rebuild (self, first_seq);
 
   if (self->ledger_head > 256 && self->ledger_head * 2 > self->ledger->len)
     {
@@ -906,7 +1023,7 @@ ld_timing_finalize (GObject *object)
   g_clear_pointer (&self->pattern, ld_timing_pattern_free);
   g_free (self->pattern_text);
   g_free (self->group_key);
-  g_hash_table_unref (self->key_scales);
+  g_byte_array_unref (self->key_kinds);
   g_hash_table_unref (self->seconds);
   g_hash_table_unref (self->group_index);
   g_ptr_array_unref (self->groups);
@@ -937,7 +1054,7 @@ ld_timing_class_init (LdTimingClass *klass)
 static void
 ld_timing_init (LdTiming *self)
 {
-  self->key_scales = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
   self->group_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->groups = g_ptr_array_new_with_free_func (group_free);
@@ -1055,6 +1172,10 @@ ld_timing_set_group_key (LdTiming   *self,
   g_free (self->group_key);
   self->group_key = g_strdup (key);
   self->group_by_logger = g_strcmp0 (key, "logger") == 0;
+  /* One key the user chose: interning it does not grow the table with
+   * the records. */
+  self->group_key_id = key != NULL && !self->group_by_logger ? ld_intern (key, -1)
+                                                             : LD_INTERN_NONE;
   recount (self);
 }
 

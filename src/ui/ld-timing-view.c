@@ -279,6 +279,7 @@ apply_pattern (LdTimingView *self)
 static GtkWidget *
 build_pattern_popover (LdTimingView *self)
 {
+  g_autofree char *pattern = g_settings_get_string (self->settings, "timing-pattern");
   GtkWidget *popover = gtk_popover_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   GtkWidget *title = gtk_label_new (_("Durations in Messages"));
@@ -294,8 +295,7 @@ build_pattern_popover (LdTimingView *self)
   gtk_widget_add_css_class (hint, "dim-label");
   self->pattern_entry = GTK_ENTRY (gtk_entry_new ());
   gtk_entry_set_placeholder_text (self->pattern_entry, "in {duration}s");
-  gtk_editable_set_text (GTK_EDITABLE (self->pattern_entry),
-                         g_settings_get_string (self->settings, "timing-pattern"));
+  gtk_editable_set_text (GTK_EDITABLE (self->pattern_entry), pattern);
   self->pattern_error = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->pattern_error, TRUE);
   gtk_label_set_xalign (self->pattern_error, 0);
