@@ -477,13 +477,6 @@ build_view_stack (LdDashboard *self)
 
   gtk_stack_add_named (self->stack, self->tracker_view, "errors");
   gtk_stack_add_named (self->stack, self->monitor, "connections");
-  self->timing_view = ld_timing_view_new (self->timing, self->store,
-                                          LD_ACTIVITY_CHART (self->chart), self->settings);
-  g_signal_connect_object (self->timing_view, "record-activated",
-                           G_CALLBACK (on_record_activated), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->timing_view, "range-selected", G_CALLBACK (on_range_selected),
-                           self, G_CONNECT_SWAPPED);
-  gtk_stack_add_named (self->stack, self->timing_view, "timing");
   g_signal_connect_object (self->groups, "items-changed", G_CALLBACK (on_groups_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stack, "notify::visible-child-name",
@@ -491,6 +484,20 @@ build_view_stack (LdDashboard *self)
 
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
   return GTK_WIDGET (self->stack);
+}
+
+/* The Timing view shares the chart's window, so it joins the stack once
+ * the chart strip is built. */
+static void
+add_timing_view (LdDashboard *self)
+{
+  self->timing_view = ld_timing_view_new (self->timing, self->store,
+                                          LD_ACTIVITY_CHART (self->chart), self->settings);
+  g_signal_connect_object (self->timing_view, "record-activated",
+                           G_CALLBACK (on_record_activated), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->timing_view, "range-selected", G_CALLBACK (on_range_selected),
+                           self, G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->stack, self->timing_view, "timing");
 }
 
 static GtkWidget *
@@ -542,9 +549,6 @@ ld_dashboard_constructed (GObject *object)
   g_assert (G_IS_SETTINGS (self->settings));
 
   create_models (self);
-  /* The strip first: the timing view shares its chart's window. */
-  self->strip = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  gtk_box_append (GTK_BOX (self->strip), build_chart_strip (self));
   self->views = build_views (self);
   self->paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
   gtk_paned_set_end_child (GTK_PANED (self->paned), self->views);
@@ -554,6 +558,9 @@ ld_dashboard_constructed (GObject *object)
   g_signal_connect_object (self->paned, "notify::max-position", G_CALLBACK (place_views), self,
                            G_CONNECT_SWAPPED);
 
+  self->strip = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (self->strip), build_chart_strip (self));
+  add_timing_view (self);
   gtk_box_append (GTK_BOX (self->strip), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (box), self->strip);
   gtk_box_append (GTK_BOX (box), self->paned);

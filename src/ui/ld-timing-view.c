@@ -303,8 +303,6 @@ build_pattern_popover (LdTimingView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->pattern_error), FALSE);
   gtk_widget_add_css_class (apply, "suggested-action");
   gtk_widget_set_halign (apply, GTK_ALIGN_END);
-  g_signal_connect_object (self->pattern_entry, "activate", G_CALLBACK (apply_pattern), self,
-                           G_CONNECT_SWAPPED);
   g_signal_connect_object (apply, "clicked", G_CALLBACK (apply_pattern), self,
                            G_CONNECT_SWAPPED);
 
@@ -314,6 +312,8 @@ build_pattern_popover (LdTimingView *self)
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->pattern_error));
   gtk_box_append (GTK_BOX (box), apply);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
+  gtk_popover_set_default_widget (GTK_POPOVER (popover), apply);
+  gtk_entry_set_activates_default (self->pattern_entry, TRUE);
   return popover;
 }
 
