@@ -16,6 +16,7 @@
 #include "ld-application.h"
 #include "ld-dashboard.h"
 #include "ld-row.h"
+#include "ld-timing-chart.h"
 #include "ld-timing-view.h"
 #include "ld-window.h"
 #include "ui-test-utils.h"
@@ -162,6 +163,29 @@ selected_seq (GtkWidget *window)
   return row != NULL ? ld_row_get_seq (row) : G_MAXUINT64;
 }
 
+/* A pointer drag from @from to @to, as fractions of @chart's width. */
+static void
+drag_across (GtkWidget *chart,
+             double     from,
+             double     to)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (chart);
+  double width = gtk_widget_get_width (chart);
+
+  g_assert_cmpfloat (width, >, 100);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_GESTURE_DRAG (controller))
+        continue;
+      g_signal_emit_by_name (controller, "drag-begin", width * from, 20.0);
+      g_signal_emit_by_name (controller, "drag-end", width * (to - from), 0.0);
+      return;
+    }
+  g_assert_not_reached ();
+}
+
 static void
 assert_setting (GSettings  *settings,
                 const char *key,
@@ -182,6 +206,8 @@ test_timing_view (void)
   g_autofree char *slowest = NULL;
   DurationsWait wait;
   LdTiming *timing;
+  GtkWidget *filter;
+  gint64 from_us, to_us;
   guint64 seq;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
@@ -250,6 +276,24 @@ test_timing_view (void)
   gtk_widget_activate (gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW));
   g_assert_cmpuint (selected_seq (window), ==, seq);
   shots (window, "timing-view");
+
+  /* A value in the grouped list filters the table to it, as typed. */
+  filter = find_descendant (window, GTK_TYPE_SEARCH_ENTRY, NULL);
+  gtk_widget_activate (gtk_widget_get_ancestor (find_label (view, "/pay"),
+                                                GTK_TYPE_LIST_BOX_ROW));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (filter)), ==, "path=\"/pay\"");
+
+  /* A drag across the timing chart selects that span on the activity chart
+   * and narrows the table to it, as a drag there does. */
+  drag_across (find_descendant (view, LD_TYPE_TIMING_CHART, NULL), 0.25, 0.75);
+  g_assert_true (ld_activity_chart_get_selection (
+                   LD_ACTIVITY_CHART (ld_dashboard_get_chart (LD_DASHBOARD (dashboard))),
+                   &from_us, &to_us));
+  g_assert_cmpint (from_us, <, to_us);
+  g_assert_true (g_str_has_prefix (gtk_editable_get_text (GTK_EDITABLE (filter)),
+                                   "path=\"/pay\" after:"));
+  g_assert_nonnull (strstr (gtk_editable_get_text (GTK_EDITABLE (filter)), " before:"));
+  gtk_widget_activate_action (window, "win.clear-filters", NULL);
 
   /* Grouped by logger instead: one group, every request. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (find_descendant (view, GTK_TYPE_DROP_DOWN, NULL)), 6);
