@@ -34,6 +34,8 @@ struct _LdTimingChart
   gint64           end_us;
   gint64           first_column;
   guint            column_seconds;
+  double           plot_left;       /* where the time axis lies, in this widget */
+  double           plot_width;
 
   double           drag_start_x;
   gint64           drag_anchor_us;
@@ -81,25 +83,51 @@ ld_timing_format_duration (double seconds)
 
 /* Geometry */
 
+/* The plot lies under the activity chart's bars, pixel for pixel, when
+ * that chart is on screen and above this one: a time is at the same x in
+ * both. Otherwise (the chart strip hidden in a narrow window) it takes the
+ * width right of the scale labels. */
+static void
+place_plot (LdTimingChart *self)
+{
+  GtkWidget *chart = GTK_WIDGET (self->activity_chart);
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double chart_width = gtk_widget_get_width (chart);
+  graphene_point_t origin;
+
+  if (gtk_widget_get_mapped (chart) && chart_width > LABEL_WIDTH
+      && gtk_widget_compute_point (chart, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (0, 0), &origin)
+      && origin.x >= 0 && origin.x + chart_width <= width + 1)
+    {
+      self->plot_left = origin.x;
+      self->plot_width = chart_width;
+    }
+  else
+    {
+      self->plot_left = LABEL_WIDTH;
+      self->plot_width = MAX (1, width - LABEL_WIDTH);
+    }
+}
+
 static double
 plot_width (LdTimingChart *self)
 {
-  return MAX (1, gtk_widget_get_width (GTK_WIDGET (self)) - LABEL_WIDTH);
+  return self->plot_width;
 }
 
 static double
 x_of_time (LdTimingChart *self,
            gint64         time_us)
 {
-  return LABEL_WIDTH + (double) (time_us - self->start_us) / MAX (1, self->end_us - self->start_us)
-                       * plot_width (self);
+  return self->plot_left + (double) (time_us - self->start_us)
+                          / MAX (1, self->end_us - self->start_us) * plot_width (self);
 }
 
 static gint64
 time_at_x (LdTimingChart *self,
            double         x)
 {
-  return self->start_us + (gint64) ((x - LABEL_WIDTH) / plot_width (self)
+  return self->start_us + (gint64) ((x - self->plot_left) / plot_width (self)
                                     * (self->end_us - self->start_us));
 }
 
@@ -113,6 +141,7 @@ read_columns (LdTimingChart *self,
   gint64 last_second;
   double span_s;
 
+  place_plot (self);
   _ld_activity_chart_compute_view (self->activity_chart, &view);
   self->start_us = view.start_us;
   self->end_us = view.end_us;
@@ -169,12 +198,15 @@ draw_scale (LdTimingChart *self,
 
       pango_layout_get_pixel_size (layout, NULL, &text_height);
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (2, CLAMP (y - text_height / 2.0, 0,
-                                                                         height - text_height)));
+      /* Inside the plot, as the activity chart writes its rate: the
+       * highest under its line, the lowest above its own. */
+      gtk_snapshot_translate (snapshot,
+                              &GRAPHENE_POINT_INIT (self->plot_left + 4,
+                                                    i == 1 ? y + 1 : y - text_height - 1));
       gtk_snapshot_append_layout (snapshot, layout, color);
       gtk_snapshot_restore (snapshot);
       gtk_snapshot_append_color (snapshot, &faint,
-                                 &GRAPHENE_RECT_INIT (LABEL_WIDTH, y, plot_width (self), 1));
+                                 &GRAPHENE_RECT_INIT (self->plot_left, y, plot_width (self), 1));
       g_object_unref (layout);
     }
 }
@@ -248,7 +280,7 @@ ld_timing_chart_snapshot (GtkWidget   *widget,
   draw_scale (self, snapshot, low, max, height, &foreground);
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_rectangle (cr, LABEL_WIDTH, 0, width - LABEL_WIDTH, height);
+  cairo_rectangle (cr, self->plot_left, 0, plot_width (self), height);
   cairo_clip (cr);
   cairo_set_line_width (cr, 1.5);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
