@@ -1232,6 +1232,21 @@ ld_timing_get_time_range (LdTiming *self,
   return first <= last;
 }
 
+typedef struct
+{
+  guint         column;
+  const Second *second;
+} ColumnSecond;
+
+static int
+compare_column_seconds (gconstpointer a,
+                        gconstpointer b)
+{
+  const ColumnSecond *x = a, *y = b;
+
+  return x->column < y->column ? -1 : x->column > y->column;
+}
+
 /**
  * ld_timing_read_columns:
  * @self: the timing counters
@@ -1241,7 +1256,7 @@ ld_timing_get_time_range (LdTiming *self,
  * @columns: (array length=n_columns) (out caller-allocates): their percentiles
  *
  * Costs one pass over the seconds that hold durations, whatever the span,
- * plus a merge of the bins of those in range.
+ * and a merge of the bins of those in range, one column at a time.
  *
  * Returns: the largest p99 of any column, to scale a chart by
  */
@@ -1252,7 +1267,8 @@ ld_timing_read_columns (LdTiming       *self,
                         guint           n_columns,
                         LdTimingColumn *columns)
 {
-  g_autofree guint32 *bins = NULL;
+  g_autoptr(GArray) in_range = NULL;
+  guint32 bins[LD_TIMING_N_BINS];
   GHashTableIter iter;
   Second *second;
   double max = 0;
@@ -1261,37 +1277,46 @@ ld_timing_read_columns (LdTiming       *self,
   g_return_val_if_fail (column_seconds > 0, 0);
   g_return_val_if_fail (columns != NULL || n_columns == 0, 0);
 
-  memset (columns, 0, n_columns * sizeof *columns);
   if (n_columns == 0)
     return 0;
-  bins = g_new0 (guint32, (gsize) n_columns * LD_TIMING_N_BINS);
+  memset (columns, 0, n_columns * sizeof *columns);
 
+  /* The seconds in range, in column order, so that one set of bins is
+   * merged and read per column whatever the number of columns. */
+  in_range = g_array_new (FALSE, FALSE, sizeof (ColumnSecond));
   g_hash_table_iter_init (&iter, self->seconds);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
     {
       gint64 index = floor_div (second->second - from_second, column_seconds);
-      guint32 *column_bins;
+      ColumnSecond entry = { (guint) index, second };
 
-      if (index < 0 || index >= n_columns)
-        continue;
-      column_bins = bins + index * LD_TIMING_N_BINS;
-      for (guint i = 0; i < second->bins->len; i++)
-        {
-          const Bin *bin = &g_array_index (second->bins, Bin, i);
-
-          column_bins[bin->bin] += bin->count;
-        }
-      columns[index].count += second->total;
+      if (index >= 0 && index < n_columns)
+        g_array_append_val (in_range, entry);
     }
+  g_array_sort (in_range, compare_column_seconds);
 
-  for (guint c = 0; c < n_columns; c++)
+  for (guint i = 0; i < in_range->len;)
     {
-      const guint32 *column_bins = bins + (gsize) c * LD_TIMING_N_BINS;
+      guint column = g_array_index (in_range, ColumnSecond, i).column;
+      LdTimingColumn *out = &columns[column];
 
-      columns[c].p50 = ld_timing_percentile (column_bins, columns[c].count, 0.50);
-      columns[c].p95 = ld_timing_percentile (column_bins, columns[c].count, 0.95);
-      columns[c].p99 = ld_timing_percentile (column_bins, columns[c].count, 0.99);
-      max = MAX (max, columns[c].p99);
+      memset (bins, 0, sizeof bins);
+      for (; i < in_range->len && g_array_index (in_range, ColumnSecond, i).column == column; i++)
+        {
+          const Second *merged = g_array_index (in_range, ColumnSecond, i).second;
+
+          for (guint b = 0; b < merged->bins->len; b++)
+            {
+              const Bin *bin = &g_array_index (merged->bins, Bin, b);
+
+              bins[bin->bin] += bin->count;
+            }
+          out->count += merged->total;
+        }
+      out->p50 = ld_timing_percentile (bins, out->count, 0.50);
+      out->p95 = ld_timing_percentile (bins, out->count, 0.95);
+      out->p99 = ld_timing_percentile (bins, out->count, 0.99);
+      max = MAX (max, out->p99);
     }
 
   return max;
