@@ -40,6 +40,8 @@ struct _LdTimingView
   GtkLabel        *summary;
 
   guint            tick_id;
+  guint            delay_id;
+  gint64           refreshed_us;   /* monotonic */
 };
 
 enum {
@@ -180,6 +182,10 @@ refresh_lists (LdTimingView *self)
                          slow_row (self, &g_array_index (slowest, LdTimingSlow, i)));
 }
 
+/* The lists are rebuilt at most this often while records stream in:
+ * readable, and a few dozen rows four times a second cost little. */
+#define REFRESH_INTERVAL_US (250 * 1000)
+
 static gboolean
 refresh_tick (GtkWidget     *widget,
               GdkFrameClock *clock,
@@ -188,19 +194,45 @@ refresh_tick (GtkWidget     *widget,
   LdTimingView *self = LD_TIMING_VIEW (widget);
 
   self->tick_id = 0;
+  self->refreshed_us = g_get_monotonic_time ();
   refresh_lists (self);
   return G_SOURCE_REMOVE;
 }
 
-/* Records arrive in batches, up to one a frame: the lists follow at most
- * once a frame, and not at all while the panel is hidden. */
+static void
+schedule_refresh (LdTimingView *self)
+{
+  if (self->tick_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_tick, NULL, NULL);
+}
+
+static gboolean
+refresh_delayed (gpointer data)
+{
+  LdTimingView *self = data;
+
+  self->delay_id = 0;
+  schedule_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Records arrive in batches, up to one a frame: the lists follow at the
+ * next frame, or REFRESH_INTERVAL_US after the last refresh, whichever is
+ * later, and not at all while the panel is hidden. Nothing is scheduled
+ * while nothing changes. */
 static void
 on_timing_changed (LdTimingView *self)
 {
-  if (self->tick_id != 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+  gint64 since = g_get_monotonic_time () - self->refreshed_us;
+
+  if (self->tick_id != 0 || self->delay_id != 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
 
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refresh_tick, NULL, NULL);
+  if (since >= REFRESH_INTERVAL_US)
+    schedule_refresh (self);
+  else
+    self->delay_id = g_timeout_add ((REFRESH_INTERVAL_US - since) / 1000 + 1, refresh_delayed,
+                                    self);
 }
 
 /* Choosing */
@@ -498,6 +530,7 @@ ld_timing_view_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
+  g_clear_handle_id (&self->delay_id, g_source_remove);
   adw_bin_set_child (ADW_BIN (self), NULL);
   g_clear_object (&self->timing);
   g_clear_object (&self->store);
