@@ -15,9 +15,9 @@
 /* The dashboard wraps the record table: the activity chart runs across the
  * top, the table (the content) fills the middle, and the error tracker,
  * connection monitor and request timing share a panel below it that
- * "show-views" reveals. It
- * owns the models that count records as they arrive, so that the views cost
- * nothing per frame and the window only places one widget. */
+ * "show-views" reveals. It owns the models that count records as they
+ * arrive, so that the views cost nothing per frame and the window only
+ * places one widget. */
 
 #define CHART_HEIGHT 90
 /* A collapsed chart is a thin strip: the bars' shape, no more. */
