@@ -151,7 +151,6 @@ create_models (LdDashboard *self)
     ld_activity_attach_model (self->filtered_activity, self->filtered, self->store, NULL);
   ld_error_groups_attach_store (self->groups, self->store);
   ld_connection_stats_attach_store (self->stats, self->store);
-  ld_timing_attach_store (self->timing, self->store);
 
   g_signal_connect_object (self->registry, "items-changed",
                            G_CALLBACK (on_registry_items_changed), self, G_CONNECT_SWAPPED);
@@ -974,7 +973,8 @@ ld_dashboard_get_source_tracker (LdDashboard *self)
 /**
  * ld_dashboard_get_timing:
  *
- * Returns: (transfer none): the request durations the Timing view shows
+ * Returns: (transfer none): the request durations the Timing view shows,
+ *   read from the store from the first time that view shows
  */
 LdTiming *
 ld_dashboard_get_timing (LdDashboard *self)

@@ -42,6 +42,7 @@ struct _LdTimingView
   guint            tick_id;
   guint            delay_id;
   gint64           refreshed_us;   /* monotonic */
+  gboolean         attached;       /* the timing reads the store */
 };
 
 enum {
@@ -233,6 +234,21 @@ on_timing_changed (LdTimingView *self)
   else
     self->delay_id = g_timeout_add ((REFRESH_INTERVAL_US - since) / 1000 + 1, refresh_delayed,
                                     self);
+}
+
+/* Durations are read from the store from the first time the panel shows,
+ * not before: reading them costs more per record than the other
+ * dashboard views do, and a session that never opens the panel should not
+ * pay it. From then on they follow the store as it changes. */
+static void
+on_map (LdTimingView *self)
+{
+  if (!self->attached)
+    {
+      self->attached = TRUE;
+      ld_timing_attach_store (self->timing, self->store);
+    }
+  refresh_lists (self);
 }
 
 /* Choosing */
@@ -514,7 +530,7 @@ build (LdTimingView    *self,
 
   g_signal_connect_object (self->timing, "changed", G_CALLBACK (on_timing_changed), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect (self, "map", G_CALLBACK (refresh_lists), NULL);
+  g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
   refresh_lists (self);
 }
 
@@ -572,8 +588,9 @@ ld_timing_view_init (LdTimingView *self)
 
 /**
  * ld_timing_view_new:
- * @timing: the durations, attached to @store
- * @store: the records, to show the slowest ones' messages
+ * @timing: the durations, not yet attached: the view attaches it to @store
+ *   the first time it shows
+ * @store: the records
  * @activity_chart: the chart whose window the timing chart shares
  * @settings: where the message pattern and grouping field are kept
  *
