@@ -10,12 +10,14 @@
 #include "ld-dashboard.h"
 #include "ld-error-tracker-view.h"
 #include "ld-filter-model.h"
+#include "ld-timing-view.h"
 
 /* The dashboard wraps the record table: the activity chart runs across the
- * top, the table (the content) fills the middle, and the error tracker and
- * connection monitor share a panel below it that "show-views" reveals. It
- * owns the models that count records as they arrive, so that the views cost
- * nothing per frame and the window only places one widget. */
+ * top, the table (the content) fills the middle, and the error tracker,
+ * connection monitor and request timing share a panel below it that
+ * "show-views" reveals. It owns the models that count records as they
+ * arrive, so that the views cost nothing per frame and the window only
+ * places one widget. */
 
 #define CHART_HEIGHT 90
 /* A collapsed chart is a thin strip: the bars' shape, no more. */
@@ -37,6 +39,7 @@ struct _LdDashboard
   LdErrorGroups        *groups;
   LdConnectionStats    *stats;
   LdSourceTracker      *tracker;
+  LdTiming             *timing;
 
   GtkWidget            *chart;
   GtkWidget            *strip;
@@ -49,9 +52,11 @@ struct _LdDashboard
   GtkStack             *stack;
   GtkToggleButton      *errors_button;
   GtkToggleButton      *connections_button;
+  GtkToggleButton      *timing_button;
   GtkLabel             *errors_badge;
   GtkWidget            *tracker_view;
   GtkWidget            *monitor;
+  GtkWidget            *timing_view;
 
   gboolean              views_placed;
 };
@@ -73,6 +78,7 @@ enum {
   RANGE_SELECTED,
   GROUP_ACTIVATED,
   CONNECTION_ACTIVATED,
+  RECORD_ACTIVATED,
   N_SIGNALS
 };
 
@@ -136,6 +142,7 @@ create_models (LdDashboard *self)
   self->groups = ld_error_groups_new ();
   self->stats = ld_connection_stats_new ();
   self->tracker = ld_source_tracker_new ();
+  self->timing = ld_timing_new ();
 
   ld_activity_attach_store (self->activity, self->store);
   if (LD_IS_FILTER_MODEL (self->filtered))
@@ -290,7 +297,7 @@ build_toolbar (LdDashboard *self)
   GtkWidget *views = gtk_toggle_button_new ();
 
   gtk_button_set_icon_name (GTK_BUTTON (views), "view-dual-symbolic");
-  gtk_widget_set_tooltip_text (views, _("Show Errors and Connections"));
+  gtk_widget_set_tooltip_text (views, _("Show Errors, Connections and Timing"));
   g_object_bind_property (self, "show-views", views, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_widget_set_hexpand (span, TRUE);
@@ -360,6 +367,13 @@ on_connection_activated (LdDashboard *self,
   g_signal_emit (self, signals[CONNECTION_ACTIVATED], 0, id);
 }
 
+static void
+on_record_activated (LdDashboard *self,
+                     guint64      seq)
+{
+  g_signal_emit (self, signals[RECORD_ACTIVATED], 0, seq);
+}
+
 /* The Errors tab counts the groups, so that a new kind of error shows even
  * while the Connections tab is in front. */
 static void
@@ -387,10 +401,13 @@ static void
 on_visible_child_changed (LdDashboard *self)
 {
   const char *name = gtk_stack_get_visible_child_name (self->stack);
+  GtkToggleButton *button = self->errors_button;
 
-  gtk_toggle_button_set_active (g_strcmp0 (name, "connections") == 0 ? self->connections_button
-                                                                      : self->errors_button,
-                                TRUE);
+  if (g_strcmp0 (name, "connections") == 0)
+    button = self->connections_button;
+  else if (g_strcmp0 (name, "timing") == 0)
+    button = self->timing_button;
+  gtk_toggle_button_set_active (button, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE_VIEW]);
 }
 
@@ -430,10 +447,14 @@ build_switcher (LdDashboard *self)
                                    GTK_WIDGET (self->errors_badge));
   self->connections_button = build_tab (self, "connections", _("C_onnections"),
                                         "network-wired-symbolic", NULL);
+  self->timing_button = build_tab (self, "timing", _("_Timing"),
+                                   "preferences-system-time-symbolic", NULL);
   gtk_toggle_button_set_group (self->connections_button, self->errors_button);
+  gtk_toggle_button_set_group (self->timing_button, self->errors_button);
   gtk_toggle_button_set_active (self->errors_button, TRUE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->errors_button));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->connections_button));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->timing_button));
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (box, "dashboard-switcher");
   return box;
@@ -462,6 +483,20 @@ build_view_stack (LdDashboard *self)
 
   gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
   return GTK_WIDGET (self->stack);
+}
+
+/* The Timing view shares the chart's window, so it joins the stack once
+ * the chart strip is built. */
+static void
+add_timing_view (LdDashboard *self)
+{
+  self->timing_view = ld_timing_view_new (self->timing, self->store,
+                                          LD_ACTIVITY_CHART (self->chart), self->settings);
+  g_signal_connect_object (self->timing_view, "record-activated",
+                           G_CALLBACK (on_record_activated), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->timing_view, "range-selected", G_CALLBACK (on_range_selected),
+                           self, G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->stack, self->timing_view, "timing");
 }
 
 static GtkWidget *
@@ -524,6 +559,7 @@ ld_dashboard_constructed (GObject *object)
 
   self->strip = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_box_append (GTK_BOX (self->strip), build_chart_strip (self));
+  add_timing_view (self);
   gtk_box_append (GTK_BOX (self->strip), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (box), self->strip);
   gtk_box_append (GTK_BOX (box), self->paned);
@@ -543,6 +579,7 @@ ld_dashboard_dispose (GObject *object)
       ld_activity_detach (self->filtered_activity);
       ld_error_groups_detach (self->groups);
       ld_connection_stats_detach (self->stats);
+      ld_timing_detach (self->timing);
     }
   adw_bin_set_child (ADW_BIN (self), NULL);
 
@@ -559,6 +596,7 @@ ld_dashboard_finalize (GObject *object)
   g_clear_object (&self->groups);
   g_clear_object (&self->stats);
   g_clear_object (&self->tracker);
+  g_clear_object (&self->timing);
   g_clear_object (&self->store);
   g_clear_object (&self->filtered);
   g_clear_object (&self->registry);
@@ -666,6 +704,22 @@ install_properties (GObjectClass *object_class)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* "dashboard.show-view" with "errors", "connections" or "timing": opens
+ * the panel on that view, for menus and shortcuts. */
+static void
+show_view_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  LdDashboard *self = LD_DASHBOARD (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (gtk_stack_get_child_by_name (self->stack, name) == NULL)
+    return;
+  ld_dashboard_set_visible_view (self, name);
+  ld_dashboard_set_show_views (self, TRUE);
+}
+
 static void
 ld_dashboard_class_init (LdDashboardClass *klass)
 {
@@ -700,6 +754,17 @@ ld_dashboard_class_init (LdDashboardClass *klass)
   signals[CONNECTION_ACTIVATED] =
     g_signal_new ("connection-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * LdDashboard::record-activated:
+   * @seq: the store sequence number of a record clicked in a view (a slow
+   *   request in the Timing view)
+   */
+  signals[RECORD_ACTIVATED] =
+    g_signal_new ("record-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "dashboard.show-view", "s",
+                                   show_view_activated);
 
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "dashboard");
 }
@@ -790,7 +855,7 @@ ld_dashboard_set_show_views (LdDashboard *self,
 /**
  * ld_dashboard_get_visible_view:
  *
- * Returns: "errors" or "connections"
+ * Returns: "errors", "connections" or "timing"
  */
 const char *
 ld_dashboard_get_visible_view (LdDashboard *self)
@@ -903,4 +968,18 @@ ld_dashboard_get_source_tracker (LdDashboard *self)
   g_return_val_if_fail (LD_IS_DASHBOARD (self), NULL);
 
   return self->tracker;
+}
+
+/**
+ * ld_dashboard_get_timing:
+ *
+ * Returns: (transfer none): the request durations the Timing view shows,
+ *   read from the store from the first time that view shows
+ */
+LdTiming *
+ld_dashboard_get_timing (LdDashboard *self)
+{
+  g_return_val_if_fail (LD_IS_DASHBOARD (self), NULL);
+
+  return self->timing;
 }

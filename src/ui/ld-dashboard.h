@@ -9,6 +9,7 @@
 #include "ld-error-groups.h"
 #include "ld-source-tracker.h"
 #include "ld-store.h"
+#include "ld-timing.h"
 
 G_BEGIN_DECLS
 
@@ -40,5 +41,6 @@ LdActivity        *ld_dashboard_get_activity        (LdDashboard          *self,
 LdErrorGroups     *ld_dashboard_get_error_groups    (LdDashboard          *self);
 LdConnectionStats *ld_dashboard_get_connection_stats (LdDashboard         *self);
 LdSourceTracker   *ld_dashboard_get_source_tracker  (LdDashboard          *self);
+LdTiming          *ld_dashboard_get_timing          (LdDashboard          *self);
 
 G_END_DECLS

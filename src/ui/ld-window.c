@@ -789,6 +789,9 @@ setup_dashboard (LdWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->dashboard, "connection-activated",
                            G_CALLBACK (on_connection_activated), self, G_CONNECT_SWAPPED);
+  /* A slow request in the Timing view: selected, so the detail pane shows it. */
+  g_signal_connect_object (self->dashboard, "record-activated", G_CALLBACK (on_show_record),
+                           self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->dashboard_button, "active", self->dashboard, "show-chart",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 

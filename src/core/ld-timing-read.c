@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.core"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ld-timing-private.h"
+
+/* Where a duration is found: the keys and units of duration fields, the
+ * values' own units, and message patterns, literal text around one
+ * {duration} compiled into a bounded matcher rather than a regular
+ * expression. */
+
+struct _LdTimingPattern
+{
+  char  *prefix;
+  gsize  prefix_len;
+  char  *suffix;
+  gsize  suffix_len;
+  double scale;      /* from the suffix's unit; 0 when the text says */
+};
+
+G_DEFINE_QUARK (ld-timing-error-quark, ld_timing_error)
+
+/* Units and keys */
+
+/* The seconds in one unit, from the text after a number: "ms", "s", "us",
+ * "µs", "ns" and their long spellings. Returns the length read, 0 if none. */
+static gsize
+read_unit (const char *text,
+           gsize       length,
+           double     *scale)
+{
+  static const struct { const char *name; double scale; } units[] = {
+    { "milliseconds", 1e-3 }, { "millis", 1e-3 }, { "ms", 1e-3 },
+    { "microseconds", 1e-6 }, { "us", 1e-6 }, { "µs", 1e-6 },
+    { "nanoseconds", 1e-9 }, { "ns", 1e-9 },
+    { "seconds", 1 }, { "secs", 1 }, { "sec", 1 }, { "s", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      gsize n = strlen (units[i].name);
+
+      if (n <= length && g_ascii_strncasecmp (text, units[i].name, n) == 0
+          && (n == length || !g_ascii_isalpha (text[n])))
+        {
+          *scale = units[i].scale;
+          return n;
+        }
+    }
+
+  return 0;
+}
+
+/**
+ * ld_timing_key_is_duration:
+ * @key: an extra field's key
+ * @scale: (out): seconds per unit the key names ("duration_ms": 0.001), or
+ *   0 when the key names no unit and the value must
+ *
+ * Returns: whether @key is one of the duration keys: duration, elapsed,
+ *   latency, response_time, took, http.duration, optionally followed by a
+ *   unit ("duration_ms", "elapsed.s", "latencyMs")
+ */
+gboolean
+ld_timing_key_is_duration (const char *key,
+                           double     *scale)
+{
+  static const char *const names[] = {
+    "http.duration", "response_time", "duration", "elapsed", "latency", "took",
+  };
+
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      gsize n = strlen (names[i]);
+      const char *rest = key + n;
+      gsize rest_len;
+
+      if (g_ascii_strncasecmp (key, names[i], n) != 0)
+        continue;
+      if (*rest == '\0')
+        {
+          *scale = 0;
+          return TRUE;
+        }
+      /* "durations" is not "duration" in seconds: a unit follows a
+       * separator, or starts a camel-case word ("latencyMs"). */
+      if (*rest == '_' || *rest == '.' || *rest == '-')
+        rest++;
+      else if (!g_ascii_isupper (*rest))
+        continue;
+      rest_len = strlen (rest);
+      if (rest_len > 0 && read_unit (rest, rest_len, scale) == rest_len)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The common case without strtod: up to 15 digits with an optional point.
+ * Both the digits and the power of ten are exact doubles, so one division
+ * rounds as strtod would. Anything else (a sign, an exponent, more digits)
+ * is left to g_ascii_strtod(). */
+static gboolean
+parse_plain_decimal (const char *text,
+                     gsize       length,
+                     double     *number,
+                     gsize      *used)
+{
+  static const double powers[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+  };
+  guint64 digits = 0;
+  guint n_digits = 0, n_fraction = 0;
+  gboolean point = FALSE;
+  gsize i;
+
+  for (i = 0; i < length; i++)
+    {
+      if (g_ascii_isdigit (text[i]))
+        {
+          if (++n_digits > 15)
+            return FALSE;
+          digits = digits * 10 + (text[i] - '0');
+          n_fraction += point;
+        }
+      else if (text[i] == '.' && !point)
+        point = TRUE;
+      else
+        break;
+    }
+  if (n_digits == 0 || (i < length && (text[i] == 'e' || text[i] == 'E')))
+    return FALSE;
+
+  *number = (double) digits / powers[n_fraction];
+  *used = i;
+  return TRUE;
+}
+
+/**
+ * ld_timing_parse_value:
+ * @value: a field's text: "12", "0.25", "12ms", "1.5 s"
+ * @length: its length
+ * @scale: seconds per unit when @value names none; 0 for the default,
+ *   milliseconds
+ * @seconds: (out): the duration
+ *
+ * Returns: whether @value is a finite, non-negative duration
+ */
+gboolean
+ld_timing_parse_value (const char *value,
+                       gsize       length,
+                       double      scale,
+                       double     *seconds)
+{
+  char buffer[64];
+  char *end;
+  double number, unit = scale > 0 ? scale : 1e-3;
+  gsize used;
+
+  if (length == 0 || length >= sizeof buffer)
+    return FALSE;
+  memcpy (buffer, value, length);
+  buffer[length] = '\0';
+
+  if (!parse_plain_decimal (buffer, length, &number, &used))
+    {
+      number = g_ascii_strtod (buffer, &end);
+      if (end == buffer || !isfinite (number) || number < 0)
+        return FALSE;
+      used = end - buffer;
+    }
+
+  while (used < length && buffer[used] == ' ')
+    used++;
+  if (used < length)
+    {
+      gsize n = read_unit (buffer + used, length - used, &unit);
+
+      if (n == 0 || used + n != length)
+        return FALSE;
+    }
+
+  *seconds = number * unit;
+  return TRUE;
+}
+
+/* Patterns */
+
+/**
+ * ld_timing_pattern_new:
+ * @pattern: literal text around one `{duration}` placeholder, such as
+ *   `in {duration}s`
+ * @error: where to say what is wrong with it
+ *
+ * The placeholder reads a number. A unit right after it in the pattern
+ * ("s", "ms") gives the number's unit; without one, a unit written after
+ * the number in the message does, and milliseconds otherwise. There is no
+ * regular expression: a match is a search for the literal text before the
+ * placeholder, so its cost is bounded by the message's length times the
+ * pattern's, whatever the message holds.
+ *
+ * Returns: (transfer full) (nullable): the compiled pattern
+ */
+LdTimingPattern *
+ld_timing_pattern_new (const char  *pattern,
+                       GError     **error)
+{
+  static const char placeholder[] = "{duration}";
+  g_autoptr(LdTimingPattern) self = NULL;
+  const char *at;
+  gsize length;
+
+  g_return_val_if_fail (pattern != NULL, NULL);
+
+  length = strlen (pattern);
+  if (length > LD_TIMING_PATTERN_MAX || !g_utf8_validate (pattern, length, NULL))
+    {
+      g_set_error (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                   "A pattern is at most %d characters of text", LD_TIMING_PATTERN_MAX);
+      return NULL;
+    }
+
+  at = strstr (pattern, placeholder);
+  if (at == NULL || strstr (at + 1, placeholder) != NULL)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "A pattern has exactly one {duration}");
+      return NULL;
+    }
+
+  self = g_new0 (LdTimingPattern, 1);
+  self->prefix_len = at - pattern;
+  self->prefix = g_strndup (pattern, self->prefix_len);
+  self->suffix = g_strdup (at + strlen (placeholder));
+  self->suffix_len = strlen (self->suffix);
+
+  if (strpbrk (self->prefix, "{}") != NULL || strpbrk (self->suffix, "{}") != NULL)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "Only {duration} may be in braces");
+      return NULL;
+    }
+  if (strspn (self->prefix, " ") == self->prefix_len
+      && strspn (self->suffix, " ") == self->suffix_len)
+    {
+      g_set_error_literal (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN,
+                           "A pattern needs some text around {duration}");
+      return NULL;
+    }
+
+  {
+    gsize skip = 0;
+
+    while (skip < self->suffix_len && self->suffix[skip] == ' ')
+      skip++;
+    if (read_unit (self->suffix + skip, self->suffix_len - skip, &self->scale) == 0)
+      self->scale = 0;
+  }
+
+  return g_steal_pointer (&self);
+}
+
+void
+ld_timing_pattern_free (LdTimingPattern *pattern)
+{
+  if (pattern == NULL)
+    return;
+
+  g_free (pattern->prefix);
+  g_free (pattern->suffix);
+  g_free (pattern);
+}
+
+/* Reads [0-9]+(.[0-9]+)? at @text into @number; returns its length. */
+static gsize
+read_number (const char *text,
+             gsize       length,
+             double     *number)
+{
+  char buffer[40];
+  gsize n = 0, used;
+  gboolean dot = FALSE;
+
+  while (n < length && n < sizeof buffer - 1
+         && (g_ascii_isdigit (text[n]) || (!dot && text[n] == '.' && n > 0)))
+    {
+      dot |= text[n] == '.';
+      n++;
+    }
+  if (n > 0 && text[n - 1] == '.')
+    n--;
+  if (n == 0 || (n < length && g_ascii_isdigit (text[n])))
+    return 0;
+
+  if (parse_plain_decimal (text, n, number, &used) && used == n)
+    return n;
+  memcpy (buffer, text, n);
+  buffer[n] = '\0';
+  *number = g_ascii_strtod (buffer, NULL);
+  return n;
+}
+
+static gboolean
+match_at (const LdTimingPattern *pattern,
+          const char            *text,
+          gsize                  length,
+          double                *seconds)
+{
+  double number, scale = pattern->scale;
+  gsize n = read_number (text, length, &number);
+
+  if (n == 0 || length - n < pattern->suffix_len
+      || memcmp (text + n, pattern->suffix, pattern->suffix_len) != 0)
+    return FALSE;
+
+  if (scale == 0)
+    {
+      gsize skip = n + pattern->suffix_len;
+
+      while (skip < length && text[skip] == ' ' && pattern->suffix_len == 0)
+        skip++;
+      if (read_unit (text + skip, length - skip, &scale) == 0)
+        scale = 1e-3;
+    }
+
+  *seconds = number * scale;
+  return TRUE;
+}
+
+/**
+ * ld_timing_pattern_match:
+ * @pattern: a compiled pattern
+ * @text: a message
+ * @length: its length; only the first %LD_TIMING_MESSAGE_SCAN bytes are read
+ * @seconds: (out): the duration found
+ *
+ * Returns: whether the first place the pattern fits gave a duration
+ */
+gboolean
+ld_timing_pattern_match (const LdTimingPattern *pattern,
+                         const char            *text,
+                         gsize                  length,
+                         double                *seconds)
+{
+  g_return_val_if_fail (pattern != NULL, FALSE);
+
+  length = MIN (length, LD_TIMING_MESSAGE_SCAN);
+  for (gsize i = 0; i + pattern->prefix_len < length; i++)
+    {
+      if (pattern->prefix_len > 0)
+        {
+          const char *at = memmem (text + i, length - i, pattern->prefix, pattern->prefix_len);
+
+          if (at == NULL)
+            return FALSE;
+          i = at - text;
+        }
+      if (i + pattern->prefix_len < length
+          && match_at (pattern, text + i + pattern->prefix_len,
+                       length - i - pattern->prefix_len, seconds))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Reading a record */
+
+/* What a key is, by its interned id, so that a key's name is matched once
+ * per process rather than once per record: unknown, not a duration, or a
+ * duration with one of these scales (0: the value says). */
+enum { KEY_UNKNOWN, KEY_OTHER, KEY_DURATION };
+
+static const double key_scales[] = { 0, 1, 1e-3, 1e-6, 1e-9 };
+
+static guint8
+classify_key (guint32 key)
+{
+  double scale;
+
+  if (!ld_timing_key_is_duration (ld_intern_lookup (key), &scale))
+    return KEY_OTHER;
+  for (guint i = 0; i < G_N_ELEMENTS (key_scales); i++)
+    if (key_scales[i] == scale)
+      return KEY_DURATION + i;
+  return KEY_OTHER;
+}
+
+/* The duration among @record's extra fields, and the grouping field's
+ * value in the same pass; @key_kinds (nullable) caches what each key is. */
+gboolean
+_ld_timing_read_extras (const LdRecord     *record,
+                        GByteArray         *key_kinds,
+                        LdTimingGroupField *group,
+                        double             *seconds)
+{
+  LdExtraIter iter;
+  guint32 key;
+  LdValueType type;
+  const char *value;
+  gsize value_len;
+  gboolean found = FALSE;
+
+  ld_extra_iter_init (&iter, record);
+  while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
+    {
+      guint8 kind;
+
+      if (group != NULL && key == group->key && group->value == NULL
+          && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
+        {
+          group->value = value;
+          group->length = value_len;
+        }
+      if (found || (type != LD_VALUE_NUMBER && type != LD_VALUE_STRING))
+        continue;
+      if (key_kinds == NULL)
+        kind = classify_key (key);
+      else
+        {
+          if (key >= key_kinds->len)
+            {
+              guint old_len = key_kinds->len;
+
+              g_byte_array_set_size (key_kinds, MAX (key + 1, old_len * 2));
+              memset (key_kinds->data + old_len, KEY_UNKNOWN, key_kinds->len - old_len);
+            }
+          if (key_kinds->data[key] == KEY_UNKNOWN)
+            key_kinds->data[key] = classify_key (key);
+          kind = key_kinds->data[key];
+        }
+
+      if (kind >= KEY_DURATION
+          && ld_timing_parse_value (value, value_len, key_scales[kind - KEY_DURATION], seconds))
+        found = TRUE;
+    }
+
+  return found;
+}
+
+/**
+ * ld_timing_read_record:
+ * @record: a record
+ * @pattern: (nullable): the message pattern to try when no field has one
+ * @seconds: (out): the record's duration
+ *
+ * Returns: whether @record has a duration
+ */
+gboolean
+ld_timing_read_record (const LdRecord        *record,
+                       const LdTimingPattern *pattern,
+                       double                *seconds)
+{
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  if (_ld_timing_read_extras (record, NULL, NULL, seconds))
+    return TRUE;
+  if (pattern != NULL)
+    {
+      gsize length;
+      const char *message = ld_record_get_message (record, &length);
+
+      return ld_timing_pattern_match (pattern, message, length, seconds);
+    }
+
+  return FALSE;
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "logdeck.test"
+
+/* The dashboard's Timing view in the real window, driven as a user does: a
+ * CPython peer sends request logs through the window's own TCP listener,
+ * the panel is opened by its action, the message pattern typed into its
+ * popover (a malformed one first), a slow request activated in the list
+ * and the grouping field changed. With screenshots in light and dark. */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "ingest-test-utils.h"
+#include "ld-application.h"
+#include "ld-dashboard.h"
+#include "ld-row.h"
+#include "ld-timing-chart.h"
+#include "ld-timing-view.h"
+#include "ld-window.h"
+#include "ui-test-utils.h"
+
+static LdApplication *app;
+
+static void
+shots (GtkWidget  *window,
+       const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
+  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  wait_painted (window);
+  save_screenshot (window, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  wait_painted (window);
+  save_screenshot (window, dark);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* The mapped label that reads @text, under @widget. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return find_label (wait->widget, wait->text) != NULL;
+}
+
+static void
+wait_for_label (GtkWidget  *widget,
+                const char *text)
+{
+  LabelWait wait = { widget, text };
+
+  ui_wait_until (label_shown, &wait, text);
+}
+
+/* The texts of the labels in the list row that holds @label, in order. */
+static char *
+row_text (GtkWidget *label)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW);
+  GString *text = g_string_new (NULL);
+
+  for (GtkWidget *cell = gtk_widget_get_first_child (gtk_list_box_row_get_child (
+                                                       GTK_LIST_BOX_ROW (row)));
+       cell != NULL; cell = gtk_widget_get_next_sibling (cell))
+    g_string_append_printf (text, "%s%s", text->len > 0 ? " | " : "",
+                            gtk_label_get_text (GTK_LABEL (cell)));
+  return g_string_free (text, FALSE);
+}
+
+static void
+send_requests (const char *count,
+               const char *plain)
+{
+  LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
+  g_autofree char *port = g_strdup_printf ("%u", ld_ingest_get_bound_port (ingest, "tcp"));
+  g_autofree char *script = peer_script ("send_timed_requests.py");
+  g_autoptr(GSubprocess) peer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  peer = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, python3 (), script,
+                           "--port", port, "--count", count, "--plain", plain,
+                           NULL);
+  g_assert_no_error (error);
+  /* The listener reads on the ingest thread: this one may wait. */
+  g_subprocess_wait_check (peer, NULL, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  LdTiming *timing;
+  guint     n;
+} DurationsWait;
+
+static gboolean
+durations_counted (gpointer data)
+{
+  DurationsWait *wait = data;
+
+  return ld_timing_get_n_durations (wait->timing) == wait->n;
+}
+
+static gboolean
+records_stored (gpointer data)
+{
+  return ld_store_get_n_records (ld_application_get_store (app)) == 3;
+}
+
+static void
+type_pattern (GtkWidget  *view,
+              const char *pattern)
+{
+  GtkWidget *entry;
+
+  ld_timing_view_edit_pattern (LD_TIMING_VIEW (view));
+  entry = find_descendant (GTK_WIDGET (gtk_menu_button_get_popover (
+                             GTK_MENU_BUTTON (find_descendant (view, GTK_TYPE_MENU_BUTTON, NULL)))),
+                           GTK_TYPE_ENTRY, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), pattern);
+  gtk_widget_activate (find_descendant (gtk_widget_get_parent (entry), GTK_TYPE_BUTTON,
+                                        "suggested-action"));
+}
+
+static guint64
+selected_seq (GtkWidget *window)
+{
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSelectionModel *selection = gtk_column_view_get_model (table);
+  LdRow *row = gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (selection));
+
+  return row != NULL ? ld_row_get_seq (row) : G_MAXUINT64;
+}
+
+/* A pointer drag from @from to @to, as fractions of @chart's width. */
+static void
+drag_across (GtkWidget *chart,
+             double     from,
+             double     to)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (chart);
+  double width = gtk_widget_get_width (chart);
+
+  g_assert_cmpfloat (width, >, 100);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_GESTURE_DRAG (controller))
+        continue;
+      g_signal_emit_by_name (controller, "drag-begin", width * from, 20.0);
+      g_signal_emit_by_name (controller, "drag-end", width * (to - from), 0.0);
+      return;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+assert_setting (GSettings  *settings,
+                const char *key,
+                const char *expected)
+{
+  g_autofree char *value = g_settings_get_string (settings, key);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+static void
+test_timing_view (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+  GtkWidget *dashboard, *view, *label, *popover;
+  g_autofree char *cart = NULL;
+  g_autofree char *slowest = NULL;
+  DurationsWait wait;
+  LdTiming *timing;
+  GtkWidget *filter;
+  gint64 from_us, to_us;
+  guint64 seq;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (window);
+  dashboard = find_descendant (window, LD_TYPE_DASHBOARD, NULL);
+  timing = ld_dashboard_get_timing (LD_DASHBOARD (dashboard));
+
+  /* Records without durations: the table shows them; the panel, opened by
+   * its action, says that nothing is timed and what it looks for. */
+  send_requests ("0", "3");
+  ui_wait_until (records_stored, NULL, "the plain records");
+  g_assert_false (ld_dashboard_get_show_views (LD_DASHBOARD (dashboard)));
+  gtk_widget_activate_action (dashboard, "dashboard.show-view", "s", "timing");
+  g_assert_true (ld_dashboard_get_show_views (LD_DASHBOARD (dashboard)));
+  g_assert_cmpstr (ld_dashboard_get_visible_view (LD_DASHBOARD (dashboard)), ==, "timing");
+  view = find_descendant (dashboard, LD_TYPE_TIMING_VIEW, NULL);
+  wait_for_label (view, "No durations found");
+  shots (window, "timing-empty");
+
+  /* Fields are read at once: 150 of the 201 requests carry duration_ms. */
+  send_requests ("200", "0");
+  wait = (DurationsWait) { timing, 150 };
+  ui_wait_until (durations_counted, &wait, "150 durations from fields");
+  wait_for_label (view, "150 requests timed");
+  label = find_label (view, "/cart");
+  g_assert_nonnull (label);
+  cart = row_text (label);
+  g_assert_true (g_str_has_prefix (cart, "/cart | 100 | "));
+  g_assert_null (find_label (view, "/home"));   /* its durations are in messages only */
+
+  /* A malformed pattern is refused in words, and changes nothing. */
+  type_pattern (view, "in {duraton}s");
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (
+                          GTK_MENU_BUTTON (find_descendant (view, GTK_TYPE_MENU_BUTTON, NULL))));
+  wait_for_label (popover, "This pattern cannot be used: A pattern has exactly one {duration}.");
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, 150);
+  assert_setting (settings, "timing-pattern", "");
+  /* A popover is a surface of its own: it is shot on its own. */
+  wait_painted (popover);
+  save_screenshot (popover, "timing-pattern-refused.png");
+
+  /* The tutorial's pattern reads the rest, and is kept. */
+  type_pattern (view, "in {duration}s");
+  wait = (DurationsWait) { timing, 201 };
+  ui_wait_until (durations_counted, &wait, "every duration");
+  g_assert_false (gtk_widget_get_mapped (popover));
+  assert_setting (settings, "timing-pattern", "in {duration}s");
+  wait_for_label (view, "/home");
+  wait_for_label (view, "/report");
+
+  /* The slowest request heads its list; activating it selects it in the
+   * table, where the detail pane shows it. */
+  label = find_label (view, "4.32 s");
+  g_assert_nonnull (label);
+  slowest = row_text (label);
+  g_assert_true (g_str_has_suffix (slowest, "| Request completed in 4.321s [avg=0.100s]"));
+  g_assert_true (gtk_widget_get_first_child (gtk_widget_get_parent (
+                   gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW)))
+                 == gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW));
+  {
+    g_autoptr(GArray) slow = ld_timing_dup_slowest (timing);
+
+    seq = g_array_index (slow, LdTimingSlow, 0).seq;
+  }
+  gtk_widget_activate (gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW));
+  g_assert_cmpuint (selected_seq (window), ==, seq);
+  shots (window, "timing-view");
+
+  /* A value in the grouped list filters the table to it, as typed. */
+  filter = find_descendant (window, GTK_TYPE_SEARCH_ENTRY, NULL);
+  gtk_widget_activate (gtk_widget_get_ancestor (find_label (view, "/pay"),
+                                                GTK_TYPE_LIST_BOX_ROW));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (filter)), ==, "path=\"/pay\"");
+
+  /* A drag across the timing chart selects that span on the activity chart
+   * and narrows the table to it, as a drag there does. */
+  drag_across (find_descendant (view, LD_TYPE_TIMING_CHART, NULL), 0.25, 0.75);
+  g_assert_true (ld_activity_chart_get_selection (
+                   LD_ACTIVITY_CHART (ld_dashboard_get_chart (LD_DASHBOARD (dashboard))),
+                   &from_us, &to_us));
+  g_assert_cmpint (from_us, <, to_us);
+  g_assert_true (g_str_has_prefix (gtk_editable_get_text (GTK_EDITABLE (filter)),
+                                   "path=\"/pay\" after:"));
+  g_assert_nonnull (strstr (gtk_editable_get_text (GTK_EDITABLE (filter)), " before:"));
+  gtk_widget_activate_action (window, "win.clear-filters", NULL);
+
+  /* Grouped by logger instead: one group, every request. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_descendant (view, GTK_TYPE_DROP_DOWN, NULL)), 6);
+  assert_setting (settings, "timing-group-key", "logger");
+  wait_for_label (view, "shop.http");
+  {
+    g_autofree char *text = row_text (find_label (view, "shop.http"));
+
+    g_assert_true (g_str_has_prefix (text, "shop.http | 201 | "));
+  }
+  g_assert_null (find_label (view, "/cart"));
+
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_settings_reset (settings, "timing-pattern");
+  g_settings_reset (settings, "timing-group-key");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
+      return g_test_run ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  {
+    g_autoptr(GSettings) settings = ld_settings_new ();
+    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
+    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
+    g_settings_set_string (settings, "nng-listen", "");
+    g_settings_set_boolean (settings, "archive", FALSE);
+  }
+
+  app = ld_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_variant_dict_insert (options, "tcp-port", "s", "0");
+  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_add_func ("/timing-ui/view", test_timing_view);
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ld-store.h"
+#include "ld-timing.h"
+
+/* The request-timing counters: which fields and messages give a duration,
+ * and percentiles that stay within the histogram's error of the exact ones
+ * over random streams with eviction. */
+
+#define T0 G_GINT64_CONSTANT (1763700000000000)   /* 2025-11-21, µs */
+/* The histogram's bins are 4 % wide and read back at their middle. */
+#define MAX_RELATIVE_ERROR 0.0199
+
+static void
+test_keys (void)
+{
+  static const struct { const char *key; gboolean is_duration; double scale; } cases[] = {
+    { "duration", TRUE, 0 }, { "elapsed", TRUE, 0 }, { "latency", TRUE, 0 },
+    { "response_time", TRUE, 0 }, { "took", TRUE, 0 }, { "http.duration", TRUE, 0 },
+    { "duration_ms", TRUE, 1e-3 }, { "elapsed_s", TRUE, 1 }, { "latency_us", TRUE, 1e-6 },
+    { "latencyMs", TRUE, 1e-3 }, { "took.seconds", TRUE, 1 }, { "Duration", TRUE, 0 },
+    { "response_time_ns", TRUE, 1e-9 }, { "duration_µs", TRUE, 1e-6 },
+    { "durations", FALSE, 0 }, { "duration_total", FALSE, 0 }, { "path", FALSE, 0 },
+    { "tooks", FALSE, 0 }, { "", FALSE, 0 }, { "http", FALSE, 0 }, { "my_duration", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      double scale = -1;
+
+      g_test_message ("key %s", cases[i].key);
+      g_assert_cmpint (ld_timing_key_is_duration (cases[i].key, &scale), ==,
+                       cases[i].is_duration);
+      if (cases[i].is_duration)
+        g_assert_cmpfloat (scale, ==, cases[i].scale);
+    }
+}
+
+static void
+test_values (void)
+{
+  static const struct { const char *value; double scale; gboolean ok; double seconds; } cases[] = {
+    { "12", 0, TRUE, 0.012 },           /* a bare number is milliseconds */
+    { "12", 1, TRUE, 12 },              /* unless the key said otherwise */
+    { "0.25s", 0, TRUE, 0.25 }, { "1.5 s", 1e-3, TRUE, 1.5 }, { "150us", 0, TRUE, 150e-6 },
+    { "150µs", 0, TRUE, 150e-6 }, { "3ms", 1, TRUE, 0.003 }, { "7 seconds", 0, TRUE, 7 },
+    { "2e3", 1e-6, TRUE, 0.002 },
+    { "", 0, FALSE, 0 }, { "n/a", 0, FALSE, 0 }, { "12 parsecs", 0, FALSE, 0 },
+    { "-4", 0, FALSE, 0 }, { "nan", 0, FALSE, 0 }, { "inf", 0, FALSE, 0 }, { "12msx", 0, FALSE, 0 },
+  };
+  g_autofree char *huge = g_strnfill (100000, '9');
+  double seconds;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("value %s", cases[i].value);
+      seconds = -1;
+      g_assert_cmpint (ld_timing_parse_value (cases[i].value, strlen (cases[i].value),
+                                              cases[i].scale, &seconds), ==, cases[i].ok);
+      if (cases[i].ok)
+        g_assert_cmpfloat_with_epsilon (seconds, cases[i].seconds, cases[i].seconds * 1e-9);
+    }
+  g_assert_false (ld_timing_parse_value (huge, strlen (huge), 0, &seconds));
+}
+
+static void
+test_pattern (void)
+{
+  g_autoptr(LdTimingPattern) tutorial = ld_timing_pattern_new ("in {duration}s", NULL);
+  g_autoptr(LdTimingPattern) free_unit = ld_timing_pattern_new ("took {duration}", NULL);
+  const char *line = "Request completed in 0.123s [avg=0.100s]";
+  double seconds = 0;
+
+  g_assert_nonnull (tutorial);
+  g_assert_true (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  g_assert_cmpfloat_with_epsilon (seconds, 0.123, 1e-12);
+
+  /* "in" also appears in "Logging in"; the first place that fits wins. */
+  line = "Logging in user 7, done in 12s";
+  g_assert_true (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  g_assert_cmpfloat (seconds, ==, 12);
+
+  line = "Request completed in a hurry";
+  g_assert_false (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  line = "in 5ms";   /* the pattern's "s" is not the text's "ms" */
+  g_assert_false (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  g_assert_false (ld_timing_pattern_match (tutorial, "", 0, &seconds));
+  g_assert_false (ld_timing_pattern_match (tutorial, "in ", 3, &seconds));
+
+  /* Without a unit in the pattern, the message's own counts. */
+  line = "query took 250 ms";
+  g_assert_true (ld_timing_pattern_match (free_unit, line, strlen (line), &seconds));
+  g_assert_cmpfloat_with_epsilon (seconds, 0.25, 1e-12);
+  line = "query took 2s";
+  g_assert_true (ld_timing_pattern_match (free_unit, line, strlen (line), &seconds));
+  g_assert_cmpfloat (seconds, ==, 2);
+}
+
+static void
+test_pattern_refused (void)
+{
+  const char *bad[] = {
+    "", "in s", "{duration}", "  {duration}  ", "in {duration}s or {duration}ms",
+    "in {duraton}s", "in {duration}s {", "a}{duration}", "in {Duration}s",
+  };
+  g_autofree char *filler = g_strnfill (300, 'x');
+  g_autofree char *long_pattern = g_strconcat (filler, "{duration}", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("pattern %s", bad[i]);
+      g_assert_null (ld_timing_pattern_new (bad[i], &error));
+      g_assert_error (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (ld_timing_pattern_new (long_pattern, &error));
+    g_assert_error (error, LD_TIMING_ERROR, LD_TIMING_ERROR_PATTERN);
+  }
+}
+
+/* A message of a megabyte of near-misses is read only as far as the scan
+ * limit, and a match past it is not found. */
+static void
+test_pattern_bounded (void)
+{
+  g_autoptr(LdTimingPattern) pattern = ld_timing_pattern_new ("in in in {duration}s", NULL);
+  GString *text = g_string_new (NULL);
+  double seconds;
+  gint64 start;
+
+  while (text->len < 1000000)
+    g_string_append (text, "in in in 1");
+  start = g_get_monotonic_time ();
+  g_assert_false (ld_timing_pattern_match (pattern, text->str, text->len, &seconds));
+  g_string_append (text, "in in in 1s");
+  g_assert_false (ld_timing_pattern_match (pattern, text->str, text->len, &seconds));
+  g_test_message ("two megabyte scans: %" G_GINT64_FORMAT " µs", g_get_monotonic_time () - start);
+
+  g_string_assign (text, "in in in 1s");
+  g_assert_true (ld_timing_pattern_match (pattern, text->str, text->len, &seconds));
+  g_string_free (text, TRUE);
+}
+
+static void
+test_bins (void)
+{
+  for (guint i = 0; i < 10000; i++)
+    {
+      double seconds = exp (g_test_rand_double_range (log (1e-6), log (3600)));
+      double back = ld_timing_bin_value (ld_timing_bin_for (seconds));
+
+      g_assert_cmpfloat (fabs (back - seconds) / seconds, <=, MAX_RELATIVE_ERROR);
+    }
+  g_assert_cmpuint (ld_timing_bin_for (0), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (NAN), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (1e30), ==, LD_TIMING_N_BINS - 1);
+}
+
+/* Random streams */
+
+#define N_PATHS 40
+
+/* Durations spread over six decades, some in a field and some only in the
+ * message; records without any; and a time that moves forward with jitter. */
+static LdBatch *
+random_batch (gint64 *clock,
+              guint   count)
+{
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdRecordFields fields = { 0 };
+      double seconds = exp (g_test_rand_double_range (log (1e-5), log (30)));
+      g_autofree char *message = NULL;
+      g_autofree char *value = NULL;
+      g_autofree char *path = g_strdup_printf ("/api/%d", g_test_rand_int_range (0, N_PATHS));
+      int kind = g_test_rand_int_range (0, 4);
+
+      *clock += g_test_rand_int_range (0, 30000);
+      fields.time_us = *clock - g_test_rand_int_range (0, 2 * G_USEC_PER_SEC);
+      fields.level = 20;
+      fields.logger = kind == 3 ? "other" : "app.http";
+      message = kind == 1 ? g_strdup_printf ("Request completed in %.6fs [avg=0.1s]", seconds)
+                          : g_strdup ("Request completed");
+      fields.message = message;
+      ld_batch_add (batch, &fields);
+      ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, path, -1);
+      if (kind == 0)
+        {
+          value = g_strdup_printf ("%.6f", seconds * 1000);
+          ld_batch_add_extra (batch, "duration_ms", -1, LD_VALUE_NUMBER, value, -1);
+        }
+      else if (kind == 2)
+        {
+          value = g_strdup_printf ("%.3fus", seconds * 1e6);
+          ld_batch_add_extra (batch, "latency", -1, LD_VALUE_STRING, value, -1);
+        }
+    }
+
+  return batch;
+}
+
+typedef struct
+{
+  guint64 seq;
+  gint64  second;
+  double  seconds;
+  char   *path;
+} Truth;
+
+static void
+truth_clear (gpointer data)
+{
+  g_free (((Truth *) data)->path);
+}
+
+static GArray *
+recount (LdStore               *store,
+         const LdTimingPattern *pattern)
+{
+  GArray *truth = g_array_new (FALSE, FALSE, sizeof (Truth));
+  guint64 first_seq = ld_store_get_first_seq (store);
+
+  g_array_set_clear_func (truth, truth_clear);
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    {
+      const LdRecord *record = ld_store_get_record (store, i);
+      Truth entry = { first_seq + i, 0, 0, NULL };
+      const char *path;
+      gsize path_len;
+      LdValueType type;
+
+      if (!ld_timing_read_record (record, pattern, &entry.seconds))
+        continue;
+      entry.second = record->time_us / G_USEC_PER_SEC;
+      g_assert_true (ld_record_get_extra (record, "path", &type, &path, &path_len));
+      entry.path = g_strndup (path, path_len);
+      g_array_append_val (truth, entry);
+    }
+
+  return truth;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank percentile of @values, which it sorts. */
+static double
+exact_percentile (GArray *values,
+                  double  fraction)
+{
+  guint64 rank;
+
+  g_array_sort (values, compare_doubles);
+  rank = CLAMP ((guint64) ceil (fraction * values->len), 1, values->len);
+  return g_array_index (values, double, rank - 1);
+}
+
+static void
+assert_close (double estimate,
+              double exact)
+{
+  g_assert_cmpfloat (fabs (estimate - exact), <=, exact * MAX_RELATIVE_ERROR + 1e-12);
+}
+
+static void
+check_columns (LdTiming *timing,
+               GArray   *truth)
+{
+  gint64 first, last;
+  guint column_seconds = g_test_rand_int_range (1, 30);
+  guint n_columns;
+  g_autofree LdTimingColumn *columns = NULL;
+
+  if (truth->len == 0)
+    {
+      g_assert_false (ld_timing_get_time_range (timing, NULL, NULL));
+      return;
+    }
+  g_assert_true (ld_timing_get_time_range (timing, &first, &last));
+  n_columns = (last - first) / column_seconds + 1;
+  columns = g_new (LdTimingColumn, n_columns);
+  ld_timing_read_columns (timing, first, column_seconds, n_columns, columns);
+
+  for (guint c = 0; c < n_columns; c++)
+    {
+      g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+
+      for (guint i = 0; i < truth->len; i++)
+        {
+          const Truth *entry = &g_array_index (truth, Truth, i);
+
+          if ((entry->second - first) / column_seconds == c)
+            g_array_append_val (values, entry->seconds);
+        }
+      g_assert_cmpuint (columns[c].count, ==, values->len);
+      if (values->len == 0)
+        continue;
+      assert_close (columns[c].p50, exact_percentile (values, 0.50));
+      assert_close (columns[c].p95, exact_percentile (values, 0.95));
+      assert_close (columns[c].p99, exact_percentile (values, 0.99));
+    }
+}
+
+static void
+check_groups (LdTiming *timing,
+              GArray   *truth)
+{
+  g_autoptr(GArray) groups = ld_timing_dup_groups (timing);
+  guint64 total = 0;
+
+  for (guint g = 0; g < groups->len; g++)
+    {
+      const LdTimingGroup *group = &g_array_index (groups, LdTimingGroup, g);
+      g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+
+      g_assert_nonnull (group->name);   /* fewer paths than groups: no "other" */
+      for (guint i = 0; i < truth->len; i++)
+        if (strcmp (g_array_index (truth, Truth, i).path, group->name) == 0)
+          g_array_append_val (values, g_array_index (truth, Truth, i).seconds);
+      g_assert_cmpuint (group->count, ==, values->len);
+      g_assert_cmpuint (group->count, >, 0);
+      if (g > 0)
+        g_assert_cmpuint (group->count, <=, g_array_index (groups, LdTimingGroup, g - 1).count);
+      assert_close (group->p50, exact_percentile (values, 0.50));
+      assert_close (group->p95, exact_percentile (values, 0.95));
+      assert_close (group->p99, exact_percentile (values, 0.99));
+      total += group->count;
+    }
+  g_assert_cmpuint (total, ==, truth->len);
+}
+
+static int
+compare_slowest (gconstpointer a,
+                 gconstpointer b)
+{
+  const Truth *x = a, *y = b;
+
+  return x->seconds > y->seconds ? -1 : x->seconds < y->seconds;
+}
+
+static void
+check_slowest (LdTiming *timing,
+               GArray   *truth)
+{
+  g_autoptr(GArray) slowest = ld_timing_dup_slowest (timing);
+  g_autoptr(GArray) sorted = g_array_copy (truth);
+
+  g_array_set_clear_func (sorted, NULL);
+  g_array_sort (sorted, compare_slowest);
+  g_assert_cmpuint (slowest->len, ==, MIN (truth->len, LD_TIMING_N_SLOWEST));
+  for (guint i = 0; i < slowest->len; i++)
+    {
+      g_assert_cmpuint (g_array_index (slowest, LdTimingSlow, i).seq, ==,
+                        g_array_index (sorted, Truth, i).seq);
+      /* Durations are kept as floats: 7 digits. */
+      g_assert_cmpfloat (g_array_index (slowest, LdTimingSlow, i).seconds, ==,
+                         (float) g_array_index (sorted, Truth, i).seconds);
+    }
+}
+
+static void
+check_timing (LdTiming        *timing,
+              LdStore         *store,
+              LdTimingPattern *pattern)
+{
+  g_autoptr(GArray) truth = recount (store, pattern);
+
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, truth->len);
+  check_columns (timing, truth);
+  check_groups (timing, truth);
+  check_slowest (timing, truth);
+}
+
+static void
+count_signal (guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_random_streams (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (3000);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdTimingPattern) pattern = ld_timing_pattern_new ("in {duration}s", NULL);
+  gint64 clock = T0;
+  guint n_changed = 0;
+
+  ld_timing_set_group_key (timing, "path");
+  ld_timing_attach_store (timing, store);
+  g_signal_connect_swapped (timing, "changed", G_CALLBACK (count_signal), &n_changed);
+
+  /* Fields first; then the pattern also reads the messages. */
+  for (guint round = 0; round < 40; round++)
+    {
+      g_autoptr(LdBatch) batch = random_batch (&clock, g_test_rand_int_range (1, 300));
+
+      if (round == 20)
+        {
+          g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
+          check_timing (timing, store, pattern);
+        }
+      ld_store_append_batch (store, batch);
+      check_timing (timing, store, round >= 20 ? pattern : NULL);
+    }
+  g_assert_cmpuint (ld_store_get_n_evicted (store), >, 0);
+  g_assert_cmpuint (n_changed, >, 0);
+
+  /* A batch bigger than the store, then a smaller store, then a clear. */
+  {
+    g_autoptr(LdBatch) batch = random_batch (&clock, 4000);
+
+    ld_store_append_batch (store, batch);
+    check_timing (timing, store, pattern);
+  }
+  ld_store_set_max_records (store, 321);
+  check_timing (timing, store, pattern);
+  ld_store_clear (store);
+  check_timing (timing, store, pattern);
+  g_assert_cmpuint (ld_timing_get_memory_size (timing), ==, 0);
+}
+
+/* A field with a value per request costs a bounded number of groups. */
+static void
+test_groups_bounded (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(GArray) groups = NULL;
+  const LdTimingGroup *other;
+
+  for (guint i = 0; i < 500; i++)
+    {
+      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "x" };
+      g_autofree char *id = g_strdup_printf ("req-%u", i);
+
+      ld_batch_add (batch, &fields);
+      ld_batch_add_extra (batch, "request_id", -1, LD_VALUE_STRING, id, -1);
+      ld_batch_add_extra (batch, "took", -1, LD_VALUE_NUMBER, "5", -1);
+    }
+  ld_store_append_batch (store, batch);
+  ld_timing_attach_store (timing, store);
+  ld_timing_set_group_key (timing, "request_id");
+
+  groups = ld_timing_dup_groups (timing);
+  g_assert_cmpuint (groups->len, ==, LD_TIMING_MAX_GROUPS + 1);
+  other = &g_array_index (groups, LdTimingGroup, groups->len - 1);
+  g_assert_null (other->name);
+  g_assert_cmpuint (other->count, ==, 500 - LD_TIMING_MAX_GROUPS);
+  assert_close (other->p99, 0.005);
+  g_clear_pointer (&groups, g_array_unref);
+
+  ld_timing_set_group_key (timing, "logger");
+  groups = ld_timing_dup_groups (timing);
+  g_assert_cmpuint (groups->len, ==, 1);
+  g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 0).name, ==, "app");
+  g_assert_cmpuint (g_array_index (groups, LdTimingGroup, 0).count, ==, 500);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/timing/keys", test_keys);
+  g_test_add_func ("/timing/values", test_values);
+  g_test_add_func ("/timing/pattern", test_pattern);
+  g_test_add_func ("/timing/pattern-refused", test_pattern_refused);
+  g_test_add_func ("/timing/pattern-bounded", test_pattern_bounded);
+  g_test_add_func ("/timing/bins", test_bins);
+  g_test_add_func ("/timing/random-streams", test_random_streams);
+  g_test_add_func ("/timing/groups-bounded", test_groups_bounded);
+
+  return g_test_run ();
+}
