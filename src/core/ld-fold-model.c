@@ -342,26 +342,21 @@ trim_front (LdFoldModel *self,
                                 head_changed);
 }
 
-/* Records arrived at the end: the last run may grow, new runs follow it. */
+/* Records arrived at the end: the last run may grow, new runs follow it.
+ * Only the items added are announced: the last run's row stays the same
+ * object in the view, so that a selected heartbeat stays selected while
+ * its run grows; its count is the view's to refresh. */
 static void
 extend_back (LdFoldModel *self,
              guint        added)
 {
   guint old_items = self->n_items;
-  guint from = old_items;
-
-  if (n_groups (self) > 0)
-    {
-      /* The last run's row shows its count and last time, so it changes too. */
-      from = group_at (self, n_groups (self) - 1)->item - self->item_shift;
-    }
 
   group_records (self, self->n_records, self->n_records + added);
   self->n_records += added;
 
-  if (self->n_items != old_items || from < old_items)
-    g_list_model_items_changed (G_LIST_MODEL (self), from, old_items - from,
-                                self->n_items - from);
+  if (self->n_items != old_items)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_items, 0, self->n_items - old_items);
 }
 
 static void

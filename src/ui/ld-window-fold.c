@@ -89,6 +89,40 @@ on_badge_clicked (GtkButton *button,
     toggle_run (self, ld_window_view_position (self, position));
 }
 
+static void
+forget_badge (gpointer  data,
+              GObject  *badge)
+{
+  LdWindow *self = data;
+
+  if (self->fold_badges != NULL)
+    g_ptr_array_remove_fast (self->fold_badges, badge);
+}
+
+/* The last run grows as records arrive without its row changing (see
+ * ld-fold-model.c): the badges showing it are told here, a handful of
+ * widgets rather than the whole Message column. */
+static void
+refresh_last_run (LdWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->fold));
+  LdFoldGroup last;
+
+  if (n == 0 || !ld_fold_model_get_group (self->fold, n - 1, &last) || last.n_records < 2)
+    return;
+
+  for (guint i = 0; i < self->fold_badges->len; i++)
+    {
+      GtkWidget *badge = g_ptr_array_index (self->fold_badges, i);
+      guint64 seq = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (badge), "ld-seq"));
+
+      if (seq == last.first_seq && gtk_widget_get_visible (badge))
+        ld_window_bind_fold_badge (self, badge,
+                                   GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (badge),
+                                                                        "ld-bound-seq")));
+    }
+}
+
 /**
  * ld_window_new_fold_badge:
  * @self: a window
@@ -108,6 +142,8 @@ ld_window_new_fold_badge (LdWindow *self)
   gtk_widget_set_visible (badge, FALSE);
   gtk_widget_set_focusable (badge, FALSE);
   g_signal_connect_object (badge, "clicked", G_CALLBACK (on_badge_clicked), self, 0);
+  g_ptr_array_add (self->fold_badges, badge);
+  g_object_weak_ref (G_OBJECT (badge), forget_badge, self);
 
   return badge;
 }
@@ -142,6 +178,7 @@ ld_window_bind_fold_badge (LdWindow  *self,
   char from[64], to[64];
   LdFoldGroup group;
 
+  g_object_set_data (G_OBJECT (badge), "ld-bound-seq", GSIZE_TO_POINTER (seq));
   if (!ld_fold_model_get_group_by_seq (self->fold, seq, &group) || group.n_records < 2)
     {
       gtk_widget_set_visible (badge, FALSE);
@@ -336,6 +373,7 @@ ld_window_setup_fold (LdWindow *self)
 
   self->fold = ld_fold_model_new (self->model);
   self->dimmed_levels = g_array_new (FALSE, FALSE, sizeof (int));
+  self->fold_badges = g_ptr_array_new ();
   g_action_map_add_action (G_ACTION_MAP (self), fold);
   g_action_map_add_action_entries (G_ACTION_MAP (self), fold_actions,
                                    G_N_ELEMENTS (fold_actions), self);
@@ -343,6 +381,9 @@ ld_window_setup_fold (LdWindow *self)
                            G_CALLBACK (apply_fold_repeats), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::dimmed-levels",
                            G_CALLBACK (apply_dimmed_levels), self, G_CONNECT_SWAPPED);
+  /* After the fold model's own handler, connected when it was made. */
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (refresh_last_run), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->column_view, "activate", G_CALLBACK (on_row_activated), self,
                            G_CONNECT_SWAPPED);
   ld_fold_model_set_enabled (self->fold, g_settings_get_boolean (self->settings, "fold-repeats"));
@@ -356,4 +397,7 @@ ld_window_finalize_fold (LdWindow *self)
     g_signal_handlers_disconnect_by_data (self->fold, self);
   g_clear_object (&self->fold);
   g_clear_pointer (&self->dimmed_levels, g_array_unref);
+  for (guint i = 0; self->fold_badges != NULL && i < self->fold_badges->len; i++)
+    g_object_weak_unref (g_ptr_array_index (self->fold_badges, i), forget_badge, self);
+  g_clear_pointer (&self->fold_badges, g_ptr_array_unref);
 }

@@ -132,6 +132,7 @@ struct _LdWindow
   /* Repeat folding and dimmed levels (ld-window-fold.c) */
   struct _LdFoldModel  *fold;           /* between model and selection */
   GArray               *dimmed_levels;  /* ints, from the settings */
+  GPtrArray            *fold_badges;    /* every Message cell's badge, not owned */
 };
 
 void ld_window_setup_filter           (LdWindow          *self);
