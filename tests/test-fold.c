@@ -147,6 +147,12 @@ badge_shown (gpointer window)
   return find_badge (window, "▸ ×15") != NULL;
 }
 
+static gboolean
+run_expanded (gpointer window)
+{
+  return n_rows (window) > 3;
+}
+
 static void
 test_fold_heartbeats (void)
 {
@@ -174,9 +180,11 @@ test_fold_heartbeats (void)
   g_assert_nonnull (find_badge (window, "▸ ×5"));
   shots (window, "fold-collapsed");
 
-  /* Clicking the badge shows each record of the run, after its first. */
+  /* Clicking the badge shows each record of the run, after its first (a
+   * button's activation clicks it once its pressed look has shown). */
   badge = find_badge (window, "▸ ×15");
   gtk_widget_activate (badge);
+  ui_wait_until (run_expanded, window, "the run expanded");
   g_assert_cmpuint (n_rows (window), ==, 3 + N_BEFORE - 1);
   wait_painted (window);
   g_assert_nonnull (find_badge (window, "▾ ×15"));

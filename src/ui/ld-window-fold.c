@@ -344,8 +344,9 @@ ld_window_attach_dim_menu (LdWindow  *self,
 
   gtk_widget_set_parent (popover, chip);
   gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
-  g_object_set_data_full (G_OBJECT (chip), "ld-dim-menu", popover,
-                          (GDestroyNotify) gtk_widget_unparent);
+  g_object_set_data (G_OBJECT (chip), "ld-dim-menu", popover);
+  /* A widget must have no child left when it is finalized. */
+  g_signal_connect_swapped (chip, "destroy", G_CALLBACK (gtk_widget_unparent), popover);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
   g_signal_connect_object (gesture, "pressed", G_CALLBACK (on_chip_pressed), self, 0);
   gtk_widget_add_controller (chip, GTK_EVENT_CONTROLLER (gesture));
