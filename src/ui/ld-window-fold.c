@@ -78,15 +78,21 @@ on_row_activated (LdWindow      *self,
   toggle_run (self, position);
 }
 
+/* A click on the badge opens or closes the run, as Enter on its row does. */
 static void
-on_badge_clicked (GtkButton *button,
-                  LdWindow  *self)
+on_badge_pressed (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  LdWindow        *self)
 {
-  guint64 seq = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "ld-seq"));
+  GtkWidget *badge = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  guint64 seq = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (badge), "ld-seq"));
   int position = ld_filter_model_find_seq (self->model, seq);
 
   if (position >= 0)
     toggle_run (self, ld_window_view_position (self, position));
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 static void
@@ -128,20 +134,22 @@ refresh_last_run (LdWindow *self)
  * @self: a window
  *
  * Returns: (transfer floating): the Message cell's badge: "×N" and the
- * run's first and last time, a button that expands or collapses the run
+ * run's last time, which a click expands or collapses. A label, not a
+ * button, so that a folded row is as tall as any other.
  */
 GtkWidget *
 ld_window_new_fold_badge (LdWindow *self)
 {
-  GtkWidget *badge = gtk_button_new_with_label ("");
+  GtkWidget *badge = gtk_label_new (NULL);
+  GtkGesture *click = gtk_gesture_click_new ();
 
-  gtk_widget_add_css_class (badge, "flat");
   gtk_widget_add_css_class (badge, "fold-badge");
   gtk_widget_add_css_class (badge, "numeric");
-  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
   gtk_widget_set_visible (badge, FALSE);
-  gtk_widget_set_focusable (badge, FALSE);
-  g_signal_connect_object (badge, "clicked", G_CALLBACK (on_badge_clicked), self, 0);
+  gtk_label_set_single_line_mode (GTK_LABEL (badge), TRUE);
+  gtk_widget_set_cursor_from_name (badge, "pointer");
+  g_signal_connect_object (click, "pressed", G_CALLBACK (on_badge_pressed), self, 0);
+  gtk_widget_add_controller (badge, GTK_EVENT_CONTROLLER (click));
   g_ptr_array_add (self->fold_badges, badge);
   g_object_weak_ref (G_OBJECT (badge), forget_badge, self);
 
@@ -150,10 +158,10 @@ ld_window_new_fold_badge (LdWindow *self)
 
 static void
 set_badge_text (GtkWidget  *badge,
-                const char *text,
+                const char *markup,
                 const char *tooltip)
 {
-  gtk_button_set_label (GTK_BUTTON (badge), text);
+  gtk_label_set_markup (GTK_LABEL (badge), markup);
   gtk_widget_set_tooltip_text (badge, tooltip);
   gtk_widget_set_visible (badge, TRUE);
 }
@@ -175,6 +183,7 @@ ld_window_bind_fold_badge (LdWindow  *self,
   LdStore *store = ld_filter_model_get_store (self->model);
   const LdRecord *first, *last;
   g_autofree char *text = NULL;
+  g_autofree char *tooltip = NULL;
   char from[64], to[64];
   LdFoldGroup group;
 
@@ -190,7 +199,7 @@ ld_window_bind_fold_badge (LdWindow  *self,
     {
       /* Translators: a record's place in an expanded run of repeated records */
       text = g_strdup_printf (_("↳ %u of %u"), group.offset + 1, group.n_records);
-      set_badge_text (badge, text, _("Collapse the Repeated Records"));
+      set_badge_text (badge, text, _("Click to fold the repeated records again"));
       return;
     }
 
@@ -201,11 +210,15 @@ ld_window_bind_fold_badge (LdWindow  *self,
     ld_format_time (first->time_us, &self->time_style, from, sizeof from);
   if (last != NULL)
     ld_format_time (last->time_us, &self->time_style, to, sizeof to);
-  /* Translators: a folded run: ▸ or ▾, how many records, first and last time */
-  text = g_strdup_printf (_("%s ×%u  %s – %s"), group.expanded ? "▾" : "▸", group.n_records,
-                          from, to);
-  set_badge_text (badge, text, group.expanded ? _("Collapse the Repeated Records")
-                                              : _("Show Each Repeated Record"));
+  /* The Time column has the run's first time; the badge adds the last. */
+  /* Translators: a folded run: ▸ or ▾, how many records, the last one's time */
+  text = g_strdup_printf (_("%s <b>×%u</b>  last %s"), group.expanded ? "▾" : "▸",
+                          group.n_records, to);
+  /* Translators: the tooltip of a folded run: how many records, first and last time */
+  tooltip = g_strdup_printf (_("%u repeated records, from %s to %s. %s"), group.n_records, from,
+                             to, group.expanded ? _("Click to fold them again.")
+                                                : _("Click or press Enter to show each."));
+  set_badge_text (badge, text, tooltip);
 }
 
 /* Dimmed levels */
