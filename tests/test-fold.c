@@ -171,6 +171,9 @@ test_fold_heartbeats (void)
   wait_painted (window);
   ui_wait_until (badge_shown, window, "the ×15 badge");
   g_assert_nonnull (find_badge (window, "▸ ×5"));
+  /* The filter bar open, to show its Fold toggle pressed. */
+  gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (find_descendant (window, GTK_TYPE_SEARCH_BAR,
+                                                                   NULL)), TRUE);
   shots (window, "fold-collapsed");
 
   /* Enter on the folded row (the column view's "activate") shows each
