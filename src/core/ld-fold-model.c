@@ -13,11 +13,16 @@
  * incrementally as the filter model changes. Appends touch only the last
  * run, evictions only the first; any other change regroups from the run it
  * starts in, with each record's key computed once and kept by sequence
- * number. */
+ * number. Large regroupings (folding turned on, a new filter) go in idle
+ * slices, oldest records first, so that no frame waits for them. */
 
 /* Bytes of a message's first line that are masked, as the error tracker's
  * fingerprint does: it bounds the cost of a 16 MiB line. */
 #define MAX_MASKED_INPUT 1024
+/* Records grouped at a time: about 10 ms' worth, so that turning folding
+ * on over 1,000,000 records, or a new filter, never holds up a frame for
+ * long; the rest is grouped in idle slices, oldest first. */
+#define SLICE_RECORDS 16384
 
 typedef struct
 {
@@ -41,7 +46,10 @@ struct _LdFoldModel
   guint          groups_head;
   guint          rec_shift;
   guint          item_shift;
-  guint          n_records;   /* the filter model's, as last seen */
+  guint          n_records;   /* the filter model's records grouped, from its first */
+  guint          filter_n;    /* the filter model's records, as last seen */
+  guint          slice_limit; /* records a slice groups; 0: SLICE_RECORDS */
+  guint          slice_id;    /* an idle grouping the rest */
   guint          n_items;
   GHashTable    *expanded;    /* first seqs of expanded runs */
 
@@ -257,29 +265,64 @@ group_records (LdFoldModel *self,
     }
 }
 
-/* Drops runs from @index on and groups the records they held again, with
- * whatever the filter model now has after them. Returns the first item
- * position that changed. */
-static guint
-regroup_from (LdFoldModel *self,
-              guint        index)
+static gboolean group_slice_idle (gpointer data);
+
+/* Groups the next slice of the filter model's records and announces the
+ * items it adds. The last run's row stays the same object as the run
+ * grows, so that a selected heartbeat stays selected; its count is the
+ * view's to refresh. */
+static void
+group_slice (LdFoldModel *self)
 {
-  guint from_record = 0, from_item = 0;
+  guint limit = self->slice_limit != 0 ? self->slice_limit : SLICE_RECORDS;
+  guint to = self->n_records + MIN (limit, self->filter_n - self->n_records);
+  guint old_items = self->n_items;
 
-  if (index < n_groups (self))
-    {
-      from_record = group_at (self, index)->first - self->rec_shift;
-      from_item = group_at (self, index)->item - self->item_shift;
-      g_array_set_size (self->groups, self->groups_head + index);
-    }
-  else
-    from_record = self->n_records, from_item = self->n_items;
+  group_records (self, self->n_records, to);
+  self->n_records = to;
 
-  self->n_items = from_item;
-  self->n_records = g_list_model_get_n_items (G_LIST_MODEL (self->filter));
-  group_records (self, from_record, self->n_records);
+  if (self->n_items != old_items)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_items, 0, self->n_items - old_items);
+}
 
-  return from_item;
+static void
+schedule_slices (LdFoldModel *self)
+{
+  if (self->n_records < self->filter_n && self->slice_id == 0)
+    self->slice_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, group_slice_idle, self, NULL);
+}
+
+static gboolean
+group_slice_idle (gpointer data)
+{
+  LdFoldModel *self = data;
+
+  group_slice (self);
+  if (self->n_records < self->filter_n)
+    return G_SOURCE_CONTINUE;
+
+  self->slice_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Forgets the runs from @index on, whose records are grouped again. */
+static void
+truncate_groups (LdFoldModel *self,
+                 guint        index)
+{
+  guint old_items = self->n_items;
+  const Group *group;
+
+  if (index >= n_groups (self))
+    return;
+
+  group = group_at (self, index);
+  self->n_records = group->first - self->rec_shift;
+  self->n_items = group->item - self->item_shift;
+  g_array_set_size (self->groups, self->groups_head + index);
+
+  if (old_items > self->n_items)
+    g_list_model_items_changed (G_LIST_MODEL (self), self->n_items, old_items - self->n_items, 0);
 }
 
 static void
@@ -299,6 +342,20 @@ trim_front (LdFoldModel *self,
 {
   guint items_removed = 0, left = removed;
   gboolean head_changed = FALSE;
+
+  /* Records not grouped yet went too: start again from the first. */
+  if (removed > self->n_records)
+    {
+      guint old_items = self->n_items;
+
+      g_hash_table_remove_all (self->expanded);
+      g_array_set_size (self->groups, 0);
+      self->groups_head = self->rec_shift = self->item_shift = 0;
+      self->n_records = self->n_items = 0;
+      if (old_items > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_items, 0);
+      return;
+    }
 
   while (left > 0 && n_groups (self) > 0)
     {
@@ -342,23 +399,6 @@ trim_front (LdFoldModel *self,
                                 head_changed);
 }
 
-/* Records arrived at the end: the last run may grow, new runs follow it.
- * Only the items added are announced: the last run's row stays the same
- * object in the view, so that a selected heartbeat stays selected while
- * its run grows; its count is the view's to refresh. */
-static void
-extend_back (LdFoldModel *self,
-             guint        added)
-{
-  guint old_items = self->n_items;
-
-  group_records (self, self->n_records, self->n_records + added);
-  self->n_records += added;
-
-  if (self->n_items != old_items)
-    g_list_model_items_changed (G_LIST_MODEL (self), old_items, 0, self->n_items - old_items);
-}
-
 static void
 on_filter_items_changed (LdFoldModel *self,
                          guint        position,
@@ -366,7 +406,8 @@ on_filter_items_changed (LdFoldModel *self,
                          guint        added,
                          GListModel  *filter)
 {
-  guint old_items, from, index;
+  guint old_filter_n = self->filter_n;
+  guint index;
 
   if (!self->enabled)
     {
@@ -374,27 +415,29 @@ on_filter_items_changed (LdFoldModel *self,
       return;
     }
 
+  self->filter_n = g_list_model_get_n_items (filter);
   if (position == 0 && added == 0 && removed > 0)
+    trim_front (self, removed);
+  else if (position == old_filter_n && removed == 0)
     {
-      trim_front (self, removed);
-      return;
+      /* Arrivals: only the last run and new ones change. */
+      if (self->slice_id == 0)
+        group_slice (self);
     }
-  if (position == self->n_records && removed == 0)
+  else if (position < self->n_records)
     {
-      extend_back (self, added);
-      return;
+      /* Anything else (a new filter): regroup from the run the change
+       * starts in; the records after it may join the run before, as
+       * grouping extends the last run. */
+      index = group_of_record (self, position);
+      truncate_groups (self, index);
+      if (self->slice_id == 0)
+        group_slice (self);
     }
 
-  /* Anything else (a new filter): regroup from the run before the change,
-   * which the records after it may now join. */
-  old_items = self->n_items;
-  index = n_groups (self) > 0 ? group_of_record (self, MIN (position, self->n_records - 1)) : 0;
-  if (index > 0)
-    index--;
-  from = regroup_from (self, index);
   if (self->n_records > 0)
     drop_keys_before (self, ld_filter_model_get_seq (self->filter, 0));
-  g_list_model_items_changed (G_LIST_MODEL (self), from, old_items - from, self->n_items - from);
+  schedule_slices (self);
 }
 
 static void
@@ -406,6 +449,8 @@ reset_groups (LdFoldModel *self)
   self->item_shift = 0;
   self->n_items = 0;
   self->n_records = 0;
+  self->filter_n = 0;
+  g_clear_handle_id (&self->slice_id, g_source_remove);
 }
 
 /* GListModel. */
@@ -455,6 +500,7 @@ ld_fold_model_dispose (GObject *object)
 {
   LdFoldModel *self = LD_FOLD_MODEL (object);
 
+  g_clear_handle_id (&self->slice_id, g_source_remove);
   if (self->filter != NULL)
     g_signal_handlers_disconnect_by_data (self->filter, self);
   g_clear_object (&self->filter);
@@ -558,7 +604,15 @@ ld_fold_model_set_enabled (LdFoldModel *self,
   reset_groups (self);
   g_hash_table_remove_all (self->expanded);
   if (enabled)
-    regroup_from (self, 0);
+    {
+      guint limit = self->slice_limit != 0 ? self->slice_limit : SLICE_RECORDS;
+
+      /* The first slice now, in the same change as the old items go. */
+      self->filter_n = g_list_model_get_n_items (G_LIST_MODEL (self->filter));
+      self->n_records = MIN (limit, self->filter_n);
+      group_records (self, 0, self->n_records);
+      schedule_slices (self);
+    }
   else
     {
       g_array_set_size (self->keys, 0);
@@ -568,6 +622,52 @@ ld_fold_model_set_enabled (LdFoldModel *self,
 
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n,
                               g_list_model_get_n_items (G_LIST_MODEL (self)));
+}
+
+/**
+ * ld_fold_model_get_pending:
+ * @self: a fold model
+ *
+ * Returns: how many shown records are still to be grouped
+ */
+guint
+ld_fold_model_get_pending (LdFoldModel *self)
+{
+  g_return_val_if_fail (LD_IS_FOLD_MODEL (self), 0);
+
+  return self->enabled ? self->filter_n - self->n_records : 0;
+}
+
+/**
+ * ld_fold_model_flush:
+ * @self: a fold model
+ *
+ * Groups every shown record now, for a caller that needs a record's item.
+ */
+void
+ld_fold_model_flush (LdFoldModel *self)
+{
+  g_return_if_fail (LD_IS_FOLD_MODEL (self));
+
+  while (self->enabled && self->n_records < self->filter_n)
+    group_slice (self);
+  g_clear_handle_id (&self->slice_id, g_source_remove);
+}
+
+/**
+ * ld_fold_model_set_slice_limit:
+ * @self: a fold model
+ * @max_records: records grouped at a time, or 0 for the default
+ *
+ * For tests: small slices leave records to group while others arrive.
+ */
+void
+ld_fold_model_set_slice_limit (LdFoldModel *self,
+                               guint        max_records)
+{
+  g_return_if_fail (LD_IS_FOLD_MODEL (self));
+
+  self->slice_limit = max_records;
 }
 
 guint
@@ -735,6 +835,8 @@ ld_fold_model_get_filter_position (LdFoldModel *self,
  * @self: a fold model
  * @filter_position: a position in the filter model
  *
+ * Groups any record still to be grouped first.
+ *
  * Returns: the item showing that record: its own, or its folded run's
  */
 guint
@@ -745,7 +847,10 @@ ld_fold_model_get_position (LdFoldModel *self,
 
   g_return_val_if_fail (LD_IS_FOLD_MODEL (self), filter_position);
 
-  if (!self->enabled || n_groups (self) == 0)
+  if (!self->enabled)
+    return filter_position;
+  ld_fold_model_flush (self);
+  if (n_groups (self) == 0)
     return filter_position;
 
   group = group_at (self, group_of_record (self, filter_position));

@@ -32,6 +32,10 @@ gboolean     ld_fold_model_get_enabled          (LdFoldModel   *self);
 void         ld_fold_model_set_enabled          (LdFoldModel   *self,
                                                  gboolean       enabled);
 guint        ld_fold_model_get_n_groups         (LdFoldModel   *self);
+guint        ld_fold_model_get_pending          (LdFoldModel   *self);
+void         ld_fold_model_flush                (LdFoldModel   *self);
+void         ld_fold_model_set_slice_limit      (LdFoldModel   *self,
+                                                 guint          max_records);
 gboolean     ld_fold_model_get_group            (LdFoldModel   *self,
                                                  guint          position,
                                                  LdFoldGroup   *group);
