@@ -16,6 +16,7 @@
 
 #include "ingest-test-utils.h"
 #include "ld-application.h"
+#include "ld-row.h"
 #include "ld-window.h"
 #include "ui-test-utils.h"
 
@@ -83,6 +84,32 @@ find_badge (GtkWidget  *widget,
        child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found = find_badge (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The search entry whose placeholder is @placeholder. */
+static GtkWidget *
+find_entry (GtkWidget  *widget,
+            const char *placeholder)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (widget, "placeholder-text", &text, NULL);
+      if (g_strcmp0 (text, placeholder) == 0)
+        return widget;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_entry (child, placeholder);
 
       if (found != NULL)
         return found;
@@ -189,6 +216,32 @@ test_fold_heartbeats (void)
   /* Enter on another record of the run folds it again. */
   g_signal_emit_by_name (ld_window_get_column_view (LD_WINDOW (window)), "activate", 4);
   g_assert_cmpuint (n_rows (window), ==, 3);
+
+  /* Find goes to a record inside a folded run: the run opens, and the
+   * record's own row is selected. */
+  {
+    GtkWidget *find = find_entry (window, "Find");
+    GtkSingleSelection *selection =
+      GTK_SINGLE_SELECTION (gtk_column_view_get_model (ld_window_get_column_view (LD_WINDOW (window))));
+    LdRow *row;
+    gsize length;
+    const char *message;
+
+    g_assert_nonnull (find);
+    gtk_editable_set_text (GTK_EDITABLE (find), "\"heartbeat 7 ok\"");
+    g_signal_emit_by_name (find, "search-changed");
+    g_action_group_activate_action (G_ACTION_GROUP (window), "find-next", NULL);
+    g_assert_cmpuint (n_rows (window), ==, 3 + N_BEFORE - 1);
+    row = gtk_single_selection_get_selected_item (selection);
+    g_assert_nonnull (row);
+    message = ld_record_get_message (ld_row_get_record (row), &length);
+    g_assert_cmpmem (message, length, "heartbeat 7 ok after 17 ms", 26);
+    g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 7);
+    gtk_editable_set_text (GTK_EDITABLE (find), "");
+    g_signal_emit_by_name (find, "search-changed");
+    g_signal_emit_by_name (ld_window_get_column_view (LD_WINDOW (window)), "activate", 0);
+    g_assert_cmpuint (n_rows (window), ==, 3);
+  }
 
   /* Off again: every record is a row. */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "fold-repeats",

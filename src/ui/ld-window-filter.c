@@ -460,7 +460,7 @@ select_match (LdWindow *self,
 
   if (position < 0)
     return;
-  position = ld_window_view_position (self, position);
+  position = ld_window_reveal_record (self, position);
   self->find_current = seq;
   gtk_single_selection_set_selected (self->selection, position);
   if (list_view != NULL)

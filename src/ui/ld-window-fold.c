@@ -18,11 +18,30 @@
 /* Folding */
 
 /* The item showing a shown record: its own row, or its folded run's. */
-guint
-ld_window_view_position (LdWindow *self,
-                         guint     filter_position)
+static guint
+view_position (LdWindow *self,
+               guint     filter_position)
 {
   return ld_fold_model_get_position (self->fold, filter_position);
+}
+
+/* The row of a record that Find or a notification goes to: a folded run
+ * it is in opens, so that the row is the record's own. */
+guint
+ld_window_reveal_record (LdWindow *self,
+                         guint     filter_position)
+{
+  guint position = ld_fold_model_get_position (self->fold, filter_position);
+  LdFoldGroup group;
+
+  if (ld_fold_model_get_group (self->fold, position, &group) && !group.expanded
+      && ld_fold_model_get_filter_position (self->fold, position) != filter_position)
+    {
+      ld_fold_model_set_expanded (self->fold, position, TRUE);
+      position = ld_fold_model_get_position (self->fold, filter_position);
+    }
+
+  return position;
 }
 
 /* The filter model's position of the record an item shows. */
@@ -52,7 +71,7 @@ apply_fold_repeats (LdWindow *self)
   ld_fold_model_set_enabled (self->fold, fold);
   if (seq == G_MAXUINT64 || (position = ld_filter_model_find_seq (self->model, seq)) < 0)
     return;
-  gtk_single_selection_set_selected (self->selection, ld_window_view_position (self, position));
+  gtk_single_selection_set_selected (self->selection, view_position (self, position));
 }
 
 static void
@@ -91,7 +110,7 @@ on_badge_pressed (GtkGestureClick *gesture,
   int position = ld_filter_model_find_seq (self->model, seq);
 
   if (position >= 0)
-    toggle_run (self, ld_window_view_position (self, position));
+    toggle_run (self, view_position (self, position));
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 

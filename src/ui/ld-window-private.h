@@ -161,7 +161,7 @@ void ld_window_update_search_offer    (LdWindow          *self);
 void ld_window_update_content         (LdWindow          *self);
 void ld_window_setup_fold            (LdWindow          *self);
 void ld_window_finalize_fold         (LdWindow          *self);
-guint ld_window_view_position        (LdWindow          *self,
+guint ld_window_reveal_record        (LdWindow          *self,
                                       guint              filter_position);
 guint ld_window_record_position      (LdWindow          *self,
                                       guint              view_position);

@@ -746,7 +746,7 @@ on_show_record (LdWindow *self,
   if (position < 0)
     return;
 
-  position = ld_window_view_position (self, position);
+  position = ld_window_reveal_record (self, position);
   gtk_single_selection_set_selected (self->selection, position);
   gtk_widget_activate_action (ld_window_get_list_view (self), "list.scroll-to-item", "u",
                               (guint) position);
