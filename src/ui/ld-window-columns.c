@@ -433,6 +433,8 @@ setup_cell (GtkSignalListItemFactory *factory,
       gtk_box_append (GTK_BOX (box), cell);
       gtk_box_append (GTK_BOX (box), marker);
       gtk_box_append (GTK_BOX (box), wrapped);
+      gtk_box_append (GTK_BOX (box),
+                      ld_window_new_fold_badge (g_object_get_data (G_OBJECT (factory), "ld-window")));
       cell = box;
     }
   else if (info->bind == bind_time)
@@ -440,6 +442,24 @@ setup_cell (GtkSignalListItemFactory *factory,
 
   gtk_list_item_set_child (item, cell);
   remember_item (cell, item, info);
+}
+
+/* Repeat folding's badge, last in the Message cell, and dimmed levels'
+ * style on every cell of the row (ld-window-fold.c). */
+static void
+bind_fold_and_dim (LdWindow         *self,
+                   GtkWidget        *cell,
+                   LdRow            *row,
+                   const ColumnInfo *info)
+{
+  const LdRecord *record = ld_row_get_record (row);
+
+  if (record != NULL && ld_window_level_dimmed (self, record->level))
+    gtk_widget_add_css_class (cell, "dim-label");
+  else
+    gtk_widget_remove_css_class (cell, "dim-label");
+  if (info->bind == bind_message)
+    ld_window_bind_fold_badge (self, gtk_widget_get_last_child (cell), ld_row_get_seq (row));
 }
 
 static void
@@ -451,6 +471,7 @@ bind_item (LdWindow         *self,
   const LdRecord *record = ld_row_get_record (row);
   GtkWidget *cell = gtk_list_item_get_child (item);
 
+  bind_fold_and_dim (self, cell, row, info);
   if (record != NULL)
     info->bind (self, cell, record);
   else

@@ -203,6 +203,7 @@ new_level_toggle (LdWindow *self,
   g_object_set_data (G_OBJECT (button), "ld-level", GINT_TO_POINTER (level));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), !level_saved_hidden (self, level));
   g_signal_connect (button, "toggled", G_CALLBACK (on_level_toggled), self);
+  ld_window_attach_dim_menu (self, button);
 
   return button;
 }
@@ -459,6 +460,7 @@ select_match (LdWindow *self,
 
   if (position < 0)
     return;
+  position = ld_window_reveal_record (self, position);
   self->find_current = seq;
   gtk_single_selection_set_selected (self->selection, position);
   if (list_view != NULL)
@@ -487,7 +489,9 @@ find_step (LdWindow *self,
 
   selected = gtk_single_selection_get_selected (self->selection);
   selected_seq = selected != GTK_INVALID_LIST_POSITION
-                   ? ld_filter_model_get_seq (self->model, selected) : G_MAXUINT64;
+                   ? ld_filter_model_get_seq (self->model,
+                                              ld_window_record_position (self, selected))
+                   : G_MAXUINT64;
 
   /* Going forward, the next match may already be known; going back, or
    * wrapping round, the idle's work is finished here. */

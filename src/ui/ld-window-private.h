@@ -128,6 +128,11 @@ struct _LdWindow
   GtkWidget            *search_results;  /* the results page, in content_stack */
   gint64                filter_now_us;   /* when the filter's query was compiled */
   gboolean              search_shown;
+
+  /* Repeat folding and dimmed levels (ld-window-fold.c) */
+  struct _LdFoldModel  *fold;           /* between model and selection */
+  GArray               *dimmed_levels;  /* ints, from the settings */
+  GPtrArray            *fold_badges;    /* every Message cell's badge, not owned */
 };
 
 void ld_window_setup_filter           (LdWindow          *self);
@@ -155,6 +160,20 @@ char *ld_window_format_senders_help  (LdSession         *session);
 void ld_window_setup_search           (LdWindow          *self);
 void ld_window_update_search_offer    (LdWindow          *self);
 void ld_window_update_content         (LdWindow          *self);
+void ld_window_setup_fold            (LdWindow          *self);
+void ld_window_finalize_fold         (LdWindow          *self);
+guint ld_window_reveal_record        (LdWindow          *self,
+                                      guint              filter_position);
+guint ld_window_record_position      (LdWindow          *self,
+                                      guint              view_position);
+GtkWidget *ld_window_new_fold_badge  (LdWindow          *self);
+void ld_window_bind_fold_badge       (LdWindow          *self,
+                                      GtkWidget         *badge,
+                                      guint64            seq);
+gboolean ld_window_level_dimmed      (LdWindow          *self,
+                                      int                level);
+void ld_window_attach_dim_menu       (LdWindow          *self,
+                                      GtkWidget         *chip);
 void ld_format_time                   (gint64             time_us,
                                        const LdTimeStyle *style,
                                        char              *buf,

@@ -308,7 +308,7 @@ follow_tick (GtkWidget     *widget,
              gpointer       user_data)
 {
   LdWindow *self = user_data;
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
   GtkWidget *list_view = ld_window_get_list_view (self);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
@@ -746,6 +746,7 @@ on_show_record (LdWindow *self,
   if (position < 0)
     return;
 
+  position = ld_window_reveal_record (self, position);
   gtk_single_selection_set_selected (self->selection, position);
   gtk_widget_activate_action (ld_window_get_list_view (self), "list.scroll-to-item", "u",
                               (guint) position);
@@ -901,6 +902,7 @@ ld_window_dispose (GObject *object)
   ld_window_finalize_filter (self);
   g_clear_object (&self->notifier);
   g_clear_object (&self->selection);
+  ld_window_finalize_fold (self);
   g_clear_object (&self->model);
   g_clear_object (&self->column_actions);
   g_clear_object (&self->settings);
@@ -959,7 +961,7 @@ on_selected_item_changed (LdWindow           *self,
 {
   LdRow *row = gtk_single_selection_get_selected_item (selection);
   guint position = gtk_single_selection_get_selected (selection);
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (selection));
 
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
@@ -981,7 +983,8 @@ connect_model (LdWindow *self)
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
   self->model = ld_filter_model_new (ld_session_get_store (self->session));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  ld_window_setup_fold (self);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->fold)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
