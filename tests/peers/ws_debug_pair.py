@@ -42,6 +42,12 @@ class Tally(logging.Filter):
         self.close_code = 0
 
     def filter(self, record):
+        # websockets puts its protocol object on each record (extra=
+        # {"websocket": ...}), which cannot be pickled: SocketHandler would
+        # drop the record. Its id says which WebSocket connection it was.
+        websocket = getattr(record, "websocket", None)
+        if websocket is not None and not isinstance(websocket, str):
+            record.websocket = str(getattr(websocket, "id", ""))
         message = record.getMessage()
         self.records += 1
         if record.name.startswith("websockets") and len(message) >= 2 and message[1] == " ":
