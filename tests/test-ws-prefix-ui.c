@@ -192,18 +192,71 @@ column_visible (gpointer data)
   return gtk_column_view_column_get_visible (data);
 }
 
-/* The dashboard's Connections tab, clicked as a user does. */
+/* The dashboard's tab named @name. */
+static GtkWidget *
+find_tab (GtkWidget  *widget,
+          const char *name)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) && gtk_widget_has_css_class (widget, "tab")
+      && g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_tab (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* The toggle beside the chart that shows the Errors and Connections panel. */
+static GtkWidget *
+find_views_toggle (GtkWidget *widget)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget)
+      && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Show Errors and Connections") == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_views_toggle (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The dashboard's Connections tab, clicked as a user does, after the
+ * button beside the chart that shows the panel. */
 static GtkWidget *
 open_connections (GtkWidget *window)
 {
-  TextWait wait = { window, "Connections" };
+  GtkWidget *toggle = find_views_toggle (window);
+  GtkWidget *tab = find_tab (window, "connections");
   GtkWidget *monitor;
 
-  ui_wait_until (label_shown, &wait, "the Connections tab");
-  gtk_widget_activate (gtk_widget_get_ancestor (find_label (window, "Connections"),
-                                                GTK_TYPE_TOGGLE_BUTTON));
+  g_assert_nonnull (toggle);
+  g_assert_nonnull (tab);
+  if (!gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)))
+    gtk_widget_activate (toggle);
+  ui_wait_until (widget_mapped, tab, "the Connections tab");
+  gtk_widget_activate (tab);
   monitor = find_descendant (window, LD_TYPE_CONNECTION_MONITOR, NULL);
   g_assert_nonnull (monitor);
+  ui_wait_until (widget_mapped, monitor, "the connection monitor");
   return monitor;
 }
 
