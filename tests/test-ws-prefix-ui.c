@@ -328,13 +328,20 @@ test_glyphs_filter_monitor (void)
                           "WebSocket");
   g_assert_nonnull (column);
   ui_wait_until (column_visible, column, "the WebSocket column");
-  expected = g_strdup_printf ("↑%" G_GINT64_FORMAT " ↓%" G_GINT64_FORMAT " · %" G_GINT64_FORMAT
-                              " pings · 1000",
+  expected = g_strdup_printf ("↑%" G_GINT64_FORMAT " ↓%" G_GINT64_FORMAT " ↕%" G_GINT64_FORMAT
+                              " ✕1000",
                               json_object_get_int_member (tally, "sent"),
                               json_object_get_int_member (tally, "received"),
                               json_object_get_int_member (tally, "pings"));
   wait = (TextWait) { monitor, expected };
   ui_wait_until (label_shown, &wait, "the connection's WebSocket counts");
+  g_free (expected);
+  expected = g_strdup_printf ("%" G_GINT64_FORMAT " frames sent, %" G_GINT64_FORMAT " received, %"
+                              G_GINT64_FORMAT " pings, closed with code 1000",
+                              json_object_get_int_member (tally, "sent"),
+                              json_object_get_int_member (tally, "received"),
+                              json_object_get_int_member (tally, "pings"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_label (monitor, "↑")), ==, expected);
   shots (window, "ws-connections");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);

@@ -368,7 +368,8 @@ update_text_cell (LdConnectionMonitor      *self,
 }
 
 /* What the websockets library's debug records logged, short for the cell
- * and in words for its tooltip; empty when there were none. */
+ * ("↑20 ↓20 ↕10 ✕1000", the message cells' glyphs) and in words for its
+ * tooltip; empty when there were none. */
 static char *
 format_websocket (const LdConnectionCounts *counts,
                   char                    **tooltip)
@@ -389,12 +390,10 @@ format_websocket (const LdConnectionCounts *counts,
   g_string_append_printf (words, _("%s frames sent, %s received, %s pings"), sent, received,
                           pings);
   if (counts->n_ws_pings > 0)
-    /* Translators: the connection monitor's WebSocket cell; %s is a count of pings */
-    g_string_append_printf (text, ngettext (" · %s ping", " · %s pings", counts->n_ws_pings),
-                            pings);
+    g_string_append_printf (text, " ↕%s", pings);
   if (counts->ws_close_code != 0)
     {
-      g_string_append_printf (text, " · %d", counts->ws_close_code);
+      g_string_append_printf (text, " ✕%d", counts->ws_close_code);
       /* Translators: after the frame counts; %d is a WebSocket close code such as 1000 */
       g_string_append_printf (words, _(", closed with code %d"), counts->ws_close_code);
     }
