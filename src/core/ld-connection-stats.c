@@ -5,6 +5,7 @@
 
 #include "ld-connection-stats.h"
 #include "ld-level.h"
+#include "ld-ws-prefix.h"
 
 /* Per-connection counts for the connection monitor, keyed by the interned
  * connection id and fed from the records the store appends.
@@ -17,7 +18,12 @@
  *
  * A relay's connection carries many hosts: the records that name a host
  * are counted by host too, a bounded number of hosts per connection, so
- * that the monitor can show each host a relay forwards. */
+ * that the monitor can show each host a relay forwards.
+ *
+ * A program that runs a websockets server or client and sends its DEBUG
+ * records logs every frame: those are counted too (frames each way, pings,
+ * the close code), for all of the WebSocket connections whose records
+ * came over the connection. */
 
 typedef struct
 {
@@ -42,6 +48,7 @@ struct _LdConnectionStats
   GHashTable *entries;       /* GUINT_TO_POINTER (connection) → Entry */
   guint32     last_id;       /* consecutive records mostly share a connection */
   Entry      *last_entry;
+  gboolean    has_websocket; /* a websockets debug record was counted */
 };
 
 enum {
@@ -80,15 +87,43 @@ entry_free (gpointer data)
 }
 
 static void
+count_websocket (LdConnectionCounts *counts,
+                 const LdRecord     *record,
+                 LdWsKind            kind)
+{
+  gsize length;
+  const char *message = ld_record_get_message (record, &length);
+  LdWsFrame frame = ld_ws_prefix_frame (message, length);
+  int code;
+
+  if (frame != LD_WS_FRAME_NONE)
+    {
+      counts->n_ws_sent += kind == LD_WS_SEND;
+      counts->n_ws_received += kind == LD_WS_RECV;
+      counts->n_ws_pings += frame == LD_WS_FRAME_PING;
+    }
+  code = ld_ws_prefix_close_code (message, length);
+  if (code >= 0)
+    counts->ws_close_code = code;
+}
+
+/* Returns whether @record was a websockets debug record. */
+static gboolean
 count_into (LdConnectionCounts *counts,
             const LdRecord     *record,
             gint64              arrival_us)
 {
+  LdWsKind kind = ld_ws_prefix_of_record (record);
+
   counts->n_records++;
   counts->n_warnings += record->level >= LD_LEVEL_WARNING;
   counts->n_errors += record->level >= LD_LEVEL_ERROR;
   counts->last_time = record->time_us;
   counts->last_arrival = arrival_us;
+  if (kind != LD_WS_NONE)
+    count_websocket (counts, record, kind);
+
+  return kind != LD_WS_NONE;
 }
 
 /* The counts of @host on @entry's connection, or %NULL past the cap, when
@@ -288,7 +323,7 @@ ld_connection_stats_add_record (LdConnectionStats *self,
     return;
 
   entry = entry_for (self, record->connection, TRUE);
-  count_into (&entry->counts, record, arrival_us);
+  self->has_websocket |= count_into (&entry->counts, record, arrival_us);
   if (record->host != LD_INTERN_NONE)
     count_host (entry, record, arrival_us);
 
@@ -427,6 +462,21 @@ ld_connection_stats_get_hosts (LdConnectionStats *self,
 }
 
 /**
+ * ld_connection_stats_has_websocket:
+ * @self: statistics
+ *
+ * Returns: %TRUE once a debug record of the websockets library was counted,
+ *   so that the monitor shows its column only to those who have them
+ */
+gboolean
+ld_connection_stats_has_websocket (LdConnectionStats *self)
+{
+  g_return_val_if_fail (LD_IS_CONNECTION_STATS (self), FALSE);
+
+  return self->has_websocket;
+}
+
+/**
  * ld_connection_stats_reset:
  * @self: statistics
  *
@@ -438,6 +488,7 @@ ld_connection_stats_reset (LdConnectionStats *self)
   g_return_if_fail (LD_IS_CONNECTION_STATS (self));
 
   self->last_entry = NULL;
+  self->has_websocket = FALSE;
   g_hash_table_remove_all (self->entries);
   g_signal_emit (self, signals[CHANGED], 0);
 }

@@ -18,6 +18,12 @@ typedef struct
   guint64 n_errors;         /* ERROR and above */
   gint64  last_time;        /* the newest record's own time, µs since the epoch */
   gint64  last_arrival;     /* when it arrived, µs since the epoch */
+
+  /* From the websockets library's debug records (ld-ws-prefix.h) */
+  guint64 n_ws_sent;        /* frames sent, "> TEXT …" and the rest */
+  guint64 n_ws_received;    /* frames received */
+  guint64 n_ws_pings;       /* PING frames, either way */
+  int     ws_close_code;    /* the last close code logged; 0 for none */
 } LdConnectionCounts;
 
 /* A relay (rsyslog, an OpenTelemetry Collector) forwards many hosts over one
@@ -56,6 +62,7 @@ GArray            *ld_connection_stats_get_hosts     (LdConnectionStats  *self,
                                                       guint32             connection,
                                                       guint              *n_more_hosts,
                                                       guint64            *n_more_records);
+gboolean           ld_connection_stats_has_websocket (LdConnectionStats  *self);
 void               ld_connection_stats_reset         (LdConnectionStats  *self);
 
 G_END_DECLS

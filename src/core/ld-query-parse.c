@@ -8,6 +8,7 @@
 
 #include "ld-level.h"
 #include "ld-query-private.h"
+#include "ld-ws-prefix.h"
 
 /* A recursive-descent parser over the query text:
  *
@@ -69,6 +70,7 @@ static const FieldName field_names[] = {
   { "after", "after", LD_FIELD_TIME, LD_NODE_TIME },
   { "before", "before", LD_FIELD_TIME, LD_NODE_TIME },
   { "has", "has", LD_FIELD_EXTRA, LD_NODE_HAS },
+  { "ws", "ws", LD_FIELD_MESSAGE, LD_NODE_WS },
 };
 
 static const char *const op_texts[] = { ":", "=", "!=", "<=", ">=", "<", ">" };
@@ -436,7 +438,7 @@ check_op (Parser          *p,
                           _("write %s:VALUE"), term->known->name);
       return FALSE;
     }
-  if ((kind == LD_NODE_TEXT || kind == LD_NODE_ID) && comparison)
+  if ((kind == LD_NODE_TEXT || kind == LD_NODE_ID || kind == LD_NODE_WS) && comparison)
     {
       ld_query_set_error (p->error, LD_QUERY_ERROR_SYNTAX, op_offset,
                           _("%s takes \":\" or \"=\", not \"%s\""), term->known->name,
@@ -692,6 +694,28 @@ parse_extra_value (Parser          *p,
   return TRUE;
 }
 
+/* ws:send and the other kinds of ld-ws-prefix.h, by their names. */
+static gboolean
+parse_ws_value (Parser          *p,
+                const FieldTerm *term,
+                LdNode          *node)
+{
+  LdWsKind kind = ld_ws_kind_from_string (term->value);
+
+  if (kind == LD_WS_NONE)
+    {
+      ld_query_set_error (p->error, LD_QUERY_ERROR_SYNTAX, term->value_start,
+                          _("unknown websockets kind \"%s\": send, recv, state, close, "
+                            "ping or error"), term->value);
+      return FALSE;
+    }
+
+  node->number = kind;
+  g_free (node->value);
+  node->value = g_strdup (ld_ws_kind_to_string (kind));
+  return TRUE;
+}
+
 static gboolean
 parse_field_value (Parser          *p,
                    const FieldTerm *term,
@@ -718,6 +742,8 @@ parse_field_value (Parser          *p,
       return TRUE;
     case LD_NODE_EXTRA:
       return parse_extra_value (p, term, node);
+    case LD_NODE_WS:
+      return parse_ws_value (p, term, node);
     default:
       g_assert_not_reached ();
     }

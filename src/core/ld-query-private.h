@@ -44,6 +44,7 @@ typedef enum
   LD_NODE_TIME,
   LD_NODE_EXTRA,
   LD_NODE_HAS,
+  LD_NODE_WS,       /* ws:KIND, a websockets debug prefix: its LdWsKind in number */
 } LdNodeKind;
 
 typedef enum

@@ -9,6 +9,7 @@
 
 #include "ld-level.h"
 #include "ld-query-private.h"
+#include "ld-ws-prefix.h"
 
 /* A query compiled once into a tree whose leaves test the compact record
  * directly: interned fields by id, through a cache of one verdict per id;
@@ -154,6 +155,8 @@ node_cost (const LdNode *node)
       return 8;
     case LD_NODE_REGEX:
       return node->prefilter != NULL ? 20 : 50;
+    case LD_NODE_WS:
+      return 2;
     default:
       g_assert_not_reached ();
     }
@@ -575,6 +578,7 @@ node_matches (LdNode         *node,
       return compare_int (node->op, number_field (record, node->field), node->number);
     case LD_NODE_EXTRA: return extra_matches (node, record);
     case LD_NODE_HAS: return has_matches (node, record);
+    case LD_NODE_WS: return ld_ws_prefix_of_record (record) == node->number;
     default: g_assert_not_reached ();
     }
 }
@@ -660,7 +664,7 @@ ld_query_append_value (GString    *out,
 static const char *
 op_text (const LdNode *node)
 {
-  if (node->kind == LD_NODE_TIME || node->kind == LD_NODE_HAS)
+  if (node->kind == LD_NODE_TIME || node->kind == LD_NODE_HAS || node->kind == LD_NODE_WS)
     return ":";
 
   switch (node->op)

@@ -71,6 +71,10 @@ G_BEGIN_DECLS
  *                     Numbers, booleans and null compare by their JSON text.
  *                     A key named like a field above is reached as extra.KEY
  *   name!=value       the same as -name=value
+ *   ws:send ws:recv ws:state ws:close ws:ping ws:error
+ *                     a record of a websockets.* logger whose message starts
+ *                     with that debug prefix of the websockets library:
+ *                     > < = x % ! (see ld-ws-prefix.h)
  *
  * A word such as `Error:` whose name is not a field and has no value stays a
  * plain word. Time terms are fixed when the query is parsed: since:10m keeps

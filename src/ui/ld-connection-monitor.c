@@ -28,7 +28,11 @@
  * connection: under such a connection, a row per host that its records
  * named, with that host's counts, and a last "N more hosts" row past the
  * statistics' cap. Activating a host's row filters the table to that host
- * on that connection. */
+ * on that connection.
+ *
+ * A "WebSocket" column, shown once a record of the websockets library's
+ * debug log was counted, says what those records logged: frames sent and
+ * received, pings and the last close code. */
 
 #define SPARK_WIDTH  48
 #define SPARK_HEIGHT 20
@@ -46,6 +50,7 @@ typedef enum
   COLUMN_WARNINGS,
   COLUMN_ERRORS,
   COLUMN_LAST,
+  COLUMN_WEBSOCKET,
   N_COLUMNS
 } Column;
 
@@ -362,6 +367,52 @@ update_text_cell (LdConnectionMonitor      *self,
     }
 }
 
+/* What the websockets library's debug records logged, short for the cell
+ * ("↑20 ↓20 ↕10 ✕1000", the message cells' glyphs) and in words for its
+ * tooltip; empty when there were none. */
+static char *
+format_websocket (const LdConnectionCounts *counts,
+                  char                    **tooltip)
+{
+  g_autofree char *sent = ld_format_count (counts->n_ws_sent);
+  g_autofree char *received = ld_format_count (counts->n_ws_received);
+  g_autofree char *pings = ld_format_count (counts->n_ws_pings);
+  GString *text, *words;
+
+  *tooltip = NULL;
+  if (counts->n_ws_sent == 0 && counts->n_ws_received == 0 && counts->ws_close_code == 0)
+    return g_strdup ("");
+
+  text = g_string_new (NULL);
+  g_string_append_printf (text, "↑%s ↓%s", sent, received);
+  words = g_string_new (NULL);
+  /* Translators: the connection monitor's WebSocket cell, in words; %s are counts */
+  g_string_append_printf (words, _("%s frames sent, %s received, %s pings"), sent, received,
+                          pings);
+  if (counts->n_ws_pings > 0)
+    g_string_append_printf (text, " ↕%s", pings);
+  if (counts->ws_close_code != 0)
+    {
+      g_string_append_printf (text, " ✕%d", counts->ws_close_code);
+      /* Translators: after the frame counts; %d is a WebSocket close code such as 1000 */
+      g_string_append_printf (words, _(", closed with code %d"), counts->ws_close_code);
+    }
+
+  *tooltip = g_string_free (words, FALSE);
+  return g_string_free (text, FALSE);
+}
+
+static void
+update_websocket_cell (GtkWidget                *cell,
+                       const LdConnectionCounts *counts)
+{
+  g_autofree char *tooltip = NULL;
+  g_autofree char *text = format_websocket (counts, &tooltip);
+
+  set_label (cell, text);
+  gtk_widget_set_tooltip_text (cell, tooltip);
+}
+
 /* Hosts' rows */
 
 static char *
@@ -415,6 +466,9 @@ update_host_cell (GtkWidget *cell,
     case COLUMN_LAST: text = row->host != LD_INTERN_NONE ? format_time (row->counts.last_time)
                                                           : NULL;
       break;
+    case COLUMN_WEBSOCKET:
+      update_websocket_cell (cell, &row->counts);
+      return;
     default: break;
     }
 
@@ -559,6 +613,8 @@ update_cell (LdConnectionMonitor *self,
     update_count_cell (cell, counts.n_warnings, "warning-count");
   else if (column == COLUMN_ERRORS)
     update_count_cell (cell, counts.n_errors, "error-count");
+  else if (column == COLUMN_WEBSOCKET)
+    update_websocket_cell (cell, &counts);
   else
     update_text_cell (self, cell, column, connection, &counts);
 
@@ -613,6 +669,9 @@ new_cell (Column column)
       cell = gtk_label_new (NULL);
       gtk_widget_set_halign (cell, GTK_ALIGN_START);
       return cell;
+
+    case COLUMN_WEBSOCKET:
+      return new_label (FALSE);
 
     default:
       return new_label (column >= COLUMN_RECORDS);
@@ -748,6 +807,9 @@ refresh (LdConnectionMonitor *self)
   for (guint i = 0; i < self->cells->len; i++)
     update_cell (self, g_ptr_array_index (self->cells, i));
   update_summary (self);
+  gtk_column_view_column_set_visible (self->columns[COLUMN_WEBSOCKET],
+                                      self->stats != NULL
+                                      && ld_connection_stats_has_websocket (self->stats));
 }
 
 static gboolean
@@ -985,6 +1047,9 @@ ld_connection_monitor_class_init (LdConnectionMonitorClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "last_column", FALSE,
                                              G_STRUCT_OFFSET (LdConnectionMonitor,
                                                               columns[COLUMN_LAST]));
+  gtk_widget_class_bind_template_child_full (widget_class, "websocket_column", FALSE,
+                                             G_STRUCT_OFFSET (LdConnectionMonitor,
+                                                              columns[COLUMN_WEBSOCKET]));
   gtk_widget_class_bind_template_callback (widget_class, setup_cell);
   gtk_widget_class_bind_template_callback (widget_class, teardown_cell);
   gtk_widget_class_bind_template_callback (widget_class, bind_cell);

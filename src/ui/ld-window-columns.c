@@ -11,6 +11,7 @@
 #include "ld-query.h"
 #include "ld-row.h"
 #include "ld-window-private.h"
+#include "ld-ws-glyph.h"
 
 /* The table's columns. Cells are filled by signal factories, the cheapest
  * way to bind a row: no property bindings, no expressions. Text cells are
@@ -275,6 +276,10 @@ bind_message (LdWindow       *self,
   GtkWidget *wrapped = gtk_widget_get_next_sibling (marker);
   gsize length;
   const char *message = ld_record_get_message (record, &length);
+  /* The websockets library's debug prefix shows as a glyph (ld-ws-glyph.c). */
+  LdWsKind ws_kind;
+  g_autofree char *ws_text = ld_ws_glyph_message (record, &message, &length,
+                                                  LD_CELL_MAX_WRAPPED, &ws_kind);
   const char *newline = memchr (message, '\n', length);
   gsize first_len = newline != NULL ? (gsize) (newline - message) : length;
   g_autofree char *first_line = NULL;
@@ -298,6 +303,7 @@ bind_message (LdWindow       *self,
       extra_lines = 0;
     }
   gtk_inscription_set_text (GTK_INSCRIPTION (label), first_line);
+  gtk_widget_set_tooltip_text (cell, ld_ws_glyph_describe (ws_kind));
   apply_highlight (self, GTK_INSCRIPTION (label), first_line, strlen (first_line));
   swap_css_class (cell, "ld-message-class",
                   record->level >= LD_LEVEL_CRITICAL ? "message-critical"
