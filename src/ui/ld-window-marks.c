@@ -144,6 +144,21 @@ copy_text_activated (GSimpleAction *action,
                           g_variant_get_string (parameter, NULL));
 }
 
+/* A cell's or a detail-pane field's Filter to or Exclude This Value: the
+ * term joins the query in the filter bar, in place of its opposite, as the
+ * sidebar's Fields buttons do. */
+static void
+filter_term_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  g_autofree char *query = ld_window_filter_text_with (self,
+                                                       g_variant_get_string (parameter, NULL));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.set-filter", "s", query);
+}
+
 /* The record menu's "Set Level on Sender…" is the logger tree's own. */
 static void
 set_sender_level_activated (GSimpleAction *action,
@@ -162,6 +177,7 @@ static const GActionEntry mark_actions[] = {
   { "previous-mark", previous_mark_activated },
   { "export-marked", export_marked_activated },
   { "copy-text", copy_text_activated, "s" },
+  { "filter-term", filter_term_activated, "s" },
   { "set-sender-level", set_sender_level_activated, "s" },
 };
 
@@ -324,8 +340,7 @@ ld_window_filter_text_with (LdWindow   *self,
 }
 
 static void
-append_filter_items (LdWindow       *self,
-                     GMenu          *menu,
+append_filter_items (GMenu          *menu,
                      const LdRecord *record,
                      const char     *column_id)
 {
@@ -336,13 +351,11 @@ append_filter_items (LdWindow       *self,
 
   if (keep != NULL && hide != NULL)
     {
-      g_autofree char *keep_query = ld_window_filter_text_with (self, keep);
-      g_autofree char *hide_query = ld_window_filter_text_with (self, hide);
       g_autoptr(GMenuItem) filter = g_menu_item_new (_("_Filter to This Value"), NULL);
       g_autoptr(GMenuItem) exclude = g_menu_item_new (_("_Exclude This Value"), NULL);
 
-      g_menu_item_set_action_and_target (filter, "win.set-filter", "s", keep_query);
-      g_menu_item_set_action_and_target (exclude, "win.set-filter", "s", hide_query);
+      g_menu_item_set_action_and_target (filter, "win.filter-term", "s", keep);
+      g_menu_item_set_action_and_target (exclude, "win.filter-term", "s", hide);
       g_menu_append_item (menu, filter);
       g_menu_append_item (menu, exclude);
     }
@@ -366,7 +379,7 @@ build_cell_menu (LdWindow       *self,
   g_autoptr(GMenu) row = g_menu_new ();
   const char *logger = ld_intern_lookup (record->logger);
 
-  append_filter_items (self, cell, record, column_id);
+  append_filter_items (cell, record, column_id);
   g_menu_append (row, ld_marks_contains (self->marks, seq) ? _("Un_mark") : _("_Mark"),
                  "win.toggle-mark");
   if (logger != NULL && *logger != '\0')
