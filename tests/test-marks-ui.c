@@ -84,6 +84,18 @@ select_seq (GtkWidget *window,
   gtk_single_selection_set_selected (table_selection (window), position);
 }
 
+/* Scrolls the table to its top, where the records this test marks are. */
+static void
+scroll_to_top (GtkWidget *window)
+{
+  GtkWidget *view = find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL);
+  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_VIEW, NULL);
+
+  gtk_widget_activate_action (list, "list.scroll-to-item", "u", 0);
+  wait_painted (window);
+  wait_painted (window);
+}
+
 static void
 set_filter (GtkWidget  *window,
             const char *text)
@@ -342,6 +354,7 @@ test_marks (void)
   gtk_widget_activate_action (window, "win.toggle-mark", NULL);
   gtk_widget_activate_action (window, "win.toggle-mark", NULL);
   /* A click in the gutter of a row on screen. */
+  scroll_to_top (window);
   {
     GtkWidget *gutter = find_cell (window, first + 5, "mark");
     GListModel *controllers;
@@ -431,6 +444,7 @@ test_marks (void)
   }
 
   /* A cell's menu: the logger's value, quoted as a user would type it. */
+  scroll_to_top (window);
   {
     GtkWidget *popover;
     GtkWidget *cell = find_cell (window, first + 1, "logger");
@@ -444,6 +458,7 @@ test_marks (void)
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
                       ==, N_RECORDS / 2);
 
+    scroll_to_top (window);
     cell = find_cell (window, first + 1, "logger");
     popover = right_click (window, cell);
     choose (popover, "_Exclude This Value");
@@ -452,6 +467,7 @@ test_marks (void)
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
                       ==, N_RECORDS / 2);
 
+    scroll_to_top (window);
     cell = find_cell (window, first + 4, "message");
     g_assert_nonnull (cell);
     popover = right_click (window, cell);
