@@ -453,6 +453,8 @@ test_marks (void)
     g_assert_nonnull (cell);
     popover = right_click (window, cell);
     g_assert_cmpuint (selected_seq (window), ==, first + 1);
+    /* The menu is a surface of its own: its picture is taken apart. */
+    shots (popover, "marks-cell-menu");
     choose (popover, "_Filter to This Value");
     g_assert_cmpstr (filter_text (window), ==, "logger=\"acme \\\"db\\\"\"");
     set_filter (window, filter_text (window));
