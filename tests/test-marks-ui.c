@@ -7,7 +7,8 @@
  * F2 and Shift+F2, Export Marked Records writing exactly the marked
  * records, the marks in the session's archive, and a right click on a cell
  * whose "Filter to This Value" and "Exclude This Value" put in the filter
- * bar the text a user could type. With screenshots in light and dark. */
+ * bar the text a user could type, as a detail-pane field's menu does. With
+ * screenshots in light and dark. */
 
 #include "config.h"
 
@@ -17,6 +18,7 @@
 
 #include "ld-application.h"
 #include "ld-archive.h"
+#include "ld-detail-pane.h"
 #include "ld-export-dialog.h"
 #include "ld-level.h"
 #include "ld-row.h"
@@ -247,6 +249,26 @@ choose (GtkWidget  *popover,
                                  label, &action, &target));
   gtk_popover_popdown (GTK_POPOVER (popover));
   g_assert_true (gtk_widget_activate_action_variant (popover, action, target));
+}
+
+/* The detail pane's value label showing @text. */
+static GtkWidget *
+find_value_label (GtkWidget  *widget,
+                  const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_label_get_selectable (GTK_LABEL (widget))
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_value_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
 }
 
 static void
@@ -480,6 +502,27 @@ test_marks (void)
     set_filter (window, filter_text (window));
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
                       ==, 1);
+  }
+  set_filter (window, "");
+
+  /* A detail-pane field's menu: its label's own menu has the same items. */
+  {
+    GtkWidget *pane = find_descendant (window, LD_TYPE_DETAIL_PANE, NULL);
+    GtkWidget *label;
+    g_autofree char *action = NULL;
+    g_autoptr(GVariant) target = NULL;
+
+    select_seq (window, first + 5);
+    wait_painted (window);
+    label = find_value_label (pane, "40");
+    g_assert_nonnull (label);
+    g_assert_true (find_menu_item (gtk_label_get_extra_menu (GTK_LABEL (label)),
+                                   "_Exclude This Value", &action, &target));
+    g_assert_true (gtk_widget_activate_action_variant (label, action, target));
+    g_assert_cmpstr (filter_text (window), ==, "-level=40");
+    set_filter (window, filter_text (window));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
+                      ==, N_RECORDS - N_RECORDS / 5);
   }
   set_filter (window, "");
 
