@@ -130,6 +130,12 @@ shown_seqs (GtkWidget *window)
   return g_string_free (seqs, FALSE);
 }
 
+static guint
+n_shown (GtkWidget *window)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window))));
+}
+
 static const char *
 filter_text (GtkWidget *window)
 {
@@ -199,7 +205,8 @@ right_click (GtkWidget *window,
       g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
 
       if (GTK_IS_GESTURE_CLICK (controller)
-          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller))
+             == GDK_BUTTON_SECONDARY)
         g_signal_emit_by_name (controller, "pressed", 1, (double) point.x, (double) point.y);
     }
   g_object_unref (controllers);
@@ -408,8 +415,7 @@ test_marks (void)
 
     g_assert_cmpstr (seqs, ==, want);
     set_filter (window, "level>=ERROR");
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
-                      ==, N_RECORDS / 5);
+    g_assert_cmpuint (n_shown (window), ==, N_RECORDS / 5);
     set_filter (window, "is:marked");
     g_clear_pointer (&seqs, g_free);
     seqs = shown_seqs (window);
@@ -480,8 +486,7 @@ test_marks (void)
     choose (popover, "_Filter to This Value");
     g_assert_cmpstr (filter_text (window), ==, "logger=\"acme \\\"db\\\"\"");
     set_filter (window, filter_text (window));
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
-                      ==, N_RECORDS / 2);
+    g_assert_cmpuint (n_shown (window), ==, N_RECORDS / 2);
 
     scroll_to_top (window);
     cell = find_cell (window, first + 1, "logger");
@@ -489,8 +494,7 @@ test_marks (void)
     choose (popover, "_Exclude This Value");
     g_assert_cmpstr (filter_text (window), ==, "-logger=\"acme \\\"db\\\"\"");
     set_filter (window, filter_text (window));
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
-                      ==, N_RECORDS / 2);
+    g_assert_cmpuint (n_shown (window), ==, N_RECORDS / 2);
 
     scroll_to_top (window);
     cell = find_cell (window, first + 4, "message");
@@ -500,8 +504,7 @@ test_marks (void)
     g_assert_cmpstr (filter_text (window), ==, "-logger=\"acme \\\"db\\\"\" "
                                                "message=\"request 4 took 40 ms\"");
     set_filter (window, filter_text (window));
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
-                      ==, 1);
+    g_assert_cmpuint (n_shown (window), ==, 1);
   }
   set_filter (window, "");
 
@@ -521,8 +524,7 @@ test_marks (void)
     g_assert_true (gtk_widget_activate_action_variant (label, action, target));
     g_assert_cmpstr (filter_text (window), ==, "-level=40");
     set_filter (window, filter_text (window));
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (LD_WINDOW (window)))),
-                      ==, N_RECORDS - N_RECORDS / 5);
+    g_assert_cmpuint (n_shown (window), ==, N_RECORDS - N_RECORDS / 5);
   }
   set_filter (window, "");
 

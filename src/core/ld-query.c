@@ -577,7 +577,8 @@ node_matches (LdNode         *node,
       return compare_int (node->op, number_field (record, node->field), node->number);
     case LD_NODE_EXTRA: return extra_matches (node, record);
     case LD_NODE_HAS: return has_matches (node, record);
-    case LD_NODE_MARKED: return node->mark_func != NULL && node->mark_func (record, node->mark_data);
+    case LD_NODE_MARKED:
+      return node->mark_func != NULL && node->mark_func (record, node->mark_data);
     default: g_assert_not_reached ();
     }
 }
