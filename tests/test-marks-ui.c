@@ -7,7 +7,8 @@
  * F2 and Shift+F2, Export Marked Records writing exactly the marked
  * records, the marks in the session's archive, and a right click on a cell
  * whose "Filter to This Value" and "Exclude This Value" put in the filter
- * bar the text a user could type, as a detail-pane field's menu does. With
+ * bar the text a user could type, as the Menu key's and a detail-pane
+ * field's menu do. With
  * screenshots in light and dark. */
 
 #include "config.h"
@@ -215,6 +216,40 @@ right_click (GtkWidget *window,
   g_assert_nonnull (popover);
   g_assert_true (gtk_widget_get_visible (popover));
   return popover;
+}
+
+/* Presses the Menu key in the table, through its shortcut. */
+static GtkWidget *
+press_menu_key (GtkWidget *window)
+{
+  GtkWidget *view = find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL);
+  GListModel *controllers = gtk_widget_observe_controllers (view);
+  gboolean pressed = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !pressed; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (
+            gtk_shortcut_get_trigger (shortcut));
+
+          if (strstr (trigger, "Menu") == NULL)
+            continue;
+          g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                       view, NULL));
+          pressed = TRUE;
+          break;
+        }
+    }
+  g_object_unref (controllers);
+  g_assert_true (pressed);
+
+  return find_descendant (view, GTK_TYPE_POPOVER_MENU, NULL);
 }
 
 /* The item labelled @label in @menu (sections included): its action and target. */
@@ -507,6 +542,22 @@ test_marks (void)
     g_assert_cmpuint (n_shown (window), ==, 1);
   }
   set_filter (window, "");
+
+  /* The Menu key: the selected row's menu, for its message. */
+  {
+    GtkWidget *popover;
+    g_autofree char *action = NULL;
+    g_autoptr(GVariant) target = NULL;
+
+    select_seq (window, first + 4);
+    gtk_widget_grab_focus (find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL));
+    popover = press_menu_key (window);
+    g_assert_true (gtk_widget_get_visible (popover));
+    g_assert_true (find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
+                                   "_Exclude This Value", &action, &target));
+    g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "-message=\"request 4 took 40 ms\"");
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  }
 
   /* A detail-pane field's menu: its label's own menu has the same items. */
   {

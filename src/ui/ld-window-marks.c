@@ -411,23 +411,20 @@ cell_menu_popover (LdWindow *self)
   return popover;
 }
 
-/* Opens the menu of the cell @widget is in, at (@x, @y) in the table's
- * coordinates; the row is selected first, as a file manager does. */
+/* Opens the menu of the cell at @position in @column_id, at (@x, @y) in
+ * the table's coordinates; the row is selected first, as a file manager does. */
 static gboolean
-popup_cell_menu (LdWindow  *self,
-                 GtkWidget *widget,
-                 double     x,
-                 double     y)
+popup_cell_menu (LdWindow   *self,
+                 guint       position,
+                 const char *column_id,
+                 double      x,
+                 double      y)
 {
-  guint position;
-  const char *column_id;
   g_autoptr(LdRow) row = NULL;
   g_autoptr(GMenuModel) menu = NULL;
   GtkWidget *popover;
   GdkRectangle rect = { (int) x, (int) y, 1, 1 };
 
-  if (!ld_window_cell_at (self, widget, &position, &column_id))
-    return FALSE;
   row = g_list_model_get_item (G_LIST_MODEL (self->model), position);
   if (row == NULL || ld_row_get_record (row) == NULL)
     return FALSE;
@@ -450,13 +447,16 @@ on_table_pressed (GtkGestureClick *gesture,
 {
   GtkWidget *view = GTK_WIDGET (self->column_view);
   GtkWidget *picked = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  guint position;
+  const char *column_id;
 
-  if (popup_cell_menu (self, picked, x, y))
+  if (ld_window_cell_at (self, picked, &position, &column_id)
+      && popup_cell_menu (self, position, column_id, x, y))
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
-/* The Menu key and Shift+F10: the focused cell's menu, or the selected
- * row's Message cell's. */
+/* The Menu key and Shift+F10: the focused cell's menu, or, as the table
+ * focuses whole rows, the selected row's Message cell's, by the focus. */
 static gboolean
 on_menu_key (GtkWidget *widget,
              GVariant  *args,
@@ -464,17 +464,20 @@ on_menu_key (GtkWidget *widget,
 {
   LdWindow *self = LD_WINDOW (user_data);
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-  guint position;
-  const char *column_id;
-  graphene_point_t point;
+  guint position = gtk_single_selection_get_selected (self->selection);
+  const char *column_id = "message";
+  graphene_point_t point = GRAPHENE_POINT_INIT (8, 8);
 
-  if (focus == NULL || !ld_window_cell_at (self, focus, &position, &column_id))
+  if (focus != NULL && !ld_window_cell_at (self, focus, &position, &column_id))
+    position = gtk_single_selection_get_selected (self->selection);
+  if (position == GTK_INVALID_LIST_POSITION)
     return FALSE;
-  if (!gtk_widget_compute_point (focus, GTK_WIDGET (self->column_view),
-                                 &GRAPHENE_POINT_INIT (8, 8), &point))
+  if (focus != NULL
+      && !gtk_widget_compute_point (focus, GTK_WIDGET (self->column_view),
+                                    &GRAPHENE_POINT_INIT (8, 8), &point))
     point = GRAPHENE_POINT_INIT (8, 8);
 
-  return popup_cell_menu (self, focus, point.x, point.y);
+  return popup_cell_menu (self, position, column_id, point.x, point.y);
 }
 
 static void
