@@ -8,8 +8,7 @@
  * records, the marks in the session's archive, and a right click on a cell
  * whose "Filter to This Value" and "Exclude This Value" put in the filter
  * bar the text a user could type, as the Menu key's and a detail-pane
- * field's menu do. With
- * screenshots in light and dark. */
+ * field's menu do. With screenshots in light and dark. */
 
 #include "config.h"
 
