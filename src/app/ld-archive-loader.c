@@ -18,6 +18,7 @@
 
 #include "ld-archive.h"
 #include "ld-archive-loader.h"
+#include "ld-marks.h"
 #include "ld-handoff.h"
 #include "ld-session.h"
 
@@ -31,6 +32,9 @@ typedef struct
   GWeakRef   session;   /* whose archive writer skips the records */
   LdHandoff *handoff;
   guint64    n_records;
+  GArray    *mark_ordinals;   /* guint64: the marked records' places, read first */
+  guint64    store_base;      /* the store's seq for the archive's first record */
+  guint64    n_drained;       /* records appended to the store */
 } Load;
 
 static void
@@ -41,6 +45,7 @@ load_free (Load *load)
     ld_handoff_shutdown (load->handoff);
   g_clear_pointer (&load->handoff, ld_handoff_unref);
   g_free (load->path);
+  g_clear_pointer (&load->mark_ordinals, g_array_unref);
   g_clear_object (&load->store);
   g_weak_ref_clear (&load->session);
   g_free (load);
@@ -73,8 +78,33 @@ drain_into_store (LdBatch *const *batches,
 {
   Load *load = user_data;
 
+  if (load->n_drained == 0)
+    load->store_base = ld_store_get_n_received (load->store);
+  for (guint i = 0; i < n_batches; i++)
+    load->n_drained += ld_batch_get_length (batches[i]);
   skip_in_archive (load, batches, n_batches);
   ld_store_append_batches (load->store, batches, n_batches);
+}
+
+/* The archive's marks, on the store's records: by their places among the
+ * records read, since the store numbers them its own way. A load that
+ * stopped early marks only what arrived. */
+static void
+restore_marks (Load *load)
+{
+  LdMarks *marks;
+
+  if (load->mark_ordinals == NULL || load->mark_ordinals->len == 0)
+    return;
+
+  marks = ld_marks_for_store (load->store);
+  for (guint i = 0; i < load->mark_ordinals->len; i++)
+    {
+      guint64 ordinal = g_array_index (load->mark_ordinals, guint64, i);
+
+      if (ordinal < load->n_drained)
+        ld_marks_set (marks, load->store_base + ordinal, TRUE);
+    }
 }
 
 /* Two readers, each with its own connection, read alternate slices of
@@ -212,6 +242,7 @@ read_thread (GTask        *task,
       return;
     }
 
+  ld_archive_get_mark_ordinals (archive, load->mark_ordinals);
   g_mutex_init (&readers.lock);
   g_cond_init (&readers.cond);
   if (ld_archive_get_seq_range (archive, &readers.first_seq, &readers.end_seq))
@@ -249,6 +280,7 @@ on_read_done (GObject      *source,
   GError *error = NULL;
 
   *n_records = load->n_records;
+  restore_marks (load);
   g_task_set_task_data (task, n_records, g_free);
   if (g_task_propagate_boolean (G_TASK (result), &error))
     g_task_return_boolean (task, TRUE);
@@ -274,6 +306,7 @@ load_async (const char          *path,
   load = g_new0 (Load, 1);
   load->path = g_strdup (path);
   load->store = g_object_ref (store);
+  load->mark_ordinals = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_weak_ref_init (&load->session, session);
   /* The hand-off is shut down before @load goes (load_free). */
   load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,

@@ -29,6 +29,12 @@ typedef struct
   guint64 to;
 } SeqRange;
 
+typedef struct
+{
+  guint64  seq;
+  gboolean marked;
+} MarkChange;
+
 struct _LdArchiveWriter
 {
   LdStore   *store;
@@ -46,6 +52,7 @@ struct _LdArchiveWriter
   gboolean   paused;
   char      *problem;
   GPtrArray *meta;          /* key, value, …: written by the thread */
+  GArray    *marks;         /* MarkChange, in order: written by the thread */
   GArray    *skipped;       /* SeqRange, in order: not written */
   GPtrArray *sources;       /* what fed the session, in the order first seen */
 
@@ -244,6 +251,21 @@ index_while_idle (LdArchiveWriter *self)
     }
 }
 
+/* The thread: the marks as the user left them, in the order given. */
+static void
+write_marks (LdArchiveWriter *self,
+             GArray          *marks)
+{
+  for (guint i = 0; i < marks->len; i++)
+    {
+      const MarkChange *change = &g_array_index (marks, MarkChange, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!ld_archive_set_mark (self->archive, change->seq, change->marked, &error))
+        g_warning ("Could not keep a mark in the archive: %s", error->message);
+    }
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -253,6 +275,7 @@ writer_thread (gpointer data)
   for (;;)
     {
       g_autoptr(GPtrArray) meta = NULL;
+      g_autoptr(GArray) marks = NULL;
       gboolean stopping;
 
       g_mutex_lock (&self->lock);
@@ -270,11 +293,15 @@ writer_thread (gpointer data)
       stopping = self->stopping;
       meta = g_steal_pointer (&self->meta);
       self->meta = g_ptr_array_new_with_free_func (g_free);
+      marks = g_steal_pointer (&self->marks);
+      self->marks = g_array_new (FALSE, FALSE, sizeof (MarkChange));
       g_mutex_unlock (&self->lock);
 
       for (guint i = 0; i + 1 < meta->len; i += 2)
         ld_archive_set_meta (self->archive, meta->pdata[i], meta->pdata[i + 1], NULL);
       g_clear_pointer (&meta, g_ptr_array_unref);
+      write_marks (self, marks);
+      g_clear_pointer (&marks, g_array_unref);
 
       if (!self->attached)
         {
@@ -326,6 +353,7 @@ ld_archive_writer_new (LdStore     *store,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->meta = g_ptr_array_new_with_free_func (g_free);
+  self->marks = g_array_new (FALSE, FALSE, sizeof (MarkChange));
   self->skipped = g_array_new (FALSE, FALSE, sizeof (SeqRange));
   self->sources = g_ptr_array_new_with_free_func (g_free);
   self->next_seq = ld_store_attach_reader (store);
@@ -397,6 +425,31 @@ ld_archive_writer_set_meta (LdArchiveWriter *self,
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->meta, g_strdup (key));
   g_ptr_array_add (self->meta, g_strdup (value));
+  self->wake = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * ld_archive_writer_set_mark:
+ * @self: a writer
+ * @seq: a record's sequence number in the store
+ * @marked: whether the user marked it or took the mark off
+ *
+ * Any thread: the change goes to the archive's marks table, written by the
+ * writer's thread, so that marking never waits for the disk.
+ */
+void
+ld_archive_writer_set_mark (LdArchiveWriter *self,
+                            guint64          seq,
+                            gboolean         marked)
+{
+  MarkChange change = { seq, marked };
+
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_array_append_val (self->marks, change);
   self->wake = TRUE;
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -490,6 +543,7 @@ ld_archive_writer_free (LdArchiveWriter *self)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_ptr_array_unref (self->meta);
+  g_array_unref (self->marks);
   g_array_unref (self->skipped);
   g_ptr_array_unref (self->sources);
   g_free (self->problem);

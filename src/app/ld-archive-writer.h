@@ -30,6 +30,9 @@ void             ld_archive_writer_add_source  (LdArchiveWriter       *self,
 void             ld_archive_writer_skip        (LdArchiveWriter       *self,
                                                 guint64                from_seq,
                                                 guint64                n_records);
+void             ld_archive_writer_set_mark    (LdArchiveWriter       *self,
+                                                guint64                seq,
+                                                gboolean               marked);
 void             ld_archive_writer_set_meta    (LdArchiveWriter       *self,
                                                 const char            *key,
                                                 const char            *value);

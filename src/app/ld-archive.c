@@ -64,6 +64,7 @@ static const char schema[] =
   "  protocol INTEGER,"
   "  message TEXT NOT NULL, exception TEXT, stack TEXT, extra TEXT,"
   "  host INTEGER, service INTEGER, trace_id TEXT, span_id TEXT);"
+  "CREATE TABLE marks (seq INTEGER PRIMARY KEY);"
   "CREATE VIRTUAL TABLE record_text USING fts5 (message, exception,"
   "  content = 'record_data', content_rowid = 'seq');"
   /* Floor division, so that times before 1970 print right too. */
@@ -404,6 +405,75 @@ ld_archive_set_meta (LdArchive   *self,
     return fail (self, rc, "writing the session's details", error);
 
   return TRUE;
+}
+
+/**
+ * ld_archive_set_mark:
+ * @self: an archive open for writing
+ * @seq: a record's sequence number
+ * @marked: whether the user marked it, or took the mark off
+ * @error: where to say why not
+ *
+ * Keeps the user's marks in the marks table, one row per marked record.
+ */
+gboolean
+ld_archive_set_mark (LdArchive  *self,
+                     guint64     seq,
+                     gboolean    marked,
+                     GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
+  g_return_val_if_fail (seq <= G_MAXINT64, FALSE);
+
+  if (!prepare (self, marked ? "INSERT OR IGNORE INTO marks (seq) VALUES (?)"
+                             : "DELETE FROM marks WHERE seq = ?", &stmt, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "writing a mark", error);
+
+  return TRUE;
+}
+
+/**
+ * ld_archive_get_mark_ordinals:
+ * @self: an archive open for reading
+ * @ordinals: (element-type guint64): where to append, ascending, the place
+ *   of each marked record among the archive's records (0 for its first)
+ *
+ * A store numbers the records it is given in its own sequence, so a mark is
+ * handed on by the record's place among those read, not by the archive's
+ * sequence number. An archive from before marks has no marks table: it has
+ * no marks, which is not an error.
+ */
+void
+ld_archive_get_mark_ordinals (LdArchive *self,
+                              GArray    *ordinals)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_if_fail (self != NULL && ordinals != NULL);
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT (SELECT count(*) FROM record_data AS r WHERE r.seq < m.seq)"
+                          " FROM marks AS m JOIN record_data AS d ON d.seq = m.seq"
+                          " ORDER BY m.seq", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      return;
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint64 ordinal = (guint64) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ordinals, ordinal);
+    }
+  sqlite3_finalize (stmt);
 }
 
 /**

@@ -48,6 +48,12 @@ gboolean    ld_archive_write_meta     (const char      *path,
                                        const char      *value,
                                        GError         **error);
 
+gboolean    ld_archive_set_mark       (LdArchive       *self,
+                                       guint64          seq,
+                                       gboolean         marked,
+                                       GError         **error);
+void        ld_archive_get_mark_ordinals (LdArchive    *self,
+                                       GArray          *ordinals);
 gboolean    ld_archive_begin          (LdArchive       *self,
                                        GError         **error);
 gboolean    ld_archive_add            (LdArchive       *self,

@@ -71,6 +71,7 @@ static const FieldName field_names[] = {
   { "before", "before", LD_FIELD_TIME, LD_NODE_TIME },
   { "has", "has", LD_FIELD_EXTRA, LD_NODE_HAS },
   { "ws", "ws", LD_FIELD_MESSAGE, LD_NODE_WS },
+  { "is", "is", LD_FIELD_EXTRA, LD_NODE_MARKED },
 };
 
 static const char *const op_texts[] = { ":", "=", "!=", "<=", ">=", "<", ">" };
@@ -432,7 +433,8 @@ check_op (Parser          *p,
   gboolean comparison = term->op >= OP_LE;
   gsize op_offset = term->value_start - strlen (op_texts[term->op]);
 
-  if ((kind == LD_NODE_TIME || kind == LD_NODE_HAS) && term->op != OP_COLON)
+  if ((kind == LD_NODE_TIME || kind == LD_NODE_HAS || kind == LD_NODE_MARKED)
+      && term->op != OP_COLON)
     {
       ld_query_set_error (p->error, LD_QUERY_ERROR_SYNTAX, op_offset,
                           _("write %s:VALUE"), term->known->name);
@@ -671,6 +673,24 @@ parse_has_value (const FieldTerm *term,
   node->key = g_strdup (key);
 }
 
+/* is:marked is the one state a record has; the word leaves room for more. */
+static gboolean
+parse_is_value (Parser          *p,
+                const FieldTerm *term,
+                LdNode          *node)
+{
+  if (g_ascii_strcasecmp (term->value, "marked") != 0)
+    {
+      ld_query_set_error (p->error, LD_QUERY_ERROR_SYNTAX, term->value_start,
+                          _("unknown state \"%s\": write is:marked"), term->value);
+      return FALSE;
+    }
+
+  g_free (node->value);
+  node->value = g_strdup ("marked");
+  return TRUE;
+}
+
 static gboolean
 parse_extra_value (Parser          *p,
                    const FieldTerm *term,
@@ -744,6 +764,8 @@ parse_field_value (Parser          *p,
       return parse_extra_value (p, term, node);
     case LD_NODE_WS:
       return parse_ws_value (p, term, node);
+    case LD_NODE_MARKED:
+      return parse_is_value (p, term, node);
     default:
       g_assert_not_reached ();
     }

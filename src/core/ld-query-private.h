@@ -45,6 +45,7 @@ typedef enum
   LD_NODE_EXTRA,
   LD_NODE_HAS,
   LD_NODE_WS,       /* ws:KIND, a websockets debug prefix: its LdWsKind in number */
+  LD_NODE_MARKED,   /* is:marked, through the query's mark function */
 } LdNodeKind;
 
 typedef enum
@@ -87,6 +88,9 @@ struct _LdNode
 
   guint8       *verdicts;    /* per interned id: 0 not known yet, 1 match, 2 not */
   guint         n_verdicts;
+
+  LdQueryMarkFunc mark_func; /* is:marked: set by ld_query_set_mark_func() */
+  gpointer        mark_data;
 };
 
 LdNode   *ld_node_new           (LdNodeKind    kind,

@@ -145,6 +145,8 @@ node_cost (const LdNode *node)
     case LD_NODE_NUMBER:
     case LD_NODE_TIME:
       return 1;
+    case LD_NODE_MARKED:
+      return 3;
     case LD_NODE_ID:
       return 2;
     case LD_NODE_HAS:
@@ -579,6 +581,8 @@ node_matches (LdNode         *node,
     case LD_NODE_EXTRA: return extra_matches (node, record);
     case LD_NODE_HAS: return has_matches (node, record);
     case LD_NODE_WS: return ld_ws_prefix_of_record (record) == node->number;
+    case LD_NODE_MARKED:
+      return node->mark_func != NULL && node->mark_func (record, node->mark_data);
     default: g_assert_not_reached ();
     }
 }
@@ -602,6 +606,72 @@ ld_query_matches (const LdQuery  *query,
     return node_matches (query->root->eval[0], record);
 
   return all_match (query->root, record);
+}
+
+/* Marks. */
+
+static gboolean
+node_uses_marks (const LdNode *node)
+{
+  if (node->kind == LD_NODE_MARKED)
+    return TRUE;
+  if (node->children == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < node->children->len; i++)
+    if (node_uses_marks (g_ptr_array_index (node->children, i)))
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
+ * ld_query_uses_marks:
+ * @query: a query
+ *
+ * Returns: %TRUE if @query has an `is:marked` term, so that its verdicts
+ *   change when the marks do
+ */
+gboolean
+ld_query_uses_marks (const LdQuery *query)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  return node_uses_marks (query->root);
+}
+
+static void
+node_set_mark_func (LdNode          *node,
+                    LdQueryMarkFunc  func,
+                    gpointer         user_data)
+{
+  node->mark_func = func;
+  node->mark_data = user_data;
+  if (node->children == NULL)
+    return;
+
+  for (guint i = 0; i < node->children->len; i++)
+    node_set_mark_func (g_ptr_array_index (node->children, i), func, user_data);
+}
+
+/**
+ * ld_query_set_mark_func:
+ * @query: a query
+ * @func: (nullable): tells whether a record is marked
+ * @user_data: for @func, which must outlive @query's use
+ *
+ * Gives `is:marked` its answer. The function is kept in the terms that ask
+ * it, so a query without `is:marked` matches exactly as fast as before; one
+ * with it asks @func once per record it gets that far.
+ */
+void
+ld_query_set_mark_func (LdQuery         *query,
+                        LdQueryMarkFunc  func,
+                        gpointer         user_data)
+{
+  g_return_if_fail (query != NULL);
+
+  node_set_mark_func (query->root, func, user_data);
 }
 
 /* Printing. */
@@ -664,7 +734,8 @@ ld_query_append_value (GString    *out,
 static const char *
 op_text (const LdNode *node)
 {
-  if (node->kind == LD_NODE_TIME || node->kind == LD_NODE_HAS || node->kind == LD_NODE_WS)
+  if (node->kind == LD_NODE_TIME || node->kind == LD_NODE_HAS || node->kind == LD_NODE_WS
+      || node->kind == LD_NODE_MARKED)
     return ":";
 
   switch (node->op)

@@ -75,6 +75,8 @@ G_BEGIN_DECLS
  *                     a record of a websockets.* logger whose message starts
  *                     with that debug prefix of the websockets library:
  *                     > < = x % ! (see ld-ws-prefix.h)
+ *   is:marked         the records the user marked (see ld_query_set_mark_func();
+ *                     without a mark function nothing is marked)
  *
  * A word such as `Error:` whose name is not a field and has no value stays a
  * plain word. Time terms are fixed when the query is parsed: since:10m keeps
@@ -105,6 +107,10 @@ typedef struct
   gsize end;
 } LdTextRange;
 
+/* Whether the user marked @record, for `is:marked`. */
+typedef gboolean (*LdQueryMarkFunc) (const LdRecord *record,
+                                     gpointer        user_data);
+
 #define LD_TYPE_QUERY (ld_query_get_type ())
 
 GType        ld_query_get_type         (void) G_GNUC_CONST;
@@ -124,6 +130,10 @@ void         ld_query_append_value     (GString        *out,
 gboolean     ld_query_matches          (const LdQuery  *query,
                                         const LdRecord *record);
 gboolean     ld_query_has_text_terms   (const LdQuery  *query);
+gboolean     ld_query_uses_marks       (const LdQuery  *query);
+void         ld_query_set_mark_func    (LdQuery        *query,
+                                        LdQueryMarkFunc func,
+                                        gpointer        user_data);
 gboolean     ld_query_find_matches     (const LdQuery  *query,
                                         const char     *text,
                                         gsize           length,

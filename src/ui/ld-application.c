@@ -252,6 +252,9 @@ ld_application_startup (GApplication *app)
   static const char *open_accels[] = { "<Control>o", NULL };
   static const char *sessions_accels[] = { "<Control><Shift>o", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
+  static const char *mark_accels[] = { "<Control>m", NULL };
+  static const char *next_mark_accels[] = { "F2", NULL };
+  static const char *previous_mark_accels[] = { "<Shift>F2", NULL };
 
   G_APPLICATION_CLASS (ld_application_parent_class)->startup (app);
 
@@ -280,6 +283,11 @@ ld_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.open", open_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.sessions", sessions_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.find", find_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.toggle-mark", mark_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.next-mark",
+                                         next_mark_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.previous-mark",
+                                         previous_mark_accels);
 }
 
 static void

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "ld-detail-pane.h"
+#include "ld-field-stats.h"
 #include "ld-jsonl.h"
 #include "ld-level.h"
+#include "ld-query.h"
 #include "ld-store.h"
 
 /* The selected record in full: its message, exception and stack, its trace
@@ -60,6 +62,45 @@ selectable_label (const char *css_class)
   return label;
 }
 
+/* `name=value` as a user would type it, quoted where the value needs it. */
+static char *
+value_term (const char *name,
+            const char *value)
+{
+  GString *term = g_string_new (name);
+
+  g_string_append_c (term, '=');
+  ld_query_append_value (term, value);
+  return g_string_free (term, FALSE);
+}
+
+/* A field's value label has, besides its own Copy and Select All, the cell
+ * menu's items: filter to the value, exclude it (the window puts the term
+ * in the filter bar, win.filter-term), and copy the whole value. */
+static void
+add_value_menu (GtkWidget  *label,
+                const char *term,
+                const char *value)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) copy = g_menu_item_new (_("Copy _Value"), NULL);
+
+  if (term != NULL)
+    {
+      g_autofree char *exclude = g_strconcat ("-", term, NULL);
+      g_autoptr(GMenuItem) keep = g_menu_item_new (_("_Filter to This Value"), NULL);
+      g_autoptr(GMenuItem) hide = g_menu_item_new (_("_Exclude This Value"), NULL);
+
+      g_menu_item_set_action_and_target (keep, "win.filter-term", "s", term);
+      g_menu_item_set_action_and_target (hide, "win.filter-term", "s", exclude);
+      g_menu_append_item (menu, keep);
+      g_menu_append_item (menu, hide);
+    }
+  g_menu_item_set_action_and_target (copy, "win.copy-text", "s", value);
+  g_menu_append_item (menu, copy);
+  gtk_label_set_extra_menu (GTK_LABEL (label), G_MENU_MODEL (menu));
+}
+
 static void
 clear_grid (GtkWidget *grid)
 {
@@ -74,7 +115,8 @@ add_field (GtkWidget  *grid,
            guint      *row,
            const char *name,
            const char *value,
-           gboolean    monospace)
+           gboolean    monospace,
+           const char *term)
 {
   GtkWidget *key;
   GtkWidget *label;
@@ -88,6 +130,7 @@ add_field (GtkWidget  *grid,
   gtk_widget_add_css_class (key, "dim-label");
   label = selectable_label (monospace ? "monospace" : NULL);
   gtk_label_set_text (GTK_LABEL (label), value);
+  add_value_menu (label, term, value);
 
   gtk_grid_attach (GTK_GRID (grid), key, 0, *row, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), label, 1, *row, 1, 1);
@@ -100,12 +143,17 @@ static void
 add_short_field (GtkWidget  *flow_box,
                  const char *name,
                  const char *value,
-                 gboolean    monospace)
+                 gboolean    monospace,
+                 const char *query_name)
 {
   GtkWidget *box, *key, *label;
+  g_autofree char *term = NULL;
 
   if (value == NULL || *value == '\0')
     return;
+
+  if (query_name != NULL)
+    term = value_term (query_name, value);
 
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   key = gtk_label_new (name);
@@ -115,6 +163,7 @@ add_short_field (GtkWidget  *flow_box,
   gtk_widget_add_css_class (key, "dim-label");
   label = selectable_label (monospace ? "monospace" : NULL);
   gtk_label_set_text (GTK_LABEL (label), value);
+  add_value_menu (label, term, value);
   gtk_box_append (GTK_BOX (box), key);
   gtk_box_append (GTK_BOX (box), label);
   gtk_flow_box_append (GTK_FLOW_BOX (flow_box), box);
@@ -181,19 +230,25 @@ show_canonical_fields (LdDetailPane   *self,
 
   while ((child = gtk_widget_get_first_child (self->fields)) != NULL)
     gtk_flow_box_remove (GTK_FLOW_BOX (self->fields), child);
-  add_short_field (self->fields, _("Service"), ld_intern_lookup (record->service), FALSE);
-  add_short_field (self->fields, _("Host"), ld_intern_lookup (record->host), FALSE);
-  add_short_field (self->fields, _("Level number"), levelno, FALSE);
-  add_short_field (self->fields, _("Thread"), ld_intern_lookup (record->thread), FALSE);
-  add_short_field (self->fields, _("Thread ID"), thread_id, TRUE);
-  add_short_field (self->fields, _("Process"), ld_intern_lookup (record->process_name), FALSE);
-  add_short_field (self->fields, _("Process ID"), process, TRUE);
-  add_short_field (self->fields, _("Task"), ld_intern_lookup (record->task), FALSE);
-  add_short_field (self->fields, _("Location"), location, TRUE);
-  add_short_field (self->fields, _("Function"), ld_intern_lookup (record->function), TRUE);
-  add_short_field (self->fields, _("Connection"), ld_intern_lookup (record->connection), FALSE);
-  add_short_field (self->fields, _("Peer"), ld_intern_lookup (record->peer), TRUE);
-  add_short_field (self->fields, _("Protocol"), ld_intern_lookup (record->protocol), FALSE);
+  add_short_field (self->fields, _("Service"), ld_intern_lookup (record->service), FALSE,
+                   "service");
+  add_short_field (self->fields, _("Host"), ld_intern_lookup (record->host), FALSE, "host");
+  add_short_field (self->fields, _("Level number"), levelno, FALSE, "level");
+  add_short_field (self->fields, _("Thread"), ld_intern_lookup (record->thread), FALSE,
+                   "thread");
+  add_short_field (self->fields, _("Thread ID"), thread_id, TRUE, "tid");
+  add_short_field (self->fields, _("Process"), ld_intern_lookup (record->process_name), FALSE,
+                   "process");
+  add_short_field (self->fields, _("Process ID"), process, TRUE, "pid");
+  add_short_field (self->fields, _("Task"), ld_intern_lookup (record->task), FALSE, "task");
+  add_short_field (self->fields, _("Location"), location, TRUE, NULL);
+  add_short_field (self->fields, _("Function"), ld_intern_lookup (record->function), TRUE,
+                   "function");
+  add_short_field (self->fields, _("Connection"), ld_intern_lookup (record->connection), FALSE,
+                   "conn");
+  add_short_field (self->fields, _("Peer"), ld_intern_lookup (record->peer), TRUE, "peer");
+  add_short_field (self->fields, _("Protocol"), ld_intern_lookup (record->protocol), FALSE,
+                   "protocol");
 }
 
 /* Objects and arrays are shown indented, as a tree of their members. */
@@ -231,13 +286,17 @@ show_extras (LdDetailPane   *self,
   while (ld_extra_iter_next (&iter, &key, &type, &value, &length))
     {
       g_autofree char *display = NULL;
+      g_autofree char *term = NULL;
 
       /* The trace context has its own row, with its buttons. */
       if (ld_record_is_reserved_extra (key))
         continue;
       display = extra_display (type, value, length);
+      /* key=value compares an object's or array's JSON text: not worth offering. */
+      if (type != LD_VALUE_JSON)
+        term = ld_field_stats_term (LD_STATS_FIELD_EXTRA, ld_intern_lookup (key), display, FALSE);
       add_field (self->extras, &row, ld_intern_lookup (key), display,
-                 type != LD_VALUE_STRING);
+                 type != LD_VALUE_STRING, term);
     }
 
   gtk_widget_set_visible (self->extras_box, row > 0);

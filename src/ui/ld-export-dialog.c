@@ -17,6 +17,8 @@ struct _LdExportDialog
 
   /* Template widgets */
   GtkCheckButton       *only_shown;
+  AdwActionRow         *marked_row;
+  GtkCheckButton       *only_marked;
   AdwComboRow          *format_row;
   AdwEntryRow          *log_format_row;
   AdwEntryRow          *datefmt_row;
@@ -31,6 +33,7 @@ struct _LdExportDialog
   GtkLabel             *error_label;
 
   LdFilterModel        *shown;
+  LdMarks              *marks;
   GtkFileChooserNative *chooser;
   GCancellable         *cancellable;
   LdExportSnapshot     *snapshot;
@@ -71,6 +74,38 @@ ld_export_snapshot_for_model (LdFilterModel *shown,
       if (seq >= first)
         positions[n_positions++] = (guint) (seq - first);
     }
+
+  return ld_export_snapshot_new_from_store (store, positions, n_positions);
+}
+
+/**
+ * ld_export_snapshot_for_marks:
+ * @store: the session's store
+ * @marks: the user's marks
+ *
+ * Marked records that the store has evicted are gone and are not written.
+ *
+ * Returns: (transfer full): a snapshot of the marked records, in the order
+ *   they arrived, whatever the filter shows
+ */
+LdExportSnapshot *
+ld_export_snapshot_for_marks (LdStore *store,
+                              LdMarks *marks)
+{
+  guint64 first = ld_store_get_first_seq (store);
+  guint n_records = ld_store_get_n_records (store);
+  guint n_marks;
+  const guint64 *seqs = ld_marks_get_seqs (marks, &n_marks);
+  g_autofree guint *positions = g_new (guint, MAX (n_marks, 1));
+  guint n_positions = 0;
+
+  for (guint i = 0; i < n_marks; i++)
+    if (seqs[i] >= first && seqs[i] - first < n_records)
+      positions[n_positions++] = (guint) (seqs[i] - first);
+
+  /* No positions would mean every record to the snapshot: give it none. */
+  if (n_positions == 0)
+    return ld_export_snapshot_new ();
 
   return ld_export_snapshot_new_from_store (store, positions, n_positions);
 }
@@ -165,8 +200,12 @@ start_export (LdExportDialog *self,
     }
 
   show_error (self, NULL);
-  self->snapshot = ld_export_snapshot_for_model (self->shown,
-                                                 gtk_check_button_get_active (self->only_shown));
+  if (self->marks != NULL && gtk_check_button_get_active (self->only_marked))
+    self->snapshot = ld_export_snapshot_for_marks (ld_filter_model_get_store (self->shown),
+                                                   self->marks);
+  else
+    self->snapshot = ld_export_snapshot_for_model (self->shown,
+                                                   gtk_check_button_get_active (self->only_shown));
   self->cancellable = g_cancellable_new ();
   gtk_progress_bar_set_fraction (self->progress, 0);
   set_running (self, TRUE);
@@ -233,6 +272,7 @@ ld_export_dialog_dispose (GObject *object)
   g_clear_handle_id (&self->progress_id, g_source_remove);
   g_clear_object (&self->chooser);
   g_clear_object (&self->shown);
+  g_clear_object (&self->marks);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->snapshot, ld_export_snapshot_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_EXPORT_DIALOG);
@@ -264,6 +304,8 @@ ld_export_dialog_class_init (LdExportDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-export-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LdExportDialog, only_shown);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, marked_row);
+  gtk_widget_class_bind_template_child (widget_class, LdExportDialog, only_marked);
   gtk_widget_class_bind_template_child (widget_class, LdExportDialog, format_row);
   gtk_widget_class_bind_template_child (widget_class, LdExportDialog, log_format_row);
   gtk_widget_class_bind_template_child (widget_class, LdExportDialog, datefmt_row);
@@ -305,4 +347,24 @@ ld_export_dialog_new (GtkWindow     *parent,
 
   self->shown = g_object_ref (shown);
   return GTK_WIDGET (self);
+}
+
+/**
+ * ld_export_dialog_set_marks:
+ * @self: an export dialog
+ * @marks: the user's marks
+ *
+ * Offers "Only the Marked Records", chosen: the dialog of Export Marked Records.
+ */
+void
+ld_export_dialog_set_marks (LdExportDialog *self,
+                            LdMarks        *marks)
+{
+  g_return_if_fail (LD_IS_EXPORT_DIALOG (self));
+  g_return_if_fail (LD_IS_MARKS (marks));
+
+  g_set_object (&self->marks, marks);
+  gtk_widget_set_visible (GTK_WIDGET (self->marked_row), TRUE);
+  gtk_check_button_set_active (self->only_marked, TRUE);
+  gtk_window_set_title (GTK_WINDOW (self), _("Export Marked Records"));
 }

@@ -5,6 +5,7 @@
 
 #include "ld-export.h"
 #include "ld-filter-model.h"
+#include "ld-marks.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,9 @@ GtkWidget        *ld_export_dialog_new           (GtkWindow     *parent,
                                                   LdFilterModel *shown);
 LdExportSnapshot *ld_export_snapshot_for_model   (LdFilterModel *shown,
                                                   gboolean       only_shown);
+LdExportSnapshot *ld_export_snapshot_for_marks   (LdStore       *store,
+                                                  LdMarks       *marks);
+void              ld_export_dialog_set_marks     (LdExportDialog *self,
+                                                  LdMarks        *marks);
 
 G_END_DECLS

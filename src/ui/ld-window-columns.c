@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ld-level.h"
+#include "ld-marks.h"
 #include "ld-query.h"
 #include "ld-row.h"
 #include "ld-window-private.h"
@@ -323,7 +324,29 @@ bind_message (LdWindow       *self,
     gtk_label_set_text (GTK_LABEL (marker), _("⏎ traceback"));
 }
 
+/* The mark gutter: a glyph on a marked record, and its row tinted, which a
+ * click in the gutter or Ctrl+M toggles (ld-window-marks.c). */
+static void
+bind_mark (LdWindow       *self,
+           GtkWidget      *cell,
+           const LdRecord *record)
+{
+  LdStore *store = ld_filter_model_get_store (self->model);
+  GtkWidget *row = gtk_widget_get_parent (gtk_widget_get_parent (cell));
+  guint64 seq;
+  gboolean marked = self->marks != NULL && ld_marks_record_seq (store, record, &seq)
+                    && ld_marks_contains (self->marks, seq);
+
+  gtk_widget_set_opacity (gtk_widget_get_first_child (cell), marked ? 1 : 0);
+  /* The cell's parent is the column's cell widget, whose parent is the row. */
+  if (row != NULL && marked)
+    gtk_widget_add_css_class (row, "marked-row");
+  else if (row != NULL)
+    gtk_widget_remove_css_class (row, "marked-row");
+}
+
 static const ColumnInfo columns[] = {
+  { "mark", N_("Mark"), 0, bind_mark, NULL },
   { "time", N_("Time"), 12, bind_time, NULL },
   { "level", N_("Level"), 0, bind_level, NULL },
   { "logger", N_("Logger"), 14, bind_logger, NULL },
@@ -386,12 +409,54 @@ remember_item (GtkWidget        *cell,
 }
 
 static void
+on_gutter_released (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    GtkWidget       *cell)
+{
+  GtkListItem *item = g_object_get_data (G_OBJECT (cell), "ld-list-item");
+  LdRow *row = gtk_list_item_get_item (item);
+  GtkRoot *root = gtk_widget_get_root (cell);
+
+  if (row == NULL || !LD_IS_WINDOW (root) || LD_WINDOW (root)->marks == NULL)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  ld_marks_toggle (LD_WINDOW (root)->marks, ld_row_get_seq (row));
+}
+
+static void
+setup_mark_cell (GtkListItem      *item,
+                 const ColumnInfo *info)
+{
+  GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *glyph = gtk_image_new_from_icon_name ("starred-symbolic");
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_widget_add_css_class (cell, "mark-gutter");
+  gtk_widget_set_hexpand (glyph, TRUE);
+  gtk_widget_set_opacity (glyph, 0);
+  gtk_box_append (GTK_BOX (cell), glyph);
+  gtk_widget_set_tooltip_text (cell, _("Mark or unmark this record (Ctrl+M)"));
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect_object (click, "released", G_CALLBACK (on_gutter_released), cell, 0);
+  gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (click));
+  gtk_list_item_set_child (item, cell);
+  remember_item (cell, item, info);
+}
+
+static void
 setup_cell (GtkSignalListItemFactory *factory,
             GtkListItem              *item,
             const ColumnInfo         *info)
 {
   GtkWidget *cell;
 
+  if (info->bind == bind_mark)
+    {
+      setup_mark_cell (item, info);
+      return;
+    }
   if (info->bind == bind_level)
     {
       cell = gtk_label_new (NULL);
@@ -480,6 +545,8 @@ bind_item (LdWindow         *self,
   bind_fold_and_dim (self, cell, row, info);
   if (record != NULL)
     info->bind (self, cell, record);
+  else if (info->bind == bind_mark)
+    gtk_widget_set_opacity (gtk_widget_get_first_child (cell), 0);
   else
     {
       /* Evicted while the view was paused: a recycled cell must not keep
@@ -536,6 +603,13 @@ create_column (LdWindow         *self,
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_header_menu (column, header_menu);
   gtk_column_view_column_set_expand (column, info->chars < 0);
+  if (info->bind == bind_mark)
+    {
+      /* A gutter: as narrow as its glyph, its title in the header menu only. */
+      gtk_column_view_column_set_title (column, "");
+      gtk_column_view_column_set_fixed_width (column, 30);
+      gtk_column_view_column_set_resizable (column, FALSE);
+    }
 
   return column;
 }
@@ -580,6 +654,8 @@ column_order (LdWindow *self)
         continue;
       if (i > 0 && g_ptr_array_find (order, &columns[i - 1], &before))
         g_ptr_array_insert (order, before + 1, (gpointer) &columns[i]);
+      else if (i == 0)
+        g_ptr_array_insert (order, 0, (gpointer) &columns[i]);   /* the mark gutter */
       else
         g_ptr_array_add (order, (gpointer) &columns[i]);
     }
@@ -930,4 +1006,47 @@ ld_window_save_columns (LdWindow *self)
   g_settings_set_strv (self->settings, "column-order", (const char *const *) order_strv);
   g_settings_set_strv (self->settings, "hidden-columns", (const char *const *) hidden_strv);
   g_settings_set_value (self->settings, "column-widths", g_variant_builder_end (&widths));
+}
+
+/**
+ * ld_window_refresh_marks:
+ * @self: a window
+ *
+ * Binds the gutter's visible cells again after a mark came or went.
+ */
+void
+ld_window_refresh_marks (LdWindow *self)
+{
+  ld_window_refresh_column (self, "mark");
+}
+
+/**
+ * ld_window_cell_at:
+ * @self: a window
+ * @widget: the widget under the pointer, or the focus, inside the table
+ * @position: (out): the row's position in the filtered model
+ * @column_id: (out): the column's id
+ *
+ * Returns: %TRUE if @widget is in one of the table's cells
+ */
+gboolean
+ld_window_cell_at (LdWindow    *self,
+                   GtkWidget   *widget,
+                   guint       *position,
+                   const char **column_id)
+{
+  for (; widget != NULL && widget != GTK_WIDGET (self->column_view);
+       widget = gtk_widget_get_parent (widget))
+    {
+      GtkListItem *item = g_object_get_data (G_OBJECT (widget), "ld-list-item");
+      const ColumnInfo *info = g_object_get_data (G_OBJECT (widget), "ld-column-info");
+
+      if (item == NULL || info == NULL || gtk_list_item_get_item (item) == NULL)
+        continue;
+      *position = gtk_list_item_get_position (item);
+      *column_id = info->id;
+      return TRUE;
+    }
+
+  return FALSE;
 }

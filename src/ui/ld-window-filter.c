@@ -110,6 +110,8 @@ apply_filter (LdWindow *self)
 
   show_query_error (self, error);
   if (query != NULL)
+    ld_window_marks_attach_query (self, query);
+  if (query != NULL)
     {
       ld_filter_model_set_query (self->model, query);
       /* Whole-session search compiles the same text at the same time. */

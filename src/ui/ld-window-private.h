@@ -133,6 +133,8 @@ struct _LdWindow
   struct _LdFoldModel  *fold;           /* between model and selection */
   GArray               *dimmed_levels;  /* ints, from the settings */
   GPtrArray            *fold_badges;    /* every Message cell's badge, not owned */
+  /* Marks and the cells' context menus (ld-window-marks.c) */
+  struct _LdMarks      *marks;
 };
 
 void ld_window_setup_filter           (LdWindow          *self);
@@ -157,6 +159,20 @@ void ld_window_refresh_column         (LdWindow          *self,
 const char *ld_window_column_title   (guint              index,
                                        const char       **id);
 char *ld_window_format_senders_help  (LdSession         *session);
+void ld_window_setup_marks            (LdWindow          *self);
+void ld_window_marks_attach_query     (LdWindow          *self,
+                                       struct _LdQuery   *query);
+void ld_window_refresh_marks          (LdWindow          *self);
+void ld_window_dispose_marks          (LdWindow          *self);
+char *ld_window_cell_term             (const LdRecord    *record,
+                                       const char        *column_id,
+                                       gboolean           exclude);
+char *ld_window_filter_text_with      (LdWindow          *self,
+                                       const char        *term);
+gboolean ld_window_cell_at            (LdWindow          *self,
+                                       GtkWidget         *widget,
+                                       guint             *position,
+                                       const char       **column_id);
 void ld_window_setup_search           (LdWindow          *self);
 void ld_window_update_search_offer    (LdWindow          *self);
 void ld_window_update_content         (LdWindow          *self);

@@ -897,6 +897,7 @@ ld_window_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
 
+  ld_window_dispose_marks (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), LD_TYPE_WINDOW);
 
   ld_window_finalize_filter (self);
@@ -1060,6 +1061,7 @@ ld_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   self->initial_filter = g_strdup (ld_session_get_filter (self->session));
   setup_dashboard (self);
+  ld_window_setup_marks (self);
   ld_window_setup_filter (self);
   ld_window_setup_search (self);
   ld_window_update_endpoints_text (self);
