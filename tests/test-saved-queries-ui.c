@@ -19,6 +19,7 @@
 #include "ld-intern.h"
 #include "ld-level.h"
 #include "ld-preferences.h"
+#include "ld-preferences-alerts.h"
 #include "ld-query.h"
 #include "ld-saved-queries-page.h"
 #include "ld-sidebar.h"
@@ -191,8 +192,11 @@ answer_name_dialog (const char *name)
                   && *gtk_editable_get_text (GTK_EDITABLE (entry)) == '\0');
   gtk_editable_set_text (GTK_EDITABLE (entry), name);
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  /* As the button does: the answer, and the dialog closes. */
+  g_object_ref (dialog);
   adw_message_dialog_response (dialog, "save");
   gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
 }
 
 static char *
