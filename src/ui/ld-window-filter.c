@@ -592,11 +592,16 @@ static const GActionEntry filter_actions[] = {
 static void
 remember_query (LdWindow *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
-  g_autoptr(LdQuery) query = ld_query_parse (text, g_get_real_time (), NULL);
+  g_autoptr(LdQuery) query = NULL;
   g_auto(GStrv) history = NULL;
   g_auto(GStrv) added = NULL;
+  const char *text;
 
+  /* The entry loses the focus as the window goes, too. */
+  if (self->filter_entry == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+  query = ld_query_parse (text, g_get_real_time (), NULL);
   if (query == NULL || ld_query_is_empty (query))
     return;
   history = g_settings_get_strv (self->settings, "query-history");
