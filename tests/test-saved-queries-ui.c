@@ -401,9 +401,10 @@ test_history (void)
     g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 50);
     target = g_menu_model_get_item_attribute_value (menu, 1, G_MENU_ATTRIBUTE_TARGET, NULL);
     g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "word59");
-    shots (window, "query-history");
     gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
   }
+  gtk_widget_activate_action (window, "win.find", NULL);
+  shots (window, "query-history");
 
   gtk_editable_set_text (entry, "");
   close_window (window);
