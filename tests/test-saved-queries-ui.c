@@ -380,6 +380,9 @@ test_history (void)
   g_assert_true (press_key (entry, GDK_KEY_Down));
   g_assert_true (press_key (entry, GDK_KEY_Down));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "draft");
+  /* Below the draft, Down is left to the entry, to move on to the table. */
+  g_assert_false (press_key (entry, GDK_KEY_Down));
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "draft");
   for (guint i = 0; i < 60; i++)
     press_key (entry, GDK_KEY_Up);
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "word10");

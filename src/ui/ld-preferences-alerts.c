@@ -11,8 +11,9 @@
 /* The alert rules of the "alert-rules" key, one group each
  * (ld-alert-rule-group.ui): the query (with its error beneath it, as the
  * user types) with a menu of the saved queries to fill it from, the
- * minimum interval, a switch and a button to remove it. The page edits its own LdAlerts and saves it on
- * every change; the window's notifier picks the key up from there. */
+ * minimum interval, a switch and a button to remove it. The page edits its
+ * own LdAlerts and saves it on every change; the window's notifier picks
+ * the key up from there. */
 
 #define NEW_RULE_QUERY "level>=ERROR"
 

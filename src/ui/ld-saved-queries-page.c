@@ -256,7 +256,8 @@ on_pressed (GtkGestureClick    *gesture,
             double              y,
             LdSavedQueriesPage *self)
 {
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  GtkEventController *controller = GTK_EVENT_CONTROLLER (gesture);
+  GdkModifierType state = gtk_event_controller_get_current_event_state (controller);
   GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->list), x, y, GTK_PICK_DEFAULT);
   GtkListBoxRow *row = gtk_list_box_get_row_at_y (self->list, (int) y);
 
@@ -273,9 +274,9 @@ on_pressed (GtkGestureClick    *gesture,
 
 typedef struct
 {
-  GSettings *settings;
-  char      *old_name;   /* NULL when saving a new one */
-  char      *query;
+  GSettings   *settings;
+  char        *old_name;   /* NULL when saving a new one */
+  char        *query;
   GtkEditable *entry;
 } AskName;
 

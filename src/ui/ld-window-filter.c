@@ -648,11 +648,9 @@ on_filter_key_pressed (LdWindow              *self,
       history_step (self, 1);
       return TRUE;
     }
+  /* Down with nothing walked keeps its usual meaning: on to the table. */
   if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
-    {
-      history_step (self, -1);
-      return TRUE;
-    }
+    return history_step (self, -1);
 
   return FALSE;
 }
