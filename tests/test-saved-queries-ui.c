@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <gdk/x11/gdkx.h>
 #include <string.h>
 
 #include "ld-application.h"
@@ -312,6 +313,76 @@ test_saved_queries (void)
   g_settings_reset (settings, "follow");
 }
 
+typedef struct
+{
+  GtkEditable *entry;
+  const char  *text;
+} TextWait;
+
+static gboolean
+text_is (gpointer data)
+{
+  TextWait *wait = data;
+
+  return g_strcmp0 (gtk_editable_get_text (wait->entry), wait->text) == 0;
+}
+
+/* A real Ctrl+click on @widget, through the X server (xdotool's XTest), as
+ * GTK has no way to make one up. */
+static void
+ctrl_click (GtkWidget *window,
+            GtkWidget *widget)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  double sx, sy;
+  graphene_point_t point;
+  g_autofree char *command = NULL;
+  int status;
+
+  g_assert_true (gtk_widget_compute_point (widget, window, &GRAPHENE_POINT_INIT (8, 8), &point));
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &sx, &sy);
+  command = g_strdup_printf ("xdotool mousemove --window %lu %d %d keydown ctrl click 1 "
+                             "keyup ctrl",
+                             (gulong) gdk_x11_surface_get_xid (surface),
+                             (int) (point.x + sx), (int) (point.y + sy));
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+test_ctrl_click (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window;
+  GtkWidget *page;
+  TextWait wait;
+
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ())
+      || g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("needs X11 and xdotool");
+      return;
+    }
+
+  g_settings_set_value (settings, "saved-queries",
+                        g_variant_new_parsed ("[('Errors', 'level>=ERROR'), "
+                                              "('DB', 'logger=shop.db')]"));
+  window = new_window ();
+  page = find_descendant (window, LD_TYPE_SAVED_QUERIES_PAGE, NULL);
+  wait.entry = find_filter_entry (window);
+
+  /* A plain click applies one; a Ctrl+click on another adds it. */
+  gtk_widget_activate (row_of (page, "Errors"));
+  wait_painted (window);
+  ctrl_click (window, row_of (page, "DB"));
+  wait.text = "(level>=ERROR) (logger=shop.db)";
+  ui_wait_until (text_is, &wait, "the combined query after Ctrl+click");
+
+  gtk_widget_activate_action (window, "win.clear-filters", NULL);
+  close_window (window);
+  g_settings_reset (settings, "saved-queries");
+}
+
 /* The key controller the window put on the filter entry, which sees keys
  * before the entry does. */
 static gboolean
@@ -506,6 +577,7 @@ main (int   argc,
   g_test_add_func ("/saved-queries-ui/save-apply-combine", test_saved_queries);
   g_test_add_func ("/saved-queries-ui/history", test_history);
   g_test_add_func ("/saved-queries-ui/alert-editor", test_alert_editor);
+  g_test_add_func ("/saved-queries-ui/ctrl-click", test_ctrl_click);
 
   status = g_test_run ();
   g_clear_object (&app);
