@@ -719,6 +719,18 @@ save_query_activated (GSimpleAction *action,
     ld_saved_queries_ask_save (GTK_WINDOW (self), self->settings, text);
 }
 
+/* A narrow window (360 px) has no room for the two buttons beside the
+ * entry; Up and Down still walk the history there. */
+static void
+on_filter_row_orientation (LdWindow *self)
+{
+  gboolean wide = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->filter_row))
+                  == GTK_ORIENTATION_HORIZONTAL;
+
+  gtk_widget_set_visible (self->history_button, wide);
+  gtk_widget_set_visible (self->save_query_button, wide);
+}
+
 /* The history button and Save Query go beside the entry. */
 static void
 setup_history (LdWindow *self)
@@ -743,6 +755,10 @@ setup_history (LdWindow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "win.save-query");
   gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (entry)), history, entry);
   gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (entry)), save, history);
+  self->history_button = history;
+  self->save_query_button = save;
+  g_signal_connect_object (self->filter_row, "notify::orientation",
+                           G_CALLBACK (on_filter_row_orientation), self, G_CONNECT_SWAPPED);
 
   /* Before the entry's own keys, which would move the focus on Up/Down. */
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

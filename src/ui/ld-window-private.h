@@ -126,6 +126,8 @@ struct _LdWindow
   int                   history_index;   /* the entry walked to with Up/Down, or -1 */
   char                 *history_draft;   /* what was typed before walking */
   gboolean              history_walking; /* the entry's text comes from the history */
+  GtkWidget            *history_button;
+  GtkWidget            *save_query_button;
 
   /* Search the whole session (ld-window-search.c) */
   GtkRevealer          *search_revealer;
