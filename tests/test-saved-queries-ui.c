@@ -3,8 +3,9 @@
 
 /* Saved queries and the filter's history in the real window, driven as a
  * user does: Save Query names the filter bar's query, the sidebar lists it
- * with its live count, a click applies it and Ctrl+click (saved.combine)
- * combines several, a row's menu renames and deletes, the alert rule
+ * with its live count, a click applies it and Ctrl+click (saved.combine,
+ * and once a real Ctrl+click through Xvfb with xdotool) combines several,
+ * a row's menu renames and deletes, the alert rule
  * editor offers them; Enter puts a query in the history, which keeps 50
  * without repeats, and Up/Down in the entry walk it. With screenshots in
  * light and dark. */
