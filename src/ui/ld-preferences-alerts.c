@@ -10,8 +10,10 @@
 
 /* The alert rules of the "alert-rules" key, one group each
  * (ld-alert-rule-group.ui): the query (with its error beneath it, as the
- * user types), the minimum interval, a switch and a button to remove it. The page edits its own LdAlerts and saves it on
- * every change; the window's notifier picks the key up from there. */
+ * user types) with a menu of the saved queries to fill it from, the
+ * minimum interval, a switch and a button to remove it. The page edits its
+ * own LdAlerts and saves it on every change; the window's notifier picks
+ * the key up from there. */
 
 #define NEW_RULE_QUERY "level>=ERROR"
 
@@ -65,6 +67,68 @@ on_query_applied (AdwEntryRow *entry_row,
   show_error (GTK_WIDGET (entry_row), ld_alert_rule_get_error (rule));
 }
 
+/* A saved query picked from the query's menu: as if typed and applied. */
+static void
+use_saved_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkEditable *query_row = user_data;
+
+  gtk_editable_set_text (query_row, g_variant_get_string (parameter, NULL));
+  g_signal_emit_by_name (query_row, "apply");
+}
+
+/* The saved queries ("saved-queries", name and query), read when the menu
+ * opens, so that one saved while Preferences is open is there too. */
+static void
+create_saved_menu (GtkMenuButton *button,
+                   gpointer       user_data)
+{
+  LdPreferencesAlertsPage *self = user_data;
+  g_autoptr(GVariant) saved = g_settings_get_value (self->settings, "saved-queries");
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GVariantIter iter;
+  const char *name, *text;
+
+  g_variant_iter_init (&iter, saved);
+  while (g_variant_iter_next (&iter, "(&s&s)", &name, &text))
+    {
+      g_autoptr(GString) label = g_string_new (name);
+      g_autoptr(GMenuItem) item = NULL;
+
+      g_string_replace (label, "_", "__", 0);
+      item = g_menu_item_new (label->str, NULL);
+      g_menu_item_set_action_and_target (item, "rule.use-saved", "s", text);
+      g_menu_append_item (menu, item);
+    }
+  if (g_variant_n_children (saved) == 0)
+    g_menu_append (menu, _("No Saved Queries"), NULL);
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
+
+static void
+add_saved_menu (LdPreferencesAlertsPage *self,
+                GtkWidget               *group,
+                GtkWidget               *query_row)
+{
+  static const GActionEntry entries[] = {
+    { "use-saved", use_saved_activated, "s" },
+  };
+  g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
+  GtkWidget *button = gtk_menu_button_new ();
+
+  g_action_map_add_action_entries (G_ACTION_MAP (actions), entries, G_N_ELEMENTS (entries),
+                                   query_row);
+  gtk_widget_insert_action_group (group, "rule", G_ACTION_GROUP (actions));
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "starred-symbolic");
+  gtk_widget_set_tooltip_text (button, _("Use a Saved Query"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (button), create_saved_menu, self, NULL);
+  adw_entry_row_add_suffix (ADW_ENTRY_ROW (query_row), button);
+}
+
 static void
 on_remove_clicked (GtkButton               *button,
                    LdPreferencesAlertsPage *self)
@@ -113,6 +177,7 @@ build_rule_group (LdPreferencesAlertsPage *self,
   show_error (query_row, ld_alert_rule_get_error (rule));
   g_signal_connect (query_row, "changed", G_CALLBACK (on_query_changed), NULL);
   g_signal_connect_object (query_row, "apply", G_CALLBACK (on_query_applied), rule, 0);
+  add_saved_menu (self, group, query_row);
 
   *entry_row = query_row;
   return g_object_ref (group);

@@ -10,6 +10,7 @@
 #include "ld-count-list.h"
 #include "ld-fields-page.h"
 #include "ld-logger-tree.h"
+#include "ld-saved-queries-page.h"
 #include "ld-sender-config.h"
 #include "ld-sender-level-dialog.h"
 #include "ld-sidebar.h"
@@ -17,8 +18,9 @@
 
 /* The sidebar: what to look at (a logger tree whose checks hide subtrees,
  * threads and connections to pick), the fields of the records shown with
- * their top values, and where records come from (the sources). A logger's
- * context menu sets its level in the sending program, when the user allowed
+ * their top values, the saved queries with their counts, and where records
+ * come from (the sources). A logger's context menu sets its level in the
+ * sending program, when the user allowed
  * that in Preferences. Picking emits ::filter-changed; the window turns the picks into
  * its filter. Counts refresh once a second, never per record. Its widgets
  * are in ld-sidebar.ui; this file keeps the behaviour. */
@@ -39,6 +41,7 @@ struct _LdSidebar
   GtkListView       *threads_view;
   GtkListView       *connections_view;
   LdFieldsPage      *fields_page;
+  LdSavedQueriesPage *saved_queries_page;
   LdSourcesPanel    *sources;
   GtkWidget         *logger_menu;   /* a logger's context menu, parented to the sidebar */
 
@@ -452,6 +455,7 @@ ld_sidebar_class_init (LdSidebarClass *klass)
 
   g_type_ensure (LD_TYPE_SOURCES_PANEL);
   g_type_ensure (LD_TYPE_FIELDS_PAGE);
+  g_type_ensure (LD_TYPE_SAVED_QUERIES_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/logdeck/Logdeck/ld-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, stack);
@@ -460,6 +464,7 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, threads_view);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, connections_view);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, fields_page);
+  gtk_widget_class_bind_template_child (widget_class, LdSidebar, saved_queries_page);
   gtk_widget_class_bind_template_child (widget_class, LdSidebar, sources);
   gtk_widget_class_bind_template_callback (widget_class, setup_logger_row);
   gtk_widget_class_bind_template_callback (widget_class, bind_logger_row);
@@ -586,7 +591,8 @@ ld_sidebar_set_sources (LdSidebar            *self,
  * @shown: the records the window shows, for the Fields section
  * @settings: the application's settings
  *
- * Gives the sidebar what its Fields section and "Set level on sender…" need.
+ * Gives the sidebar what its Fields and Saved Queries sections and "Set
+ * level on sender…" need.
  */
 void
 ld_sidebar_set_view (LdSidebar     *self,
@@ -604,6 +610,7 @@ ld_sidebar_set_view (LdSidebar     *self,
                            G_CALLBACK (update_sender_level_enabled), self, G_CONNECT_SWAPPED);
   update_sender_level_enabled (self);
   ld_fields_page_set_model (self->fields_page, shown);
+  ld_saved_queries_page_set_store (self->saved_queries_page, self->store, settings);
 }
 
 /**

@@ -8,12 +8,14 @@
 #include "ld-level.h"
 #include "ld-query.h"
 #include "ld-row.h"
+#include "ld-saved-queries-page.h"
 #include "ld-sidebar.h"
 #include "ld-window-private.h"
 
-/* The filter bar and find: the query entry, level toggles with live counts,
- * the minimum level, the sidebar's picks, and find next/previous with its
- * highlights. Everything the user sets is kept in the settings. */
+/* The filter bar and find: the query entry with its history and Save
+ * Query, level toggles with live counts, the minimum level, the sidebar's
+ * picks, and find next/previous with its highlights. Everything the user
+ * sets is kept in the settings. */
 
 static const int min_levels[] = { 0, LD_LEVEL_DEBUG, LD_LEVEL_INFO, LD_LEVEL_WARNING,
                                   LD_LEVEL_ERROR, LD_LEVEL_CRITICAL };
@@ -585,6 +587,200 @@ static const GActionEntry filter_actions[] = {
   { "clear-filters", clear_filters_activated },
 };
 
+/* History and Save Query
+ *
+ * A query joins the history ("query-history", newest first, no repeats)
+ * when the user presses Enter in the entry or leaves it, rather than at
+ * every key typed, and only if it parses. Up and Down in the entry walk the
+ * history, and Down past the newest gives back what was typed; the button
+ * beside the entry lists it. */
+
+static void
+remember_query (LdWindow *self)
+{
+  g_autoptr(LdQuery) query = NULL;
+  g_auto(GStrv) history = NULL;
+  g_auto(GStrv) added = NULL;
+  const char *text;
+
+  /* The entry loses the focus as the window goes, too. */
+  if (self->filter_entry == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+  query = ld_query_parse (text, g_get_real_time (), NULL);
+  if (query == NULL || ld_query_is_empty (query))
+    return;
+  history = g_settings_get_strv (self->settings, "query-history");
+  added = ld_query_history_add ((const char *const *) history, text, LD_QUERY_HISTORY_MAX);
+  if (!g_strv_equal ((const char *const *) history, (const char *const *) added))
+    g_settings_set_strv (self->settings, "query-history", (const char *const *) added);
+}
+
+static gboolean
+history_step (LdWindow *self,
+              int       step)
+{
+  g_auto(GStrv) history = g_settings_get_strv (self->settings, "query-history");
+  int index = self->history_index + step;
+
+  if (index < -1 || index >= (int) g_strv_length (history))
+    return FALSE;
+  if (self->history_index == -1)
+    {
+      g_free (self->history_draft);
+      self->history_draft = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
+    }
+
+  self->history_index = index;
+  self->history_walking = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry),
+                         index >= 0 ? history[index] : self->history_draft);
+  self->history_walking = FALSE;
+  gtk_editable_set_position (GTK_EDITABLE (self->filter_entry), -1);
+  return TRUE;
+}
+
+static gboolean
+on_filter_key_pressed (LdWindow              *self,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEventControllerKey *controller)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    {
+      history_step (self, 1);
+      return TRUE;
+    }
+  /* Down with nothing walked keeps its usual meaning: on to the table. */
+  if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    return history_step (self, -1);
+
+  return FALSE;
+}
+
+/* Typing ends a walk through the history. */
+static void
+on_filter_text_changed (LdWindow *self)
+{
+  if (!self->history_walking)
+    self->history_index = -1;
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                            "save-query")),
+                               *gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)) != '\0');
+}
+
+/* A menu label shows the query as typed: underscores are not mnemonics, and
+ * a long query is cut short. */
+static char *
+history_label (const char *query)
+{
+  g_autoptr(GString) label = g_string_new (NULL);
+
+  if (g_utf8_strlen (query, -1) > 60)
+    {
+      g_autofree char *start = g_utf8_substring (query, 0, 59);
+
+      g_string_append_printf (label, "%s…", start);
+    }
+  else
+    g_string_append (label, query);
+  g_string_replace (label, "_", "__", 0);
+  return g_string_free (g_steal_pointer (&label), FALSE);
+}
+
+/* The menu is made each time it opens, from the history as it is then. */
+static void
+create_history_menu (GtkMenuButton *button,
+                     gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  g_auto(GStrv) history = g_settings_get_strv (self->settings, "query-history");
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  for (guint i = 0; history[i] != NULL; i++)
+    {
+      g_autofree char *label = history_label (history[i]);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target (item, "win.set-filter", "s", history[i]);
+      g_menu_append_item (menu, item);
+    }
+  if (history[0] == NULL)
+    g_menu_append (menu, _("No Recent Queries"), NULL);
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+}
+
+static void
+save_query_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  LdWindow *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+
+  if (*text != '\0')
+    ld_saved_queries_ask_save (GTK_WINDOW (self), self->settings, text);
+}
+
+/* A narrow window (360 px) has no room for the two buttons beside the
+ * entry; Up and Down still walk the history there. */
+static void
+on_filter_row_orientation (LdWindow *self)
+{
+  gboolean wide = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->filter_row))
+                  == GTK_ORIENTATION_HORIZONTAL;
+
+  gtk_widget_set_visible (self->history_button, wide);
+  gtk_widget_set_visible (self->save_query_button, wide);
+}
+
+/* The history button and Save Query go beside the entry. */
+static void
+setup_history (LdWindow *self)
+{
+  GtkWidget *entry = GTK_WIDGET (self->filter_entry);
+  GtkWidget *history = gtk_menu_button_new ();
+  GtkWidget *save = gtk_button_new_from_icon_name ("bookmark-new-symbolic");
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+  static const GActionEntry actions[] = {
+    { "save-query", save_query_activated },
+  };
+
+  self->history_index = -1;
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (history), "document-open-recent-symbolic");
+  gtk_widget_set_tooltip_text (history, _("Recent Queries"));
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (history), create_history_menu, self,
+                                         NULL);
+  gtk_widget_set_tooltip_text (save, _("Save Query…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "win.save-query");
+  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (entry)), history, entry);
+  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (entry)), save, history);
+  self->history_button = history;
+  self->save_query_button = save;
+  g_signal_connect_object (self->filter_row, "notify::orientation",
+                           G_CALLBACK (on_filter_row_orientation), self, G_CONNECT_SWAPPED);
+
+  /* Before the entry's own keys, which would move the focus on Up/Down. */
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_name (keys, "filter-history-keys");
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (on_filter_key_pressed), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (entry, keys);
+  g_signal_connect_object (focus, "leave", G_CALLBACK (remember_query), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (entry, focus);
+  g_signal_connect_object (entry, "activate", G_CALLBACK (remember_query), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (entry, "changed", G_CALLBACK (on_filter_text_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_filter_text_changed (self);
+}
+
 /* Says which filter came back from last time, if any: a query, a minimum
  * level or hidden levels. A --filter of this run is the user's own and
  * needs no reminder. */
@@ -709,6 +905,7 @@ ld_window_setup_filter (LdWindow *self)
   g_signal_connect_object (self->sidebar, "filter-changed", G_CALLBACK (apply_filter), self,
                            G_CONNECT_SWAPPED);
   install_find_keys (self);
+  setup_history (self);
 
   restore_filter (self);
   ld_window_update_level_toggles (self);
@@ -758,4 +955,5 @@ ld_window_finalize_filter (LdWindow *self)
   g_clear_pointer (&self->find_query, ld_query_unref);
   g_clear_pointer (&self->find_matches, g_array_unref);
   g_clear_pointer (&self->initial_filter, g_free);
+  g_clear_pointer (&self->history_draft, g_free);
 }

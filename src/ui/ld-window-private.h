@@ -122,6 +122,13 @@ struct _LdWindow
   guint                 find_generation; /* the filter model's when the matches were sought */
   gboolean              find_waiting;   /* for a new filter's slices before looking */
 
+  /* The filter's history and Save Query (ld-window-filter.c) */
+  int                   history_index;   /* the entry walked to with Up/Down, or -1 */
+  char                 *history_draft;   /* what was typed before walking */
+  gboolean              history_walking; /* the entry's text comes from the history */
+  GtkWidget            *history_button;
+  GtkWidget            *save_query_button;
+
   /* Search the whole session (ld-window-search.c) */
   GtkRevealer          *search_revealer;
   GtkLabel             *search_label;
