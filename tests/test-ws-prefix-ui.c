@@ -224,7 +224,7 @@ static GtkWidget *
 find_views_toggle (GtkWidget *widget)
 {
   if (GTK_IS_TOGGLE_BUTTON (widget)
-      && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Show Errors and Connections") == 0)
+      && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Show Errors, Connections and Timing") == 0)
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
