@@ -176,10 +176,11 @@ deliver (Dashboard *d,
   ld_source_tracker_observe_batch (d->tracker, batch, dividers);
   ld_store_append_batches (d->store, batches, 2);
 
-  for (guint i = 0; i < ld_batch_get_length (batch); i++)
+  /* The store's copies, whose text is their own, as the window counts them. */
+  for (guint i = ld_store_get_n_records (d->store) - ld_batch_get_length (batch);
+       i < ld_store_get_n_records (d->store); i++)
     {
-      const char *text;
-      const LdRecord *record = ld_batch_get_record (batch, i, &text);
+      const LdRecord *record = ld_store_get_record (d->store, i);
 
       /* Arrival is taken as the record's time, so that the sparklines of
        * this replayed session look as they would have live. */

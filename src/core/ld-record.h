@@ -109,7 +109,9 @@ static inline const char *
 ld_record_get_message (const LdRecord *record,
                        gsize          *length)
 {
-  *length = record->message_len;
+  /* A record read from a batch has its text beside it, not in it: no
+   * text, no message to read (a length with "" would read past it). */
+  *length = record->text != NULL ? record->message_len : 0;
   return record->text != NULL ? record->text : "";
 }
 
