@@ -19,7 +19,11 @@ import sys
 import tempfile
 import time
 
-RATE = 50000          # records a second
+# The rate, 50,000 records a second. Under the sanitizers (several
+# times slower) on a loaded machine the writer thread cannot always keep
+# within the 1 s the test allows at that rate, so the sanitizer build
+# sends a fifth of it; the property checked is the same.
+RATE = 10000 if os.environ.get("LD_SANITIZED") == "1" else 50000   # records a second
 RUN_SECONDS = 4.0     # sending before the kill
 MAX_RECORDS = RATE * 10
 
