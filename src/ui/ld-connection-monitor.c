@@ -8,6 +8,7 @@
 #include "ld-connection-monitor.h"
 #include "ld-count-format.h"
 #include "ld-query.h"
+#include "ld-rate-sparkline.h"
 
 /* The connection monitor: every endpoint and connection of the registry in
  * a table, with what the registry knows (protocol, peer, state, since when
@@ -34,9 +35,6 @@
  * debug log was counted, says what those records logged: frames sent and
  * received, pings and the last close code. */
 
-#define SPARK_WIDTH  48
-#define SPARK_HEIGHT 20
-
 typedef enum
 {
   COLUMN_CONNECTION,
@@ -53,21 +51,6 @@ typedef enum
   COLUMN_WEBSOCKET,
   N_COLUMNS
 } Column;
-
-/* The records/s sparkline of one connection, drawn straight from the
- * statistics. */
-
-#define LD_TYPE_RATE_SPARKLINE (ld_rate_sparkline_get_type ())
-G_DECLARE_FINAL_TYPE (LdRateSparkline, ld_rate_sparkline, LD, RATE_SPARKLINE, GtkWidget)
-
-struct _LdRateSparkline
-{
-  GtkWidget          parent_instance;
-  LdConnectionStats *stats;
-  guint32            connection;
-};
-
-G_DEFINE_FINAL_TYPE (LdRateSparkline, ld_rate_sparkline, GTK_TYPE_WIDGET)
 
 /* One host under a relay's connection, or with no host the row saying how
  * many more there were. The counts are a copy, refreshed with the cells. */
@@ -136,60 +119,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LdConnectionMonitor, ld_connection_monitor, ADW_TYPE_BIN)
-
-static void
-ld_rate_sparkline_snapshot (GtkWidget   *widget,
-                            GtkSnapshot *snapshot)
-{
-  LdRateSparkline *self = LD_RATE_SPARKLINE (widget);
-  guint32 rates[LD_CONNECTION_STATS_SECONDS];
-  double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  double bar = width / LD_CONNECTION_STATS_SECONDS;
-  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
-  GdkRGBA color, base;
-  guint32 max;
-
-  if (self->stats == NULL || self->connection == LD_INTERN_NONE)
-    return;
-
-  max = ld_connection_stats_get_rates (self->stats, self->connection, g_get_real_time (), rates);
-  gdk_rgba_parse (&color, dark ? "#62a0ea" : "#1c71d8");
-  base = color;
-  base.alpha = 0.25f;
-  gtk_snapshot_append_color (snapshot, &base, &GRAPHENE_RECT_INIT (0, height - 1, width, 1));
-
-  for (guint i = 0; max > 0 && i < LD_CONNECTION_STATS_SECONDS; i++)
-    if (rates[i] > 0)
-      {
-        double h = MAX (1, (height - 1) * rates[i] / max);
-
-        gtk_snapshot_append_color (snapshot, &color,
-                                   &GRAPHENE_RECT_INIT (i * bar, height - 1 - h, bar, h));
-      }
-}
-
-static void
-ld_rate_sparkline_dispose (GObject *object)
-{
-  g_clear_object (&LD_RATE_SPARKLINE (object)->stats);
-
-  G_OBJECT_CLASS (ld_rate_sparkline_parent_class)->dispose (object);
-}
-
-static void
-ld_rate_sparkline_class_init (LdRateSparklineClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = ld_rate_sparkline_dispose;
-  GTK_WIDGET_CLASS (klass)->snapshot = ld_rate_sparkline_snapshot;
-  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "sparkline");
-}
-
-static void
-ld_rate_sparkline_init (LdRateSparkline *self)
-{
-  gtk_widget_set_size_request (GTK_WIDGET (self), SPARK_WIDTH, SPARK_HEIGHT);
-  gtk_widget_set_valign (GTK_WIDGET (self), GTK_ALIGN_CENTER);
-}
 
 /* Text of the cells */
 
@@ -316,14 +245,12 @@ update_rate_cell (LdConnectionMonitor *self,
   guint32 rates[LD_CONNECTION_STATS_SECONDS] = { 0 };
   g_autofree char *text = NULL;
 
-  g_set_object (&sparkline->stats, self->stats);
-  sparkline->connection = id;
+  ld_rate_sparkline_set_connection (sparkline, self->stats, id);
   if (self->stats != NULL)
     ld_connection_stats_get_rates (self->stats, id, g_get_real_time (), rates);
   /* The second before this one is the last complete one. */
   text = g_strdup_printf (_("%u/s"), rates[LD_CONNECTION_STATS_SECONDS - 2]);
   set_label (cell, text);
-  gtk_widget_queue_draw (GTK_WIDGET (sparkline));
 }
 
 static void
@@ -453,8 +380,8 @@ update_host_cell (GtkWidget *cell,
       gtk_widget_set_css_classes (cell, (const char *[]) { NULL });
       return;
     case COLUMN_RATE:
-      LD_RATE_SPARKLINE (gtk_widget_get_first_child (cell))->connection = LD_INTERN_NONE;
-      gtk_widget_queue_draw (gtk_widget_get_first_child (cell));
+      ld_rate_sparkline_set_connection (LD_RATE_SPARKLINE (gtk_widget_get_first_child (cell)),
+                                        NULL, LD_INTERN_NONE);
       break;
     case COLUMN_RECORDS: text = ld_format_count (row->counts.n_records); break;
     case COLUMN_WARNINGS:
@@ -659,7 +586,7 @@ new_cell (Column column)
 
     case COLUMN_RATE:
       cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      gtk_box_append (GTK_BOX (cell), g_object_new (LD_TYPE_RATE_SPARKLINE, NULL));
+      gtk_box_append (GTK_BOX (cell), ld_rate_sparkline_new ());
       label = new_label (TRUE);
       gtk_widget_set_hexpand (label, TRUE);
       gtk_box_append (GTK_BOX (cell), label);

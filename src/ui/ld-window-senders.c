@@ -7,7 +7,9 @@
 
 #include "ld-window-private.h"
 
-/* The empty page's help for the senders beyond Python's handlers: syslog,
+/* The empty page's "how to send" text: Python's handlers on the ports the
+ * listeners really have, and below it the help for the senders beyond
+ * them: syslog,
  * OpenTelemetry and GELF, each with a one-line example on the port its
  * listener really has (the system's pick when the port asked was 0), as
  * the SocketHandler snippet above it has. A listener that is off is left
@@ -123,4 +125,47 @@ ld_window_format_senders_help (LdSession *session)
   append_gelf (markup, ingest, address);
 
   return markup->len > 0 ? g_string_free (g_steal_pointer (&markup), FALSE) : NULL;
+}
+
+/* The empty page's own text and the subtitle: the handlers' ports. */
+
+/* The port a listener really has (the system's pick for port 0), or the one
+ * it was asked for when it is not listening. */
+static guint
+bound_port (LdSession  *session,
+            const char *which)
+{
+  LdIngest *ingest = ld_session_get_ingest (session);
+  guint16 port = ingest != NULL ? ld_ingest_get_bound_port (ingest, which) : 0;
+
+  return port != 0 ? port : ld_session_get_port (session, which);
+}
+
+void
+ld_window_update_endpoints_text (LdWindow *self)
+{
+  LdSession *session = self->session;
+  const char *address = ld_session_get_listen_address (session);
+  guint tcp = bound_port (session, "tcp");
+  guint udp = bound_port (session, "udp");
+  guint http = bound_port (session, "http");
+  g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
+  g_autofree char *description = NULL;
+  g_autofree char *snippet = NULL;
+  g_autofree char *senders = ld_window_format_senders_help (session);
+
+  description = g_strdup_printf (_("Send records from Python’s logging to TCP port %u "
+                                   "(SocketHandler), UDP port %u (DatagramHandler) or "
+                                   "HTTP and WebSocket port %u on %s."),
+                                 tcp, udp, http, address);
+  snippet = g_strdup_printf ("import logging, logging.handlers\n"
+                             "logging.getLogger().addHandler(\n"
+                             "    logging.handlers.SocketHandler(\"%s\", %u))",
+                             address, tcp);
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  adw_status_page_set_description (self->empty_page, description);
+  gtk_label_set_text (self->snippet_label, snippet);
+  gtk_label_set_markup (self->senders_label, senders != NULL ? senders : "");
+  gtk_widget_set_visible (self->senders_expander, senders != NULL);
 }

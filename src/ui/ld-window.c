@@ -816,47 +816,6 @@ static const GActionEntry win_actions[] = {
   { "set-filter", set_filter_activated, "s" },
 };
 
-/* The port a listener really has (the system's pick for port 0), or the one
- * it was asked for when it is not listening. */
-static guint
-bound_port (LdSession  *session,
-            const char *which)
-{
-  LdIngest *ingest = ld_session_get_ingest (session);
-  guint16 port = ingest != NULL ? ld_ingest_get_bound_port (ingest, which) : 0;
-
-  return port != 0 ? port : ld_session_get_port (session, which);
-}
-
-void
-ld_window_update_endpoints_text (LdWindow *self)
-{
-  LdSession *session = self->session;
-  const char *address = ld_session_get_listen_address (session);
-  guint tcp = bound_port (session, "tcp");
-  guint udp = bound_port (session, "udp");
-  guint http = bound_port (session, "http");
-  g_autofree char *subtitle = g_strdup_printf (_("Listening on %s"), address);
-  g_autofree char *description = NULL;
-  g_autofree char *snippet = NULL;
-  g_autofree char *senders = ld_window_format_senders_help (session);
-
-  description = g_strdup_printf (_("Send records from Python’s logging to TCP port %u "
-                                   "(SocketHandler), UDP port %u (DatagramHandler) or "
-                                   "HTTP and WebSocket port %u on %s."),
-                                 tcp, udp, http, address);
-  snippet = g_strdup_printf ("import logging, logging.handlers\n"
-                             "logging.getLogger().addHandler(\n"
-                             "    logging.handlers.SocketHandler(\"%s\", %u))",
-                             address, tcp);
-
-  adw_window_title_set_subtitle (self->window_title, subtitle);
-  adw_status_page_set_description (self->empty_page, description);
-  gtk_label_set_text (self->snippet_label, snippet);
-  gtk_label_set_markup (self->senders_label, senders != NULL ? senders : "");
-  gtk_widget_set_visible (self->senders_expander, senders != NULL);
-}
-
 /* New ports show in the empty page and the subtitle (unless a filter has it). */
 static void
 on_listeners_changed (LdWindow *self)
