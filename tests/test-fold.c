@@ -18,7 +18,7 @@
 #include "ld-application.h"
 #include "ld-row.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
 
@@ -35,31 +35,6 @@ new_window (void)
   gtk_window_present (GTK_WINDOW (window));
   wait_painted (window);
   return window;
-}
-
-static void
-close_window (GtkWidget *window)
-{
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
 static guint
@@ -201,7 +176,7 @@ test_fold_heartbeats (void)
   /* The filter bar open, to show its Fold toggle pressed. */
   gtk_search_bar_set_search_mode (GTK_SEARCH_BAR (find_descendant (window, GTK_TYPE_SEARCH_BAR,
                                                                    NULL)), TRUE);
-  shots (window, "fold-collapsed");
+  ui_save_shots (window, "fold-collapsed");
 
   /* Enter on the folded row (the column view's "activate") shows each
    * record of the run, after its first. */
@@ -211,7 +186,7 @@ test_fold_heartbeats (void)
   wait_painted (window);
   g_assert_nonnull (find_badge (window, "▾ ×15"));
   g_assert_nonnull (find_badge (window, "↳ 2 of 15"));
-  shots (window, "fold-expanded");
+  ui_save_shots (window, "fold-expanded");
 
   /* Enter on another record of the run folds it again. */
   g_signal_emit_by_name (ld_window_get_column_view (LD_WINDOW (window)), "activate", 4);
@@ -249,7 +224,7 @@ test_fold_heartbeats (void)
   g_assert_cmpuint (n_rows (window), ==, N_RECORDS);
   g_assert_false (g_settings_get_boolean (settings, "fold-repeats"));
 
-  close_window (window);
+  ui_close_window (window);
 }
 
 static void
@@ -273,8 +248,8 @@ test_dim_level (void)
   wait_painted (window);
   g_assert_cmpuint (count_css (window, "dim-label"), >=, n_info_cells + N_BEFORE + N_AFTER);
   g_assert_cmpuint (n_rows (window), ==, ld_store_get_n_records (ld_application_get_store (app)));
-  shots (window, "dim-info");
-  close_window (window);
+  ui_save_shots (window, "dim-info");
+  ui_close_window (window);
 
   /* A new window dims from the settings; the action undims. */
   window = new_window ();
@@ -286,44 +261,18 @@ test_dim_level (void)
   g_assert_cmpuint (g_variant_n_children (dimmed), ==, 0);
   wait_painted (window);
   g_assert_cmpuint (count_css (window, "dim-label"), ==, n_info_cells);
-  close_window (window);
+  ui_close_window (window);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
   int status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  {
-    g_autoptr(GSettings) settings = ld_settings_new ();
-    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
-    g_settings_set_string (settings, "nng-listen", "");
-    g_settings_set_boolean (settings, "archive", FALSE);
-  }
-
-  app = ld_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_variant_dict_insert (options, "tcp-port", "s", "0");
-  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!ui_test_init (&argc, &argv, &status))
+    return status;
+  app = ui_test_application_new ();
 
   g_test_add_func ("/fold/heartbeats", test_fold_heartbeats);
   g_test_add_func ("/fold/dim-level", test_dim_level);

@@ -23,28 +23,11 @@
 #include "ld-level.h"
 #include "ld-row.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
 
 #define N_RECORDS 40
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-}
 
 static gboolean
 model_has_all (gpointer data)
@@ -437,7 +420,7 @@ test_marks (void)
   g_assert_cmpuint (count_lit_gutters (window), ==, 3);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "export-marked"));
   select_seq (window, first + 12);
-  shots (window, "marks-table");
+  ui_save_shots (window, "marks-table");
 
   /* is:marked, through a filter change away and back. */
   set_filter (window, "is:marked");
@@ -516,7 +499,7 @@ test_marks (void)
     popover = right_click (window, cell);
     g_assert_cmpuint (selected_seq (window), ==, first + 1);
     /* The menu is a surface of its own: its picture is taken apart. */
-    shots (popover, "marks-cell-menu");
+    ui_save_shots (popover, "marks-cell-menu");
     choose (popover, "_Filter to This Value");
     g_assert_cmpstr (filter_text (window), ==, "logger=\"acme \\\"db\\\"\"");
     set_filter (window, filter_text (window));

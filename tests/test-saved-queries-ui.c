@@ -26,7 +26,7 @@
 #include "ld-saved-queries-page.h"
 #include "ld-sidebar.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
 
@@ -39,31 +39,6 @@ new_window (void)
   gtk_window_present (GTK_WINDOW (window));
   wait_painted (window);
   return window;
-}
-
-static void
-close_window (GtkWidget *window)
-{
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
 /* 300 records: every third an ERROR, loggers shop.http and shop.db in turn. */
@@ -286,7 +261,7 @@ test_saved_queries (void)
   shown = (CountWait) { model, recount ("(level>=ERROR) (logger=shop.db)") };
   g_assert_cmpuint (shown.n, ==, 100);
   ui_wait_until (count_shown, &shown, "the database's errors shown");
-  shots (window, "saved-queries");
+  ui_save_shots (window, "saved-queries");
 
   /* Ctrl+click on a picked one takes it out again. */
   gtk_widget_activate_action (page, "saved.combine", "s", "Errors");
@@ -310,7 +285,7 @@ test_saved_queries (void)
   }
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);
-  close_window (window);
+  ui_close_window (window);
   g_settings_reset (settings, "follow");
 }
 
@@ -380,7 +355,7 @@ test_ctrl_click (void)
   ui_wait_until (text_is, &wait, "the combined query after Ctrl+click");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);
-  close_window (window);
+  ui_close_window (window);
   g_settings_reset (settings, "saved-queries");
 }
 
@@ -479,10 +454,10 @@ test_history (void)
     gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
   }
   gtk_widget_activate_action (window, "win.find", NULL);
-  shots (window, "query-history");
+  ui_save_shots (window, "query-history");
 
   gtk_editable_set_text (entry, "");
-  close_window (window);
+  ui_close_window (window);
   g_settings_reset (settings, "query-history");
   g_settings_reset (settings, "filter-query");
 }
@@ -534,7 +509,7 @@ test_alert_editor (void)
   g_assert_nonnull (strstr (rules_text, "'duration_ms>=500'"));
 
   gtk_window_destroy (preferences);
-  close_window (window);
+  ui_close_window (window);
   g_settings_reset (settings, "alert-rules");
   g_settings_reset (settings, "saved-queries");
 }
@@ -543,37 +518,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
   int status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  {
-    g_autoptr(GSettings) settings = ld_settings_new ();
-    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
-    g_settings_set_string (settings, "nng-listen", "");
-    g_settings_set_boolean (settings, "archive", FALSE);
-  }
-
-  app = ld_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_variant_dict_insert (options, "tcp-port", "s", "0");
-  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!ui_test_init (&argc, &argv, &status))
+    return status;
+  app = ui_test_application_new ();
 
   g_test_add_func ("/saved-queries-ui/save-apply-combine", test_saved_queries);
   g_test_add_func ("/saved-queries-ui/history", test_history);

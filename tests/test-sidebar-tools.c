@@ -21,7 +21,7 @@
 #include "ld-sender-level-dialog.h"
 #include "ld-sidebar.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
 
@@ -34,31 +34,6 @@ new_window (void)
   gtk_window_present (GTK_WINDOW (window));
   wait_painted (window);
   return window;
-}
-
-static void
-close_window (GtkWidget *window)
-{
-  g_object_ref (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
 /* The preferences row titled @title. */
@@ -305,7 +280,7 @@ test_sender_level (void)
                               peer.port);
   g_assert_cmpstr (ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog)), ==,
                    expected);
-  shots (GTK_WIDGET (dialog), "sender-level");
+  ui_save_shots (GTK_WIDGET (dialog), "sender-level");
 
   /* The program's verify= let it through; it now sends its DEBUG records,
    * and the port is remembered. */
@@ -337,12 +312,12 @@ test_sender_level (void)
     ui_wait_until (dialog_done, dialog, "the failure");
     status = ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog));
     g_assert_true (g_str_has_prefix (status, refused));
-    shots (GTK_WIDGET (dialog), "sender-level-refused");
+    ui_save_shots (GTK_WIDGET (dialog), "sender-level-refused");
     gtk_window_destroy (dialog);
   }
 
   g_settings_reset (settings, "sender-config-enabled");
-  close_window (window);
+  ui_close_window (window);
 }
 
 /* Fields */
@@ -506,7 +481,7 @@ test_fields_page (void)
   ui_wait_until (label_shown, &wait, "the count of /cart");
   g_assert_nonnull (find_label (page, "/cart"));
   g_assert_nonnull (find_label (page, "100 · 20.0%"));
-  shots (window, "fields-page");
+  ui_save_shots (window, "fields-page");
 
   /* + filters to the value, − excludes it instead. */
   gtk_widget_activate (value_button (page, "/pay", "Filter to this value"));
@@ -520,10 +495,10 @@ test_fields_page (void)
   ld_fields_page_select (LD_FIELDS_PAGE (page), LD_STATS_FIELD_EXTRA, "duration_ms");
   wait = (LabelWait) { page, numbers };
   ui_wait_until (label_shown, &wait, "the numbers of duration_ms");
-  shots (window, "fields-page-numbers");
+  ui_save_shots (window, "fields-page-numbers");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);
-  close_window (window);
+  ui_close_window (window);
   g_settings_reset (settings, "follow");
 }
 
@@ -531,37 +506,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
   int status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  {
-    g_autoptr(GSettings) settings = ld_settings_new ();
-    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
-    g_settings_set_string (settings, "nng-listen", "");
-    g_settings_set_boolean (settings, "archive", FALSE);
-  }
-
-  app = ld_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_variant_dict_insert (options, "tcp-port", "s", "0");
-  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!ui_test_init (&argc, &argv, &status))
+    return status;
+  app = ui_test_application_new ();
 
   g_test_add_func ("/sidebar-tools/sender-level", test_sender_level);
   g_test_add_func ("/sidebar-tools/fields-page", test_fields_page);

@@ -19,26 +19,9 @@
 #include "ld-timing-chart.h"
 #include "ld-timing-view.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-}
 
 /* The mapped label that reads @text, under @widget. */
 static GtkWidget *
@@ -226,7 +209,7 @@ test_timing_view (void)
   g_assert_cmpstr (ld_dashboard_get_visible_view (LD_DASHBOARD (dashboard)), ==, "timing");
   view = find_descendant (dashboard, LD_TYPE_TIMING_VIEW, NULL);
   wait_for_label (view, "No durations found");
-  shots (window, "timing-empty");
+  ui_save_shots (window, "timing-empty");
 
   /* Fields are read at once: 150 of the 201 requests carry duration_ms. */
   send_requests ("200", "0");
@@ -275,7 +258,7 @@ test_timing_view (void)
   }
   gtk_widget_activate (gtk_widget_get_ancestor (label, GTK_TYPE_LIST_BOX_ROW));
   g_assert_cmpuint (selected_seq (window), ==, seq);
-  shots (window, "timing-view");
+  ui_save_shots (window, "timing-view");
 
   /* A value in the grouped list filters the table to it, as typed. */
   filter = find_descendant (window, GTK_TYPE_SEARCH_ENTRY, NULL);
@@ -317,37 +300,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
   int status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  {
-    g_autoptr(GSettings) settings = ld_settings_new ();
-    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
-    g_settings_set_string (settings, "nng-listen", "");
-    g_settings_set_boolean (settings, "archive", FALSE);
-  }
-
-  app = ld_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_variant_dict_insert (options, "tcp-port", "s", "0");
-  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!ui_test_init (&argc, &argv, &status))
+    return status;
+  app = ui_test_application_new ();
 
   g_test_add_func ("/timing-ui/view", test_timing_view);
 

@@ -19,26 +19,9 @@
 #include "ld-application.h"
 #include "ld-connection-monitor.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 static LdApplication *app;
-
-static void
-shots (GtkWidget  *window,
-       const char *name)
-{
-  AdwStyleManager *style = adw_style_manager_get_default ();
-  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
-  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
-
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_painted (window);
-  save_screenshot (window, light);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_painted (window);
-  save_screenshot (window, dark);
-  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-}
 
 typedef struct
 {
@@ -301,7 +284,7 @@ test_glyphs_filter_monitor (void)
   g_assert_null (find_inscription (window, "= connection"));
   g_assert_null (find_inscription (window, "< "));
   g_assert_nonnull (find_inscription (window, "↓ "));
-  shots (window, "ws-glyphs");
+  ui_save_shots (window, "ws-glyphs");
 
   /* ws:send as the user would type it: only what was sent, with ↑. */
   gtk_widget_activate_action (window, "win.set-filter", "s", "ws:send");
@@ -320,7 +303,7 @@ test_glyphs_filter_monitor (void)
   ui_wait_until (inscription_shown, &wait, "a ping glyph");
   g_assert_nonnull (find_inscription (window, "✕ "));
   g_assert_nonnull (find_inscription (window, "⚠ invalid upgrade"));
-  shots (window, "ws-filter");
+  ui_save_shots (window, "ws-filter");
 
   /* The Connections tab: the WebSocket column appears with the counts. */
   monitor = open_connections (window);
@@ -342,7 +325,7 @@ test_glyphs_filter_monitor (void)
                               json_object_get_int_member (tally, "received"),
                               json_object_get_int_member (tally, "pings"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (find_label (monitor, "↑")), ==, expected);
-  shots (window, "ws-connections");
+  ui_save_shots (window, "ws-connections");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);
   g_object_ref (window);
@@ -355,37 +338,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
   int status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_init (&argc, &argv, NULL);
-      g_test_skip ("no display: run under xvfb-run, as build-aux/test does");
-      return g_test_run ();
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  {
-    g_autoptr(GSettings) settings = ld_settings_new ();
-    g_settings_set_value (settings, "udp-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "http-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "syslog-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "gelf-port", g_variant_new_uint16 (0));
-    g_settings_set_value (settings, "otlp-port", g_variant_new_uint16 (0));
-    g_settings_set_string (settings, "nng-listen", "");
-    g_settings_set_boolean (settings, "archive", FALSE);
-  }
-
-  app = ld_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
-  g_variant_dict_insert (options, "tcp-port", "s", "0");
-  g_assert_cmpint (ld_session_handle_options (ld_application_get_session (app), options), ==, -1);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  if (!ui_test_init (&argc, &argv, &status))
+    return status;
+  app = ui_test_application_new ();
 
   g_test_add_func ("/ws-prefix-ui/glyphs-filter-monitor", test_glyphs_filter_monitor);
 
