@@ -75,26 +75,6 @@ recount (const char *text)
   return n;
 }
 
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* The filter bar's entry, told from Find's by its placeholder. */
 static GtkEditable *
 find_filter_entry (GtkWidget *widget)
@@ -120,20 +100,6 @@ find_filter_entry (GtkWidget *widget)
   return NULL;
 }
 
-typedef struct
-{
-  GtkWidget  *widget;
-  const char *text;
-} LabelWait;
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelWait *wait = data;
-
-  return find_label (wait->widget, wait->text) != NULL;
-}
-
 /* The count label beside the saved query called @name, once it says @count. */
 static void
 wait_count (GtkWidget  *page,
@@ -145,7 +111,7 @@ wait_count (GtkWidget  *page,
 
   for (;;)
     {
-      GtkWidget *label = find_label (page, name);
+      GtkWidget *label = ui_find_label (page, name);
       GtkWidget *count_label = label != NULL ? gtk_widget_get_next_sibling (label) : NULL;
 
       if (count_label != NULL
@@ -204,7 +170,7 @@ static GtkWidget *
 row_of (GtkWidget  *page,
         const char *name)
 {
-  return gtk_widget_get_ancestor (find_label (page, name), GTK_TYPE_LIST_BOX_ROW);
+  return gtk_widget_get_ancestor (ui_find_label (page, name), GTK_TYPE_LIST_BOX_ROW);
 }
 
 static void
@@ -279,9 +245,9 @@ test_saved_queries (void)
   after_delete = saved_text ();
   g_assert_cmpstr (after_delete, ==, "[('Database', 'logger=shop.db')]");
   {
-    LabelWait gone = { page, "Errors" };
+    UiLabelWait gone = { page, "Errors" };
 
-    g_assert_false (label_shown (&gone));
+    g_assert_false (ui_label_shown (&gone));
   }
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);

@@ -188,16 +188,6 @@ allow_sender_levels (GtkWidget *window)
   gtk_window_destroy (preferences);
 }
 
-static GtkWidget *find_label (GtkWidget  *widget,
-                              const char *text);
-static gboolean   label_shown (gpointer    data);
-
-typedef struct
-{
-  GtkWidget  *widget;
-  const char *text;
-} LabelWait;
-
 static gboolean
 popover_mapped (gpointer data)
 {
@@ -209,12 +199,12 @@ static void
 open_logger_menu (GtkWidget  *sidebar,
                   const char *logger)
 {
-  LabelWait wait = { sidebar, logger };
+  UiLabelWait wait = { sidebar, logger };
   g_autoptr(GListModel) controllers = NULL;
   GtkWidget *row, *menu;
 
-  ui_wait_until (label_shown, &wait, "the logger in the tree");
-  row = gtk_widget_get_parent (find_label (sidebar, logger));
+  ui_wait_until (ui_label_shown, &wait, "the logger in the tree");
+  row = gtk_widget_get_parent (ui_find_label (sidebar, logger));
   controllers = gtk_widget_observe_controllers (row);
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
@@ -354,41 +344,13 @@ compare_uints (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelWait *wait = data;
-
-  return find_label (wait->widget, wait->text) != NULL;
-}
-
 /* The button with @tooltip in the row of the value labelled @value. */
 static GtkWidget *
 value_button (GtkWidget  *page,
               const char *value,
               const char *tooltip)
 {
-  GtkWidget *label = find_label (page, value);
+  GtkWidget *label = ui_find_label (page, value);
   GtkWidget *row_top = gtk_widget_get_parent (label);
 
   for (GtkWidget *child = gtk_widget_get_first_child (row_top); child != NULL;
@@ -448,7 +410,7 @@ test_fields_page (void)
   LdFilterModel *model;
   g_autofree char *numbers = expected_numbers (500);
   GtkWidget *keys;
-  LabelWait wait;
+  UiLabelWait wait;
   CountWait shown;
 
   /* Not following: GTK 4.8's column view warns "failed to scroll to given
@@ -464,23 +426,23 @@ test_fields_page (void)
   ui_wait_until (count_shown, &shown, "500 records shown");
 
   /* The user opens the sidebar's Fields section. */
-  gtk_expander_set_expanded (GTK_EXPANDER (gtk_widget_get_ancestor (find_label (sidebar, "Fields"),
+  gtk_expander_set_expanded (GTK_EXPANDER (gtk_widget_get_ancestor (ui_find_label (sidebar, "Fields"),
                                                                     GTK_TYPE_EXPANDER)),
                              TRUE);
   page = find_descendant (sidebar, LD_TYPE_FIELDS_PAGE, NULL);
-  wait = (LabelWait) { page, "path" };
-  ui_wait_until (label_shown, &wait, "the key path in the Fields list");
+  wait = (UiLabelWait) { page, "path" };
+  ui_wait_until (ui_label_shown, &wait, "the key path in the Fields list");
 
   /* Picking "path" shows its values, /cart first with 300 of 500. */
   keys = find_descendant (page, GTK_TYPE_LIST_BOX, NULL);
   for (GtkWidget *row = gtk_widget_get_first_child (keys); row != NULL;
        row = gtk_widget_get_next_sibling (row))
-    if (find_label (row, "path") != NULL)
+    if (ui_find_label (row, "path") != NULL)
       gtk_list_box_select_row (GTK_LIST_BOX (keys), GTK_LIST_BOX_ROW (row));
-  wait = (LabelWait) { page, "300 · 60.0%" };
-  ui_wait_until (label_shown, &wait, "the count of /cart");
-  g_assert_nonnull (find_label (page, "/cart"));
-  g_assert_nonnull (find_label (page, "100 · 20.0%"));
+  wait = (UiLabelWait) { page, "300 · 60.0%" };
+  ui_wait_until (ui_label_shown, &wait, "the count of /cart");
+  g_assert_nonnull (ui_find_label (page, "/cart"));
+  g_assert_nonnull (ui_find_label (page, "100 · 20.0%"));
   ui_save_shots (window, "fields-page");
 
   /* + filters to the value, − excludes it instead. */
@@ -493,8 +455,8 @@ test_fields_page (void)
 
   /* A numeric field has its figures. */
   ld_fields_page_select (LD_FIELDS_PAGE (page), LD_STATS_FIELD_EXTRA, "duration_ms");
-  wait = (LabelWait) { page, numbers };
-  ui_wait_until (label_shown, &wait, "the numbers of duration_ms");
+  wait = (UiLabelWait) { page, numbers };
+  ui_wait_until (ui_label_shown, &wait, "the numbers of duration_ms");
   ui_save_shots (window, "fields-page-numbers");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);

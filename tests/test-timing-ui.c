@@ -23,50 +23,6 @@
 
 static LdApplication *app;
 
-/* The mapped label that reads @text, under @widget. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *widget;
-  const char *text;
-} LabelWait;
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelWait *wait = data;
-
-  return find_label (wait->widget, wait->text) != NULL;
-}
-
-static void
-wait_for_label (GtkWidget  *widget,
-                const char *text)
-{
-  LabelWait wait = { widget, text };
-
-  ui_wait_until (label_shown, &wait, text);
-}
-
 /* The texts of the labels in the list row that holds @label, in order. */
 static char *
 row_text (GtkWidget *label)
@@ -208,25 +164,25 @@ test_timing_view (void)
   g_assert_true (ld_dashboard_get_show_views (LD_DASHBOARD (dashboard)));
   g_assert_cmpstr (ld_dashboard_get_visible_view (LD_DASHBOARD (dashboard)), ==, "timing");
   view = find_descendant (dashboard, LD_TYPE_TIMING_VIEW, NULL);
-  wait_for_label (view, "No durations found");
+  ui_wait_for_label (view, "No durations found");
   ui_save_shots (window, "timing-empty");
 
   /* Fields are read at once: 150 of the 201 requests carry duration_ms. */
   send_requests ("200", "0");
   wait = (DurationsWait) { timing, 150 };
   ui_wait_until (durations_counted, &wait, "150 durations from fields");
-  wait_for_label (view, "150 requests timed");
-  label = find_label (view, "/cart");
+  ui_wait_for_label (view, "150 requests timed");
+  label = ui_find_label (view, "/cart");
   g_assert_nonnull (label);
   cart = row_text (label);
   g_assert_true (g_str_has_prefix (cart, "/cart | 100 | "));
-  g_assert_null (find_label (view, "/home"));   /* its durations are in messages only */
+  g_assert_null (ui_find_label (view, "/home"));   /* its durations are in messages only */
 
   /* A malformed pattern is refused in words, and changes nothing. */
   type_pattern (view, "in {duraton}s");
   popover = GTK_WIDGET (gtk_menu_button_get_popover (
                           GTK_MENU_BUTTON (find_descendant (view, GTK_TYPE_MENU_BUTTON, NULL))));
-  wait_for_label (popover, "This pattern cannot be used: A pattern has exactly one {duration}.");
+  ui_wait_for_label (popover, "This pattern cannot be used: A pattern has exactly one {duration}.");
   g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, 150);
   assert_setting (settings, "timing-pattern", "");
   /* A popover is a surface of its own: it is shot on its own. */
@@ -239,12 +195,12 @@ test_timing_view (void)
   ui_wait_until (durations_counted, &wait, "every duration");
   g_assert_false (gtk_widget_get_mapped (popover));
   assert_setting (settings, "timing-pattern", "in {duration}s");
-  wait_for_label (view, "/home");
-  wait_for_label (view, "/report");
+  ui_wait_for_label (view, "/home");
+  ui_wait_for_label (view, "/report");
 
   /* The slowest request heads its list; activating it selects it in the
    * table, where the detail pane shows it. */
-  label = find_label (view, "4.32 s");
+  label = ui_find_label (view, "4.32 s");
   g_assert_nonnull (label);
   slowest = row_text (label);
   g_assert_true (g_str_has_suffix (slowest, "| Request completed in 4.321s [avg=0.100s]"));
@@ -262,7 +218,7 @@ test_timing_view (void)
 
   /* A value in the grouped list filters the table to it, as typed. */
   filter = find_descendant (window, GTK_TYPE_SEARCH_ENTRY, NULL);
-  gtk_widget_activate (gtk_widget_get_ancestor (find_label (view, "/pay"),
+  gtk_widget_activate (gtk_widget_get_ancestor (ui_find_label (view, "/pay"),
                                                 GTK_TYPE_LIST_BOX_ROW));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (filter)), ==, "path=\"/pay\"");
 
@@ -281,13 +237,13 @@ test_timing_view (void)
   /* Grouped by logger instead: one group, every request. */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (find_descendant (view, GTK_TYPE_DROP_DOWN, NULL)), 6);
   assert_setting (settings, "timing-group-key", "logger");
-  wait_for_label (view, "shop.http");
+  ui_wait_for_label (view, "shop.http");
   {
-    g_autofree char *text = row_text (find_label (view, "shop.http"));
+    g_autofree char *text = row_text (ui_find_label (view, "shop.http"));
 
     g_assert_true (g_str_has_prefix (text, "shop.http | 201 | "));
   }
-  g_assert_null (find_label (view, "/cart"));
+  g_assert_null (ui_find_label (view, "/cart"));
 
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));

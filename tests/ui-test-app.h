@@ -80,3 +80,47 @@ ui_save_shots (GtkWidget  *window,
   save_screenshot (window, dark);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
+
+/* The mapped label that reads @text, under @widget (@widget included). */
+G_GNUC_UNUSED static GtkWidget *
+ui_find_label (GtkWidget  *widget,
+               const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+typedef struct
+{
+  GtkWidget  *widget;
+  const char *text;
+} UiLabelWait;
+
+G_GNUC_UNUSED static gboolean
+ui_label_shown (gpointer data)
+{
+  UiLabelWait *wait = data;
+
+  return ui_find_label (wait->widget, wait->text) != NULL;
+}
+
+G_GNUC_UNUSED static void
+ui_wait_for_label (GtkWidget  *widget,
+                   const char *text)
+{
+  UiLabelWait wait = { widget, text };
+
+  ui_wait_until (ui_label_shown, &wait, text);
+}
