@@ -219,6 +219,7 @@ gboolean     _ld_otlp_read_any_value   (guint            *messages,
                                         const guint8     *p,
                                         const guint8     *end,
                                         guint             depth,
+                                        gboolean          merge,
                                         WireField        *value);
 gboolean     _ld_otlp_read_key_value   (guint            *messages,
                                         const guint8     *p,

@@ -144,6 +144,14 @@ _ld_otlp_check_message (guint        *messages,
                         MessageType   type,
                         guint         depth)
 {
+  /* A KeyValue's value is merged as the decoder merges it. */
+  if (type == M_KEY_VALUE)
+    {
+      Text key;
+      WireField value;
+
+      return _ld_otlp_read_key_value (messages, p, end, depth, &key, &value);
+    }
   while (p < end)
     {
       WireField field;
@@ -165,10 +173,20 @@ _ld_otlp_check_message (guint        *messages,
  * _ld_otlp_read_any_value:
  * @messages: (nullable): the messages of the request so far; %NULL for a value that was read
  *   once already, whose lists and maps are then neither checked nor counted again
- * @value: (inout): the last of the oneof's fields in earlier occurrences of the same field,
- *   for protobuf-c merges them; its number is 0 for none
+ * @merge: whether the same field came before in the same message, for protobuf-c merges the
+ *   occurrences
+ * @value: (inout): the last of the oneof's fields in earlier occurrences of the same field;
+ *   its number is 0 for none
  *
  * Reads an AnyValue: the last of its oneof's fields into @value.
+ *
+ * An occurrence that sets none of the oneof's fields is merged into the earlier one as
+ * protobuf-c 1.4 merges it, which is not quite what the protobuf encoding guide says: the
+ * earlier field is kept, except a string or an empty bytes, which are dropped (protobuf-c
+ * tells "the later one is unset" by comparing with the default, which an unset oneof does
+ * not hold), and when neither sets a field protobuf-c refuses the request. No sender writes
+ * a singular field twice; the decoder follows protobuf-c here so that the two agree byte
+ * for byte on every input (tests/otlp-reference.h, fuzz-otlp).
  *
  * Returns: %FALSE if protobuf-c or the limits would refuse it
  */
@@ -177,8 +195,11 @@ _ld_otlp_read_any_value (guint        *messages,
                          const guint8 *p,
                          const guint8 *end,
                          guint         depth,
+                         gboolean      merge,
                          WireField    *value)
 {
+  gboolean set = FALSE;
+
   while (p < end)
     {
       WireField field;
@@ -196,7 +217,14 @@ _ld_otlp_read_any_value (guint        *messages,
                                           depth + 1)))
         return FALSE;
       *value = field;
+      set = TRUE;
     }
+  if (set || !merge)
+    return TRUE;
+  if (value->number == 0)
+    return FALSE;
+  if (value->number == 1 || (value->number == 7 && value->len == 0))
+    value->number = 0;
   return TRUE;
 }
 
@@ -217,6 +245,8 @@ _ld_otlp_read_key_value (guint        *messages,
                          Text         *key,
                          WireField    *value)
 {
+  gboolean seen = FALSE;
+
   *key = (Text) { "", 0 };
   value->number = 0;
   while (p < end)
@@ -227,11 +257,14 @@ _ld_otlp_read_key_value (guint        *messages,
         return FALSE;
       if (field.number == 1)
         *key = string_of (&field);
-      else if (field.number == 2
-               && ((messages != NULL && !enter (messages, depth + 1))
-                   || !_ld_otlp_read_any_value (messages, field.data, field.data + field.len,
-                                                depth + 1, value)))
-        return FALSE;
+      else if (field.number == 2)
+        {
+          if ((messages != NULL && !enter (messages, depth + 1))
+              || !_ld_otlp_read_any_value (messages, field.data, field.data + field.len,
+                                           depth + 1, seen, value))
+            return FALSE;
+          seen = TRUE;
+        }
     }
   return TRUE;
 }
@@ -284,7 +317,7 @@ render_list (const WireField *list,
           g_string_append_c (out, ':');
         }
       else
-        _ld_otlp_read_any_value (NULL, field.data, field.data + field.len, 0, &item);
+        _ld_otlp_read_any_value (NULL, field.data, field.data + field.len, 0, FALSE, &item);
       _ld_otlp_render_json (&item, out);
     }
   g_string_append_c (out, is_map ? '}' : ']');

@@ -592,6 +592,7 @@ read_log_record (Decoder      *d,
 {
   Record r = d->resource;
   LogRecord log = { 0 };
+  gboolean body_seen = FALSE;
 
   r.extras = d->extras;
   g_array_set_size (r.extras, 0);
@@ -611,8 +612,9 @@ read_log_record (Decoder      *d,
         case 5:
           if (!enter (&d->messages, depth + 1)
               || !_ld_otlp_read_any_value (&d->messages, field.data, field.data + field.len,
-                                           depth + 1, &log.body))
+                                           depth + 1, body_seen, &log.body))
             return FALSE;
+          body_seen = TRUE;
           break;
         case 6:
           if (!enter (&d->messages, depth + 1)

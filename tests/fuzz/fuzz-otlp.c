@@ -44,15 +44,22 @@ assert_same_as_reference (const guint8       *data,
   g_autoptr(GString) reference_lines = g_string_new (NULL);
   g_autoptr(GError) reference_error = NULL;
   LdOtlpResult reference;
+  gboolean reference_ok;
 
-  g_assert (ok == otlp_reference_decode (batch, data, size, &origin, &reference,
-                                         &reference_error));
+  reference_ok = otlp_reference_decode (batch, data, size, &origin, &reference,
+                                        &reference_error);
+  if (ok != reference_ok)
+    g_printerr ("decoder: %s\nreference: %s\n", ok ? "read" : error->message,
+                reference_ok ? "read" : reference_error->message);
+  g_assert (ok == reference_ok);
   g_assert (ok || (error->code == reference_error->code
                    && g_str_equal (error->message, reference_error->message)));
   g_assert (result->accepted == reference.accepted && result->rejected == reference.rejected);
   g_assert (g_strcmp0 (result->rejected_reason, reference.rejected_reason) == 0);
   ld_otlp_result_clear (&reference);
   ld_jsonl_append_batch (reference_lines, batch);
+  if (!g_string_equal (lines, reference_lines))
+    g_printerr ("decoder:\n%s\nreference:\n%s\n", lines->str, reference_lines->str);
   g_assert (g_string_equal (lines, reference_lines));
 }
 
