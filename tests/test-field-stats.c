@@ -416,6 +416,70 @@ test_terms (void)
   g_assert_cmpstr (q3, ==, "level>=INFO -status=\"200\"");
   g_assert_cmpstr (q4, ==, "\"a  b\" x status=\"200\"");
   g_assert_cmpstr (q5, ==, "status=\"200\"");
+
+  /* Beside an OR or in parentheses the same word stays: taking it out would
+   * change what the rest means, so the new term is ANDed at the end. */
+  {
+    g_autofree char *q6 = ld_field_stats_query_with_term ("a OR status=\"200\"", not_status);
+    g_autofree char *q7 = ld_field_stats_query_with_term ("status=\"200\" OR a", status);
+    g_autofree char *q8 = ld_field_stats_query_with_term ("(x status=\"200\") y", not_status);
+    g_autofree char *q9 = ld_field_stats_query_with_term ("a OR b status=\"200\"", not_status);
+    g_autofree char *q10 = ld_field_stats_query_with_term ("(a OR b) -status=\"200\" c", status);
+
+    g_assert_cmpstr (q6, ==, "a OR status=\"200\" -status=\"200\"");
+    g_assert_cmpstr (q7, ==, "status=\"200\" OR a status=\"200\"");
+    g_assert_cmpstr (q8, ==, "(x status=\"200\") y -status=\"200\"");
+    g_assert_cmpstr (q9, ==, "a OR b -status=\"200\"");
+    g_assert_cmpstr (q10, ==, "(a OR b) c status=\"200\"");
+  }
+}
+
+/* A long session whose records keep changing their keys: the key sets of
+ * evicted records are given up, so that new ones keep being counted long
+ * after more than the 65,536 a table holds at once have been seen. */
+static void
+test_shapes_recycled (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (500);
+  g_autoptr(LdFilterModel) model = ld_filter_model_new (store);
+  g_autoptr(LdFieldStats) stats = ld_field_stats_new (model);
+  const FieldChoice choice = { LD_STATS_FIELD_EXTRA, "k0" };
+  g_autoptr(GArray) keys = NULL;
+  guint n = 0;
+
+  ld_field_stats_set_field (stats, choice.field, choice.key);
+  /* Every record a key set of its own: the subsets of 17 keys. */
+  for (guint batch_i = 0; batch_i < 70; batch_i++)
+    {
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+
+      for (guint i = 0; i < 1000; i++, n++)
+        {
+          LdRecordFields fields = { .time_us = NOW, .level = 20, .logger = "x", .message = "m" };
+
+          ld_batch_add (batch, &fields);
+          for (guint bit = 0; bit < 17; bit++)
+            if ((n + 1) & (1u << bit))
+              {
+                char key[8], value[16];
+
+                g_snprintf (key, sizeof key, "k%u", bit);
+                g_snprintf (value, sizeof value, "%u", n % 97);
+                ld_batch_add_extra (batch, key, -1, LD_VALUE_NUMBER, value, -1);
+              }
+        }
+      ld_store_append_batch (store, batch);
+      ld_field_stats_flush (stats);
+    }
+  g_assert_cmpuint (n, >, 65536);
+  g_assert_false (ld_field_stats_get_truncated (stats));
+  assert_stats_are_recount (stats, model, &choice);
+  /* The newest records carry k16, which no record had before the 65,536th. */
+  keys = ld_field_stats_dup_keys (stats);
+  for (guint i = 0; i < keys->len; i++)
+    if (g_str_equal (g_array_index (keys, LdFieldCount, i).value, "k16"))
+      return;
+  g_assert_not_reached ();
 }
 
 /* Each value's filter term shows exactly as many records as its count, and
@@ -520,6 +584,7 @@ main (int   argc,
   g_test_add_func ("/field-stats/terms", test_terms);
   g_test_add_func ("/field-stats/terms-filter-as-counted", test_terms_filter_as_counted);
   g_test_add_func ("/field-stats/bounds", test_bounds);
+  g_test_add_func ("/field-stats/shapes-recycled", test_shapes_recycled);
 
   return g_test_run ();
 }

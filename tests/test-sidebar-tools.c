@@ -459,6 +459,67 @@ test_fields_page (void)
   ui_wait_until (ui_label_shown, &wait, "the numbers of duration_ms");
   ui_save_shots (window, "fields-page-numbers");
 
+  /* More of the same values: the counts change in rows that stay, so that a
+   * click on one of their buttons is not lost while records stream in. */
+  {
+    GtkWidget *pay_button;
+
+    gtk_widget_activate_action (window, "win.clear-filters", NULL);
+    ld_fields_page_select (LD_FIELDS_PAGE (page), LD_STATS_FIELD_EXTRA, "path");
+    wait = (UiLabelWait) { page, "300 · 60.0%" };
+    ui_wait_until (ui_label_shown, &wait, "the count of /cart again");
+    pay_button = value_button (page, "/pay", "Filter to this value");
+
+    g_object_add_weak_pointer (G_OBJECT (pay_button), (gpointer *) &pay_button);
+    push_requests (500);
+    shown = (CountWait) { model, 1000 };
+    ui_wait_until (count_shown, &shown, "1,000 records shown");
+    wait = (UiLabelWait) { page, "600 · 60.0%" };
+    ui_wait_until (ui_label_shown, &wait, "the new count of /cart");
+    g_assert_true (pay_button == value_button (page, "/pay", "Filter to this value"));
+    g_object_remove_weak_pointer (G_OBJECT (pay_button), (gpointer *) &pay_button);
+  }
+
+  /* A sender's megabyte of text as a value is shown by its first line,
+   * shortened; the row's filter term still names the whole value. */
+  {
+    LdBatch *batch = ld_batch_new ();
+    LdRecordFields fields = {
+      .time_us = g_get_real_time (), .level = LD_LEVEL_INFO, .level_name = "INFO",
+      .logger = "shop.http", .message = "request done",
+    };
+    g_autoptr(GString) huge = g_string_new ("/first-line");
+    g_autofree char *shown_start = NULL;
+    g_autofree char *expected = NULL;
+    GtkWidget *values = gtk_widget_get_ancestor (ui_find_label (page, "/cart"), GTK_TYPE_LIST_BOX);
+    GtkWidget *huge_label = NULL;
+
+    for (guint i = 0; i < 1000; i++)
+      g_string_append (huge, "-abcdefghijklmnopqrstuvwxyz");
+    g_string_append (huge, "\nsecond line");
+    for (guint i = 0; i < 2000; i++)
+      {
+        ld_batch_add (batch, &fields);
+        ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, huge->str, huge->len);
+      }
+    ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+    shown = (CountWait) { model, 3000 };
+    ui_wait_until (count_shown, &shown, "3,000 records shown");
+    wait = (UiLabelWait) { page, "2,000 · 66.7%" };
+    ui_wait_until (ui_label_shown, &wait, "the count of the long value");
+    shown_start = g_strndup (huge->str, 200);
+    for (GtkWidget *row = gtk_widget_get_first_child (values); row != NULL && huge_label == NULL; row = gtk_widget_get_next_sibling (row))
+      {
+        GtkWidget *label = find_descendant (row, GTK_TYPE_LABEL, NULL);
+
+        if (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), "/first-line"))
+          huge_label = label;
+      }
+    g_assert_nonnull (huge_label);
+    expected = g_strconcat (shown_start, "…", NULL);
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (huge_label)), ==, expected);
+  }
+
   gtk_widget_activate_action (window, "win.clear-filters", NULL);
   ui_close_window (window);
   g_settings_reset (settings, "follow");

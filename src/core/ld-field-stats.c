@@ -88,6 +88,7 @@ struct _LdFieldStats
   GString       *scratch;
 
   GArray        *shapes;        /* Shape, by id; 0 is the empty shape */
+  GArray        *free_shapes;   /* guint32: ids of shapes no record has */
   GHashTable    *shape_by_keys;
   guint          n_shape_other;
   guint32        last_shape;    /* records in a row mostly share their keys */
@@ -330,7 +331,8 @@ shape_has_keys (LdFieldStats  *self,
   gsize size;
   gconstpointer data;
 
-  if (id == SHAPE_NONE || id >= self->shapes->len)
+  if (id == SHAPE_NONE || id >= self->shapes->len
+      || g_array_index (self->shapes, Shape, id).keys == NULL)
     return FALSE;
   data = g_bytes_get_data (g_array_index (self->shapes, Shape, id).keys, &size);
   return size == n_keys * sizeof (guint32) && memcmp (data, keys, size) == 0;
@@ -343,7 +345,8 @@ find_shape (LdFieldStats  *self,
 {
   g_autoptr(GBytes) wanted = NULL;
   gpointer found;
-  Shape shape = { 0 };
+  Shape *shape;
+  guint32 id;
 
   if (shape_has_keys (self, self->last_shape, keys, n_keys))
     return self->last_shape;
@@ -351,14 +354,28 @@ find_shape (LdFieldStats  *self,
   wanted = g_bytes_new_static (keys, n_keys * sizeof (guint32));
   if ((found = g_hash_table_lookup (self->shape_by_keys, wanted)) != NULL)
     return self->last_shape = GPOINTER_TO_UINT (found) - 1;
-  if (self->shapes->len >= MAX_SHAPES)
+
+  /* The id of a shape no record has any more, so that a long session whose
+   * records change their keys keeps counting new ones. */
+  if (self->free_shapes->len > 0)
+    {
+      id = g_array_index (self->free_shapes, guint32, self->free_shapes->len - 1);
+      g_array_set_size (self->free_shapes, self->free_shapes->len - 1);
+    }
+  else if (self->shapes->len < MAX_SHAPES)
+    {
+      id = self->shapes->len;
+      g_array_set_size (self->shapes, id + 1);
+    }
+  else
     return SHAPE_OTHER;
 
-  shape.keys = g_bytes_new (keys, n_keys * sizeof (guint32));
-  g_array_append_val (self->shapes, shape);
-  g_hash_table_insert (self->shape_by_keys, shape.keys, GUINT_TO_POINTER (self->shapes->len));
+  shape = &g_array_index (self->shapes, Shape, id);
+  shape->keys = g_bytes_new (keys, n_keys * sizeof (guint32));
+  shape->count = 0;
+  g_hash_table_insert (self->shape_by_keys, shape->keys, GUINT_TO_POINTER (id + 1));
 
-  return self->last_shape = self->shapes->len - 1;
+  return self->last_shape = id;
 }
 
 /* Sorts a record's few keys; qsort costs more than the sorting for so few. */
@@ -424,12 +441,24 @@ static void
 unref_shape (LdFieldStats *self,
              guint32       id)
 {
+  Shape *shape;
+
   if (id == SHAPE_PENDING || id == SHAPE_NONE)
     return;
   if (id == SHAPE_OTHER)
-    self->n_shape_other--;
-  else
-    g_array_index (self->shapes, Shape, id).count--;
+    {
+      self->n_shape_other--;
+      return;
+    }
+
+  shape = &g_array_index (self->shapes, Shape, id);
+  if (--shape->count > 0)
+    return;
+  g_hash_table_remove (self->shape_by_keys, shape->keys);
+  g_clear_pointer (&shape->keys, g_bytes_unref);
+  g_array_append_val (self->free_shapes, id);
+  if (self->last_shape == id)
+    self->last_shape = SHAPE_NONE;
 }
 
 /* Entries */
@@ -580,10 +609,11 @@ on_items_changed (LdFieldStats *self,
 
   /* Records as they arrive are read at once, looking from where they are
    * rather than through the million before them; a big change in slices. */
-  if (only_these && added <= READ_AT_ONCE)
+  if (only_these && added > 0)
     {
       self->cursor = position;
-      read_pending (self, 0);
+      if (added <= READ_AT_ONCE)
+        read_pending (self, 0);
     }
   schedule_slices (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -618,6 +648,7 @@ ld_field_stats_finalize (GObject *object)
   g_array_unref (self->values);
   g_array_unref (self->free_values);
   g_array_unref (self->shapes);
+  g_array_unref (self->free_shapes);
   g_array_unref (self->entries);
   g_string_free (self->scratch, TRUE);
   g_free (self->key);
@@ -659,6 +690,7 @@ ld_field_stats_init (LdFieldStats *self)
   g_array_set_clear_func (self->shapes, clear_shape);
   g_array_append_val (self->shapes, none);
   self->shape_by_keys = g_hash_table_new (g_bytes_hash, g_bytes_equal);
+  self->free_shapes = g_array_new (FALSE, FALSE, sizeof (guint32));
 }
 
 /**
@@ -1015,10 +1047,11 @@ ld_field_stats_dup_keys (LdFieldStats *self)
     {
       const Shape *shape = &g_array_index (self->shapes, Shape, id);
       gsize size;
-      const guint32 *keys = g_bytes_get_data (shape->keys, &size);
+      const guint32 *keys;
 
       if (shape->count == 0)
         continue;
+      keys = g_bytes_get_data (shape->keys, &size);
       for (gsize i = 0; i < size / sizeof (guint32); i++)
         {
           guint old = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (keys[i])));
@@ -1152,13 +1185,57 @@ split_terms (const char *text)
   return terms;
 }
 
+/* The change in nesting across @word: +1 for each "(" and -1 for each ")"
+ * outside quotes; @has_parens says whether it has either. */
+static int
+paren_depth (const char *word,
+             gboolean   *has_parens)
+{
+  gboolean quoted = FALSE;
+  int depth = 0;
+
+  *has_parens = FALSE;
+  for (const char *p = word; *p != '\0'; p++)
+    {
+      if (*p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == '"')
+        quoted = !quoted;
+      else if (!quoted && (*p == '(' || *p == ')'))
+        {
+          depth += *p == '(' ? 1 : -1;
+          *has_parens = TRUE;
+        }
+    }
+  return depth;
+}
+
+/* Whether taking @terms[@i] out leaves the rest meaning what it did without
+ * it: a term ANDed with the rest at the top, not one side of an OR or inside
+ * parentheses. */
+static gboolean
+is_top_level_and (GPtrArray *terms,
+                  guint      i,
+                  int        depth)
+{
+  gboolean has_parens;
+
+  paren_depth (g_ptr_array_index (terms, i), &has_parens);
+  return depth == 0 && !has_parens
+         && (i == 0 || strcmp (g_ptr_array_index (terms, i - 1), "OR") != 0)
+         && (i + 1 == terms->len || strcmp (g_ptr_array_index (terms, i + 1), "OR") != 0);
+}
+
 /**
  * ld_field_stats_query_with_term:
  * @query: the filter's text
  * @term: a term from ld_field_stats_term()
  *
  * Adds @term to @query as a user would: once, and in place of its opposite
- * (key="v" replaces -key="v" and the other way round).
+ * (key="v" replaces -key="v" and the other way round) where that term is
+ * ANDed with the rest; beside an OR or in parentheses the term is ANDed at
+ * the end, so "a OR level=ERROR" excluding ERROR gives
+ * "a OR level=ERROR -level=ERROR", which is what was meant.
  *
  * Returns: (transfer full): the new query text
  */
@@ -1170,12 +1247,19 @@ ld_field_stats_query_with_term (const char *query,
   g_autofree char *opposite = *term == '-' ? g_strdup (term + 1) : g_strconcat ("-", term, NULL);
   g_autoptr(GString) result = g_string_new (NULL);
 
+  int depth = 0;
+
   for (guint i = 0; i < terms->len; i++)
     {
       const char *word = g_ptr_array_index (terms, i);
+      gboolean has_parens;
 
-      if (strcmp (word, term) == 0 || strcmp (word, opposite) == 0)
+      /* The term is ANDed at the end: one of the same words beside an OR,
+       * or in parentheses, stays, for taking it out would change the rest. */
+      if ((strcmp (word, term) == 0 || strcmp (word, opposite) == 0)
+          && is_top_level_and (terms, i, depth))
         continue;
+      depth += paren_depth (word, &has_parens);
       g_string_append_printf (result, "%s ", word);
     }
   g_string_append (result, term);

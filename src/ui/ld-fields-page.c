@@ -19,6 +19,7 @@
 
 #define N_TOP          10
 #define MAX_KEY_ROWS   200
+#define MAX_SHOWN_CHARS 200
 #define REFRESH_MS     500
 
 typedef struct
@@ -54,6 +55,8 @@ struct _LdFieldsPage
 
   char           *shown_keys;      /* the extra keys listed, joined, to see when they change */
   char           *shown_values;    /* the values listed with their counts, likewise */
+  char           *listed_keys;     /* the names alone: rows are rebuilt only when they change */
+  char           *listed_values;   /* the values alone, likewise */
   LdFieldNumbers  numbers;
   guint           refresh_id;
   gboolean        selecting;       /* the page, not the user, picks a row */
@@ -101,7 +104,12 @@ new_key_row (LdStatsField  field,
     gtk_widget_add_css_class (name, "dim-label");
   gtk_box_append (GTK_BOX (box), name);
   if (with_count)
-    gtk_box_append (GTK_BOX (box), count_label (count));
+    {
+      GtkWidget *label = count_label (count);
+
+      gtk_box_append (GTK_BOX (box), label);
+      g_object_set_data (G_OBJECT (row), "ld-count", label);
+    }
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
   g_object_set_data (G_OBJECT (row), "ld-field", GINT_TO_POINTER (field));
@@ -139,19 +147,43 @@ refresh_keys (LdFieldsPage *self)
 {
   g_autoptr(GArray) keys = ld_field_stats_dup_keys (self->stats);
   g_autoptr(GString) joined = g_string_new (NULL);
+  g_autoptr(GString) names = g_string_new (NULL);
   GtkWidget *child;
 
   if (keys->len > MAX_KEY_ROWS)
     g_array_set_size (keys, MAX_KEY_ROWS);
   g_array_sort (keys, compare_by_key);
   for (guint i = 0; i < keys->len; i++)
-    g_string_append_printf (joined, "%s\t%u\n", g_array_index (keys, LdFieldCount, i).value,
-                            g_array_index (keys, LdFieldCount, i).count);
+    {
+      g_string_append_printf (joined, "%s\t%u\n", g_array_index (keys, LdFieldCount, i).value,
+                              g_array_index (keys, LdFieldCount, i).count);
+      g_string_append_printf (names, "%s\n", g_array_index (keys, LdFieldCount, i).value);
+    }
 
   if (g_strcmp0 (joined->str, self->shown_keys) == 0)
     return;
   g_free (self->shown_keys);
   self->shown_keys = g_strdup (joined->str);
+
+  /* The same keys with other counts: the rows stay, so that a click or the
+   * keyboard focus on one is not lost while records stream in. */
+  if (g_strcmp0 (names->str, self->listed_keys) == 0)
+    {
+      guint i = 0;
+
+      for (child = gtk_widget_get_first_child (GTK_WIDGET (self->keys_list));
+           child != NULL && i < keys->len; child = gtk_widget_get_next_sibling (child), i++)
+        {
+          GtkLabel *label = g_object_get_data (G_OBJECT (child), "ld-count");
+          g_autofree char *text = ld_format_count (g_array_index (keys, LdFieldCount, i).count);
+
+          if (label != NULL)
+            gtk_label_set_text (label, text);
+        }
+      return;
+    }
+  g_free (self->listed_keys);
+  self->listed_keys = g_strdup (names->str);
 
   self->selecting = TRUE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->keys_list))) != NULL)
@@ -208,6 +240,38 @@ term_button (LdFieldsPage *self,
   return button;
 }
 
+/* A value as a row shows it: its first line, at most MAX_SHOWN_CHARS
+ * characters, for a sender's value may be a megabyte of text. */
+static char *
+shown_text (const char *value)
+{
+  const char *end = value;
+  glong n_chars = 0;
+
+  while (*end != '\0' && *end != '\n' && *end != '\r' && n_chars < MAX_SHOWN_CHARS)
+    {
+      end = g_utf8_next_char (end);
+      n_chars++;
+    }
+  if (*end == '\0')
+    return g_strdup (value);
+  return g_strdup_printf ("%.*s…", (int) (end - value), value);
+}
+
+static void
+set_value_numbers (GtkWidget *row,
+                   guint      count,
+                   guint      total)
+{
+  g_autofree char *count_text = ld_format_count (count);
+  g_autofree char *share_text = g_strdup_printf ("%s · %.1f%%", count_text,
+                                                 total > 0 ? 100.0 * count / total : 0);
+
+  gtk_level_bar_set_value (g_object_get_data (G_OBJECT (row), "ld-share"),
+                           total > 0 ? (double) count / total : 0);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "ld-numbers"), share_text);
+}
+
 static GtkWidget *
 new_value_row (LdFieldsPage *self,
                const char   *value,
@@ -218,17 +282,15 @@ new_value_row (LdFieldsPage *self,
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
   GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (title);
+  g_autofree char *shown = shown_text (title);
+  GtkWidget *name = gtk_label_new (shown);
   GtkWidget *share = gtk_level_bar_new_for_interval (0, 1);
-  g_autofree char *count_text = ld_format_count (count);
-  g_autofree char *share_text = g_strdup_printf ("%s · %.1f%%", count_text,
-                                                 total > 0 ? 100.0 * count / total : 0);
   GtkWidget *numbers = count_label (0);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (name, TRUE);
-  gtk_widget_set_tooltip_text (name, title);
+  gtk_widget_set_tooltip_text (name, shown);
   if (value == NULL)
     gtk_widget_add_css_class (name, "dim-label");
   gtk_box_append (GTK_BOX (top), name);
@@ -238,15 +300,16 @@ new_value_row (LdFieldsPage *self,
       gtk_box_append (GTK_BOX (top), term_button (self, value, TRUE));
     }
 
-  gtk_level_bar_set_value (GTK_LEVEL_BAR (share), total > 0 ? (double) count / total : 0);
   gtk_widget_set_hexpand (share, TRUE);
   gtk_widget_set_valign (share, GTK_ALIGN_CENTER);
-  gtk_label_set_text (GTK_LABEL (numbers), share_text);
   gtk_box_append (GTK_BOX (bottom), share);
   gtk_box_append (GTK_BOX (bottom), numbers);
 
   gtk_box_append (GTK_BOX (row), top);
   gtk_box_append (GTK_BOX (row), bottom);
+  g_object_set_data (G_OBJECT (row), "ld-share", share);
+  g_object_set_data (G_OBJECT (row), "ld-numbers", numbers);
+  set_value_numbers (row, count, total);
   return row;
 }
 
@@ -278,7 +341,47 @@ fill_values (LdFieldsPage *self,
              guint         total)
 {
   guint n_without = total - ld_field_stats_get_n_with_value (self->stats);
+  gboolean with_without = n_without > 0
+                          && ld_field_stats_get_field (self->stats) == LD_STATS_FIELD_EXTRA;
+  g_autoptr(GString) listed = g_string_new (NULL);
   GtkWidget *child;
+
+  /* The field too: a row's buttons hold a term that names it. */
+  g_string_printf (listed, "%d %s\n", ld_field_stats_get_field (self->stats),
+                   ld_field_stats_get_key (self->stats) != NULL
+                   ? ld_field_stats_get_key (self->stats) : "");
+  for (guint i = 0; i < top->len; i++)
+    {
+      const char *value = g_array_index (top, LdFieldCount, i).value;
+
+      g_string_append_printf (listed, "%zu:%s", strlen (value), value);
+    }
+  g_string_append_printf (listed, "%d%d", n_other > 0, with_without);
+
+  /* The same values with other counts: the rows stay, and their buttons
+   * take a click however often the counts change. */
+  if (g_strcmp0 (listed->str, self->listed_values) == 0)
+    {
+      child = gtk_widget_get_first_child (GTK_WIDGET (self->values_list));
+      for (guint i = 0; i < top->len && child != NULL; i++)
+        {
+          set_value_numbers (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child)),
+                             g_array_index (top, LdFieldCount, i).count, total);
+          child = gtk_widget_get_next_sibling (child);
+        }
+      if (n_other > 0 && child != NULL)
+        {
+          set_value_numbers (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child)), n_other,
+                             total);
+          child = gtk_widget_get_next_sibling (child);
+        }
+      if (with_without && child != NULL)
+        set_value_numbers (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (child)), n_without,
+                           total);
+      return;
+    }
+  g_free (self->listed_values);
+  self->listed_values = g_string_free (g_steal_pointer (&listed), FALSE);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->values_list))) != NULL)
     gtk_list_box_remove (self->values_list, child);
@@ -295,7 +398,7 @@ fill_values (LdFieldsPage *self,
   if (n_other > 0)
     gtk_list_box_append (self->values_list,
                          new_value_row (self, NULL, _("Other values"), n_other, total));
-  if (n_without > 0 && ld_field_stats_get_field (self->stats) == LD_STATS_FIELD_EXTRA)
+  if (with_without)
     gtk_list_box_append (self->values_list,
                          new_value_row (self, NULL, _("Without this field"), n_without, total));
 }
@@ -441,6 +544,8 @@ ld_fields_page_dispose (GObject *object)
   g_clear_object (&self->shown);
   g_clear_pointer (&self->shown_keys, g_free);
   g_clear_pointer (&self->shown_values, g_free);
+  g_clear_pointer (&self->listed_keys, g_free);
+  g_clear_pointer (&self->listed_values, g_free);
 
   G_OBJECT_CLASS (ld_fields_page_parent_class)->dispose (object);
 }
