@@ -198,13 +198,13 @@ group_of_item (LdFoldModel *self,
                guint        position)
 {
   guint lo = 0, hi = n_groups (self);
-  guint target = position + self->item_shift;
 
+  /* Compared as positions: the shifts wrap past 2^32 in a long session. */
   while (hi - lo > 1)
     {
       guint mid = lo + (hi - lo) / 2;
 
-      if (group_at (self, mid)->item <= target)
+      if (group_at (self, mid)->item - self->item_shift <= position)
         lo = mid;
       else
         hi = mid;
@@ -218,13 +218,12 @@ group_of_record (LdFoldModel *self,
                  guint        filter_position)
 {
   guint lo = 0, hi = n_groups (self);
-  guint target = filter_position + self->rec_shift;
 
   while (hi - lo > 1)
     {
       guint mid = lo + (hi - lo) / 2;
 
-      if (group_at (self, mid)->first <= target)
+      if (group_at (self, mid)->first - self->rec_shift <= filter_position)
         lo = mid;
       else
         hi = mid;
