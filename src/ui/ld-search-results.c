@@ -18,9 +18,9 @@
  * window's are), so a match looks as it does in the live table, but for the
  * mark gutter, which it leaves out: its rows are numbered by the results'
  * store, not by the session, so the live table's gutter would mark another
- * record (marks are made in the live table, and `is:marked` finds them here). The search
- * runs on a thread (ld-archive-search.c); this page only appends the
- * matches it is handed, a slice per main loop iteration. */
+ * record; marks are made in the live table. The search runs on a thread
+ * (ld-archive-search.c); this page only appends the matches it is handed,
+ * a slice per main loop iteration. */
 
 struct _LdSearchResults
 {

@@ -160,9 +160,8 @@ on_level_set (GObject      *object,
       /* listen() closes the connection as well when its verify= or
        * dictConfig() turned the message down: the close is no proof. */
       g_autofree char *text =
-        g_strdup_printf (_("Sent “%s” at %s to the program at %s, port %u. It closed the "
-                           "connection, as listen() does, without confirming: records at %s "
-                           "will show that it took."),
+        g_strdup_printf (_("Sent “%s” at %s to %s, port %u. listen() does not confirm: "
+                           "records at %s will show that it took."),
                          *sending->logger != '\0' ? sending->logger : "root", sending->level,
                          sending->host, sending->port, sending->level);
 
