@@ -8,7 +8,10 @@
  * records, the marks in the session's archive, and a right click on a cell
  * whose "Filter to This Value" and "Exclude This Value" put in the filter
  * bar the text a user could type, as the Menu key's and a detail-pane
- * field's menu do. With screenshots in light and dark. */
+ * field's menu do. With repeat folding on, a folded run above makes the
+ * table's rows differ from the filter's records: Ctrl+M, F2 and a cell's
+ * menu still act on the row the user sees. With screenshots in light and
+ * dark. */
 
 #include "config.h"
 
@@ -20,6 +23,7 @@
 #include "ld-archive.h"
 #include "ld-detail-pane.h"
 #include "ld-export-dialog.h"
+#include "ld-fold-model.h"
 #include "ld-level.h"
 #include "ld-row.h"
 #include "ld-window.h"
@@ -566,6 +570,205 @@ test_marks (void)
   g_assert_finalize_object (g_steal_pointer (&window));
 }
 
+/* Repeat folding */
+
+/* The table's row showing @seq (a folded run's first record shows the run). */
+static guint
+table_position (GtkWidget *window,
+                guint64    seq)
+{
+  GListModel *rows = G_LIST_MODEL (table_selection (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (rows, i);
+
+      if (ld_row_get_seq (row) == seq)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+/* Clicks the row showing @seq, scrolled to, as a user does. */
+static void
+select_row (GtkWidget *window,
+            guint64    seq)
+{
+  GtkWidget *view = find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL);
+  guint position = table_position (window, seq);
+
+  gtk_single_selection_set_selected (table_selection (window), position);
+  gtk_widget_activate_action (find_descendant (view, GTK_TYPE_LIST_VIEW, NULL),
+                              "list.scroll-to-item", "u", position);
+  wait_painted (window);
+}
+
+/* The selected row's record, as the table shows it. */
+static guint64
+selected_row_seq (GtkWidget *window)
+{
+  LdRow *row = gtk_single_selection_get_selected_item (table_selection (window));
+
+  g_assert_nonnull (row);
+  return ld_row_get_seq (row);
+}
+
+static gboolean
+folded (gpointer data)
+{
+  GListModel *rows = gtk_single_selection_get_model (table_selection (data));
+
+  return ld_fold_model_get_pending (LD_FOLD_MODEL (rows)) == 0
+         && g_list_model_get_n_items (rows)
+            < g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (data)));
+}
+
+static void
+set_folding (GtkWidget *window,
+             gboolean   fold)
+{
+  GSettings *settings = ld_application_get_settings (app);
+
+  if (g_settings_get_boolean (settings, "fold-repeats") != fold)
+    g_action_group_activate_action (G_ACTION_GROUP (window), "fold-repeats", NULL);
+  g_assert_true (g_settings_get_boolean (settings, "fold-repeats") == fold);
+  if (fold)
+    ui_wait_until (folded, window, "the repeats folded");
+  wait_painted (window);
+}
+
+/* The shown records from @from on, by message. */
+static char *
+shown_messages (GtkWidget *window,
+                guint64    from)
+{
+  LdFilterModel *model = ld_window_get_model (LD_WINDOW (window));
+  GString *messages = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    if (ld_filter_model_get_seq (model, i) >= from)
+      {
+        g_autoptr(LdRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+        gsize length;
+        const char *message = ld_record_get_message (ld_row_get_record (row), &length);
+
+        g_string_append_printf (messages, "%.*s; ", (int) length, message);
+      }
+
+  return g_string_free (messages, FALSE);
+}
+
+/* Two runs of heartbeats, each folding into one row, around four records
+ * of their own: seqs @first + 0…4 and 9…11 fold. */
+#define N_FOLD_RECORDS 13
+
+static void
+push_runs (void)
+{
+  static const char *const loggers[] = { "acme.alpha", "acme.bravo", "acme.charlie",
+                                         "acme.delta" };
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < N_FOLD_RECORDS; i++)
+    {
+      gboolean beat = i < 5 || (i >= 9 && i < 12);
+      g_autofree char *message = beat ? g_strdup_printf ("heartbeat %u", i)
+                                      : g_strdup_printf ("%s ready",
+                                                         loggers[i < 9 ? i - 5 : 3] + 5);
+      LdRecordFields fields = {
+        .time_us = g_get_real_time () + i,
+        .level = LD_LEVEL_INFO,
+        .logger = beat ? "acme.beat" : loggers[i < 9 ? i - 5 : 3],
+        .message = message,
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+}
+
+static gboolean
+runs_arrived (gpointer data)
+{
+  LdFilterModel *model = ld_window_get_model (data);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_autoptr(LdRow) row = n > 0 ? g_list_model_get_item (G_LIST_MODEL (model), n - 1) : NULL;
+
+  return row != NULL && ld_intern_lookup (ld_row_get_record (row)->logger) != NULL
+         && g_str_equal (ld_intern_lookup (ld_row_get_record (row)->logger), "acme.delta");
+}
+
+static void
+test_marks_folded (void)
+{
+  g_autoptr(GtkWidget) window = g_object_ref (GTK_WIDGET (ld_window_new (app)));
+  LdFilterModel *model = ld_window_get_model (LD_WINDOW (window));
+  g_autofree char *marked = NULL;
+  guint64 first;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  push_runs ();
+  ui_wait_until (runs_arrived, window, "the records");
+  ld_filter_model_flush (model);
+  first = ld_filter_model_get_seq (model, g_list_model_get_n_items (G_LIST_MODEL (model))
+                                          - N_FOLD_RECORDS);
+  /* One mark inside the first run, made while it shows each record. */
+  set_folding (window, FALSE);
+  select_row (window, first + 3);
+  gtk_widget_activate_action (window, "win.toggle-mark", NULL);
+  set_folding (window, TRUE);
+  /* Both runs are one row each, above and below the records marked next. */
+  g_assert_cmpuint (table_position (window, first + 5), ==, table_position (window, first) + 1);
+  g_assert_cmpuint (table_position (window, first + 12),
+                    ==, table_position (window, first + 9) + 1);
+
+  /* Ctrl+M on a row below a folded run marks that row's record. */
+  select_row (window, first + 6);
+  gtk_widget_activate_action (window, "win.toggle-mark", NULL);
+  select_row (window, first + 9);
+  gtk_widget_activate_action (window, "win.toggle-mark", NULL);
+  ui_save_shots (window, "marks-folded");
+  /* is:marked: exactly the records marked, by their own messages. */
+  set_filter (window, "is:marked");
+  marked = shown_messages (window, first);
+  g_assert_cmpstr (marked, ==, "heartbeat 3; bravo ready; heartbeat 9; ");
+  set_filter (window, "");
+
+  /* A cell's menu on a row below a folded run offers that row's values. */
+  {
+    GtkWidget *cell, *popover;
+
+    select_row (window, first + 7);
+    cell = find_cell (window, first + 7, "logger");
+    g_assert_nonnull (cell);
+    popover = right_click (window, cell);
+    g_assert_cmpuint (selected_row_seq (window), ==, first + 7);
+    choose (popover, "_Filter to This Value");
+    g_assert_cmpstr (filter_text (window), ==, "logger=\"acme.charlie\"");
+    set_filter (window, "");
+  }
+
+  /* F2 goes from mark to mark as the rows show them: into the folded run,
+   * which opens to show the marked record, and on below it. */
+  set_folding (window, FALSE);
+  set_folding (window, TRUE);
+  select_row (window, first);
+  gtk_widget_activate_action (window, "win.next-mark", NULL);
+  g_assert_cmpuint (selected_row_seq (window), ==, first + 3);
+  g_assert_cmpuint (table_position (window, first + 3), ==, table_position (window, first) + 3);
+  gtk_widget_activate_action (window, "win.next-mark", NULL);
+  g_assert_cmpuint (selected_row_seq (window), ==, first + 6);
+  gtk_widget_activate_action (window, "win.next-mark", NULL);
+  g_assert_cmpuint (selected_row_seq (window), ==, first + 9);
+  gtk_widget_activate_action (window, "win.previous-mark", NULL);
+  g_assert_cmpuint (selected_row_seq (window), ==, first + 6);
+
+  set_folding (window, FALSE);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (g_steal_pointer (&window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -598,6 +801,7 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/marks/window", test_marks);
+  g_test_add_func ("/marks/folded", test_marks_folded);
 
   status = g_test_run ();
   g_clear_object (&app);

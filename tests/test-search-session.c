@@ -4,7 +4,9 @@
 /* "Search the whole session" in the window: a store capped far below what
  * a sender sends through a real TCP socket, a filter typed into the filter
  * bar, the offer that appears, and win.search-session listing every match
- * of the session's archive, not only those still in memory. */
+ * of the session's archive, not only those still in memory; the results'
+ * rows, numbered by their own store, with no mark gutter and no fold badge
+ * of the live table's records of the same numbers. */
 
 #include "config.h"
 
@@ -286,6 +288,14 @@ find_level_toggle (GtkWidget  *widget,
   return NULL;
 }
 
+static gboolean
+query_is_request (gpointer data)
+{
+  LdQuery *query = ld_filter_model_get_query (ld_window_get_model (data));
+
+  return query != NULL && g_strcmp0 (ld_query_get_text (query), "request") == 0;
+}
+
 /* A level the table hides is hidden in the whole session's matches too,
  * and not counted; of more matches than the store keeps, the newest are
  * listed. */
@@ -310,6 +320,9 @@ test_hidden_level (void)
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (error_toggle)));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (error_toggle), FALSE);
   gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "request");
+  /* The hidden level alone brings the offer: the search waits for the
+   * typed text too, or it would count every record but the errors. */
+  ui_wait_until (query_is_request, window, "the filter applied");
   ui_wait_until (revealed, offer, "the offer to search the whole session");
 
   for (guint i = 0; i < N_SENT; i++)
@@ -333,6 +346,112 @@ test_hidden_level (void)
     }
 
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (error_toggle), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
+/* The results' rows */
+
+#define N_TICKS 50
+
+static gboolean
+ticks_arrived (gpointer data)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint n = 0;
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    n += g_strcmp0 (ld_intern_lookup (ld_store_get_record (store, i)->logger), "acme.tick") == 0;
+
+  return n == N_TICKS;
+}
+
+/* The fold badges shown under @widget. */
+static guint
+count_badges (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (gtk_widget_has_css_class (widget, "fold-badge"))
+    return gtk_widget_get_mapped (widget) ? 1 : 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_badges (child);
+
+  return n;
+}
+
+static gboolean
+one_badge (gpointer data)
+{
+  return count_badges (data) == 1;
+}
+
+/* The session's first records are a run of repeats, which the live table
+ * folds; the results of a search for them are numbered 0, 1, 2… by the
+ * results' own store, the numbers of those folded records. The results
+ * show no gutter that would mark the session's record of the same number,
+ * and no badge of its run. Runs first, while the session's numbers are low. */
+static void
+test_results_rows (void)
+{
+  LdWindow *window = g_object_ref (ld_window_new (app));
+  GtkWidget *widget = GTK_WIDGET (window);
+  GtkRevealer *offer = GTK_REVEALER (find_descendant (widget, GTK_TYPE_REVEALER, "search-offer"));
+  GtkWidget *live = find_descendant (widget, GTK_TYPE_COLUMN_VIEW, "record-table");
+  LdStore *store = ld_application_get_store (app);
+  LdBatch *batch = ld_batch_new ();
+  GtkWidget *table;
+  GListModel *live_columns, *columns;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (widget);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "fold-repeats", NULL);
+
+  for (guint i = 0; i < N_TICKS; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("tick %u", i);
+      LdRecordFields fields = {
+        .time_us = g_get_real_time () + i, .level = 20, .level_name = "INFO",
+        .logger = "acme.tick", .message = message,
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_handoff_push_batch (ld_application_get_handoff (app), batch);
+  ui_wait_until (ticks_arrived, NULL, "the ticks");
+  /* Only a few of Logdeck's own records came before them. */
+  g_assert_cmpuint (ld_store_get_first_seq (store) + ld_store_get_n_records (store), <,
+                    N_TICKS + 10);
+
+  /* Every record is still in memory, so nothing is offered; the action
+   * searches all the same. */
+  gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "tick");
+  /* The live table folds the ticks into one row with its badge. */
+  ui_wait_until (one_badge, live, "the ticks filtered and folded");
+  g_assert_false (gtk_revealer_get_reveal_child (offer));
+
+  gtk_widget_activate_action (widget, "win.search-session", NULL);
+  g_object_set_data_full (G_OBJECT (window), "ld-expected-title",
+                          g_strdup_printf ("%u matches in the whole session", N_TICKS), g_free);
+  ui_wait_until (label_has_prefix, window, "the search's count");
+  table = find_descendant (widget, GTK_TYPE_COLUMN_VIEW, "search-results-table");
+  wait_painted (widget);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (
+                      GTK_COLUMN_VIEW (table)))), ==, N_TICKS);
+  g_assert_nonnull (find_descendant (table, GTK_TYPE_INSCRIPTION, NULL));
+  g_assert_cmpuint (count_badges (table), ==, 0);
+  g_assert_null (find_descendant (table, GTK_TYPE_WIDGET, "mark-gutter"));
+  live_columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (live));
+  columns = gtk_column_view_get_columns (GTK_COLUMN_VIEW (table));
+  g_assert_cmpuint (g_list_model_get_n_items (columns) + 1, ==,
+                    g_list_model_get_n_items (live_columns));
+
+  gtk_widget_activate_action (widget, "win.close-search-results", NULL);
+  ui_wait_until (table_shown, widget, "the live table again");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "fold-repeats", NULL);
   gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), "");
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
@@ -393,6 +512,7 @@ main (int   argc,
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
 
+  g_test_add_func ("/search-session/results-rows", test_results_rows);
   g_test_add_func ("/search-session/whole-session", test_search_whole_session);
   g_test_add_func ("/search-session/hidden-level", test_hidden_level);
   g_test_add_func ("/search-session/back-while-searching", test_back_while_searching);

@@ -4,20 +4,25 @@
 /* The sidebar's tools in the real window, driven as a user does: "Set
  * level on sender…" (turned on in Preferences, opened from the logger
  * tree's action, sent to a CPython peer's logging.config.listen(), whose
- * SocketHandler sends to the window's own listener), and the Fields page
+ * SocketHandler sends to the window's own listener; opened from a record's
+ * menu for that record's host, from the tree with a choice among the hosts
+ * that sent the logger, and with no host for a file's records), and the Fields page
  * (a field picked, a value's filter and exclude buttons clicked). With
  * screenshots in light and dark. */
 
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ingest-test-utils.h"
 #include "ld-application.h"
 #include "ld-fields-page.h"
+#include "ld-import.h"
 #include "ld-level.h"
 #include "ld-preferences.h"
+#include "ld-row.h"
 #include "ld-sender-level-dialog.h"
 #include "ld-sidebar.h"
 #include "ld-window.h"
@@ -266,8 +271,8 @@ test_sender_level (void)
                              peer.port);
   gtk_widget_activate_action (GTK_WIDGET (dialog), "sender-level.send", NULL);
   ui_wait_until (dialog_done, dialog, "the level sent");
-  expected = g_strdup_printf ("“shop.db” is now at DEBUG in the program at 127.0.0.1, port %u",
-                              peer.port);
+  expected = g_strdup_printf ("Sent “shop.db” at DEBUG to 127.0.0.1, port %u. listen() does "
+                              "not confirm: records at DEBUG will show that it took.", peer.port);
   g_assert_cmpstr (ld_sender_level_dialog_get_status (LD_SENDER_LEVEL_DIALOG (dialog)), ==,
                    expected);
   ui_save_shots (GTK_WIDGET (dialog), "sender-level");
@@ -305,6 +310,296 @@ test_sender_level (void)
     ui_save_shots (GTK_WIDGET (dialog), "sender-level-refused");
     gtk_window_destroy (dialog);
   }
+
+  g_settings_reset (settings, "sender-config-enabled");
+  ui_close_window (window);
+}
+
+/* Which host "Set level on sender…" offers */
+
+/* JSON lines for @logger through a real socket to the window's TCP
+ * listener, from the loopback address @from, as a program on that host
+ * sends them. */
+static void
+send_from (const char *from,
+           const char *logger,
+           const char *message)
+{
+  LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (from, 0);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_strdup_printf ("{\"created\": %.6f, \"levelno\": 20, \"levelname\": "
+                                           "\"INFO\", \"name\": \"%s\", \"msg\": \"%s\"}\n",
+                                           g_get_real_time () / 1e6, logger, message);
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_local_address (client, local);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                ld_ingest_get_bound_port (ingest, "tcp"), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), line,
+                             strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The store's newest record of @logger with @message. */
+static gboolean
+find_record (const char *logger,
+             const char *message,
+             guint64    *seq)
+{
+  LdStore *store = ld_application_get_store (app);
+
+  for (guint i = ld_store_get_n_records (store); i > 0; i--)
+    {
+      const LdRecord *record = ld_store_get_record (store, i - 1);
+      gsize length;
+      const char *text = ld_record_get_message (record, &length);
+
+      if (g_strcmp0 (ld_intern_lookup (record->logger), logger) == 0
+          && length == strlen (message) && memcmp (text, message, length) == 0)
+        {
+          *seq = ld_store_get_first_seq (store) + i - 1;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  const char *logger;
+  const char *message;
+} RecordWait;
+
+static gboolean
+record_arrived (gpointer data)
+{
+  RecordWait *wait = data;
+  guint64 seq;
+
+  return find_record (wait->logger, wait->message, &seq);
+}
+
+static void
+wait_for_record (const char *logger,
+                 const char *message)
+{
+  RecordWait wait = { logger, message };
+
+  ui_wait_until (record_arrived, &wait, message);
+}
+
+/* The item labelled @label in @menu (sections included): its action and target. */
+static gboolean
+find_menu_item (GMenuModel  *menu,
+                const char  *label,
+                char       **action,
+                GVariant   **target)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      if (section != NULL && find_menu_item (section, label, action, target))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &text)
+          && g_strcmp0 (text, label) == 0)
+        {
+          g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", action);
+          *target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                           NULL);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* Selects the record's row in the table and presses the Menu key there, as
+ * a user does; picks "Set Level on Sender…" and returns the dialog, with
+ * the item's target in @target. */
+static GtkWindow *
+sender_level_from_record (GtkWidget  *window,
+                          guint64     seq,
+                          GVariant  **target)
+{
+  GtkWidget *view = find_descendant (window, GTK_TYPE_COLUMN_VIEW, "record-table");
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (
+    GTK_COLUMN_VIEW (view)));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (view);
+  g_autofree char *action = NULL;
+  GtkWidget *popover = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (selection));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (G_LIST_MODEL (selection), i);
+
+      if (ld_row_get_seq (row) == seq)
+        gtk_single_selection_set_selected (selection, i);
+    }
+  g_assert_cmpuint (ld_row_get_seq (gtk_single_selection_get_selected_item (selection)), ==, seq);
+  gtk_widget_grab_focus (view);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && popover == NULL; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (
+            gtk_shortcut_get_trigger (shortcut));
+
+          if (strstr (trigger, "Menu") == NULL)
+            continue;
+          g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                       view, NULL));
+          popover = find_descendant (view, GTK_TYPE_POPOVER_MENU, NULL);
+          break;
+        }
+    }
+  g_assert_nonnull (popover);
+  g_assert_true (find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
+                                 "Set _Level on Sender…", &action, target));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  g_assert_true (gtk_widget_activate_action_variant (popover, action, *target));
+
+  return ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+}
+
+/* The dialog's row titled @title. */
+static GtkWidget *
+dialog_row (GtkWindow  *dialog,
+            const char *title)
+{
+  GtkWidget *row = find_descendant (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_ROW, NULL);
+
+  for (; row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_PREFERENCES_ROW (row)
+        && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+      return row;
+
+  g_assert_not_reached ();
+}
+
+static const char *
+dialog_host (GtkWindow *dialog)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (dialog_row (dialog, "Sender’s Host")));
+}
+
+static gboolean
+send_sensitive (GtkWindow *dialog)
+{
+  GtkWidget *send = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "suggested-action");
+
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (send)), ==, "_Send");
+  return gtk_widget_is_sensitive (send);
+}
+
+/* Writes records of shop.import to a file and imports it, as File ▸ Open does. */
+static void
+import_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("logdeck-test-sender-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "shop.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(LdImport) import = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lines = g_strdup_printf ("{\"created\": %.6f, \"levelno\": 20, \"name\": "
+                                            "\"shop.import\", \"msg\": \"from a file\"}\n",
+                                            g_get_real_time () / 1e6);
+
+  g_assert_true (g_file_set_contents (path, lines, -1, &error));
+  import = ld_import_new_for_file (file);
+  ld_import_set_handoff (import, ld_application_get_handoff (app));
+  g_assert_true (ld_import_run (import, NULL, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_sender_hosts (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window = new_window ();
+  GtkWidget *sidebar = find_descendant (window, LD_TYPE_SIDEBAR, NULL);
+  g_autoptr(GVariant) target = NULL;
+  GtkWindow *dialog;
+  AdwComboRow *senders;
+  guint64 seq_a, seq_file;
+
+  g_settings_set_boolean (settings, "sender-config-enabled", TRUE);
+
+  /* Two programs on two hosts send the same logger; B's record is newer. */
+  send_from ("127.0.0.1", "shop.cart", "from host a");
+  wait_for_record ("shop.cart", "from host a");
+  send_from ("127.0.0.2", "shop.cart", "from host b");
+  wait_for_record ("shop.cart", "from host b");
+  g_assert_true (find_record ("shop.cart", "from host a", &seq_a));
+
+  /* A's record's menu: A, not the newest sender of the logger. */
+  wait_painted (window);
+  dialog = sender_level_from_record (window, seq_a, &target);
+  g_assert_cmpstr (g_variant_get_type_string (target), ==, "(ss)");
+  wait_painted (GTK_WIDGET (dialog));
+  g_assert_cmpstr (dialog_host (dialog), ==, "127.0.0.1");
+  g_assert_false (gtk_widget_get_visible (dialog_row (dialog, "Sent By")));
+  g_assert_true (send_sensitive (dialog));
+  gtk_window_destroy (dialog);
+  g_clear_pointer (&target, g_variant_unref);
+
+  /* The logger tree: both hosts to pick from, the newest picked. */
+  gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.cart");
+  dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+  wait_painted (GTK_WIDGET (dialog));
+  senders = ADW_COMBO_ROW (dialog_row (dialog, "Sent By"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (senders)));
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (senders)), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (adw_combo_row_get_model (senders)),
+                                               1), ==, "127.0.0.1");
+  g_assert_cmpstr (dialog_host (dialog), ==, "127.0.0.2");
+  ui_save_shots (GTK_WIDGET (dialog), "sender-level-hosts");
+  adw_combo_row_set_selected (senders, 1);
+  g_assert_cmpstr (dialog_host (dialog), ==, "127.0.0.1");
+  g_assert_true (send_sensitive (dialog));
+  gtk_window_destroy (dialog);
+
+  /* A file's records came from no sender: no host, no Send, and why. */
+  import_file ();
+  wait_for_record ("shop.import", "from a file");
+  g_assert_true (find_record ("shop.import", "from a file", &seq_file));
+  gtk_widget_activate_action (sidebar, "sidebar.set-sender-level", "s", "shop.import");
+  dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+  wait_painted (GTK_WIDGET (dialog));
+  g_assert_cmpstr (dialog_host (dialog), ==, "");
+  g_assert_false (send_sensitive (dialog));
+  g_assert_false (gtk_widget_get_visible (dialog_row (dialog, "Sent By")));
+  g_assert_nonnull (ui_find_label (GTK_WIDGET (dialog), "No record of this logger came over the "
+                                   "network: records from a file, a pipe or standard input have "
+                                   "no sender to talk to. Give the program’s host to send to it "
+                                   "anyway."));
+  ui_save_shots (GTK_WIDGET (dialog), "sender-level-no-host");
+  /* What the user types is where it goes. */
+  gtk_editable_set_text (GTK_EDITABLE (dialog_row (dialog, "Sender’s Host")), "127.0.0.1");
+  g_assert_true (send_sensitive (dialog));
+  gtk_window_destroy (dialog);
+
+  dialog = sender_level_from_record (window, seq_file, &target);
+  g_assert_cmpstr (dialog_host (dialog), ==, "");
+  g_assert_false (send_sensitive (dialog));
+  gtk_window_destroy (dialog);
 
   g_settings_reset (settings, "sender-config-enabled");
   ui_close_window (window);
@@ -536,6 +831,7 @@ main (int   argc,
   app = ui_test_application_new ();
 
   g_test_add_func ("/sidebar-tools/sender-level", test_sender_level);
+  g_test_add_func ("/sidebar-tools/sender-hosts", test_sender_hosts);
   g_test_add_func ("/sidebar-tools/fields-page", test_fields_page);
 
   status = g_test_run ();

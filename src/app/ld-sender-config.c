@@ -17,9 +17,12 @@
  * reads a 4-byte big-endian length and that many bytes, hands them to the
  * program's verify= function if it gave one, tries them as JSON for
  * dictConfig() and falls back to fileConfig(), then closes the connection.
- * It never answers, so the close is the only sign the configuration was
- * taken: the client waits for it, and a reset instead means the program
- * closed the connection before reading what was sent.
+ * It never answers, and it closes the same way when verify= turned the
+ * message down or dictConfig() raised, so a close says only that the
+ * program read what was sent, not that it took it: records at the new
+ * level are the one sign that it did. The client waits for the close, and
+ * a reset instead means the program closed the connection before reading
+ * what was sent.
  *
  * What is sent is only ever {"version": 1, "incremental": true, "loggers":
  * {NAME: {"level": LEVEL}}} (or "root" for the root logger): an incremental
@@ -302,6 +305,8 @@ on_reply_read (GObject      *object,
       fail_closed (task);
       return;
     }
+  /* A plain close: the program read it all. Whether verify= and
+   * dictConfig() let it through, listen() does not say. */
   if (n == 0)
     {
       g_task_return_boolean (task, TRUE);
@@ -408,12 +413,14 @@ on_caller_cancelled (GCancellable *caller,
  * @level: one of Python's level names
  * @timeout_ms: how long connecting and the exchange may take together
  * @cancellable: (nullable): to stop early
- * @callback: called when the program took the configuration, or did not
+ * @callback: called when the program read the configuration, or did not
  * @user_data: for @callback
  *
  * Sends the program an incremental dictConfig that sets @logger's level,
  * and waits until it closes the connection, which it does once it has
- * applied it. Nothing blocks the calling thread.
+ * read it: after applying it, or after its verify= or dictConfig() turned
+ * it down, which listen() does not tell apart. Nothing blocks the calling
+ * thread.
  */
 void
 ld_sender_config_set_level_async (const char          *host,
@@ -478,7 +485,8 @@ ld_sender_config_set_level_async (const char          *host,
  * @result: what the callback was given
  * @error: the failure in words: refused, timed out, closed by the program
  *
- * Returns: whether the program took the configuration
+ * Returns: whether the program read the configuration and closed the
+ *   connection, as listen() does whether or not it applied it
  */
 gboolean
 ld_sender_config_set_level_finish (GAsyncResult  *result,

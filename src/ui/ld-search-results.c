@@ -15,9 +15,12 @@
  * store of their own, read-only, seen through a filter model that the
  * window gives its levels and hidden loggers; the table takes the window's
  * own columns (the same factories, titles and widths, hidden where the
- * window's are), so a match looks as it does in the live table. The search
- * runs on a thread (ld-archive-search.c); this page only appends the
- * matches it is handed, a slice per main loop iteration. */
+ * window's are), so a match looks as it does in the live table, but for the
+ * mark gutter, which it leaves out: its rows are numbered by the results'
+ * store, not by the session, so the live table's gutter would mark another
+ * record; marks are made in the live table. The search runs on a thread
+ * (ld-archive-search.c); this page only appends the matches it is handed,
+ * a slice per main loop iteration. */
 
 struct _LdSearchResults
 {
@@ -254,9 +257,9 @@ on_selected_item_changed (LdSearchResults    *self,
   gtk_widget_set_visible (self->detail_pane, row != NULL);
 }
 
-/* The live table's columns, one for one: the same cell factories (which
- * draw a record as the window does), titles, widths and header menus; a
- * column hidden there is hidden here. */
+/* The live table's columns, one for one but the mark gutter: the same cell
+ * factories (which draw a record as the window does), titles, widths and
+ * header menus; a column hidden there is hidden here. */
 static void
 copy_columns (LdSearchResults *self,
               GtkColumnView   *like)
@@ -267,10 +270,12 @@ copy_columns (LdSearchResults *self,
     {
       g_autoptr(GtkColumnViewColumn) source = g_list_model_get_item (columns, i);
       GtkListItemFactory *factory = gtk_column_view_column_get_factory (source);
-      g_autoptr(GtkColumnViewColumn) column =
-        gtk_column_view_column_new (gtk_column_view_column_get_title (source),
-                                    factory != NULL ? g_object_ref (factory) : NULL);
+      g_autoptr(GtkColumnViewColumn) column = NULL;
 
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (source), "ld-column-id"), "mark") == 0)
+        continue;
+      column = gtk_column_view_column_new (gtk_column_view_column_get_title (source),
+                                           factory != NULL ? g_object_ref (factory) : NULL);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_header_menu (column,
                                               gtk_column_view_column_get_header_menu (source));

@@ -11,7 +11,9 @@
 /* "Set level on sender…": sends one logger's level to a program's
  * logging.config.listen() port (ld-sender-config.c does the sending) and
  * says in words what came of it. The port is remembered per host in the
- * settings, so the user gives it once. */
+ * settings, so the user gives it once. The host is the one the records
+ * came from: picked among them when several programs sent the logger, and
+ * left for the user to give when none came over the network. */
 
 /* The settings keep ports for at most this many hosts. */
 #define MAX_REMEMBERED_HOSTS 64
@@ -23,7 +25,9 @@ struct _LdSenderLevelDialog
   /* Template widgets */
   AdwEntryRow    *logger_row;
   AdwComboRow    *level_row;
+  AdwComboRow    *sender_row;
   AdwEntryRow    *host_row;
+  GtkLabel       *no_sender_label;
   GtkSpinButton  *port_spin;
   GtkLabel       *status_label;
 
@@ -69,6 +73,17 @@ remember_port (LdSenderLevelDialog *self,
   g_settings_set_value (self->settings, "sender-config-ports", g_variant_builder_end (&builder));
 }
 
+/* Send needs a host: with none, nothing is sent, and no host is made up. */
+static void
+update_send_enabled (LdSenderLevelDialog *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->host_row));
+  g_autofree char *host = g_strstrip (g_strdup (text));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sender-level.send",
+                                 self->cancellable == NULL && *host != '\0');
+}
+
 static void
 on_host_changed (LdSenderLevelDialog *self)
 {
@@ -77,6 +92,17 @@ on_host_changed (LdSenderLevelDialog *self)
 
   if (self->settings != NULL)
     gtk_spin_button_set_value (self->port_spin, remembered_port (self, host));
+  update_send_enabled (self);
+}
+
+/* Picking one of the programs that sent the logger puts its host in. */
+static void
+on_sender_selected (LdSenderLevelDialog *self)
+{
+  GtkStringObject *host = adw_combo_row_get_selected_item (self->sender_row);
+
+  if (host != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->host_row), gtk_string_object_get_string (host));
 }
 
 static void
@@ -96,9 +122,9 @@ static void
 set_busy (LdSenderLevelDialog *self,
           gboolean             busy)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sender-level.send", !busy);
   if (!busy)
     g_clear_object (&self->cancellable);
+  update_send_enabled (self);
 }
 
 typedef struct
@@ -131,10 +157,13 @@ on_level_set (GObject      *object,
 
   if (ld_sender_config_set_level_finish (result, &error))
     {
+      /* listen() closes the connection as well when its verify= or
+       * dictConfig() turned the message down: the close is no proof. */
       g_autofree char *text =
-        g_strdup_printf (_("“%s” is now at %s in the program at %s, port %u"),
+        g_strdup_printf (_("Sent “%s” at %s to %s, port %u. listen() does not confirm: "
+                           "records at %s will show that it took."),
                          *sending->logger != '\0' ? sending->logger : "root", sending->level,
-                         sending->host, sending->port);
+                         sending->host, sending->port, sending->level);
 
       remember_port (self, sending->host, sending->port);
       show_status (self, text, FALSE);
@@ -204,10 +233,13 @@ ld_sender_level_dialog_class_init (LdSenderLevelDialogClass *klass)
     widget_class, "/io/github/logdeck/Logdeck/ld-sender-level-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, logger_row);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, level_row);
+  gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, sender_row);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, host_row);
+  gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, no_sender_label);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, port_spin);
   gtk_widget_class_bind_template_child (widget_class, LdSenderLevelDialog, status_label);
   gtk_widget_class_bind_template_callback (widget_class, on_host_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_sender_selected);
   gtk_widget_class_install_action (widget_class, "sender-level.send", NULL, send_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -228,24 +260,39 @@ ld_sender_level_dialog_init (LdSenderLevelDialog *self)
  * @parent: the main window
  * @settings: the application's settings, which remember the ports
  * @logger: the logger whose level to set
- * @host: (nullable): the sender's host, as its records came from
+ * @hosts: (nullable) (array zero-terminated=1): the addresses the logger's
+ *   records came from, newest first; %NULL or empty when none came over the
+ *   network (from a file, a pipe or stdin)
+ *
+ * With several hosts the user picks one (the newest is picked); with none
+ * the host is left empty, and Send is off until the user gives one.
  *
  * Returns: (transfer floating): the dialog, DEBUG picked
  */
 GtkWidget *
-ld_sender_level_dialog_new (GtkWindow  *parent,
-                            GSettings  *settings,
-                            const char *logger,
-                            const char *host)
+ld_sender_level_dialog_new (GtkWindow         *parent,
+                            GSettings         *settings,
+                            const char        *logger,
+                            const char *const *hosts)
 {
   LdSenderLevelDialog *self = g_object_new (LD_TYPE_SENDER_LEVEL_DIALOG, "transient-for", parent,
                                             NULL);
+  guint n_hosts = hosts != NULL ? g_strv_length ((char **) hosts) : 0;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   self->settings = g_object_ref (settings);
   gtk_editable_set_text (GTK_EDITABLE (self->logger_row), logger != NULL ? logger : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->host_row), host != NULL ? host : "127.0.0.1");
+  gtk_editable_set_text (GTK_EDITABLE (self->host_row), n_hosts > 0 ? hosts[0] : "");
+  if (n_hosts > 1)
+    {
+      g_autoptr(GtkStringList) choices = gtk_string_list_new (hosts);
+
+      adw_combo_row_set_model (self->sender_row, G_LIST_MODEL (choices));
+      adw_combo_row_set_selected (self->sender_row, 0);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sender_row), n_hosts > 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->no_sender_label), n_hosts == 0);
   on_host_changed (self);
 
   return GTK_WIDGET (self);

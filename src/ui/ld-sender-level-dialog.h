@@ -13,7 +13,7 @@ G_DECLARE_FINAL_TYPE (LdSenderLevelDialog, ld_sender_level_dialog, LD, SENDER_LE
 GtkWidget  *ld_sender_level_dialog_new        (GtkWindow           *parent,
                                                GSettings           *settings,
                                                const char          *logger,
-                                               const char          *host);
+                                               const char *const   *hosts);
 const char *ld_sender_level_dialog_get_status (LdSenderLevelDialog *self);
 gboolean    ld_sender_level_dialog_get_busy   (LdSenderLevelDialog *self);
 

@@ -89,43 +89,95 @@ set_count (GtkWidget *label,
 
 /* Setting a logger's level in the sending program */
 
-/* Where the logger's records came from: the peer's address of its newest
- * record (or of a descendant's), else the host the record names. */
-static char *
-find_sender_host (LdSidebar  *self,
-                  const char *path)
+/* The dialog offers at most this many hosts that sent one logger. */
+#define MAX_SENDER_HOSTS 16
+
+/* Adds @record's network peer's address to @hosts, once. Only the address
+ * the records came from, never a host name a sender wrote into them: the
+ * configuration goes where the user saw the records come from, or where
+ * the user types. */
+static void
+add_peer_host (GPtrArray      *hosts,
+               const LdRecord *record)
 {
-  gsize path_len = strlen (path);
-  guint32 last_other = LD_INTERN_NONE;
+  g_autofree char *host = ld_sender_config_host_from_peer (ld_intern_lookup (record->peer));
 
-  if (self->store == NULL)
-    return NULL;
-
-  for (guint i = ld_store_get_n_records (self->store); i > 0; i--)
-    {
-      const LdRecord *record = ld_store_get_record (self->store, i - 1);
-      const char *logger;
-      char *host;
-
-      if (record->logger == last_other)
-        continue;
-      logger = ld_intern_lookup (record->logger);
-      if (logger == NULL || strncmp (logger, path, path_len) != 0
-          || (logger[path_len] != '\0' && logger[path_len] != '.'))
-        {
-          last_other = record->logger;
-          continue;
-        }
-      /* Only the address the records came from, never a host name a
-       * sender wrote into them: the configuration goes where the user
-       * saw the records come from, or where the user types. */
-      if ((host = ld_sender_config_host_from_peer (ld_intern_lookup (record->peer))) != NULL)
-        return host;
-    }
-
-  return NULL;
+  if (host == NULL)
+    return;
+  for (guint i = 0; i < hosts->len; i++)
+    if (g_str_equal (g_ptr_array_index (hosts, i), host))
+      return;
+  g_ptr_array_add (hosts, g_steal_pointer (&host));
 }
 
+/* Whether @logger is @path itself or, with @descendants, below it. */
+static gboolean
+logger_matches (const char *logger,
+                const char *path,
+                gsize       path_len,
+                gboolean    descendants)
+{
+  if (logger == NULL || strncmp (logger, path, path_len) != 0)
+    return FALSE;
+
+  return logger[path_len] == '\0' || (descendants && logger[path_len] == '.');
+}
+
+/* The distinct network peers that sent @path's records, newest first: of
+ * the logger's own records, or, for a node of the tree that sent none
+ * itself, of its descendants'. Records from a file, a pipe or stdin have
+ * no peer to talk to and add none, and no host is guessed from other
+ * loggers'. The array is %NULL-terminated for the dialog. */
+static GPtrArray *
+find_sender_hosts (LdSidebar  *self,
+                   const char *path)
+{
+  GPtrArray *hosts = g_ptr_array_new_with_free_func (g_free);
+  gsize path_len = strlen (path);
+  gboolean found = FALSE;
+
+  for (guint pass = 0; pass < 2 && self->store != NULL && !found; pass++)
+    {
+      guint32 last_other = LD_INTERN_NONE;
+
+      for (guint i = ld_store_get_n_records (self->store);
+           i > 0 && hosts->len < MAX_SENDER_HOSTS; i--)
+        {
+          const LdRecord *record = ld_store_get_record (self->store, i - 1);
+
+          if (record->logger == last_other
+              || !logger_matches (ld_intern_lookup (record->logger), path, path_len, pass > 0))
+            {
+              last_other = record->logger;
+              continue;
+            }
+          found = TRUE;
+          add_peer_host (hosts, record);
+        }
+    }
+  g_ptr_array_add (hosts, NULL);
+
+  return hosts;
+}
+
+static void
+open_sender_level_dialog (LdSidebar         *self,
+                          const char        *path,
+                          const char *const *hosts)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  if (self->settings == NULL || !g_settings_get_boolean (self->settings, "sender-config-enabled"))
+    return;
+
+  dialog = ld_sender_level_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                       self->settings, path, hosts);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* From the logger tree: the hosts that sent that logger, for the user to
+ * pick from when there are several. */
 static void
 set_sender_level_activated (GtkWidget  *widget,
                             const char *action_name,
@@ -133,25 +185,33 @@ set_sender_level_activated (GtkWidget  *widget,
 {
   LdSidebar *self = LD_SIDEBAR (widget);
   const char *path = g_variant_get_string (parameter, NULL);
-  g_autofree char *host = find_sender_host (self, path);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *dialog;
+  g_autoptr(GPtrArray) hosts = find_sender_hosts (self, path);
 
-  if (self->settings == NULL || !g_settings_get_boolean (self->settings, "sender-config-enabled"))
-    return;
+  open_sender_level_dialog (self, path, (const char *const *) hosts->pdata);
+}
 
-  dialog = ld_sender_level_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                       self->settings, path, host);
-  gtk_window_present (GTK_WINDOW (dialog));
+/* From a record's menu: the logger and the host that record came from ("",
+ * from a file or a pipe), never another sender of the same logger. */
+static void
+set_record_sender_level_activated (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter)
+{
+  const char *path, *host;
+
+  g_variant_get (parameter, "(&s&s)", &path, &host);
+  open_sender_level_dialog (LD_SIDEBAR (widget), path,
+                            (const char *[]) { *host != '\0' ? host : NULL, NULL });
 }
 
 static void
 update_sender_level_enabled (LdSidebar *self)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sidebar.set-sender-level",
-                                 self->settings != NULL
-                                 && g_settings_get_boolean (self->settings,
-                                                            "sender-config-enabled"));
+  gboolean enabled = self->settings != NULL
+                     && g_settings_get_boolean (self->settings, "sender-config-enabled");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sidebar.set-sender-level", enabled);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sidebar.set-record-sender-level", enabled);
 }
 
 static void
@@ -475,6 +535,8 @@ ld_sidebar_class_init (LdSidebarClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_term);
   gtk_widget_class_install_action (widget_class, "sidebar.set-sender-level", "s",
                                    set_sender_level_activated);
+  gtk_widget_class_install_action (widget_class, "sidebar.set-record-sender-level", "(ss)",
+                                   set_record_sender_level_activated);
 
   /**
    * LdSidebar::filter-changed:

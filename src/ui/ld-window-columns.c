@@ -516,7 +516,9 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 /* Repeat folding's badge, last in the Message cell, and dimmed levels'
- * style on every cell of the row (ld-window-fold.c). */
+ * style on every cell of the row (ld-window-fold.c). The search results
+ * page shares these cells: its rows are the results store's, whose seqs
+ * are not the session's, and are never folded. */
 static void
 bind_fold_and_dim (LdWindow         *self,
                    GtkWidget        *cell,
@@ -529,8 +531,12 @@ bind_fold_and_dim (LdWindow         *self,
     gtk_widget_add_css_class (cell, "dim-label");
   else
     gtk_widget_remove_css_class (cell, "dim-label");
-  if (info->bind == bind_message)
+  if (info->bind != bind_message)
+    return;
+  if (ld_row_get_store (row) == ld_filter_model_get_store (self->model))
     ld_window_bind_fold_badge (self, gtk_widget_get_last_child (cell), ld_row_get_seq (row));
+  else
+    gtk_widget_set_visible (gtk_widget_get_last_child (cell), FALSE);
 }
 
 static void
@@ -1024,7 +1030,9 @@ ld_window_refresh_marks (LdWindow *self)
  * ld_window_cell_at:
  * @self: a window
  * @widget: the widget under the pointer, or the focus, inside the table
- * @position: (out): the row's position in the filtered model
+ * @position: (out): the row's position in the table, as the selection's:
+ *   with repeat folding on, not the filter model's (see
+ *   ld_window_record_position())
  * @column_id: (out): the column's id
  *
  * Returns: %TRUE if @widget is in one of the table's cells

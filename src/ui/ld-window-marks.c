@@ -12,6 +12,7 @@
 #include "ld-marks.h"
 #include "ld-query.h"
 #include "ld-row.h"
+#include "ld-sender-config.h"
 #include "ld-sidebar.h"
 #include "ld-window-private.h"
 
@@ -29,18 +30,19 @@
  * sidebar's field statistics offer for a value, as the same query text a
  * user could type, and Copy; the record's own items follow. */
 
-/* The selected record's sequence number. */
+/* The selected record's sequence number. The selection's positions are
+ * the table's, which folded runs make differ from the filter model's: the
+ * seq comes from the item itself (a folded run's is its first record's). */
 static gboolean
 selected_seq (LdWindow *self,
               guint64  *seq)
 {
-  guint position = gtk_single_selection_get_selected (self->selection);
+  LdRow *row = gtk_single_selection_get_selected_item (self->selection);
 
-  if (position == GTK_INVALID_LIST_POSITION
-      || position >= g_list_model_get_n_items (G_LIST_MODEL (self->model)))
+  if (row == NULL)
     return FALSE;
 
-  *seq = ld_filter_model_get_seq (self->model, position);
+  *seq = ld_row_get_seq (row);
   return TRUE;
 }
 
@@ -56,11 +58,15 @@ toggle_mark_activated (GSimpleAction *action,
     ld_marks_toggle (self->marks, seq);
 }
 
-/* Selects the record and scrolls the table to it, as a notification's Show does. */
+/* Selects the record at @filter_position and scrolls the table to it, as a
+ * notification's Show does: a folded run it is in opens, so that the row
+ * selected is the record's own. */
 static void
 select_record (LdWindow *self,
-               guint     position)
+               guint     filter_position)
 {
+  guint position = ld_window_reveal_record (self, filter_position);
+
   gtk_single_selection_set_selected (self->selection, position);
   gtk_widget_activate_action (ld_window_get_list_view (self), "list.scroll-to-item", "u",
                               position);
@@ -159,7 +165,8 @@ filter_term_activated (GSimpleAction *action,
   gtk_widget_activate_action (GTK_WIDGET (self), "win.set-filter", "s", query);
 }
 
-/* The record menu's "Set Level on Sender…" is the logger tree's own. */
+/* The record menu's "Set Level on Sender…" is the sidebar's, given the
+ * record's logger and the host it came from ("" for none). */
 static void
 set_sender_level_activated (GSimpleAction *action,
                             GVariant      *parameter,
@@ -167,8 +174,8 @@ set_sender_level_activated (GSimpleAction *action,
 {
   LdWindow *self = user_data;
 
-  gtk_widget_activate_action (GTK_WIDGET (self->sidebar), "sidebar.set-sender-level", "s",
-                              g_variant_get_string (parameter, NULL));
+  gtk_widget_activate_action_variant (GTK_WIDGET (self->sidebar),
+                                      "sidebar.set-record-sender-level", parameter);
 }
 
 static const GActionEntry mark_actions[] = {
@@ -178,7 +185,7 @@ static const GActionEntry mark_actions[] = {
   { "export-marked", export_marked_activated },
   { "copy-text", copy_text_activated, "s" },
   { "filter-term", filter_term_activated, "s" },
-  { "set-sender-level", set_sender_level_activated, "s" },
+  { "set-sender-level", set_sender_level_activated, "(ss)" },
 };
 
 static void
@@ -385,8 +392,12 @@ build_cell_menu (LdWindow       *self,
   if (logger != NULL && *logger != '\0')
     {
       g_autoptr(GMenuItem) level = g_menu_item_new (_("Set _Level on Sender…"), NULL);
+      /* This record's own sender, not the newest of its logger's: another
+       * program, or none at all for a file's records, may share the name. */
+      g_autofree char *host = ld_sender_config_host_from_peer (ld_intern_lookup (record->peer));
 
-      g_menu_item_set_action_and_target (level, "win.set-sender-level", "s", logger);
+      g_menu_item_set_action_and_target (level, "win.set-sender-level", "(ss)", logger,
+                                         host != NULL ? host : "");
       g_menu_append_item (row, level);
     }
   g_menu_append_section (menu, NULL, G_MENU_MODEL (cell));
@@ -425,7 +436,9 @@ popup_cell_menu (LdWindow   *self,
   GtkWidget *popover;
   GdkRectangle rect = { (int) x, (int) y, 1, 1 };
 
-  row = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  /* @position is the table's, as the selection's is: the row is what the
+   * table shows there (a folded run's first record). */
+  row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
   if (row == NULL || ld_row_get_record (row) == NULL)
     return FALSE;
 
