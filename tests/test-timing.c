@@ -98,6 +98,21 @@ test_pattern (void)
   line = "query took 2s";
   g_assert_true (ld_timing_pattern_match (free_unit, line, strlen (line), &seconds));
   g_assert_cmpfloat (seconds, ==, 2);
+
+  /* The prefix's first byte, many times before it fits; a prefix cut by
+   * the end of the text; and no prefix at all. */
+  line = "iiiii ii i in in5s in 5s";
+  g_assert_true (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  g_assert_cmpfloat (seconds, ==, 5);
+  g_assert_false (ld_timing_pattern_match (tutorial, "done i", 6, &seconds));
+  {
+    g_autoptr(LdTimingPattern) suffix_only = ld_timing_pattern_new ("{duration}ms", NULL);
+
+    line = "took 12ms";
+    g_assert_true (ld_timing_pattern_match (suffix_only, line, strlen (line), &seconds));
+    g_assert_cmpfloat_with_epsilon (seconds, 0.012, 1e-12);
+    g_assert_false (ld_timing_pattern_match (suffix_only, "took 12s", 8, &seconds));
+  }
 }
 
 static void
@@ -160,7 +175,18 @@ test_bins (void)
 
       g_assert_cmpfloat (fabs (back - seconds) / seconds, <=, MAX_RELATIVE_ERROR);
     }
+  /* Bins are found from a table, not a logarithm: each edge is where the
+   * logarithm puts it. */
+  for (guint bin = 1; bin < LD_TIMING_N_BINS; bin++)
+    {
+      double edge = pow (1.04, bin - 1.0) * 1e-6;
+
+      g_assert_cmpuint (ld_timing_bin_for (edge * (1 + 1e-9)), ==, bin);
+      g_assert_cmpuint (ld_timing_bin_for (edge * (1 - 1e-9)), ==, bin - 1);
+    }
   g_assert_cmpuint (ld_timing_bin_for (0), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (-1), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (INFINITY), ==, LD_TIMING_N_BINS - 1);
   g_assert_cmpuint (ld_timing_bin_for (NAN), ==, 0);
   g_assert_cmpuint (ld_timing_bin_for (1e30), ==, LD_TIMING_N_BINS - 1);
 }

@@ -127,7 +127,9 @@ floor_div (gint64 value,
 #define GUESS_EXPONENTS 38
 #define GUESS_MANTISSA_BITS 8
 
-static double  bin_edges[LD_TIMING_N_BINS];   /* the least µs of each bin from 1 on */
+/* The least µs of each bin from 1 on, and past the last an edge never
+ * reached. */
+static double  bin_edges[LD_TIMING_N_BINS + 1];
 static guint16 bin_guesses[GUESS_EXPONENTS << GUESS_MANTISSA_BITS];
 
 static void
@@ -138,6 +140,7 @@ build_bin_tables (void)
   bin_edges[0] = 0;
   for (guint i = 1; i < LD_TIMING_N_BINS; i++)
     bin_edges[i] = pow (BIN_RATIO, i - 1.0);
+  bin_edges[LD_TIMING_N_BINS] = INFINITY;
 
   for (guint cell = 0; cell < G_N_ELEMENTS (bin_guesses); cell++)
     {
@@ -180,9 +183,8 @@ ld_timing_bin_for (double seconds)
 
   mantissa = (guint) (bits >> (52 - GUESS_MANTISSA_BITS)) & ((1 << GUESS_MANTISSA_BITS) - 1);
   bin = bin_guesses[exponent << GUESS_MANTISSA_BITS | mantissa];
-  while (bin + 1 < LD_TIMING_N_BINS && us >= bin_edges[bin + 1])
-    bin++;
-  return bin;
+  /* Without a branch: whether the edge is passed is a coin toss. */
+  return bin + (us >= bin_edges[bin + 1]);
 }
 /**
  * ld_timing_bin_value:
