@@ -165,22 +165,23 @@ ld_timing_parse_value (const char *value,
 
   if (length == 0 || length >= sizeof buffer)
     return FALSE;
-  memcpy (buffer, value, length);
-  buffer[length] = '\0';
 
-  if (!parse_plain_decimal (buffer, length, &number, &used))
+  /* Only strtod needs the text nul-terminated, and a copy. */
+  if (!parse_plain_decimal (value, length, &number, &used))
     {
+      memcpy (buffer, value, length);
+      buffer[length] = '\0';
       number = g_ascii_strtod (buffer, &end);
       if (end == buffer || !isfinite (number) || number < 0)
         return FALSE;
       used = end - buffer;
     }
 
-  while (used < length && buffer[used] == ' ')
+  while (used < length && value[used] == ' ')
     used++;
   if (used < length)
     {
-      gsize n = read_unit (buffer + used, length - used, &unit);
+      gsize n = read_unit (value + used, length - used, &unit);
 
       if (n == 0 || used + n != length)
         return FALSE;
