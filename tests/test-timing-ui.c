@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ingest-test-utils.h"
+#include "ld-count-format.h"
 #include "ld-application.h"
 #include "ld-dashboard.h"
 #include "ld-row.h"
@@ -347,10 +348,24 @@ recount_done (gpointer data)
   return ld_timing_get_pending (data) == 0;
 }
 
+/* The progress bar, as the user sees it, says half the records are read. */
+static gboolean
+half_read (gpointer data)
+{
+  return gtk_progress_bar_get_fraction (data) >= 0.5;
+}
+
 static gboolean
 view_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data);
+}
+
+/* The Apply button's activation ends, and clicks, a moment later. */
+static gboolean
+pattern_taken (gpointer data)
+{
+  return ld_timing_get_pattern (data) != NULL;
 }
 
 /* The view's counters equal those of a reading of the store in one go. */
@@ -396,6 +411,7 @@ test_timing_recount (void)
   LdStore *store = ld_application_get_store (app);
   GtkWidget *window = GTK_WIDGET (ld_window_new (app));
   GtkWidget *dashboard, *view, *progress;
+  g_autofree char *count = NULL;
   g_autofree char *timed = NULL;
   LdTiming *timing;
 
@@ -415,11 +431,21 @@ test_timing_recount (void)
   progress = find_descendant (view, GTK_TYPE_PROGRESS_BAR, NULL);
   g_assert_true (gtk_widget_get_visible (progress));
   g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)), <, 1);
+  ui_wait_until (half_read, progress, "half the records read");
+  g_assert_cmpuint (ld_timing_get_pending (timing), >, 0);
+  {
+    guint n_read = ld_store_get_n_records (store) - ld_timing_get_pending (timing);
+    g_autofree char *read = ld_format_count (n_read);
+    g_autofree char *text = g_strdup_printf ("Reading records, %s of 1,000,000…", read);
+
+    g_assert_nonnull (ui_find_label (view, text));
+  }
   shoot_in_progress (window, timing, "timing-recount");
 
   ui_wait_until (recount_done, timing, "the first reading");
   assert_equals_one_reading (timing, store);
-  timed = g_strdup_printf ("%u requests timed", ld_timing_get_n_durations (timing));
+  count = ld_format_count (ld_timing_get_n_durations (timing));
+  timed = g_strdup_printf ("%s requests timed", count);
   ui_wait_for_label (view, timed);
   g_assert_false (gtk_widget_get_visible (progress));
   ui_save_shots (window, "timing-recount-done");
@@ -427,12 +453,15 @@ test_timing_recount (void)
   /* A pattern read again over every record, with records arriving
    * meanwhile: they are read after the others, and nothing twice. */
   type_pattern (view, "in {duration}s");
+  ui_wait_until (pattern_taken, timing, "the pattern");
   g_assert_cmpuint (ld_timing_get_pending (timing), >, 0);
   store_many_requests (store, 20000);
   ui_wait_until (recount_done, timing, "the reading with the pattern");
   assert_equals_one_reading (timing, store);
   g_clear_pointer (&timed, g_free);
-  timed = g_strdup_printf ("%u requests timed", ld_timing_get_n_durations (timing));
+  g_clear_pointer (&count, g_free);
+  count = ld_format_count (ld_timing_get_n_durations (timing));
+  timed = g_strdup_printf ("%s requests timed", count);
   ui_wait_for_label (view, timed);
 
   g_object_ref (window);

@@ -166,11 +166,11 @@ remove_rows (GtkListBox *list)
     gtk_list_box_remove (list, row);
 }
 
+/* The summary, and while a recount goes on its progress: cheap enough to
+ * follow every slice of it. */
 static void
-refresh_lists (LdTimingView *self)
+refresh_summary (LdTimingView *self)
 {
-  g_autoptr(GArray) groups = ld_timing_dup_groups (self->timing);
-  g_autoptr(GArray) slowest = ld_timing_dup_slowest (self->timing);
   guint n = ld_timing_get_n_durations (self->timing);
   guint pending = ld_timing_get_pending (self->timing);
   g_autofree char *summary = NULL;
@@ -189,10 +189,22 @@ refresh_lists (LdTimingView *self)
                                                                    : 0);
     }
   else
-    summary = g_strdup_printf (ngettext ("%u request timed", "%u requests timed", n), n);
+    {
+      g_autofree char *count = ld_format_count (n);
+
+      summary = g_strdup_printf (ngettext ("%s request timed", "%s requests timed", n), count);
+    }
   gtk_label_set_text (self->summary, summary);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), pending > 0);
+}
 
+static void
+refresh_lists (LdTimingView *self)
+{
+  g_autoptr(GArray) groups = ld_timing_dup_groups (self->timing);
+  g_autoptr(GArray) slowest = ld_timing_dup_slowest (self->timing);
+
+  refresh_summary (self);
   remove_rows (self->group_list);
   for (guint i = 0; i < groups->len; i++)
     gtk_list_box_append (self->group_list,
@@ -246,7 +258,11 @@ on_timing_changed (LdTimingView *self)
 {
   gint64 since = g_get_monotonic_time () - self->refreshed_us;
 
-  if (self->tick_id != 0 || self->delay_id != 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  if (gtk_widget_get_visible (GTK_WIDGET (self->progress)) || ld_timing_get_pending (self->timing) > 0)
+    refresh_summary (self);
+  if (self->tick_id != 0 || self->delay_id != 0)
     return;
 
   if (since >= REFRESH_INTERVAL_US)
