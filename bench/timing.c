@@ -223,7 +223,7 @@ bench_reads (LdStore *store)
   g_autoptr(LdTiming) timing = ld_timing_new ();
   g_autofree LdTimingColumn *columns = g_new (LdTimingColumn, 400);
   gint64 first, last, start;
-  double columns_ms, groups_ms;
+  double columns_ms, groups_ms, again_ms;
 
   set_up_timing (timing);
   ld_timing_attach_store (timing, store);
@@ -238,11 +238,16 @@ bench_reads (LdStore *store)
   g_array_unref (ld_timing_dup_groups (timing));
   g_array_unref (ld_timing_dup_slowest (timing));
   groups_ms = (g_get_monotonic_time () - start) / 1000.0;
+  start = g_get_monotonic_time ();
+  g_array_unref (ld_timing_dup_groups (timing));
+  g_array_unref (ld_timing_dup_slowest (timing));
+  again_ms = (g_get_monotonic_time () - start) / 1000.0;
 
   printf ("  Reading, %u durations over %" G_GINT64_FORMAT " s:\n",
           ld_timing_get_n_durations (timing), last - first + 1);
   printf ("    400 chart columns (p50/p95/p99)  %6.2f ms\n", columns_ms);
-  printf ("    groups and slowest list          %6.2f ms\n", groups_ms);
+  printf ("    groups and slowest list          %6.2f ms the first time (the top values' "
+          "histograms filled), %.2f ms after\n", groups_ms, again_ms);
 }
 
 static void
