@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /* bench/timing: what the request-timing counters (LdTiming) add per
  * record, in process, next to what the activity counters (LdActivity, the
- * chart's) add over the same records, with and without eviction; and how
- * long reading a chart's columns and the groups takes. Records mix a
- * duration field, a duration in the message only (read through the
- * tutorial's pattern) and no duration. Prints figures; asserts none. */
+ * chart's) add over the same 1,000,000 records, in the same run: once when
+ * no record has a duration, once when 30 % have one (20 % in a field, 10 %
+ * only in the message, read through the tutorial's pattern); each with and
+ * without eviction. Then the first opening of the panel over a full store,
+ * read in slices on the main loop, and what reading a chart's columns and
+ * the groups costs. Prints figures; asserts none. */
 #include "config.h"
 
 #include <math.h>
@@ -28,8 +30,12 @@ typedef enum
 
 static const char *const paths[] = { "/cart", "/pay", "/home", "/search", "/api/items" };
 
+/* Records of a shop's HTTP logger, a path on each; of every ten,
+ * @in_field carry a duration_ms field and @in_message say it only in
+ * their message. */
 static GPtrArray *
-make_batches (void)
+make_batches (guint in_field,
+              guint in_message)
 {
   GPtrArray *batches = g_ptr_array_new_with_free_func ((GDestroyNotify) ld_batch_free);
   GRand *rand = g_rand_new_with_seed (16);
@@ -40,22 +46,23 @@ make_batches (void)
     {
       LdRecordFields fields = { .level = 20, .level_name = "INFO", .logger = "shop.http" };
       double seconds = exp (g_rand_double_range (rand, log (1e-4), log (5)));
+      const char *path = paths[g_rand_int_range (rand, 0, G_N_ELEMENTS (paths))];
       char message[96], value[32];
-      guint kind = i % 4;
+      guint kind = i % 10;
 
       if (batch == NULL)
         batch = ld_batch_new ();
       clock += g_rand_int_range (rand, 0, 2000);
       fields.time_us = clock;
-      if (kind == 1)
+      if (kind >= in_field && kind < in_field + in_message)
         g_snprintf (message, sizeof message, "Request completed in %.4fs [avg=0.1s]", seconds);
       else
-        g_snprintf (message, sizeof message, "GET %s 200", paths[i % G_N_ELEMENTS (paths)]);
+        g_snprintf (message, sizeof message, "GET %s 200", path);
       fields.message = message;
       ld_batch_add (batch, &fields);
-      ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING,
-                          paths[i % G_N_ELEMENTS (paths)], -1);
-      if (kind == 0 || kind == 2)
+      ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, path, -1);
+      ld_batch_add_extra (batch, "status", -1, LD_VALUE_NUMBER, "200", -1);
+      if (kind < in_field)
         {
           g_snprintf (value, sizeof value, "%.3f", seconds * 1000);
           ld_batch_add_extra (batch, "duration_ms", -1, LD_VALUE_NUMBER, value, -1);
@@ -70,6 +77,15 @@ make_batches (void)
     g_ptr_array_add (batches, batch);
   g_rand_free (rand);
   return batches;
+}
+
+/* The timing panel as the window sets it up: the tutorial's pattern, and
+ * durations grouped by path. */
+static void
+set_up_timing (LdTiming *timing)
+{
+  ld_timing_set_pattern (timing, "in {duration}s", NULL);
+  ld_timing_set_group_key (timing, "path");
 }
 
 static double
@@ -87,8 +103,7 @@ append_all (GPtrArray *batches,
     ld_activity_attach_store (activity, store);
   else if (models == MODELS_TIMING)
     {
-      ld_timing_set_pattern (timing, "in {duration}s", NULL);
-      ld_timing_set_group_key (timing, "path");
+      set_up_timing (timing);
       ld_timing_attach_store (timing, store);
     }
 
@@ -110,56 +125,111 @@ compare_doubles (gconstpointer a,
 }
 
 static double
-median_append (GPtrArray *batches,
-               guint      max_records,
-               Models     models,
-               gsize     *memory)
+median (double *runs)
 {
-  double runs[N_RUNS];
-
-  for (guint r = 0; r < N_RUNS; r++)
-    runs[r] = append_all (batches, max_records, models, memory);
   qsort (runs, N_RUNS, sizeof *runs, compare_doubles);
   return runs[N_RUNS / 2];
 }
 
+/* The three set-ups alternate run by run, so that a machine that slows
+ * down in the middle weighs on all three alike. */
 static void
 bench_appends (GPtrArray *batches,
                guint      max_records,
                const char *label)
 {
-  gsize memory = 0;
-  double none = median_append (batches, max_records, MODELS_NONE, &memory);
-  double activity = median_append (batches, max_records, MODELS_ACTIVITY, &memory);
-  gsize activity_memory = memory;
-  double timing = median_append (batches, max_records, MODELS_TIMING, &memory);
+  gsize memory = 0, activity_memory = 0, unused;
+  double runs[3][N_RUNS], none, activity, timing;
 
-  printf ("%s, %d records appended in batches of %d (median of %d runs):\n", label, N_RECORDS,
-          BATCH_SIZE, N_RUNS);
-  printf ("  store alone                 %8.1f ms  (%5.0f ns/record)\n", none * 1e3,
+  for (guint r = 0; r < N_RUNS; r++)
+    {
+      runs[MODELS_NONE][r] = append_all (batches, max_records, MODELS_NONE, &unused);
+      runs[MODELS_ACTIVITY][r] = append_all (batches, max_records, MODELS_ACTIVITY,
+                                             &activity_memory);
+      runs[MODELS_TIMING][r] = append_all (batches, max_records, MODELS_TIMING, &memory);
+    }
+  none = median (runs[MODELS_NONE]);
+  activity = median (runs[MODELS_ACTIVITY]);
+  timing = median (runs[MODELS_TIMING]);
+
+  printf ("  %s (median of %d runs):\n", label, N_RUNS);
+  printf ("    store alone                      %7.1f ms  (%4.0f ns/record)\n", none * 1e3,
           none * 1e9 / N_RECORDS);
-  printf ("  + activity counters (chart) %8.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
+  printf ("    + activity chart's counters      %7.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
           activity * 1e3, (activity - none) * 1e9 / N_RECORDS, activity_memory / 1048576.0);
-  printf ("  + timing counters           %8.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
+  printf ("    + timing panel's counters        %7.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
           timing * 1e3, (timing - none) * 1e9 / N_RECORDS, memory / 1048576.0);
+}
+
+/* Counting the records of a full store once, as each set of counters
+ * does when attached: the counters' own cost per record, without the
+ * store's appending around it. */
+static void
+bench_counting (LdStore *store)
+{
+  double runs[3][N_RUNS];
+  guint n = ld_store_get_n_records (store);
+
+  for (guint r = 0; r < N_RUNS; r++)
+    {
+      g_autoptr(LdActivity) activity = ld_activity_new ();
+      g_autoptr(LdTiming) timing = ld_timing_new ();
+      gint64 start = g_get_monotonic_time ();
+
+      ld_activity_attach_store (activity, store);
+      runs[MODELS_ACTIVITY][r] = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+      set_up_timing (timing);
+      start = g_get_monotonic_time ();
+      ld_timing_attach_store (timing, store);
+      ld_timing_flush (timing);
+      runs[MODELS_TIMING][r] = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+    }
+  printf ("  Counting the %u stored records once (median of %d runs):\n", n, N_RUNS);
+  printf ("    activity chart's counters        %7.1f ms  (%4.0f ns/record)\n",
+          median (runs[MODELS_ACTIVITY]) * 1e3, median (runs[MODELS_ACTIVITY]) * 1e9 / n);
+  printf ("    timing panel's counters          %7.1f ms  (%4.0f ns/record)\n",
+          median (runs[MODELS_TIMING]) * 1e3, median (runs[MODELS_TIMING]) * 1e9 / n);
+}
+
+/* The panel first shown over a full store: every record read in slices on
+ * the main loop, which draws frames between them. */
+static void
+bench_first_open (LdStore *store)
+{
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  gint64 start, longest = 0;
+  guint n_slices = 0;
+
+  set_up_timing (timing);
+  start = g_get_monotonic_time ();
+  ld_timing_attach_store (timing, store);
+  while (ld_timing_get_pending (timing) > 0)
+    {
+      gint64 slice_start = g_get_monotonic_time ();
+
+      g_main_context_iteration (NULL, FALSE);
+      longest = MAX (longest, g_get_monotonic_time () - slice_start);
+      n_slices++;
+    }
+  printf ("  First opening over %u stored records: %.1f ms in %u slices, the longest %.1f ms\n",
+          ld_store_get_n_records (store), (g_get_monotonic_time () - start) / 1000.0, n_slices,
+          longest / 1000.0);
 }
 
 /* What a redraw and a list refresh cost over the whole session. */
 static void
-bench_reads (GPtrArray *batches)
+bench_reads (LdStore *store)
 {
-  g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
   g_autoptr(LdTiming) timing = ld_timing_new ();
   g_autofree LdTimingColumn *columns = g_new (LdTimingColumn, 400);
   gint64 first, last, start;
-  double columns_ms, groups_ms;
+  double columns_ms, groups_ms, again_ms;
 
-  ld_timing_set_pattern (timing, "in {duration}s", NULL);
-  ld_timing_set_group_key (timing, "path");
+  set_up_timing (timing);
   ld_timing_attach_store (timing, store);
-  for (guint i = 0; i < batches->len; i++)
-    ld_store_append_batch (store, batches->pdata[i]);
-  ld_timing_get_time_range (timing, &first, &last);
+  ld_timing_flush (timing);
+  if (!ld_timing_get_time_range (timing, &first, &last))
+    return;
 
   start = g_get_monotonic_time ();
   ld_timing_read_columns (timing, first, MAX (1, (last - first + 1) / 400 + 1), 400, columns);
@@ -168,25 +238,73 @@ bench_reads (GPtrArray *batches)
   g_array_unref (ld_timing_dup_groups (timing));
   g_array_unref (ld_timing_dup_slowest (timing));
   groups_ms = (g_get_monotonic_time () - start) / 1000.0;
+  start = g_get_monotonic_time ();
+  g_array_unref (ld_timing_dup_groups (timing));
+  g_array_unref (ld_timing_dup_slowest (timing));
+  again_ms = (g_get_monotonic_time () - start) / 1000.0;
 
-  printf ("Reading, %u durations over %" G_GINT64_FORMAT " s:\n",
+  printf ("  Reading, %u durations over %" G_GINT64_FORMAT " s:\n",
           ld_timing_get_n_durations (timing), last - first + 1);
-  printf ("  400 chart columns (p50/p95/p99) %6.2f ms\n", columns_ms);
-  printf ("  groups and slowest list         %6.2f ms\n", groups_ms);
+  printf ("    400 chart columns (p50/p95/p99)  %6.2f ms\n", columns_ms);
+  printf ("    groups and slowest list          %6.2f ms the first time (the top values' "
+          "histograms filled), %.2f ms after\n", groups_ms, again_ms);
 }
 
-/* "bench-timing none|activity|timing" appends once with those counters
- * only, for a profiler or an instruction count (perf stat -e instructions:u),
- * which a loaded machine does not disturb as it does a wall clock. */
+static void
+bench_dataset (guint       in_field,
+               guint       in_message,
+               const char *label)
+{
+  g_autoptr(GPtrArray) batches = make_batches (in_field, in_message);
+  g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+
+  printf ("%s, %d records appended in batches of %d, in process:\n", label, N_RECORDS,
+          BATCH_SIZE);
+  bench_appends (batches, N_RECORDS, "No eviction");
+  bench_appends (batches, N_RECORDS / 4, "Store of a quarter: three in four records evicted");
+
+  for (guint i = 0; i < batches->len; i++)
+    ld_store_append_batch (store, batches->pdata[i]);
+  bench_counting (store);
+  bench_first_open (store);
+  bench_reads (store);
+}
+
+/* "bench-timing none|activity|timing [percent]" appends once with those
+ * counters only, and "bench-timing recount [percent]" fills a store and
+ * has the timing counters read it five times, for a profiler or an
+ * instruction count (perf stat -e instructions:u), which a loaded machine
+ * does not disturb as it does a wall clock; percent is 0 or 30 (the
+ * default), the records with a duration. */
 static int
-run_one (GPtrArray  *batches,
-         const char *which)
+run_one (const char *which,
+         const char *percent)
 {
   Models models = g_str_equal (which, "activity") ? MODELS_ACTIVITY
                 : g_str_equal (which, "timing") ? MODELS_TIMING : MODELS_NONE;
+  gboolean none = percent != NULL && g_str_equal (percent, "0");
+  g_autoptr(GPtrArray) batches = make_batches (none ? 0 : 2, none ? 0 : 1);
   gsize memory = 0;
-  double seconds = append_all (batches, N_RECORDS, models, &memory);
+  double seconds;
 
+  if (g_str_equal (which, "recount"))
+    {
+      g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+
+      for (guint i = 0; i < batches->len; i++)
+        ld_store_append_batch (store, batches->pdata[i]);
+      for (guint r = 0; r < 5; r++)
+        {
+          g_autoptr(LdTiming) timing = ld_timing_new ();
+
+          set_up_timing (timing);
+          ld_timing_attach_store (timing, store);
+          ld_timing_flush (timing);
+        }
+      return 0;
+    }
+
+  seconds = append_all (batches, N_RECORDS, models, &memory);
   printf ("%s: %.1f ms, %.1f MiB\n", which, seconds * 1e3, memory / 1048576.0);
   return 0;
 }
@@ -195,13 +313,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GPtrArray) batches = make_batches ();
-
   if (argc > 1)
-    return run_one (batches, argv[1]);
+    return run_one (argv[1], argc > 2 ? argv[2] : NULL);
 
-  bench_appends (batches, N_RECORDS, "No eviction");
-  bench_appends (batches, N_RECORDS / 4, "Store of a quarter: three in four records evicted");
-  bench_reads (batches);
+  bench_dataset (0, 0, "No record with a duration");
+  bench_dataset (2, 1, "30 % with a duration (20 % in a field, 10 % in the message)");
   return 0;
 }

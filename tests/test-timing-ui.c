@@ -5,7 +5,10 @@
  * CPython peer sends request logs through the window's own TCP listener,
  * the panel is opened by its action, the message pattern typed into its
  * popover (a malformed one first), a slow request activated in the list
- * and the grouping field changed. With screenshots in light and dark. */
+ * and the grouping field changed. Then a store of a million records, read
+ * in slices when the panel first shows and again when the pattern
+ * changes, with records arriving meanwhile. With screenshots in light and
+ * dark. */
 
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "ingest-test-utils.h"
+#include "ld-count-format.h"
 #include "ld-application.h"
 #include "ld-dashboard.h"
 #include "ld-row.h"
@@ -252,6 +256,221 @@ test_timing_view (void)
   g_settings_reset (settings, "timing-group-key");
 }
 
+/* A million records of a shop: three in ten carry a duration, two in a
+ * field and one in the message only. */
+static void
+store_many_requests (LdStore *store,
+                     guint    count)
+{
+  static const char *const paths[] = { "/cart", "/pay", "/home", "/search", "/api/items" };
+  gint64 clock = g_get_real_time () - (gint64) count * 300;
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdRecordFields fields = { .level = 20, .level_name = "INFO", .logger = "shop.http" };
+      double seconds = 0.001 * (1 + (i * 7919) % 2000);
+      const char *path = paths[(i / 3) % G_N_ELEMENTS (paths)];
+      char message[96], value[32];
+
+      fields.time_us = clock + (gint64) i * 300;
+      if (i % 10 == 2)
+        g_snprintf (message, sizeof message, "Request completed in %.3fs [avg=0.1s]", seconds);
+      else
+        g_snprintf (message, sizeof message, "GET %s 200", path);
+      fields.message = message;
+      ld_batch_add (batch, &fields);
+      ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, path, -1);
+      if (i % 10 < 2)
+        {
+          g_snprintf (value, sizeof value, "%.3f", seconds * 1000);
+          ld_batch_add_extra (batch, "duration_ms", -1, LD_VALUE_NUMBER, value, -1);
+        }
+      if (ld_batch_get_length (batch) == 65536)
+        {
+          ld_store_append_batch (store, batch);
+          g_clear_pointer (&batch, ld_batch_free);
+          batch = ld_batch_new ();
+        }
+    }
+  ld_store_append_batch (store, batch);
+}
+
+static void
+count_paints (GdkFrameClock *clock,
+              guint         *n_paints)
+{
+  (*n_paints)++;
+}
+
+/* One frame painted, no more: a recount goes on between frames, and a
+ * shot of it in progress must not wait for it to end. */
+static void
+wait_one_paint (GtkWidget *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint n_paints = 0;
+  gulong id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_paints), &n_paints);
+  gint64 deadline = g_get_monotonic_time () + UI_TEST_DEADLINE_US;
+
+  gtk_widget_queue_draw (window);
+  while (n_paints == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (clock, id);
+  g_assert_cmpuint (n_paints, >, 0);
+}
+
+static void
+shoot_in_progress (GtkWidget *window,
+                   LdTiming  *timing,
+                   const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  static const AdwColorScheme schemes[] = { ADW_COLOR_SCHEME_FORCE_LIGHT,
+                                            ADW_COLOR_SCHEME_FORCE_DARK };
+  static const char *const suffixes[] = { "light", "dark" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s-%s.png", name, suffixes[i]);
+
+      adw_style_manager_set_color_scheme (style, schemes[i]);
+      wait_one_paint (window);
+      save_screenshot (window, file);
+      g_test_message ("%s: %u records still to read", file, ld_timing_get_pending (timing));
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static gboolean
+recount_done (gpointer data)
+{
+  return ld_timing_get_pending (data) == 0;
+}
+
+/* The progress bar, as the user sees it, says half the records are read. */
+static gboolean
+half_read (gpointer data)
+{
+  return gtk_progress_bar_get_fraction (data) >= 0.5;
+}
+
+static gboolean
+view_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* The Apply button's activation ends, and clicks, a moment later. */
+static gboolean
+pattern_taken (gpointer data)
+{
+  return ld_timing_get_pattern (data) != NULL;
+}
+
+/* The view's counters equal those of a reading of the store in one go. */
+static void
+assert_equals_one_reading (LdTiming *timing,
+                           LdStore  *store)
+{
+  g_autoptr(LdTiming) once = ld_timing_new ();
+  g_autoptr(GArray) groups = NULL;
+  g_autoptr(GArray) once_groups = NULL;
+  g_autoptr(GArray) slowest = NULL;
+  g_autoptr(GArray) once_slowest = NULL;
+
+  g_assert_true (ld_timing_set_pattern (once, ld_timing_get_pattern (timing), NULL));
+  ld_timing_set_group_key (once, ld_timing_get_group_key (timing));
+  ld_timing_attach_store (once, store);
+  ld_timing_flush (once);
+
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, ld_timing_get_n_durations (once));
+  groups = ld_timing_dup_groups (timing);
+  once_groups = ld_timing_dup_groups (once);
+  g_assert_cmpuint (groups->len, ==, once_groups->len);
+  for (guint i = 0; i < groups->len; i++)
+    {
+      g_assert_cmpstr (g_array_index (groups, LdTimingGroup, i).name, ==,
+                       g_array_index (once_groups, LdTimingGroup, i).name);
+      g_assert_cmpuint (g_array_index (groups, LdTimingGroup, i).count, ==,
+                        g_array_index (once_groups, LdTimingGroup, i).count);
+      g_assert_cmpfloat (g_array_index (groups, LdTimingGroup, i).p99, ==,
+                         g_array_index (once_groups, LdTimingGroup, i).p99);
+    }
+  slowest = ld_timing_dup_slowest (timing);
+  once_slowest = ld_timing_dup_slowest (once);
+  g_assert_cmpuint (slowest->len, ==, once_slowest->len);
+  for (guint i = 0; i < slowest->len; i++)
+    g_assert_cmpuint (g_array_index (slowest, LdTimingSlow, i).seq, ==,
+                      g_array_index (once_slowest, LdTimingSlow, i).seq);
+}
+
+static void
+test_timing_recount (void)
+{
+  LdStore *store = ld_application_get_store (app);
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+  GtkWidget *dashboard, *view, *progress;
+  g_autofree char *count = NULL;
+  g_autofree char *timed = NULL;
+  LdTiming *timing;
+
+  store_many_requests (store, 1000000);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (window);
+  dashboard = find_descendant (window, LD_TYPE_DASHBOARD, NULL);
+  timing = ld_dashboard_get_timing (LD_DASHBOARD (dashboard));
+
+  /* Opening the panel starts the reading; it shows its progress, and the
+   * window keeps drawing frames while it goes on. */
+  gtk_widget_activate_action (dashboard, "dashboard.show-view", "s", "timing");
+  view = find_descendant (dashboard, LD_TYPE_TIMING_VIEW, NULL);
+  ui_wait_until (view_mapped, view, "the timing panel");
+  g_assert_cmpuint (ld_timing_get_pending (timing), >, 0);
+  progress = find_descendant (view, GTK_TYPE_PROGRESS_BAR, NULL);
+  g_assert_true (gtk_widget_get_visible (progress));
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)), <, 1);
+  ui_wait_until (half_read, progress, "half the records read");
+  g_assert_cmpuint (ld_timing_get_pending (timing), >, 0);
+  {
+    guint n_read = ld_store_get_n_records (store) - ld_timing_get_pending (timing);
+    g_autofree char *read = ld_format_count (n_read);
+    g_autofree char *text = g_strdup_printf ("Reading records, %s of 1,000,000…", read);
+
+    g_assert_nonnull (ui_find_label (view, text));
+  }
+  shoot_in_progress (window, timing, "timing-recount");
+
+  ui_wait_until (recount_done, timing, "the first reading");
+  assert_equals_one_reading (timing, store);
+  count = ld_format_count (ld_timing_get_n_durations (timing));
+  timed = g_strdup_printf ("%s requests timed", count);
+  ui_wait_for_label (view, timed);
+  g_assert_false (gtk_widget_get_visible (progress));
+  ui_save_shots (window, "timing-recount-done");
+
+  /* A pattern read again over every record, with records arriving
+   * meanwhile: they are read after the others, and nothing twice. */
+  type_pattern (view, "in {duration}s");
+  ui_wait_until (pattern_taken, timing, "the pattern");
+  g_assert_cmpuint (ld_timing_get_pending (timing), >, 0);
+  store_many_requests (store, 20000);
+  ui_wait_until (recount_done, timing, "the reading with the pattern");
+  assert_equals_one_reading (timing, store);
+  g_clear_pointer (&timed, g_free);
+  g_clear_pointer (&count, g_free);
+  count = ld_format_count (ld_timing_get_n_durations (timing));
+  timed = g_strdup_printf ("%s requests timed", count);
+  ui_wait_for_label (view, timed);
+
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  g_settings_reset (ld_application_get_settings (app), "timing-pattern");
+  g_settings_reset (ld_application_get_settings (app), "timing-group-key");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,6 +482,7 @@ main (int   argc,
   app = ui_test_application_new ();
 
   g_test_add_func ("/timing-ui/view", test_timing_view);
+  g_test_add_func ("/timing-ui/recount", test_timing_recount);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -98,6 +98,21 @@ test_pattern (void)
   line = "query took 2s";
   g_assert_true (ld_timing_pattern_match (free_unit, line, strlen (line), &seconds));
   g_assert_cmpfloat (seconds, ==, 2);
+
+  /* The prefix's first byte, many times before it fits; a prefix cut by
+   * the end of the text; and no prefix at all. */
+  line = "iiiii ii i in in5s in 5s";
+  g_assert_true (ld_timing_pattern_match (tutorial, line, strlen (line), &seconds));
+  g_assert_cmpfloat (seconds, ==, 5);
+  g_assert_false (ld_timing_pattern_match (tutorial, "done i", 6, &seconds));
+  {
+    g_autoptr(LdTimingPattern) suffix_only = ld_timing_pattern_new ("{duration}ms", NULL);
+
+    line = "took 12ms";
+    g_assert_true (ld_timing_pattern_match (suffix_only, line, strlen (line), &seconds));
+    g_assert_cmpfloat_with_epsilon (seconds, 0.012, 1e-12);
+    g_assert_false (ld_timing_pattern_match (suffix_only, "took 12s", 8, &seconds));
+  }
 }
 
 static void
@@ -160,7 +175,18 @@ test_bins (void)
 
       g_assert_cmpfloat (fabs (back - seconds) / seconds, <=, MAX_RELATIVE_ERROR);
     }
+  /* Bins are found from a table, not a logarithm: each edge is where the
+   * logarithm puts it. */
+  for (guint bin = 1; bin < LD_TIMING_N_BINS; bin++)
+    {
+      double edge = pow (1.04, bin - 1.0) * 1e-6;
+
+      g_assert_cmpuint (ld_timing_bin_for (edge * (1 + 1e-9)), ==, bin);
+      g_assert_cmpuint (ld_timing_bin_for (edge * (1 - 1e-9)), ==, bin - 1);
+    }
   g_assert_cmpuint (ld_timing_bin_for (0), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (-1), ==, 0);
+  g_assert_cmpuint (ld_timing_bin_for (INFINITY), ==, LD_TIMING_N_BINS - 1);
   g_assert_cmpuint (ld_timing_bin_for (NAN), ==, 0);
   g_assert_cmpuint (ld_timing_bin_for (1e30), ==, LD_TIMING_N_BINS - 1);
 }
@@ -172,8 +198,9 @@ test_bins (void)
 /* Durations spread over six decades, some in a field and some only in the
  * message; records without any; and a time that moves forward with jitter. */
 static LdBatch *
-random_batch (gint64 *clock,
-              guint   count)
+random_batch_every (gint64 *clock,
+                    guint   count,
+                    guint   max_step_us)
 {
   LdBatch *batch = ld_batch_new ();
 
@@ -186,7 +213,7 @@ random_batch (gint64 *clock,
       g_autofree char *path = g_strdup_printf ("/api/%d", g_test_rand_int_range (0, N_PATHS));
       int kind = g_test_rand_int_range (0, 4);
 
-      *clock += g_test_rand_int_range (0, 30000);
+      *clock += g_test_rand_int_range (0, max_step_us);
       fields.time_us = *clock - g_test_rand_int_range (0, 2 * G_USEC_PER_SEC);
       fields.level = 20;
       fields.logger = kind == 3 ? "other" : "app.http";
@@ -208,6 +235,13 @@ random_batch (gint64 *clock,
     }
 
   return batch;
+}
+
+static LdBatch *
+random_batch (gint64 *clock,
+              guint   count)
+{
+  return random_batch_every (clock, count, 30000);
 }
 
 typedef struct
@@ -415,6 +449,7 @@ test_random_streams (void)
       if (round == 20)
         {
           g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
+          ld_timing_flush (timing);
           check_timing (timing, store, pattern);
         }
       ld_store_append_batch (store, batch);
@@ -459,6 +494,7 @@ test_groups_bounded (void)
   ld_store_append_batch (store, batch);
   ld_timing_attach_store (timing, store);
   ld_timing_set_group_key (timing, "request_id");
+  ld_timing_flush (timing);
 
   groups = ld_timing_dup_groups (timing);
   g_assert_cmpuint (groups->len, ==, LD_TIMING_MAX_GROUPS + 1);
@@ -469,10 +505,282 @@ test_groups_bounded (void)
   g_clear_pointer (&groups, g_array_unref);
 
   ld_timing_set_group_key (timing, "logger");
+  ld_timing_flush (timing);
   groups = ld_timing_dup_groups (timing);
   g_assert_cmpuint (groups->len, ==, 1);
   g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 0).name, ==, "app");
   g_assert_cmpuint (g_array_index (groups, LdTimingGroup, 0).count, ==, 500);
+}
+
+/* Two sets of counters agree exactly: the same durations in the same bins
+ * of the same seconds, the same groups and the same slowest records. */
+static void
+assert_same_timing (LdTiming *timing,
+                    LdTiming *once)
+{
+  g_autoptr(GArray) groups = ld_timing_dup_groups (timing);
+  g_autoptr(GArray) once_groups = ld_timing_dup_groups (once);
+  g_autoptr(GArray) slowest = ld_timing_dup_slowest (timing);
+  g_autoptr(GArray) once_slowest = ld_timing_dup_slowest (once);
+  gint64 first, last, once_first, once_last;
+
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, ld_timing_get_n_durations (once));
+  g_assert_cmpint (ld_timing_get_time_range (timing, &first, &last), ==,
+                   ld_timing_get_time_range (once, &once_first, &once_last));
+  if (ld_timing_get_n_durations (once) > 0)
+    {
+      guint n_columns = last - first + 1;
+      g_autofree LdTimingColumn *columns = g_new (LdTimingColumn, n_columns);
+      g_autofree LdTimingColumn *once_columns = g_new (LdTimingColumn, n_columns);
+
+      g_assert_cmpint (first, ==, once_first);
+      g_assert_cmpint (last, ==, once_last);
+      ld_timing_read_columns (timing, first, 1, n_columns, columns);
+      ld_timing_read_columns (once, first, 1, n_columns, once_columns);
+      for (guint c = 0; c < n_columns; c++)
+        {
+          g_assert_cmpuint (columns[c].count, ==, once_columns[c].count);
+          g_assert_cmpfloat (columns[c].p50, ==, once_columns[c].p50);
+          g_assert_cmpfloat (columns[c].p95, ==, once_columns[c].p95);
+          g_assert_cmpfloat (columns[c].p99, ==, once_columns[c].p99);
+        }
+    }
+
+  g_assert_cmpuint (groups->len, ==, once_groups->len);
+  for (guint g = 0; g < groups->len; g++)
+    {
+      const LdTimingGroup *group = &g_array_index (groups, LdTimingGroup, g);
+      const LdTimingGroup *expected = &g_array_index (once_groups, LdTimingGroup, g);
+
+      g_assert_cmpstr (group->name, ==, expected->name);
+      g_assert_cmpuint (group->count, ==, expected->count);
+      g_assert_cmpfloat (group->p50, ==, expected->p50);
+      g_assert_cmpfloat (group->p95, ==, expected->p95);
+      g_assert_cmpfloat (group->p99, ==, expected->p99);
+    }
+
+  g_assert_cmpuint (slowest->len, ==, once_slowest->len);
+  for (guint i = 0; i < slowest->len; i++)
+    {
+      g_assert_cmpuint (g_array_index (slowest, LdTimingSlow, i).seq, ==,
+                        g_array_index (once_slowest, LdTimingSlow, i).seq);
+      g_assert_cmpfloat (g_array_index (slowest, LdTimingSlow, i).seconds, ==,
+                         g_array_index (once_slowest, LdTimingSlow, i).seconds);
+    }
+}
+
+static void
+append_random (LdStore *store,
+               gint64  *clock,
+               guint    count)
+{
+  g_autoptr(LdBatch) batch = random_batch_every (clock, count, 3000);
+
+  ld_store_append_batch (store, batch);
+}
+
+/* The first reading of a full store happens in slices on the main loop;
+ * records arrive and are evicted between them, and the grouping field
+ * changes twice (each time starting over). The counts end equal to those
+ * of a reading in one go, and to the exact ones. Busy seconds (several
+ * hundred records) also take the dense histograms' path. */
+static void
+test_sliced_recount (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (320000);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdTiming) once = ld_timing_new ();
+  g_autoptr(LdTimingPattern) pattern = ld_timing_pattern_new ("in {duration}s", NULL);
+  gint64 clock = T0;
+  guint n_slices = 0, n_evicted_meanwhile = 0, n_records;
+  guint64 evicted_before;
+
+  for (guint i = 0; i < 30; i++)
+    append_random (store, &clock, 10000);
+  ld_timing_set_group_key (timing, "path");
+  g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
+  ld_timing_attach_store (timing, store);
+  n_records = ld_store_get_n_records (store);
+  g_assert_cmpuint (ld_timing_get_pending (timing), ==, n_records);
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, 0);
+
+  /* Before the first slice: records arrive, and the oldest go. */
+  append_random (store, &clock, 30000);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), >, 0);
+  g_assert_cmpuint (ld_timing_get_pending (timing), ==, ld_store_get_n_records (store));
+
+  while (ld_timing_get_pending (timing) > 0)
+    {
+      guint pending = ld_timing_get_pending (timing);
+
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpuint (ld_timing_get_pending (timing), <, pending);
+      n_slices++;
+      if (ld_timing_get_pending (timing) == 0)
+        break;
+
+      evicted_before = ld_store_get_n_evicted (store);
+      append_random (store, &clock, g_test_rand_int_range (1, 5000));
+      if (n_slices % 3 == 0)
+        ld_store_set_max_records (store, ld_store_get_n_records (store)
+                                         - g_test_rand_int_range (0, 2000));
+      n_evicted_meanwhile += ld_store_get_n_evicted (store) - evicted_before;
+      if (n_slices == 2)
+        ld_timing_set_group_key (timing, "logger");
+      else if (n_slices == 3)
+        ld_timing_set_group_key (timing, "path");
+    }
+  g_test_message ("%u slices, %u records evicted between them", n_slices, n_evicted_meanwhile);
+  g_assert_cmpuint (n_slices, >, 3);
+  g_assert_cmpuint (n_evicted_meanwhile, >, 0);
+
+  ld_timing_set_group_key (once, "path");
+  g_assert_true (ld_timing_set_pattern (once, "in {duration}s", NULL));
+  ld_timing_attach_store (once, store);
+  ld_timing_flush (once);
+  g_assert_cmpuint (ld_timing_get_pending (once), ==, 0);
+  assert_same_timing (timing, once);
+  check_timing (timing, store, pattern);
+
+  /* Once read, new records are read as they come. */
+  append_random (store, &clock, 5000);
+  g_assert_cmpuint (ld_timing_get_pending (timing), ==, 0);
+  check_timing (timing, store, pattern);
+}
+
+static void
+add_request (LdBatch    *batch,
+             const char *path,
+             const char *took_ms)
+{
+  LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "done" };
+
+  ld_batch_add (batch, &fields);
+  ld_batch_add_extra (batch, "path", -1, LD_VALUE_STRING, path, -1);
+  ld_batch_add_extra (batch, "took", -1, LD_VALUE_NUMBER, took_ms, -1);
+}
+
+static GArray *
+read_groups (LdTiming *timing)
+{
+  ld_timing_flush (timing);
+  return ld_timing_dup_groups (timing);
+}
+
+/* The busiest values are listed even when 60 others came first; a value
+ * that enters the list later has the percentiles of all its durations,
+ * those from before it entered included. */
+static void
+test_top_groups (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdBatch) later = ld_batch_new ();
+  g_autoptr(GArray) groups = NULL;
+  const LdTimingGroup *group;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/early/%02u", i);
+
+      add_request (batch, path, i == 59 ? "9000" : "1");
+    }
+  for (guint k = 0; k < 5; k++)
+    for (guint n = 0; n < 10 + k; n++)
+      {
+        g_autofree char *path = g_strdup_printf ("/busy/%u", k);
+
+        add_request (batch, path, "100");
+      }
+  ld_store_append_batch (store, batch);
+  ld_timing_set_group_key (timing, "path");
+  ld_timing_attach_store (timing, store);
+
+  groups = read_groups (timing);
+  g_assert_cmpuint (groups->len, ==, LD_TIMING_MAX_GROUPS + 1);
+  for (guint k = 0; k < 5; k++)
+    {
+      g_autofree char *path = g_strdup_printf ("/busy/%u", 4 - k);
+
+      group = &g_array_index (groups, LdTimingGroup, k);
+      g_assert_cmpstr (group->name, ==, path);
+      g_assert_cmpuint (group->count, ==, 14 - k);
+      assert_close (group->p50, 0.1);
+      assert_close (group->p99, 0.1);
+    }
+  /* Then 45 of the values seen once, by name; the other 15 are "other". */
+  g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 5).name, ==, "/early/00");
+  g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 49).name, ==, "/early/44");
+  group = &g_array_index (groups, LdTimingGroup, 50);
+  g_assert_null (group->name);
+  g_assert_cmpuint (group->count, ==, 15);
+  assert_close (group->p50, 0.001);
+  assert_close (group->p99, 9);   /* /early/59's 9 s is in "other" */
+  g_clear_pointer (&groups, g_array_unref);
+
+  /* The last early value gets busy: it heads the list with its first
+   * duration among its percentiles, and leaves "other". */
+  for (guint n = 0; n < 20; n++)
+    add_request (later, "/early/59", "7");
+  ld_store_append_batch (store, later);
+  groups = read_groups (timing);
+  group = &g_array_index (groups, LdTimingGroup, 0);
+  g_assert_cmpstr (group->name, ==, "/early/59");
+  g_assert_cmpuint (group->count, ==, 21);
+  assert_close (group->p50, 0.007);
+  assert_close (group->p99, 9);
+  group = &g_array_index (groups, LdTimingGroup, groups->len - 1);
+  g_assert_null (group->name);
+  g_assert_cmpuint (group->count, ==, 15);
+  assert_close (group->p99, 0.001);
+}
+
+/* A value per request, far more than LD_TIMING_MAX_VALUES over the
+ * session but fewer stored at once: the table turns over as records are
+ * evicted, and busy values that come after thousands of others are
+ * listed with exact counts. */
+static void
+test_groups_turn_over (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (3000);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(GArray) groups = NULL;
+  guint64 total = 0;
+
+  ld_timing_set_group_key (timing, "path");
+  ld_timing_attach_store (timing, store);
+  for (guint round = 0; round < 10; round++)
+    {
+      g_autoptr(LdBatch) batch = ld_batch_new ();
+
+      for (guint i = 0; i < 2000; i++)
+        {
+          g_autofree char *path = g_strdup_printf ("/request/%u", round * 2000 + i);
+
+          add_request (batch, path, "3");
+        }
+      ld_store_append_batch (store, batch);
+    }
+  {
+    g_autoptr(LdBatch) batch = ld_batch_new ();
+
+    for (guint i = 0; i < 600; i++)
+      add_request (batch, i % 3 == 0 ? "/busy/a" : "/busy/b", "50");
+    ld_store_append_batch (store, batch);
+  }
+
+  groups = read_groups (timing);
+  g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 0).name, ==, "/busy/b");
+  g_assert_cmpuint (g_array_index (groups, LdTimingGroup, 0).count, ==, 400);
+  g_assert_cmpstr (g_array_index (groups, LdTimingGroup, 1).name, ==, "/busy/a");
+  g_assert_cmpuint (g_array_index (groups, LdTimingGroup, 1).count, ==, 200);
+  assert_close (g_array_index (groups, LdTimingGroup, 1).p50, 0.05);
+  g_assert_null (g_array_index (groups, LdTimingGroup, LD_TIMING_MAX_GROUPS).name);
+  for (guint g = 0; g < groups->len; g++)
+    total += g_array_index (groups, LdTimingGroup, g).count;
+  g_assert_cmpuint (total, ==, 3000);
+  assert_close (g_array_index (groups, LdTimingGroup, groups->len - 1).p50, 0.003);
 }
 
 int
@@ -489,6 +797,9 @@ main (int   argc,
   g_test_add_func ("/timing/bins", test_bins);
   g_test_add_func ("/timing/random-streams", test_random_streams);
   g_test_add_func ("/timing/groups-bounded", test_groups_bounded);
+  g_test_add_func ("/timing/sliced-recount", test_sliced_recount);
+  g_test_add_func ("/timing/top-groups", test_top_groups);
+  g_test_add_func ("/timing/groups-turn-over", test_groups_turn_over);
 
   return g_test_run ();
 }

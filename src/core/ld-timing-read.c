@@ -165,22 +165,23 @@ ld_timing_parse_value (const char *value,
 
   if (length == 0 || length >= sizeof buffer)
     return FALSE;
-  memcpy (buffer, value, length);
-  buffer[length] = '\0';
 
-  if (!parse_plain_decimal (buffer, length, &number, &used))
+  /* Only strtod needs the text nul-terminated, and a copy. */
+  if (!parse_plain_decimal (value, length, &number, &used))
     {
+      memcpy (buffer, value, length);
+      buffer[length] = '\0';
       number = g_ascii_strtod (buffer, &end);
       if (end == buffer || !isfinite (number) || number < 0)
         return FALSE;
       used = end - buffer;
     }
 
-  while (used < length && buffer[used] == ' ')
+  while (used < length && value[used] == ' ')
     used++;
   if (used < length)
     {
-      gsize n = read_unit (buffer + used, length - used, &unit);
+      gsize n = read_unit (value + used, length - used, &unit);
 
       if (n == 0 || used + n != length)
         return FALSE;
@@ -348,22 +349,33 @@ ld_timing_pattern_match (const LdTimingPattern *pattern,
                          gsize                  length,
                          double                *seconds)
 {
+  const char *end;
+
   g_return_val_if_fail (pattern != NULL, FALSE);
 
   length = MIN (length, LD_TIMING_MESSAGE_SCAN);
-  for (gsize i = 0; i + pattern->prefix_len < length; i++)
+  if (length <= pattern->prefix_len)
+    return FALSE;
+  if (pattern->prefix_len == 0)
     {
-      if (pattern->prefix_len > 0)
-        {
-          const char *at = memmem (text + i, length - i, pattern->prefix, pattern->prefix_len);
+      for (gsize i = 0; i < length; i++)
+        if (match_at (pattern, text + i, length - i, seconds))
+          return TRUE;
+      return FALSE;
+    }
 
-          if (at == NULL)
-            return FALSE;
-          i = at - text;
-        }
-      if (i + pattern->prefix_len < length
-          && match_at (pattern, text + i + pattern->prefix_len,
-                       length - i - pattern->prefix_len, seconds))
+  /* The prefix's first byte found by memchr, the rest compared where it
+   * is: most messages hold no such byte, or few, and memmem's set-up for
+   * a needle of a few bytes costs more than the search. */
+  end = text + length - pattern->prefix_len;
+  for (const char *at = text; at < end; at++)
+    {
+      at = memchr (at, pattern->prefix[0], end - at);
+      if (at == NULL)
+        return FALSE;
+      if (memcmp (at + 1, pattern->prefix + 1, pattern->prefix_len - 1) == 0
+          && match_at (pattern, at + pattern->prefix_len, text + length - at - pattern->prefix_len,
+                       seconds))
         return TRUE;
     }
 

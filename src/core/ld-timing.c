@@ -15,18 +15,33 @@
  *
  * Three views are kept. Per second, a sparse histogram (only the bins that
  * hold something), so that any chart column, whatever seconds it spans,
- * merges into a percentile. Per value of a grouping field, a dense
- * histogram for the first LD_TIMING_MAX_GROUPS values seen, and one for the
- * rest. And the LD_TIMING_N_SLOWEST slowest records, by sequence number.
+ * merges into a percentile. Per value of a grouping field, exact counts
+ * and histograms for the values with the most durations
+ * (ld-timing-groups.c). And the slowest records, by sequence number.
  *
  * Eviction works as in ld-error-groups.c: a ledger in store order of the
  * records that had a duration, consumed from the front up to the store's
  * first sequence number. A record costs its ledger entry only when it has a
- * duration. */
+ * duration, and a record without one costs a walk over its extra fields'
+ * interned keys (and the message pattern's literal text, when there is a
+ * pattern): no allocation, no string compared.
+ *
+ * Reading the whole store again (when it is first attached, or the pattern
+ * or the grouping field change) is done in slices of a few milliseconds on
+ * the thread-default main context, oldest records first, as the field
+ * statistics do, so that the window keeps drawing. Records that arrive
+ * meanwhile wait their turn; records evicted meanwhile leave the counts as
+ * usual, or are never read. The counts are then those of a reading in one
+ * go. */
 
 #define BIN_RATIO 1.04
 /* A grouping value is cut at this length: a path, not a document. */
 #define GROUP_NAME_MAX 200
+/* The slowest records kept, so that evicting some of the slowest rarely
+ * means finding the next ones in the ledger. */
+#define SLOWEST_RESERVE (4 * LD_TIMING_N_SLOWEST)
+#define SLICE_US 5000
+#define SLICE_STEP 1024
 
 typedef struct
 {
@@ -34,31 +49,20 @@ typedef struct
   guint32 count;
 } Bin;
 
+/* A second's histogram is sparse (the bins that hold something, found by
+ * binary search) until it holds DENSE_AT bins, then dense: a busy second
+ * costs a counter per duration rather than a search. */
 typedef struct
 {
-  gint64  second;
-  guint32 total;
-  GArray *bins;    /* of Bin, sorted by bin */
+  gint64   second;
+  guint32  total;
+  GArray  *bins;    /* of Bin, sorted by bin; NULL once dense */
+  guint32 *dense;   /* LD_TIMING_N_BINS counts, or NULL */
 } Second;
 
-typedef struct
-{
-  char    *name;     /* NULL for "other" */
-  guint64  count;
-  guint32  bins[LD_TIMING_N_BINS];
-} Group;
+#define DENSE_AT 64
 
-/* 16 bytes a timed record. The store holds fewer than 2^31 records, so
- * the low half of a sequence number tells the live ones apart, and a second
- * is kept from an origin as in ld-activity.c. */
-typedef struct
-{
-  guint32 seq;
-  gint32  offset;    /* the second, from the ledger's origin */
-  float   seconds;
-  guint16 bin;
-  guint16 group;
-} Entry;
+typedef LdTimingEntry Entry;
 
 struct _LdTiming
 {
@@ -67,6 +71,8 @@ struct _LdTiming
   LdStore         *store;
   gulong           items_changed_id;
   guint64          n_evicted_seen;
+  guint64          next_seq;      /* the first record not read yet */
+  GSource         *slice_source;  /* while records wait to be read */
 
   LdTimingPattern *pattern;
   char            *pattern_text;
@@ -77,15 +83,20 @@ struct _LdTiming
   GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
   GHashTable      *seconds;      /* &Second.second → Second */
   Second          *last_second;
-  GHashTable      *group_index;  /* name → index + 1 */
-  GPtrArray       *groups;       /* of Group; the last one is "other" when present */
-  guint            other_group;  /* G_MAXUINT until needed */
+  LdTimingGroups  *groups;
 
   GArray          *ledger;       /* of Entry */
   guint            ledger_head;
   gint64           origin;       /* the ledger's second 0 */
   gboolean         has_origin;
-  GArray          *slowest;      /* of LdTimingSlow, slowest first */
+
+  /* The slowest records, slowest first, and the best of those that are
+   * not kept: every record kept is slower, every live one not kept is not.
+   * So the first LD_TIMING_N_SLOWEST live ones kept are the slowest live,
+   * until evictions leave fewer than that. */
+  GArray          *slowest;      /* of LdTimingSlow */
+  LdTimingSlow     floor;
+  gboolean         has_floor;
 };
 
 enum {
@@ -108,6 +119,41 @@ floor_div (gint64 value,
 
 /* Bins */
 
+/* A bin is found without a logarithm: a table by the duration's binary
+ * exponent and the first 8 bits of its mantissa gives the bin where that
+ * cell starts, and a cell (at most 0.4 % wide) holds at most one bin edge,
+ * so one comparison with the next bin's edge ends it. Exponents go up to
+ * 2^37 µs, past the last bin's edge (1.04^646 µs, 2^36.6). */
+#define GUESS_EXPONENTS 38
+#define GUESS_MANTISSA_BITS 8
+
+/* The least µs of each bin from 1 on, and past the last an edge never
+ * reached. */
+static double  bin_edges[LD_TIMING_N_BINS + 1];
+static guint16 bin_guesses[GUESS_EXPONENTS << GUESS_MANTISSA_BITS];
+
+static void
+build_bin_tables (void)
+{
+  guint bin = 1;
+
+  bin_edges[0] = 0;
+  for (guint i = 1; i < LD_TIMING_N_BINS; i++)
+    bin_edges[i] = pow (BIN_RATIO, i - 1.0);
+  bin_edges[LD_TIMING_N_BINS] = INFINITY;
+
+  for (guint cell = 0; cell < G_N_ELEMENTS (bin_guesses); cell++)
+    {
+      double start = ldexp (1 + (cell & ((1 << GUESS_MANTISSA_BITS) - 1))
+                                / (double) (1 << GUESS_MANTISSA_BITS),
+                            cell >> GUESS_MANTISSA_BITS);
+
+      while (bin + 1 < LD_TIMING_N_BINS && bin_edges[bin + 1] <= start)
+        bin++;
+      bin_guesses[cell] = bin;
+    }
+}
+
 /**
  * ld_timing_bin_for:
  * @seconds: a duration
@@ -117,16 +163,29 @@ floor_div (gint64 value,
 guint
 ld_timing_bin_for (double seconds)
 {
+  static gsize built;
   double us = seconds * 1e6;
-  double index;
+  guint64 bits;
+  guint exponent, mantissa, bin;
 
   if (!(us >= 1.0))
     return 0;
+  if (g_once_init_enter (&built))
+    {
+      build_bin_tables ();
+      g_once_init_leave (&built, 1);
+    }
 
-  index = floor (log (us) / log (BIN_RATIO)) + 1;
-  return (guint) MIN (index, LD_TIMING_N_BINS - 1);
+  memcpy (&bits, &us, sizeof bits);
+  exponent = (guint) (bits >> 52) - 1023;
+  if (exponent >= GUESS_EXPONENTS)
+    return LD_TIMING_N_BINS - 1;
+
+  mantissa = (guint) (bits >> (52 - GUESS_MANTISSA_BITS)) & ((1 << GUESS_MANTISSA_BITS) - 1);
+  bin = bin_guesses[exponent << GUESS_MANTISSA_BITS | mantissa];
+  /* Without a branch: whether the edge is passed is a coin toss. */
+  return bin + (us >= bin_edges[bin + 1]);
 }
-
 /**
  * ld_timing_bin_value:
  * @bin: a histogram bin
@@ -183,7 +242,9 @@ second_free (gpointer data)
 {
   Second *second = data;
 
-  g_array_unref (second->bins);
+  if (second->bins != NULL)
+    g_array_unref (second->bins);
+  g_free (second->dense);
   g_free (second);
 }
 
@@ -242,17 +303,38 @@ second_add (Second *second,
             guint   bin)
 {
   gboolean found;
-  guint index = find_bin (second->bins, bin, &found);
+  guint index;
 
+  second->total++;
+  if (second->dense != NULL)
+    {
+      second->dense[bin]++;
+      return;
+    }
+
+  index = find_bin (second->bins, bin, &found);
   if (found)
-    g_array_index (second->bins, Bin, index).count++;
-  else
+    {
+      g_array_index (second->bins, Bin, index).count++;
+      return;
+    }
+  if (second->bins->len + 1 < DENSE_AT)
     {
       Bin entry = { (guint16) bin, 1 };
 
       g_array_insert_val (second->bins, index, entry);
+      return;
     }
-  second->total++;
+
+  second->dense = g_new0 (guint32, LD_TIMING_N_BINS);
+  for (guint i = 0; i < second->bins->len; i++)
+    {
+      const Bin *sparse = &g_array_index (second->bins, Bin, i);
+
+      second->dense[sparse->bin] = sparse->count;
+    }
+  second->dense[bin]++;
+  g_clear_pointer (&second->bins, g_array_unref);
 }
 
 static void
@@ -264,11 +346,19 @@ remove_from_second (LdTiming    *self,
   guint index;
 
   g_assert (second != NULL);
-  index = find_bin (second->bins, entry->bin, &found);
-  g_assert (found);
+  if (second->dense != NULL)
+    {
+      g_assert (second->dense[entry->bin] > 0);
+      second->dense[entry->bin]--;
+    }
+  else
+    {
+      index = find_bin (second->bins, entry->bin, &found);
+      g_assert (found);
+      if (--g_array_index (second->bins, Bin, index).count == 0)
+        g_array_remove_index (second->bins, index);
+    }
 
-  if (--g_array_index (second->bins, Bin, index).count == 0)
-    g_array_remove_index (second->bins, index);
   if (--second->total == 0)
     {
       gint64 number = second->second;
@@ -278,73 +368,42 @@ remove_from_second (LdTiming    *self,
     }
 }
 
-/* Groups */
-
-static Group *
-group_new (const char *name)
-{
-  Group *group = g_new0 (Group, 1);
-
-  group->name = g_strdup (name);
-  return group;
-}
-
+/* Adds @second's counts to @bins. */
 static void
-group_free (gpointer data)
+second_merge (const Second *second,
+              guint32      *bins)
 {
-  Group *group = data;
+  if (second->dense != NULL)
+    {
+      for (guint b = 0; b < LD_TIMING_N_BINS; b++)
+        bins[b] += second->dense[b];
+      return;
+    }
+  for (guint b = 0; b < second->bins->len; b++)
+    {
+      const Bin *bin = &g_array_index (second->bins, Bin, b);
 
-  g_free (group->name);
-  g_free (group);
+      bins[bin->bin] += bin->count;
+    }
 }
 
-/* A value gets its own group while there are fewer than the maximum; every
- * later one shares "other", so a field with a value per request (an id)
- * costs a bounded amount. */
-static guint
-group_for (LdTiming         *self,
-           const LdRecord   *record,
-           const LdTimingGroupField *field)
+static gsize
+second_size (const Second *second)
 {
-  const char *value = field->value;
-  gsize length = field->length;
-  char name[GROUP_NAME_MAX + 1];
-  gpointer found;
-
-  if (self->group_by_logger)
-    {
-      value = ld_intern_lookup (record->logger);
-      length = value != NULL ? strlen (value) : 0;
-    }
-  if (value == NULL)
-    value = "", length = 0;
-
-  /* Looked up from the stack: a record costs no allocation. */
-  length = MIN (length, GROUP_NAME_MAX);
-  memcpy (name, value, length);
-  name[length] = '\0';
-  found = g_hash_table_lookup (self->group_index, name);
-  if (found != NULL)
-    return GPOINTER_TO_UINT (found) - 1;
-
-  if (g_hash_table_size (self->group_index) < LD_TIMING_MAX_GROUPS)
-    {
-      guint index = self->groups->len;
-
-      g_ptr_array_add (self->groups, group_new (name));
-      g_hash_table_insert (self->group_index, g_strdup (name), GUINT_TO_POINTER (index + 1));
-      return index;
-    }
-
-  if (self->other_group == G_MAXUINT)
-    {
-      self->other_group = self->groups->len;
-      g_ptr_array_add (self->groups, group_new (NULL));
-    }
-  return self->other_group;
+  return sizeof *second + (second->dense != NULL ? LD_TIMING_N_BINS * sizeof (guint32)
+                                                 : second->bins->len * sizeof (Bin));
 }
 
 /* The slowest records */
+
+/* Slower first; of two as slow, the older first, as a reading in store
+ * order keeps them. */
+static inline gboolean
+slower (const LdTimingSlow *a,
+        const LdTimingSlow *b)
+{
+  return a->seconds > b->seconds || (a->seconds == b->seconds && a->seq < b->seq);
+}
 
 static void
 slowest_offer (LdTiming *self,
@@ -354,15 +413,26 @@ slowest_offer (LdTiming *self,
   LdTimingSlow slow = { seq, seconds };
   guint index = self->slowest->len;
 
-  if (index == LD_TIMING_N_SLOWEST
-      && g_array_index (self->slowest, LdTimingSlow, index - 1).seconds >= seconds)
+  /* Most records stop here, at one or two comparisons. */
+  if (self->has_floor && !slower (&slow, &self->floor))
     return;
+  if (index == SLOWEST_RESERVE
+      && !slower (&slow, &g_array_index (self->slowest, LdTimingSlow, index - 1)))
+    {
+      self->floor = slow;
+      self->has_floor = TRUE;
+      return;
+    }
 
-  while (index > 0 && g_array_index (self->slowest, LdTimingSlow, index - 1).seconds < seconds)
+  while (index > 0 && slower (&slow, &g_array_index (self->slowest, LdTimingSlow, index - 1)))
     index--;
   g_array_insert_val (self->slowest, index, slow);
-  if (self->slowest->len > LD_TIMING_N_SLOWEST)
-    g_array_set_size (self->slowest, LD_TIMING_N_SLOWEST);
+  if (self->slowest->len > SLOWEST_RESERVE)
+    {
+      self->floor = g_array_index (self->slowest, LdTimingSlow, SLOWEST_RESERVE);
+      self->has_floor = TRUE;
+      g_array_set_size (self->slowest, SLOWEST_RESERVE);
+    }
 }
 
 /* The full sequence number of a live entry, from the store's first. */
@@ -385,12 +455,35 @@ slowest_rebuild (LdTiming *self,
                  guint64   first_seq)
 {
   g_array_set_size (self->slowest, 0);
+  self->has_floor = FALSE;
   for (guint i = self->ledger_head; i < self->ledger->len; i++)
     {
       const Entry *entry = &g_array_index (self->ledger, Entry, i);
 
       slowest_offer (self, entry_seq (entry, first_seq), entry->seconds);
     }
+}
+
+/* Drops the evicted ones kept; only when fewer than are shown are left,
+ * and slower ones were let go, are the next found in the ledger. */
+static void
+slowest_forget (LdTiming *self,
+                guint64   first_seq)
+{
+  guint kept = 0;
+
+  for (guint i = 0; i < self->slowest->len; i++)
+    {
+      LdTimingSlow slow = g_array_index (self->slowest, LdTimingSlow, i);
+
+      if (slow.seq >= first_seq)
+        g_array_index (self->slowest, LdTimingSlow, kept++) = slow;
+    }
+  if (kept == self->slowest->len)
+    return;
+  g_array_set_size (self->slowest, kept);
+  if (kept < LD_TIMING_N_SLOWEST && self->has_floor)
+    slowest_rebuild (self, first_seq);
 }
 
 /* Counting */
@@ -411,6 +504,30 @@ ledger_offset (LdTiming *self,
                    - self->origin);
 }
 
+/* The grouping value's slot. Loggers are interned: their id finds it. */
+static guint16
+group_slot (LdTiming                 *self,
+            const LdRecord           *record,
+            const LdTimingGroupField *field,
+            guint                     bin)
+{
+  const char *value = field->value;
+  gsize length = field->length;
+  guint32 intern_id = LD_INTERN_NONE;
+
+  if (self->group_by_logger && record->logger != LD_INTERN_NONE)
+    {
+      intern_id = record->logger;
+      value = ld_intern_lookup (intern_id);
+      length = strlen (value);
+    }
+  if (value == NULL)
+    value = "", length = 0;
+
+  return _ld_timing_groups_add (self->groups, intern_id, value, MIN (length, GROUP_NAME_MAX),
+                                bin);
+}
+
 static void
 add_record (LdTiming       *self,
             const LdRecord *record,
@@ -418,7 +535,6 @@ add_record (LdTiming       *self,
 {
   LdTimingGroupField field = { self->group_key_id, NULL, 0 };
   Entry *entry;
-  Group *group;
   double seconds;
   gsize length;
 
@@ -440,12 +556,9 @@ add_record (LdTiming       *self,
   entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
   entry->seconds = (float) seconds;
   entry->bin = ld_timing_bin_for (entry->seconds);
-  entry->group = group_for (self, record, &field);
+  entry->slot = group_slot (self, record, &field, entry->bin);
 
   second_add (lookup_second (self, self->origin + entry->offset, TRUE), entry->bin);
-  group = g_ptr_array_index (self->groups, entry->group);
-  group->bins[entry->bin]++;
-  group->count++;
   slowest_offer (self, seq, entry->seconds);
 }
 
@@ -461,54 +574,118 @@ add_positions (LdTiming *self,
 }
 
 static void
+stop_slices (LdTiming *self)
+{
+  if (self->slice_source == NULL)
+    return;
+  g_source_destroy (self->slice_source);
+  g_clear_pointer (&self->slice_source, g_source_unref);
+}
+
+static void
 reset_counts (LdTiming *self)
 {
+  stop_slices (self);
   g_hash_table_remove_all (self->seconds);
   self->last_second = NULL;
-  g_hash_table_remove_all (self->group_index);
-  g_ptr_array_set_size (self->groups, 0);
-  self->other_group = G_MAXUINT;
+  _ld_timing_groups_reset (self->groups);
   g_array_set_size (self->ledger, 0);
   self->ledger_head = 0;
   self->has_origin = FALSE;
   g_array_set_size (self->slowest, 0);
+  self->has_floor = FALSE;
 }
 
+static inline guint64
+store_end (LdTiming *self)
+{
+  return ld_store_get_first_seq (self->store) + ld_store_get_n_records (self->store);
+}
+
+/* Reads the records not read yet, oldest first, until there are none or,
+ * with a @deadline, past it. Returns whether any was read. */
+static gboolean
+read_pending (LdTiming *self,
+              gint64    deadline)
+{
+  guint64 first_seq = ld_store_get_first_seq (self->store);
+  guint64 end = store_end (self);
+  gboolean read = FALSE;
+
+  self->next_seq = MAX (self->next_seq, first_seq);
+  while (self->next_seq < end)
+    {
+      guint64 stop = MIN (end, self->next_seq + SLICE_STEP);
+
+      add_positions (self, (guint) (self->next_seq - first_seq), (guint) (stop - self->next_seq));
+      self->next_seq = stop;
+      read = TRUE;
+      if (deadline != 0 && g_get_monotonic_time () > deadline)
+        break;
+    }
+  return read;
+}
+
+static gboolean
+read_slice (gpointer user_data)
+{
+  LdTiming *self = user_data;
+
+  read_pending (self, g_get_monotonic_time () + SLICE_US);
+  if (self->next_seq < store_end (self))
+    {
+      g_signal_emit (self, signals[CHANGED], 0);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&self->slice_source, g_source_unref);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_slices (LdTiming *self)
+{
+  if (self->slice_source != NULL || self->next_seq >= store_end (self))
+    return;
+
+  /* Below the frame clock's priority: a frame is drawn between slices. */
+  self->slice_source = g_idle_source_new ();
+  g_source_set_priority (self->slice_source, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (self->slice_source, read_slice, self, NULL);
+  g_source_set_static_name (self->slice_source, "[logdeck] timing recount");
+  g_source_attach (self->slice_source, g_main_context_get_thread_default ());
+}
+
+/* Every stored record is read again, in slices. */
 static void
 recount (LdTiming *self)
 {
   reset_counts (self);
   if (self->store != NULL)
-    add_positions (self, 0, ld_store_get_n_records (self->store));
+    {
+      self->next_seq = ld_store_get_first_seq (self->store);
+      schedule_slices (self);
+    }
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
-/* A group keeps its place when its records go, with a count of 0, so that
- * the values seen first do not change groups under the user. */
 static void
 forget_evicted (LdTiming *self)
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
-  guint64 slowest_gone = 0;
 
   while (self->ledger_head < self->ledger->len)
     {
       const Entry *entry = &g_array_index (self->ledger, Entry, self->ledger_head);
-      Group *group;
 
       if (!entry_evicted (entry, first_seq))
         break;
       remove_from_second (self, entry);
-      group = g_ptr_array_index (self->groups, entry->group);
-      group->bins[entry->bin]--;
-      group->count--;
+      _ld_timing_groups_remove (self->groups, entry->slot, entry->bin);
       self->ledger_head++;
     }
-
-  for (guint i = 0; i < self->slowest->len; i++)
-    slowest_gone += g_array_index (self->slowest, LdTimingSlow, i).seq < first_seq;
-  if (slowest_gone > 0)
-    slowest_rebuild (self, first_seq);
+  slowest_forget (self, first_seq);
 
   if (self->ledger_head > 256 && self->ledger_head * 2 > self->ledger->len)
     {
@@ -517,7 +694,9 @@ forget_evicted (LdTiming *self)
     }
 }
 
-/* A removal that did not count as eviction is a clear. */
+/* A removal that did not count as eviction is a clear. New records are
+ * read at once, unless a recount is under way: then they wait their turn,
+ * after the records before them. */
 static void
 on_items_changed (LdTiming   *self,
                   guint       position,
@@ -534,8 +713,15 @@ on_items_changed (LdTiming   *self,
     forget_evicted (self);
   self->n_evicted_seen = n_evicted;
 
-  if (added > 0)
-    add_positions (self, position, added);
+  if (self->slice_source == NULL)
+    {
+      if (added > 0)
+        add_positions (self, position, added);
+      self->next_seq = store_end (self);
+    }
+  else
+    self->next_seq = MAX (self->next_seq, ld_store_get_first_seq (self->store));
+
   if (removed > 0 || self->ledger->len - self->ledger_head != before)
     g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -560,8 +746,7 @@ ld_timing_finalize (GObject *object)
   g_free (self->group_key);
   g_byte_array_unref (self->key_kinds);
   g_hash_table_unref (self->seconds);
-  g_hash_table_unref (self->group_index);
-  g_ptr_array_unref (self->groups);
+  _ld_timing_groups_free (self->groups);
   g_array_unref (self->ledger);
   g_array_unref (self->slowest);
 
@@ -580,7 +765,8 @@ ld_timing_class_init (LdTimingClass *klass)
    * LdTiming::changed:
    *
    * Emitted once per batch of records that added or removed a duration,
-   * and when the pattern or the grouping field changed.
+   * once per slice of a recount, and when the pattern or the grouping
+   * field changed.
    */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -591,9 +777,7 @@ ld_timing_init (LdTiming *self)
 {
   self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
-  self->group_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->groups = g_ptr_array_new_with_free_func (group_free);
-  self->other_group = G_MAXUINT;
+  self->groups = _ld_timing_groups_new ();
   self->ledger = g_array_new (FALSE, FALSE, sizeof (Entry));
   self->slowest = g_array_new (FALSE, FALSE, sizeof (LdTimingSlow));
 }
@@ -611,8 +795,9 @@ ld_timing_new (void)
  * @self: the timing counters
  * @store: the store to read durations from
  *
- * Reads every record of @store once, then follows its appends, evictions
- * and clears.
+ * Reads every record of @store, in slices on the thread-default main
+ * context (ld_timing_get_pending() says how many are left), then follows
+ * its appends, evictions and clears.
  */
 void
 ld_timing_attach_store (LdTiming *self,
@@ -650,7 +835,7 @@ ld_timing_detach (LdTiming *self)
  * @error: why @pattern was refused
  *
  * Records whose fields carry no duration are read through @pattern; every
- * record is read again.
+ * record is read again, in slices.
  *
  * Returns: whether @pattern was taken
  */
@@ -691,7 +876,8 @@ ld_timing_get_pattern (LdTiming *self)
  * @self: the timing counters
  * @key: (nullable): "logger", or an extra field's key such as "path"
  *
- * Groups the durations by @key's value again, from the records stored.
+ * Groups the durations by @key's value again, from the records stored,
+ * read again in slices.
  */
 void
 ld_timing_set_group_key (LdTiming   *self,
@@ -720,6 +906,39 @@ ld_timing_get_group_key (LdTiming *self)
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
   return self->group_key;
+}
+
+/**
+ * ld_timing_get_pending:
+ *
+ * Returns: how many stored records a recount has still to read; the
+ *   figures are those of the records before them
+ */
+guint
+ld_timing_get_pending (LdTiming *self)
+{
+  g_return_val_if_fail (LD_IS_TIMING (self), 0);
+
+  if (self->store == NULL)
+    return 0;
+  return (guint) (store_end (self) - MAX (self->next_seq, ld_store_get_first_seq (self->store)));
+}
+
+/**
+ * ld_timing_flush:
+ *
+ * Reads every record a recount has still to read, now.
+ */
+void
+ld_timing_flush (LdTiming *self)
+{
+  g_return_if_fail (LD_IS_TIMING (self));
+
+  if (self->store == NULL || self->slice_source == NULL)
+    return;
+  read_pending (self, 0);
+  stop_slices (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /**
@@ -840,12 +1059,7 @@ ld_timing_read_columns (LdTiming       *self,
         {
           const Second *merged = g_array_index (in_range, ColumnSecond, i).second;
 
-          for (guint b = 0; b < merged->bins->len; b++)
-            {
-              const Bin *bin = &g_array_index (merged->bins, Bin, b);
-
-              bins[bin->bin] += bin->count;
-            }
+          second_merge (merged, bins);
           out->count += merged->total;
         }
       out->p50 = ld_timing_percentile (bins, out->count, 0.50);
@@ -857,60 +1071,25 @@ ld_timing_read_columns (LdTiming       *self,
   return max;
 }
 
-static int
-compare_groups (gconstpointer a,
-                gconstpointer b)
-{
-  const LdTimingGroup *first = a, *second = b;
-
-  if (first->count != second->count)
-    return first->count > second->count ? -1 : 1;
-  return g_strcmp0 (first->name, second->name);
-}
-
-static void
-clear_group (gpointer data)
-{
-  g_free (((LdTimingGroup *) data)->name);
-}
-
 /**
  * ld_timing_dup_groups:
  *
- * Returns: (transfer full) (element-type LdTimingGroup): the groups that
- *   hold a stored duration, most durations first, "other" last
+ * The values of the grouping field with the most stored durations, at
+ * most %LD_TIMING_MAX_GROUPS, and "other" for the rest. Costs a sort of
+ * the values counted (at most %LD_TIMING_MAX_VALUES) and, when a value
+ * entered the list since the last call, one pass over the durations.
+ *
+ * Returns: (transfer full) (element-type LdTimingGroup): the groups, most
+ *   durations first (ties by name), "other" last
  */
 GArray *
 ld_timing_dup_groups (LdTiming *self)
 {
-  GArray *result;
-  LdTimingGroup other = { NULL };
-
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
-  result = g_array_new (FALSE, FALSE, sizeof (LdTimingGroup));
-  g_array_set_clear_func (result, clear_group);
-  for (guint i = 0; i < self->groups->len; i++)
-    {
-      const Group *group = g_ptr_array_index (self->groups, i);
-      LdTimingGroup entry = {
-        g_strdup (group->name), group->count,
-        ld_timing_percentile (group->bins, group->count, 0.50),
-        ld_timing_percentile (group->bins, group->count, 0.95),
-        ld_timing_percentile (group->bins, group->count, 0.99),
-      };
-
-      if (group->count == 0)
-        g_free (entry.name);
-      else if (entry.name == NULL)
-        other = entry;
-      else
-        g_array_append_val (result, entry);
-    }
-  g_array_sort (result, compare_groups);
-  if (other.count > 0)
-    g_array_append_val (result, other);
-  return result;
+  return _ld_timing_groups_dup (self->groups,
+                                (const Entry *) self->ledger->data + self->ledger_head,
+                                self->ledger->len - self->ledger_head);
 }
 
 /**
@@ -922,12 +1101,14 @@ ld_timing_dup_groups (LdTiming *self)
 GArray *
 ld_timing_dup_slowest (LdTiming *self)
 {
+  guint n;
   GArray *result;
 
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
-  result = g_array_sized_new (FALSE, FALSE, sizeof (LdTimingSlow), self->slowest->len);
-  g_array_append_vals (result, self->slowest->data, self->slowest->len);
+  n = MIN (self->slowest->len, LD_TIMING_N_SLOWEST);
+  result = g_array_sized_new (FALSE, FALSE, sizeof (LdTimingSlow), n);
+  g_array_append_vals (result, self->slowest->data, n);
   return result;
 }
 
@@ -945,9 +1126,10 @@ ld_timing_get_memory_size (LdTiming *self)
 
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
 
-  size = (gsize) self->ledger->len * sizeof (Entry) + self->groups->len * sizeof (Group);
+  size = (gsize) self->ledger->len * sizeof (Entry)
+         + _ld_timing_groups_get_memory_size (self->groups);
   g_hash_table_iter_init (&iter, self->seconds);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
-    size += sizeof (Second) + second->bins->len * sizeof (Bin);
+    size += second_size (second);
   return size;
 }

@@ -13,10 +13,13 @@ G_BEGIN_DECLS
  * it. */
 #define LD_TIMING_N_BINS 648
 
-/* How many of the slowest records are kept, and how many values of the
- * grouping field get their own histogram before the rest go to "other". */
+/* How many of the slowest records are kept; how many values of the
+ * grouping field are listed (those with the most durations), the rest
+ * going to "other"; and how many values are counted one by one to find
+ * them (see ld-timing-groups.c). */
 #define LD_TIMING_N_SLOWEST 20
 #define LD_TIMING_MAX_GROUPS 50
+#define LD_TIMING_MAX_VALUES 4096
 
 /* The longest message pattern accepted, and how far into a message it is
  * looked for. */
@@ -100,6 +103,8 @@ const char      *ld_timing_get_pattern       (LdTiming              *self);
 void             ld_timing_set_group_key     (LdTiming              *self,
                                               const char            *key);
 const char      *ld_timing_get_group_key     (LdTiming              *self);
+guint            ld_timing_get_pending       (LdTiming              *self);
+void             ld_timing_flush             (LdTiming              *self);
 guint            ld_timing_get_n_durations   (LdTiming              *self);
 gboolean         ld_timing_get_time_range    (LdTiming              *self,
                                               gint64                *first_second,

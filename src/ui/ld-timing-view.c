@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ld-count-format.h"
 #include "ld-field-stats.h"
 #include "ld-timing-chart.h"
 #include "ld-timing-view.h"
@@ -14,7 +15,10 @@
  * and the slowest requests. Lists are rebuilt at most once a frame, only
  * while the panel is on screen, from counters LdTiming keeps as records
  * arrive; when no record has a duration, an empty state says what is
- * looked for and offers the message pattern. */
+ * looked for and offers the message pattern. While LdTiming reads the
+ * whole store again (the first time the panel shows, or after the pattern
+ * or the grouping field changed), a progress bar says how far it is, and
+ * the chart and lists show the records read so far. */
 
 /* The fields offered to group by: what request logs name their endpoint. */
 static const char *const group_keys[] = {
@@ -38,6 +42,7 @@ struct _LdTimingView
   GtkEntry        *pattern_entry;
   GtkLabel        *pattern_error;
   GtkLabel        *summary;
+  GtkProgressBar  *progress;
 
   guint            tick_id;
   guint            delay_id;
@@ -161,18 +166,45 @@ remove_rows (GtkListBox *list)
     gtk_list_box_remove (list, row);
 }
 
+/* The summary, and while a recount goes on its progress: cheap enough to
+ * follow every slice of it. */
+static void
+refresh_summary (LdTimingView *self)
+{
+  guint n = ld_timing_get_n_durations (self->timing);
+  guint pending = ld_timing_get_pending (self->timing);
+  g_autofree char *summary = NULL;
+
+  /* Until every record is read, "none found" would not be true yet. */
+  gtk_stack_set_visible_child_name (self->stack, n > 0 || pending > 0 ? "data" : "empty");
+  if (pending > 0)
+    {
+      guint n_records = ld_store_get_n_records (self->store);
+      guint n_read = n_records - MIN (pending, n_records);
+      g_autofree char *read = ld_format_count (n_read);
+      g_autofree char *total = ld_format_count (n_records);
+
+      summary = g_strdup_printf (_("Reading records, %s of %s…"), read, total);
+      gtk_progress_bar_set_fraction (self->progress, n_records > 0 ? (double) n_read / n_records
+                                                                   : 0);
+    }
+  else
+    {
+      g_autofree char *count = ld_format_count (n);
+
+      summary = g_strdup_printf (ngettext ("%s request timed", "%s requests timed", n), count);
+    }
+  gtk_label_set_text (self->summary, summary);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), pending > 0);
+}
+
 static void
 refresh_lists (LdTimingView *self)
 {
   g_autoptr(GArray) groups = ld_timing_dup_groups (self->timing);
   g_autoptr(GArray) slowest = ld_timing_dup_slowest (self->timing);
-  guint n = ld_timing_get_n_durations (self->timing);
-  g_autofree char *summary = NULL;
 
-  gtk_stack_set_visible_child_name (self->stack, n > 0 ? "data" : "empty");
-  summary = g_strdup_printf (ngettext ("%u request timed", "%u requests timed", n), n);
-  gtk_label_set_text (self->summary, summary);
-
+  refresh_summary (self);
   remove_rows (self->group_list);
   for (guint i = 0; i < groups->len; i++)
     gtk_list_box_append (self->group_list,
@@ -226,7 +258,11 @@ on_timing_changed (LdTimingView *self)
 {
   gint64 since = g_get_monotonic_time () - self->refreshed_us;
 
-  if (self->tick_id != 0 || self->delay_id != 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  if (gtk_widget_get_visible (GTK_WIDGET (self->progress)) || ld_timing_get_pending (self->timing) > 0)
+    refresh_summary (self);
+  if (self->tick_id != 0 || self->delay_id != 0)
     return;
 
   if (since >= REFRESH_INTERVAL_US)
@@ -372,13 +408,20 @@ build_toolbar (LdTimingView *self)
 {
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *by = gtk_label_new_with_mnemonic (_("Group _by"));
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   g_autofree char *key = g_settings_get_string (self->settings, "timing-group-key");
   guint selected = 0;
 
   self->summary = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_add_css_class (GTK_WIDGET (self->summary), "dim-label");
-  gtk_widget_set_hexpand (GTK_WIDGET (self->summary), TRUE);
   gtk_label_set_xalign (self->summary, 0);
+  gtk_widget_set_hexpand (spacer, TRUE);
+  self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->progress), 160, -1);
+  gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Records read"), -1);
 
   self->group_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (group_keys));
   gtk_label_set_mnemonic_widget (GTK_LABEL (by), GTK_WIDGET (self->group_dropdown));
@@ -399,6 +442,8 @@ build_toolbar (LdTimingView *self)
                                _("Read durations from message text"));
 
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->summary));
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->progress));
+  gtk_box_append (GTK_BOX (bar), spacer);
   gtk_box_append (GTK_BOX (bar), by);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->group_dropdown));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->pattern_button));
