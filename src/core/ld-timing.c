@@ -1038,16 +1038,36 @@ ld_timing_read_columns (LdTiming       *self,
   /* The seconds in range, in column order, so that one set of bins is
    * merged and read per column whatever the number of columns. */
   in_range = g_array_new (FALSE, FALSE, sizeof (ColumnSecond));
-  g_hash_table_iter_init (&iter, self->seconds);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
+  /* A chart shows minutes or hours of a store that may span days: the
+   * seconds of its range are looked up one by one when they are fewer than
+   * the seconds stored, so a redraw costs what is shown. */
+  if ((guint64) n_columns * column_seconds < g_hash_table_size (self->seconds))
     {
-      gint64 index = floor_div (second->second - from_second, column_seconds);
-      ColumnSecond entry = { (guint) index, second };
+      for (guint64 i = 0; i < (guint64) n_columns * column_seconds; i++)
+        {
+          gint64 number = from_second + (gint64) i;
 
-      if (index >= 0 && index < n_columns)
-        g_array_append_val (in_range, entry);
+          if ((second = g_hash_table_lookup (self->seconds, &number)) != NULL)
+            {
+              ColumnSecond entry = { (guint) (i / column_seconds), second };
+
+              g_array_append_val (in_range, entry);
+            }
+        }
     }
-  g_array_sort (in_range, compare_column_seconds);
+  else
+    {
+      g_hash_table_iter_init (&iter, self->seconds);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
+        {
+          gint64 index = floor_div (second->second - from_second, column_seconds);
+          ColumnSecond entry = { (guint) index, second };
+
+          if (index >= 0 && index < n_columns)
+            g_array_append_val (in_range, entry);
+        }
+      g_array_sort (in_range, compare_column_seconds);
+    }
 
   for (guint i = 0; i < in_range->len;)
     {
