@@ -157,6 +157,54 @@ test_counts_in_slices (void)
   g_assert_cmpuint (ld_saved_queries_get_count (saved, 0), ==, 0);
 }
 
+static void
+append_at (LdStore *store,
+           gint64   time_us,
+           guint    count)
+{
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdRecordFields fields = { .time_us = time_us, .level = 20, .logger = "app",
+                                .message = "tick" };
+
+      ld_batch_add (batch, &fields);
+    }
+  ld_store_append_batch (store, batch);
+}
+
+/* "since:10m" counts the last ten minutes as records keep arriving, not the
+ * ten minutes before the query was saved. */
+static void
+test_relative_time (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (1000);
+  g_autoptr(LdSavedQueries) saved = ld_saved_queries_new (store);
+  g_autoptr(LdQuery) relative = ld_query_parse ("level>=INFO since:10m", NOW, NULL);
+  g_autoptr(LdQuery) absolute = ld_query_parse ("after:2026-11-20T12:00 level>=INFO", NOW, NULL);
+  gint64 start = g_get_real_time ();
+
+  g_assert_true (ld_query_is_relative (relative));
+  g_assert_false (ld_query_is_relative (absolute));
+
+  /* Three records five seconds inside the ten minutes, one now. */
+  append_at (store, start - 10 * 60 * G_USEC_PER_SEC + 5 * G_USEC_PER_SEC, 3);
+  append_at (store, start, 1);
+  ld_saved_queries_set (saved, g_variant_new_parsed ("[('recent', 'since:10m')]"));
+  while (ld_saved_queries_get_pending (saved) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ld_saved_queries_get_count (saved, 0), ==, 4);
+
+  /* Eleven seconds on, the three have left the ten minutes: the next
+   * arrival counts again. */
+  g_usleep (11 * G_USEC_PER_SEC);
+  append_at (store, g_get_real_time (), 1);
+  while (ld_saved_queries_get_pending (saved) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ld_saved_queries_get_count (saved, 0), ==, 2);
+}
+
 static char *
 print (GVariant *value)
 {
@@ -264,6 +312,7 @@ main (int   argc,
 
   g_test_add_func ("/saved-queries/counts-random", test_counts_random);
   g_test_add_func ("/saved-queries/counts-in-slices", test_counts_in_slices);
+  g_test_add_func ("/saved-queries/relative-time", test_relative_time);
   g_test_add_func ("/saved-queries/list-edits", test_list_edits);
   g_test_add_func ("/saved-queries/combine", test_combine);
   g_test_add_func ("/saved-queries/history", test_history);

@@ -28,6 +28,7 @@ typedef struct
   gsize        pos;
   int          depth;
   gint64       now_us;
+  gboolean     relative;     /* a time counts back from now_us */
   GError     **error;
 } Parser;
 
@@ -636,6 +637,7 @@ parse_time_value (Parser          *p,
   if (parse_duration (term->value, &duration))
     {
       node->number = p->now_us - duration;
+      p->relative = TRUE;
       return TRUE;
     }
 
@@ -1037,6 +1039,7 @@ parse_sequence (Parser *p)
  * ld_query_parse_nodes:
  * @text: the query, valid UTF-8
  * @now_us: what relative times count back from
+ * @relative: (out) (optional): whether a time counts back from @now_us
  * @error: where to put a mistake
  *
  * Returns: (transfer full) (nullable): an AND node of the whole query
@@ -1044,11 +1047,14 @@ parse_sequence (Parser *p)
 LdNode *
 ld_query_parse_nodes (const char  *text,
                       gint64       now_us,
+                      gboolean    *relative,
                       GError     **error)
 {
-  Parser p = { text, strlen (text), 0, 0, now_us, error };
+  Parser p = { text, strlen (text), 0, 0, now_us, FALSE, error };
   LdNode *root = parse_sequence (&p);
 
   g_assert (root == NULL || p.pos == p.length);
+  if (relative != NULL)
+    *relative = p.relative;
   return root;
 }

@@ -101,6 +101,7 @@ void      ld_node_add_child     (LdNode       *node,
 void      ld_node_prepare       (LdNode       *node);
 LdNode   *ld_query_parse_nodes  (const char   *text,
                                  gint64        now_us,
+                                 gboolean     *relative,
                                  GError      **error);
 void      ld_query_set_error    (GError      **error,
                                  LdQueryError  code,

@@ -20,6 +20,7 @@ struct _LdQuery
   gatomicrefcount  ref_count;
   char            *text;
   LdNode          *root;      /* an AND; no children means "everything" */
+  gboolean         relative;  /* since:10m and the like: a time counts back from now */
 };
 
 #define MAX_RANGES 4096
@@ -212,6 +213,7 @@ ld_query_parse (const char  *text,
 {
   LdQuery *query;
   LdNode *root;
+  gboolean relative;
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -222,7 +224,7 @@ ld_query_parse (const char  *text,
       return NULL;
     }
 
-  if ((root = ld_query_parse_nodes (text, now_us, error)) == NULL)
+  if ((root = ld_query_parse_nodes (text, now_us, &relative, error)) == NULL)
     return NULL;
 
   ld_node_prepare (root);
@@ -230,6 +232,7 @@ ld_query_parse (const char  *text,
   g_atomic_ref_count_init (&query->ref_count);
   query->text = g_strdup (text);
   query->root = root;
+  query->relative = relative;
 
   return query;
 }
@@ -268,6 +271,20 @@ ld_query_is_empty (const LdQuery *query)
   g_return_val_if_fail (query != NULL, TRUE);
 
   return query->root->children->len == 0;
+}
+
+/**
+ * ld_query_is_relative:
+ *
+ * Returns: %TRUE if a time in @query counts back from the time it was parsed
+ *   at (`since:10m`), so that it means other records as time passes
+ */
+gboolean
+ld_query_is_relative (const LdQuery *query)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  return query->relative;
 }
 
 const char *

@@ -124,6 +124,7 @@ LdQuery     *ld_query_ref              (LdQuery        *query);
 void         ld_query_unref            (LdQuery        *query);
 gboolean     ld_query_is_empty         (const LdQuery  *query);
 const char  *ld_query_get_text         (const LdQuery  *query);
+gboolean     ld_query_is_relative      (const LdQuery  *query);
 char        *ld_query_to_string        (const LdQuery  *query);
 void         ld_query_append_value     (GString        *out,
                                         const char     *value);

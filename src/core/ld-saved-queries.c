@@ -18,6 +18,9 @@
 
 #define SLICE_US       5000
 #define INLINE_CHECKS  16384
+/* How stale "since:10m" may be: a query with a relative time is compiled
+ * again, and counted again, when records arrive this long after. */
+#define RELATIVE_REFRESH_US (10 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -27,6 +30,7 @@ typedef struct
   GArray  *matches;      /* guint64 sequence numbers, oldest first, from head */
   guint    head;
   guint64  next_seq;     /* the first record not looked at yet */
+  gint64   parsed_us;    /* what a relative time counts back from */
 } Entry;
 
 struct _LdSavedQueries
@@ -68,7 +72,8 @@ entry_new (const char *name,
 
   entry->name = g_strdup (name);
   entry->text = g_strdup (text);
-  entry->query = ld_query_parse (text, g_get_real_time (), NULL);
+  entry->parsed_us = g_get_real_time ();
+  entry->query = ld_query_parse (text, entry->parsed_us, NULL);
   entry->matches = g_array_new (FALSE, FALSE, sizeof (guint64));
   return entry;
 }
@@ -177,9 +182,28 @@ on_items_changed (LdSavedQueries *self,
                   guint           added)
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
+  gint64 now_us = g_get_real_time ();
 
   for (guint i = 0; i < self->entries->len; i++)
-    entry_prune (g_ptr_array_index (self->entries, i), first_seq);
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      /* "since:10m" means the last ten minutes, not the ten minutes before
+       * the query was saved: compiled again, it is counted again over every
+       * record held (in slices). Only arrivals do this, so an idle window
+       * stays idle. */
+      if (entry->query != NULL && ld_query_is_relative (entry->query)
+          && now_us - entry->parsed_us >= RELATIVE_REFRESH_US)
+        {
+          g_clear_pointer (&entry->query, ld_query_unref);
+          entry->parsed_us = now_us;
+          entry->query = ld_query_parse (entry->text, now_us, NULL);
+          g_array_set_size (entry->matches, 0);
+          entry->head = 0;
+          entry->next_seq = first_seq;
+        }
+      entry_prune (entry, first_seq);
+    }
   count_pending (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }
