@@ -691,14 +691,16 @@ history_label (const char *query)
   return g_string_free (g_steal_pointer (&label), FALSE);
 }
 
-/* The menu is made each time it opens, from the history as it is then. */
+/* The menu is made each time it opens, from the history as it is then;
+ * in the narrow layout, where Save Query has no button, it comes first. */
 static void
 create_history_menu (GtkMenuButton *button,
                      gpointer       user_data)
 {
   LdWindow *self = user_data;
   g_auto(GStrv) history = g_settings_get_strv (self->settings, "query-history");
-  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) recent = g_menu_new ();
+  g_autoptr(GMenu) menu = NULL;
 
   for (guint i = 0; history[i] != NULL; i++)
     {
@@ -706,10 +708,19 @@ create_history_menu (GtkMenuButton *button,
       g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target (item, "win.set-filter", "s", history[i]);
-      g_menu_append_item (menu, item);
+      g_menu_append_item (recent, item);
     }
   if (history[0] == NULL)
-    g_menu_append (menu, _("No Recent Queries"), NULL);
+    g_menu_append (recent, _("No Recent Queries"), NULL);
+  if (gtk_widget_get_visible (self->save_query_button))
+    {
+      gtk_menu_button_set_menu_model (button, G_MENU_MODEL (recent));
+      return;
+    }
+
+  menu = g_menu_new ();
+  g_menu_append (menu, _("_Save Query…"), "win.save-query");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (recent));
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
@@ -725,16 +736,21 @@ save_query_activated (GSimpleAction *action,
     ld_saved_queries_ask_save (GTK_WINDOW (self), self->settings, text);
 }
 
-/* A narrow window (360 px) has no room for the two buttons beside the
- * entry; Up and Down still walk the history there. */
+/* A narrow window (360 px) has room for one button beside the entry, not
+ * two: the history's menu button stays, as the filter's overflow menu, and
+ * Save Query moves into it. Up and Down still walk the history there. */
 static void
 on_filter_row_orientation (LdWindow *self)
 {
   gboolean wide = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->filter_row))
                   == GTK_ORIENTATION_HORIZONTAL;
 
-  gtk_widget_set_visible (self->history_button, wide);
   gtk_widget_set_visible (self->save_query_button, wide);
+  /* Narrow, the button is the filter's overflow menu and looks like one. */
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->history_button),
+                                 wide ? "document-open-recent-symbolic" : "view-more-symbolic");
+  gtk_widget_set_tooltip_text (self->history_button,
+                               wide ? _("Recent Queries") : _("Save Query, Recent Queries"));
 }
 
 /* The history button and Save Query go beside the entry. */
