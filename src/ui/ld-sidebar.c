@@ -21,9 +21,10 @@
  * their top values, the saved queries with their counts, and where records
  * come from (the sources). A logger's context menu (right click, or
  * Shift+F10 and the Menu key on its focused row) sets its level in the
- * sending program, when the user allowed that in Preferences. Picking emits ::filter-changed; the window turns the picks into
- * its filter. Counts refresh once a second, never per record. Its widgets
- * are in ld-sidebar.ui; this file keeps the behaviour. */
+ * sending program, when the user allowed that in Preferences. Picking
+ * emits ::filter-changed; the window turns the picks into its filter.
+ * Counts refresh once a second, never per record. Its widgets are in
+ * ld-sidebar.ui; this file keeps the behaviour. */
 
 /* The logger tree is never squeezed below this many rows when it has them. */
 #define MIN_LOGGER_ROWS 6
