@@ -548,13 +548,14 @@ test_narrow_save (void)
   g_assert_cmpint (gtk_widget_get_width (window), <=, 600);
   entry = find_filter_entry (window);
   button = history_button (window);
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Save Query, Recent Queries");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "More Filter Actions");
 
   /* The user types a query, opens the menu beside it and picks Save Query. */
   gtk_editable_set_text (entry, "level>=ERROR logger:shop.");
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
   wait_painted (popover);
+  g_assert_nonnull (find_menu_item_widget (popover, "Clear Filters"));
   item = find_menu_item_widget (popover, "Save Query…");
   g_assert_nonnull (item);
   g_assert_true (gtk_widget_get_sensitive (item));

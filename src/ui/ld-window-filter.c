@@ -692,7 +692,8 @@ history_label (const char *query)
 }
 
 /* The menu is made each time it opens, from the history as it is then;
- * in the narrow layout, where Save Query has no button, it comes first. */
+ * in the narrow layout, where Save Query and Clear Filters have no
+ * buttons, they come first. */
 static void
 create_history_menu (GtkMenuButton *button,
                      gpointer       user_data)
@@ -720,6 +721,7 @@ create_history_menu (GtkMenuButton *button,
 
   menu = g_menu_new ();
   g_menu_append (menu, _("_Save Query…"), "win.save-query");
+  g_menu_append (menu, _("_Clear Filters"), "win.clear-filters");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (recent));
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
@@ -736,21 +738,40 @@ save_query_activated (GSimpleAction *action,
     ld_saved_queries_ask_save (GTK_WINDOW (self), self->settings, text);
 }
 
-/* A narrow window (360 px) has room for one button beside the entry, not
- * two: the history's menu button stays, as the filter's overflow menu, and
- * Save Query moves into it. Up and Down still walk the history there. */
+/* The Clear Filters button beside the entry (ld-window.ui). */
+static GtkWidget *
+clear_filters_button (LdWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (
+         gtk_widget_get_parent (GTK_WIDGET (self->filter_entry)));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_ACTIONABLE (child)
+        && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)),
+                      "win.clear-filters") == 0)
+      return child;
+
+  return NULL;
+}
+
+/* A narrow window (360 px) has room for one button beside the entry and
+ * the level, not three: the history's menu button stays, as the filter's
+ * overflow menu, and Save Query and Clear Filters move into it. Up and
+ * Down still walk the history there. */
 static void
 on_filter_row_orientation (LdWindow *self)
 {
   gboolean wide = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->filter_row))
                   == GTK_ORIENTATION_HORIZONTAL;
+  GtkWidget *clear = clear_filters_button (self);
 
   gtk_widget_set_visible (self->save_query_button, wide);
+  if (clear != NULL)
+    gtk_widget_set_visible (clear, wide);
   /* Narrow, the button is the filter's overflow menu and looks like one. */
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->history_button),
                                  wide ? "document-open-recent-symbolic" : "view-more-symbolic");
   gtk_widget_set_tooltip_text (self->history_button,
-                               wide ? _("Recent Queries") : _("Save Query, Recent Queries"));
+                               wide ? _("Recent Queries") : _("More Filter Actions"));
 }
 
 /* The history button and Save Query go beside the entry. */
