@@ -344,29 +344,26 @@ slice_seqs (Search   *search,
 /* Marks
  * ===== */
 
-/* is:marked, for the record being tested: a binary search, as a user marks
- * a handful of records and the array is read by this thread alone. */
+static int
+compare_seqs (gconstpointer a,
+              gconstpointer b)
+{
+  guint64 seq_a = *(const guint64 *) a, seq_b = *(const guint64 *) b;
+
+  return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
+/* is:marked, for the record being tested, which a compact record cannot
+ * say itself: its sequence number looked up in the sorted marks, which this
+ * thread alone reads. */
 static gboolean
 record_marked (const LdRecord *record,
                gpointer        user_data)
 {
   Search *search = user_data;
-  const guint64 *seqs = (const guint64 *) search->marks->data;
-  guint low = 0, high = search->marks->len;
 
-  while (low < high)
-    {
-      guint middle = low + (high - low) / 2;
-
-      if (seqs[middle] == search->record_seq)
-        return TRUE;
-      if (seqs[middle] < search->record_seq)
-        low = middle + 1;
-      else
-        high = middle;
-    }
-
-  return FALSE;
+  return search->marks->len > 0
+         && g_array_binary_search (search->marks, &search->record_seq, compare_seqs, NULL);
 }
 
 /* The marks the query asks about: the caller's for the records they cover,
@@ -567,15 +564,6 @@ on_search_done (GObject      *source,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
-}
-
-static int
-compare_seqs (gconstpointer a,
-              gconstpointer b)
-{
-  guint64 seq_a = *(const guint64 *) a, seq_b = *(const guint64 *) b;
-
-  return seq_a < seq_b ? -1 : seq_a > seq_b;
 }
 
 /**
