@@ -127,15 +127,16 @@ add_random_record (LdBatch *batch,
     ld_batch_add_extra (batch, "args", -1, LD_VALUE_JSON, "[1,\"timeout\"]", -1);
 }
 
-/* Archives @n random records through the real writer thread from a store
- * capped at STORE_CAP, as the window's is; f->all keeps every one. */
-static void
-archive_random_records (Fixture *f,
-                        guint    n)
+/* Writes @n random records through the real writer thread from @capped,
+ * a store capped at STORE_CAP as the window's is; f->all keeps every one.
+ * The writer is the caller's to free, which stores what it still holds. */
+static LdArchiveWriter *
+write_random_records (Fixture *f,
+                      LdStore *capped,
+                      guint    n)
 {
-  g_autoptr(LdStore) capped = ld_store_new (STORE_CAP);
   g_autoptr(GError) error = NULL;
-  g_autoptr(LdArchiveWriter) writer = ld_archive_writer_new (capped, f->path, &error);
+  LdArchiveWriter *writer = ld_archive_writer_new (capped, f->path, &error);
 
   g_assert_no_error (error);
   for (guint done = 0; done < n; done += 1000)
@@ -153,6 +154,17 @@ archive_random_records (Fixture *f,
 
   g_assert_cmpuint (ld_store_get_n_records (capped), ==, STORE_CAP);
   g_assert_cmpuint (ld_store_get_n_records (f->all), ==, n);
+  return writer;
+}
+
+/* Archives @n random records as the window's session does. */
+static void
+archive_random_records (Fixture *f,
+                        guint    n)
+{
+  g_autoptr(LdStore) capped = ld_store_new (STORE_CAP);
+
+  ld_archive_writer_free (write_random_records (f, capped, n));
 }
 
 static void
@@ -221,6 +233,29 @@ run_search (Search       *search,
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* As run_search(), with the caller's own marks of the records before
+ * @wait_for_seq, as the window hands them over. */
+static void
+run_search_with_marks (Search     *search,
+                       const char *path,
+                       const char *text,
+                       guint64     wait_for_seq,
+                       GArray     *marked)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LdQuery) query = ld_query_parse (text, NOW_US, &error);
+
+  g_assert_no_error (error);
+  search->seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+  search->messages = g_ptr_array_new_with_free_func (g_free);
+  ld_archive_search_with_marks_async (path, query, wait_for_seq, marked, NULL, on_slice, search,
+                                      NULL, on_done, search);
+  while (!search->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (search->error);
+  g_assert_true (search->ok);
+}
+
 /* The same text compiled for memory and for the archive: the same matches,
  * record for record, in order. */
 static void
@@ -260,6 +295,15 @@ assert_same_matches (Fixture    *f,
   g_assert_cmpuint (search.seqs->len, ==, n_expected);
   g_assert_cmpuint (search.progress.n_matches, ==, n_expected);
   search_clear (&search);
+}
+
+static int
+compare_seqs (gconstpointer a,
+              gconstpointer b)
+{
+  guint64 seq_a = *(const guint64 *) a, seq_b = *(const guint64 *) b;
+
+  return seq_a < seq_b ? -1 : seq_a > seq_b;
 }
 
 static const char *const fixed_queries[] = {
@@ -520,6 +564,139 @@ test_search_growing (Fixture       *f,
   search_clear (&search);
 }
 
+/* Runs @text and checks that it matched exactly @expected, in order, each
+ * match the record of that sequence number. */
+static void
+assert_search_gives (Fixture      *f,
+                     const char   *text,
+                     GArray       *marked,
+                     guint64       wait_for_seq,
+                     const GArray *expected)
+{
+  Search search = { 0 };
+
+  if (marked != NULL)
+    run_search_with_marks (&search, f->path, text, wait_for_seq, marked);
+  else
+    {
+      run_search (&search, f->path, text, NULL);
+      g_assert_no_error (search.error);
+      g_assert_true (search.ok);
+    }
+  g_test_message ("%-30s %u matches", text, search.seqs->len);
+  g_assert_cmpuint (search.progress.n_scanned, ==, ld_store_get_n_records (f->all));
+  g_assert_cmpuint (search.seqs->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    {
+      guint64 seq = g_array_index (expected, guint64, i);
+      gsize length;
+      const char *message = ld_record_get_message (ld_store_get_record (f->all, (guint) seq),
+                                                   &length);
+
+      g_assert_cmpuint (g_array_index (search.seqs, guint64, i), ==, seq);
+      g_assert_cmpmem (search.messages->pdata[i], strlen (search.messages->pdata[i]),
+                       message, length);
+    }
+  search_clear (&search);
+}
+
+/* Of @seqs, those whose record in f->all is at @min_level or above. */
+static GArray *
+at_or_above (Fixture      *f,
+             const GArray *seqs,
+             int           min_level)
+{
+  GArray *kept = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint i = 0; i < seqs->len; i++)
+    if (ld_store_get_record (f->all, (guint) g_array_index (seqs, guint64, i))->level >= min_level)
+      g_array_append_val (kept, g_array_index (seqs, guint64, i));
+  return kept;
+}
+
+/* Near each of a few places, long evicted from the window's store or still
+ * in it, the first record at ERROR or above and the first below: marked. */
+static GArray *
+pick_marks (Fixture *f)
+{
+  static const guint places[] = { 3, 2500, 9000, 14990, 16000, 19000 };
+  GArray *marks = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint p = 0; p < G_N_ELEMENTS (places); p++)
+    for (int error = 0; error < 2; error++)
+      for (guint64 seq = places[p]; seq < ld_store_get_n_records (f->all); seq++)
+        if ((ld_store_get_record (f->all, (guint) seq)->level >= 40) == error)
+          {
+            g_array_append_val (marks, seq);
+            break;
+          }
+  g_array_sort (marks, compare_seqs);
+  return marks;
+}
+
+/* `is:marked` over the archive: the marks table the writer kept, and for
+ * the running session the window's own marks, newer than the table, for the
+ * records they cover. */
+static void
+test_search_marked (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(LdStore) capped = ld_store_new (STORE_CAP);
+  LdArchiveWriter *writer = write_random_records (f, capped, 20000);
+  g_autoptr(GArray) marks = pick_marks (f);
+  g_autoptr(GArray) errors = NULL;
+  g_autoptr(GArray) unmarked = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) window = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) expected = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint64 taken_off = 7777, only_window = 5000, beyond = 15555;
+
+  g_assert_cmpuint (marks->len, ==, 12);
+  /* As the window marks: through the writer; one mark taken off again. */
+  ld_archive_writer_set_mark (writer, taken_off, TRUE);
+  for (guint i = 0; i < marks->len; i++)
+    ld_archive_writer_set_mark (writer, g_array_index (marks, guint64, i), TRUE);
+  ld_archive_writer_set_mark (writer, taken_off, FALSE);
+  /* Freeing the writer stores what it still holds. */
+  ld_archive_writer_free (writer);
+
+  errors = at_or_above (f, marks, 40);
+  g_assert_cmpuint (errors->len, ==, 6);
+  assert_search_gives (f, "is:marked", NULL, 0, marks);
+  assert_search_gives (f, "is:marked level>=ERROR", NULL, 0, errors);
+  for (guint64 seq = 0, m = 0; seq < 20000; seq++)
+    if (m < marks->len && g_array_index (marks, guint64, m) == seq)
+      m++;
+    else
+      g_array_append_val (unmarked, seq);
+  assert_search_gives (f, "-is:marked", NULL, 0, unmarked);
+
+  /* The window's marks answer for the records before 10,000: one of the
+   * table's taken off there, one the table has not yet; after 10,000 the
+   * table answers, whatever the window says. */
+  for (guint i = 1; i < marks->len; i++)
+    if (g_array_index (marks, guint64, i) < 10000)
+      g_array_append_val (window, g_array_index (marks, guint64, i));
+  g_array_append_val (window, only_window);
+  g_array_append_val (window, beyond);
+  g_array_sort (window, compare_seqs);
+  for (guint i = 0; i < window->len; i++)
+    if (g_array_index (window, guint64, i) < 10000)
+      g_array_append_val (expected, g_array_index (window, guint64, i));
+  for (guint i = 0; i < marks->len; i++)
+    if (g_array_index (marks, guint64, i) >= 10000)
+      g_array_append_val (expected, g_array_index (marks, guint64, i));
+  g_assert_cmpuint (expected->len, ==, marks->len);
+  assert_search_gives (f, "is:marked", window, 10000, expected);
+
+  /* Caller marks with none in them: nothing before 10,000 is marked. */
+  g_array_set_size (window, 0);
+  g_array_set_size (expected, 0);
+  for (guint i = 0; i < marks->len; i++)
+    if (g_array_index (marks, guint64, i) >= 10000)
+      g_array_append_val (expected, g_array_index (marks, guint64, i));
+  assert_search_gives (f, "is:marked", window, 10000, expected);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -540,6 +717,8 @@ main (int   argc,
               fixture_set_up, test_search_cancel, fixture_tear_down);
   g_test_add ("/archive-search/growing", Fixture, NULL,
               fixture_set_up, test_search_growing, fixture_tear_down);
+  g_test_add ("/archive-search/marked", Fixture, NULL,
+              fixture_set_up, test_search_marked, fixture_tear_down);
 
   return g_test_run ();
 }

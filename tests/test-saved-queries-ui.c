@@ -428,6 +428,169 @@ test_history (void)
   g_settings_reset (settings, "filter-query");
 }
 
+/* The button beside the filter entry that opens the history's menu. */
+static GtkWidget *
+history_button (GtkWidget *window)
+{
+  GtkWidget *button = gtk_widget_get_next_sibling (GTK_WIDGET (find_filter_entry (window)));
+
+  g_assert_true (GTK_IS_MENU_BUTTON (button));
+  return button;
+}
+
+/* Save Query's own button, beside the history's. */
+static GtkWidget *
+save_button (GtkWidget *window)
+{
+  GtkWidget *button = gtk_widget_get_next_sibling (history_button (window));
+
+  g_assert_true (GTK_IS_BUTTON (button));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==,
+                   "win.save-query");
+  return button;
+}
+
+/* The mapped menu item under @widget whose label reads @text. */
+static GtkWidget *
+find_menu_item_widget (GtkWidget  *widget,
+                       const char *text)
+{
+  GtkWidget *label = ui_find_label (widget, text);
+
+  while (label != NULL && gtk_widget_get_focusable (label))
+    label = gtk_widget_get_parent (label);
+  for (GtkWidget *item = label; item != NULL; item = gtk_widget_get_parent (item))
+    if (g_str_equal (G_OBJECT_TYPE_NAME (item), "GtkModelButton"))
+      return item;
+
+  return NULL;
+}
+
+static gboolean
+toggle_active (gpointer data)
+{
+  return gtk_toggle_button_get_active (data);
+}
+
+/* The header bar's filter button, clicked as a user does (or Ctrl+F). */
+static void
+show_filter_bar (GtkWidget *window)
+{
+  GtkWidget *header = find_descendant (window, ADW_TYPE_HEADER_BAR, NULL);
+
+  for (GtkWidget *button = find_descendant (header, GTK_TYPE_TOGGLE_BUTTON, NULL); button != NULL;
+       button = gtk_widget_get_next_sibling (button))
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (button), "Filter and Find (Ctrl+F)") == 0)
+      {
+        gtk_widget_activate (button);
+        ui_wait_until (toggle_active, button, "the filter button pressed");
+        return;
+      }
+
+  g_error ("no filter button in the header bar");
+}
+
+/* Resizes as a window manager would, twice, as a user drags on: a narrower
+ * layout lowers the window's minimum width only once it applies. The
+ * default size counts the client-side decorations' frame, the width not. */
+static void
+resize_to (GtkWidget *window,
+           int        width,
+           int        height)
+{
+  for (guint i = 0; i < 3 && ABS (gtk_widget_get_width (window) - width) > 16; i++)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), width + 1, height);
+      wait_painted (window);
+      gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+      wait_painted (window);
+    }
+}
+
+typedef struct
+{
+  GtkWidget *window;
+  gboolean   narrow;
+} LayoutWait;
+
+/* The filter bar laid out for the window's width: narrow below 700 px. */
+static gboolean
+layout_is (gpointer data)
+{
+  LayoutWait *wait = data;
+  GtkWidget *save = save_button (wait->window);
+
+
+  return gtk_widget_get_width (wait->window) > 0
+         && (gtk_widget_get_width (wait->window) < 700) == wait->narrow
+         && gtk_widget_get_visible (save) != wait->narrow
+         && gtk_widget_get_mapped (history_button (wait->window));
+}
+
+/* At 600 px, narrower than the fold widths, the filter bar has no room for
+ * Save Query's button: the menu button beside the entry offers it, and a
+ * query saved from there is listed in the sidebar. */
+static void
+test_narrow_save (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window = new_window ();
+  GtkWidget *button, *popover, *item, *page;
+  GtkEditable *entry;
+  LayoutWait layout = { window, TRUE };
+  g_autofree char *after_save = NULL;
+
+  g_settings_reset (settings, "saved-queries");
+  show_filter_bar (window);
+  resize_to (window, 600, 700);
+  ui_wait_until (layout_is, &layout, "the narrow layout");
+  wait_painted (window);
+  g_assert_cmpint (gtk_widget_get_width (window), <=, 600);
+  entry = find_filter_entry (window);
+  button = history_button (window);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "More Filter Actions");
+
+  /* The user types a query, opens the menu beside it and picks Save Query. */
+  gtk_editable_set_text (entry, "level>=ERROR logger:shop.");
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  wait_painted (popover);
+  g_assert_nonnull (find_menu_item_widget (popover, "Clear Filters"));
+  item = find_menu_item_widget (popover, "Save Query…");
+  g_assert_nonnull (item);
+  g_assert_true (gtk_widget_get_sensitive (item));
+  ui_save_shots (window, "save-query-narrow-600");
+  /* The menu is a surface of its own: its picture is taken apart. */
+  ui_save_shots (popover, "save-query-narrow-menu");
+  gtk_widget_activate (item);
+  answer_name_dialog ("Shop Errors");
+  after_save = saved_text ();
+  g_assert_cmpstr (after_save, ==, "[('Shop Errors', 'level>=ERROR logger:shop.')]");
+
+  /* The sidebar, folded away at this width, lists it once opened. */
+  gtk_widget_activate_action (window, "win.toggle-sources", NULL);
+  page = find_descendant (window, LD_TYPE_SAVED_QUERIES_PAGE, NULL);
+  g_assert_nonnull (page);
+  ui_wait_for_label (page, "Shop Errors");
+
+  /* Wide again, Save Query has its button back and leaves the menu. */
+  resize_to (window, 1200, 700);
+  layout.narrow = FALSE;
+  ui_wait_until (layout_is, &layout, "the wide layout");
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  wait_painted (popover);
+  g_assert_true (gtk_widget_get_mapped (popover));
+  g_assert_nonnull (find_menu_item_widget (popover, "level>=ERROR logger:shop."));
+  g_assert_null (find_menu_item_widget (popover, "Save Query…"));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  gtk_editable_set_text (entry, "");
+  ui_close_window (window);
+  g_settings_reset (settings, "saved-queries");
+  g_settings_reset (settings, "filter-query");
+}
+
 /* Preferences → Alerts: a rule's query menu lists the saved queries, and
  * picking one fills the rule's query. */
 static void
@@ -494,6 +657,7 @@ main (int   argc,
   g_test_add_func ("/saved-queries-ui/history", test_history);
   g_test_add_func ("/saved-queries-ui/alert-editor", test_alert_editor);
   g_test_add_func ("/saved-queries-ui/ctrl-click", test_ctrl_click);
+  g_test_add_func ("/saved-queries-ui/narrow-save", test_narrow_save);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -351,6 +351,181 @@ test_hidden_level (void)
   g_assert_finalize_object (window);
 }
 
+static gboolean
+results_hidden (gpointer data)
+{
+  return !gtk_widget_get_mapped (find_descendant (data, LD_TYPE_SEARCH_RESULTS, NULL));
+}
+
+/* The store's first record from @from on whose message starts with @prefix. */
+static guint64
+find_seq (const char *prefix,
+          guint64     from)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint64 first = ld_store_get_first_seq (store);
+
+  for (guint i = from > first ? (guint) (from - first) : 0; i < ld_store_get_n_records (store); i++)
+    {
+      gsize length;
+      const char *message = ld_record_get_message (ld_store_get_record (store, i), &length);
+
+      if (length >= strlen (prefix) && memcmp (message, prefix, strlen (prefix)) == 0)
+        return first + i;
+    }
+
+  g_error ("no record starting with \"%s\" in the store", prefix);
+}
+
+static char *
+message_of (guint64 seq)
+{
+  LdStore *store = ld_application_get_store (app);
+  gsize length;
+  const char *message = ld_record_get_message (
+    ld_store_get_record (store, (guint) (seq - ld_store_get_first_seq (store))), &length);
+
+  return g_strndup (message, length);
+}
+
+/* Selects the record of @seq in the table and marks or unmarks it, as
+ * Ctrl+M does. */
+static void
+toggle_mark (GtkWidget *window,
+             guint64    seq)
+{
+  GtkWidget *table = find_descendant (window, GTK_TYPE_COLUMN_VIEW, "record-table");
+  LdFilterModel *model = ld_window_get_model (LD_WINDOW (window));
+  int position;
+
+  ld_filter_model_flush (model);
+  position = ld_filter_model_find_seq (model, seq);
+  g_assert_cmpint (position, >=, 0);
+  gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (
+                                       GTK_COLUMN_VIEW (table))), position);
+  gtk_widget_activate_action (window, "win.toggle-mark", NULL);
+}
+
+typedef struct
+{
+  LdFilterModel *model;
+  const char    *text;
+} QueryWait;
+
+static gboolean
+query_applied (gpointer data)
+{
+  QueryWait *wait = data;
+  LdQuery *query = ld_filter_model_get_query (wait->model);
+
+  return g_strcmp0 (query != NULL ? ld_query_get_text (query) : "", wait->text) == 0;
+}
+
+/* Types @text into the filter bar and waits for the table to apply it. */
+static void
+type_filter (GtkWidget  *widget,
+             const char *text)
+{
+  QueryWait wait = { ld_window_get_model (LD_WINDOW (widget)), text };
+
+  gtk_editable_set_text (GTK_EDITABLE (find_filter_entry (widget)), text);
+  ui_wait_until (query_applied, &wait, "the filter typed");
+  ld_filter_model_flush (wait.model);
+}
+
+/* Types @text into the filter bar, searches the whole session with it and
+ * checks that it lists exactly the records with @messages, in order. */
+static void
+search_for (GtkWidget  *widget,
+            const char *text,
+            guint       n_expected,
+            char      **messages)
+{
+  GtkWidget *table;
+  GListModel *matches;
+
+  type_filter (widget, text);
+  gtk_widget_activate_action (widget, "win.search-session", NULL);
+  g_object_set_data_full (G_OBJECT (widget), "ld-expected-title",
+                          g_strdup_printf ("%u match%s in the whole session", n_expected,
+                                           n_expected == 1 ? "" : "es"), g_free);
+  ui_wait_until (label_has_prefix, widget, "the search's count");
+
+  table = find_descendant (widget, GTK_TYPE_COLUMN_VIEW, "search-results-table");
+  matches = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (table)));
+  g_assert_cmpuint (g_list_model_get_n_items (matches), ==, n_expected);
+  for (guint i = 0; i < n_expected; i++)
+    {
+      g_autoptr(LdRow) row = g_list_model_get_item (matches, i);
+      gsize length;
+      const char *message = ld_record_get_message (ld_row_get_record (row), &length);
+
+      g_assert_cmpmem (message, length, messages[i], strlen (messages[i]));
+    }
+}
+
+/* is:marked over the whole session: records marked while the window held
+ * them are found once they are on disk only, and a mark made or taken off
+ * just before the search counts as the window shows it, stored yet or not. */
+static void
+test_marked (void)
+{
+  LdWindow *window = g_object_ref (ld_window_new (app));
+  GtkWidget *widget = GTK_WIDGET (window);
+  LdIngest *ingest = ld_session_get_ingest (ld_application_get_session (app));
+  LdStore *store = ld_application_get_store (app);
+  GtkRevealer *offer = GTK_REVEALER (find_descendant (widget, GTK_TYPE_REVEALER, "search-offer"));
+  guint64 seqs[4];
+  char *messages[4];
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_painted (widget);
+  type_filter (widget, "");
+
+  /* An error and two other records, in the order they arrived. */
+  seqs[0] = find_seq ("request", 0);
+  seqs[1] = find_seq ("Timeout", seqs[0]);
+  seqs[2] = find_seq ("request", seqs[1]);
+  for (guint i = 0; i < 3; i++)
+    {
+      messages[i] = message_of (seqs[i]);
+      toggle_mark (widget, seqs[i]);
+    }
+
+  /* More than the store keeps: the marked records are on disk only. */
+  send_records (ld_ingest_get_bound_port (ingest, "tcp"));
+  g_assert_cmpuint (ld_store_get_first_seq (store), >, seqs[2]);
+
+  /* An error marked just now, while still in memory. */
+  seqs[3] = find_seq ("Timeout", ld_store_get_first_seq (store));
+  messages[3] = message_of (seqs[3]);
+  toggle_mark (widget, seqs[3]);
+
+  search_for (widget, "is:marked", 4, messages);
+  g_assert_false (gtk_revealer_get_reveal_child (offer));
+  wait_painted (widget);
+  save_screenshot (widget, "search-session-marked-1200x760.png");
+  gtk_widget_activate_action (widget, "win.close-search-results", NULL);
+  ui_wait_until (table_shown, widget, "the live table again");
+
+  /* The new mark taken off again, and at once the errors among the marks:
+   * only the one on disk. */
+  type_filter (widget, "");
+  toggle_mark (widget, seqs[3]);
+  search_for (widget, "is:marked level>=ERROR", 1, &messages[1]);
+  gtk_widget_activate_action (widget, "win.close-search-results", NULL);
+  /* None of the window's own records is a marked error now. */
+  ui_wait_until (results_hidden, widget, "the results to go");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ld_window_get_model (window))), ==, 0);
+
+  type_filter (widget, "");
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    g_free (messages[i]);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+}
+
 /* The results' rows */
 
 #define N_TICKS 50
@@ -516,6 +691,7 @@ main (int   argc,
   g_test_add_func ("/search-session/whole-session", test_search_whole_session);
   g_test_add_func ("/search-session/hidden-level", test_hidden_level);
   g_test_add_func ("/search-session/back-while-searching", test_back_while_searching);
+  g_test_add_func ("/search-session/marked", test_marked);
 
   status = g_test_run ();
   g_clear_object (&app);

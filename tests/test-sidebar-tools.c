@@ -14,6 +14,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <gdk/x11/gdkx.h>
 #include <string.h>
 
 #include "ingest-test-utils.h"
@@ -820,6 +821,186 @@ test_fields_page (void)
   g_settings_reset (settings, "follow");
 }
 
+/* The keyboard */
+
+/* Presses Shift+F10 where @widget's own key bindings see it: the shortcut
+ * of the class's bindings that it triggers, run on @widget as GTK runs it
+ * for a key that reached it. */
+static gboolean
+press_shift_f10 (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (
+            gtk_shortcut_get_trigger (shortcut));
+
+          if (g_strcmp0 (trigger, "<Shift>F10") == 0)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+
+  g_error ("no Shift+F10 on %s", G_OBJECT_TYPE_NAME (widget));
+}
+
+/* Real keys through the X server (xdotool's XTest): Xvfb without a window
+ * manager gives the keyboard to the window under the pointer, and GTK then
+ * to its focus widget. FALSE where there is no X11 or no xdotool. */
+static gboolean
+send_real_keys (GtkWidget  *window,
+                const char *keys)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree char *command = NULL;
+  int status;
+
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ())
+      || g_find_program_in_path ("xdotool") == NULL)
+    return FALSE;
+
+  command = g_strdup_printf ("xdotool mousemove --window %lu 300 10 key %s",
+                             (gulong) gdk_x11_surface_get_xid (surface), keys);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return TRUE;
+}
+
+/* The logger tree's row for @logger, focused as Tab and the arrow keys do. */
+static GtkWidget *
+focus_logger_row (GtkWidget  *sidebar,
+                  const char *logger)
+{
+  GtkWidget *label, *row;
+
+  ui_wait_for_label (sidebar, logger);
+  /* Laid out, as a row the user sees is. */
+  wait_painted (GTK_WIDGET (gtk_widget_get_root (sidebar)));
+  label = ui_find_label (sidebar, logger);
+  row = gtk_widget_get_ancestor (label, GTK_TYPE_TREE_EXPANDER);
+  g_assert_nonnull (row);
+  row = gtk_widget_get_parent (row);
+  g_assert_true (gtk_widget_grab_focus (row));
+  g_assert_true (gtk_widget_has_focus (row)
+                 || gtk_widget_is_ancestor (gtk_root_get_focus (gtk_widget_get_root (row)), row));
+  return row;
+}
+
+/* The menu item widget under @widget whose label reads @text. */
+static GtkWidget *
+find_menu_item_widget (GtkWidget  *widget,
+                       const char *text)
+{
+  for (GtkWidget *item = ui_find_label (widget, text); item != NULL;
+       item = gtk_widget_get_parent (item))
+    if (g_str_equal (G_OBJECT_TYPE_NAME (item), "GtkModelButton"))
+      return item;
+
+  return NULL;
+}
+
+/* Whether an entry row under @widget holds @text, as the dialog's logger does. */
+static gboolean
+has_entry_text (GtkWidget  *widget,
+                const char *text)
+{
+  if (ADW_IS_ENTRY_ROW (widget)
+      && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_entry_text (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+popover_unmapped (gpointer data)
+{
+  return !gtk_widget_get_mapped (data);
+}
+
+/* A keyboard user reaches a logger's menu: Shift+F10 (or the Menu key, or
+ * GTK's menu.popup) on its focused row opens it at the row, and its "Set
+ * Level on Sender…" opens the dialog for that logger. Elsewhere in the
+ * sidebar the key is left to others. */
+static void
+test_logger_menu_keys (void)
+{
+  GSettings *settings = ld_application_get_settings (app);
+  GtkWidget *window = new_window ();
+  GtkWidget *sidebar = find_descendant (window, LD_TYPE_SIDEBAR, NULL);
+  GtkWidget *row, *menu, *item;
+  GtkWindow *dialog;
+  GtkWidget *loggers = find_descendant (sidebar, GTK_TYPE_EXPANDER, NULL);
+  graphene_point_t at;
+  GdkRectangle to;
+
+  g_settings_set_boolean (settings, "sender-config-enabled", TRUE);
+  push_requests (10);
+  menu = find_descendant (sidebar, GTK_TYPE_POPOVER_MENU, NULL);
+
+  /* The Loggers heading focused, no row: the key goes on, no menu. */
+  g_assert_true (gtk_widget_grab_focus (loggers));
+  g_assert_false (press_shift_f10 (sidebar));
+  g_assert_false (gtk_widget_get_visible (menu));
+
+  row = focus_logger_row (sidebar, "shop");
+  g_assert_true (press_shift_f10 (sidebar));
+  ui_wait_until (popover_mapped, menu, "the logger's menu from Shift+F10");
+  /* It points at the focused row, not wherever the pointer was. */
+  g_assert_true (gtk_popover_get_pointing_to (GTK_POPOVER (menu), &to));
+  g_assert_true (gtk_widget_compute_point (sidebar, row, &GRAPHENE_POINT_INIT (to.x, to.y), &at));
+  g_assert_cmpfloat (at.y, >=, 0);
+  g_assert_cmpfloat (at.y, <, gtk_widget_get_height (row));
+  wait_painted (menu);
+  /* The menu is a surface of its own: its picture is taken apart. */
+  ui_save_shots (menu, "logger-menu-keys");
+  item = find_menu_item_widget (menu, "Set Level on Sender…");
+  g_assert_nonnull (item);
+  gtk_widget_activate (item);
+  dialog = ui_wait_for_toplevel (LD_TYPE_SENDER_LEVEL_DIALOG);
+  g_assert_true (has_entry_text (GTK_WIDGET (dialog), "shop"));
+  gtk_window_destroy (dialog);
+  ui_wait_until (popover_unmapped, menu, "the menu closed");
+
+  /* GTK's own route to a context menu, menu.popup, from the focused row. */
+  focus_logger_row (sidebar, "shop");
+  g_assert_true (gtk_widget_activate_action (gtk_root_get_focus (GTK_ROOT (window)), "menu.popup",
+                                             NULL));
+  ui_wait_until (popover_mapped, menu, "the logger's menu from menu.popup");
+  g_assert_nonnull (find_menu_item_widget (menu, "Set Level on Sender…"));
+  gtk_popover_popdown (GTK_POPOVER (menu));
+  ui_wait_until (popover_unmapped, menu, "the menu closed");
+
+  /* And the real keys, Shift+F10 then Menu, through the X server. */
+  focus_logger_row (sidebar, "shop");
+  if (send_real_keys (window, "shift+F10"))
+    {
+      ui_wait_until (popover_mapped, menu, "the logger's menu from a real Shift+F10");
+      gtk_popover_popdown (GTK_POPOVER (menu));
+      ui_wait_until (popover_unmapped, menu, "the menu closed");
+      focus_logger_row (sidebar, "shop");
+      g_assert_true (send_real_keys (window, "Menu"));
+      ui_wait_until (popover_mapped, menu, "the logger's menu from a real Menu key");
+      gtk_popover_popdown (GTK_POPOVER (menu));
+    }
+  else
+    g_test_message ("no X11 or no xdotool: the real keys were not sent");
+
+  g_settings_reset (settings, "sender-config-enabled");
+  ui_close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -833,6 +1014,7 @@ main (int   argc,
   g_test_add_func ("/sidebar-tools/sender-level", test_sender_level);
   g_test_add_func ("/sidebar-tools/sender-hosts", test_sender_hosts);
   g_test_add_func ("/sidebar-tools/fields-page", test_fields_page);
+  g_test_add_func ("/sidebar-tools/logger-menu-keys", test_logger_menu_keys);
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -17,7 +17,15 @@
  *
  * The search reads what the archive held when it began, up to its last
  * record then: a running session's archive grows while it is read, and a
- * search must end. */
+ * search must end.
+ *
+ * `is:marked` is answered from the archive's marks table, read once when
+ * the search begins into a sorted array that the thread looks each record
+ * up in by its sequence number. The running session's writer stores a mark
+ * a moment after the user makes it, so a caller that holds the session's
+ * marks hands them over as they are (ld_archive_search_with_marks_async()):
+ * for the records they cover they are newer than the table, and a mark
+ * taken off a moment ago is gone from them before it is from the table. */
 
 #include "config.h"
 
@@ -47,6 +55,7 @@ typedef struct
   char                    *path;
   LdQuery                 *query;
   guint64                  wait_for_seq;
+  GArray                  *caller_marks;  /* guint64, ascending: below wait_for_seq */
   GCancellable            *cancellable;
   GMainContext            *context;
 
@@ -66,6 +75,8 @@ typedef struct
   LdArchiveSearchProgress  progress;
   sqlite3                 *db;
   sqlite3_stmt            *select_seqs;
+  GArray                  *marks;         /* guint64, ascending: for is:marked */
+  guint64                  record_seq;    /* the record being tested */
 } Search;
 
 static void
@@ -81,6 +92,8 @@ search_clear (Search *search)
 {
   g_free (search->path);
   ld_query_unref (search->query);
+  g_clear_pointer (&search->caller_marks, g_array_unref);
+  g_clear_pointer (&search->marks, g_array_unref);
   g_clear_object (&search->cancellable);
   g_main_context_unref (search->context);
   g_queue_clear_full (&search->slices, (GDestroyNotify) slice_free);
@@ -328,6 +341,59 @@ slice_seqs (Search   *search,
   return TRUE;
 }
 
+/* Marks
+ * ===== */
+
+static int
+compare_seqs (gconstpointer a,
+              gconstpointer b)
+{
+  guint64 seq_a = *(const guint64 *) a, seq_b = *(const guint64 *) b;
+
+  return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
+/* is:marked, for the record being tested, which a compact record cannot
+ * say itself: its sequence number looked up in the sorted marks, which this
+ * thread alone reads. */
+static gboolean
+record_marked (const LdRecord *record,
+               gpointer        user_data)
+{
+  Search *search = user_data;
+
+  return search->marks->len > 0
+         && g_array_binary_search (search->marks, &search->record_seq, compare_seqs, NULL);
+}
+
+/* The marks the query asks about: the caller's for the records they cover,
+ * the table's for the records after those. Read once the writer has had
+ * its moment, so that the table holds what it wrote meanwhile. */
+static gboolean
+read_marks (Search     *search,
+            LdArchive  *archive,
+            GError    **error)
+{
+  g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint64 covered = search->caller_marks != NULL ? search->wait_for_seq : 0;
+
+  if (!ld_query_uses_marks (search->query))
+    return TRUE;
+  if (!ld_archive_get_marked_seqs (archive, stored, error))
+    return FALSE;
+
+  search->marks = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (guint i = 0; search->caller_marks != NULL && i < search->caller_marks->len; i++)
+    if (g_array_index (search->caller_marks, guint64, i) < covered)
+      g_array_append_val (search->marks, g_array_index (search->caller_marks, guint64, i));
+  for (guint i = 0; i < stored->len; i++)
+    if (g_array_index (stored, guint64, i) >= covered)
+      g_array_append_val (search->marks, g_array_index (stored, guint64, i));
+
+  ld_query_set_mark_func (search->query, record_marked, search);
+  return TRUE;
+}
+
 /* Takes the records whose verdict is TRUE out of @batch, in order, as
  * runs moved whole, one batch each: the caller's store takes them as they
  * are, rather than after a second copy into one. @batch is left empty,
@@ -384,6 +450,7 @@ search_slice (Search  *search,
       LdRecord record = *ld_batch_get_record (batch, i, &text);
 
       record.text = text;
+      search->record_seq = g_array_index (seqs, guint64, i);
       verdicts[i] = ld_query_matches (search->query, &record);
       if (verdicts[i])
         g_array_append_val (match_seqs, g_array_index (seqs, guint64, i));
@@ -453,7 +520,8 @@ search_thread (GTask        *task,
 
   ok = archive != NULL
        && open_side_connection (search, &error)
-       && wait_for_writer (search, &first, &last, &found, &error);
+       && wait_for_writer (search, &first, &last, &found, &error)
+       && (!found || read_marks (search, archive, &error));
   if (ok && found)
     {
       /* Unknown (0) when the archive is too damaged to say. */
@@ -462,6 +530,9 @@ search_thread (GTask        *task,
     }
   close_side_connection (search);
   wait_delivered (search);
+  /* The query is the caller's again, with no word from a search that is gone. */
+  if (search->marks != NULL)
+    ld_query_set_mark_func (search->query, NULL, NULL);
 
   if (!ok)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -501,7 +572,8 @@ on_search_done (GObject      *source,
  *   or a past session's
  * @query: the compiled query; the search uses it on its thread until done,
  *   and a compiled query is for one thread at a time, so give it one that
- *   nothing else tests records with meanwhile
+ *   nothing else tests records with meanwhile. Its `is:marked` is answered
+ *   by the search, from the archive's marks table
  * @wait_for_seq: records before this sequence number are waited for, up to
  *   2 s, as the session's writer may not have archived them yet; 0 waits
  *   for none
@@ -527,12 +599,51 @@ ld_archive_search_async (const char          *path,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  ld_archive_search_with_marks_async (path, query, wait_for_seq, NULL, cancellable,
+                                      slice_func, slice_data, slice_data_destroy,
+                                      callback, user_data);
+}
+
+/**
+ * ld_archive_search_with_marks_async:
+ * @path: the running session's archive
+ * @query: the compiled query (see ld_archive_search_async())
+ * @wait_for_seq: records before this sequence number are waited for (see
+ *   ld_archive_search_async())
+ * @marked: (element-type guint64) (nullable): the sequence numbers of the
+ *   records the caller holds as marked, every one below @wait_for_seq (an
+ *   empty array for none); the search takes a copy
+ * @cancellable: (nullable): stops the search; no slice comes after
+ * @slice_func: called on the thread-default main context with each slice
+ * @slice_data: for @slice_func
+ * @slice_data_destroy: (nullable): frees @slice_data on that context
+ * @callback: called on the thread-default main context after the last slice
+ * @user_data: for @callback
+ *
+ * As ld_archive_search_async(), for a caller that keeps the session's
+ * marks and hands the archive's writer each change: its marks as they are
+ * now answer `is:marked` for the records before @wait_for_seq, which the
+ * marks table may not hold yet; the table answers for the records after.
+ */
+void
+ld_archive_search_with_marks_async (const char          *path,
+                                    LdQuery             *query,
+                                    guint64              wait_for_seq,
+                                    GArray              *marked,
+                                    GCancellable        *cancellable,
+                                    LdArchiveSearchFunc  slice_func,
+                                    gpointer             slice_data,
+                                    GDestroyNotify       slice_data_destroy,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
   g_autoptr(GTask) worker = NULL;
   GTask *task;
   Search *search;
 
   g_return_if_fail (path != NULL);
   g_return_if_fail (query != NULL);
+  g_return_if_fail (marked == NULL || g_array_get_element_size (marked) == sizeof (guint64));
   g_return_if_fail (slice_func != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
@@ -542,6 +653,11 @@ ld_archive_search_async (const char          *path,
   search->path = g_strdup (path);
   search->query = ld_query_ref (query);
   search->wait_for_seq = wait_for_seq;
+  if (marked != NULL)
+    {
+      search->caller_marks = g_array_copy (marked);
+      g_array_sort (search->caller_marks, compare_seqs);
+    }
   search->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
   search->context = g_main_context_ref_thread_default ();
   search->func = slice_func;

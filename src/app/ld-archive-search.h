@@ -50,6 +50,17 @@ void      ld_archive_search_async   (const char               *path,
                                      GDestroyNotify            slice_data_destroy,
                                      GAsyncReadyCallback       callback,
                                      gpointer                  user_data);
+void      ld_archive_search_with_marks_async
+                                    (const char               *path,
+                                     LdQuery                  *query,
+                                     guint64                   wait_for_seq,
+                                     GArray                   *marked,
+                                     GCancellable             *cancellable,
+                                     LdArchiveSearchFunc       slice_func,
+                                     gpointer                  slice_data,
+                                     GDestroyNotify            slice_data_destroy,
+                                     GAsyncReadyCallback       callback,
+                                     gpointer                  user_data);
 gboolean  ld_archive_search_finish  (GAsyncResult             *result,
                                      LdArchiveSearchProgress  *progress,
                                      GError                  **error);

@@ -477,6 +477,54 @@ ld_archive_get_mark_ordinals (LdArchive *self,
 }
 
 /**
+ * ld_archive_get_marked_seqs:
+ * @self: an archive open for reading
+ * @seqs: (element-type guint64): where to append, ascending, the sequence
+ *   number of each record the user marked
+ * @error: where to say why not
+ *
+ * The marks table as it is, by the archive's own sequence numbers, for a
+ * reader of the same archive (the search answers `is:marked` with it). A
+ * mark of a record the archive does not hold, as of a past session's record
+ * opened into the window, is listed too: no record is ever asked about it.
+ * An archive from before marks has no marks table: it has no marks.
+ *
+ * Returns: %FALSE on error, with what was read before it in @seqs
+ */
+gboolean
+ld_archive_get_marked_seqs (LdArchive  *self,
+                            GArray     *seqs,
+                            GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (self != NULL && seqs != NULL, FALSE);
+
+  if (pragma_int (self, "SELECT count(*) FROM sqlite_master"
+                        " WHERE type = 'table' AND name = 'marks'") == 0)
+    return TRUE;
+
+  rc = sqlite3_prepare_v2 (self->db, "SELECT seq FROM marks ORDER BY seq", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      return fail (self, rc, "reading the marks", error);
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint64 seq = (guint64) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (seqs, seq);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return fail (self, rc, "reading the marks", error);
+
+  return TRUE;
+}
+
+/**
  * ld_archive_write_meta:
  * @path: an archive, closed or being written by a running Logdeck
  * @key: a meta key, such as "name"

@@ -54,6 +54,9 @@ gboolean    ld_archive_set_mark       (LdArchive       *self,
                                        GError         **error);
 void        ld_archive_get_mark_ordinals (LdArchive    *self,
                                        GArray          *ordinals);
+gboolean    ld_archive_get_marked_seqs (LdArchive     *self,
+                                       GArray          *seqs,
+                                       GError         **error);
 gboolean    ld_archive_begin          (LdArchive       *self,
                                        GError         **error);
 gboolean    ld_archive_add            (LdArchive       *self,

@@ -173,6 +173,9 @@ ld_search_results_reset (LdSearchResults *self)
  * @query: the compiled query, for the search's thread alone (see
  *   ld_archive_search_async())
  * @wait_for_seq: the records before it are waited for (see there)
+ * @marked: (element-type guint64) (nullable): the session's marks, which
+ *   answer `is:marked` for the records before @wait_for_seq (see
+ *   ld_archive_search_with_marks_async())
  * @max_records: how many matches to keep, the newest; 0 for the store's default
  *
  * Forgets what the page showed and searches anew.
@@ -182,6 +185,7 @@ ld_search_results_start (LdSearchResults *self,
                          const char      *path,
                          LdQuery         *query,
                          guint64          wait_for_seq,
+                         GArray          *marked,
                          guint            max_records)
 {
   g_return_if_fail (LD_IS_SEARCH_RESULTS (self));
@@ -198,8 +202,8 @@ ld_search_results_start (LdSearchResults *self,
 
   /* The page outlives no search: it cancels its own when it goes, after
    * which no slice comes; the callback holds it until then. */
-  ld_archive_search_async (path, query, wait_for_seq, self->cancellable, on_slice, self, NULL,
-                           on_search_done, g_object_ref (self));
+  ld_archive_search_with_marks_async (path, query, wait_for_seq, marked, self->cancellable,
+                                      on_slice, self, NULL, on_search_done, g_object_ref (self));
 }
 
 /**

@@ -21,6 +21,7 @@ void           ld_search_results_start        (LdSearchResults  *self,
                                                const char       *path,
                                                LdQuery          *query,
                                                guint64           wait_for_seq,
+                                               GArray           *marked,
                                                guint             max_records);
 void           ld_search_results_stop         (LdSearchResults  *self);
 void           ld_search_results_reset        (LdSearchResults  *self);

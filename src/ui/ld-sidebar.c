@@ -19,11 +19,12 @@
 /* The sidebar: what to look at (a logger tree whose checks hide subtrees,
  * threads and connections to pick), the fields of the records shown with
  * their top values, the saved queries with their counts, and where records
- * come from (the sources). A logger's context menu sets its level in the
- * sending program, when the user allowed
- * that in Preferences. Picking emits ::filter-changed; the window turns the picks into
- * its filter. Counts refresh once a second, never per record. Its widgets
- * are in ld-sidebar.ui; this file keeps the behaviour. */
+ * come from (the sources). A logger's context menu (right click, or
+ * Shift+F10 and the Menu key on its focused row) sets its level in the
+ * sending program, when the user allowed that in Preferences. Picking
+ * emits ::filter-changed; the window turns the picks into its filter.
+ * Counts refresh once a second, never per record. Its widgets are in
+ * ld-sidebar.ui; this file keeps the behaviour. */
 
 /* The logger tree is never squeezed below this many rows when it has them. */
 #define MIN_LOGGER_ROWS 6
@@ -214,6 +215,33 @@ update_sender_level_enabled (LdSidebar *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sidebar.set-record-sender-level", enabled);
 }
 
+/* Opens the menu of the logger whose row holds @box, pointing at (@x, @y)
+ * in @box's coordinates. */
+static gboolean
+popup_logger_menu (LdSidebar *self,
+                   GtkWidget *box,
+                   double     x,
+                   double     y)
+{
+  const char *path = g_object_get_data (G_OBJECT (gtk_widget_get_first_child (box)), "ld-path");
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuItem) item = NULL;
+  graphene_point_t point;
+
+  if (path == NULL
+      || !gtk_widget_compute_point (box, GTK_WIDGET (self), &GRAPHENE_POINT_INIT (x, y), &point))
+    return FALSE;
+
+  item = g_menu_item_new (_("Set Level on Sender…"), NULL);
+  g_menu_item_set_action_and_target (item, "sidebar.set-sender-level", "s", path);
+  g_menu_append_item (menu, item);
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->logger_menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->logger_menu),
+                               &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->logger_menu));
+  return TRUE;
+}
+
 static void
 on_logger_pressed (GtkGestureClick *gesture,
                    int              n_press,
@@ -222,26 +250,57 @@ on_logger_pressed (GtkGestureClick *gesture,
                    LdSidebar       *self)
 {
   GtkWidget *box = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-  const char *path = g_object_get_data (G_OBJECT (gtk_widget_get_first_child (box)), "ld-path");
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_autoptr(GMenuItem) item = NULL;
-  double menu_x, menu_y;
 
-  if (path == NULL)
-    return;
+  if (popup_logger_menu (self, box, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
 
-  item = g_menu_item_new (_("Set Level on Sender…"), NULL);
-  g_menu_item_set_action_and_target (item, "sidebar.set-sender-level", "s", path);
-  g_menu_append_item (menu, item);
-  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->logger_menu), G_MENU_MODEL (menu));
+/* The row box of the logger tree's row that has the keyboard focus: the
+ * list focuses its rows, and a row's check button inside them. */
+static GtkWidget *
+focused_logger_box (LdSidebar *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *view = GTK_WIDGET (self->loggers_view);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
 
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_widget_translate_coordinates (box, GTK_WIDGET (self), x, y, &menu_x, &menu_y);
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->logger_menu),
-                               &(GdkRectangle) { (int) menu_x, (int) menu_y, 1, 1 });
-  gtk_popover_popup (GTK_POPOVER (self->logger_menu));
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, view))
+    return NULL;
+
+  for (GtkWidget *widget = focus; widget != view; widget = gtk_widget_get_parent (widget))
+    {
+      GtkWidget *expander = gtk_widget_get_parent (widget) == view
+                            ? gtk_widget_get_first_child (widget) : widget;
+
+      if (GTK_IS_TREE_EXPANDER (expander))
+        return gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+    }
+
+  return NULL;
+}
+
+/* Shift+F10 and the Menu key, as in GTK's own widgets: the focused
+ * logger's menu, at the start of its row. Elsewhere in the sidebar the
+ * key goes on to whoever else wants it. */
+static gboolean
+popup_focused_logger_menu (GtkWidget *widget,
+                           GVariant  *args,
+                           gpointer   user_data)
+{
+  LdSidebar *self = LD_SIDEBAR (widget);
+  GtkWidget *box = focused_logger_box (self);
+
+  return box != NULL
+         && popup_logger_menu (self, box, 8, gtk_widget_get_height (box) / 2.0);
+}
+
+/* menu.popup, the action GTK's own widgets open their context menu by. */
+static void
+menu_popup_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  popup_focused_logger_menu (widget, NULL, NULL);
 }
 
 /* A right click on a logger opens its menu. */
@@ -537,6 +596,10 @@ ld_sidebar_class_init (LdSidebarClass *klass)
                                    set_sender_level_activated);
   gtk_widget_class_install_action (widget_class, "sidebar.set-record-sender-level", "(ss)",
                                    set_record_sender_level_activated);
+  gtk_widget_class_install_action (widget_class, "menu.popup", NULL, menu_popup_activated);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
+                                popup_focused_logger_menu, NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, popup_focused_logger_menu, NULL);
 
   /**
    * LdSidebar::filter-changed:

@@ -691,14 +691,17 @@ history_label (const char *query)
   return g_string_free (g_steal_pointer (&label), FALSE);
 }
 
-/* The menu is made each time it opens, from the history as it is then. */
+/* The menu is made each time it opens, from the history as it is then;
+ * in the narrow layout, where Save Query and Clear Filters have no
+ * buttons, they come first. */
 static void
 create_history_menu (GtkMenuButton *button,
                      gpointer       user_data)
 {
   LdWindow *self = user_data;
   g_auto(GStrv) history = g_settings_get_strv (self->settings, "query-history");
-  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) recent = g_menu_new ();
+  g_autoptr(GMenu) menu = NULL;
 
   for (guint i = 0; history[i] != NULL; i++)
     {
@@ -706,10 +709,20 @@ create_history_menu (GtkMenuButton *button,
       g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target (item, "win.set-filter", "s", history[i]);
-      g_menu_append_item (menu, item);
+      g_menu_append_item (recent, item);
     }
   if (history[0] == NULL)
-    g_menu_append (menu, _("No Recent Queries"), NULL);
+    g_menu_append (recent, _("No Recent Queries"), NULL);
+  if (gtk_widget_get_visible (self->save_query_button))
+    {
+      gtk_menu_button_set_menu_model (button, G_MENU_MODEL (recent));
+      return;
+    }
+
+  menu = g_menu_new ();
+  g_menu_append (menu, _("_Save Query…"), "win.save-query");
+  g_menu_append (menu, _("_Clear Filters"), "win.clear-filters");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (recent));
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
@@ -725,16 +738,40 @@ save_query_activated (GSimpleAction *action,
     ld_saved_queries_ask_save (GTK_WINDOW (self), self->settings, text);
 }
 
-/* A narrow window (360 px) has no room for the two buttons beside the
- * entry; Up and Down still walk the history there. */
+/* The Clear Filters button beside the entry (ld-window.ui). */
+static GtkWidget *
+clear_filters_button (LdWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (
+         gtk_widget_get_parent (GTK_WIDGET (self->filter_entry)));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_ACTIONABLE (child)
+        && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)),
+                      "win.clear-filters") == 0)
+      return child;
+
+  return NULL;
+}
+
+/* A narrow window (360 px) has room for one button beside the entry and
+ * the level, not three: the history's menu button stays, as the filter's
+ * overflow menu, and Save Query and Clear Filters move into it. Up and
+ * Down still walk the history there. */
 static void
 on_filter_row_orientation (LdWindow *self)
 {
   gboolean wide = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->filter_row))
                   == GTK_ORIENTATION_HORIZONTAL;
+  GtkWidget *clear = clear_filters_button (self);
 
-  gtk_widget_set_visible (self->history_button, wide);
   gtk_widget_set_visible (self->save_query_button, wide);
+  if (clear != NULL)
+    gtk_widget_set_visible (clear, wide);
+  /* Narrow, the button is the filter's overflow menu and looks like one. */
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->history_button),
+                                 wide ? "document-open-recent-symbolic" : "view-more-symbolic");
+  gtk_widget_set_tooltip_text (self->history_button,
+                               wide ? _("Recent Queries") : _("More Filter Actions"));
 }
 
 /* The history button and Save Query go beside the entry. */

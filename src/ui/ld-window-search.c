@@ -7,6 +7,7 @@
 
 #include "ld-archive-writer.h"
 #include "ld-count-format.h"
+#include "ld-marks.h"
 #include "ld-search-results.h"
 #include "ld-window-private.h"
 
@@ -128,6 +129,19 @@ search_query (LdWindow *self)
   return query;
 }
 
+/* A copy of the session's marks: the search reads them on its thread. */
+static GArray *
+session_marks (LdWindow *self)
+{
+  guint n = 0;
+  const guint64 *seqs = ld_marks_get_seqs (self->marks, &n);
+  GArray *marked = g_array_sized_new (FALSE, FALSE, sizeof (guint64), n);
+
+  if (n > 0)
+    g_array_append_vals (marked, seqs, n);
+  return marked;
+}
+
 static void
 hide_in_results_as_in_table (LdWindow      *self,
                              LdFilterModel *results)
@@ -152,13 +166,16 @@ search_session_activated (GSimpleAction *action,
   LdStore *store = ld_filter_model_get_store (self->model);
   const char *path = archive_path (self);
   g_autoptr(LdQuery) query = NULL;
+  g_autoptr(GArray) marked = NULL;
 
   if (path == NULL || (query = search_query (self)) == NULL)
     return;
 
   /* Up to the records the window has now: the writer is given a moment to
-   * archive the newest. */
-  ld_search_results_start (results, path, query, ld_store_get_n_received (store),
+   * archive the newest, and the marks as they are now, which the writer
+   * stores a moment later, answer is:marked for them. */
+  marked = session_marks (self);
+  ld_search_results_start (results, path, query, ld_store_get_n_received (store), marked,
                            g_settings_get_uint (self->settings, "max-records"));
   hide_in_results_as_in_table (self, ld_search_results_get_model (results));
   self->search_shown = TRUE;
