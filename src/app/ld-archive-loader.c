@@ -33,8 +33,11 @@
  * 40 ms makes fewer such frames while the drain and the frame after it stay
  * within the 100 ms a frame may take. */
 #define DRAIN_BUDGET_US 40000
-#define MIN_DRAIN_RECORDS 4096
 #define MAX_DRAIN_RECORDS (8 * SLICE_RECORDS)
+
+/* On a loaded machine every drain is slow, and smaller drains would only
+ * add frames, each costing the same: half a slice is the least. */
+#define MIN_DRAIN_RECORDS (SLICE_RECORDS / 2)
 
 /* The first drain into an empty window also shows the table and makes its
  * rows (hundreds of milliseconds on a loaded machine, whatever the count):
@@ -58,6 +61,8 @@ typedef struct
   guint64    store_base;      /* the store's seq for the archive's first record */
   guint64    n_drained;       /* records appended to the store */
   gint       per_drain;       /* records a drain takes now; read by the readers */
+  guint64    n_expected;      /* the archive's range of sequence numbers, set before
+                               * the first push: at least its count */
 } Load;
 
 static void
@@ -127,6 +132,14 @@ drain_into_store (LdBatch *const *batches,
 
   if (load->n_drained == 0)
     load->store_base = ld_store_get_n_received (load->store);
+  /* Room for the next drains, made ahead of them (see ld_store_reserve()).
+   * Not for the whole archive at once: its sequence numbers can have gaps
+   * (an opened session's records skipped), so their range only bounds its
+   * count. The hand-off's lock orders this after the readers set
+   * @n_expected. */
+  ld_store_reserve (load->store,
+                    (guint) MIN (load->n_expected - MIN (load->n_expected, load->n_drained),
+                                 2 * MAX_DRAIN_RECORDS));
   for (guint i = 0; i < n_batches; i++)
     n_records += ld_batch_get_length (batches[i]);
   load->n_drained += n_records;
@@ -298,6 +311,7 @@ read_thread (GTask        *task,
   g_cond_init (&readers.cond);
   if (ld_archive_get_seq_range (archive, &readers.first_seq, &readers.end_seq))
     {
+      load->n_expected = readers.end_seq - readers.first_seq;
       second = g_thread_new ("archive-reader", second_reader, &readers);
       read_slices (&readers, archive, 0);
       g_thread_join (second);
