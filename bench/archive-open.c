@@ -168,12 +168,31 @@ watch_frames (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+/* What a run leaves behind: the archive (with SQLite's -wal and -shm) and
+ * the running session's folder. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 static LdApplication *
-start_window (void)
+start_window (const char *data_dir)
 {
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *data_dir = g_dir_make_tmp ("ld-bench-data-XXXXXX", NULL);
   LdApplication *app;
   LdWindow *window;
 
@@ -211,7 +230,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("ld-bench-archive-open-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "session.logdeck", NULL);
-  g_autoptr(LdApplication) app = NULL;
+  g_autofree char *data_dir = NULL;
+  LdApplication *app = NULL;
   double seconds[N_RUNS], cpu[N_RUNS], ui_cpu[N_RUNS];
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -220,7 +240,10 @@ main (int   argc,
 
   write_archive (path);
   if (with_window)
-    app = start_window ();
+    {
+      data_dir = g_dir_make_tmp ("ld-bench-data-XXXXXX", NULL);
+      app = start_window (data_dir);
+    }
 
   for (guint run = 0; run < N_RUNS; run++)
     {
@@ -244,8 +267,7 @@ main (int   argc,
                 longest_gap_us / 1000.0, n_slow_frames);
       printf ("\n");
     }
-  g_unlink (path);
-  g_rmdir (dir);
+  remove_tree (dir);
 
   qsort (seconds, N_RUNS, sizeof (double), compare_doubles);
   qsort (cpu, N_RUNS, sizeof (double), compare_doubles);
@@ -255,7 +277,11 @@ main (int   argc,
           app != NULL ? "into the window" : "no window", n_records, seconds[N_RUNS / 2],
           cpu[N_RUNS / 2], ui_cpu[N_RUNS / 2]);
   if (app != NULL)
-    g_application_quit (G_APPLICATION (app));
+    {
+      g_application_quit (G_APPLICATION (app));
+      g_object_unref (app);
+      remove_tree (data_dir);
+    }
 
   return 0;
 }
