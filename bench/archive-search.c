@@ -6,12 +6,15 @@
  * first, straight through ld_archive_add() in large transactions (no
  * writer thread, no full-text index unless --fts), and its time is
  * printed apart; --archive FILE keeps it there, or searches it again if it
- * exists.
+ * exists. With --lnav, the same records go to a text file as Python's
+ * logging writes them, and lnav answers the same two questions on it (its
+ * ERROR count and the word), for scale; the file is deleted afterwards.
  * Prints figures; asserts none. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -30,6 +33,21 @@ static const char *statuses[] = { "200", "200", "200", "201", "404", "500", "503
 /* One record in 101 times out; one in 7 has status 503; durations spread
  * over 0–9,999 ms, so that the regex finds the four-digit ones. */
 static void
+format_message (char    *message,
+                gsize    size,
+                guint64  i)
+{
+  guint ms = (guint) (i * 7919 % 10000);
+
+  if (i % 101 == 0)
+    g_snprintf (message, size, "%s /api/v1/items/%" G_GUINT64_FORMAT
+                " failed: upstream timeout after %u ms", verbs[i % 4], i, ms);
+  else
+    g_snprintf (message, size, "%s /api/v1/items/%" G_GUINT64_FORMAT
+                " completed in %u ms", verbs[i % 4], i, ms);
+}
+
+static void
 add_record (LdBatch *batch,
             guint64  i)
 {
@@ -44,12 +62,7 @@ add_record (LdBatch *batch,
     .host = i % 3 == 0 ? "web-1" : "web-2", .message = message,
   };
 
-  if (i % 101 == 0)
-    g_snprintf (message, sizeof message, "%s /api/v1/items/%" G_GUINT64_FORMAT
-                " failed: upstream timeout after %u ms", verbs[i % 4], i, ms);
-  else
-    g_snprintf (message, sizeof message, "%s /api/v1/items/%" G_GUINT64_FORMAT
-                " completed in %u ms", verbs[i % 4], i, ms);
+  format_message (message, sizeof message, i);
   g_snprintf (duration, sizeof duration, "%u", ms);
   g_snprintf (user, sizeof user, "user-%u", (guint) (i % 1000));
   ld_batch_add (batch, &fields);
@@ -161,10 +174,11 @@ on_done (GObject      *source,
   g_main_loop_quit (run->loop);
 }
 
-static void
+static guint64
 time_search (const char *path,
              const char *label,
-             const char *text)
+             const char *text,
+             guint64    *n_scanned)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(LdQuery) query = ld_query_parse (text, g_get_real_time (), &error);
@@ -183,6 +197,10 @@ time_search (const char *path,
           "%" G_GUINT64_FORMAT " matches%s\n",
           label, text, run.n_scanned, seconds, run.n_scanned / seconds, run.n_matches,
           run.ok ? "" : " (FAILED)");
+
+  if (n_scanned != NULL)
+    *n_scanned = run.n_scanned;
+  return run.n_matches;
 }
 
 /* What the full-text index alone answers for @word, for scale: the rows
@@ -212,6 +230,122 @@ time_fts (const char *path,
   sqlite3_close (db);
 }
 
+/* The same records as Python's logging writes them with
+ * "%(asctime)s - %(name)s - %(levelname)s - %(message)s" (bench-e2e's text
+ * log, which lnav reads as its generic log): local times, as asctime's. */
+static gboolean
+write_text_log (const char *path,
+                guint64     n_records)
+{
+  FILE *out = fopen (path, "w");
+  gint64 start = g_get_monotonic_time ();
+  int failed;
+  g_autofree char *stamp = NULL;
+  gint64 stamp_s = -1;
+
+  if (out == NULL)
+    {
+      printf ("lnav      skipped: cannot write %s: %s\n", path, g_strerror (errno));
+      return FALSE;
+    }
+  for (guint64 i = 0; i < n_records; i++)
+    {
+      gint64 time_us = 1763640000000000 + (gint64) i * 1000;
+      char message[128];
+
+      /* A thousand records share a second: its text is made once. */
+      if (time_us / G_USEC_PER_SEC != stamp_s)
+        {
+          g_autoptr(GDateTime) time = NULL;
+
+          stamp_s = time_us / G_USEC_PER_SEC;
+          time = g_date_time_new_from_unix_local (stamp_s);
+          g_free (stamp);
+          stamp = g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
+        }
+
+      format_message (message, sizeof message, i);
+      fprintf (out, "%s,%03d - %s - %s - %s\n", stamp, (int) (time_us / 1000 % 1000),
+               loggers[i % 5], levels[i % 5], message);
+    }
+  failed = ferror (out) | fclose (out);
+  if (failed)
+    printf ("lnav      skipped: writing %s failed (full disk?)\n", path);
+  else
+    printf ("text log  %" G_GUINT64_FORMAT " lines for lnav: %.2f s\n", n_records,
+            (g_get_monotonic_time () - start) / 1e6);
+
+  return !failed;
+}
+
+/* lnav's answer to @sql on @path, from the start of its process to its
+ * answer, as bench-e2e times it. The count is the last word it prints. */
+static void
+time_lnav (const char *path,
+           const char *label,
+           const char *sql,
+           guint64     logdeck_count)
+{
+  g_autofree char *command = g_strconcat (";", sql, NULL);
+  const char *argv[] = { "lnav", "-n", "-c", command, path, NULL };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "TERM", "dumb", TRUE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) words = NULL;
+  gint64 start = g_get_monotonic_time (), count = -1;
+  int status = 0;
+  guint n_words;
+
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                     &status, &error))
+    {
+      printf ("lnav      %-6s failed to run: %s\n", label, error->message);
+      return;
+    }
+  words = g_strsplit_set (g_strstrip (out), " \n", -1);
+  n_words = g_strv_length (words);
+  if (n_words > 0)
+    g_ascii_string_to_signed (words[n_words - 1], 10, 0, G_MAXINT64, &count, NULL);
+  printf ("lnav      %-6s %s: %.2f s, %" G_GINT64_FORMAT " lines (Logdeck: %" G_GUINT64_FORMAT
+          ")%s\n", label, sql, (g_get_monotonic_time () - start) / 1e6, count, logdeck_count,
+          count == (gint64) logdeck_count ? ""
+          : count < 0 ? " (no count in its output)" : " (NOT THE SAME COUNT)");
+}
+
+/* lnav on the same records as a text file, for scale. Its levels are the
+ * Python names lowercased, so "error" is ERROR alone, not CRITICAL, as
+ * level=ERROR is in Logdeck; LIKE ignores ASCII case, as Logdeck's word
+ * does. The time is lnav's whole run: reading and indexing the file, then
+ * the query. */
+static void
+compare_lnav (guint64 n_records,
+              guint64 n_errors,
+              guint64 n_timeouts)
+{
+  g_autofree char *lnav = g_find_program_in_path ("lnav");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  if (lnav == NULL)
+    {
+      printf ("lnav      skipped: not installed (build-aux/install-deps installs it)\n");
+      return;
+    }
+
+  dir = g_dir_make_tmp ("ld-bench-lnav-XXXXXX", NULL);
+  path = g_build_filename (dir, "app.log", NULL);
+  if (write_text_log (path, n_records))
+    {
+      time_lnav (path, "level", "SELECT count(*) FROM all_logs WHERE log_level = 'error'",
+                 n_errors);
+      time_lnav (path, "word", "SELECT count(*) FROM all_logs WHERE log_body LIKE '%timeout%'",
+                 n_timeouts);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -220,8 +354,11 @@ main (int   argc,
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   gint64 n_records = 10000000;
-  gboolean fts = FALSE;
+  gboolean fts = FALSE, lnav = FALSE;
+  guint64 n_timeouts, n_errors, n_scanned = 0;
   GOptionEntry entries[] = {
+    { "lnav", 0, 0, G_OPTION_ARG_NONE, &lnav,
+      "Also time lnav on the same records as a text file (a level and a word)", NULL },
     { "fts", 0, 0, G_OPTION_ARG_NONE, &fts,
       "Build the full-text index too, and time a MATCH for scale", NULL },
     { "records", 'n', 0, G_OPTION_ARG_INT64, &n_records, "How many records (10,000,000)", "N" },
@@ -252,9 +389,19 @@ main (int   argc,
   else
     printf ("generate  skipped: searching %s as it is\n", path);
 
-  time_search (path, "word", "timeout");
-  time_search (path, "field", "status=503");
-  time_search (path, "regex", "/completed in [0-9]{4} ms/");
+  n_timeouts = time_search (path, "word", "timeout", &n_scanned);
+  time_search (path, "field", "status=503", NULL);
+  time_search (path, "regex", "/completed in [0-9]{4} ms/", NULL);
+  /* The text log is made from --records: an archive kept from another
+   * count would not hold the same records. */
+  if (lnav && n_scanned != (guint64) n_records)
+    printf ("lnav      skipped: the archive holds %" G_GUINT64_FORMAT " records, not --records\n",
+            n_scanned);
+  else if (lnav)
+    {
+      n_errors = time_search (path, "level", "level=ERROR", NULL);
+      compare_lnav ((guint64) n_records, n_errors, n_timeouts);
+    }
   if (fts)
     time_fts (path, "timeout");
   else

@@ -14,20 +14,24 @@
 #include <string.h>
 #include <utime.h>
 
+#include "ld-activity.h"
 #include "ld-application.h"
 #include "ld-archive.h"
 #include "ld-archive-writer.h"
+#include "ld-error-groups.h"
 #include "ld-preferences.h"
 #include "ld-session.h"
 #include "ld-sessions-dialog.h"
 #include "ld-sources-panel.h"
 #include "ld-window.h"
-#include "ui-test-utils.h"
+#include "ui-test-app.h"
 
 #define ENDED "2026-11-01T10-00-00-2147483000.logdeck"
 #define CRASHED "2026-11-02T10-00-00-2147483000.logdeck"
 #define DAMAGED "2026-11-03T10-00-00-2147483000.logdeck"
 #define TOO_OLD "2026-10-01T10-00-00-2147483000.logdeck"
+#define LARGE "2026-11-04T10-00-00-2147483000.logdeck"
+#define N_LARGE 60000
 
 static LdApplication *app;
 static char *sessions_dir;
@@ -266,6 +270,171 @@ test_open (void)
   g_assert_cmpuint (count_archived (ld_archive_writer_get_path (writer), "archived record"), ==, 0);
   g_assert_cmpuint (count_archived (ld_archive_writer_get_path (writer), "live record"), ==, 1);
   gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Records of every level over five minutes, with errors that group by
+ * their masked text and some with a traceback. */
+static LdBatch *
+make_large_batch (void)
+{
+  static const char *loggers[] = { "acme.api", "acme.db", "acme.worker" };
+  static const char *exceptions[] = { NULL, "Traceback (most recent call last):\nValueError: bad" };
+  LdBatch *batch = ld_batch_new ();
+
+  for (guint i = 0; i < N_LARGE; i++)
+    {
+      g_autofree char *message = i % 7 == 0
+                                   ? g_strdup_printf ("upstream %u timed out after %u ms", i % 3,
+                                                      i % 997)
+                                   : g_strdup_printf ("request %u done", i);
+      LdRecordFields fields = {
+        .time_us = 1764583200000000 + (gint64) i * 5000, .level = 10 * (1 + i % 5),
+        .logger = loggers[i % 3], .message = message, .exception = exceptions[i % 11 == 0],
+      };
+
+      ld_batch_add (batch, &fields);
+    }
+
+  return batch;
+}
+
+static gboolean
+store_has_large_session (gpointer data)
+{
+  LdStore *store = ld_application_get_store (app);
+  guint n = ld_store_get_n_records (store);
+  static const char last[] = "request 59999 done";
+  const char *message;
+  gsize length;
+
+  if (n != N_LARGE)
+    return FALSE;
+  message = ld_record_get_message (ld_store_get_record (store, n - 1), &length);
+  return length == strlen (last) && memcmp (message, last, length) == 0;
+}
+
+static gboolean
+dialog_lists (gpointer data)
+{
+  LdSessionsDialog *dialog = LD_SESSIONS_DIALOG (ui_find_toplevel (LD_TYPE_SESSIONS_DIALOG));
+
+  return dialog != NULL && find_row (dialog, data) != NULL;
+}
+
+static void
+assert_same_groups (LdErrorGroups *groups,
+                    LdErrorGroups *expected)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (expected));
+
+  g_assert_cmpuint (n, >, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (groups)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LdErrorGroup) want = g_list_model_get_item (G_LIST_MODEL (expected), i);
+      g_autoptr(LdErrorGroup) got = g_list_model_get_item (G_LIST_MODEL (groups), i);
+
+      g_assert_cmpstr (ld_error_group_get_fingerprint (got), ==,
+                       ld_error_group_get_fingerprint (want));
+      g_assert_cmpuint (ld_error_group_get_count (got), ==, ld_error_group_get_count (want));
+      g_assert_cmpuint (ld_error_group_get_n_stored (got), ==,
+                        ld_error_group_get_n_stored (want));
+      g_assert_cmpint (ld_error_group_get_max_level (got), ==,
+                       ld_error_group_get_max_level (want));
+      g_assert_cmpint (ld_error_group_get_first_seen (got), ==,
+                       ld_error_group_get_first_seen (want));
+      g_assert_cmpint (ld_error_group_get_last_seen (got), ==,
+                       ld_error_group_get_last_seen (want));
+    }
+}
+
+static void
+assert_same_activity (LdActivity *activity,
+                      LdActivity *expected)
+{
+  gint64 first, last, want_first, want_last;
+  LdActivityBucket sum, want_sum;
+
+  g_assert_cmpuint (ld_activity_get_n_records (activity), ==,
+                    ld_activity_get_n_records (expected));
+  g_assert_true (ld_activity_get_time_range (expected, &want_first, &want_last));
+  g_assert_true (ld_activity_get_time_range (activity, &first, &last));
+  g_assert_cmpint (first, ==, want_first);
+  g_assert_cmpint (last, ==, want_last);
+  for (gint64 second = first; second <= last; second++)
+    {
+      ld_activity_get_second (expected, second, &want_sum);
+      ld_activity_get_second (activity, second, &sum);
+      g_assert_cmpmem (&sum, sizeof sum, &want_sum, sizeof want_sum);
+    }
+  ld_activity_sum (expected, first, last + 1, &want_sum);
+  ld_activity_sum (activity, first, last + 1, &sum);
+  g_assert_cmpmem (&sum, sizeof sum, &want_sum, sizeof want_sum);
+}
+
+/* A session too large for one drain, opened through the dialog, ends up
+ * as the same records had arrived in one batch: every record in order, the
+ * window's count, the level counts, the error groups and the chart's
+ * seconds. The load grows its drains from a few hundred records to tens of
+ * thousands; nothing may depend on where it cut them. */
+static void
+test_open_large (void)
+{
+  LdStore *store = ld_application_get_store (app);
+  g_autofree char *path = session_path (LARGE);
+  g_autoptr(LdBatch) batch = make_large_batch ();
+  g_autoptr(LdStore) expected_store = ld_store_new (0);
+  g_autoptr(LdErrorGroups) expected_groups = ld_error_groups_new ();
+  g_autoptr(LdErrorGroups) groups = ld_error_groups_new ();
+  g_autoptr(LdActivity) expected_activity = ld_activity_new ();
+  g_autoptr(LdActivity) activity = ld_activity_new ();
+  GtkWidget *window = GTK_WIDGET (ld_window_new (app));
+  const GArray *levels, *expected_levels;
+  LdSessionsDialog *dialog;
+
+  gtk_window_present (GTK_WINDOW (window));
+  ld_error_groups_attach_store (expected_groups, expected_store);
+  ld_activity_attach_store (expected_activity, expected_store);
+  ld_store_append_batch (expected_store, batch);
+  {
+    g_autoptr(LdArchiveWriter) writer = ld_archive_writer_new (expected_store, path, NULL);
+
+    g_assert_nonnull (writer);
+    ld_archive_writer_flush (writer);
+  }
+
+  ld_error_groups_attach_store (groups, store);
+  ld_activity_attach_store (activity, store);
+  dialog = open_dialog ();
+  ui_wait_until (dialog_lists, (gpointer) LARGE, "the large session listed");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "session.open", "s", path);
+  answer ("open", NULL);
+  ui_wait_until (store_has_large_session, NULL, "the large session in the store");
+  ui_wait_for_label (window, "Shown: 60,000");
+
+  for (guint i = 0; i < N_LARGE; i++)
+    {
+      const LdRecord *got = ld_store_get_record (store, i);
+      const LdRecord *want = ld_store_get_record (expected_store, i);
+      gsize got_len, want_len;
+      const char *got_text = ld_record_get_message (got, &got_len);
+      const char *want_text = ld_record_get_message (want, &want_len);
+
+      g_assert_cmpint (got->time_us, ==, want->time_us);
+      g_assert_cmpint (got->level, ==, want->level);
+      g_assert_cmpmem (got_text, got_len, want_text, want_len);
+    }
+  levels = ld_store_get_level_counts (store);
+  expected_levels = ld_store_get_level_counts (expected_store);
+  g_assert_cmpmem (levels->data, levels->len * sizeof (LdLevelCount), expected_levels->data,
+                   expected_levels->len * sizeof (LdLevelCount));
+  assert_same_groups (groups, expected_groups);
+  assert_same_activity (activity, expected_activity);
+
+  ld_error_groups_detach (groups);
+  ld_activity_detach (activity);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static gboolean
@@ -521,6 +690,7 @@ main (int   argc,
   g_test_add_func ("/sessions-dialog/sources", test_sources);
   g_test_add_func ("/sessions-dialog/delete", test_delete);
   g_test_add_func ("/sessions-dialog/preferences-limits", test_preferences_limits);
+  g_test_add_func ("/sessions-dialog/open-large", test_open_large);
   g_test_add_func ("/sessions-dialog/status-missed", test_status_missed);
 
   status = g_test_run ();

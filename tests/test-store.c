@@ -384,6 +384,51 @@ test_growth_after_wrap (void)
       }
 }
 
+/* Room made ahead for a load, into an empty store, one whose records have
+ * wrapped round the ring, and past the retention limit: the records kept
+ * and their order are those of a store that grew as they came. */
+static void
+test_reserve (void)
+{
+  const guint reserve[] = { 0, 1, 700, 5000, G_MAXUINT };
+
+  for (guint r = 0; r < G_N_ELEMENTS (reserve); r++)
+    {
+      g_autoptr(LdStore) store = ld_store_new (4000);
+      Shadow *shadow = shadow_new (G_LIST_MODEL (store));
+      guint next = 0;
+
+      ld_store_reserve (store, reserve[r]);
+      /* A size limit of 300 records wraps them round the ring. */
+      ld_store_set_max_bytes (store, 300 * (sizeof (LdRecord) + strlen ("message 1000")));
+      for (guint i = 0; i < 20; i++, next += 100)
+        {
+          g_autoptr(LdBatch) batch = make_batch (next, 100);
+
+          ld_store_append_batch (store, batch);
+        }
+      ld_store_set_max_bytes (store, 0);
+      ld_store_reserve (store, reserve[r]);
+      for (guint i = 0; i < 60; i++, next += 100)
+        {
+          g_autoptr(LdBatch) batch = make_batch (next, 100);
+
+          if (i == 30)
+            ld_store_reserve (store, reserve[r]);
+          ld_store_append_batch (store, batch);
+          shadow_check (shadow, G_LIST_MODEL (store));
+        }
+
+      g_assert_cmpuint (ld_store_get_n_records (store), ==, 4000);
+      for (guint i = 0; i < 4000; i++)
+        {
+          g_autofree char *expected = g_strdup_printf ("message %u", next - 4000 + i);
+
+          assert_message (ld_store_get_record (store, i), expected);
+        }
+      shadow_free (shadow);
+    }
+}
 
 /* A batch split in two keeps every record with its text and extra fields. */
 static void
@@ -734,6 +779,7 @@ main (int   argc,
   g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/counts", test_counts);
   g_test_add_func ("/store/growth-after-wrap", test_growth_after_wrap);
+  g_test_add_func ("/store/reserve", test_reserve);
   g_test_add_func ("/store/batch-split-off", test_batch_split_off);
   g_test_add_func ("/store/handoff-limit", test_handoff_limit);
   g_test_add_func ("/store/million", test_million);

@@ -3,11 +3,12 @@
 
 /* Opening an archived session (the Sessions dialog's Open): two threads
  * read the archive in slices and push them, in order, through a hand-off,
- * which the caller's main context drains into the store once per frame, a
- * slice at most, as the window takes at most 32,768 records a frame from
- * the session's own hand-off (ld-window-ramp.c). The window stays
- * responsive while a million records arrive, and a slow window holds the
- * readers back instead of piling slices up in memory.
+ * which the caller's main context drains into the store once per frame.
+ * How many records a drain takes follows how long the last one took (see
+ * adapt_drain()), so that a frame stays short while as few frames as
+ * possible pay the window's cost per frame. The window stays responsive
+ * while a million records arrive, and a slow window holds the readers back
+ * instead of piling slices up in memory.
  *
  * The session's hand-off is not used: its source tracker would take the
  * archived records' connections for the live ones of the same name. Opened
@@ -23,7 +24,31 @@
 #include "ld-session.h"
 
 #define SLICE_RECORDS 32768
-#define MAX_PENDING_RECORDS (4 * SLICE_RECORDS)
+
+/* What one drain into the store may take. Into a window, each drain is
+ * followed by a frame that binds, lays out and draws the rows now at the
+ * bottom; that frame costs about the same for 30,000 records as for
+ * 200,000, and was most of the UI thread's time when every drain took one
+ * slice (2.1 s for a million records). Taking as many records as fit in
+ * 40 ms makes fewer such frames while the drain and the frame after it stay
+ * within the 100 ms a frame may take. */
+#define DRAIN_BUDGET_US 40000
+#define MAX_DRAIN_RECORDS (8 * SLICE_RECORDS)
+
+/* On a loaded machine every drain is slow, and smaller drains would only
+ * add frames, each costing the same: half a slice is the least. */
+#define MIN_DRAIN_RECORDS (SLICE_RECORDS / 2)
+
+/* The first drain into an empty window also shows the table and makes its
+ * rows (hundreds of milliseconds on a loaded machine, whatever the count):
+ * it takes few records, and the drains grow from there. */
+#define FIRST_DRAIN_RECORDS 256
+
+/* Drains take turns with the window's frames (GDK_PRIORITY_REDRAW; no GDK
+ * here): at idle priority, frames that each took longer than the frame
+ * interval held the load back for good (seen with MALLOC_PERTURB_ in the
+ * tests: the store stopped at its first drain). */
+#define LOAD_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
 
 typedef struct
 {
@@ -35,6 +60,9 @@ typedef struct
   GArray    *mark_ordinals;   /* guint64: the marked records' places, read first */
   guint64    store_base;      /* the store's seq for the archive's first record */
   guint64    n_drained;       /* records appended to the store */
+  gint       per_drain;       /* records a drain takes now; read by the readers */
+  guint64    n_expected;      /* the archive's range of sequence numbers, set before
+                               * the first push: at least its count */
 } Load;
 
 static void
@@ -71,19 +99,53 @@ skip_in_archive (Load            *load,
   ld_archive_writer_skip (writer, ld_store_get_n_received (load->store), n);
 }
 
+/* The next drain takes as many records as the last one's time says fit in
+ * DRAIN_BUDGET_US, at most four times or half as many as this one, so that
+ * one drain slowed by something else does not swing it far. Only a full
+ * drain says how many fit: one that took what little had arrived does not. */
+static void
+adapt_drain (Load   *load,
+             guint   n_records,
+             gint64  elapsed_us)
+{
+  guint per_drain = (guint) g_atomic_int_get (&load->per_drain);
+  double fit;
+
+  if (n_records < per_drain)
+    return;
+
+  fit = (double) n_records * DRAIN_BUDGET_US / MAX (elapsed_us, 1);
+  fit = CLAMP (fit, per_drain / 2.0, per_drain * 4.0);
+  per_drain = (guint) CLAMP (fit, MIN_DRAIN_RECORDS, MAX_DRAIN_RECORDS);
+  g_atomic_int_set (&load->per_drain, (gint) per_drain);
+  ld_handoff_set_max_per_drain (load->handoff, per_drain);
+}
+
 static void
 drain_into_store (LdBatch *const *batches,
                   guint           n_batches,
                   gpointer        user_data)
 {
   Load *load = user_data;
+  gint64 start = g_get_monotonic_time ();
+  guint n_records = 0;
 
   if (load->n_drained == 0)
     load->store_base = ld_store_get_n_received (load->store);
+  /* Room for the next drains, made ahead of them (see ld_store_reserve()).
+   * Not for the whole archive at once: its sequence numbers can have gaps
+   * (an opened session's records skipped), so their range only bounds its
+   * count. The hand-off's lock orders this after the readers set
+   * @n_expected. */
+  ld_store_reserve (load->store,
+                    (guint) MIN (load->n_expected - MIN (load->n_expected, load->n_drained),
+                                 2 * MAX_DRAIN_RECORDS));
   for (guint i = 0; i < n_batches; i++)
-    load->n_drained += ld_batch_get_length (batches[i]);
+    n_records += ld_batch_get_length (batches[i]);
+  load->n_drained += n_records;
   skip_in_archive (load, batches, n_batches);
   ld_store_append_batches (load->store, batches, n_batches);
+  adapt_drain (load, n_records, g_get_monotonic_time () - start);
 }
 
 /* The archive's marks, on the store's records: by their places among the
@@ -160,14 +222,16 @@ stop_readers (Readers *readers,
 }
 
 /* The store is @handoff's consumer: a slow window holds the readers back
- * instead of slices piling up in memory. */
+ * instead of slices piling up in memory. Two drains' worth wait at most, so
+ * that the next drain finds all it may take. */
 static void
 push_slice (Readers *readers,
             LdBatch *batch)
 {
   Load *load = readers->load;
 
-  while (ld_handoff_get_n_pending (load->handoff) > MAX_PENDING_RECORDS
+  while (ld_handoff_get_n_pending (load->handoff)
+           > MAX (4 * SLICE_RECORDS, 2 * (guint) g_atomic_int_get (&load->per_drain))
          && !g_cancellable_is_cancelled (readers->cancellable))
     g_usleep (2000);
 
@@ -247,6 +311,7 @@ read_thread (GTask        *task,
   g_cond_init (&readers.cond);
   if (ld_archive_get_seq_range (archive, &readers.first_seq, &readers.end_seq))
     {
+      load->n_expected = readers.end_seq - readers.first_seq;
       second = g_thread_new ("archive-reader", second_reader, &readers);
       read_slices (&readers, archive, 0);
       g_thread_join (second);
@@ -311,7 +376,9 @@ load_async (const char          *path,
   /* The hand-off is shut down before @load goes (load_free). */
   load->handoff = ld_handoff_new (g_main_context_get_thread_default (), drain_into_store,
                                   load, NULL);
-  ld_handoff_set_max_per_drain (load->handoff, SLICE_RECORDS);
+  load->per_drain = FIRST_DRAIN_RECORDS;
+  ld_handoff_set_max_per_drain (load->handoff, FIRST_DRAIN_RECORDS);
+  ld_handoff_set_priority (load->handoff, LOAD_PRIORITY);
 
   reader = g_task_new (NULL, cancellable, on_read_done, task);
   g_task_set_task_data (reader, load, (GDestroyNotify) load_free);

@@ -319,6 +319,30 @@ ld_handoff_set_max_per_drain (LdHandoff *self,
 }
 
 /**
+ * ld_handoff_set_priority:
+ * @self: a hand-off
+ * @priority: the priority drains run at on the consumer's context
+ *   (%G_PRIORITY_DEFAULT_IDLE unless set)
+ *
+ * At the default, a drain waits while anything more urgent is ready, and a
+ * window whose frames take longer than the frame interval is never idle:
+ * its frames would hold back a backlog for as long as they last. A
+ * consumer that must go on in step with the frames drains at their
+ * priority, so that the two take turns.
+ */
+void
+ld_handoff_set_priority (LdHandoff *self,
+                         int        priority)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->source != NULL)
+    g_source_set_priority (self->source, priority);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
  * ld_handoff_drain:
  * @self: a hand-off
  *

@@ -32,6 +32,8 @@ void        ld_handoff_set_min_interval   (LdHandoff            *self,
                                            gint64                interval_us);
 void        ld_handoff_set_max_per_drain  (LdHandoff            *self,
                                            guint                 max_records);
+void        ld_handoff_set_priority       (LdHandoff            *self,
+                                           int                   priority);
 void        ld_handoff_push_batch         (LdHandoff            *self,
                                            LdBatch              *batch);
 void        ld_handoff_push_record        (LdHandoff            *self,

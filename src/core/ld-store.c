@@ -712,6 +712,68 @@ ld_store_append_batches (LdStore        *self,
   evict_over_size (self);
 }
 
+/* Faults a block's pages in, off the UI thread. MADV_POPULATE_WRITE
+ * (Linux 5.14) never changes what the pages hold, so it cannot race with
+ * the store's own writes: if the block was unmapped meanwhile it fails,
+ * and on a kernel without it, it does nothing. */
+typedef struct
+{
+  gpointer address;
+  gsize    size;
+} Populate;
+
+static gpointer
+populate_thread (gpointer data)
+{
+  Populate *populate = data;
+
+#ifdef MADV_POPULATE_WRITE
+  madvise (populate->address, populate->size, MADV_POPULATE_WRITE);
+#endif
+  g_free (populate);
+
+  return NULL;
+}
+
+/**
+ * ld_store_reserve:
+ * @self: a store
+ * @n_records: how many records are about to come (an archive's load)
+ *
+ * Makes room for @n_records more at once, within the retention limit: the
+ * ring grows once instead of doubling as they arrive, and its pages are
+ * faulted in on a thread of its own. A million records fill about 96 MB of
+ * ring; faulting it in, 2 MiB at a time, on the UI thread as the records
+ * arrived was about a tenth of the window's time opening a session.
+ */
+void
+ld_store_reserve (LdStore *self,
+                  guint    n_records)
+{
+  guint needed;
+  Populate *populate;
+  GThread *thread;
+
+  g_return_if_fail (LD_IS_STORE (self));
+
+  needed = (guint) MIN ((guint64) self->n_records + n_records, self->max_records);
+  if (needed <= self->capacity)
+    return;
+
+  g_mutex_lock (&self->reader_lock);
+  ensure_capacity (self, needed);
+  g_mutex_unlock (&self->reader_lock);
+
+  populate = g_new (Populate, 1);
+  populate->address = self->ring;
+  populate->size = ring_bytes (self->capacity);
+  thread = g_thread_try_new ("store-populate", populate_thread, populate, NULL);
+  if (thread != NULL)
+    g_thread_unref (thread);
+  else
+    g_free (populate);
+}
+
 void
 ld_store_append_batch (LdStore *self,
                        LdBatch *batch)

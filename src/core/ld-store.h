@@ -34,6 +34,8 @@ void            ld_store_append_batches     (LdStore        *self,
 void            ld_store_append_batch       (LdStore        *self,
                                              LdBatch        *batch);
 void            ld_store_clear              (LdStore        *self);
+void            ld_store_reserve            (LdStore        *self,
+                                             guint           n_records);
 guint           ld_store_get_n_records      (LdStore        *self);
 const LdRecord *ld_store_get_record         (LdStore        *self,
                                              guint           position);
