@@ -759,6 +759,37 @@ test_rows_and_levels (void)
 }
 
 static gboolean
+shows_no_matches (gpointer data)
+{
+  LdWindow *window = data;
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (window->content_stack), "no-matches") == 0;
+}
+
+/* A filter that shows none of a sender's first records (one kept from last
+ * time, say) says that nothing matches, not that Logdeck is still waiting
+ * for records. */
+static void
+test_filter_hides_first_records (void)
+{
+  LdWindow *window = g_object_ref (new_window ());
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "clear", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "set-filter",
+                                  g_variant_new_string ("logger:nothing.here"));
+  settle ();
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->content_stack), ==, "empty");
+
+  push_records (3, 20, "hidden by the filter");
+  wait_until (shows_no_matches, window, "the no-matches page");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (window->model)), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filters", NULL);
+  wait_for_label (window, "hidden by the filter 0");
+  close_window (window);
+}
+
+static gboolean
 has_record_from_thread (gpointer data)
 {
   LdStore *store = ld_application_get_store (app);
@@ -1551,6 +1582,7 @@ main (int   argc,
 
   g_test_add_func ("/window/rows-and-levels", test_rows_and_levels);
   g_test_add_func ("/window/demo", test_demo);
+  g_test_add_func ("/window/filter-hides-first-records", test_filter_hides_first_records);
   g_test_add_func ("/window/follow", test_follow);
   g_test_add_func ("/window/pause", test_pause);
   g_test_add_func ("/window/column-layout", test_column_layout);

@@ -614,6 +614,11 @@ on_store_changed (LdWindow   *self,
   if (self->load_timeout_id == 0
       && ld_file_sources_get_busy (ld_session_get_file_sources (self->session)))
     self->load_timeout_id = g_timeout_add (200, update_load_progress, self);
+  /* Records that arrive, or go, while the filter (one kept from last time,
+   * say) shows none of them change the page between "waiting", "nothing
+   * matches" and "empty", which the table's own changes would not say. */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "records") != 0)
+    update_empty_state (self);
 }
 
 /* The query's terms, split at spaces outside "quoted phrases". */
