@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ld-filter-model.h"
+#include "ld-marks.h"
 #include "ld-row.h"
 #include "ld-store.h"
 
@@ -746,6 +747,65 @@ test_generation (void)
   g_assert_cmpuint (ld_filter_model_get_generation (model), !=, generation);
 }
 
+/* is:marked: a mark set or taken off re-tests that record alone, and what
+ * is shown equals setting the query again; a level hidden meanwhile and a
+ * record evicted keep their say. */
+static void
+test_retest_marked (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (3000);
+  g_autoptr(LdFilterModel) model = ld_filter_model_new (store);
+  g_autoptr(LdFilterModel) fresh = ld_filter_model_new (store);
+  g_autoptr(LdMarks) marks = ld_marks_new ();
+  g_autoptr(LdQuery) query = ld_query_parse ("is:marked OR level>=ERROR", NOW, NULL);
+  g_autoptr(Shadow) shadow = NULL;
+  guint counter = 0;
+
+  ld_marks_set_store (marks, store);
+  ld_query_set_mark_func (query, ld_marks_record_marked, marks);
+  {
+    g_autoptr(LdBatch) batch = random_batch (&counter, 2000);
+
+    ld_store_append_batch (store, batch);
+  }
+  ld_filter_model_set_query (model, query);
+  ld_filter_model_flush (model);
+  shadow = shadow_new (G_LIST_MODEL (model));
+
+  for (guint round = 0; round < 200; round++)
+    {
+      guint64 first = ld_store_get_first_seq (store);
+      guint64 seq = first + g_test_rand_int_range (0, ld_store_get_n_records (store));
+      guint before = shadow->n_signals;
+
+      ld_marks_toggle (marks, seq);
+      ld_filter_model_retest (model, seq);
+      /* An error is shown marked or not: nothing changes for it. */
+      if (ld_store_get_record_by_seq (store, seq)->level < 40)
+        g_assert_cmpuint (shadow->n_signals, ==, before + 1);
+
+      if (round % 50 == 49)
+        {
+          g_autoptr(LdBatch) batch = random_batch (&counter, 400);
+
+          ld_store_append_batch (store, batch);
+          ld_filter_model_set_level_hidden (model, 50, round % 100 == 49);
+          ld_filter_model_flush (model);
+        }
+
+      ld_filter_model_set_level_hidden (fresh, 50, ld_filter_model_get_level_hidden (model, 50));
+      ld_filter_model_set_query (fresh, NULL);
+      ld_filter_model_set_query (fresh, query);
+      ld_filter_model_flush (fresh);
+      assert_shadow_is_model (shadow, model);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==,
+                        g_list_model_get_n_items (G_LIST_MODEL (fresh)));
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (fresh)); i++)
+        g_assert_cmpuint (ld_filter_model_get_seq (model, i), ==,
+                          ld_filter_model_get_seq (fresh, i));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -766,6 +826,7 @@ main (int   argc,
   g_test_add_func ("/filter-model/flush-and-evict-during-scan", test_flush_and_evict_during_scan);
   g_test_add_func ("/filter-model/lower-bound", test_lower_bound);
   g_test_add_func ("/filter-model/generation", test_generation);
+  g_test_add_func ("/filter-model/retest-marked", test_retest_marked);
   g_test_add_func ("/filter-model/properties", test_properties);
   g_test_add_func ("/filter-model/finalize-with-pending-scan", test_finalize_with_pending_scan);
 

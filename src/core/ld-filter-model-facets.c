@@ -395,6 +395,33 @@ _ld_filter_model_rebuild_matches (LdFilterModel *self)
   _ld_filter_model_notify_counts (self);
 }
 
+/* Tests one record again, whose verdict changed without the query changing
+ * (is:marked when a mark is set or taken off): its facet, then the matches
+ * rebuilt from the facets, which is a pass over flags rather than the
+ * query over every record. A record the scan has not reached yet is tested
+ * when it is. */
+void
+_ld_filter_model_retest (LdFilterModel *self,
+                         guint64        seq)
+{
+  guint64 first = MAX (ld_store_get_first_seq (self->store), self->facets_first_seq);
+  const LdRecord *record;
+  guint index;
+  guint32 old, facet;
+
+  if (seq < MAX (first, self->scan_next) || seq >= self->facets_first_seq + self->facets.len)
+    return;
+
+  record = ld_store_get_record_by_seq (self->store, seq);
+  index = (guint) (seq - self->facets_first_seq);
+  old = ld_ring_get (&self->facets, index);
+  facet = (old & CLASS_MASK) | (query_verdict (self, record) ? QUERY_BIT : 0);
+  if (facet == old)
+    return;
+  ld_ring_set (&self->facets, index, facet);
+  _ld_filter_model_rebuild_matches (self);
+}
+
 /* The query scan. */
 
 void

@@ -85,6 +85,8 @@ guint    _ld_filter_model_scan_slice             (LdFilterModel *self,
                                                   gint64         deadline,
                                                   guint          limit);
 void     _ld_filter_model_rescan                 (LdFilterModel *self);
+void     _ld_filter_model_retest                 (LdFilterModel *self,
+                                                  guint64        seq);
 void     _ld_filter_model_add_records            (LdFilterModel *self,
                                                   guint          position,
                                                   guint          n);

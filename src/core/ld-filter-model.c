@@ -716,6 +716,24 @@ ld_filter_model_lower_bound (LdFilterModel *self,
 }
 
 /**
+ * ld_filter_model_retest:
+ * @self: a filter model
+ * @seq: the sequence number of a record whose verdict may have changed
+ *   although the query did not (`is:marked`, when a mark changes)
+ *
+ * Tests that one record again and shows or hides it accordingly, without
+ * testing every record again as setting the query would.
+ */
+void
+ld_filter_model_retest (LdFilterModel *self,
+                        guint64        seq)
+{
+  g_return_if_fail (LD_IS_FILTER_MODEL (self));
+
+  _ld_filter_model_retest (self, seq);
+}
+
+/**
  * ld_filter_model_set_slice_limit:
  * @self: a filter model
  * @max_records: the most records one slice of a scan tests, or 0 for no

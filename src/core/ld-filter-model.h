@@ -56,6 +56,8 @@ guint64             ld_filter_model_get_seq              (LdFilterModel       *s
                                                           guint                position);
 int                 ld_filter_model_find_seq             (LdFilterModel       *self,
                                                           guint64              seq);
+void                ld_filter_model_retest               (LdFilterModel       *self,
+                                                          guint64              seq);
 guint               ld_filter_model_lower_bound          (LdFilterModel       *self,
                                                           guint64              seq);
 

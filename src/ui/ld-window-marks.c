@@ -205,16 +205,24 @@ update_sender_level_enabled (LdWindow *self)
                       g_settings_get_boolean (self->settings, "sender-config-enabled"));
 }
 
-/* A query with is:marked gives other verdicts once the marks change: it is
- * tested again. Other queries are left alone, so marking costs nothing. */
+/* A query with is:marked gives other verdicts once the marks change: the
+ * record whose mark changed is tested again, or, for a change of many
+ * (@seq G_MAXUINT64), every record. Other queries are left alone, so
+ * marking costs nothing. */
 static void
-refilter_if_marked (LdWindow *self)
+refilter_if_marked (LdWindow *self,
+                    guint64   seq)
 {
   g_autoptr(LdQuery) query = NULL;
 
   if (ld_filter_model_get_query (self->model) == NULL
       || !ld_query_uses_marks (ld_filter_model_get_query (self->model)))
     return;
+  if (seq != G_MAXUINT64)
+    {
+      ld_filter_model_retest (self->model, seq);
+      return;
+    }
 
   query = ld_query_ref (ld_filter_model_get_query (self->model));
   ld_filter_model_set_query (self->model, NULL);
@@ -232,7 +240,7 @@ on_marks_changed (LdWindow *self,
     ld_archive_writer_set_mark (writer, seq, ld_marks_contains (marks, seq));
   set_action_enabled (self, "export-marked", ld_marks_get_n_marks (marks) > 0);
   ld_window_refresh_marks (self);
-  refilter_if_marked (self);
+  refilter_if_marked (self, seq);
 }
 
 /**
