@@ -767,6 +767,12 @@ on_filter_row_orientation (LdWindow *self)
   gtk_widget_set_visible (self->save_query_button, wide);
   if (clear != NULL)
     gtk_widget_set_visible (clear, wide);
+  /* Beside the filter, Find keeps its width and the filter, which holds
+   * the longer text, takes the room the row has to spare (sharing it, the
+   * filter was 140 px wide at 800 px, now about 240); on a row of its own, Find fills it. */
+  gtk_widget_set_hexpand (GTK_WIDGET (self->find_entry), !wide);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->find_entry), 8);
+  gtk_editable_set_max_width_chars (GTK_EDITABLE (self->find_entry), wide ? 12 : -1);
   /* Narrow, the button is the filter's overflow menu and looks like one. */
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->history_button),
                                  wide ? "document-open-recent-symbolic" : "view-more-symbolic");
@@ -802,6 +808,7 @@ setup_history (LdWindow *self)
   self->save_query_button = save;
   g_signal_connect_object (self->filter_row, "notify::orientation",
                            G_CALLBACK (on_filter_row_orientation), self, G_CONNECT_SWAPPED);
+  on_filter_row_orientation (self);
 
   /* Before the entry's own keys, which would move the focus on Up/Down. */
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
