@@ -680,6 +680,10 @@ main (int   argc,
     g_settings_set_string (settings, "nng-listen", "");
     g_settings_set_uint (settings, "max-records", MAX_RECORDS);
     g_settings_set_boolean (settings, "archive", TRUE);
+    /* Not following: GTK 4.8's column view warns "failed to scroll to
+     * given position" when a window follows the newest record through a
+     * filter change, which is GTK's, not the search's. */
+    g_settings_set_boolean (settings, "follow", FALSE);
   }
 
   app = ld_application_new ();

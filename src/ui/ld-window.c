@@ -1035,6 +1035,17 @@ ld_window_constructed (GObject *object)
   update_status (self);
   gtk_revealer_set_reveal_child (self->jump_revealer, !self->following);
 
+  /* The layout of the width the window opens at, before its first size is
+   * measured: laid out wide, a window asked for 600 px measured 680 and
+   * stayed so, although its narrow layout fits in 360. */
+  {
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+    if (width > 0 && !gtk_window_is_maximized (GTK_WINDOW (self)))
+      apply_width_class (self, width_class_for (width));
+  }
+
   {
     g_autoptr(GAction) wrap = g_settings_create_action (self->settings, "wrap-messages");
 
