@@ -17,10 +17,11 @@ typedef struct
   gsize       length;
 } LdTimingGroupField;
 
-gboolean _ld_timing_read_extras (const LdRecord     *record,
-                                 GByteArray         *key_kinds,
-                                 LdTimingGroupField *group,
-                                 double             *seconds);
+gboolean _ld_timing_read (const LdRecord        *record,
+                          GByteArray            *key_kinds,
+                          const LdTimingPattern *pattern,
+                          LdTimingGroupField    *group,
+                          double                *seconds);
 
 /* One counted duration, 16 bytes. The store holds fewer than 2^31
  * records, so the low half of a sequence number tells the live ones apart,

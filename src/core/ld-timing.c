@@ -82,7 +82,11 @@ struct _LdTiming
 
   GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
   GHashTable      *seconds;      /* &Second.second → Second */
-  Second          *last_second;
+  /* The seconds last appended to and evicted from: records come in time
+   * order, so each is nearly always the next one's, and the two ends of
+   * the store do not take the one cache from each other. */
+  Second          *appending;
+  Second          *evicting;
   LdTimingGroups  *groups;
 
   GArray          *ledger;       /* of Entry */
@@ -249,11 +253,12 @@ second_free (gpointer data)
 }
 
 static Second *
-lookup_second (LdTiming *self,
-               gint64    number,
-               gboolean  create)
+lookup_second (LdTiming  *self,
+               Second   **cache,
+               gint64     number,
+               gboolean   create)
 {
-  Second *second = self->last_second;
+  Second *second = *cache;
 
   if (second != NULL && second->second == number)
     return second;
@@ -266,7 +271,7 @@ lookup_second (LdTiming *self,
       second->bins = g_array_new (FALSE, FALSE, sizeof (Bin));
       g_hash_table_insert (self->seconds, &second->second, second);
     }
-  self->last_second = second;
+  *cache = second;
   return second;
 }
 
@@ -341,7 +346,7 @@ static void
 remove_from_second (LdTiming    *self,
                     const Entry *entry)
 {
-  Second *second = lookup_second (self, self->origin + entry->offset, FALSE);
+  Second *second = lookup_second (self, &self->evicting, self->origin + entry->offset, FALSE);
   gboolean found;
   guint index;
 
@@ -363,7 +368,9 @@ remove_from_second (LdTiming    *self,
     {
       gint64 number = second->second;
 
-      self->last_second = NULL;
+      if (self->appending == second)
+        self->appending = NULL;
+      self->evicting = NULL;
       g_hash_table_remove (self->seconds, &number);
     }
 }
@@ -536,18 +543,9 @@ add_record (LdTiming       *self,
   LdTimingGroupField field = { self->group_key_id, NULL, 0 };
   Entry *entry;
   double seconds;
-  gsize length;
 
-  if (!_ld_timing_read_extras (record, self->key_kinds, &field, &seconds))
-    {
-      const char *message;
-
-      if (self->pattern == NULL)
-        return;
-      message = ld_record_get_message (record, &length);
-      if (!ld_timing_pattern_match (self->pattern, message, length, &seconds))
-        return;
-    }
+  if (!_ld_timing_read (record, self->key_kinds, self->pattern, &field, &seconds))
+    return;
 
   /* Kept as a float, as everything after this reads it: 7 digits. */
   g_array_set_size (self->ledger, self->ledger->len + 1);
@@ -558,7 +556,8 @@ add_record (LdTiming       *self,
   entry->bin = ld_timing_bin_for (entry->seconds);
   entry->slot = group_slot (self, record, &field, entry->bin);
 
-  second_add (lookup_second (self, self->origin + entry->offset, TRUE), entry->bin);
+  second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
+              entry->bin);
   slowest_offer (self, seq, entry->seconds);
 }
 
@@ -587,7 +586,8 @@ reset_counts (LdTiming *self)
 {
   stop_slices (self);
   g_hash_table_remove_all (self->seconds);
-  self->last_second = NULL;
+  self->appending = NULL;
+  self->evicting = NULL;
   _ld_timing_groups_reset (self->groups);
   g_array_set_size (self->ledger, 0);
   self->ledger_head = 0;
