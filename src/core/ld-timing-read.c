@@ -127,6 +127,7 @@ scan_decimal (const char *text,
   gsize i = 0, point;
 
   /* Digits past the 19th overflow the integer, which is then not used. */
+  *exact = FALSE;
   while (i < length && is_digit (text[i]))
     digits = digits * 10 + (guint) (text[i++] - '0');
   if (i == 0)
@@ -210,6 +211,25 @@ ld_timing_parse_value (const char *value,
 
   *seconds = number * unit;
   return TRUE;
+}
+
+/* ld_timing_parse_value() for a record's field, where the value is most
+ * often a plain decimal: read in place, without a call. */
+static inline gboolean
+parse_value_inline (const char *value,
+                    gsize       length,
+                    double      scale,
+                    double     *seconds)
+{
+  double number = 0;
+  gboolean exact;
+
+  if (scan_decimal (value, length, &number, &exact) == length && exact)
+    {
+      *seconds = number * (scale > 0 ? scale : 1e-3);
+      return TRUE;
+    }
+  return ld_timing_parse_value (value, length, scale, seconds);
 }
 
 /* Patterns */
@@ -432,24 +452,34 @@ classify_key (guint32 key)
   return KEY_OTHER;
 }
 
-/* What @key is, classified the first time it is met. */
-static inline guint8
-key_kind (GByteArray *key_kinds,
-          guint32     key)
+/* What @key is, classified and kept in @key_kinds (nullable) the first
+ * time it is met; out of line, as it is once per key. */
+static G_GNUC_NO_INLINE guint8
+learn_key (GByteArray *key_kinds,
+           guint32     key)
 {
   if (key_kinds == NULL)
     return classify_key (key);
 
-  if (G_UNLIKELY (key >= key_kinds->len))
+  if (key >= key_kinds->len)
     {
       guint old_len = key_kinds->len;
 
       g_byte_array_set_size (key_kinds, MAX (key + 1, old_len * 2));
       memset (key_kinds->data + old_len, KEY_UNKNOWN, key_kinds->len - old_len);
     }
-  if (G_UNLIKELY (key_kinds->data[key] == KEY_UNKNOWN))
+  if (key_kinds->data[key] == KEY_UNKNOWN)
     key_kinds->data[key] = classify_key (key);
   return key_kinds->data[key];
+}
+
+static inline guint8
+key_kind (GByteArray *key_kinds,
+          guint32     key)
+{
+  if (G_LIKELY (key_kinds != NULL && key < key_kinds->len && key_kinds->data[key] != KEY_UNKNOWN))
+    return key_kinds->data[key];
+  return learn_key (key_kinds, key);
 }
 
 /* A record's extra fields lie after its message, its tail's header, its
@@ -471,9 +501,9 @@ read_extras (const LdRecord     *record,
 {
   const char *cursor, *end;
   gboolean found = FALSE;
-  /* Once the grouping value is found, or when none is looked for, the
-   * walk ends at the duration. */
-  gboolean want_group = group != NULL && group->key != LD_INTERN_NONE;
+  /* No key is LD_INTERN_NONE: once the grouping value is found, or when
+   * none is looked for, the walk ends at the duration. */
+  guint32 group_key = group != NULL ? group->key : LD_INTERN_NONE;
 
   if (record->tail_len == 0)
     return FALSE;
@@ -492,11 +522,11 @@ read_extras (const LdRecord     *record,
       memcpy (&value_len, cursor + 5, 4);
       cursor = value + value_len;
 
-      if (want_group && key == group->key && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
+      if (key == group_key && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
         {
           group->value = value;
           group->length = value_len;
-          want_group = FALSE;
+          group_key = LD_INTERN_NONE;
           if (found)
             break;
         }
@@ -504,11 +534,11 @@ read_extras (const LdRecord     *record,
         continue;
 
       kind = key_kind (key_kinds, key);
-      if (kind >= KEY_DURATION
-          && ld_timing_parse_value (value, value_len, key_scales[kind - KEY_DURATION], seconds))
+      if (kind >= KEY_DURATION && parse_value_inline (value, value_len,
+                                                      key_scales[kind - KEY_DURATION], seconds))
         {
           found = TRUE;
-          if (!want_group)
+          if (group_key == LD_INTERN_NONE)
             break;
         }
     }

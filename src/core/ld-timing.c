@@ -158,27 +158,29 @@ build_bin_tables (void)
     }
 }
 
-/**
- * ld_timing_bin_for:
- * @seconds: a duration
- *
- * Returns: the histogram bin that counts @seconds
- */
-guint
-ld_timing_bin_for (double seconds)
+static void
+ensure_bin_tables (void)
 {
   static gsize built;
+
+  if (g_once_init_enter (&built))
+    {
+      build_bin_tables ();
+      g_once_init_leave (&built, 1);
+    }
+}
+
+/* The bin, once the tables are built: a leaf function the compiler
+ * inlines where records are counted. */
+static inline guint
+bin_for (double seconds)
+{
   double us = seconds * 1e6;
   guint64 bits;
   guint exponent, mantissa, bin;
 
   if (!(us >= 1.0))
     return 0;
-  if (g_once_init_enter (&built))
-    {
-      build_bin_tables ();
-      g_once_init_leave (&built, 1);
-    }
 
   memcpy (&bits, &us, sizeof bits);
   exponent = (guint) (bits >> 52) - 1023;
@@ -189,6 +191,20 @@ ld_timing_bin_for (double seconds)
   bin = bin_guesses[exponent << GUESS_MANTISSA_BITS | mantissa];
   /* Without a branch: whether the edge is passed is a coin toss. */
   return bin + (us >= bin_edges[bin + 1]);
+}
+
+/**
+ * ld_timing_bin_for:
+ * @seconds: a duration
+ *
+ * Returns: the histogram bin that counts @seconds
+ */
+guint
+ld_timing_bin_for (double seconds)
+{
+  ensure_bin_tables ();
+
+  return bin_for (seconds);
 }
 /**
  * ld_timing_bin_value:
@@ -535,31 +551,37 @@ group_slot (LdTiming                 *self,
                                 bin);
 }
 
-static void
+/* Counts @record's duration, if it has one, in @entry. Returns whether it
+ * had. */
+static gboolean
 add_record (LdTiming       *self,
             const LdRecord *record,
-            guint64         seq)
+            guint64         seq,
+            Entry          *entry)
 {
   LdTimingGroupField field = { self->group_key_id, NULL, 0 };
-  Entry *entry;
   double seconds;
 
   if (!_ld_timing_read (record, self->key_kinds, self->pattern, &field, &seconds))
-    return;
+    return FALSE;
 
   /* Kept as a float, as everything after this reads it: 7 digits. */
-  g_array_set_size (self->ledger, self->ledger->len + 1);
-  entry = &g_array_index (self->ledger, Entry, self->ledger->len - 1);
   entry->seq = (guint32) seq;
   entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
   entry->seconds = (float) seconds;
-  entry->bin = ld_timing_bin_for (entry->seconds);
+  entry->bin = bin_for (entry->seconds);
   entry->slot = group_slot (self, record, &field, entry->bin);
 
   second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
               entry->bin);
   slowest_offer (self, seq, entry->seconds);
+  return TRUE;
 }
+
+/* The ledger is given room for a run of records at once, and what they did
+ * not fill back after: a resize per run rather than one per duration, and
+ * runs short enough that the room asked for stays small. */
+#define LEDGER_RUN 4096
 
 static void
 add_positions (LdTiming *self,
@@ -568,8 +590,17 @@ add_positions (LdTiming *self,
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
 
-  for (guint i = position; i < position + count; i++)
-    add_record (self, ld_store_get_record (self->store, i), first_seq + i);
+  for (guint start = position; start < position + count; start += LEDGER_RUN)
+    {
+      guint stop = MIN (position + count, start + LEDGER_RUN);
+      guint n_entries = self->ledger->len;
+
+      g_array_set_size (self->ledger, n_entries + (stop - start));
+      for (guint i = start; i < stop; i++)
+        n_entries += add_record (self, ld_store_get_record (self->store, i), first_seq + i,
+                                 &g_array_index (self->ledger, Entry, n_entries));
+      g_array_set_size (self->ledger, n_entries);
+    }
 }
 
 static void
@@ -775,6 +806,9 @@ ld_timing_class_init (LdTimingClass *klass)
 static void
 ld_timing_init (LdTiming *self)
 {
+  /* Here rather than per duration counted. */
+  ensure_bin_tables ();
+
   self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
   self->groups = _ld_timing_groups_new ();
