@@ -547,14 +547,13 @@ read_extras (const LdRecord     *record,
 }
 
 /* A record's duration, from its extra fields or else its message through
- * @pattern (nullable), and its grouping value: the per-record work of the
- * timing counters in one call. */
-gboolean
-_ld_timing_read (const LdRecord        *record,
-                 GByteArray            *key_kinds,
-                 const LdTimingPattern *pattern,
-                 LdTimingGroupField    *group,
-                 double                *seconds)
+ * @pattern (nullable), and its grouping value. */
+static inline gboolean
+read_record (const LdRecord        *record,
+             GByteArray            *key_kinds,
+             const LdTimingPattern *pattern,
+             LdTimingGroupField    *group,
+             double                *seconds)
 {
   gsize length;
   const char *message;
@@ -566,6 +565,47 @@ _ld_timing_read (const LdRecord        *record,
 
   message = ld_record_get_message (record, &length);
   return pattern_find (pattern, message, length, seconds);
+}
+
+/**
+ * _ld_timing_read_run:
+ * @store: the store
+ * @position: the first record to read
+ * @count: how many, at most %LD_TIMING_READ_RUN
+ * @key_kinds: what each interned key is, filled as keys are met
+ * @pattern: (nullable): the message pattern
+ * @group_key: the grouping field's interned key, or %LD_INTERN_NONE
+ * @found: (array length=count) (out caller-allocates): the durations found
+ *
+ * Reads a run of stored records in one call, so that a record without a
+ * duration, most of them, costs no call but the store's.
+ *
+ * Returns: how many durations were found, in store order
+ */
+guint
+_ld_timing_read_run (LdStore               *store,
+                     guint                  position,
+                     guint                  count,
+                     GByteArray            *key_kinds,
+                     const LdTimingPattern *pattern,
+                     guint32                group_key,
+                     LdTimingFound         *found)
+{
+  guint n_found = 0;
+
+  g_assert (count <= LD_TIMING_READ_RUN);
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdTimingFound *out = &found[n_found];
+
+      out->record = ld_store_get_record (store, position + i);
+      out->position = position + i;
+      out->group = (LdTimingGroupField) { group_key, NULL, 0 };
+      n_found += read_record (out->record, key_kinds, pattern, &out->group, &out->seconds);
+    }
+
+  return n_found;
 }
 
 /**
@@ -583,5 +623,5 @@ ld_timing_read_record (const LdRecord        *record,
 {
   g_return_val_if_fail (record != NULL, FALSE);
 
-  return _ld_timing_read (record, NULL, pattern, NULL, seconds);
+  return read_record (record, NULL, pattern, NULL, seconds);
 }

@@ -551,55 +551,51 @@ group_slot (LdTiming                 *self,
                                 bin);
 }
 
-/* Counts @record's duration, if it has one, in @entry. Returns whether it
- * had. */
-static gboolean
-add_record (LdTiming       *self,
-            const LdRecord *record,
-            guint64         seq,
-            Entry          *entry)
+/* Counts a duration found, in @entry. */
+static void
+add_found (LdTiming            *self,
+           const LdTimingFound *found,
+           guint64              seq,
+           Entry               *entry)
 {
-  LdTimingGroupField field = { self->group_key_id, NULL, 0 };
-  double seconds;
-
-  if (!_ld_timing_read (record, self->key_kinds, self->pattern, &field, &seconds))
-    return FALSE;
+  const LdRecord *record = found->record;
 
   /* Kept as a float, as everything after this reads it: 7 digits. */
   entry->seq = (guint32) seq;
   entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
-  entry->seconds = (float) seconds;
+  entry->seconds = (float) found->seconds;
   entry->bin = bin_for (entry->seconds);
-  entry->slot = group_slot (self, record, &field, entry->bin);
+  entry->slot = group_slot (self, record, &found->group, entry->bin);
 
   second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
               entry->bin);
   slowest_offer (self, seq, entry->seconds);
-  return TRUE;
 }
 
-/* The ledger is given room for a run of records at once, and what they did
- * not fill back after: a resize per run rather than one per duration, and
- * runs short enough that the room asked for stays small. */
-#define LEDGER_RUN 4096
-
+/* Records are read in runs, and the ledger grows once per run by the
+ * durations found. */
 static void
 add_positions (LdTiming *self,
                guint     position,
                guint     count)
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
+  LdTimingFound found[LD_TIMING_READ_RUN];
 
-  for (guint start = position; start < position + count; start += LEDGER_RUN)
+  for (guint start = position; start < position + count; start += LD_TIMING_READ_RUN)
     {
-      guint stop = MIN (position + count, start + LEDGER_RUN);
       guint n_entries = self->ledger->len;
+      guint n_found = _ld_timing_read_run (self->store, start,
+                                           MIN (position + count - start, LD_TIMING_READ_RUN),
+                                           self->key_kinds, self->pattern, self->group_key_id,
+                                           found);
 
-      g_array_set_size (self->ledger, n_entries + (stop - start));
-      for (guint i = start; i < stop; i++)
-        n_entries += add_record (self, ld_store_get_record (self->store, i), first_seq + i,
-                                 &g_array_index (self->ledger, Entry, n_entries));
-      g_array_set_size (self->ledger, n_entries);
+      if (n_found == 0)
+        continue;
+      g_array_set_size (self->ledger, n_entries + n_found);
+      for (guint i = 0; i < n_found; i++)
+        add_found (self, &found[i], first_seq + found[i].position,
+                   &g_array_index (self->ledger, Entry, n_entries + i));
     }
 }
 
