@@ -23,6 +23,9 @@
 /* 1,000,000 unless "--records N" says otherwise: fewer for an
  * instruction count under callgrind. */
 static guint n_records = 1000000;
+/* Whether "bench-timing none|activity|timing" appends into a store of a
+ * quarter of the records ("--evict"). */
+static gboolean evict_three_in_four;
 
 typedef enum
 {
@@ -273,13 +276,14 @@ bench_dataset (guint       in_field,
   bench_reads (store);
 }
 
-/* "bench-timing none|activity|timing [percent]" appends once with those
- * counters only, and "bench-timing recount [percent]" fills a store and
- * has the timing counters read it five times, for a profiler or an
+/* "bench-timing [--evict] none|activity|timing [percent]" appends once
+ * with those counters only (into a store of a quarter of the records with
+ * --evict), and "bench-timing recount [percent]" fills a store and has
+ * the timing counters read it five times, for a profiler or an
  * instruction count (perf stat -e instructions:u, or callgrind with
- * "--records 100000" first), which a loaded machine does not disturb as it
- * does a wall clock; percent is 0 or 30 (the default), the records with a
- * duration. */
+ * "--records 100000" first), which a loaded machine does not disturb as
+ * it does a wall clock; percent is 0 or 30 (the default), the records
+ * with a duration. */
 static int
 run_one (const char *which,
          const char *percent)
@@ -308,7 +312,7 @@ run_one (const char *which,
       return 0;
     }
 
-  seconds = append_all (batches, n_records, models, &memory);
+  seconds = append_all (batches, evict_three_in_four ? n_records / 4 : n_records, models, &memory);
   printf ("%s: %.1f ms, %.1f MiB\n", which, seconds * 1e3, memory / 1048576.0);
   return 0;
 }
@@ -327,6 +331,12 @@ main (int   argc,
         }
       argc -= 2;
       argv += 2;
+    }
+  if (argc > 1 && g_str_equal (argv[1], "--evict"))
+    {
+      evict_three_in_four = TRUE;
+      argc--;
+      argv++;
     }
   if (argc > 1)
     return run_one (argv[1], argc > 2 ? argv[2] : NULL);
