@@ -190,7 +190,7 @@ ld_timing_parse_value (const char *value,
   /* strtod reads on past a plain decimal only at a point, an exponent or
    * an "x"; only strtod needs the text nul-terminated, and a copy. */
   used = scan_decimal (value, length, &number, &exact);
-  if (!exact || (used < length && strchr (".eExX", value[used]) != NULL))
+  if (!exact || (used < length && memchr (".eExX", value[used], 5) != NULL))
     {
       memcpy (buffer, value, length);
       buffer[length] = '\0';
@@ -486,7 +486,7 @@ key_kind (GByteArray *key_kinds,
  * exception and its stack, each as ld-record.c writes it: a 4-byte
  * interned key, a type byte, a 4-byte length and the value. They are
  * walked here inline rather than through ld_extra_iter_next(), whose call
- * per field was two fifths of what a record without a duration cost the
+ * per field was a fifth of what a record without a duration cost the
  * timing counters (bench-timing under callgrind); /timing/extras-walk in
  * test-timing.c checks that the two walks agree. */
 #define EXTRA_HEADER_SIZE (4 + 1 + 4)

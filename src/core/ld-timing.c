@@ -206,6 +206,7 @@ ld_timing_bin_for (double seconds)
 
   return bin_for (seconds);
 }
+
 /**
  * ld_timing_bin_value:
  * @bin: a histogram bin
