@@ -17,9 +17,15 @@
 #include "ld-store.h"
 #include "ld-timing.h"
 
-#define N_RECORDS 1000000
 #define BATCH_SIZE 4096
 #define N_RUNS 3
+
+/* 1,000,000 unless "--records N" says otherwise: fewer for an
+ * instruction count under callgrind. */
+static guint n_records = 1000000;
+/* Whether "bench-timing none|activity|timing" appends into a store of a
+ * quarter of the records ("--evict"). */
+static gboolean evict_three_in_four;
 
 typedef enum
 {
@@ -42,7 +48,7 @@ make_batches (guint in_field,
   gint64 clock = G_GINT64_CONSTANT (1763700000000000);
   LdBatch *batch = NULL;
 
-  for (guint i = 0; i < N_RECORDS; i++)
+  for (guint i = 0; i < n_records; i++)
     {
       LdRecordFields fields = { .level = 20, .level_name = "INFO", .logger = "shop.http" };
       double seconds = exp (g_rand_double_range (rand, log (1e-4), log (5)));
@@ -154,11 +160,11 @@ bench_appends (GPtrArray *batches,
 
   printf ("  %s (median of %d runs):\n", label, N_RUNS);
   printf ("    store alone                      %7.1f ms  (%4.0f ns/record)\n", none * 1e3,
-          none * 1e9 / N_RECORDS);
+          none * 1e9 / n_records);
   printf ("    + activity chart's counters      %7.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
-          activity * 1e3, (activity - none) * 1e9 / N_RECORDS, activity_memory / 1048576.0);
+          activity * 1e3, (activity - none) * 1e9 / n_records, activity_memory / 1048576.0);
   printf ("    + timing panel's counters        %7.1f ms  (+%4.0f ns/record)  %6.1f MiB\n",
-          timing * 1e3, (timing - none) * 1e9 / N_RECORDS, memory / 1048576.0);
+          timing * 1e3, (timing - none) * 1e9 / n_records, memory / 1048576.0);
 }
 
 /* Counting the records of a full store once, as each set of counters
@@ -256,12 +262,12 @@ bench_dataset (guint       in_field,
                const char *label)
 {
   g_autoptr(GPtrArray) batches = make_batches (in_field, in_message);
-  g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+  g_autoptr(LdStore) store = ld_store_new (n_records);
 
-  printf ("%s, %d records appended in batches of %d, in process:\n", label, N_RECORDS,
+  printf ("%s, %u records appended in batches of %d, in process:\n", label, n_records,
           BATCH_SIZE);
-  bench_appends (batches, N_RECORDS, "No eviction");
-  bench_appends (batches, N_RECORDS / 4, "Store of a quarter: three in four records evicted");
+  bench_appends (batches, n_records, "No eviction");
+  bench_appends (batches, n_records / 4, "Store of a quarter: three in four records evicted");
 
   for (guint i = 0; i < batches->len; i++)
     ld_store_append_batch (store, batches->pdata[i]);
@@ -270,12 +276,14 @@ bench_dataset (guint       in_field,
   bench_reads (store);
 }
 
-/* "bench-timing none|activity|timing [percent]" appends once with those
- * counters only, and "bench-timing recount [percent]" fills a store and
- * has the timing counters read it five times, for a profiler or an
- * instruction count (perf stat -e instructions:u), which a loaded machine
- * does not disturb as it does a wall clock; percent is 0 or 30 (the
- * default), the records with a duration. */
+/* "bench-timing [--evict] none|activity|timing [percent]" appends once
+ * with those counters only (into a store of a quarter of the records with
+ * --evict), and "bench-timing recount [percent]" fills a store and has
+ * the timing counters read it five times, for a profiler or an
+ * instruction count (perf stat -e instructions:u, or callgrind with
+ * "--records 100000" first), which a loaded machine does not disturb as
+ * it does a wall clock; percent is 0 or 30 (the default), the records
+ * with a duration. */
 static int
 run_one (const char *which,
          const char *percent)
@@ -289,7 +297,7 @@ run_one (const char *which,
 
   if (g_str_equal (which, "recount"))
     {
-      g_autoptr(LdStore) store = ld_store_new (N_RECORDS);
+      g_autoptr(LdStore) store = ld_store_new (n_records);
 
       for (guint i = 0; i < batches->len; i++)
         ld_store_append_batch (store, batches->pdata[i]);
@@ -304,7 +312,7 @@ run_one (const char *which,
       return 0;
     }
 
-  seconds = append_all (batches, N_RECORDS, models, &memory);
+  seconds = append_all (batches, evict_three_in_four ? n_records / 4 : n_records, models, &memory);
   printf ("%s: %.1f ms, %.1f MiB\n", which, seconds * 1e3, memory / 1048576.0);
   return 0;
 }
@@ -313,6 +321,23 @@ int
 main (int   argc,
       char *argv[])
 {
+  if (argc > 2 && g_str_equal (argv[1], "--records"))
+    {
+      n_records = (guint) g_ascii_strtoull (argv[2], NULL, 10);
+      if (n_records < 4 || n_records > 100000000)
+        {
+          fprintf (stderr, "--records takes 4 to 100000000\n");
+          return 1;
+        }
+      argc -= 2;
+      argv += 2;
+    }
+  if (argc > 1 && g_str_equal (argv[1], "--evict"))
+    {
+      evict_three_in_four = TRUE;
+      argc--;
+      argv++;
+    }
   if (argc > 1)
     return run_one (argv[1], argc > 2 ? argv[2] : NULL);
 

@@ -67,6 +67,225 @@ test_values (void)
   g_assert_false (ld_timing_parse_value (huge, strlen (huge), 0, &seconds));
 }
 
+/* What ld_timing_parse_value() must give for a text without a unit, with
+ * a scale of 1: what g_ascii_strtod() reads, when it reads the whole text
+ * but trailing spaces, is finite and not negative, and is not written in
+ * hexadecimal. */
+static gboolean
+strtod_reference (const char *text,
+                  double     *seconds)
+{
+  gsize length = strlen (text);
+  char *end;
+  double number;
+
+  if (length == 0 || length >= 64)
+    return FALSE;
+  number = g_ascii_strtod (text, &end);
+  if (end == text || !isfinite (number) || number < 0)
+    return FALSE;
+  for (const char *c = text; c < end; c++)
+    if (*c == 'x' || *c == 'X')
+      return FALSE;
+  while (*end == ' ')
+    end++;
+  if (*end != '\0')
+    return FALSE;
+
+  *seconds = number;
+  return TRUE;
+}
+
+static void
+check_against_strtod (const char *text)
+{
+  double want = -1, got = -1;
+  gboolean ok = strtod_reference (text, &want);
+
+  if (ld_timing_parse_value (text, strlen (text), 1, &got) != ok)
+    g_error ("\"%s\": parsed %s, strtod says %s", text, ok ? "FALSE" : "TRUE",
+             ok ? "TRUE" : "FALSE");
+  /* Exactly strtod's double: the fast path for plain decimals rounds as
+   * it does. */
+  if (ok && got != want)
+    g_error ("\"%s\": %.17g, strtod %.17g", text, got, want);
+}
+
+/* Numbers are read in place, without strtod, when they are plain
+ * decimals of at most 15 digits, and by strtod otherwise: the two give the
+ * same values, and the same refusals, on edge cases and random text. */
+static void
+test_values_against_strtod (void)
+{
+  static const char *const edges[] = {
+    "0", "-0", "00", "0.0", "1e3", "1E3", "1e", "1e+", "1e-3", "  12", "12 ", "+5", ".5", "5.",
+    ".", "..5", "5..", "1.2.3", "inf", "-inf", "infinity", "nan", "NaN", "1e400", "1e-400",
+    "0x10", "0X1p3", " 0x10", "0x", "x", "", " ", "123456789012345", "1234567890123456",
+    "12345678901234567890", "0.000000000000001", "0.0000000000000001", "999999999999999.9",
+    "0.1", "0.3", "2.675", "9007199254740993", "4.35", "1e22", "1e23",
+  };
+  static const char alphabet[] = "0123456789012345678901234567890123456789..eE+- xX";
+  g_autofree char *digits = g_strnfill (63, '7');
+  g_autofree char *too_long = g_strnfill (64, '7');
+
+  for (guint i = 0; i < G_N_ELEMENTS (edges); i++)
+    check_against_strtod (edges[i]);
+  check_against_strtod (digits);
+  check_against_strtod (too_long);
+
+  /* Plain decimals of every length around 15 digits, where the fast path
+   * hands over to strtod, with the point anywhere. */
+  for (guint i = 0; i < 20000; i++)
+    {
+      char text[32];
+      guint n = g_test_rand_int_range (1, 20), point = g_test_rand_int_range (0, n + 1);
+      guint at = 0;
+
+      for (guint d = 0; d < n; d++)
+        {
+          if (d == point && d > 0)
+            text[at++] = '.';
+          text[at++] = '0' + g_test_rand_int_range (0, 10);
+        }
+      text[at] = '\0';
+      check_against_strtod (text);
+    }
+
+  /* Random text of the characters a number is made of. */
+  for (guint i = 0; i < 20000; i++)
+    {
+      char text[32];
+      guint n = g_test_rand_int_range (1, sizeof text);
+
+      for (guint c = 0; c < n; c++)
+        text[c] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+      text[n] = '\0';
+      check_against_strtod (text);
+    }
+}
+
+/* A number in a message is read in place too, up to 39 characters. */
+static void
+test_pattern_numbers (void)
+{
+  g_autoptr(LdTimingPattern) pattern = ld_timing_pattern_new ("done in {duration}s", NULL);
+
+  for (guint i = 0; i < 5000; i++)
+    {
+      g_autoptr(GString) number = g_string_new (NULL);
+      g_autofree char *line = NULL;
+      guint n = g_test_rand_int_range (1, 45), point = g_test_rand_int_range (0, n + 1);
+      double seconds = -1;
+
+      for (guint d = 0; d < n; d++)
+        {
+          if (d == point && d > 0)
+            g_string_append_c (number, '.');
+          g_string_append_c (number, '0' + g_test_rand_int_range (0, 10));
+        }
+      line = g_strdup_printf ("request done in %ss", number->str);
+      if (number->len > 39)
+        {
+          g_assert_false (ld_timing_pattern_match (pattern, line, strlen (line), &seconds));
+          continue;
+        }
+      g_assert_true (ld_timing_pattern_match (pattern, line, strlen (line), &seconds));
+      g_assert_cmpfloat (seconds, ==, g_ascii_strtod (number->str, NULL));
+    }
+}
+
+/* The timing counters walk a record's extra fields themselves, for speed:
+ * they must find what the store's own iterator does, past an exception and
+ * a stack, fields of every type, a duration field that does not parse, and
+ * the grouping field before or after the duration. */
+static void
+test_extras_walk (void)
+{
+  static const char *const keys[] = { "duration_ms", "latency", "path", "status", "took_s",
+                                      "duration" };
+  static const char *const values[] = { "12", "3.5", "1e2", "7ms", "n/a", "", "-4", "0.25 s",
+                                        "/cart", "[1,2]" };
+  static const LdValueType types[] = { LD_VALUE_NUMBER, LD_VALUE_STRING, LD_VALUE_BOOL,
+                                       LD_VALUE_NULL, LD_VALUE_JSON };
+  g_autoptr(LdStore) store = ld_store_new (4000);
+  g_autoptr(LdBatch) batch = ld_batch_new ();
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) groups = NULL;
+  guint n_durations = 0;
+
+  for (guint i = 0; i < 4000; i++)
+    {
+      LdRecordFields fields = { .time_us = T0 + i * 1000, .level = 20, .message = "GET" };
+      guint n_extras = g_test_rand_int_range (0, 6);
+
+      if (g_test_rand_bit ())
+        fields.exception = "Traceback (most recent call last):\n  ValueError";
+      if (g_test_rand_bit ())
+        fields.stack = "  File \"app.py\", line 3";
+      ld_batch_add (batch, &fields);
+      for (guint e = 0; e < n_extras; e++)
+        ld_batch_add_extra (batch, keys[g_test_rand_int_range (0, G_N_ELEMENTS (keys))], -1,
+                            types[g_test_rand_int_range (0, G_N_ELEMENTS (types))],
+                            values[g_test_rand_int_range (0, G_N_ELEMENTS (values))], -1);
+    }
+  ld_store_append_batch (store, batch);
+
+  for (guint i = 0; i < ld_store_get_n_records (store); i++)
+    {
+      const LdRecord *record = ld_store_get_record (store, i);
+      LdExtraIter iter;
+      guint32 key;
+      LdValueType type;
+      const char *value, *path = NULL;
+      gsize value_len, path_len = 0;
+      gboolean want = FALSE, got;
+      double want_seconds = -1, got_seconds = -1, scale;
+
+      ld_extra_iter_init (&iter, record);
+      while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
+        {
+          if (path == NULL && g_str_equal (ld_intern_lookup (key), "path")
+              && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
+            path = value, path_len = value_len;
+          if (!want && (type == LD_VALUE_NUMBER || type == LD_VALUE_STRING)
+              && ld_timing_key_is_duration (ld_intern_lookup (key), &scale))
+            want = ld_timing_parse_value (value, value_len, scale, &want_seconds);
+        }
+
+      got = ld_timing_read_record (record, NULL, &got_seconds);
+      g_assert_cmpint (got, ==, want);
+      if (want)
+        {
+          g_autofree char *name = g_strndup (path != NULL ? path : "", path_len);
+
+          g_assert_cmpfloat (got_seconds, ==, want_seconds);
+          g_hash_table_insert (counts, g_strdup (name),
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts,
+                                                                                       name))
+                                                 + 1));
+          n_durations++;
+        }
+    }
+  g_assert_cmpuint (n_durations, >, 500);
+
+  /* And the grouping value found in the same walk is the iterator's. */
+  ld_timing_set_group_key (timing, "path");
+  ld_timing_attach_store (timing, store);
+  ld_timing_flush (timing);
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, n_durations);
+  groups = ld_timing_dup_groups (timing);
+  g_assert_cmpuint (groups->len, ==, g_hash_table_size (counts));
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const LdTimingGroup *group = &g_array_index (groups, LdTimingGroup, i);
+
+      g_assert_nonnull (group->name);
+      g_assert_cmpuint (group->count, ==,
+                        GPOINTER_TO_UINT (g_hash_table_lookup (counts, group->name)));
+    }
+}
+
 static void
 test_pattern (void)
 {
@@ -810,6 +1029,9 @@ main (int   argc,
 
   g_test_add_func ("/timing/keys", test_keys);
   g_test_add_func ("/timing/values", test_values);
+  g_test_add_func ("/timing/values-against-strtod", test_values_against_strtod);
+  g_test_add_func ("/timing/pattern-numbers", test_pattern_numbers);
+  g_test_add_func ("/timing/extras-walk", test_extras_walk);
   g_test_add_func ("/timing/pattern", test_pattern);
   g_test_add_func ("/timing/pattern-refused", test_pattern_refused);
   g_test_add_func ("/timing/pattern-bounded", test_pattern_bounded);

@@ -2,8 +2,9 @@
 #pragma once
 
 /* What ld-timing.c, ld-timing-read.c and ld-timing-groups.c share: reading
- * a record's duration and its grouping value in one pass over its extra
- * fields, the ledger of counted durations, and the per-value counts. */
+ * runs of records' durations and grouping values, each in one pass over a
+ * record's extra fields, the ledger of counted durations, and the
+ * per-value counts. */
 
 #include "ld-timing.h"
 
@@ -17,10 +18,25 @@ typedef struct
   gsize       length;
 } LdTimingGroupField;
 
-gboolean _ld_timing_read_extras (const LdRecord     *record,
-                                 GByteArray         *key_kinds,
-                                 LdTimingGroupField *group,
-                                 double             *seconds);
+/* A duration found by _ld_timing_read_run(), for ld-timing.c to count. */
+typedef struct
+{
+  const LdRecord     *record;
+  guint               position;
+  double              seconds;
+  LdTimingGroupField  group;
+} LdTimingFound;
+
+/* The records read in one call: the found ones fit on a stack. */
+#define LD_TIMING_READ_RUN 256
+
+guint _ld_timing_read_run (LdStore               *store,
+                           guint                  position,
+                           guint                  count,
+                           GByteArray            *key_kinds,
+                           const LdTimingPattern *pattern,
+                           guint32                group_key,
+                           LdTimingFound         *found);
 
 /* One counted duration, 16 bytes. The store holds fewer than 2^31
  * records, so the low half of a sequence number tells the live ones apart,

@@ -102,44 +102,65 @@ ld_timing_key_is_duration (const char *key,
   return FALSE;
 }
 
-/* The common case without strtod: up to 15 digits with an optional point.
- * Both the digits and the power of ten are exact doubles, so one division
- * rounds as strtod would. Anything else (a sign, an exponent, more digits)
- * is left to g_ascii_strtod(). */
-static gboolean
-parse_plain_decimal (const char *text,
-                     gsize       length,
-                     double     *number,
-                     gsize      *used)
+static inline gboolean
+is_digit (char c)
+{
+  return (guint) (c - '0') <= 9;
+}
+
+/* The common case without strtod: [0-9]+(\.[0-9]+)? read where it lies,
+ * its value computed as it is scanned. With at most 15 digits, both the
+ * digits and the power of ten are exact doubles, so one division rounds as
+ * strtod would. Returns the length read, 0 for none; @exact says whether
+ * @number holds the value, FALSE past 15 digits, when strtod must read
+ * it. */
+static inline gsize
+scan_decimal (const char *text,
+              gsize       length,
+              double     *number,
+              gboolean   *exact)
 {
   static const double powers[] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
   };
   guint64 digits = 0;
-  guint n_digits = 0, n_fraction = 0;
-  gboolean point = FALSE;
-  gsize i;
+  gsize i = 0, point;
 
-  for (i = 0; i < length; i++)
+  /* Digits past the 19th overflow the integer, which is then not used. */
+  *exact = FALSE;
+  while (i < length && is_digit (text[i]))
+    digits = digits * 10 + (guint) (text[i++] - '0');
+  if (i == 0)
+    return 0;
+  point = i;
+  if (i + 1 < length && text[i] == '.' && is_digit (text[i + 1]))
     {
-      if (g_ascii_isdigit (text[i]))
-        {
-          if (++n_digits > 15)
-            return FALSE;
-          digits = digits * 10 + (text[i] - '0');
-          n_fraction += point;
-        }
-      else if (text[i] == '.' && !point)
-        point = TRUE;
-      else
-        break;
+      point = ++i;
+      while (i < length && is_digit (text[i]))
+        digits = digits * 10 + (guint) (text[i++] - '0');
     }
-  if (n_digits == 0 || (i < length && (text[i] == 'e' || text[i] == 'E')))
-    return FALSE;
 
-  *number = (double) digits / powers[n_fraction];
-  *used = i;
-  return TRUE;
+  /* i - 1 digits when there is a point, i otherwise. */
+  *exact = i - (point < i) <= 15;
+  if (*exact)
+    *number = (double) digits / powers[i - point];
+  return i;
+}
+
+/* What g_ascii_strtod() reads at the start of @text, nul-terminated, with
+ * hexadecimal refused: no duration is written "0x1f". Returns the length
+ * read, 0 for none. */
+static gsize
+read_with_strtod (const char *text,
+                  double     *number)
+{
+  char *end;
+
+  *number = g_ascii_strtod (text, &end);
+  if (end == text || memchr (text, 'x', end - text) != NULL
+      || memchr (text, 'X', end - text) != NULL)
+    return 0;
+  return end - text;
 }
 
 /**
@@ -159,22 +180,23 @@ ld_timing_parse_value (const char *value,
                        double     *seconds)
 {
   char buffer[64];
-  char *end;
   double number, unit = scale > 0 ? scale : 1e-3;
+  gboolean exact = FALSE;
   gsize used;
 
   if (length == 0 || length >= sizeof buffer)
     return FALSE;
 
-  /* Only strtod needs the text nul-terminated, and a copy. */
-  if (!parse_plain_decimal (value, length, &number, &used))
+  /* strtod reads on past a plain decimal only at a point, an exponent or
+   * an "x"; only strtod needs the text nul-terminated, and a copy. */
+  used = scan_decimal (value, length, &number, &exact);
+  if (!exact || (used < length && memchr (".eExX", value[used], 5) != NULL))
     {
       memcpy (buffer, value, length);
       buffer[length] = '\0';
-      number = g_ascii_strtod (buffer, &end);
-      if (end == buffer || !isfinite (number) || number < 0)
+      used = read_with_strtod (buffer, &number);
+      if (used == 0 || !isfinite (number) || number < 0)
         return FALSE;
-      used = end - buffer;
     }
 
   while (used < length && value[used] == ' ')
@@ -189,6 +211,25 @@ ld_timing_parse_value (const char *value,
 
   *seconds = number * unit;
   return TRUE;
+}
+
+/* ld_timing_parse_value() for a record's field, where the value is most
+ * often a plain decimal: read in place, without a call. */
+static inline gboolean
+parse_value_inline (const char *value,
+                    gsize       length,
+                    double      scale,
+                    double     *seconds)
+{
+  double number = 0;
+  gboolean exact;
+
+  if (scan_decimal (value, length, &number, &exact) == length && exact)
+    {
+      *seconds = number * (scale > 0 ? scale : 1e-3);
+      return TRUE;
+    }
+  return ld_timing_parse_value (value, length, scale, seconds);
 }
 
 /* Patterns */
@@ -278,32 +319,28 @@ ld_timing_pattern_free (LdTimingPattern *pattern)
   g_free (pattern);
 }
 
-/* Reads [0-9]+(.[0-9]+)? at @text into @number; returns its length. */
-static gsize
+/* Reads [0-9]+(.[0-9]+)? at @text into @number, when it is not part of a
+ * longer one than NUMBER_MAX bytes; returns its length. */
+#define NUMBER_MAX 39
+
+static inline gsize
 read_number (const char *text,
              gsize       length,
              double     *number)
 {
-  char buffer[40];
-  gsize n = 0, used;
-  gboolean dot = FALSE;
+  char buffer[NUMBER_MAX + 1];
+  gboolean exact;
+  /* Two bytes past the most, so that a longer number is seen to be. */
+  gsize n = scan_decimal (text, MIN (length, NUMBER_MAX + 2), number, &exact);
 
-  while (n < length && n < sizeof buffer - 1
-         && (g_ascii_isdigit (text[n]) || (!dot && text[n] == '.' && n > 0)))
-    {
-      dot |= text[n] == '.';
-      n++;
-    }
-  if (n > 0 && text[n - 1] == '.')
-    n--;
-  if (n == 0 || (n < length && g_ascii_isdigit (text[n])))
+  if (n == 0 || n > NUMBER_MAX)
     return 0;
-
-  if (parse_plain_decimal (text, n, number, &used) && used == n)
-    return n;
-  memcpy (buffer, text, n);
-  buffer[n] = '\0';
-  *number = g_ascii_strtod (buffer, NULL);
+  if (!exact)
+    {
+      memcpy (buffer, text, n);
+      buffer[n] = '\0';
+      *number = g_ascii_strtod (buffer, NULL);
+    }
   return n;
 }
 
@@ -334,6 +371,45 @@ match_at (const LdTimingPattern *pattern,
   return TRUE;
 }
 
+static inline gboolean
+pattern_find (const LdTimingPattern *pattern,
+              const char            *text,
+              gsize                  length,
+              double                *seconds)
+{
+  const char *end;
+
+  length = MIN (length, LD_TIMING_MESSAGE_SCAN);
+  if (length <= pattern->prefix_len)
+    return FALSE;
+  if (pattern->prefix_len == 0)
+    {
+      for (gsize i = 0; i < length; i++)
+        if (match_at (pattern, text + i, length - i, seconds))
+          return TRUE;
+      return FALSE;
+    }
+
+  /* The prefix's first byte found by memchr, its second compared in place
+   * and the rest by memcmp: most messages hold no such byte, or few, and
+   * memmem's set-up for a needle of a few bytes costs more than the
+   * search. */
+  end = text + length - pattern->prefix_len;
+  for (const char *at = text; at < end; at++)
+    {
+      at = memchr (at, pattern->prefix[0], end - at);
+      if (at == NULL)
+        return FALSE;
+      if ((pattern->prefix_len == 1 || at[1] == pattern->prefix[1])
+          && memcmp (at + 1, pattern->prefix + 1, pattern->prefix_len - 1) == 0
+          && match_at (pattern, at + pattern->prefix_len, text + length - at - pattern->prefix_len,
+                       seconds))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /**
  * ld_timing_pattern_match:
  * @pattern: a compiled pattern
@@ -349,37 +425,9 @@ ld_timing_pattern_match (const LdTimingPattern *pattern,
                          gsize                  length,
                          double                *seconds)
 {
-  const char *end;
-
   g_return_val_if_fail (pattern != NULL, FALSE);
 
-  length = MIN (length, LD_TIMING_MESSAGE_SCAN);
-  if (length <= pattern->prefix_len)
-    return FALSE;
-  if (pattern->prefix_len == 0)
-    {
-      for (gsize i = 0; i < length; i++)
-        if (match_at (pattern, text + i, length - i, seconds))
-          return TRUE;
-      return FALSE;
-    }
-
-  /* The prefix's first byte found by memchr, the rest compared where it
-   * is: most messages hold no such byte, or few, and memmem's set-up for
-   * a needle of a few bytes costs more than the search. */
-  end = text + length - pattern->prefix_len;
-  for (const char *at = text; at < end; at++)
-    {
-      at = memchr (at, pattern->prefix[0], end - at);
-      if (at == NULL)
-        return FALSE;
-      if (memcmp (at + 1, pattern->prefix + 1, pattern->prefix_len - 1) == 0
-          && match_at (pattern, at + pattern->prefix_len, text + length - at - pattern->prefix_len,
-                       seconds))
-        return TRUE;
-    }
-
-  return FALSE;
+  return pattern_find (pattern, text, length, seconds);
 }
 
 /* Reading a record */
@@ -404,56 +452,160 @@ classify_key (guint32 key)
   return KEY_OTHER;
 }
 
+/* What @key is, classified and kept in @key_kinds (nullable) the first
+ * time it is met; out of line, as it is once per key. */
+static G_GNUC_NO_INLINE guint8
+learn_key (GByteArray *key_kinds,
+           guint32     key)
+{
+  if (key_kinds == NULL)
+    return classify_key (key);
+
+  if (key >= key_kinds->len)
+    {
+      guint old_len = key_kinds->len;
+
+      g_byte_array_set_size (key_kinds, MAX (key + 1, old_len * 2));
+      memset (key_kinds->data + old_len, KEY_UNKNOWN, key_kinds->len - old_len);
+    }
+  if (key_kinds->data[key] == KEY_UNKNOWN)
+    key_kinds->data[key] = classify_key (key);
+  return key_kinds->data[key];
+}
+
+static inline guint8
+key_kind (GByteArray *key_kinds,
+          guint32     key)
+{
+  if (G_LIKELY (key_kinds != NULL && key < key_kinds->len && key_kinds->data[key] != KEY_UNKNOWN))
+    return key_kinds->data[key];
+  return learn_key (key_kinds, key);
+}
+
+/* A record's extra fields lie after its message, its tail's header, its
+ * exception and its stack, each as ld-record.c writes it: a 4-byte
+ * interned key, a type byte, a 4-byte length and the value. They are
+ * walked here inline rather than through ld_extra_iter_next(), whose call
+ * per field was a fifth of what a record without a duration cost the
+ * timing counters (bench-timing under callgrind); /timing/extras-walk in
+ * test-timing.c checks that the two walks agree. */
+#define EXTRA_HEADER_SIZE (4 + 1 + 4)
+
 /* The duration among @record's extra fields, and the grouping field's
  * value in the same pass; @key_kinds (nullable) caches what each key is. */
-gboolean
-_ld_timing_read_extras (const LdRecord     *record,
-                        GByteArray         *key_kinds,
-                        LdTimingGroupField *group,
-                        double             *seconds)
+static inline gboolean
+read_extras (const LdRecord     *record,
+             GByteArray         *key_kinds,
+             LdTimingGroupField *group,
+             double             *seconds)
 {
-  LdExtraIter iter;
-  guint32 key;
-  LdValueType type;
-  const char *value;
-  gsize value_len;
+  const char *cursor, *end;
   gboolean found = FALSE;
+  /* No key is LD_INTERN_NONE: once the grouping value is found, or when
+   * none is looked for, the walk ends at the duration. */
+  guint32 group_key = group != NULL ? group->key : LD_INTERN_NONE;
 
-  ld_extra_iter_init (&iter, record);
-  while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
+  if (record->tail_len == 0)
+    return FALSE;
+  cursor = record->text + record->message_len + LD_RECORD_TAIL_HEADER
+           + ld_record_tail_field (record, 0) + ld_record_tail_field (record, 1);
+  end = record->text + record->message_len + record->tail_len;
+
+  while (end - cursor >= EXTRA_HEADER_SIZE)
     {
+      guint32 key, value_len;
+      LdValueType type = (LdValueType) cursor[4];
+      const char *value = cursor + EXTRA_HEADER_SIZE;
       guint8 kind;
 
-      if (group != NULL && key == group->key && group->value == NULL
-          && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
+      memcpy (&key, cursor, 4);
+      memcpy (&value_len, cursor + 5, 4);
+      cursor = value + value_len;
+
+      if (key == group_key && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
         {
           group->value = value;
           group->length = value_len;
+          group_key = LD_INTERN_NONE;
+          if (found)
+            break;
         }
       if (found || (type != LD_VALUE_NUMBER && type != LD_VALUE_STRING))
         continue;
-      if (key_kinds == NULL)
-        kind = classify_key (key);
-      else
+
+      kind = key_kind (key_kinds, key);
+      if (kind >= KEY_DURATION && parse_value_inline (value, value_len,
+                                                      key_scales[kind - KEY_DURATION], seconds))
         {
-          if (key >= key_kinds->len)
-            {
-              guint old_len = key_kinds->len;
-
-              g_byte_array_set_size (key_kinds, MAX (key + 1, old_len * 2));
-              memset (key_kinds->data + old_len, KEY_UNKNOWN, key_kinds->len - old_len);
-            }
-          if (key_kinds->data[key] == KEY_UNKNOWN)
-            key_kinds->data[key] = classify_key (key);
-          kind = key_kinds->data[key];
+          found = TRUE;
+          if (group_key == LD_INTERN_NONE)
+            break;
         }
-
-      if (kind >= KEY_DURATION
-          && ld_timing_parse_value (value, value_len, key_scales[kind - KEY_DURATION], seconds))
-        found = TRUE;
     }
 
   return found;
+}
+
+/* A record's duration, from its extra fields or else its message through
+ * @pattern (nullable), and its grouping value. */
+static inline gboolean
+read_record (const LdRecord        *record,
+             GByteArray            *key_kinds,
+             const LdTimingPattern *pattern,
+             LdTimingGroupField    *group,
+             double                *seconds)
+{
+  gsize length;
+  const char *message;
+
+  if (read_extras (record, key_kinds, group, seconds))
+    return TRUE;
+  if (pattern == NULL)
+    return FALSE;
+
+  message = ld_record_get_message (record, &length);
+  return pattern_find (pattern, message, length, seconds);
+}
+
+/**
+ * _ld_timing_read_run:
+ * @store: the store
+ * @position: the first record to read
+ * @count: how many, at most %LD_TIMING_READ_RUN
+ * @key_kinds: what each interned key is, filled as keys are met
+ * @pattern: (nullable): the message pattern
+ * @group_key: the grouping field's interned key, or %LD_INTERN_NONE
+ * @found: (array length=count) (out caller-allocates): the durations found
+ *
+ * Reads a run of stored records in one call, so that a record without a
+ * duration, most of them, costs no call but the store's.
+ *
+ * Returns: how many durations were found, in store order
+ */
+guint
+_ld_timing_read_run (LdStore               *store,
+                     guint                  position,
+                     guint                  count,
+                     GByteArray            *key_kinds,
+                     const LdTimingPattern *pattern,
+                     guint32                group_key,
+                     LdTimingFound         *found)
+{
+  guint n_found = 0;
+
+  g_assert (count <= LD_TIMING_READ_RUN);
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdTimingFound *out = &found[n_found];
+
+      out->record = ld_store_get_record (store, position + i);
+      out->position = position + i;
+      out->group = (LdTimingGroupField) { group_key, NULL, 0 };
+      n_found += read_record (out->record, key_kinds, pattern, &out->group, &out->seconds);
+    }
+
+  return n_found;
 }
 
 /**
@@ -471,15 +623,5 @@ ld_timing_read_record (const LdRecord        *record,
 {
   g_return_val_if_fail (record != NULL, FALSE);
 
-  if (_ld_timing_read_extras (record, NULL, NULL, seconds))
-    return TRUE;
-  if (pattern != NULL)
-    {
-      gsize length;
-      const char *message = ld_record_get_message (record, &length);
-
-      return ld_timing_pattern_match (pattern, message, length, seconds);
-    }
-
-  return FALSE;
+  return read_record (record, NULL, pattern, NULL, seconds);
 }

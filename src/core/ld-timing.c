@@ -82,7 +82,11 @@ struct _LdTiming
 
   GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
   GHashTable      *seconds;      /* &Second.second → Second */
-  Second          *last_second;
+  /* The seconds last appended to and evicted from: records come in time
+   * order, so each is nearly always the next one's, and the two ends of
+   * the store do not take the one cache from each other. */
+  Second          *appending;
+  Second          *evicting;
   LdTimingGroups  *groups;
 
   GArray          *ledger;       /* of Entry */
@@ -154,27 +158,29 @@ build_bin_tables (void)
     }
 }
 
-/**
- * ld_timing_bin_for:
- * @seconds: a duration
- *
- * Returns: the histogram bin that counts @seconds
- */
-guint
-ld_timing_bin_for (double seconds)
+static void
+ensure_bin_tables (void)
 {
   static gsize built;
+
+  if (g_once_init_enter (&built))
+    {
+      build_bin_tables ();
+      g_once_init_leave (&built, 1);
+    }
+}
+
+/* The bin, once the tables are built: a leaf function the compiler
+ * inlines where records are counted. */
+static inline guint
+bin_for (double seconds)
+{
   double us = seconds * 1e6;
   guint64 bits;
   guint exponent, mantissa, bin;
 
   if (!(us >= 1.0))
     return 0;
-  if (g_once_init_enter (&built))
-    {
-      build_bin_tables ();
-      g_once_init_leave (&built, 1);
-    }
 
   memcpy (&bits, &us, sizeof bits);
   exponent = (guint) (bits >> 52) - 1023;
@@ -186,6 +192,21 @@ ld_timing_bin_for (double seconds)
   /* Without a branch: whether the edge is passed is a coin toss. */
   return bin + (us >= bin_edges[bin + 1]);
 }
+
+/**
+ * ld_timing_bin_for:
+ * @seconds: a duration
+ *
+ * Returns: the histogram bin that counts @seconds
+ */
+guint
+ld_timing_bin_for (double seconds)
+{
+  ensure_bin_tables ();
+
+  return bin_for (seconds);
+}
+
 /**
  * ld_timing_bin_value:
  * @bin: a histogram bin
@@ -249,11 +270,12 @@ second_free (gpointer data)
 }
 
 static Second *
-lookup_second (LdTiming *self,
-               gint64    number,
-               gboolean  create)
+lookup_second (LdTiming  *self,
+               Second   **cache,
+               gint64     number,
+               gboolean   create)
 {
-  Second *second = self->last_second;
+  Second *second = *cache;
 
   if (second != NULL && second->second == number)
     return second;
@@ -266,7 +288,7 @@ lookup_second (LdTiming *self,
       second->bins = g_array_new (FALSE, FALSE, sizeof (Bin));
       g_hash_table_insert (self->seconds, &second->second, second);
     }
-  self->last_second = second;
+  *cache = second;
   return second;
 }
 
@@ -341,7 +363,7 @@ static void
 remove_from_second (LdTiming    *self,
                     const Entry *entry)
 {
-  Second *second = lookup_second (self, self->origin + entry->offset, FALSE);
+  Second *second = lookup_second (self, &self->evicting, self->origin + entry->offset, FALSE);
   gboolean found;
   guint index;
 
@@ -363,7 +385,9 @@ remove_from_second (LdTiming    *self,
     {
       gint64 number = second->second;
 
-      self->last_second = NULL;
+      if (self->appending == second)
+        self->appending = NULL;
+      self->evicting = NULL;
       g_hash_table_remove (self->seconds, &number);
     }
 }
@@ -528,49 +552,52 @@ group_slot (LdTiming                 *self,
                                 bin);
 }
 
+/* Counts a duration found, in @entry. */
 static void
-add_record (LdTiming       *self,
-            const LdRecord *record,
-            guint64         seq)
+add_found (LdTiming            *self,
+           const LdTimingFound *found,
+           guint64              seq,
+           Entry               *entry)
 {
-  LdTimingGroupField field = { self->group_key_id, NULL, 0 };
-  Entry *entry;
-  double seconds;
-  gsize length;
-
-  if (!_ld_timing_read_extras (record, self->key_kinds, &field, &seconds))
-    {
-      const char *message;
-
-      if (self->pattern == NULL)
-        return;
-      message = ld_record_get_message (record, &length);
-      if (!ld_timing_pattern_match (self->pattern, message, length, &seconds))
-        return;
-    }
+  const LdRecord *record = found->record;
 
   /* Kept as a float, as everything after this reads it: 7 digits. */
-  g_array_set_size (self->ledger, self->ledger->len + 1);
-  entry = &g_array_index (self->ledger, Entry, self->ledger->len - 1);
   entry->seq = (guint32) seq;
   entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
-  entry->seconds = (float) seconds;
-  entry->bin = ld_timing_bin_for (entry->seconds);
-  entry->slot = group_slot (self, record, &field, entry->bin);
+  entry->seconds = (float) found->seconds;
+  entry->bin = bin_for (entry->seconds);
+  entry->slot = group_slot (self, record, &found->group, entry->bin);
 
-  second_add (lookup_second (self, self->origin + entry->offset, TRUE), entry->bin);
+  second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
+              entry->bin);
   slowest_offer (self, seq, entry->seconds);
 }
 
+/* Records are read in runs, and the ledger grows once per run by the
+ * durations found. */
 static void
 add_positions (LdTiming *self,
                guint     position,
                guint     count)
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
+  LdTimingFound found[LD_TIMING_READ_RUN];
 
-  for (guint i = position; i < position + count; i++)
-    add_record (self, ld_store_get_record (self->store, i), first_seq + i);
+  for (guint start = position; start < position + count; start += LD_TIMING_READ_RUN)
+    {
+      guint n_entries = self->ledger->len;
+      guint n_found = _ld_timing_read_run (self->store, start,
+                                           MIN (position + count - start, LD_TIMING_READ_RUN),
+                                           self->key_kinds, self->pattern, self->group_key_id,
+                                           found);
+
+      if (n_found == 0)
+        continue;
+      g_array_set_size (self->ledger, n_entries + n_found);
+      for (guint i = 0; i < n_found; i++)
+        add_found (self, &found[i], first_seq + found[i].position,
+                   &g_array_index (self->ledger, Entry, n_entries + i));
+    }
 }
 
 static void
@@ -587,7 +614,8 @@ reset_counts (LdTiming *self)
 {
   stop_slices (self);
   g_hash_table_remove_all (self->seconds);
-  self->last_second = NULL;
+  self->appending = NULL;
+  self->evicting = NULL;
   _ld_timing_groups_reset (self->groups);
   g_array_set_size (self->ledger, 0);
   self->ledger_head = 0;
@@ -775,6 +803,9 @@ ld_timing_class_init (LdTimingClass *klass)
 static void
 ld_timing_init (LdTiming *self)
 {
+  /* Here rather than per duration counted. */
+  ensure_bin_tables ();
+
   self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
   self->groups = _ld_timing_groups_new ();
