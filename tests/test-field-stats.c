@@ -431,6 +431,13 @@ test_terms (void)
     g_assert_cmpstr (q8, ==, "(x status=\"200\") y -status=\"200\"");
     g_assert_cmpstr (q9, ==, "a OR b -status=\"200\"");
     g_assert_cmpstr (q10, ==, "(a OR b) c status=\"200\"");
+    {
+      g_autofree char *q11 = ld_field_stats_query_with_term ("status=\"200\" AND a", not_status);
+      g_autoptr(LdQuery) parsed = ld_query_parse (q11, NOW, NULL);
+
+      g_assert_cmpstr (q11, ==, "status=\"200\" AND a -status=\"200\"");
+      g_assert_nonnull (parsed);
+    }
   }
 }
 

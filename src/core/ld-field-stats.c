@@ -1221,9 +1221,14 @@ is_top_level_and (GPtrArray *terms,
   gboolean has_parens;
 
   paren_depth (g_ptr_array_index (terms, i), &has_parens);
+  /* A neighbouring AND stays with its term: taken out alone, it would leave
+   * "AND a", which does not parse. */
   return depth == 0 && !has_parens
-         && (i == 0 || strcmp (g_ptr_array_index (terms, i - 1), "OR") != 0)
-         && (i + 1 == terms->len || strcmp (g_ptr_array_index (terms, i + 1), "OR") != 0);
+         && (i == 0 || (strcmp (g_ptr_array_index (terms, i - 1), "OR") != 0
+                        && strcmp (g_ptr_array_index (terms, i - 1), "AND") != 0))
+         && (i + 1 == terms->len
+             || (strcmp (g_ptr_array_index (terms, i + 1), "OR") != 0
+                 && strcmp (g_ptr_array_index (terms, i + 1), "AND") != 0));
 }
 
 /**

@@ -89,48 +89,6 @@ ensure_table_locked (void)
   add_string_locked (OVERFLOW_TEXT);
 }
 
-/* Eight bytes at a time: names are short, but paths are not. */
-static inline guint32
-hash_bytes (const char *text,
-            gsize       length)
-{
-  guint64 hash = 0x9e3779b97f4a7c15ull ^ length;
-  gsize i = 0;
-
-  for (; i + 8 <= length; i += 8)
-    {
-      guint64 word;
-
-      memcpy (&word, text + i, 8);
-      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
-      hash ^= hash >> 32;
-    }
-  /* The rest as one more word: the last 8 bytes again, or two 4-byte
-   * halves that may overlap, or the bytes themselves. */
-  if (i < length)
-    {
-      guint64 word = 0;
-
-      if (length >= 8)
-        memcpy (&word, text + length - 8, 8);
-      else if (length >= 4)
-        {
-          guint32 low, high;
-
-          memcpy (&low, text, 4);
-          memcpy (&high, text + length - 4, 4);
-          word = low | (guint64) high << 32;
-        }
-      else
-        for (gsize k = 0; k < length; k++)
-          word = word << 8 | (guint8) text[k];
-      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
-      hash ^= hash >> 32;
-    }
-
-  return (guint32) (hash ^ (hash >> 29));
-}
-
 /**
  * ld_intern_cached:
  * @text: text, not necessarily nul-terminated
@@ -145,7 +103,7 @@ guint32
 ld_intern_cached (const char *text,
                   gsize       length)
 {
-  CacheEntry *entry = &thread_cache[hash_bytes (text, length) & (CACHE_SIZE - 1)];
+  CacheEntry *entry = &thread_cache[ld_bytes_hash (text, length) & (CACHE_SIZE - 1)];
 
   if (entry->text != NULL && entry->length == length && ld_bytes_equal (entry->text, text, length))
     return entry->id;
@@ -158,7 +116,7 @@ remember (const char *text,
           gsize       length,
           guint32     id)
 {
-  CacheEntry *entry = &thread_cache[hash_bytes (text, length) & (CACHE_SIZE - 1)];
+  CacheEntry *entry = &thread_cache[ld_bytes_hash (text, length) & (CACHE_SIZE - 1)];
 
   entry->text = ld_intern_lookup (id);
   entry->length = length;

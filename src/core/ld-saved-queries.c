@@ -31,6 +31,9 @@ typedef struct
   guint    head;
   guint64  next_seq;     /* the first record not looked at yet */
   gint64   parsed_us;    /* what a relative time counts back from */
+  LdQuery *fresh;        /* a relative query compiled again, counted on the side */
+  GArray  *fresh_matches;
+  guint64  fresh_next;
 } Entry;
 
 struct _LdSavedQueries
@@ -60,6 +63,8 @@ entry_free (gpointer data)
   g_free (entry->name);
   g_free (entry->text);
   g_clear_pointer (&entry->query, ld_query_unref);
+  g_clear_pointer (&entry->fresh, ld_query_unref);
+  g_clear_pointer (&entry->fresh_matches, g_array_unref);
   g_array_unref (entry->matches);
   g_free (entry);
 }
@@ -94,6 +99,17 @@ entry_prune (Entry   *entry,
       entry->head = 0;
     }
   entry->next_seq = MAX (entry->next_seq, first_seq);
+
+  if (entry->fresh != NULL)
+    {
+      guint gone = 0;
+
+      while (gone < entry->fresh_matches->len
+             && g_array_index (entry->fresh_matches, guint64, gone) < first_seq)
+        gone++;
+      g_array_remove_range (entry->fresh_matches, 0, gone);
+      entry->fresh_next = MAX (entry->fresh_next, first_seq);
+    }
 }
 
 static guint64
@@ -109,7 +125,8 @@ entry_pending (LdSavedQueries *self,
   if (entry->query == NULL)
     return 0;
 
-  return end_seq (self) - MIN (entry->next_seq, end_seq (self));
+  return end_seq (self) - MIN (entry->next_seq, end_seq (self))
+         + (entry->fresh != NULL ? end_seq (self) - MIN (entry->fresh_next, end_seq (self)) : 0);
 }
 
 /* Looks at records until the deadline (0: none); TRUE when all are counted. */
@@ -134,6 +151,24 @@ count_some (LdSavedQueries *self,
                                 ld_store_get_record_by_seq (self->store, entry->next_seq)))
             g_array_append_val (entry->matches, entry->next_seq);
         }
+      if (entry->fresh == NULL)
+        continue;
+      for (; entry->fresh_next < end; entry->fresh_next++, done++)
+        {
+          if (deadline != 0 && done % 256 == 255 && g_get_monotonic_time () > deadline)
+            return FALSE;
+          if (ld_query_matches (entry->fresh,
+                                ld_store_get_record_by_seq (self->store, entry->fresh_next)))
+            g_array_append_val (entry->fresh_matches, entry->fresh_next);
+        }
+      /* Counted to the end: the new count takes the old one's place, which
+       * was shown meanwhile rather than one that starts again from 0. */
+      g_clear_pointer (&entry->query, ld_query_unref);
+      entry->query = g_steal_pointer (&entry->fresh);
+      g_array_unref (entry->matches);
+      entry->matches = g_steal_pointer (&entry->fresh_matches);
+      entry->head = 0;
+      entry->next_seq = entry->fresh_next;
     }
 
   return TRUE;
@@ -190,17 +225,16 @@ on_items_changed (LdSavedQueries *self,
 
       /* "since:10m" means the last ten minutes, not the ten minutes before
        * the query was saved: compiled again, it is counted again over every
-       * record held (in slices). Only arrivals do this, so an idle window
-       * stays idle. */
-      if (entry->query != NULL && ld_query_is_relative (entry->query)
+       * record held, on the side and in slices, and its count replaces the
+       * old one when done. Only arrivals do this, so an idle window stays
+       * idle. */
+      if (entry->query != NULL && entry->fresh == NULL && ld_query_is_relative (entry->query)
           && now_us - entry->parsed_us >= RELATIVE_REFRESH_US)
         {
-          g_clear_pointer (&entry->query, ld_query_unref);
           entry->parsed_us = now_us;
-          entry->query = ld_query_parse (entry->text, now_us, NULL);
-          g_array_set_size (entry->matches, 0);
-          entry->head = 0;
-          entry->next_seq = first_seq;
+          entry->fresh = ld_query_parse (entry->text, now_us, NULL);
+          entry->fresh_matches = g_array_new (FALSE, FALSE, sizeof (guint64));
+          entry->fresh_next = first_seq;
         }
       entry_prune (entry, first_seq);
     }

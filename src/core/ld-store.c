@@ -716,10 +716,12 @@ ld_store_append_batches (LdStore        *self,
  * (Linux 5.14) never changes what the pages hold, so it cannot race with
  * the store's own writes: if the block was unmapped meanwhile it fails,
  * and on a kernel without it, it does nothing. */
+#define POPULATE_STEP HUGE_PAGE
+
 typedef struct
 {
-  gpointer address;
-  gsize    size;
+  char  *address;
+  gsize  size;
 } Populate;
 
 static gpointer
@@ -728,7 +730,12 @@ populate_thread (gpointer data)
   Populate *populate = data;
 
 #ifdef MADV_POPULATE_WRITE
-  madvise (populate->address, populate->size, MADV_POPULATE_WRITE);
+  /* In pieces: each call holds the process's memory map for reading, which
+   * the UI thread's own mmap and mremap would wait behind. */
+  for (gsize done = 0; done < populate->size; done += POPULATE_STEP)
+    if (madvise (populate->address + done, MIN (POPULATE_STEP, populate->size - done),
+                 MADV_POPULATE_WRITE) != 0)
+      break;
 #endif
   g_free (populate);
 
@@ -751,6 +758,7 @@ ld_store_reserve (LdStore *self,
                   guint    n_records)
 {
   guint needed;
+  gsize old_bytes;
   Populate *populate;
   GThread *thread;
 
@@ -760,13 +768,18 @@ ld_store_reserve (LdStore *self,
   if (needed <= self->capacity)
     return;
 
+  old_bytes = self->ring != NULL ? ring_bytes (self->capacity) : 0;
   g_mutex_lock (&self->reader_lock);
   ensure_capacity (self, needed);
   g_mutex_unlock (&self->reader_lock);
 
+  /* Only the room asked for: the ring doubles, and the half not asked for
+   * stays untouched, and uncommitted, until records need it. */
+  if (ring_bytes (needed) <= old_bytes)
+    return;
   populate = g_new (Populate, 1);
-  populate->address = self->ring;
-  populate->size = ring_bytes (self->capacity);
+  populate->address = (char *) self->ring + old_bytes;
+  populate->size = ring_bytes (needed) - old_bytes;
   thread = g_thread_try_new ("store-populate", populate_thread, populate, NULL);
   if (thread != NULL)
     g_thread_unref (thread);

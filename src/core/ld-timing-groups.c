@@ -108,48 +108,6 @@ _ld_timing_groups_free (LdTimingGroups *groups)
   g_free (groups);
 }
 
-/* Eight bytes at a time, as ld-intern.c hashes names: values are short
- * (paths, status codes), and one is hashed per duration counted. */
-static inline guint32
-hash_value (const char *value,
-            gsize       length)
-{
-  guint64 hash = 0x9e3779b97f4a7c15ull ^ length;
-  gsize i = 0;
-
-  for (; i + 8 <= length; i += 8)
-    {
-      guint64 word;
-
-      memcpy (&word, value + i, 8);
-      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
-      hash ^= hash >> 32;
-    }
-  /* The rest as one more word: the last 8 bytes again, or two 4-byte
-   * halves that may overlap, or the bytes themselves. */
-  if (i < length)
-    {
-      guint64 word = 0;
-
-      if (length >= 8)
-        memcpy (&word, value + length - 8, 8);
-      else if (length >= 4)
-        {
-          guint32 low, high;
-
-          memcpy (&low, value, 4);
-          memcpy (&high, value + length - 4, 4);
-          word = low | (guint64) high << 32;
-        }
-      else
-        for (gsize b = 0; b < length; b++)
-          word = word << 8 | (guchar) value[b];
-      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
-      hash ^= hash >> 32;
-    }
-  return (guint32) (hash ^ (hash >> 29));
-}
-
 static inline Slot *
 slot_at (LdTimingGroups *groups,
          guint           slot)
@@ -267,7 +225,7 @@ find_slot (LdTimingGroups *groups,
       && g_array_index (groups->by_id, guint16, intern_id) != 0)
     return g_array_index (groups->by_id, guint16, intern_id) - 1;
 
-  hash = hash_value (value, length);
+  hash = ld_bytes_hash (value, length);
   place = find_place (groups, hash, value, length);
   if (groups->index[place] != 0)
     {

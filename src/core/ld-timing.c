@@ -101,6 +101,7 @@ struct _LdTiming
   GArray          *slowest;      /* of LdTimingSlow */
   LdTimingSlow     floor;
   gboolean         has_floor;
+  gboolean         slowest_stale;   /* to be found in the ledger when next read */
 };
 
 enum {
@@ -506,8 +507,11 @@ slowest_forget (LdTiming *self,
   if (kept == self->slowest->len)
     return;
   g_array_set_size (self->slowest, kept);
+  /* Found again when the list is next read (at most four times a second,
+   * while it is shown), not here: evicting an old latency spike would walk
+   * the whole ledger every few batches. */
   if (kept < LD_TIMING_N_SLOWEST && self->has_floor)
-    slowest_rebuild (self, first_seq);
+    self->slowest_stale = TRUE;
 }
 
 /* Counting */
@@ -622,6 +626,7 @@ reset_counts (LdTiming *self)
   self->has_origin = FALSE;
   g_array_set_size (self->slowest, 0);
   self->has_floor = FALSE;
+  self->slowest_stale = FALSE;
 }
 
 static inline guint64
@@ -1157,6 +1162,11 @@ ld_timing_dup_slowest (LdTiming *self)
 
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
+  if (self->slowest_stale)
+    {
+      slowest_rebuild (self, self->store != NULL ? ld_store_get_first_seq (self->store) : 0);
+      self->slowest_stale = FALSE;
+    }
   n = MIN (self->slowest->len, LD_TIMING_N_SLOWEST);
   result = g_array_sized_new (FALSE, FALSE, sizeof (LdTimingSlow), n);
   g_array_append_vals (result, self->slowest->data, n);
