@@ -238,33 +238,6 @@ press_menu_key (GtkWidget *window)
   return find_descendant (view, GTK_TYPE_POPOVER_MENU, NULL);
 }
 
-/* The item labelled @label in @menu (sections included): its action and target. */
-static gboolean
-find_menu_item (GMenuModel  *menu,
-                const char  *label,
-                char       **action,
-                GVariant   **target)
-{
-  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
-    {
-      g_autofree char *text = NULL;
-      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
-
-      if (section != NULL && find_menu_item (section, label, action, target))
-        return TRUE;
-      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &text)
-          && g_strcmp0 (text, label) == 0)
-        {
-          g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", action);
-          *target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
-                                                           NULL);
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
 /* Picks @label in the open menu, as a click on it does. */
 static void
 choose (GtkWidget  *popover,
@@ -273,8 +246,8 @@ choose (GtkWidget  *popover,
   g_autofree char *action = NULL;
   g_autoptr(GVariant) target = NULL;
 
-  g_assert_true (find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
-                                 label, &action, &target));
+  g_assert_true (ui_find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
+                                    label, &action, &target));
   gtk_popover_popdown (GTK_POPOVER (popover));
   g_assert_true (gtk_widget_activate_action_variant (popover, action, target));
 }
@@ -539,8 +512,8 @@ test_marks (void)
     gtk_widget_grab_focus (find_descendant (window, GTK_TYPE_COLUMN_VIEW, NULL));
     popover = press_menu_key (window);
     g_assert_true (gtk_widget_get_visible (popover));
-    g_assert_true (find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
-                                   "_Exclude This Value", &action, &target));
+    g_assert_true (ui_find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
+                                      "_Exclude This Value", &action, &target));
     g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "-message=\"request 4 took 40 ms\"");
     gtk_popover_popdown (GTK_POPOVER (popover));
   }
@@ -556,8 +529,8 @@ test_marks (void)
     wait_painted (window);
     label = find_value_label (pane, "40");
     g_assert_nonnull (label);
-    g_assert_true (find_menu_item (gtk_label_get_extra_menu (GTK_LABEL (label)),
-                                   "_Exclude This Value", &action, &target));
+    g_assert_true (ui_find_menu_item (gtk_label_get_extra_menu (GTK_LABEL (label)),
+                                      "_Exclude This Value", &action, &target));
     g_assert_true (gtk_widget_activate_action_variant (label, action, target));
     g_assert_cmpstr (filter_text (window), ==, "-level=40");
     set_filter (window, filter_text (window));

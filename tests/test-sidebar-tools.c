@@ -397,33 +397,6 @@ wait_for_record (const char *logger,
   ui_wait_until (record_arrived, &wait, message);
 }
 
-/* The item labelled @label in @menu (sections included): its action and target. */
-static gboolean
-find_menu_item (GMenuModel  *menu,
-                const char  *label,
-                char       **action,
-                GVariant   **target)
-{
-  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
-    {
-      g_autofree char *text = NULL;
-      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
-
-      if (section != NULL && find_menu_item (section, label, action, target))
-        return TRUE;
-      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &text)
-          && g_strcmp0 (text, label) == 0)
-        {
-          g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", action);
-          *target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
-                                                           NULL);
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
 /* Selects the record's row in the table and presses the Menu key there, as
  * a user does; picks "Set Level on Sender…" and returns the dialog, with
  * the item's target in @target. */
@@ -470,8 +443,8 @@ sender_level_from_record (GtkWidget  *window,
         }
     }
   g_assert_nonnull (popover);
-  g_assert_true (find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
-                                 "Set _Level on Sender…", &action, target));
+  g_assert_true (ui_find_menu_item (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover)),
+                                    "Set _Level on Sender…", &action, target));
   gtk_popover_popdown (GTK_POPOVER (popover));
   g_assert_true (gtk_widget_activate_action_variant (popover, action, *target));
 

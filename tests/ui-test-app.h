@@ -4,7 +4,8 @@
 /* What the UI tests that run the real application share: the application
  * on ports the system picks (TCP, UDP, HTTP, syslog, GELF, OTLP), without
  * NNG or an archive; a window of a given size, shown and painted; closing
- * it and checking it is gone; a screenshot in light and in dark. */
+ * it and checking it is gone; a screenshot in light and in dark; finding a
+ * label and an item of a menu. */
 
 #include <adwaita.h>
 
@@ -123,4 +124,31 @@ ui_wait_for_label (GtkWidget  *widget,
   UiLabelWait wait = { widget, text };
 
   ui_wait_until (ui_label_shown, &wait, text);
+}
+
+/* The item labelled @label in @menu (sections included): its action and target. */
+G_GNUC_UNUSED static gboolean
+ui_find_menu_item (GMenuModel  *menu,
+                   const char  *label,
+                   char       **action,
+                   GVariant   **target)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      if (section != NULL && ui_find_menu_item (section, label, action, target))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &text)
+          && g_strcmp0 (text, label) == 0)
+        {
+          g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", action);
+          *target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                           NULL);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
 }
