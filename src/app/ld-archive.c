@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ld-archive.h"
+#include "ld-archive-private.h"
 #include "ld-json.h"
 #include "ld-jsonl.h"
 
@@ -32,24 +33,6 @@
  * from any other SQLite database by it. */
 #define ARCHIVE_APPLICATION_ID 0x4C444B31
 
-struct _LdArchive
-{
-  sqlite3      *db;
-  char         *path;
-  gboolean      read_only;
-  sqlite3_stmt *insert_record;
-  sqlite3_stmt *insert_text;
-  sqlite3_stmt *select_slice_end;
-  sqlite3_stmt *insert_string;
-  sqlite3_stmt *select_records;
-  sqlite3_stmt *select_strings;
-  GHashTable   *string_ids;     /* interned id -> id in the strings table */
-  guint32       next_string_id;
-  guint64       indexed_to;     /* records before it are in record_text */
-  GPtrArray    *strings;        /* reading: text by id in the strings table */
-  GString      *extra;
-  LdJsonParser *parser;
-};
 
 static const char schema[] =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
@@ -122,11 +105,11 @@ enum
 
 G_DEFINE_QUARK (ld-archive-error-quark, ld_archive_error)
 
-static gboolean
-fail (LdArchive   *self,
-      int          rc,
-      const char  *what,
-      GError     **error)
+gboolean
+_ld_archive_fail (LdArchive   *self,
+                  int          rc,
+                  const char  *what,
+                  GError     **error)
 {
   LdArchiveError code;
 
@@ -151,28 +134,28 @@ exec (LdArchive   *self,
   int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
 
   if (rc != SQLITE_OK)
-    return fail (self, rc, sql, error);
+    return _ld_archive_fail (self, rc, sql, error);
 
   return TRUE;
 }
 
-static gboolean
-prepare (LdArchive     *self,
-         const char    *sql,
-         sqlite3_stmt **stmt,
-         GError       **error)
+gboolean
+_ld_archive_prepare (LdArchive     *self,
+                     const char    *sql,
+                     sqlite3_stmt **stmt,
+                     GError       **error)
 {
   int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
 
   if (rc != SQLITE_OK)
-    return fail (self, rc, "preparing a statement", error);
+    return _ld_archive_fail (self, rc, "preparing a statement", error);
 
   return TRUE;
 }
 
-static gint64
-pragma_int (LdArchive  *self,
-            const char *sql)
+gint64
+_ld_archive_pragma_int (LdArchive  *self,
+                        const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
   gint64 value = -1;
@@ -194,7 +177,7 @@ has_column (LdArchive  *self,
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM pragma_table_info ('record_data')"
                                           " WHERE name = '%s'", column);
 
-  return pragma_int (self, sql) > 0;
+  return _ld_archive_pragma_int (self, sql) > 0;
 }
 
 static LdArchive *
@@ -270,7 +253,7 @@ ld_archive_create (const char  *path,
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | OPEN_FLAGS, NULL);
   if (rc != SQLITE_OK)
     {
-      fail (self, rc, "cannot create the archive", error);
+      _ld_archive_fail (self, rc, "cannot create the archive", error);
       goto failed;
     }
 
@@ -288,20 +271,20 @@ ld_archive_create (const char  *path,
       || !exec (self, "COMMIT", error))
     goto failed;
 
-  if (!prepare (self,
+  if (!_ld_archive_prepare (self,
                 "INSERT INTO record_data VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 &self->insert_record, error)
-      || !prepare (self,
+      || !_ld_archive_prepare (self,
                    "INSERT INTO record_text (rowid, message, exception)"
                    " SELECT seq, message, exception FROM record_data"
                    " WHERE seq BETWEEN ? AND ?",
                    &self->insert_text, error)
-      || !prepare (self,
+      || !_ld_archive_prepare (self,
                    "SELECT max (seq) FROM"
                    " (SELECT seq FROM record_data WHERE seq >= ? ORDER BY seq LIMIT ?)",
                    &self->select_slice_end, error)
-      || !prepare (self, "INSERT INTO strings (id, text) VALUES (?, ?)",
+      || !_ld_archive_prepare (self, "INSERT INTO strings (id, text) VALUES (?, ?)",
                    &self->insert_string, error))
     goto failed;
 
@@ -342,11 +325,11 @@ ld_archive_open (const char  *path,
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READONLY | OPEN_FLAGS, NULL);
   if (rc != SQLITE_OK)
     {
-      fail (self, rc, "cannot open the archive", error);
+      _ld_archive_fail (self, rc, "cannot open the archive", error);
       return NULL;
     }
 
-  application_id = pragma_int (self, "PRAGMA application_id");
+  application_id = _ld_archive_pragma_int (self, "PRAGMA application_id");
   if (application_id < 0)
     {
       g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE,
@@ -360,7 +343,7 @@ ld_archive_open (const char  *path,
       return NULL;
     }
 
-  version = pragma_int (self, "PRAGMA user_version");
+  version = _ld_archive_pragma_int (self, "PRAGMA user_version");
   if (version > LD_ARCHIVE_SCHEMA_VERSION)
     {
       g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NEWER,
@@ -376,8 +359,8 @@ ld_archive_open (const char  *path,
                             " ORDER BY seq LIMIT ?2",
                             has_column (self, "host") ? "host, service, trace_id, span_id"
                                                       : "NULL, NULL, NULL, NULL");
-  if (!prepare (self, select, &self->select_records, error)
-      || !prepare (self, "SELECT id, text FROM strings WHERE id >= ? ORDER BY id",
+  if (!_ld_archive_prepare (self, select, &self->select_records, error)
+      || !_ld_archive_prepare (self, "SELECT id, text FROM strings WHERE id >= ? ORDER BY id",
                    &self->select_strings, error))
     return NULL;
 
@@ -395,131 +378,14 @@ ld_archive_set_meta (LdArchive   *self,
 
   g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
 
-  if (!prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &stmt, error))
+  if (!_ld_archive_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &stmt, error))
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "writing the session's details", error);
-
-  return TRUE;
-}
-
-/**
- * ld_archive_set_mark:
- * @self: an archive open for writing
- * @seq: a record's sequence number
- * @marked: whether the user marked it, or took the mark off
- * @error: where to say why not
- *
- * Keeps the user's marks in the marks table, one row per marked record.
- */
-gboolean
-ld_archive_set_mark (LdArchive  *self,
-                     guint64     seq,
-                     gboolean    marked,
-                     GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  g_return_val_if_fail (self != NULL && !self->read_only, FALSE);
-  g_return_val_if_fail (seq <= G_MAXINT64, FALSE);
-
-  if (!prepare (self, marked ? "INSERT OR IGNORE INTO marks (seq) VALUES (?)"
-                             : "DELETE FROM marks WHERE seq = ?", &stmt, error))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) seq);
-  rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return fail (self, rc, "writing a mark", error);
-
-  return TRUE;
-}
-
-/**
- * ld_archive_get_mark_ordinals:
- * @self: an archive open for reading
- * @ordinals: (element-type guint64): where to append, ascending, the place
- *   of each marked record among the archive's records (0 for its first)
- *
- * A store numbers the records it is given in its own sequence, so a mark is
- * handed on by the record's place among those read, not by the archive's
- * sequence number. An archive from before marks has no marks table: it has
- * no marks, which is not an error.
- */
-void
-ld_archive_get_mark_ordinals (LdArchive *self,
-                              GArray    *ordinals)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  g_return_if_fail (self != NULL && ordinals != NULL);
-
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT (SELECT count(*) FROM record_data AS r WHERE r.seq < m.seq)"
-                          " FROM marks AS m JOIN record_data AS d ON d.seq = m.seq"
-                          " ORDER BY m.seq", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      sqlite3_finalize (stmt);
-      return;
-    }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      guint64 ordinal = (guint64) sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (ordinals, ordinal);
-    }
-  sqlite3_finalize (stmt);
-}
-
-/**
- * ld_archive_get_marked_seqs:
- * @self: an archive open for reading
- * @seqs: (element-type guint64): where to append, ascending, the sequence
- *   number of each record the user marked
- * @error: where to say why not
- *
- * The marks table as it is, by the archive's own sequence numbers, for a
- * reader of the same archive (the search answers `is:marked` with it). A
- * mark of a record the archive does not hold, as of a past session's record
- * opened into the window, is listed too: no record is ever asked about it.
- * An archive from before marks has no marks table: it has no marks.
- *
- * Returns: %FALSE on error, with what was read before it in @seqs
- */
-gboolean
-ld_archive_get_marked_seqs (LdArchive  *self,
-                            GArray     *seqs,
-                            GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  g_return_val_if_fail (self != NULL && seqs != NULL, FALSE);
-
-  if (pragma_int (self, "SELECT count(*) FROM sqlite_master"
-                        " WHERE type = 'table' AND name = 'marks'") == 0)
-    return TRUE;
-
-  rc = sqlite3_prepare_v2 (self->db, "SELECT seq FROM marks ORDER BY seq", -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      sqlite3_finalize (stmt);
-      return fail (self, rc, "reading the marks", error);
-    }
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      guint64 seq = (guint64) sqlite3_column_int64 (stmt, 0);
-
-      g_array_append_val (seqs, seq);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return fail (self, rc, "reading the marks", error);
+    return _ld_archive_fail (self, rc, "writing the session's details", error);
 
   return TRUE;
 }
@@ -551,9 +417,9 @@ ld_archive_write_meta (const char  *path,
 
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | OPEN_FLAGS, NULL);
   if (rc != SQLITE_OK)
-    return fail (self, rc, "cannot open the archive", error);
+    return _ld_archive_fail (self, rc, "cannot open the archive", error);
   sqlite3_busy_timeout (self->db, 2000);
-  if (pragma_int (self, "PRAGMA application_id") != ARCHIVE_APPLICATION_ID)
+  if (_ld_archive_pragma_int (self, "PRAGMA application_id") != ARCHIVE_APPLICATION_ID)
     {
       g_set_error (error, LD_ARCHIVE_ERROR, LD_ARCHIVE_ERROR_NOT_AN_ARCHIVE,
                    "%s: not a Logdeck archive", path);
@@ -563,13 +429,13 @@ ld_archive_write_meta (const char  *path,
   if (value != NULL)
     return ld_archive_set_meta (self, key, value, error);
 
-  if (!prepare (self, "DELETE FROM meta WHERE key = ?", &stmt, error))
+  if (!_ld_archive_prepare (self, "DELETE FROM meta WHERE key = ?", &stmt, error))
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "writing the session's details", error);
+    return _ld_archive_fail (self, rc, "writing the session's details", error);
 
   return TRUE;
 }
@@ -597,13 +463,13 @@ ld_archive_copy (const char  *path,
 
   if (self == NULL)
     return FALSE;
-  if (!prepare (self, "VACUUM INTO ?", &stmt, error))
+  if (!_ld_archive_prepare (self, "VACUUM INTO ?", &stmt, error))
     return FALSE;
   sqlite3_bind_text (stmt, 1, dest, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "copying the archive", error);
+    return _ld_archive_fail (self, rc, "copying the archive", error);
 
   return TRUE;
 }
@@ -651,7 +517,7 @@ ld_archive_commit (LdArchive  *self,
   if (rc == SQLITE_OK)
     return TRUE;
 
-  fail (self, rc, "committing records", error);
+  _ld_archive_fail (self, rc, "committing records", error);
   ld_archive_rollback (self);
   return FALSE;
 }
@@ -666,7 +532,7 @@ ld_archive_rollback (LdArchive *self)
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   /* Strings written in the failed transaction are gone with it. */
   g_hash_table_remove_all (self->string_ids);
-  self->next_string_id = (guint32) pragma_int (self, "SELECT coalesce (max (id), 0) + 1 FROM strings");
+  self->next_string_id = (guint32) _ld_archive_pragma_int (self, "SELECT coalesce (max (id), 0) + 1 FROM strings");
 }
 
 /* The id in the strings table of an interned string, written there the
@@ -698,7 +564,7 @@ string_id (LdArchive  *self,
   rc = sqlite3_step (self->insert_string);
   sqlite3_reset (self->insert_string);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "writing a string", error);
+    return _ld_archive_fail (self, rc, "writing a string", error);
 
   *id = self->next_string_id;
   g_hash_table_insert (self->string_ids, GUINT_TO_POINTER (interned),
@@ -826,7 +692,7 @@ ld_archive_add (LdArchive       *self,
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "writing a record", error);
+    return _ld_archive_fail (self, rc, "writing a record", error);
 
   return TRUE;
 }
@@ -864,7 +730,7 @@ ld_archive_index (LdArchive  *self,
            ? sqlite3_column_int64 (self->select_slice_end, 0) : -1;
   sqlite3_reset (self->select_slice_end);
   if (rc != SQLITE_ROW)
-    return fail (self, rc, "finding records to index", error);
+    return _ld_archive_fail (self, rc, "finding records to index", error);
   if (last < 0)
     return TRUE;
 
@@ -876,7 +742,7 @@ ld_archive_index (LdArchive  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      fail (self, rc, "indexing records' text", error);
+      _ld_archive_fail (self, rc, "indexing records' text", error);
       ld_archive_rollback (self);
       return FALSE;
     }
@@ -900,7 +766,7 @@ ld_archive_get_n_records (LdArchive *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return MAX (pragma_int (self, "SELECT count (*) FROM record_data"), 0);
+  return MAX (_ld_archive_pragma_int (self, "SELECT count (*) FROM record_data"), 0);
 }
 
 /* Reading
@@ -925,7 +791,7 @@ load_strings (LdArchive  *self,
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return fail (self, rc, "reading strings", error);
+    return _ld_archive_fail (self, rc, "reading strings", error);
 
   return TRUE;
 }
@@ -1112,7 +978,7 @@ read_rows (LdArchive  *self,
   sqlite3_reset (stmt);
 
   if (rc != SQLITE_DONE)
-    return fail (self, rc, "reading records", error);
+    return _ld_archive_fail (self, rc, "reading records", error);
 
   return TRUE;
 }
@@ -1190,8 +1056,8 @@ ld_archive_get_seq_range (LdArchive *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  first = pragma_int (self, "SELECT min (seq) FROM record_data");
-  last = pragma_int (self, "SELECT max (seq) FROM record_data");
+  first = _ld_archive_pragma_int (self, "SELECT min (seq) FROM record_data");
+  last = _ld_archive_pragma_int (self, "SELECT max (seq) FROM record_data");
   *first_seq = *end_seq = MAX (first, 0);
   if (first < 0 || last < first)
     return FALSE;

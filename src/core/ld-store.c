@@ -9,6 +9,7 @@
 
 #include "ld-row.h"
 #include "ld-store.h"
+#include "ld-store-private.h"
 
 /* Record text lives in chunks that are filled in arrival order, so they can
  * be freed in that order too once every record that used them is evicted. */
@@ -16,63 +17,6 @@
 #define MIN_CAPACITY 1024
 #define HUGE_PAGE (2 * 1024 * 1024)
 
-typedef struct
-{
-  guint64 last_seq;
-  gsize   used;
-  gsize   size;
-  char    data[];
-} Chunk;
-
-struct _LdStore
-{
-  GObject   parent_instance;
-
-  LdRecord *ring;
-  guint     capacity;
-  guint     head;
-  guint     n_records;
-  guint     max_records;
-
-  guint64   max_bytes;     /* 0: no limit by size */
-  gsize     live_text;     /* text bytes of the records kept */
-
-  guint64   first_seq;
-  guint64   n_received;
-  guint64   n_evicted;
-
-  /* Live counts of the kept records, by level and by interned logger,
-   * thread and connection, for the filter bar and the sidebar. */
-  GArray   *level_counts;       /* LdLevelCount, sorted by level */
-  GArray   *id_counts[LD_STORE_N_COUNTED];   /* guint32 by interned id */
-
-  GQueue    chunks;
-  Chunk    *current;
-  gsize     chunk_bytes;
-
-  /* A reader on another thread (the archive writer) takes records by
-   * sequence number. @reader_lock guards what it reads (the ring, the held
-   * records) against the UI thread's appends and evictions. Records evicted
-   * before the reader read them are held, each with a copy of its text, up
-   * to MAX_HELD records or MAX_HELD_BYTES; beyond that they are counted as
-   * missed. The only text chunks kept for the reader are those of the ring
-   * records it was handed last (@reader_pin on), until it asks again: a
-   * reader that stalls holds at most one slice, never the stream. */
-  GMutex    reader_lock;
-  guint64   reader_seq;    /* the first record the reader still needs; G_MAXUINT64: none */
-  guint64   reader_pin;    /* the first ring record handed out last; G_MAXUINT64: none */
-  guint64   reader_end;    /* the first record not handed out yet */
-  GArray   *held;          /* HeldRecord, by sequence number, gaps possible */
-  GPtrArray *lent;         /* text of held records handed out last, freed on the next read */
-  gsize     held_bytes;
-  guint64   n_missed;      /* records evicted and dropped before the reader read them */
-};
-
-typedef struct
-{
-  guint64  seq;
-  LdRecord record;         /* its text is the held record's own copy */
-} HeldRecord;
 
 /* About a second of a fast sender. */
 #define MAX_HELD       (256 * 1024)
@@ -171,17 +115,6 @@ ring_free (LdStore *self)
 G_DEFINE_FINAL_TYPE_WITH_CODE (LdStore, ld_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
-static inline LdRecord *
-record_at (LdStore *self,
-           guint    position)
-{
-  guint index = self->head + position;
-
-  if (index >= self->capacity)
-    index -= self->capacity;
-
-  return &self->ring[index];
-}
 
 static GType
 ld_store_get_item_type (GListModel *model)
@@ -390,8 +323,8 @@ ld_store_new (guint max_records)
   return g_object_new (LD_TYPE_STORE, "max-records", max_records, NULL);
 }
 
-static void
-release_evicted_chunks (LdStore *self)
+void
+_ld_store_release_evicted_chunks (LdStore *self)
 {
   Chunk *chunk;
 
@@ -406,10 +339,10 @@ release_evicted_chunks (LdStore *self)
     }
 }
 
-static void
-drop_held (LdStore *self,
-           guint    count,
-           gboolean missed)
+void
+_ld_store_drop_held (LdStore  *self,
+                     guint     count,
+                     gboolean  missed)
 {
   for (guint i = 0; i < count; i++)
     self->held_bytes -= ld_record_text_size (&g_array_index (self->held, HeldRecord, i).record);
@@ -454,7 +387,7 @@ hold_unread (LdStore *self,
 
   for (guint64 seq = from; seq < end; seq++)
     {
-      const LdRecord *record = record_at (self, (guint) (seq - self->first_seq));
+      const LdRecord *record = _ld_store_record_at (self, (guint) (seq - self->first_seq));
 
       hold_one (self, seq, record, record->text);
     }
@@ -472,7 +405,7 @@ trim_held (LdStore *self)
        dropped++)
     bytes -= ld_record_text_size (&g_array_index (self->held, HeldRecord, dropped).record);
   if (dropped > 0)
-    drop_held (self, dropped, TRUE);
+    _ld_store_drop_held (self, dropped, TRUE);
 }
 
 /* Drops the @count oldest records without telling anyone. */
@@ -484,7 +417,7 @@ evict_oldest (LdStore *self,
 
   for (guint i = 0; i < count; i++)
     {
-      const LdRecord *record = record_at (self, i);
+      const LdRecord *record = _ld_store_record_at (self, i);
 
       self->live_text -= ld_record_text_size (record);
       count_record (self, record, -1);
@@ -496,7 +429,7 @@ evict_oldest (LdStore *self,
   self->first_seq += count;
   self->n_evicted += count;
 
-  release_evicted_chunks (self);
+  _ld_store_release_evicted_chunks (self);
 }
 
 static void
@@ -582,7 +515,7 @@ append_one (LdStore        *self,
   LdRecord *slot;
   guint64 seq = self->n_received++;
 
-  slot = record_at (self, self->n_records++);
+  slot = _ld_store_record_at (self, self->n_records++);
   *slot = *record;
   slot->text = copy_text (self, seq, text, ld_record_text_size (record));
   self->live_text += ld_record_text_size (record);
@@ -602,7 +535,7 @@ over_size_limit (LdStore *self)
     return 0;
 
   while (size > self->max_bytes && count < self->n_records)
-    size -= sizeof (LdRecord) + ld_record_text_size (record_at (self, count++));
+    size -= sizeof (LdRecord) + ld_record_text_size (_ld_store_record_at (self, count++));
 
   return count;
 }
@@ -820,7 +753,7 @@ ld_store_clear (LdStore *self)
   reset_counts (self);
   self->first_seq = self->n_received;
   self->current = NULL;
-  release_evicted_chunks (self);
+  _ld_store_release_evicted_chunks (self);
   g_mutex_unlock (&self->reader_lock);
 
   if (old_n > 0)
@@ -851,7 +784,7 @@ ld_store_get_record (LdStore *self,
   if (position >= self->n_records)
     return NULL;
 
-  return record_at (self, position);
+  return _ld_store_record_at (self, position);
 }
 
 /**
@@ -870,7 +803,7 @@ ld_store_get_record_by_seq (LdStore *self,
   if (seq < self->first_seq || seq - self->first_seq >= self->n_records)
     return NULL;
 
-  return record_at (self, (guint) (seq - self->first_seq));
+  return _ld_store_record_at (self, (guint) (seq - self->first_seq));
 }
 
 guint64
@@ -939,7 +872,7 @@ ld_store_set_max_records (LdStore *self,
 
       g_mutex_lock (&self->reader_lock);
       for (guint i = 0; i < self->n_records; i++)
-        ring[i] = *record_at (self, i);
+        ring[i] = *_ld_store_record_at (self, i);
       ring_free (self);
       self->ring = ring;
       self->capacity = max_records;
@@ -1078,167 +1011,4 @@ ld_store_get_text_size (LdStore *self)
     size += ((Chunk *) l->data)->used;
 
   return size;
-}
-
-/* A reader on another thread
- * ========================== */
-
-/**
- * ld_store_attach_reader:
- * @self: a store
- *
- * From now on, records are kept for a reader on another thread until it
- * releases them (see ld_store_read()), starting with the next one to
- * arrive and with those kept now.
- *
- * Returns: the sequence number of the first record the reader will get
- */
-guint64
-ld_store_attach_reader (LdStore *self)
-{
-  guint64 seq;
-
-  g_return_val_if_fail (LD_IS_STORE (self), 0);
-
-  g_mutex_lock (&self->reader_lock);
-  self->reader_seq = self->reader_end = seq = self->first_seq;
-  g_mutex_unlock (&self->reader_lock);
-
-  return seq;
-}
-
-/**
- * ld_store_detach_reader:
- * @self: a store
- *
- * Any thread: records are no longer kept for the reader, and the text of
- * those it had not released may be freed.
- */
-void
-ld_store_detach_reader (LdStore *self)
-{
-  g_return_if_fail (LD_IS_STORE (self));
-
-  g_mutex_lock (&self->reader_lock);
-  self->reader_seq = G_MAXUINT64;
-  self->reader_pin = G_MAXUINT64;
-  g_array_set_size (self->held, 0);
-  g_ptr_array_set_size (self->lent, 0);
-  self->held_bytes = 0;
-  release_evicted_chunks (self);
-  g_mutex_unlock (&self->reader_lock);
-}
-
-/**
- * ld_store_read:
- * @self: a store with a reader attached
- * @from_seq: the first record wanted
- * @records: (out caller-allocates) (array length=max_records): where the
- *   records' slots are copied; their text stays valid until released
- * @max_records: room in @records
- * @first_seq: (out): the sequence number of @records[0]; more than
- *   @from_seq when records were missed (see ld_store_get_n_missed())
- *
- * Any thread: copies the slots of the records from @from_seq on, as many as
- * there are up to @max_records, and releases every record before @from_seq
- * (text of records evicted from the store is freed once released).
- *
- * Returns: how many records were copied
- */
-guint
-ld_store_read (LdStore  *self,
-               guint64   from_seq,
-               LdRecord *records,
-               guint     max_records,
-               guint64  *first_seq)
-{
-  guint64 seq;
-  guint n = 0;
-
-  g_return_val_if_fail (LD_IS_STORE (self), 0);
-
-  g_mutex_lock (&self->reader_lock);
-  if (self->reader_seq == G_MAXUINT64)
-    {
-      g_mutex_unlock (&self->reader_lock);
-      g_critical ("ld_store_read: no reader attached");
-      *first_seq = from_seq;
-      return 0;
-    }
-
-  /* Release what came before, and the chunks of the last slice. */
-  self->reader_seq = MAX (self->reader_seq, from_seq);
-  for (n = 0; n < self->held->len; n++)
-    if (g_array_index (self->held, HeldRecord, n).seq >= self->reader_seq)
-      break;
-  drop_held (self, n, FALSE);
-  n = 0;
-  g_ptr_array_set_size (self->lent, 0);
-  self->reader_pin = G_MAXUINT64;
-  release_evicted_chunks (self);
-
-  /* Held records come first, as far as they follow each other; records
-   * skipped on arrival or dropped leave gaps, and a call never copies
-   * across one. */
-  if (self->held->len > 0)
-    {
-      seq = g_array_index (self->held, HeldRecord, 0).seq;
-      *first_seq = seq;
-      while (n < max_records && n < self->held->len
-             && g_array_index (self->held, HeldRecord, n).seq == seq)
-        {
-          HeldRecord *held = &g_array_index (self->held, HeldRecord, n);
-
-          /* Handed out: its text is kept until the next read, out of reach
-           * of the trimming that may drop held records meanwhile. */
-          records[n] = held->record;
-          self->held_bytes -= ld_record_text_size (&held->record);
-          if (held->record.text != NULL)
-            g_ptr_array_add (self->lent, (char *) held->record.text);
-          held->record.text = NULL;
-          n++;
-          seq++;
-        }
-      g_array_remove_range (self->held, 0, n);
-      if (n == max_records || self->held->len > 0 || seq != self->first_seq)
-        goto out;
-    }
-  else
-    {
-      seq = MAX (from_seq, self->first_seq);
-      *first_seq = seq;
-    }
-
-  if (n < max_records && seq < self->first_seq + self->n_records)
-    self->reader_pin = seq;
-  while (n < max_records && seq < self->first_seq + self->n_records)
-    records[n++] = *record_at (self, (guint) (seq++ - self->first_seq));
-
-out:
-  self->reader_end = MAX (self->reader_end, MAX (from_seq, *first_seq + n));
-  g_mutex_unlock (&self->reader_lock);
-
-  return n;
-}
-
-/**
- * ld_store_get_n_missed:
- * @self: a store
- *
- * Any thread.
- *
- * Returns: how many records were evicted before the reader read them
- */
-guint64
-ld_store_get_n_missed (LdStore *self)
-{
-  guint64 n;
-
-  g_return_val_if_fail (LD_IS_STORE (self), 0);
-
-  g_mutex_lock (&self->reader_lock);
-  n = self->n_missed;
-  g_mutex_unlock (&self->reader_lock);
-
-  return n;
 }

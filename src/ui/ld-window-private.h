@@ -202,4 +202,9 @@ void ld_format_time                   (gint64             time_us,
                                        char              *buf,
                                        gsize              size);
 
+/* ld-window-width.c */
+void     ld_window_adapt_to_width             (LdWindow    *self,
+                                               int          width);
+void     ld_window_apply_default_width        (LdWindow    *self);
+
 G_END_DECLS
