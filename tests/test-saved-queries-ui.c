@@ -275,20 +275,13 @@ static void
 ctrl_click (GtkWidget *window,
             GtkWidget *widget)
 {
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   double sx, sy;
   graphene_point_t point;
-  g_autofree char *command = NULL;
-  int status;
 
   g_assert_true (gtk_widget_compute_point (widget, window, &GRAPHENE_POINT_INIT (8, 8), &point));
   gtk_native_get_surface_transform (GTK_NATIVE (window), &sx, &sy);
-  command = g_strdup_printf ("xdotool mousemove --window %lu %d %d keydown ctrl click 1 "
-                             "keyup ctrl",
-                             (gulong) gdk_x11_surface_get_xid (surface),
-                             (int) (point.x + sx), (int) (point.y + sy));
-  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (ui_send_x_input (window, (int) (point.x + sx), (int) (point.y + sy),
+                                  "keydown ctrl click 1 keyup ctrl"));
 }
 
 static void

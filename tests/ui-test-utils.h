@@ -5,6 +5,9 @@
  * it shows, and finding a widget inside it. */
 
 #include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 
 G_GNUC_UNUSED static void
 count_paint (GdkFrameClock *clock,
@@ -43,20 +46,31 @@ typedef gboolean (*UiCondition) (gpointer data);
 
 /* Runs the main loop until @condition holds, failing after UI_TEST_DEADLINE_US. */
 
+/* Runs the main loop until @condition holds or @timeout_us has passed; says which. */
+G_GNUC_UNUSED static gboolean
+ui_wait_until_within (UiCondition condition,
+                      gpointer    data,
+                      gint64      timeout_us)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_us;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
 G_GNUC_UNUSED static void
 ui_wait_until (UiCondition   condition,
             gpointer    data,
             const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + UI_TEST_DEADLINE_US;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  if (!ui_wait_until_within (condition, data, UI_TEST_DEADLINE_US))
+    g_error ("Timed out waiting for %s", what);
 }
 
 G_GNUC_UNUSED static GtkWindow *
@@ -136,4 +150,38 @@ find_descendant (GtkWidget  *widget,
     }
 
   return NULL;
+}
+
+/* Real input through the X server (xdotool's XTest) with the pointer at
+ * (@x, @y) in @window's surface: @actions are xdotool commands such as
+ * "key shift+F10" or "keydown ctrl click 1 keyup ctrl". The UI tests share
+ * one Xvfb display without a window manager, so another test's window may
+ * lie on top of this one or hold the keyboard: the window is raised and
+ * given the focus first. A window mapped in between can still take the
+ * input, so a caller waits for the effect and may send again. FALSE where
+ * there is no X11 or no xdotool. */
+G_GNUC_UNUSED static gboolean
+ui_send_x_input (GtkWidget  *window,
+                 int         x,
+                 int         y,
+                 const char *actions)
+{
+#ifdef GDK_WINDOWING_X11
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *command = NULL;
+  gulong xid;
+  int status;
+
+  if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (window)) || xdotool == NULL)
+    return FALSE;
+
+  xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+  command = g_strdup_printf ("%s windowraise %lu windowfocus %lu mousemove --window %lu %d %d %s",
+                             xdotool, xid, xid, xid, x, y, actions);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return TRUE;
+#else
+  return FALSE;
+#endif
 }
