@@ -193,6 +193,53 @@ test_invalid_utf8 (void)
   g_assert_true (g_utf8_validate (ld_intern_lookup (record->logger), -1, NULL));
 }
 
+/* Runs of records side by side give every record once, in order, however
+ * the ring has wrapped: each run is a stretch of ld_store_get_record()'s. */
+static void
+test_runs (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (1000);
+  guint n = 99;
+  gboolean wrapped = FALSE;
+
+  g_assert_null (ld_store_get_run (store, 0, 10, &n));
+  g_assert_cmpuint (n, ==, 0);
+  for (guint round = 0; round < 12; round++)
+    {
+      g_autoptr(LdBatch) batch = make_batch (round * 317, 317);
+      guint position = 0;
+
+      ld_store_append_batch (store, batch);
+      while (position < ld_store_get_n_records (store))
+        {
+          guint max = 1 + g_test_rand_int_range (0, 400);
+          const LdRecord *run = ld_store_get_run (store, position, max, &n);
+
+          g_assert_nonnull (run);
+          g_assert_cmpuint (n, >, 0);
+          g_assert_cmpuint (n, <=, max);
+          for (guint i = 0; i < n; i++)
+            g_assert_true (&run[i] == ld_store_get_record (store, position + i));
+          position += n;
+        }
+      g_assert_cmpuint (position, ==, ld_store_get_n_records (store));
+      g_assert_null (ld_store_get_run (store, position, 10, &n));
+      g_assert_cmpuint (n, ==, 0);
+      g_assert_null (ld_store_get_run (store, 0, 0, &n));
+      /* Once it has wrapped, the ring gives the rest in a second run. */
+      n = 0;
+      ld_store_get_run (store, 0, G_MAXUINT, &n);
+      g_assert_cmpuint (n, <=, ld_store_get_n_records (store));
+      if (n < ld_store_get_n_records (store))
+        {
+          wrapped = TRUE;
+          g_assert_nonnull (ld_store_get_run (store, n, G_MAXUINT, &n));
+        }
+    }
+  g_assert_true (wrapped);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), >, 0);
+}
+
 static void
 test_eviction (void)
 {
@@ -775,6 +822,7 @@ main (int   argc,
   g_test_add_func ("/store/interning", test_interning);
   g_test_add_func ("/store/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/store/eviction", test_eviction);
+  g_test_add_func ("/store/runs", test_runs);
   g_test_add_func ("/store/one-signal-per-batch", test_one_signal_per_batch);
   g_test_add_func ("/store/size-limit", test_size_limit);
   g_test_add_func ("/store/counts", test_counts);

@@ -210,13 +210,17 @@ test_extras_walk (void)
   g_autoptr(LdStore) store = ld_store_new (4000);
   g_autoptr(LdBatch) batch = ld_batch_new ();
   g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdTiming) with_pattern = ld_timing_new ();
   g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) pattern_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                                NULL);
   g_autoptr(GArray) groups = NULL;
-  guint n_durations = 0;
+  guint n_durations = 0, n_pattern_durations = 0;
 
   for (guint i = 0; i < 4000; i++)
     {
-      LdRecordFields fields = { .time_us = T0 + i * 1000, .level = 20, .message = "GET" };
+      LdRecordFields fields = { .time_us = T0 + i * 1000, .level = 20,
+                                .message = g_test_rand_bit () ? "GET" : "done in 0.5s" };
       guint n_extras = g_test_rand_int_range (0, 6);
 
       if (g_test_rand_bit ())
@@ -239,8 +243,10 @@ test_extras_walk (void)
       LdValueType type;
       const char *value, *path = NULL;
       gsize value_len, path_len = 0;
-      gboolean want = FALSE, got;
+      gboolean want = FALSE, got, duration_key = FALSE;
       double want_seconds = -1, got_seconds = -1, scale;
+      const char *message;
+      gsize message_len;
 
       ld_extra_iter_init (&iter, record);
       while (ld_extra_iter_next (&iter, &key, &type, &value, &value_len))
@@ -248,13 +254,31 @@ test_extras_walk (void)
           if (path == NULL && g_str_equal (ld_intern_lookup (key), "path")
               && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
             path = value, path_len = value_len;
-          if (!want && (type == LD_VALUE_NUMBER || type == LD_VALUE_STRING)
+          if ((type == LD_VALUE_NUMBER || type == LD_VALUE_STRING)
               && ld_timing_key_is_duration (ld_intern_lookup (key), &scale))
-            want = ld_timing_parse_value (value, value_len, scale, &want_seconds);
+            {
+              duration_key = TRUE;
+              if (!want)
+                want = ld_timing_parse_value (value, value_len, scale, &want_seconds);
+            }
         }
+      /* The batch saw the duration key as the record was built: the
+       * counters walk the extra fields of these records only. */
+      g_assert_cmpint (!!(record->flags & LD_RECORD_DURATION_KEY), ==, duration_key);
 
       got = ld_timing_read_record (record, NULL, &got_seconds);
       g_assert_cmpint (got, ==, want);
+      /* With the tutorial's pattern, a message says it when no field does. */
+      message = ld_record_get_message (record, &message_len);
+      if (want || (message_len == 12 && memcmp (message, "done in 0.5s", 12) == 0))
+        {
+          g_autofree char *name = g_strndup (path != NULL ? path : "", path_len);
+
+          g_hash_table_insert (pattern_counts, g_strdup (name),
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                                                   pattern_counts, name)) + 1));
+          n_pattern_durations++;
+        }
       if (want)
         {
           g_autofree char *name = g_strndup (path != NULL ? path : "", path_len);
@@ -283,6 +307,25 @@ test_extras_walk (void)
       g_assert_nonnull (group->name);
       g_assert_cmpuint (group->count, ==,
                         GPOINTER_TO_UINT (g_hash_table_lookup (counts, group->name)));
+    }
+
+  /* A duration in the message, of a record with no duration key, is
+   * grouped by the field all the same. */
+  g_clear_pointer (&groups, g_array_unref);
+  g_assert_true (ld_timing_set_pattern (with_pattern, "in {duration}s", NULL));
+  ld_timing_set_group_key (with_pattern, "path");
+  ld_timing_attach_store (with_pattern, store);
+  ld_timing_flush (with_pattern);
+  g_assert_cmpuint (ld_timing_get_n_durations (with_pattern), ==, n_pattern_durations);
+  g_assert_cmpuint (n_pattern_durations, >, n_durations + 500);
+  groups = ld_timing_dup_groups (with_pattern);
+  g_assert_cmpuint (groups->len, ==, g_hash_table_size (pattern_counts));
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const LdTimingGroup *group = &g_array_index (groups, LdTimingGroup, i);
+
+      g_assert_cmpuint (group->count, ==,
+                        GPOINTER_TO_UINT (g_hash_table_lookup (pattern_counts, group->name)));
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ld-duration-key.h"
 #include "ld-record.h"
 
 /* An extra field in the packed text: key id, type byte, value length, value. */
@@ -274,6 +275,26 @@ ld_batch_add (LdBatch              *batch,
     ld_batch_add_extra (batch, LD_RECORD_SPAN_ID, -1, LD_VALUE_STRING, fields->span_id, -1);
 }
 
+/* Whether the interned key @key_id names a duration, remembered per thread
+ * (a decoder meets the same few keys again and again) in a small table
+ * indexed by the id, so that a key's name is read once, not per record. */
+static gboolean
+key_names_duration (guint32 key_id)
+{
+  static __thread struct { guint32 id_plus_one; gboolean is_duration; } known[64];
+  typeof (known[0]) *slot = &known[key_id % G_N_ELEMENTS (known)];
+
+  if (G_UNLIKELY (slot->id_plus_one != key_id + 1))
+    {
+      const char *key = ld_intern_lookup (key_id);
+      double scale;
+
+      slot->id_plus_one = key_id + 1;
+      slot->is_duration = key != NULL && ld_timing_key_is_duration (key, &scale);
+    }
+  return slot->is_duration;
+}
+
 /**
  * ld_batch_add_extra:
  * @batch: a batch with at least one record
@@ -313,6 +334,8 @@ ld_batch_add_extra (LdBatch     *batch,
     }
 
   key_id = intern_valid (key, key_len);
+  if ((type == LD_VALUE_NUMBER || type == LD_VALUE_STRING) && key_names_duration (key_id))
+    record->flags |= LD_RECORD_DURATION_KEY;
   g_byte_array_append (batch->text, (const guint8 *) &key_id, 4);
   g_byte_array_append (batch->text, &type_byte, 1);
   len_at = batch->text->len;

@@ -38,7 +38,13 @@ typedef struct
   gint32      process;
   guint32     message_len;
   guint32     tail_len;
+  guint32     flags;          /* LD_RECORD_* below, set as the record is built */
 } LdRecord;
+
+/* An extra field's key names a duration (ld_timing_key_is_duration()): the
+ * timing counters walk the extra fields of these records only, and of the
+ * rest none, as the keys were read once on the decoder's thread. */
+#define LD_RECORD_DURATION_KEY (1u << 0)
 
 #define LD_RECORD_TAIL_HEADER 8
 

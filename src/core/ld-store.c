@@ -806,6 +806,43 @@ ld_store_get_record_by_seq (LdStore *self,
   return _ld_store_record_at (self, (guint) (seq - self->first_seq));
 }
 
+/**
+ * ld_store_get_run:
+ * @self: a store
+ * @position: the first record's position
+ * @max_records: how many records are wanted at most
+ * @n_records: (out): how many lie side by side from @position: at most
+ *   @max_records, fewer where the store ends or its ring wraps
+ *
+ * Reads records in runs, for a reader that goes through many: one call per
+ * run rather than per record. Call again from @position + *@n_records for
+ * the rest.
+ *
+ * Returns: (array length=n_records): the records, valid until the store
+ *   changes, or %NULL (with *@n_records 0) past the last
+ */
+const LdRecord *
+ld_store_get_run (LdStore *self,
+                  guint    position,
+                  guint    max_records,
+                  guint   *n_records)
+{
+  guint index;
+
+  g_return_val_if_fail (LD_IS_STORE (self), NULL);
+  g_return_val_if_fail (n_records != NULL, NULL);
+
+  *n_records = 0;
+  if (position >= self->n_records || max_records == 0)
+    return NULL;
+
+  index = self->head + position;
+  if (index >= self->capacity)
+    index -= self->capacity;
+  *n_records = MIN (MIN (max_records, self->n_records - position), self->capacity - index);
+  return &self->ring[index];
+}
+
 guint64
 ld_store_get_first_seq (LdStore *self)
 {

@@ -41,6 +41,10 @@ const LdRecord *ld_store_get_record         (LdStore        *self,
                                              guint           position);
 const LdRecord *ld_store_get_record_by_seq  (LdStore        *self,
                                              guint64         seq);
+const LdRecord *ld_store_get_run            (LdStore        *self,
+                                             guint           position,
+                                             guint           max_records,
+                                             guint          *n_records);
 guint64         ld_store_get_first_seq      (LdStore        *self);
 guint64         ld_store_get_n_received     (LdStore        *self);
 guint64         ld_store_get_n_evicted      (LdStore        *self);

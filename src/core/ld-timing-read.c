@@ -26,82 +26,6 @@ G_DEFINE_QUARK (ld-timing-error-quark, ld_timing_error)
 
 /* Units and keys */
 
-/* The seconds in one unit, from the text after a number: "ms", "s", "us",
- * "µs", "ns" and their long spellings. Returns the length read, 0 if none. */
-static gsize
-read_unit (const char *text,
-           gsize       length,
-           double     *scale)
-{
-  static const struct { const char *name; double scale; } units[] = {
-    { "milliseconds", 1e-3 }, { "millis", 1e-3 }, { "ms", 1e-3 },
-    { "microseconds", 1e-6 }, { "us", 1e-6 }, { "µs", 1e-6 },
-    { "nanoseconds", 1e-9 }, { "ns", 1e-9 },
-    { "seconds", 1 }, { "secs", 1 }, { "sec", 1 }, { "s", 1 },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-    {
-      gsize n = strlen (units[i].name);
-
-      if (n <= length && g_ascii_strncasecmp (text, units[i].name, n) == 0
-          && (n == length || !g_ascii_isalpha (text[n])))
-        {
-          *scale = units[i].scale;
-          return n;
-        }
-    }
-
-  return 0;
-}
-
-/**
- * ld_timing_key_is_duration:
- * @key: an extra field's key
- * @scale: (out): seconds per unit the key names ("duration_ms": 0.001), or
- *   0 when the key names no unit and the value must
- *
- * Returns: whether @key is one of the duration keys: duration, elapsed,
- *   latency, response_time, took, http.duration, optionally followed by a
- *   unit ("duration_ms", "elapsed.s", "latencyMs")
- */
-gboolean
-ld_timing_key_is_duration (const char *key,
-                           double     *scale)
-{
-  static const char *const names[] = {
-    "http.duration", "response_time", "duration", "elapsed", "latency", "took",
-  };
-
-  g_return_val_if_fail (key != NULL, FALSE);
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      gsize n = strlen (names[i]);
-      const char *rest = key + n;
-      gsize rest_len;
-
-      if (g_ascii_strncasecmp (key, names[i], n) != 0)
-        continue;
-      if (*rest == '\0')
-        {
-          *scale = 0;
-          return TRUE;
-        }
-      /* "durations" is not "duration" in seconds: a unit follows a
-       * separator, or starts a camel-case word ("latencyMs"). */
-      if (*rest == '_' || *rest == '.' || *rest == '-')
-        rest++;
-      else if (!g_ascii_isupper (*rest))
-        continue;
-      rest_len = strlen (rest);
-      if (rest_len > 0 && read_unit (rest, rest_len, scale) == rest_len)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
 static inline gboolean
 is_digit (char c)
 {
@@ -203,7 +127,7 @@ ld_timing_parse_value (const char *value,
     used++;
   if (used < length)
     {
-      gsize n = read_unit (value + used, length - used, &unit);
+      gsize n = ld_duration_read_unit (value + used, length - used, &unit);
 
       if (n == 0 || used + n != length)
         return FALSE;
@@ -301,7 +225,7 @@ ld_timing_pattern_new (const char  *pattern,
 
     while (skip < self->suffix_len && self->suffix[skip] == ' ')
       skip++;
-    if (read_unit (self->suffix + skip, self->suffix_len - skip, &self->scale) == 0)
+    if (ld_duration_read_unit (self->suffix + skip, self->suffix_len - skip, &self->scale) == 0)
       self->scale = 0;
   }
 
@@ -363,7 +287,7 @@ match_at (const LdTimingPattern *pattern,
 
       while (skip < length && text[skip] == ' ' && pattern->suffix_len == 0)
         skip++;
-      if (read_unit (text + skip, length - skip, &scale) == 0)
+      if (ld_duration_read_unit (text + skip, length - skip, &scale) == 0)
         scale = 1e-3;
     }
 
@@ -546,8 +470,41 @@ read_extras (const LdRecord     *record,
   return found;
 }
 
+/* The grouping field's value among @record's extra fields, for a duration
+ * found in the message. */
+static void
+read_group_value (const LdRecord     *record,
+                  LdTimingGroupField *group)
+{
+  const char *cursor, *end;
+
+  if (record->tail_len == 0)
+    return;
+  cursor = record->text + record->message_len + LD_RECORD_TAIL_HEADER
+           + ld_record_tail_field (record, 0) + ld_record_tail_field (record, 1);
+  end = record->text + record->message_len + record->tail_len;
+
+  while (end - cursor >= EXTRA_HEADER_SIZE)
+    {
+      guint32 key, value_len;
+      LdValueType type = (LdValueType) cursor[4];
+
+      memcpy (&key, cursor, 4);
+      memcpy (&value_len, cursor + 5, 4);
+      if (key == group->key && type != LD_VALUE_NULL && type != LD_VALUE_JSON)
+        {
+          group->value = cursor + EXTRA_HEADER_SIZE;
+          group->length = value_len;
+          return;
+        }
+      cursor += EXTRA_HEADER_SIZE + value_len;
+    }
+}
+
 /* A record's duration, from its extra fields or else its message through
- * @pattern (nullable), and its grouping value. */
+ * @pattern (nullable), and its grouping value. Only a record whose builder
+ * saw a duration key (LD_RECORD_DURATION_KEY) has its extra fields walked
+ * for one; the others, most, cost a flag test and the pattern. */
 static inline gboolean
 read_record (const LdRecord        *record,
              GByteArray            *key_kinds,
@@ -558,13 +515,17 @@ read_record (const LdRecord        *record,
   gsize length;
   const char *message;
 
-  if (read_extras (record, key_kinds, group, seconds))
+  if ((record->flags & LD_RECORD_DURATION_KEY) && read_extras (record, key_kinds, group, seconds))
     return TRUE;
   if (pattern == NULL)
     return FALSE;
 
   message = ld_record_get_message (record, &length);
-  return pattern_find (pattern, message, length, seconds);
+  if (!pattern_find (pattern, message, length, seconds))
+    return FALSE;
+  if (group != NULL && group->key != LD_INTERN_NONE && group->value == NULL)
+    read_group_value (record, group);
+  return TRUE;
 }
 
 /**
@@ -577,8 +538,9 @@ read_record (const LdRecord        *record,
  * @group_key: the grouping field's interned key, or %LD_INTERN_NONE
  * @found: (array length=count) (out caller-allocates): the durations found
  *
- * Reads a run of stored records in one call, so that a record without a
- * duration, most of them, costs no call but the store's.
+ * Reads a run of stored records in one call, taking them from the store
+ * side by side (ld_store_get_run()), so that a record without a duration,
+ * most of them, costs no call.
  *
  * Returns: how many durations were found, in store order
  */
@@ -595,14 +557,19 @@ _ld_timing_read_run (LdStore               *store,
 
   g_assert (count <= LD_TIMING_READ_RUN);
 
-  for (guint i = 0; i < count; i++)
+  for (guint done = 0, n = 0; done < count; done += n)
     {
-      LdTimingFound *out = &found[n_found];
+      const LdRecord *records = ld_store_get_run (store, position + done, count - done, &n);
 
-      out->record = ld_store_get_record (store, position + i);
-      out->position = position + i;
-      out->group = (LdTimingGroupField) { group_key, NULL, 0 };
-      n_found += read_record (out->record, key_kinds, pattern, &out->group, &out->seconds);
+      g_assert (n > 0);
+      for (guint i = 0; i < n; i++)
+        {
+          LdTimingGroupField group = { group_key, NULL, 0 };
+          double seconds;
+
+          if (read_record (&records[i], key_kinds, pattern, &group, &seconds))
+            found[n_found++] = (LdTimingFound) { &records[i], position + done + i, seconds, group };
+        }
     }
 
   return n_found;

@@ -270,18 +270,14 @@ second_free (gpointer data)
   g_free (second);
 }
 
-static Second *
-lookup_second (LdTiming  *self,
-               Second   **cache,
-               gint64     number,
-               gboolean   create)
+static G_GNUC_NO_INLINE Second *
+find_second (LdTiming  *self,
+             Second   **cache,
+             gint64     number,
+             gboolean   create)
 {
-  Second *second = *cache;
+  Second *second = g_hash_table_lookup (self->seconds, &number);
 
-  if (second != NULL && second->second == number)
-    return second;
-
-  second = g_hash_table_lookup (self->seconds, &number);
   if (second == NULL && create)
     {
       second = g_new0 (Second, 1);
@@ -291,6 +287,21 @@ lookup_second (LdTiming  *self,
     }
   *cache = second;
   return second;
+}
+
+/* The second @number's counts, through @cache: records come in time order,
+ * so most are counted in the second the one before was. */
+static inline Second *
+lookup_second (LdTiming  *self,
+               Second   **cache,
+               gint64     number,
+               gboolean   create)
+{
+  Second *second = *cache;
+
+  if (G_LIKELY (second != NULL && second->second == number))
+    return second;
+  return find_second (self, cache, number, create);
 }
 
 /* The place of @bin in the sorted bins, or where it would go. */
@@ -430,17 +441,14 @@ slower (const LdTimingSlow *a,
   return a->seconds > b->seconds || (a->seconds == b->seconds && a->seq < b->seq);
 }
 
-static void
-slowest_offer (LdTiming *self,
-               guint64   seq,
-               double    seconds)
+static G_GNUC_NO_INLINE void
+slowest_keep (LdTiming *self,
+              guint64   seq,
+              double    seconds)
 {
   LdTimingSlow slow = { seq, seconds };
   guint index = self->slowest->len;
 
-  /* Most records stop here, at one or two comparisons. */
-  if (self->has_floor && !slower (&slow, &self->floor))
-    return;
   if (index == SLOWEST_RESERVE
       && !slower (&slow, &g_array_index (self->slowest, LdTimingSlow, index - 1)))
     {
@@ -458,6 +466,20 @@ slowest_offer (LdTiming *self,
       self->has_floor = TRUE;
       g_array_set_size (self->slowest, SLOWEST_RESERVE);
     }
+}
+
+/* Offers a duration to the slowest list. Most stop here, at one or two
+ * comparisons with the fastest that was let go. */
+static inline void
+slowest_offer (LdTiming *self,
+               guint64   seq,
+               double    seconds)
+{
+  LdTimingSlow slow = { seq, seconds };
+
+  if (self->has_floor && !slower (&slow, &self->floor))
+    return;
+  slowest_keep (self, seq, seconds);
 }
 
 /* The full sequence number of a live entry, from the store's first. */

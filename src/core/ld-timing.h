@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "ld-duration-key.h"
 #include "ld-store.h"
 
 G_BEGIN_DECLS
@@ -70,8 +71,6 @@ gboolean         ld_timing_pattern_match     (const LdTimingPattern *pattern,
                                               gsize                  length,
                                               double                *seconds);
 
-gboolean         ld_timing_key_is_duration   (const char            *key,
-                                              double                *scale);
 gboolean         ld_timing_parse_value       (const char            *value,
                                               gsize                  length,
                                               double                 scale,
