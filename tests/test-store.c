@@ -232,8 +232,11 @@ test_runs (void)
       g_assert_cmpuint (n, <=, ld_store_get_n_records (store));
       if (n < ld_store_get_n_records (store))
         {
+          guint first = n;
+
           wrapped = TRUE;
-          g_assert_nonnull (ld_store_get_run (store, n, G_MAXUINT, &n));
+          g_assert_nonnull (ld_store_get_run (store, first, G_MAXUINT, &n));
+          g_assert_cmpuint (first + n, ==, ld_store_get_n_records (store));
         }
     }
   g_assert_true (wrapped);

@@ -154,12 +154,37 @@ find_descendant (GtkWidget  *widget,
 
 /* Real input through the X server (xdotool's XTest) with the pointer at
  * (@x, @y) in @window's surface: @actions are xdotool commands such as
- * "key shift+F10" or "keydown ctrl click 1 keyup ctrl". The UI tests share
- * one Xvfb display without a window manager, so another test's window may
- * lie on top of this one or hold the keyboard: the window is raised and
- * given the focus first. A window mapped in between can still take the
- * input, so a caller waits for the effect and may send again. FALSE where
- * there is no X11 or no xdotool. */
+ * "key shift+F10" or "keydown ctrl click 1 keyup ctrl".
+ *
+ * The UI tests share one Xvfb display without a window manager, and every
+ * window maps at the same place, on top: another test's window may lie
+ * over this one, and the pointer's window takes the input. So the window
+ * is raised and given the focus first, and a capture controller on it
+ * watches for the input's first key or button press. Input that did not
+ * reach it in 10 s (a window mapped in between took it) is sent again,
+ * three times at most; input that reached it is never sent twice, so the
+ * caller then waits for its effect as long as for anything else. FALSE
+ * where there is no X11 or no xdotool. */
+#ifdef GDK_WINDOWING_X11
+static gboolean
+ui_count_press (GtkEventControllerLegacy *controller,
+                GdkEvent                 *event,
+                guint                    *n_presses)
+{
+  GdkEventType type = gdk_event_get_event_type (event);
+
+  if (type == GDK_KEY_PRESS || type == GDK_BUTTON_PRESS)
+    (*n_presses)++;
+  return FALSE;
+}
+
+static gboolean
+ui_presses_seen (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+#endif
+
 G_GNUC_UNUSED static gboolean
 ui_send_x_input (GtkWidget  *window,
                  int         x,
@@ -168,18 +193,37 @@ ui_send_x_input (GtkWidget  *window,
 {
 #ifdef GDK_WINDOWING_X11
   g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-  g_autofree char *command = NULL;
+  g_autofree char *quoted = NULL;
+  GtkEventController *watch;
   gulong xid;
-  int status;
+  guint n_presses = 0;
 
   if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (window)) || xdotool == NULL)
     return FALSE;
 
+  quoted = g_shell_quote (xdotool);
   xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
-  command = g_strdup_printf ("%s windowraise %lu windowfocus %lu mousemove --window %lu %d %d %s",
-                             xdotool, xid, xid, xid, x, y, actions);
-  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  watch = gtk_event_controller_legacy_new ();
+  gtk_event_controller_set_propagation_phase (watch, GTK_PHASE_CAPTURE);
+  g_signal_connect (watch, "event", G_CALLBACK (ui_count_press), &n_presses);
+  gtk_widget_add_controller (window, watch);
+
+  for (int attempt = 0; attempt < 3 && n_presses == 0; attempt++)
+    {
+      g_autofree char *command = g_strdup_printf ("%s windowraise %lu windowfocus %lu "
+                                                  "mousemove --window %lu %d %d %s",
+                                                  quoted, xid, xid, xid, x, y, actions);
+      int status;
+
+      if (attempt > 0)
+        g_test_message ("\"%s\" did not reach the window; sent again", actions);
+      g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      ui_wait_until_within (ui_presses_seen, &n_presses, 10 * G_USEC_PER_SEC);
+    }
+  gtk_widget_remove_controller (window, watch);
+  if (n_presses == 0)
+    g_error ("\"%s\" never reached the window", actions);
   return TRUE;
 #else
   return FALSE;

@@ -134,7 +134,10 @@ ld_export_snapshot_add_record (LdExportSnapshot *self,
     text = record->text;
   copy.text = size > 0 && text != NULL ? copy_text (self, text, size) : NULL;
   if (copy.text == NULL)
-    copy.message_len = copy.tail_len = 0;
+    {
+      copy.message_len = copy.tail_len = 0;
+      copy.flags = 0;
+    }
   g_array_append_val (self->records, copy);
 }
 

@@ -415,6 +415,20 @@ key_kind (GByteArray *key_kinds,
  * test-timing.c checks that the two walks agree. */
 #define EXTRA_HEADER_SIZE (4 + 1 + 4)
 
+/* Where @record's extra fields start and end; FALSE when it has none. */
+static inline gboolean
+extras_bounds (const LdRecord  *record,
+               const char     **start,
+               const char     **end)
+{
+  if (record->tail_len == 0)
+    return FALSE;
+  *start = record->text + record->message_len + LD_RECORD_TAIL_HEADER
+           + ld_record_tail_field (record, 0) + ld_record_tail_field (record, 1);
+  *end = record->text + record->message_len + record->tail_len;
+  return TRUE;
+}
+
 /* The duration among @record's extra fields, and the grouping field's
  * value in the same pass; @key_kinds (nullable) caches what each key is. */
 static inline gboolean
@@ -429,11 +443,8 @@ read_extras (const LdRecord     *record,
    * none is looked for, the walk ends at the duration. */
   guint32 group_key = group != NULL ? group->key : LD_INTERN_NONE;
 
-  if (record->tail_len == 0)
+  if (!extras_bounds (record, &cursor, &end))
     return FALSE;
-  cursor = record->text + record->message_len + LD_RECORD_TAIL_HEADER
-           + ld_record_tail_field (record, 0) + ld_record_tail_field (record, 1);
-  end = record->text + record->message_len + record->tail_len;
 
   while (end - cursor >= EXTRA_HEADER_SIZE)
     {
@@ -478,11 +489,8 @@ read_group_value (const LdRecord     *record,
 {
   const char *cursor, *end;
 
-  if (record->tail_len == 0)
+  if (!extras_bounds (record, &cursor, &end))
     return;
-  cursor = record->text + record->message_len + LD_RECORD_TAIL_HEADER
-           + ld_record_tail_field (record, 0) + ld_record_tail_field (record, 1);
-  end = record->text + record->message_len + record->tail_len;
 
   while (end - cursor >= EXTRA_HEADER_SIZE)
     {

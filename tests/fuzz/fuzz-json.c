@@ -5,7 +5,8 @@
  *
  *   clang -fsanitize=fuzzer,address,undefined -Isrc/core -I<dir with config.h>
  *         src/core/ld-json.c src/core/ld-json-normalize.c src/core/ld-jsonl.c
- *         src/core/ld-record.c src/core/ld-intern.c src/core/ld-level.c src/core/ld-json-pyargs.c
+ *         src/core/ld-record.c src/core/ld-intern.c src/core/ld-duration-key.c src/core/ld-level.c
+ *         src/core/ld-json-pyargs.c
  *         src/core/ld-pickle*.c src/core/ld-pyformat.c src/core/ld-structured-message.c
  *         tests/fuzz/fuzz-json.c
  *         $(pkg-config --cflags --libs glib-2.0) -o fuzz-json
