@@ -6,9 +6,54 @@
  * record's extra fields, the ledger of counted durations, and the
  * per-value counts. */
 
+#include <string.h>
+
 #include "ld-timing.h"
 
 G_BEGIN_DECLS
+
+/* Bins (ld-timing-bins.c): each is LD_TIMING_BIN_RATIO times as wide as the one
+ * before. */
+#define LD_TIMING_BIN_RATIO 1.04
+
+/* A bin is found without a logarithm: a table by the duration's binary
+ * exponent and the first 8 bits of its mantissa gives the bin where that
+ * cell starts, and a cell (at most 0.4 % wide) holds at most one bin edge,
+ * so one comparison with the next bin's edge ends it. Exponents go up to
+ * 2^37 µs, past the last bin's edge (1.04^646 µs, 2^36.6). */
+#define LD_TIMING_GUESS_EXPONENTS 38
+#define LD_TIMING_GUESS_MANTISSA_BITS 8
+
+/* The least µs of each bin from 1 on, and past the last an edge never
+ * reached. */
+extern double  _ld_timing_bin_edges[LD_TIMING_N_BINS + 1];
+extern guint16 _ld_timing_bin_guesses[LD_TIMING_GUESS_EXPONENTS << LD_TIMING_GUESS_MANTISSA_BITS];
+
+void _ld_timing_ensure_bin_tables (void);
+
+/* The bin, once the tables are built: a leaf function the compiler
+ * inlines where records are counted. */
+static inline guint
+_ld_timing_bin_for (double seconds)
+{
+  double us = seconds * 1e6;
+  guint64 bits;
+  guint exponent, mantissa, bin;
+
+  if (!(us >= 1.0))
+    return 0;
+
+  memcpy (&bits, &us, sizeof bits);
+  exponent = (guint) (bits >> 52) - 1023;
+  if (exponent >= LD_TIMING_GUESS_EXPONENTS)
+    return LD_TIMING_N_BINS - 1;
+
+  mantissa = (guint) (bits >> (52 - LD_TIMING_GUESS_MANTISSA_BITS))
+             & ((1 << LD_TIMING_GUESS_MANTISSA_BITS) - 1);
+  bin = _ld_timing_bin_guesses[exponent << LD_TIMING_GUESS_MANTISSA_BITS | mantissa];
+  /* Without a branch: whether the edge is passed is a coin toss. */
+  return bin + (us >= _ld_timing_bin_edges[bin + 1]);
+}
 
 /* The grouping field's interned key, and its value once found. */
 typedef struct

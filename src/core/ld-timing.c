@@ -34,7 +34,6 @@
  * usual, or are never read. The counts are then those of a reading in one
  * go. */
 
-#define BIN_RATIO 1.04
 /* A grouping value is cut at this length: a path, not a document. */
 #define GROUP_NAME_MAX 200
 /* The slowest records kept, so that evicting some of the slowest rarely
@@ -120,141 +119,6 @@ floor_div (gint64 value,
   gint64 quotient = value / divisor;
 
   return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
-}
-
-/* Bins */
-
-/* A bin is found without a logarithm: a table by the duration's binary
- * exponent and the first 8 bits of its mantissa gives the bin where that
- * cell starts, and a cell (at most 0.4 % wide) holds at most one bin edge,
- * so one comparison with the next bin's edge ends it. Exponents go up to
- * 2^37 µs, past the last bin's edge (1.04^646 µs, 2^36.6). */
-#define GUESS_EXPONENTS 38
-#define GUESS_MANTISSA_BITS 8
-
-/* The least µs of each bin from 1 on, and past the last an edge never
- * reached. */
-static double  bin_edges[LD_TIMING_N_BINS + 1];
-static guint16 bin_guesses[GUESS_EXPONENTS << GUESS_MANTISSA_BITS];
-
-static void
-build_bin_tables (void)
-{
-  guint bin = 1;
-
-  bin_edges[0] = 0;
-  for (guint i = 1; i < LD_TIMING_N_BINS; i++)
-    bin_edges[i] = pow (BIN_RATIO, i - 1.0);
-  bin_edges[LD_TIMING_N_BINS] = INFINITY;
-
-  for (guint cell = 0; cell < G_N_ELEMENTS (bin_guesses); cell++)
-    {
-      double start = ldexp (1 + (cell & ((1 << GUESS_MANTISSA_BITS) - 1))
-                                / (double) (1 << GUESS_MANTISSA_BITS),
-                            cell >> GUESS_MANTISSA_BITS);
-
-      while (bin + 1 < LD_TIMING_N_BINS && bin_edges[bin + 1] <= start)
-        bin++;
-      bin_guesses[cell] = bin;
-    }
-}
-
-static void
-ensure_bin_tables (void)
-{
-  static gsize built;
-
-  if (g_once_init_enter (&built))
-    {
-      build_bin_tables ();
-      g_once_init_leave (&built, 1);
-    }
-}
-
-/* The bin, once the tables are built: a leaf function the compiler
- * inlines where records are counted. */
-static inline guint
-bin_for (double seconds)
-{
-  double us = seconds * 1e6;
-  guint64 bits;
-  guint exponent, mantissa, bin;
-
-  if (!(us >= 1.0))
-    return 0;
-
-  memcpy (&bits, &us, sizeof bits);
-  exponent = (guint) (bits >> 52) - 1023;
-  if (exponent >= GUESS_EXPONENTS)
-    return LD_TIMING_N_BINS - 1;
-
-  mantissa = (guint) (bits >> (52 - GUESS_MANTISSA_BITS)) & ((1 << GUESS_MANTISSA_BITS) - 1);
-  bin = bin_guesses[exponent << GUESS_MANTISSA_BITS | mantissa];
-  /* Without a branch: whether the edge is passed is a coin toss. */
-  return bin + (us >= bin_edges[bin + 1]);
-}
-
-/**
- * ld_timing_bin_for:
- * @seconds: a duration
- *
- * Returns: the histogram bin that counts @seconds
- */
-guint
-ld_timing_bin_for (double seconds)
-{
-  ensure_bin_tables ();
-
-  return bin_for (seconds);
-}
-
-/**
- * ld_timing_bin_value:
- * @bin: a histogram bin
- *
- * Returns: the duration in seconds that stands for every one in @bin, its
- *   geometric middle
- */
-double
-ld_timing_bin_value (guint bin)
-{
-  if (bin == 0)
-    return 0.5e-6;
-
-  return pow (BIN_RATIO, bin - 0.5) * 1e-6;
-}
-
-/**
- * ld_timing_percentile:
- * @bins: (array fixed-size=648): counts per bin
- * @total: their sum
- * @fraction: 0.5 for the median, 0.99 for p99
- *
- * The duration below which @fraction of the counted ones fall, the
- * nearest-rank way: the value of rank ⌈fraction × total⌉.
- *
- * Returns: seconds, or 0 when nothing is counted
- */
-double
-ld_timing_percentile (const guint32 *bins,
-                      guint64        total,
-                      double         fraction)
-{
-  guint64 rank, seen = 0;
-
-  if (total == 0)
-    return 0;
-
-  rank = (guint64) ceil (fraction * total);
-  rank = CLAMP (rank, 1, total);
-  for (guint i = 0; i < LD_TIMING_N_BINS; i++)
-    {
-      seen += bins[i];
-      if (seen >= rank)
-        return ld_timing_bin_value (i);
-    }
-
-  return ld_timing_bin_value (LD_TIMING_N_BINS - 1);
 }
 
 /* Seconds */
@@ -591,7 +455,7 @@ add_found (LdTiming            *self,
   entry->seq = (guint32) seq;
   entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
   entry->seconds = (float) found->seconds;
-  entry->bin = bin_for (entry->seconds);
+  entry->bin = _ld_timing_bin_for (entry->seconds);
   entry->slot = group_slot (self, record, &found->group, entry->bin);
 
   second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
@@ -831,7 +695,7 @@ static void
 ld_timing_init (LdTiming *self)
 {
   /* Here rather than per duration counted. */
-  ensure_bin_tables ();
+  _ld_timing_ensure_bin_tables ();
 
   self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
