@@ -709,6 +709,32 @@ test_regex_prefilter_sound (void)
     }
 }
 
+/* A query's text split into its terms as the user wrote them, for editing
+ * it term by term: quoted phrases and escaped spaces stay one term. */
+static void
+test_split_terms (void)
+{
+  static const struct { const char *text; const char *joined; } cases[] = {
+    { "", "" },
+    { "   ", "" },
+    { "level>=ERROR  shop", "level>=ERROR|shop" },
+    { "path=\"/a b\" -x\ty", "path=\"/a b\"|-x|y" },
+    { "a\\ b \"open quote never closed", "a\\ b|\"open quote never closed" },
+    { "(a OR b) c", "(a|OR|b)|c" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) terms = ld_query_split_terms (cases[i].text);
+      g_autoptr(GString) joined = g_string_new (NULL);
+
+      for (guint t = 0; t < terms->len; t++)
+        g_string_append_printf (joined, "%s%s", t > 0 ? "|" : "",
+                                (const char *) g_ptr_array_index (terms, t));
+      g_assert_cmpstr (joined->str, ==, cases[i].joined);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -733,6 +759,7 @@ main (int   argc,
   g_test_add_func ("/text-search/unicode", test_unicode_search);
   g_test_add_func ("/text-search/regex-literal", test_regex_literal);
   g_test_add_func ("/text-search/regex-prefilter", test_regex_prefilter_sound);
+  g_test_add_func ("/query/split-terms", test_split_terms);
 
   return g_test_run ();
 }

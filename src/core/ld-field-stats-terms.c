@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ld-field-stats.h"
+#include "ld-query.h"
 
 /* Click-to-filter: the query term that filters to, or excludes, one value
  * of a field (as a user would type it), and the filter's text with that
@@ -93,35 +94,6 @@ ld_field_stats_term (LdStatsField  field,
   return g_strdup_printf ("%s%s=\"%s\"", exclude ? "-" : "", name, quoted->str);
 }
 
-/* The query's terms, split at spaces outside "quoted phrases". */
-static GPtrArray *
-split_terms (const char *text)
-{
-  GPtrArray *terms = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) term = g_string_new (NULL);
-  gboolean quoted = FALSE;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '\\' && p[1] != '\0')
-        g_string_append_c (term, *p++);
-      else if (*p == '"')
-        quoted = !quoted;
-      else if (g_ascii_isspace (*p) && !quoted)
-        {
-          if (term->len > 0)
-            g_ptr_array_add (terms, g_strdup (term->str));
-          g_string_truncate (term, 0);
-          continue;
-        }
-      g_string_append_c (term, *p);
-    }
-  if (term->len > 0)
-    g_ptr_array_add (terms, g_strdup (term->str));
-
-  return terms;
-}
-
 /* The change in nesting across @word: +1 for each "(" and -1 for each ")"
  * outside quotes; @has_parens says whether it has either. */
 static int
@@ -185,7 +157,7 @@ char *
 ld_field_stats_query_with_term (const char *query,
                                 const char *term)
 {
-  g_autoptr(GPtrArray) terms = split_terms (query != NULL ? query : "");
+  g_autoptr(GPtrArray) terms = ld_query_split_terms (query != NULL ? query : "");
   g_autofree char *opposite = *term == '-' ? g_strdup (term + 1) : g_strconcat ("-", term, NULL);
   g_autoptr(GString) result = g_string_new (NULL);
 

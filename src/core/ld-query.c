@@ -1061,3 +1061,47 @@ ld_query_find_matches (const LdQuery *query,
 
   return ranges->len > first;
 }
+
+/**
+ * ld_query_split_terms:
+ * @text: query text
+ *
+ * Splits @text into its terms as a user wrote them, at spaces outside
+ * "quoted phrases", a backslash and the character after it kept as they
+ * are: for editing a query's text term by term (click-to-filter, a range
+ * dragged on the chart) without changing the terms it keeps.
+ *
+ * Returns: (transfer full) (element-type utf8): the terms
+ */
+GPtrArray *
+ld_query_split_terms (const char *text)
+{
+  GPtrArray *terms;
+  g_autoptr(GString) term = NULL;
+  gboolean quoted = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  terms = g_ptr_array_new_with_free_func (g_free);
+  term = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\\' && p[1] != '\0')
+        g_string_append_c (term, *p++);
+      else if (*p == '"')
+        quoted = !quoted;
+      else if (g_ascii_isspace (*p) && !quoted)
+        {
+          if (term->len > 0)
+            g_ptr_array_add (terms, g_strdup (term->str));
+          g_string_truncate (term, 0);
+          continue;
+        }
+      g_string_append_c (term, *p);
+    }
+  if (term->len > 0)
+    g_ptr_array_add (terms, g_strdup (term->str));
+
+  return terms;
+}

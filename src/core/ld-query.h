@@ -131,6 +131,7 @@ void         ld_query_append_value     (GString        *out,
 gboolean     ld_query_matches          (const LdQuery  *query,
                                         const LdRecord *record);
 gboolean     ld_query_has_text_terms   (const LdQuery  *query);
+GPtrArray   *ld_query_split_terms      (const char     *text);
 gboolean     ld_query_uses_marks       (const LdQuery  *query);
 void         ld_query_set_mark_func    (LdQuery        *query,
                                         LdQueryMarkFunc func,

@@ -550,35 +550,6 @@ on_store_changed (LdWindow   *self,
     update_empty_state (self);
 }
 
-/* The query's terms, split at spaces outside "quoted phrases". */
-static GStrv
-split_terms (const char *text)
-{
-  g_autoptr(GStrvBuilder) terms = g_strv_builder_new ();
-  g_autoptr(GString) term = g_string_new (NULL);
-  gboolean quoted = FALSE;
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '\\' && p[1] != '\0')
-        g_string_append_c (term, *p++);
-      else if (*p == '"')
-        quoted = !quoted;
-      else if (*p == ' ' && !quoted)
-        {
-          if (term->len > 0)
-            g_strv_builder_add (terms, term->str);
-          g_string_truncate (term, 0);
-          continue;
-        }
-      g_string_append_c (term, *p);
-    }
-  if (term->len > 0)
-    g_strv_builder_add (terms, term->str);
-
-  return g_strv_builder_end (terms);
-}
-
 /* The chart's drag becomes after:/before: terms in the filter bar, in place
  * of any the query had. */
 static void
@@ -589,15 +560,19 @@ on_range_selected (LdWindow *self,
   g_autoptr(GDateTime) from = g_date_time_new_from_unix_local (from_us / G_USEC_PER_SEC);
   g_autoptr(GDateTime) to = g_date_time_new_from_unix_local ((to_us + G_USEC_PER_SEC - 1)
                                                               / G_USEC_PER_SEC);
-  g_auto(GStrv) words = split_terms (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
+  g_autoptr(GPtrArray) words =
+    ld_query_split_terms (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
   g_autoptr(GString) query = g_string_new (NULL);
   g_autofree char *from_text = g_date_time_format (from, "%Y-%m-%dT%H:%M:%S");
   g_autofree char *to_text = g_date_time_format (to, "%Y-%m-%dT%H:%M:%S");
 
-  for (guint i = 0; words[i] != NULL; i++)
-    if (*words[i] != '\0' && !g_str_has_prefix (words[i], "after:")
-        && !g_str_has_prefix (words[i], "before:"))
-      g_string_append_printf (query, "%s ", words[i]);
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+
+      if (!g_str_has_prefix (word, "after:") && !g_str_has_prefix (word, "before:"))
+        g_string_append_printf (query, "%s ", word);
+    }
   g_string_append_printf (query, "after:%s before:%s", from_text, to_text);
 
   gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
