@@ -6,6 +6,7 @@
 
 #include "ld-store.h"
 #include "ld-timing.h"
+#include "ld-timing-private.h"
 
 /* The request-timing counters: which fields and messages give a duration,
  * and percentiles that stay within the histogram's error of the exact ones
@@ -753,6 +754,43 @@ test_random_streams (void)
   g_assert_cmpuint (ld_timing_get_memory_size (timing), ==, 0);
 }
 
+/* The ledger is kept in blocks of LD_TIMING_LEDGER_BLOCK durations: a
+ * store that holds a few blocks' worth, filled and evicted many times over
+ * in batches of every size, so that appends and evictions cross block
+ * boundaries at every offset, and blocks are emptied and used again. */
+static void
+test_ledger_blocks (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (16000);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdTimingPattern) pattern = ld_timing_pattern_new ("in {duration}s", NULL);
+  gint64 clock = T0;
+  guint max_durations = 0;
+
+  ld_timing_set_group_key (timing, "path");
+  g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
+  ld_timing_attach_store (timing, store);
+  ld_timing_flush (timing);
+
+  for (guint round = 0; round < 80; round++)
+    {
+      g_autoptr(LdBatch) batch = random_batch_every (&clock, g_test_rand_int_range (1, 2500),
+                                                     3000);
+
+      ld_store_append_batch (store, batch);
+      check_timing (timing, store, pattern);
+      max_durations = MAX (max_durations, ld_timing_get_n_durations (timing));
+    }
+  /* Three in four records have a duration: the live ones span blocks, and
+   * far more than the store holds went through. */
+  g_assert_cmpuint (max_durations, >, 2 * LD_TIMING_LEDGER_BLOCK);
+  g_assert_cmpuint (ld_store_get_n_evicted (store), >, 4 * 16000);
+
+  ld_store_clear (store);
+  check_timing (timing, store, pattern);
+  g_assert_cmpuint (ld_timing_get_memory_size (timing), ==, 0);
+}
+
 /* A field with a value per request costs a bounded number of groups. */
 static void
 test_groups_bounded (void)
@@ -1080,6 +1118,7 @@ main (int   argc,
   g_test_add_func ("/timing/pattern-bounded", test_pattern_bounded);
   g_test_add_func ("/timing/bins", test_bins);
   g_test_add_func ("/timing/random-streams", test_random_streams);
+  g_test_add_func ("/timing/ledger-blocks", test_ledger_blocks);
   g_test_add_func ("/timing/groups-bounded", test_groups_bounded);
   g_test_add_func ("/timing/sliced-recount", test_sliced_recount);
   g_test_add_func ("/timing/top-groups", test_top_groups);

@@ -374,10 +374,9 @@ take_histogram (LdTimingGroups *groups,
 /* Gives the top values a histogram and takes it from those that left the
  * top, filling the new ones from the ledger in one pass. */
 static void
-promote (LdTimingGroups      *groups,
-         GArray              *top,
-         const LdTimingEntry *entries,
-         guint                n_entries)
+promote (LdTimingGroups       *groups,
+         GArray               *top,
+         const LdTimingLedger *ledger)
 {
   gboolean filling = FALSE;
 
@@ -403,16 +402,21 @@ promote (LdTimingGroups      *groups,
   if (!filling)
     return;
 
-  for (guint i = 0; i < n_entries; i++)
+  for (guint i = 0, n; i < ledger->len; i += n)
     {
-      guint16 index = entries[i].slot;
-      Slot *slot;
+      const LdTimingEntry *entries = _ld_timing_ledger_span (ledger, i, &n);
 
-      if (index == LD_TIMING_NO_SLOT)
-        continue;
-      slot = slot_at (groups, index);
-      if (slot->filling)
-        groups->histograms[slot->histogram - 1][entries[i].bin]++;
+      for (guint j = 0; j < n; j++)
+        {
+          guint16 index = entries[j].slot;
+          Slot *slot;
+
+          if (index == LD_TIMING_NO_SLOT)
+            continue;
+          slot = slot_at (groups, index);
+          if (slot->filling)
+            groups->histograms[slot->histogram - 1][entries[j].bin]++;
+        }
     }
   for (guint i = 0; i < top->len; i++)
     slot_at (groups, g_array_index (top, guint16, i))->filling = FALSE;
@@ -426,15 +430,14 @@ clear_group (gpointer data)
 
 /**
  * _ld_timing_groups_dup:
- * @entries: (array length=n_entries): every duration counted, the ledger
+ * @ledger: every duration counted
  *
  * Returns: (transfer full) (element-type LdTimingGroup): the top values,
  *   most durations first, then "other" when any is left
  */
 GArray *
-_ld_timing_groups_dup (LdTimingGroups      *groups,
-                       const LdTimingEntry *entries,
-                       guint                n_entries)
+_ld_timing_groups_dup (LdTimingGroups       *groups,
+                       const LdTimingLedger *ledger)
 {
   g_autoptr(GArray) top = top_slots (groups);
   GArray *result = g_array_new (FALSE, FALSE, sizeof (LdTimingGroup));
@@ -442,7 +445,7 @@ _ld_timing_groups_dup (LdTimingGroups      *groups,
   guint64 n_other = groups->n_all;
 
   g_array_set_clear_func (result, clear_group);
-  promote (groups, top, entries, n_entries);
+  promote (groups, top, ledger);
   for (guint i = 0; i < top->len; i++)
     {
       const Slot *slot = slot_at (groups, g_array_index (top, guint16, i));

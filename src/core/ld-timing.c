@@ -88,8 +88,7 @@ struct _LdTiming
   Second          *evicting;
   LdTimingGroups  *groups;
 
-  GArray          *ledger;       /* of Entry */
-  guint            ledger_head;
+  LdTimingLedger   ledger;
   gint64           origin;       /* the ledger's second 0 */
   gboolean         has_origin;
 
@@ -367,11 +366,12 @@ slowest_rebuild (LdTiming *self,
 {
   g_array_set_size (self->slowest, 0);
   self->has_floor = FALSE;
-  for (guint i = self->ledger_head; i < self->ledger->len; i++)
+  for (guint i = 0, n; i < self->ledger.len; i += n)
     {
-      const Entry *entry = &g_array_index (self->ledger, Entry, i);
+      const Entry *entries = _ld_timing_ledger_span (&self->ledger, i, &n);
 
-      slowest_offer (self, entry_seq (entry, first_seq), entry->seconds);
+      for (guint j = 0; j < n; j++)
+        slowest_offer (self, entry_seq (&entries[j], first_seq), entries[j].seconds);
     }
 }
 
@@ -463,8 +463,8 @@ add_found (LdTiming            *self,
   slowest_offer (self, seq, entry->seconds);
 }
 
-/* Records are read in runs, and the ledger grows once per run by the
- * durations found. */
+/* Records are read in runs, and each duration found is counted in the
+ * ledger's next entry. */
 static void
 add_positions (LdTiming *self,
                guint     position,
@@ -475,18 +475,14 @@ add_positions (LdTiming *self,
 
   for (guint start = position; start < position + count; start += LD_TIMING_READ_RUN)
     {
-      guint n_entries = self->ledger->len;
       guint n_found = _ld_timing_read_run (self->store, start,
                                            MIN (position + count - start, LD_TIMING_READ_RUN),
                                            self->key_kinds, self->pattern, self->group_key_id,
                                            found);
 
-      if (n_found == 0)
-        continue;
-      g_array_set_size (self->ledger, n_entries + n_found);
       for (guint i = 0; i < n_found; i++)
         add_found (self, &found[i], first_seq + found[i].position,
-                   &g_array_index (self->ledger, Entry, n_entries + i));
+                   _ld_timing_ledger_push (&self->ledger));
     }
 }
 
@@ -507,8 +503,7 @@ reset_counts (LdTiming *self)
   self->appending = NULL;
   self->evicting = NULL;
   _ld_timing_groups_reset (self->groups);
-  g_array_set_size (self->ledger, 0);
-  self->ledger_head = 0;
+  _ld_timing_ledger_reset (&self->ledger);
   self->has_origin = FALSE;
   g_array_set_size (self->slowest, 0);
   self->has_floor = FALSE;
@@ -594,23 +589,17 @@ forget_evicted (LdTiming *self)
 {
   guint64 first_seq = ld_store_get_first_seq (self->store);
 
-  while (self->ledger_head < self->ledger->len)
+  while (self->ledger.len > 0)
     {
-      const Entry *entry = &g_array_index (self->ledger, Entry, self->ledger_head);
+      const Entry *entry = _ld_timing_ledger_front (&self->ledger);
 
       if (!entry_evicted (entry, first_seq))
         break;
       remove_from_second (self, entry);
       _ld_timing_groups_remove (self->groups, entry->slot, entry->bin);
-      self->ledger_head++;
+      _ld_timing_ledger_drop_front (&self->ledger);
     }
   slowest_forget (self, first_seq);
-
-  if (self->ledger_head > 256 && self->ledger_head * 2 > self->ledger->len)
-    {
-      g_array_remove_range (self->ledger, 0, self->ledger_head);
-      self->ledger_head = 0;
-    }
 }
 
 /* A removal that did not count as eviction is a clear. New records are
@@ -624,7 +613,7 @@ on_items_changed (LdTiming   *self,
                   GListModel *store)
 {
   guint64 n_evicted = ld_store_get_n_evicted (self->store);
-  guint before = self->ledger->len - self->ledger_head;
+  guint before = self->ledger.len;
 
   if (removed > 0 && n_evicted == self->n_evicted_seen)
     reset_counts (self);
@@ -641,7 +630,7 @@ on_items_changed (LdTiming   *self,
   else
     self->next_seq = MAX (self->next_seq, ld_store_get_first_seq (self->store));
 
-  if (removed > 0 || self->ledger->len - self->ledger_head != before)
+  if (removed > 0 || self->ledger.len != before)
     g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -666,7 +655,7 @@ ld_timing_finalize (GObject *object)
   g_byte_array_unref (self->key_kinds);
   g_hash_table_unref (self->seconds);
   _ld_timing_groups_free (self->groups);
-  g_array_unref (self->ledger);
+  _ld_timing_ledger_clear (&self->ledger);
   g_array_unref (self->slowest);
 
   G_OBJECT_CLASS (ld_timing_parent_class)->finalize (object);
@@ -700,7 +689,7 @@ ld_timing_init (LdTiming *self)
   self->key_kinds = g_byte_array_new ();
   self->seconds = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, second_free);
   self->groups = _ld_timing_groups_new ();
-  self->ledger = g_array_new (FALSE, FALSE, sizeof (Entry));
+  _ld_timing_ledger_init (&self->ledger);
   self->slowest = g_array_new (FALSE, FALSE, sizeof (LdTimingSlow));
 }
 
@@ -873,7 +862,7 @@ ld_timing_get_n_durations (LdTiming *self)
 {
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
 
-  return self->ledger->len - self->ledger_head;
+  return self->ledger.len;
 }
 
 /**
@@ -1029,9 +1018,7 @@ ld_timing_dup_groups (LdTiming *self)
 {
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
-  return _ld_timing_groups_dup (self->groups,
-                                (const Entry *) self->ledger->data + self->ledger_head,
-                                self->ledger->len - self->ledger_head);
+  return _ld_timing_groups_dup (self->groups, &self->ledger);
 }
 
 /**
@@ -1073,7 +1060,7 @@ ld_timing_get_memory_size (LdTiming *self)
 
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
 
-  size = (gsize) self->ledger->len * sizeof (Entry)
+  size = _ld_timing_ledger_get_memory_size (&self->ledger)
          + _ld_timing_groups_get_memory_size (self->groups);
   g_hash_table_iter_init (&iter, self->seconds);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
