@@ -408,6 +408,16 @@ test_terms (void)
   g_assert_cmpstr (quoted, ==, "path=\"a \\\"b\\\\\"");
   g_assert_cmpstr (level, ==, "level=\"WARNING\"");
   g_assert_cmpstr (conn, ==, "-conn=\"tcp-1\"");
+  /* Field names are read in any case, and ws: and is: are fields too (the
+   * fuzz-find target found "Level"). */
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *const keys[] = { "Level", "ws", "is", "HOST" };
+      g_autofree char *term = ld_field_stats_term (LD_STATS_FIELD_EXTRA, keys[i], "x", FALSE);
+      g_autofree char *expected = g_strdup_printf ("extra.%s=\"x\"", keys[i]);
+
+      g_assert_cmpstr (term, ==, expected);
+    }
   g_assert_null (ld_field_stats_term (LD_STATS_FIELD_EXTRA, "two words", "x", FALSE));
   g_assert_null (ld_field_stats_term (LD_STATS_FIELD_EXTRA, "1st", "x", FALSE));
 
@@ -431,6 +441,23 @@ test_terms (void)
     g_assert_cmpstr (q8, ==, "(x status=\"200\") y -status=\"200\"");
     g_assert_cmpstr (q9, ==, "a OR b -status=\"200\"");
     g_assert_cmpstr (q10, ==, "(a OR b) c status=\"200\"");
+    /* A query with a slash term gets the term in front: after "/ w(", the
+     * slash in "a/ b" would close a regex (the fuzz-find target's find),
+     * and "/a b/" is one regex that a split at spaces would cut. */
+    {
+      g_autofree char *logger = ld_field_stats_term (LD_STATS_FIELD_LOGGER, NULL, "a/ b", FALSE);
+      g_autofree char *q12 = ld_field_stats_query_with_term ("/ w(x", logger);
+      g_autofree char *q13 = ld_field_stats_query_with_term ("/a status=\"200\" b/ c", not_status);
+      g_autofree char *q14 = ld_field_stats_query_with_term ("path=\"/x\" c", not_status);
+      g_autoptr(LdQuery) p12 = ld_query_parse (q12, NOW, NULL);
+      g_autoptr(LdQuery) p13 = ld_query_parse (q13, NOW, NULL);
+
+      g_assert_cmpstr (q12, ==, "logger=\"a/ b\" / w(x");
+      g_assert_cmpstr (q13, ==, "-status=\"200\" /a status=\"200\" b/ c");
+      g_assert_cmpstr (q14, ==, "path=\"/x\" c -status=\"200\"");
+      g_assert_nonnull (p12);
+      g_assert_nonnull (p13);
+    }
     {
       g_autofree char *q11 = ld_field_stats_query_with_term ("status=\"200\" AND a", not_status);
       g_autoptr(LdQuery) parsed = ld_query_parse (q11, NOW, NULL);

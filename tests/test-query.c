@@ -735,6 +735,31 @@ test_split_terms (void)
     }
 }
 
+/* Which queries have a term that starts with a slash: a regex, or a word
+ * that a later slash would close as one. */
+static void
+test_slash_terms (void)
+{
+  static const struct { const char *text; gboolean slash; } cases[] = {
+    { "a b", FALSE },
+    { "path=\"/x\" \"/y\"", FALSE },
+    { "a/b", FALSE },
+    { "/", TRUE },
+    { "-/x", TRUE },
+    { "/a b/", TRUE },
+    { "(c OR /x/i) d", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(LdQuery) query = ld_query_parse (cases[i].text, 0, NULL);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_nonnull (query);
+      g_assert_cmpint (ld_query_has_slash_terms (query), ==, cases[i].slash);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -760,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/text-search/regex-literal", test_regex_literal);
   g_test_add_func ("/text-search/regex-prefilter", test_regex_prefilter_sound);
   g_test_add_func ("/query/split-terms", test_split_terms);
+  g_test_add_func ("/query/slash-terms", test_slash_terms);
 
   return g_test_run ();
 }

@@ -27,15 +27,6 @@ static const char *const query_names[] = {
   [LD_STATS_FIELD_FUNCTION] = "function",
 };
 
-/* The query language's own field names (see ld-query-parse.c): an extra
- * field with one of these keys is written extra.KEY. */
-static const char *const reserved_names[] = {
-  "message", "msg", "exception", "exc", "stack", "logger", "thread", "conn", "connection",
-  "peer", "protocol", "host", "service", "trace", "span", "file", "function", "func",
-  "process", "task", "level", "line", "pid", "tid", "thread_id", "since", "after", "before",
-  "has", "extra", NULL
-};
-
 const char *
 ld_stats_field_get_name (LdStatsField field)
 {
@@ -83,7 +74,7 @@ ld_field_stats_term (LdStatsField  field,
     name = g_strdup (query_names[field]);
   else if (key == NULL || !is_query_name (key) || g_str_has_prefix (key, "extra."))
     return NULL;
-  else if (g_strv_contains (reserved_names, key))
+  else if (ld_query_is_field_name (key))
     name = g_strconcat ("extra.", key, NULL);
   else
     name = g_strdup (key);
@@ -151,6 +142,10 @@ is_top_level_and (GPtrArray *terms,
  * the end, so "a OR level=ERROR" excluding ERROR gives
  * "a OR level=ERROR -level=ERROR", which is what was meant.
  *
+ * A query with a regex, or a word that starts with a slash, gets the term
+ * in front, as it is: a slash in the term would close "/word" as a regex,
+ * and splitting at spaces could cut one (the fuzz-find target found both).
+ *
  * Returns: (transfer full): the new query text
  */
 char *
@@ -160,8 +155,12 @@ ld_field_stats_query_with_term (const char *query,
   g_autoptr(GPtrArray) terms = ld_query_split_terms (query != NULL ? query : "");
   g_autofree char *opposite = *term == '-' ? g_strdup (term + 1) : g_strconcat ("-", term, NULL);
   g_autoptr(GString) result = g_string_new (NULL);
+  g_autoptr(LdQuery) parsed = terms->len > 0 ? ld_query_parse (query, 0, NULL) : NULL;
 
   int depth = 0;
+
+  if (parsed != NULL && ld_query_has_slash_terms (parsed))
+    return g_strconcat (term, " ", query, NULL);
 
   for (guint i = 0; i < terms->len; i++)
     {

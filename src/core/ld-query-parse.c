@@ -355,6 +355,24 @@ find_field (const char *name)
   return NULL;
 }
 
+/**
+ * ld_query_is_field_name:
+ * @name: a name
+ *
+ * Whether the query language reads @name, in any case, as one of its own
+ * fields rather than an extra field's key: such a key is written
+ * `extra.KEY`.
+ *
+ * Returns: whether @name is a field's name
+ */
+gboolean
+ld_query_is_field_name (const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return find_field (name) != NULL;
+}
+
 static void
 field_term_clear (FieldTerm *term)
 {

@@ -625,21 +625,31 @@ ld_query_matches (const LdQuery  *query,
   return all_match (query->root, record);
 }
 
-/* Marks. */
-
+/* Whether @node or a node under it passes @test. */
 static gboolean
-node_uses_marks (const LdNode *node)
+node_any (const LdNode *node,
+          gboolean    (*test) (const LdNode *node, const char *text),
+          const char   *text)
 {
-  if (node->kind == LD_NODE_MARKED)
+  if (test (node, text))
     return TRUE;
   if (node->children == NULL)
     return FALSE;
 
   for (guint i = 0; i < node->children->len; i++)
-    if (node_uses_marks (g_ptr_array_index (node->children, i)))
+    if (node_any (g_ptr_array_index (node->children, i), test, text))
       return TRUE;
 
   return FALSE;
+}
+
+/* Marks. */
+
+static gboolean
+is_marked_node (const LdNode *node,
+                const char   *text)
+{
+  return node->kind == LD_NODE_MARKED;
 }
 
 /**
@@ -654,7 +664,35 @@ ld_query_uses_marks (const LdQuery *query)
 {
   g_return_val_if_fail (query != NULL, FALSE);
 
-  return node_uses_marks (query->root);
+  return node_any (query->root, is_marked_node, query->text);
+}
+
+/* A regex, or a bare word that starts with a slash. */
+static gboolean
+is_slash_node (const LdNode *node,
+               const char   *text)
+{
+  return node->kind == LD_NODE_REGEX
+         || (node->kind == LD_NODE_TEXT && node->plain && text[node->offset] == '/');
+}
+
+/**
+ * ld_query_has_slash_terms:
+ * @query: a query
+ *
+ * Whether @query has a regex, or a word that starts with a slash. Text
+ * added after such a query can change how it reads (a slash in it closes
+ * the word as a regex), and splitting its text at spaces can cut a regex:
+ * a term is then put before the rest rather than after.
+ *
+ * Returns: %TRUE if a term of @query starts with a slash
+ */
+gboolean
+ld_query_has_slash_terms (const LdQuery *query)
+{
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  return node_any (query->root, is_slash_node, query->text);
 }
 
 static void

@@ -132,7 +132,9 @@ gboolean     ld_query_matches          (const LdQuery  *query,
                                         const LdRecord *record);
 gboolean     ld_query_has_text_terms   (const LdQuery  *query);
 GPtrArray   *ld_query_split_terms      (const char     *text);
+gboolean     ld_query_is_field_name    (const char     *name);
 gboolean     ld_query_uses_marks       (const LdQuery  *query);
+gboolean     ld_query_has_slash_terms  (const LdQuery  *query);
 void         ld_query_set_mark_func    (LdQuery        *query,
                                         LdQueryMarkFunc func,
                                         gpointer        user_data);
