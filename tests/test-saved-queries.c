@@ -257,6 +257,31 @@ test_combine (void)
       g_assert_cmpint (ld_query_matches (combined, record), ==,
                        ld_query_matches (first, record) && ld_query_matches (second, record));
     }
+
+  /* As typed, "a)b" would end its parenthesis early, and the bare word
+   * "/x" would be a regex up to the next query's slash: each goes in as the
+   * parser writes it back. */
+  {
+    const char *odd[] = { "a)b", "/x", " ", "logger=\"p/ q\"", NULL };
+    g_autofree char *odd_text = ld_saved_queries_combine (odd);
+    g_autoptr(LdQuery) odd_combined = ld_query_parse (odd_text, NOW, NULL);
+
+    g_assert_cmpstr (odd_text, ==, "(\"a)b\") (\"/x\") (logger=\"p/ q\")");
+    g_assert_nonnull (odd_combined);
+    for (guint i = 0; i < ld_store_get_n_records (store); i++)
+      {
+        const LdRecord *record = ld_store_get_record (store, i);
+        gboolean all = TRUE;
+
+        for (guint q = 0; odd[q] != NULL; q++)
+          {
+            g_autoptr(LdQuery) one_query = ld_query_parse (odd[q], NOW, NULL);
+
+            all = all && ld_query_matches (one_query, record);
+          }
+        g_assert_cmpint (ld_query_matches (odd_combined, record), ==, all);
+      }
+  }
 }
 
 static void

@@ -526,6 +526,11 @@ ld_saved_queries_renamed (GVariant   *saved,
  * ld_saved_queries_combine:
  * @texts: queries
  *
+ * Each query that parses goes in as the parser writes it back
+ * (ld_query_to_string()), which reads the same in parentheses and beside
+ * the others: as typed, "a)b" would end its parenthesis early, and a bare
+ * word "/x" would become a regex up to a slash in the next query.
+ *
  * Returns: (transfer full): a query that matches what all of @texts match,
  *   `(q1) (q2)`, or the one query itself when there is one
  */
@@ -539,7 +544,16 @@ ld_saved_queries_combine (const char *const *texts)
     g_string_append (query, texts[0]);
   else
     for (guint i = 0; i < n; i++)
-      g_string_append_printf (query, "%s(%s)", i > 0 ? " " : "", texts[i]);
+      {
+        g_autoptr(LdQuery) parsed = ld_query_parse (texts[i], 0, NULL);
+        g_autofree char *text = parsed != NULL ? ld_query_to_string (parsed)
+                                               : g_strdup (texts[i]);
+
+        /* An empty query matches everything; "()" would not parse. */
+        if (parsed != NULL && ld_query_is_empty (parsed))
+          continue;
+        g_string_append_printf (query, "%s(%s)", query->len > 0 ? " " : "", text);
+      }
 
   return g_string_free (query, FALSE);
 }

@@ -18,7 +18,9 @@
  *   parses, that matches the record with that value (or does not), and not
  *   the one whose value differs by a byte (or does); added to the query C,
  *   the result parses whenever C does, and matches only records the term
- *   matches.
+ *   matches;
+ * - saved queries C and B combined (Ctrl+click) parse when each does, and
+ *   match what both match.
  *
  * Built with -DLD_FUZZ_STANDALONE it replays the files named on the command
  * line once. */
@@ -35,6 +37,7 @@
 #include "ld-intern.h"
 #include "ld-query.h"
 #include "ld-record.h"
+#include "ld-saved-queries.h"
 #include "ld-store.h"
 #include "ld-timing.h"
 #include "ld-ws-prefix.h"
@@ -253,6 +256,26 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   check_field_terms (LD_STATS_FIELD_LOGGER, same->logger, other->logger, same, other, c);
   check_field_terms (LD_STATS_FIELD_THREAD, same->thread, other->thread, same, other, c);
   check_field_terms (LD_STATS_FIELD_HOST, same->host, other->host, same, other, c);
+
+  /* Saved queries combined with Ctrl+click: C and B as two queries. */
+  {
+    const char *texts[] = { c, b, NULL };
+    g_autoptr(LdQuery) first = ld_query_parse (c, NOW_US, NULL);
+    g_autoptr(LdQuery) second = ld_query_parse (b, NOW_US, NULL);
+
+    if (first != NULL && second != NULL)
+      {
+        g_autofree char *text = ld_saved_queries_combine (texts);
+        g_autoptr(LdQuery) combined = ld_query_parse (text, NOW_US, NULL);
+        const LdRecord *records[] = { same, other, none };
+
+        g_assert (combined != NULL);
+        for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+          g_assert (ld_query_matches (combined, records[i])
+                    == (ld_query_matches (first, records[i])
+                        && ld_query_matches (second, records[i])));
+      }
+  }
 
   return 0;
 }
