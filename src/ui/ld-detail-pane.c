@@ -316,29 +316,12 @@ get_trace_extra (const LdRecord *record,
   return g_strndup (value, length);
 }
 
-/* "trace=ID" as a user would type it: ids are hex, but a sender may put
- * anything in them, which is then quoted so that the query means it. */
-static char *
-field_query (const char *field,
-             const char *value)
-{
-  g_autoptr(GString) quoted = NULL;
-
-  if (value[strspn (value, "0123456789abcdefABCDEF")] == '\0')
-    return g_strdup_printf ("%s=%s", field, value);
-
-  quoted = g_string_new (value);
-  g_string_replace (quoted, "\\", "\\\\", 0);
-  g_string_replace (quoted, "\"", "\\\"", 0);
-  return g_strdup_printf ("%s=\"%s\"", field, quoted->str);
-}
-
 static void
 set_trace_button (GtkWidget  *button,
                   const char *field,
                   const char *value)
 {
-  g_autofree char *query = value != NULL ? field_query (field, value) : NULL;
+  g_autofree char *query = value != NULL ? value_term (field, value) : NULL;
 
   gtk_widget_set_visible (button, value != NULL);
   /* The target before the name: a string action cannot be without one. */

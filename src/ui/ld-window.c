@@ -623,9 +623,11 @@ static void
 on_connection_activated (LdWindow   *self,
                          const char *id)
 {
-  g_autofree char *query = g_strdup_printf ("conn=\"%s\"", id);
+  /* A record may name its own connection: the id is a sender's text. */
+  g_autoptr(GString) query = g_string_new ("conn=");
 
-  show_query (self, query);
+  ld_query_append_value (query, id);
+  show_query (self, query->str);
 }
 
 /* "win.set-filter" with a query: what the detail pane's "Show This Trace"
