@@ -441,9 +441,10 @@ test_terms (void)
     g_assert_cmpstr (q8, ==, "(x status=\"200\") y -status=\"200\"");
     g_assert_cmpstr (q9, ==, "a OR b -status=\"200\"");
     g_assert_cmpstr (q10, ==, "(a OR b) c status=\"200\"");
-    /* A query with a slash term gets the term in front: after "/ w(", the
-     * slash in "a/ b" would close a regex (the fuzz-find target's find),
-     * and "/a b/" is one regex that a split at spaces would cut. */
+    /* A query with a slash term is taken apart by the parser and written
+     * back: after a bare "/ w(", the slash in "a/ b" would close a regex
+     * (the fuzz-find target's find), and "/a b/" is one regex that a split
+     * at spaces would cut. */
     {
       g_autofree char *logger = ld_field_stats_term (LD_STATS_FIELD_LOGGER, NULL, "a/ b", FALSE);
       g_autofree char *q12 = ld_field_stats_query_with_term ("/ w(x", logger);
@@ -452,8 +453,26 @@ test_terms (void)
       g_autoptr(LdQuery) p12 = ld_query_parse (q12, NOW, NULL);
       g_autoptr(LdQuery) p13 = ld_query_parse (q13, NOW, NULL);
 
-      g_assert_cmpstr (q12, ==, "logger=\"a/ b\" / w(x");
-      g_assert_cmpstr (q13, ==, "-status=\"200\" /a status=\"200\" b/ c");
+      g_assert_cmpstr (q12, ==, "\"/\" \"w(x\" logger=\"a/ b\"");
+      g_assert_cmpstr (q13, ==, "/a status=\"200\" b/ c -status=\"200\"");
+      /* Its ANDed terms are still replaced, or kept once (the review's). */
+      {
+        g_autofree char *q15 = ld_field_stats_query_with_term ("/err/ -status=\"200\" x",
+                                                               status);
+        g_autofree char *q16 = ld_field_stats_query_with_term (q15, status);
+        g_autofree char *q17 = ld_field_stats_query_with_term ("/err/ (a OR -status=200)",
+                                                               status);
+
+        /* A quote or a ")" inside a word is a character of it, as the
+         * parser reads it: the term after it is still ANDed at the top. */
+        g_autofree char *q18 = ld_field_stats_query_with_term ("-host=A\") b\" y status=\"200\"",
+                                                               status);
+
+        g_assert_cmpstr (q18, ==, "-host=A\") b\" y status=\"200\"");
+        g_assert_cmpstr (q15, ==, "/err/ x status=\"200\"");
+        g_assert_cmpstr (q16, ==, "/err/ x status=\"200\"");
+        g_assert_cmpstr (q17, ==, "/err/ a OR -status=200 status=\"200\"");
+      }
       g_assert_cmpstr (q14, ==, "path=\"/x\" c -status=\"200\"");
       g_assert_nonnull (p12);
       g_assert_nonnull (p13);

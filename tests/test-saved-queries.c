@@ -245,7 +245,7 @@ test_combine (void)
   g_autoptr(LdQuery) second = ld_query_parse (pair[1], NOW, NULL);
   guint counter = 0;
 
-  g_assert_cmpstr (text, ==, "(level>=ERROR OR status=404) (-logger:app)");
+  g_assert_cmpstr (text, ==, "level>=ERROR OR status=404 -logger:app");
   g_assert_cmpstr (one, ==, "a OR b");
   combined = ld_query_parse (text, NOW, NULL);
   g_assert_nonnull (combined);
@@ -258,15 +258,16 @@ test_combine (void)
                        ld_query_matches (first, record) && ld_query_matches (second, record));
     }
 
-  /* As typed, "a)b" would end its parenthesis early, and the bare word
-   * "/x" would be a regex up to the next query's slash: each goes in as the
-   * parser writes it back. */
+  /* As typed, "a)b" would end a parenthesis early, and the bare word "/x"
+   * would be a regex up to the next query's slash: each goes in as the
+   * parser writes it back. So does one nested as deep as the parser
+   * allows, which parentheses around it would take past that. */
   {
     const char *odd[] = { "a)b", "/x", " ", "logger=\"p/ q\"", NULL };
     g_autofree char *odd_text = ld_saved_queries_combine (odd);
     g_autoptr(LdQuery) odd_combined = ld_query_parse (odd_text, NOW, NULL);
 
-    g_assert_cmpstr (odd_text, ==, "(\"a)b\") (\"/x\") (logger=\"p/ q\")");
+    g_assert_cmpstr (odd_text, ==, "\"a)b\" \"/x\" logger=\"p/ q\"");
     g_assert_nonnull (odd_combined);
     for (guint i = 0; i < ld_store_get_n_records (store); i++)
       {
@@ -281,6 +282,26 @@ test_combine (void)
           }
         g_assert_cmpint (ld_query_matches (odd_combined, record), ==, all);
       }
+  }
+  {
+    g_autoptr(GString) deep = g_string_new (NULL);
+    const char *deep_pair[] = { NULL, "y", NULL };
+    g_autoptr(LdQuery) alone = NULL;
+    g_autoptr(LdQuery) deep_combined = NULL;
+    g_autofree char *deep_text = NULL;
+
+    for (guint i = 0; i < 32; i++)
+      g_string_append (deep, "-(");
+    g_string_append (deep, "-x");
+    for (guint i = 0; i < 32; i++)
+      g_string_append_c (deep, ')');
+    deep_pair[0] = deep->str;
+    alone = ld_query_parse (deep->str, NOW, NULL);
+    deep_text = ld_saved_queries_combine (deep_pair);
+    deep_combined = ld_query_parse (deep_text, NOW, NULL);
+
+    g_assert_nonnull (alone);
+    g_assert_nonnull (deep_combined);
   }
 }
 

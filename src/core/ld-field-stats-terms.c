@@ -85,25 +85,37 @@ ld_field_stats_term (LdStatsField  field,
   return g_strdup_printf ("%s%s=\"%s\"", exclude ? "-" : "", name, quoted->str);
 }
 
-/* The change in nesting across @word: +1 for each "(" and -1 for each ")"
- * outside quotes; @has_parens says whether it has either. */
+/* The nesting after @word, from @depth before it, as the parser reads
+ * parentheses: "(" opens a group among the "-" and "(" a term starts with,
+ * ")" closes one only when one is open, and elsewhere, or quoted, either is
+ * a character of a word ("f(x)", "a)"). @has_parens says whether @word
+ * opened or closed any. */
 static int
 paren_depth (const char *word,
+             int         depth,
              gboolean   *has_parens)
 {
   gboolean quoted = FALSE;
-  int depth = 0;
+  /* Whether every character so far is a "-" or a "(". */
+  gboolean prefix = TRUE;
 
   *has_parens = FALSE;
   for (const char *p = word; *p != '\0'; p++)
     {
-      if (*p == '\\' && p[1] != '\0')
-        p++;
-      else if (*p == '"')
-        quoted = !quoted;
-      else if (!quoted && (*p == '(' || *p == ')'))
+      if (prefix && *p == '(')
         {
-          depth += *p == '(' ? 1 : -1;
+          depth++;
+          *has_parens = TRUE;
+          continue;
+        }
+      prefix = prefix && *p == '-';
+      if (*p == '\\' && p[1] != '\0' && quoted)
+        p++;
+      else if (ld_query_quote_toggles (word, p, quoted))
+        quoted = !quoted;
+      else if (!quoted && *p == ')' && depth > 0)
+        {
+          depth--;
           *has_parens = TRUE;
         }
     }
@@ -120,7 +132,7 @@ is_top_level_and (GPtrArray *terms,
 {
   gboolean has_parens;
 
-  paren_depth (g_ptr_array_index (terms, i), &has_parens);
+  paren_depth (g_ptr_array_index (terms, i), depth, &has_parens);
   /* A neighbouring AND stays with its term: taken out alone, it would leave
    * "AND a", which does not parse. */
   return depth == 0 && !has_parens
@@ -129,6 +141,37 @@ is_top_level_and (GPtrArray *terms,
          && (i + 1 == terms->len
              || (strcmp (g_ptr_array_index (terms, i + 1), "OR") != 0
                  && strcmp (g_ptr_array_index (terms, i + 1), "AND") != 0));
+}
+
+/* A term as the parser writes it back, to compare with the query's. */
+static char *
+normal_term (const char *term)
+{
+  g_autoptr(LdQuery) parsed = ld_query_parse (term, 0, NULL);
+
+  return parsed != NULL ? ld_query_to_string (parsed) : g_strdup (term);
+}
+
+static char *
+query_with_term_normalized (const LdQuery *query,
+                            const char    *term,
+                            const char    *opposite)
+{
+  g_autoptr(GPtrArray) rest = ld_query_dup_and_terms (query);
+  g_autofree char *same = normal_term (term);
+  g_autofree char *other = normal_term (opposite);
+  GString *result = g_string_new (NULL);
+
+  for (guint i = 0; i < rest->len; i++)
+    {
+      const char *word = g_ptr_array_index (rest, i);
+
+      if (strcmp (word, same) != 0 && strcmp (word, other) != 0)
+        g_string_append_printf (result, "%s ", word);
+    }
+  g_string_append (result, term);
+
+  return g_string_free (result, FALSE);
 }
 
 /**
@@ -142,9 +185,11 @@ is_top_level_and (GPtrArray *terms,
  * the end, so "a OR level=ERROR" excluding ERROR gives
  * "a OR level=ERROR -level=ERROR", which is what was meant.
  *
- * A query with a regex, or a word that starts with a slash, gets the term
- * in front, as it is: a slash in the term would close "/word" as a regex,
- * and splitting at spaces could cut one (the fuzz-find target found both).
+ * A query with a regex, or a word that starts with a slash, is not split
+ * at spaces, which could cut a regex: the terms it ANDs come from the
+ * parser, written as ld_query_to_string() writes them, which quotes a bare
+ * "/word", so that a slash in the term cannot close it as a regex (the
+ * fuzz-find target found both).
  *
  * Returns: (transfer full): the new query text
  */
@@ -160,7 +205,7 @@ ld_field_stats_query_with_term (const char *query,
   int depth = 0;
 
   if (parsed != NULL && ld_query_has_slash_terms (parsed))
-    return g_strconcat (term, " ", query, NULL);
+    return query_with_term_normalized (parsed, term, opposite);
 
   for (guint i = 0; i < terms->len; i++)
     {
@@ -172,7 +217,7 @@ ld_field_stats_query_with_term (const char *query,
       if ((strcmp (word, term) == 0 || strcmp (word, opposite) == 0)
           && is_top_level_and (terms, i, depth))
         continue;
-      depth += paren_depth (word, &has_parens);
+      depth = paren_depth (word, depth, &has_parens);
       g_string_append_printf (result, "%s ", word);
     }
   g_string_append (result, term);

@@ -373,6 +373,46 @@ ld_query_is_field_name (const char *name)
   return find_field (name) != NULL;
 }
 
+/**
+ * ld_query_quote_toggles:
+ * @term: where the term that holds @at starts
+ * @at: a character of it
+ * @quoted: whether @at is inside quotes
+ *
+ * Whether a quote at @at opens or closes a quoted span as the parser reads
+ * it: in quotes, it closes them; outside, it opens a phrase at the start of
+ * a term (after any "-" and "("), or a value right after a field's name
+ * and operator (`key="…"`). Anywhere else it is a character of a word.
+ *
+ * Returns: whether @at toggles the quoting
+ */
+gboolean
+ld_query_quote_toggles (const char *term,
+                        const char *at,
+                        gboolean    quoted)
+{
+  const char *p = term;
+  gsize op_len;
+
+  if (*at != '"' || quoted)
+    return *at == '"';
+
+  while (p < at && (*p == '-' || *p == '('))
+    p++;
+  if (p == at)
+    return TRUE;
+  if (!is_name_start (*p))
+    return FALSE;
+  while (p < at && is_name_char (*p))
+    p++;
+
+  op_len = at - p;
+  for (guint op = 0; op < G_N_ELEMENTS (op_texts); op++)
+    if (strlen (op_texts[op]) == op_len && strncmp (p, op_texts[op], op_len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 field_term_clear (FieldTerm *term)
 {
@@ -820,7 +860,10 @@ field_node (Parser    *p,
 
       node->field = LD_FIELD_EXTRA;
       node->key = g_strdup (term->name + (prefixed ? strlen ("extra.") : 0));
-      node->key_prefix = find_field (node->key) != NULL;
+      /* Written back as extra.KEY where KEY alone would read otherwise: a
+       * field's name, a key that itself starts with "extra.", none. */
+      node->key_prefix = find_field (node->key) != NULL || g_str_has_prefix (node->key, "extra.")
+                         || *node->key == '\0';
     }
 
   if (!parse_field_value (p, term, node))

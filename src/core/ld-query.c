@@ -928,6 +928,39 @@ ld_query_to_string (const LdQuery *query)
   return g_string_free (out, FALSE);
 }
 
+/**
+ * ld_query_dup_and_terms:
+ * @query: a query
+ *
+ * The terms @query ANDs at its top, each as ld_query_to_string() writes
+ * it: "a OR b c" gives "a OR b" and "c", and an empty query none.
+ *
+ * Returns: (transfer full) (element-type utf8): the terms
+ */
+GPtrArray *
+ld_query_dup_and_terms (const LdQuery *query)
+{
+  GPtrArray *terms;
+  const LdNode *root;
+
+  g_return_val_if_fail (query != NULL, NULL);
+
+  terms = g_ptr_array_new_with_free_func (g_free);
+  root = query->root;
+  if (ld_query_is_empty (query))
+    return terms;
+  for (guint i = 0; i < (root->kind == LD_NODE_AND ? root->children->len : 1); i++)
+    {
+      GString *out = g_string_new (NULL);
+
+      print_node (root->kind == LD_NODE_AND ? g_ptr_array_index (root->children, i) : root, out,
+                  LD_NODE_AND);
+      g_ptr_array_add (terms, g_string_free (out, FALSE));
+    }
+
+  return terms;
+}
+
 /* Highlighting. */
 
 static gboolean
@@ -1105,9 +1138,10 @@ ld_query_find_matches (const LdQuery *query,
  * @text: query text
  *
  * Splits @text into its terms as a user wrote them, at spaces outside
- * "quoted phrases", a backslash and the character after it kept as they
- * are: for editing a query's text term by term (click-to-filter, a range
- * dragged on the chart) without changing the terms it keeps.
+ * "quoted phrases", quotes and backslashes read as the parser reads them
+ * (ld_query_quote_toggles(); a backslash escapes in quotes only) and kept
+ * as they are: for editing a query's text term by term (click-to-filter, a
+ * range dragged on the chart) without changing the terms it keeps.
  *
  * Returns: (transfer full) (element-type utf8): the terms
  */
@@ -1125,9 +1159,11 @@ ld_query_split_terms (const char *text)
 
   for (const char *p = text; *p != '\0'; p++)
     {
-      if (*p == '\\' && p[1] != '\0')
+      /* A backslash escapes only in quotes: in a word it is a character. */
+      if (*p == '\\' && p[1] != '\0' && quoted)
         g_string_append_c (term, *p++);
-      else if (*p == '"')
+      /* Every character of the term so far is in it: it starts term->len back. */
+      else if (ld_query_quote_toggles (p - term->len, p, quoted))
         quoted = !quoted;
       else if (g_ascii_isspace (*p) && !quoted)
         {

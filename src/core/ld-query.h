@@ -132,6 +132,12 @@ gboolean     ld_query_matches          (const LdQuery  *query,
                                         const LdRecord *record);
 gboolean     ld_query_has_text_terms   (const LdQuery  *query);
 GPtrArray   *ld_query_split_terms      (const char     *text);
+
+gboolean     ld_query_quote_toggles    (const char     *term,
+                                        const char     *at,
+                                        gboolean        quoted);
+
+GPtrArray   *ld_query_dup_and_terms    (const LdQuery  *query);
 gboolean     ld_query_is_field_name    (const char     *name);
 gboolean     ld_query_uses_marks       (const LdQuery  *query);
 gboolean     ld_query_has_slash_terms  (const LdQuery  *query);

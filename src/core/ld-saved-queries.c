@@ -527,12 +527,16 @@ ld_saved_queries_renamed (GVariant   *saved,
  * @texts: queries
  *
  * Each query that parses goes in as the parser writes it back
- * (ld_query_to_string()), which reads the same in parentheses and beside
- * the others: as typed, "a)b" would end its parenthesis early, and a bare
- * word "/x" would become a regex up to a slash in the next query.
+ * (ld_query_to_string()), side by side: OR binds tighter than AND, so
+ * "a OR b" beside "c" reads (a OR b) AND c, and a query written back reads
+ * the same beside others (as typed, "a)b" in parentheses would end them
+ * early, and a bare word "/x" would become a regex up to a slash in the
+ * next query). No parentheses are added, so that a query nested as deep as
+ * the parser allows stays readable. An empty query matches everything and
+ * adds nothing.
  *
  * Returns: (transfer full): a query that matches what all of @texts match,
- *   `(q1) (q2)`, or the one query itself when there is one
+ *   or @texts[0] itself when it is the only one
  */
 char *
 ld_saved_queries_combine (const char *const *texts)
@@ -546,13 +550,19 @@ ld_saved_queries_combine (const char *const *texts)
     for (guint i = 0; i < n; i++)
       {
         g_autoptr(LdQuery) parsed = ld_query_parse (texts[i], 0, NULL);
-        g_autofree char *text = parsed != NULL ? ld_query_to_string (parsed)
-                                               : g_strdup (texts[i]);
+        g_autofree char *text = NULL;
 
-        /* An empty query matches everything; "()" would not parse. */
-        if (parsed != NULL && ld_query_is_empty (parsed))
+        if (parsed == NULL)
+          {
+            /* Kept in parentheses as typed: the combined query fails to
+             * parse as that one does, and says where. */
+            text = g_strdup_printf ("(%s)", texts[i]);
+          }
+        else if (ld_query_is_empty (parsed))
           continue;
-        g_string_append_printf (query, "%s(%s)", query->len > 0 ? " " : "", text);
+        else
+          text = ld_query_to_string (parsed);
+        g_string_append_printf (query, "%s%s", query->len > 0 ? " " : "", text);
       }
 
   return g_string_free (query, FALSE);

@@ -18,7 +18,8 @@
  *   parses, that matches the record with that value (or does not), and not
  *   the one whose value differs by a byte (or does); added to the query C,
  *   the result parses whenever C does, and matches only records the term
- *   matches;
+ *   matches; a second click changes no verdict, and the opposite click
+ *   then the first one again gives the first verdicts back;
  * - saved queries C and B combined (Ctrl+click) parse when each does, and
  *   match what both match.
  *
@@ -125,6 +126,28 @@ check_terms (LdStatsField    field,
       combined = ld_field_stats_query_with_term (query, term);
       after = ld_query_parse (combined, NOW_US, NULL);
       g_assert (after != NULL);
+      /* A second click on the value changes what is shown in nothing, and
+       * one on its opposite then the value again gives the first query's
+       * records back: the opposite was replaced, not ANDed. */
+      {
+        g_autofree char *again = ld_field_stats_query_with_term (combined, term);
+        g_autofree char *opposite = ld_field_stats_term (field, key, value, !exclude);
+        g_autofree char *flipped = ld_field_stats_query_with_term (combined, opposite);
+        g_autofree char *back = ld_field_stats_query_with_term (flipped, term);
+        g_autoptr(LdQuery) again_query = ld_query_parse (again, NOW_US, NULL);
+        g_autoptr(LdQuery) back_query = ld_query_parse (back, NOW_US, NULL);
+        const LdRecord *all[] = { same, other, none };
+
+        g_assert (again_query != NULL && back_query != NULL);
+        for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+          if (all[i] != NULL)
+            {
+              gboolean shown = ld_query_matches (after, all[i]);
+
+              g_assert (ld_query_matches (again_query, all[i]) == shown);
+              g_assert (ld_query_matches (back_query, all[i]) == shown);
+            }
+      }
       for (guint i = 0; i < G_N_ELEMENTS (records); i++)
         if (records[i] != NULL && ld_query_matches (after, records[i]))
           g_assert (matches (term, records[i]));
