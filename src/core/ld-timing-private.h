@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-/* What ld-timing.c, ld-timing-read.c and ld-timing-groups.c share: reading
- * runs of records' durations and grouping values, each in one pass over a
- * record's extra fields, the ledger of counted durations, and the
- * per-value counts. */
+/* What ld-timing.c, ld-timing-read.c, ld-timing-groups.c, ld-timing-bins.c
+ * and ld-timing-ledger.c share: reading runs of records' durations and
+ * grouping values, each in one pass over a record's extra fields, the
+ * ledger of counted durations, and the per-value counts. */
 
 #include <string.h>
 

@@ -21,7 +21,7 @@
  *
  * Eviction works as in ld-error-groups.c: a ledger in store order of the
  * records that had a duration, consumed from the front up to the store's
- * first sequence number. A record costs its ledger entry only when it has a
+ * first sequence number; it is kept in blocks (ld-timing-ledger.c). A record costs its ledger entry only when it has a
  * duration, and a record without one costs a walk over its extra fields'
  * interned keys (and the message pattern's literal text, when there is a
  * pattern): no allocation, no string compared.
