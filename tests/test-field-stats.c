@@ -469,6 +469,19 @@ test_terms (void)
                                                                status);
 
         g_assert_cmpstr (q18, ==, "-host=A\") b\" y status=\"200\"");
+        /* A word that runs into a group is read otherwise by a split at
+         * spaces: the parser rebuilds those (the second review's). */
+        {
+          g_autofree char *q19 = ld_field_stats_query_with_term ("a OR( status=\"200\" b)",
+                                                                 status);
+          g_autofree char *q20 = ld_field_stats_query_with_term ("(a)\"x  y\"", status);
+          g_autofree char *q21 = ld_field_stats_query_with_term ("status=\"200\" OR(y) z",
+                                                                 not_status);
+
+          g_assert_cmpstr (q19, ==, "a OR (status=200 b) status=\"200\"");
+          g_assert_cmpstr (q20, ==, "a \"x  y\" status=\"200\"");
+          g_assert_cmpstr (q21, ==, "status=200 OR y z -status=\"200\"");
+        }
         g_assert_cmpstr (q15, ==, "/err/ x status=\"200\"");
         g_assert_cmpstr (q16, ==, "/err/ x status=\"200\"");
         g_assert_cmpstr (q17, ==, "/err/ a OR -status=200 status=\"200\"");

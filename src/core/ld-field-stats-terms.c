@@ -152,6 +152,39 @@ normal_term (const char *term)
   return parsed != NULL ? ld_query_to_string (parsed) : g_strdup (term);
 }
 
+/* Whether @text's ANDed terms are @query's in order, less any of @term
+ * and @opposite (taken out, or kept beside an OR or in parentheses), then
+ * @term. */
+static gboolean
+has_terms (const char    *text,
+           const LdQuery *query,
+           const char    *term,
+           const char    *opposite)
+{
+  g_autoptr(LdQuery) parsed = ld_query_parse (text, 0, NULL);
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(GPtrArray) before = ld_query_dup_and_terms (query);
+  g_autofree char *same = normal_term (term);
+  g_autofree char *other = normal_term (opposite);
+  guint n = 0;
+
+  if (parsed == NULL)
+    return FALSE;
+  got = ld_query_dup_and_terms (parsed);
+  if (got->len == 0 || strcmp (g_ptr_array_index (got, got->len - 1), same) != 0)
+    return FALSE;
+  for (guint i = 0; i < before->len; i++)
+    {
+      const char *word = g_ptr_array_index (before, i);
+
+      if (n + 1 < got->len && strcmp (word, g_ptr_array_index (got, n)) == 0)
+        n++;
+      else if (strcmp (word, same) != 0 && strcmp (word, other) != 0)
+        return FALSE;
+    }
+  return n + 1 == got->len;
+}
+
 static char *
 query_with_term_normalized (const LdQuery *query,
                             const char    *term,
@@ -221,6 +254,14 @@ ld_field_stats_query_with_term (const char *query,
       g_string_append_printf (result, "%s ", word);
     }
   g_string_append (result, term);
+
+  /* Words are split as the parser reads them in every case the fuzzer and
+   * the reviews met, but a word that runs into a group ("OR(", "(a)OR",
+   * '(a)"x  y"') is read otherwise: the result must be the query's own
+   * ANDed terms, without the term and its opposite, then the term, or the
+   * parser rebuilds it. */
+  if (parsed != NULL && !has_terms (result->str, parsed, term, opposite))
+    return query_with_term_normalized (parsed, term, opposite);
 
   return g_string_free (g_steal_pointer (&result), FALSE);
 }
