@@ -102,11 +102,5 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 #ifdef LD_FUZZ_STANDALONE
 #include "fuzz-replay.h"
 
-int
-main (int    argc,
-      char **argv)
-{
-  ld_fuzz_replay (argc, argv);
-  return 0;
-}
+LD_FUZZ_REPLAY_MAIN
 #endif

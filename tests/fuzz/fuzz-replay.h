@@ -43,3 +43,14 @@ ld_fuzz_replay (int    argc,
         }
     }
 }
+
+/* The main() of a target that only replays its files: every target's but
+ * fuzz-http's, which stops its listener after them. */
+#define LD_FUZZ_REPLAY_MAIN \
+  int \
+  main (int    argc, \
+        char **argv) \
+  { \
+    ld_fuzz_replay (argc, argv); \
+    return 0; \
+  }
