@@ -45,7 +45,9 @@ struct _LdStore
 
   /* A reader on another thread (the archive writer) takes records by
    * sequence number. @reader_lock guards what it reads (the ring, the held
-   * records) against the UI thread's appends and evictions. Records evicted
+   * records) against the UI thread's appends and evictions; the timing
+   * counters' worker takes it too, through ld_store_lock(), to read runs of
+   * the ring. Records evicted
    * before the reader read them are held, each with a copy of its text, up
    * to MAX_HELD records or MAX_HELD_BYTES; beyond that they are counted as
    * missed. The only text chunks kept for the reader are those of the ring

@@ -11,6 +11,33 @@
  * ========================== */
 
 /**
+ * ld_store_lock:
+ * @self: a store
+ *
+ * Any thread: holds off the UI thread's appends, evictions and clears until
+ * ld_store_unlock(). Meanwhile another thread may call the getters
+ * (ld_store_get_first_seq(), ld_store_get_n_records(), ld_store_get_run()
+ * and the like), and the records they return stay valid. Hold it for
+ * microseconds: the UI thread waits for it. Never call ld_store_read() or
+ * anything that changes the store while holding it.
+ */
+void
+ld_store_lock (LdStore *self)
+{
+  g_return_if_fail (LD_IS_STORE (self));
+
+  g_mutex_lock (&self->reader_lock);
+}
+
+void
+ld_store_unlock (LdStore *self)
+{
+  g_return_if_fail (LD_IS_STORE (self));
+
+  g_mutex_unlock (&self->reader_lock);
+}
+
+/**
  * ld_store_attach_reader:
  * @self: a store
  *

@@ -64,6 +64,9 @@ guint           ld_store_get_n_ids          (LdStore        *self,
                                              LdStoreCounted  field);
 gsize           ld_store_get_text_size      (LdStore        *self);
 
+void            ld_store_lock               (LdStore        *self);
+void            ld_store_unlock             (LdStore        *self);
+
 guint64         ld_store_attach_reader      (LdStore        *self);
 void            ld_store_detach_reader      (LdStore        *self);
 guint           ld_store_read               (LdStore        *self,

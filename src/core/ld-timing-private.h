@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-/* What ld-timing.c, ld-timing-read.c, ld-timing-groups.c, ld-timing-bins.c
- * and ld-timing-ledger.c share: reading runs of records' durations and
- * grouping values, each in one pass over a record's extra fields, the
- * ledger of counted durations, and the per-value counts. */
+/* What ld-timing.c, ld-timing-read.c, ld-timing-groups.c, ld-timing-bins.c,
+ * ld-timing-ledger.c and ld-timing-columns.c share: reading runs of
+ * records' durations and grouping values, each in one pass over a record's
+ * extra fields, the ledger of counted durations, the per-value counts, and
+ * the counters' struct. */
 
 #include <string.h>
 
@@ -63,10 +64,16 @@ typedef struct
   gsize       length;
 } LdTimingGroupField;
 
-/* A duration found by _ld_timing_read_run(), for ld-timing.c to count. */
+/* A grouping value is cut at this length: a path, not a document. */
+#define LD_TIMING_GROUP_NAME_MAX 200
+
+/* A duration found by _ld_timing_read_run(), for ld-timing.c to count. It
+ * holds no pointer into the store: it is read with the store locked and
+ * counted after (group.value points into the caller's copy). */
 typedef struct
 {
-  const LdRecord     *record;
+  gint64              time_us;
+  guint32             logger;
   guint               position;
   double              seconds;
   LdTimingGroupField  group;
@@ -81,7 +88,8 @@ guint _ld_timing_read_run (LdStore               *store,
                            GByteArray            *key_kinds,
                            const LdTimingPattern *pattern,
                            guint32                group_key,
-                           LdTimingFound         *found);
+                           LdTimingFound         *found,
+                           char                  *values);
 
 /* One counted duration, 16 bytes. The store holds fewer than 2^31
  * records, so the low half of a sequence number tells the live ones apart,
@@ -183,5 +191,107 @@ guint           _ld_timing_groups_get_n_values    (LdTimingGroups       *groups)
 gsize           _ld_timing_groups_get_memory_size (LdTimingGroups       *groups);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LdTimingGroups, _ld_timing_groups_free)
+
+/* The counters themselves (ld-timing.c), shared with ld-timing-columns.c,
+ * which reads the chart's columns from them. */
+
+typedef struct
+{
+  guint16 bin;
+  guint32 count;
+} Bin;
+
+/* A second's histogram is sparse (the bins that hold something, found by
+ * binary search) until it holds DENSE_AT bins, then dense: a busy second
+ * costs a counter per duration rather than a search. */
+typedef struct
+{
+  gint64   second;
+  guint32  total;
+  GArray  *bins;    /* of Bin, sorted by bin; NULL once dense */
+  guint32 *dense;   /* LD_TIMING_N_BINS counts, or NULL */
+} Second;
+
+#define DENSE_AT 64
+
+typedef LdTimingEntry Entry;
+
+struct _LdTiming
+{
+  GObject          parent_instance;
+
+  LdStore         *store;
+  gulong           items_changed_id;
+  guint64          n_evicted_seen;  /* the UI thread's */
+
+  /* The worker. @wake_lock guards @requested and @served: the UI thread
+   * asks for a reading by counting up @requested, the worker says what it
+   * caught up with in @served. */
+  GThread         *worker;
+  gint             stop;            /* atomic */
+  GMutex           wake_lock;
+  GCond            wake;
+  GCond            done;
+  guint64          requested;
+  guint64          served;
+  GMainContext    *context;         /* where ::changed is emitted */
+
+  /* @lock guards everything below: the worker holds it while it counts. */
+  GMutex           lock;
+  gint             waiting;         /* atomic: threads waiting for @lock but the worker */
+  GSource         *notify_source;   /* while a ::changed is pending */
+  guint64          next_seq;        /* the first record not read yet */
+  guint64          recount_end;     /* the end of the store when a reading began */
+  guint64          first_seq;       /* the store's, as the worker last saw it */
+  char            *values;          /* the worker's copies of grouping values */
+
+  LdTimingPattern *pattern;
+  char            *pattern_text;
+  char            *group_key;
+  guint32          group_key_id;  /* interned, for an extra field */
+  gboolean         group_by_logger;
+
+  GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
+  GHashTable      *seconds;      /* &Second.second → Second */
+  /* The seconds last appended to and evicted from: records come in time
+   * order, so each is nearly always the next one's, and the two ends of
+   * the store do not take the one cache from each other. */
+  Second          *appending;
+  Second          *evicting;
+  LdTimingGroups  *groups;
+
+  LdTimingLedger   ledger;
+  gint64           origin;       /* the ledger's second 0 */
+  gboolean         has_origin;
+
+  /* The slowest records, slowest first, and the best of those that are
+   * not kept: every record kept is slower, every live one not kept is not.
+   * So the first LD_TIMING_N_SLOWEST live ones kept are the slowest live,
+   * until evictions leave fewer than that. */
+  GArray          *slowest;      /* of LdTimingSlow */
+  LdTimingSlow     floor;
+  gboolean         has_floor;
+  gboolean         slowest_stale;   /* to be found in the ledger when next read */
+};
+
+/* @lock for anyone but the worker. A mutex is not fair: the worker, which
+ * lets go of it and takes it again at once, would keep it for a whole
+ * reading (bench-timing: 19 ms). It lets a waiting thread go first. */
+static inline void
+lock_counts (LdTiming *self)
+{
+  g_atomic_int_inc (&self->waiting);
+  g_mutex_lock (&self->lock);
+  g_atomic_int_add (&self->waiting, -1);
+}
+
+static inline gint64
+floor_div (gint64 value,
+           gint64 divisor)
+{
+  gint64 quotient = value / divisor;
+
+  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
+}
 
 G_END_DECLS

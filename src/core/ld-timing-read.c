@@ -545,10 +545,13 @@ read_record (const LdRecord        *record,
  * @pattern: (nullable): the message pattern
  * @group_key: the grouping field's interned key, or %LD_INTERN_NONE
  * @found: (array length=count) (out caller-allocates): the durations found
+ * @values: (out caller-allocates): room for @count grouping values of
+ *   %LD_TIMING_GROUP_NAME_MAX bytes, where those found are copied, cut
  *
  * Reads a run of stored records in one call, taking them from the store
  * side by side (ld_store_get_run()), so that a record without a duration,
- * most of them, costs no call.
+ * most of them, costs no call. What is found points into nothing the
+ * store owns, so it may be counted once the store is unlocked.
  *
  * Returns: how many durations were found, in store order
  */
@@ -559,7 +562,8 @@ _ld_timing_read_run (LdStore               *store,
                      GByteArray            *key_kinds,
                      const LdTimingPattern *pattern,
                      guint32                group_key,
-                     LdTimingFound         *found)
+                     LdTimingFound         *found,
+                     char                  *values)
 {
   guint n_found = 0;
 
@@ -575,8 +579,18 @@ _ld_timing_read_run (LdStore               *store,
           LdTimingGroupField group = { group_key, NULL, 0 };
           double seconds;
 
-          if (read_record (&records[i], key_kinds, pattern, &group, &seconds))
-            found[n_found++] = (LdTimingFound) { &records[i], position + done + i, seconds, group };
+          if (!read_record (&records[i], key_kinds, pattern, &group, &seconds))
+            continue;
+          if (group.value != NULL)
+            {
+              char *copy = values + (gsize) n_found * LD_TIMING_GROUP_NAME_MAX;
+
+              group.length = MIN (group.length, LD_TIMING_GROUP_NAME_MAX);
+              memcpy (copy, group.value, group.length);
+              group.value = copy;
+            }
+          found[n_found++] = (LdTimingFound) { records[i].time_us, records[i].logger,
+                                               position + done + i, seconds, group };
         }
     }
 

@@ -26,81 +26,34 @@
  * interned keys (and the message pattern's literal text, when there is a
  * pattern): no allocation, no string compared.
  *
+ * The counting is done on a worker thread of its own, not on the UI thread:
+ * with three records in ten carrying a duration, reading and counting them
+ * cost twice what the activity chart's counters do, and the UI thread
+ * should pay neither. The UI thread only wakes the worker, once per
+ * ::items-changed of the store. The worker then reads the records it has
+ * not read yet, oldest first, in runs of LD_TIMING_READ_RUN with the store
+ * locked (ld_store_lock(): the UI thread's appends and evictions wait for
+ * one run, microseconds), counts them with the store unlocked, and forgets
+ * the evicted ones. Everything it counts is guarded by @lock, which the
+ * getters take too; it lets go of @lock every STEP_RUNS runs so that a
+ * redraw never waits longer. When the counts changed it emits ::changed on
+ * the main context it was attached from, through one idle source at a
+ * time: the UI thread is woken at most once per step, and not at all when
+ * nothing changed.
+ *
  * Reading the whole store again (when it is first attached, or the pattern
- * or the grouping field change) is done in slices of a few milliseconds on
- * the thread-default main context, oldest records first, as the field
- * statistics do, so that the window keeps drawing. Records that arrive
- * meanwhile wait their turn; records evicted meanwhile leave the counts as
- * usual, or are never read. The counts are then those of a reading in one
- * go. */
+ * or the grouping field change) is the same work from the store's first
+ * record. Records that arrive meanwhile wait their turn; records evicted
+ * meanwhile leave the counts as usual, or are never read. The counts are
+ * then those of a reading in one go. A clear of the store, and a new
+ * pattern or grouping field, reset the counts on the UI thread under
+ * @lock, between two steps of the worker. */
 
-/* A grouping value is cut at this length: a path, not a document. */
-#define GROUP_NAME_MAX 200
 /* The slowest records kept, so that evicting some of the slowest rarely
  * means finding the next ones in the ledger. */
 #define SLOWEST_RESERVE (4 * LD_TIMING_N_SLOWEST)
-#define SLICE_US 5000
-#define SLICE_STEP 1024
-
-typedef struct
-{
-  guint16 bin;
-  guint32 count;
-} Bin;
-
-/* A second's histogram is sparse (the bins that hold something, found by
- * binary search) until it holds DENSE_AT bins, then dense: a busy second
- * costs a counter per duration rather than a search. */
-typedef struct
-{
-  gint64   second;
-  guint32  total;
-  GArray  *bins;    /* of Bin, sorted by bin; NULL once dense */
-  guint32 *dense;   /* LD_TIMING_N_BINS counts, or NULL */
-} Second;
-
-#define DENSE_AT 64
-
-typedef LdTimingEntry Entry;
-
-struct _LdTiming
-{
-  GObject          parent_instance;
-
-  LdStore         *store;
-  gulong           items_changed_id;
-  guint64          n_evicted_seen;
-  guint64          next_seq;      /* the first record not read yet */
-  GSource         *slice_source;  /* while records wait to be read */
-
-  LdTimingPattern *pattern;
-  char            *pattern_text;
-  char            *group_key;
-  guint32          group_key_id;  /* interned, for an extra field */
-  gboolean         group_by_logger;
-
-  GByteArray      *key_kinds;    /* by interned key: KEY_UNKNOWN, … */
-  GHashTable      *seconds;      /* &Second.second → Second */
-  /* The seconds last appended to and evicted from: records come in time
-   * order, so each is nearly always the next one's, and the two ends of
-   * the store do not take the one cache from each other. */
-  Second          *appending;
-  Second          *evicting;
-  LdTimingGroups  *groups;
-
-  LdTimingLedger   ledger;
-  gint64           origin;       /* the ledger's second 0 */
-  gboolean         has_origin;
-
-  /* The slowest records, slowest first, and the best of those that are
-   * not kept: every record kept is slower, every live one not kept is not.
-   * So the first LD_TIMING_N_SLOWEST live ones kept are the slowest live,
-   * until evictions leave fewer than that. */
-  GArray          *slowest;      /* of LdTimingSlow */
-  LdTimingSlow     floor;
-  gboolean         has_floor;
-  gboolean         slowest_stale;   /* to be found in the ledger when next read */
-};
+/* The runs of LD_TIMING_READ_RUN records read per hold of @lock. */
+#define STEP_RUNS 4
 
 enum {
   CHANGED,
@@ -110,15 +63,6 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LdTiming, ld_timing, G_TYPE_OBJECT)
-
-static inline gint64
-floor_div (gint64 value,
-           gint64 divisor)
-{
-  gint64 quotient = value / divisor;
-
-  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
-}
 
 /* Seconds */
 
@@ -267,25 +211,6 @@ remove_from_second (LdTiming    *self,
     }
 }
 
-/* Adds @second's counts to @bins. */
-static void
-second_merge (const Second *second,
-              guint32      *bins)
-{
-  if (second->dense != NULL)
-    {
-      for (guint b = 0; b < LD_TIMING_N_BINS; b++)
-        bins[b] += second->dense[b];
-      return;
-    }
-  for (guint b = 0; b < second->bins->len; b++)
-    {
-      const Bin *bin = &g_array_index (second->bins, Bin, b);
-
-      bins[bin->bin] += bin->count;
-    }
-}
-
 static gsize
 second_size (const Second *second)
 {
@@ -400,7 +325,7 @@ slowest_forget (LdTiming *self,
     self->slowest_stale = TRUE;
 }
 
-/* Counting */
+/* Counting, on the worker thread under @lock */
 
 /* Seconds beyond 68 years of the first record's are counted at the limit,
  * as ld-activity.c does. */
@@ -420,26 +345,25 @@ ledger_offset (LdTiming *self,
 
 /* The grouping value's slot. Loggers are interned: their id finds it. */
 static guint16
-group_slot (LdTiming                 *self,
-            const LdRecord           *record,
-            const LdTimingGroupField *field,
-            guint                     bin)
+group_slot (LdTiming            *self,
+            const LdTimingFound *found,
+            guint                bin)
 {
-  const char *value = field->value;
-  gsize length = field->length;
+  const char *value = found->group.value;
+  gsize length = found->group.length;
   guint32 intern_id = LD_INTERN_NONE;
 
-  if (self->group_by_logger && record->logger != LD_INTERN_NONE)
+  if (self->group_by_logger && found->logger != LD_INTERN_NONE)
     {
-      intern_id = record->logger;
+      intern_id = found->logger;
       value = ld_intern_lookup (intern_id);
       length = strlen (value);
     }
   if (value == NULL)
     value = "", length = 0;
 
-  return _ld_timing_groups_add (self->groups, intern_id, value, MIN (length, GROUP_NAME_MAX),
-                                bin);
+  return _ld_timing_groups_add (self->groups, intern_id, value,
+                                MIN (length, LD_TIMING_GROUP_NAME_MAX), bin);
 }
 
 /* Counts a duration found, in @entry. */
@@ -449,56 +373,21 @@ add_found (LdTiming            *self,
            guint64              seq,
            Entry               *entry)
 {
-  const LdRecord *record = found->record;
-
   /* Kept as a float, as everything after this reads it: 7 digits. */
   entry->seq = (guint32) seq;
-  entry->offset = ledger_offset (self, floor_div (record->time_us, G_USEC_PER_SEC));
+  entry->offset = ledger_offset (self, floor_div (found->time_us, G_USEC_PER_SEC));
   entry->seconds = (float) found->seconds;
   entry->bin = _ld_timing_bin_for (entry->seconds);
-  entry->slot = group_slot (self, record, &found->group, entry->bin);
+  entry->slot = group_slot (self, found, entry->bin);
 
   second_add (lookup_second (self, &self->appending, self->origin + entry->offset, TRUE),
               entry->bin);
   slowest_offer (self, seq, entry->seconds);
 }
 
-/* Records are read in runs, and each duration found is counted in the
- * ledger's next entry. */
-static void
-add_positions (LdTiming *self,
-               guint     position,
-               guint     count)
-{
-  guint64 first_seq = ld_store_get_first_seq (self->store);
-  LdTimingFound found[LD_TIMING_READ_RUN];
-
-  for (guint start = position; start < position + count; start += LD_TIMING_READ_RUN)
-    {
-      guint n_found = _ld_timing_read_run (self->store, start,
-                                           MIN (position + count - start, LD_TIMING_READ_RUN),
-                                           self->key_kinds, self->pattern, self->group_key_id,
-                                           found);
-
-      for (guint i = 0; i < n_found; i++)
-        add_found (self, &found[i], first_seq + found[i].position,
-                   _ld_timing_ledger_push (&self->ledger));
-    }
-}
-
-static void
-stop_slices (LdTiming *self)
-{
-  if (self->slice_source == NULL)
-    return;
-  g_source_destroy (self->slice_source);
-  g_clear_pointer (&self->slice_source, g_source_unref);
-}
-
 static void
 reset_counts (LdTiming *self)
 {
-  stop_slices (self);
   g_hash_table_remove_all (self->seconds);
   self->appending = NULL;
   self->evicting = NULL;
@@ -510,84 +399,12 @@ reset_counts (LdTiming *self)
   self->slowest_stale = FALSE;
 }
 
-static inline guint64
-store_end (LdTiming *self)
-{
-  return ld_store_get_first_seq (self->store) + ld_store_get_n_records (self->store);
-}
-
-/* Reads the records not read yet, oldest first, until there are none or,
- * with a @deadline, past it. Returns whether any was read. */
+/* Returns whether any counted duration was evicted. */
 static gboolean
-read_pending (LdTiming *self,
-              gint64    deadline)
+forget_evicted (LdTiming *self,
+                guint64   first_seq)
 {
-  guint64 first_seq = ld_store_get_first_seq (self->store);
-  guint64 end = store_end (self);
-  gboolean read = FALSE;
-
-  self->next_seq = MAX (self->next_seq, first_seq);
-  while (self->next_seq < end)
-    {
-      guint64 stop = MIN (end, self->next_seq + SLICE_STEP);
-
-      add_positions (self, (guint) (self->next_seq - first_seq), (guint) (stop - self->next_seq));
-      self->next_seq = stop;
-      read = TRUE;
-      if (deadline != 0 && g_get_monotonic_time () > deadline)
-        break;
-    }
-  return read;
-}
-
-static gboolean
-read_slice (gpointer user_data)
-{
-  LdTiming *self = user_data;
-
-  read_pending (self, g_get_monotonic_time () + SLICE_US);
-  if (self->next_seq < store_end (self))
-    {
-      g_signal_emit (self, signals[CHANGED], 0);
-      return G_SOURCE_CONTINUE;
-    }
-
-  g_clear_pointer (&self->slice_source, g_source_unref);
-  g_signal_emit (self, signals[CHANGED], 0);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_slices (LdTiming *self)
-{
-  if (self->slice_source != NULL || self->next_seq >= store_end (self))
-    return;
-
-  /* Below the frame clock's priority: a frame is drawn between slices. */
-  self->slice_source = g_idle_source_new ();
-  g_source_set_priority (self->slice_source, G_PRIORITY_DEFAULT_IDLE);
-  g_source_set_callback (self->slice_source, read_slice, self, NULL);
-  g_source_set_static_name (self->slice_source, "[logdeck] timing recount");
-  g_source_attach (self->slice_source, g_main_context_get_thread_default ());
-}
-
-/* Every stored record is read again, in slices. */
-static void
-recount (LdTiming *self)
-{
-  reset_counts (self);
-  if (self->store != NULL)
-    {
-      self->next_seq = ld_store_get_first_seq (self->store);
-      schedule_slices (self);
-    }
-  g_signal_emit (self, signals[CHANGED], 0);
-}
-
-static void
-forget_evicted (LdTiming *self)
-{
-  guint64 first_seq = ld_store_get_first_seq (self->store);
+  guint before = self->ledger.len;
 
   while (self->ledger.len > 0)
     {
@@ -600,11 +417,179 @@ forget_evicted (LdTiming *self)
       _ld_timing_ledger_drop_front (&self->ledger);
     }
   slowest_forget (self, first_seq);
+  return self->ledger.len != before;
 }
 
-/* A removal that did not count as eviction is a clear. New records are
- * read at once, unless a recount is under way: then they wait their turn,
- * after the records before them. */
+static gboolean
+emit_changed (gpointer user_data)
+{
+  LdTiming *self = user_data;
+
+  lock_counts (self);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_mutex_unlock (&self->lock);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread, under @lock: ::changed is emitted on the main context, once
+ * however many steps changed the counts before it runs. */
+static void
+notify_changed (LdTiming *self)
+{
+  if (self->notify_source != NULL)
+    return;
+
+  self->notify_source = g_idle_source_new ();
+  g_source_set_priority (self->notify_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->notify_source, emit_changed, self, NULL);
+  g_source_set_static_name (self->notify_source, "[logdeck] timing changed");
+  g_source_attach (self->notify_source, self->context);
+}
+
+/* One step: up to STEP_RUNS runs of records, each read with the store
+ * locked and counted after. Returns whether records are left to read. */
+static gboolean
+read_step (LdTiming *self)
+{
+  LdTimingFound found[LD_TIMING_READ_RUN];
+  guint before = self->ledger.len;
+  gboolean changed = FALSE, more = TRUE;
+
+  for (guint run = 0; run < STEP_RUNS && more; run++)
+    {
+      guint64 first_seq, end;
+      guint count, n_found = 0;
+
+      ld_store_lock (self->store);
+      first_seq = ld_store_get_first_seq (self->store);
+      end = first_seq + ld_store_get_n_records (self->store);
+      self->next_seq = MAX (self->next_seq, first_seq);
+      count = (guint) MIN (end - self->next_seq, LD_TIMING_READ_RUN);
+      if (count > 0)
+        n_found = _ld_timing_read_run (self->store, (guint) (self->next_seq - first_seq), count,
+                                       self->key_kinds, self->pattern, self->group_key_id,
+                                       found, self->values);
+      ld_store_unlock (self->store);
+
+      if (first_seq != self->first_seq)
+        {
+          changed |= forget_evicted (self, first_seq);
+          self->first_seq = first_seq;
+        }
+      for (guint i = 0; i < n_found; i++)
+        add_found (self, &found[i], first_seq + found[i].position,
+                   _ld_timing_ledger_push (&self->ledger));
+      self->next_seq += count;
+      more = self->next_seq < end;
+    }
+
+  if (changed || self->ledger.len != before)
+    notify_changed (self);
+  return more;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  LdTiming *self = data;
+
+  g_mutex_lock (&self->wake_lock);
+  for (;;)
+    {
+      guint64 request;
+      gboolean more = TRUE;
+
+      while (!g_atomic_int_get (&self->stop) && self->requested == self->served)
+        g_cond_wait (&self->wake, &self->wake_lock);
+      if (g_atomic_int_get (&self->stop))
+        break;
+      request = self->requested;
+      g_mutex_unlock (&self->wake_lock);
+
+      while (more && !g_atomic_int_get (&self->stop))
+        {
+          while (g_atomic_int_get (&self->waiting) > 0)
+            g_thread_yield ();
+          g_mutex_lock (&self->lock);
+          more = read_step (self);
+          g_mutex_unlock (&self->lock);
+        }
+
+      g_mutex_lock (&self->wake_lock);
+      self->served = request;
+      g_cond_broadcast (&self->done);
+    }
+  g_mutex_unlock (&self->wake_lock);
+
+  return NULL;
+}
+
+/* The UI thread's side */
+
+/* Asks the worker to read what it has not read; returns the request's
+ * number. */
+static guint64
+wake_worker (LdTiming *self)
+{
+  guint64 request;
+
+  g_mutex_lock (&self->wake_lock);
+  request = ++self->requested;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->wake_lock);
+
+  return request;
+}
+
+static void
+stop_worker (LdTiming *self)
+{
+  if (self->worker == NULL)
+    return;
+
+  g_mutex_lock (&self->wake_lock);
+  g_atomic_int_set (&self->stop, TRUE);
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->wake_lock);
+  g_clear_pointer (&self->worker, g_thread_join);
+  g_atomic_int_set (&self->stop, FALSE);
+  self->requested = self->served = 0;
+
+  /* No worker is left to add one. */
+  if (self->notify_source != NULL)
+    {
+      g_source_destroy (self->notify_source);
+      g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+}
+
+static inline guint64
+store_end (LdTiming *self)
+{
+  return ld_store_get_first_seq (self->store) + ld_store_get_n_records (self->store);
+}
+
+/* Every stored record is read again, by the worker. */
+static void
+recount (LdTiming *self)
+{
+  lock_counts (self);
+  reset_counts (self);
+  if (self->store != NULL)
+    {
+      self->next_seq = self->first_seq = ld_store_get_first_seq (self->store);
+      self->recount_end = store_end (self);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (self->store != NULL)
+    wake_worker (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* A removal that did not count as eviction is a clear, which resets the
+ * counts now; the rest is the worker's. */
 static void
 on_items_changed (LdTiming   *self,
                   guint       position,
@@ -613,25 +598,19 @@ on_items_changed (LdTiming   *self,
                   GListModel *store)
 {
   guint64 n_evicted = ld_store_get_n_evicted (self->store);
-  guint before = self->ledger.len;
 
   if (removed > 0 && n_evicted == self->n_evicted_seen)
-    reset_counts (self);
-  else if (removed > 0)
-    forget_evicted (self);
+    {
+      lock_counts (self);
+      reset_counts (self);
+      self->next_seq = self->first_seq = ld_store_get_first_seq (self->store);
+      g_mutex_unlock (&self->lock);
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
   self->n_evicted_seen = n_evicted;
 
-  if (self->slice_source == NULL)
-    {
-      if (added > 0)
-        add_positions (self, position, added);
-      self->next_seq = store_end (self);
-    }
-  else
-    self->next_seq = MAX (self->next_seq, ld_store_get_first_seq (self->store));
-
-  if (removed > 0 || self->ledger.len != before)
-    g_signal_emit (self, signals[CHANGED], 0);
+  if (removed > 0 || added > 0)
+    wake_worker (self);
 }
 
 /* GObject */
@@ -657,6 +636,11 @@ ld_timing_finalize (GObject *object)
   _ld_timing_groups_free (self->groups);
   _ld_timing_ledger_clear (&self->ledger);
   g_array_unref (self->slowest);
+  g_free (self->values);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->wake_lock);
+  g_cond_clear (&self->wake);
+  g_cond_clear (&self->done);
 
   G_OBJECT_CLASS (ld_timing_parent_class)->finalize (object);
 }
@@ -672,9 +656,10 @@ ld_timing_class_init (LdTimingClass *klass)
   /**
    * LdTiming::changed:
    *
-   * Emitted once per batch of records that added or removed a duration,
-   * once per slice of a recount, and when the pattern or the grouping
-   * field changed.
+   * Emitted on the main context the store was attached from, when the
+   * worker counted or forgot durations (once however many steps it took
+   * before the main context ran), and when the counts were reset: the
+   * pattern or the grouping field changed, or the store was cleared.
    */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -691,6 +676,11 @@ ld_timing_init (LdTiming *self)
   self->groups = _ld_timing_groups_new ();
   _ld_timing_ledger_init (&self->ledger);
   self->slowest = g_array_new (FALSE, FALSE, sizeof (LdTimingSlow));
+  self->values = g_malloc ((gsize) LD_TIMING_READ_RUN * LD_TIMING_GROUP_NAME_MAX);
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->wake_lock);
+  g_cond_init (&self->wake);
+  g_cond_init (&self->done);
 }
 
 /* Public */
@@ -706,9 +696,11 @@ ld_timing_new (void)
  * @self: the timing counters
  * @store: the store to read durations from
  *
- * Reads every record of @store, in slices on the thread-default main
- * context (ld_timing_get_pending() says how many are left), then follows
- * its appends, evictions and clears.
+ * Reads every record of @store on a worker thread
+ * (ld_timing_get_pending() says how many are left), then follows its
+ * appends, evictions and clears. ::changed is emitted on the
+ * thread-default main context of the caller, which must be the thread
+ * that changes @store.
  */
 void
 ld_timing_attach_store (LdTiming *self,
@@ -719,9 +711,11 @@ ld_timing_attach_store (LdTiming *self,
 
   ld_timing_detach (self);
   self->store = g_object_ref (store);
+  self->context = g_main_context_ref_thread_default ();
   self->n_evicted_seen = ld_store_get_n_evicted (store);
   self->items_changed_id = g_signal_connect_swapped (store, "items-changed",
                                                      G_CALLBACK (on_items_changed), self);
+  self->worker = g_thread_new ("timing", worker_main, self);
   recount (self);
 }
 
@@ -734,7 +728,9 @@ ld_timing_detach (LdTiming *self)
     return;
 
   g_clear_signal_handler (&self->items_changed_id, self->store);
+  stop_worker (self);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->context, g_main_context_unref);
   reset_counts (self);
 }
 
@@ -746,7 +742,7 @@ ld_timing_detach (LdTiming *self)
  * @error: why @pattern was refused
  *
  * Records whose fields carry no duration are read through @pattern; every
- * record is read again, in slices.
+ * record is read again, by the worker.
  *
  * Returns: whether @pattern was taken
  */
@@ -766,8 +762,10 @@ ld_timing_set_pattern (LdTiming    *self,
   if (pattern != NULL && (compiled = ld_timing_pattern_new (pattern, error)) == NULL)
     return FALSE;
 
+  lock_counts (self);
   g_clear_pointer (&self->pattern, ld_timing_pattern_free);
   self->pattern = compiled;
+  g_mutex_unlock (&self->lock);
   g_free (self->pattern_text);
   self->pattern_text = g_strdup (pattern);
   recount (self);
@@ -788,7 +786,7 @@ ld_timing_get_pattern (LdTiming *self)
  * @key: (nullable): "logger", or an extra field's key such as "path"
  *
  * Groups the durations by @key's value again, from the records stored,
- * read again in slices.
+ * read again by the worker.
  */
 void
 ld_timing_set_group_key (LdTiming   *self,
@@ -803,11 +801,13 @@ ld_timing_set_group_key (LdTiming   *self,
 
   g_free (self->group_key);
   self->group_key = g_strdup (key);
+  lock_counts (self);
   self->group_by_logger = g_strcmp0 (key, "logger") == 0;
   /* One key the user chose: interning it does not grow the table with
    * the records. */
   self->group_key_id = key != NULL && !self->group_by_logger ? ld_intern (key, -1)
                                                              : LD_INTERN_NONE;
+  g_mutex_unlock (&self->lock);
   recount (self);
 }
 
@@ -822,34 +822,67 @@ ld_timing_get_group_key (LdTiming *self)
 /**
  * ld_timing_get_pending:
  *
- * Returns: how many stored records a recount has still to read; the
- *   figures are those of the records before them
+ * Records that arrive after a reading of the whole store began are not
+ * counted here: they are read as they come, a few milliseconds late at
+ * most, and a progress bar for them would only flicker.
+ *
+ * Returns: how many of the records stored when the last reading of the
+ *   whole store began (attaching it, or a new pattern or grouping field)
+ *   are still to be read; the figures are those of the records before
+ *   them
  */
 guint
 ld_timing_get_pending (LdTiming *self)
 {
+  guint64 read;
+  guint pending;
+
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
 
   if (self->store == NULL)
     return 0;
-  return (guint) (store_end (self) - MAX (self->next_seq, ld_store_get_first_seq (self->store)));
+  lock_counts (self);
+  read = MAX (self->next_seq, ld_store_get_first_seq (self->store));
+  pending = self->recount_end > read ? (guint) (self->recount_end - read) : 0;
+  g_mutex_unlock (&self->lock);
+
+  return pending;
 }
 
 /**
  * ld_timing_flush:
  *
- * Reads every record a recount has still to read, now.
+ * Waits for the worker to read every record stored now and to forget the
+ * evicted ones, and emits ::changed if it changed the counts. For tests
+ * and benchmarks: the UI thread must not wait for the worker.
  */
 void
 ld_timing_flush (LdTiming *self)
 {
+  guint64 request;
+  gboolean changed;
+
   g_return_if_fail (LD_IS_TIMING (self));
 
-  if (self->store == NULL || self->slice_source == NULL)
+  if (self->store == NULL)
     return;
-  read_pending (self, 0);
-  stop_slices (self);
-  g_signal_emit (self, signals[CHANGED], 0);
+
+  request = wake_worker (self);
+  g_mutex_lock (&self->wake_lock);
+  while (self->served < request)
+    g_cond_wait (&self->done, &self->wake_lock);
+  g_mutex_unlock (&self->wake_lock);
+
+  lock_counts (self);
+  changed = self->notify_source != NULL;
+  if (changed)
+    {
+      g_source_destroy (self->notify_source);
+      g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+  g_mutex_unlock (&self->lock);
+  if (changed)
+    g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /**
@@ -860,146 +893,15 @@ ld_timing_flush (LdTiming *self)
 guint
 ld_timing_get_n_durations (LdTiming *self)
 {
-  g_return_val_if_fail (LD_IS_TIMING (self), 0);
-
-  return self->ledger.len;
-}
-
-/**
- * ld_timing_get_time_range:
- * @first_second: (out) (optional): the first second with a duration
- * @last_second: (out) (optional): the last
- *
- * Returns: %FALSE when no record has a duration
- */
-gboolean
-ld_timing_get_time_range (LdTiming *self,
-                          gint64   *first_second,
-                          gint64   *last_second)
-{
-  GHashTableIter iter;
-  Second *second;
-  gint64 first = G_MAXINT64, last = G_MININT64;
-
-  g_return_val_if_fail (LD_IS_TIMING (self), FALSE);
-
-  g_hash_table_iter_init (&iter, self->seconds);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
-    {
-      first = MIN (first, second->second);
-      last = MAX (last, second->second);
-    }
-  if (first_second != NULL)
-    *first_second = first;
-  if (last_second != NULL)
-    *last_second = last;
-
-  return first <= last;
-}
-
-typedef struct
-{
-  guint         column;
-  const Second *second;
-} ColumnSecond;
-
-static int
-compare_column_seconds (gconstpointer a,
-                        gconstpointer b)
-{
-  const ColumnSecond *x = a, *y = b;
-
-  return x->column < y->column ? -1 : x->column > y->column;
-}
-
-/**
- * ld_timing_read_columns:
- * @self: the timing counters
- * @from_second: where the first column starts, since the Unix epoch
- * @column_seconds: the seconds each column spans, at least 1
- * @n_columns: how many columns
- * @columns: (array length=n_columns) (out caller-allocates): their percentiles
- *
- * Costs one pass over the seconds that hold durations, whatever the span,
- * and a merge of the bins of those in range, one column at a time.
- *
- * Returns: the largest p99 of any column, to scale a chart by
- */
-double
-ld_timing_read_columns (LdTiming       *self,
-                        gint64          from_second,
-                        guint           column_seconds,
-                        guint           n_columns,
-                        LdTimingColumn *columns)
-{
-  g_autoptr(GArray) in_range = NULL;
-  guint32 bins[LD_TIMING_N_BINS];
-  GHashTableIter iter;
-  Second *second;
-  double max = 0;
+  guint n;
 
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
-  g_return_val_if_fail (column_seconds > 0, 0);
-  g_return_val_if_fail (columns != NULL || n_columns == 0, 0);
 
-  if (n_columns == 0)
-    return 0;
-  memset (columns, 0, n_columns * sizeof *columns);
+  lock_counts (self);
+  n = self->ledger.len;
+  g_mutex_unlock (&self->lock);
 
-  /* The seconds in range, in column order, so that one set of bins is
-   * merged and read per column whatever the number of columns. */
-  in_range = g_array_new (FALSE, FALSE, sizeof (ColumnSecond));
-  /* A chart shows minutes or hours of a store that may span days: the
-   * seconds of its range are looked up one by one when they are fewer than
-   * the seconds stored, so a redraw costs what is shown. */
-  if ((guint64) n_columns * column_seconds < g_hash_table_size (self->seconds))
-    {
-      for (guint64 i = 0; i < (guint64) n_columns * column_seconds; i++)
-        {
-          gint64 number = from_second + (gint64) i;
-
-          if ((second = g_hash_table_lookup (self->seconds, &number)) != NULL)
-            {
-              ColumnSecond entry = { (guint) (i / column_seconds), second };
-
-              g_array_append_val (in_range, entry);
-            }
-        }
-    }
-  else
-    {
-      g_hash_table_iter_init (&iter, self->seconds);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
-        {
-          gint64 index = floor_div (second->second - from_second, column_seconds);
-          ColumnSecond entry = { (guint) index, second };
-
-          if (index >= 0 && index < n_columns)
-            g_array_append_val (in_range, entry);
-        }
-      g_array_sort (in_range, compare_column_seconds);
-    }
-
-  for (guint i = 0; i < in_range->len;)
-    {
-      guint column = g_array_index (in_range, ColumnSecond, i).column;
-      LdTimingColumn *out = &columns[column];
-
-      memset (bins, 0, sizeof bins);
-      for (; i < in_range->len && g_array_index (in_range, ColumnSecond, i).column == column; i++)
-        {
-          const Second *merged = g_array_index (in_range, ColumnSecond, i).second;
-
-          second_merge (merged, bins);
-          out->count += merged->total;
-        }
-      out->p50 = ld_timing_percentile (bins, out->count, 0.50);
-      out->p95 = ld_timing_percentile (bins, out->count, 0.95);
-      out->p99 = ld_timing_percentile (bins, out->count, 0.99);
-      max = MAX (max, out->p99);
-    }
-
-  return max;
+  return n;
 }
 
 /**
@@ -1016,16 +918,23 @@ ld_timing_read_columns (LdTiming       *self,
 GArray *
 ld_timing_dup_groups (LdTiming *self)
 {
+  GArray *groups;
+
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
-  return _ld_timing_groups_dup (self->groups, &self->ledger);
+  lock_counts (self);
+  groups = _ld_timing_groups_dup (self->groups, &self->ledger);
+  g_mutex_unlock (&self->lock);
+
+  return groups;
 }
 
 /**
  * ld_timing_dup_slowest:
  *
  * Returns: (transfer full) (element-type LdTimingSlow): the slowest stored
- *   records, slowest first, at most %LD_TIMING_N_SLOWEST
+ *   records, slowest first, at most %LD_TIMING_N_SLOWEST; one may have
+ *   been evicted since the worker last looked
  */
 GArray *
 ld_timing_dup_slowest (LdTiming *self)
@@ -1035,14 +944,19 @@ ld_timing_dup_slowest (LdTiming *self)
 
   g_return_val_if_fail (LD_IS_TIMING (self), NULL);
 
+  lock_counts (self);
+  /* From the first sequence number the ledger was last cut at: the
+   * store's may be past entries the worker has not forgotten yet. */
   if (self->slowest_stale)
     {
-      slowest_rebuild (self, self->store != NULL ? ld_store_get_first_seq (self->store) : 0);
+      slowest_rebuild (self, self->first_seq);
       self->slowest_stale = FALSE;
     }
   n = MIN (self->slowest->len, LD_TIMING_N_SLOWEST);
   result = g_array_sized_new (FALSE, FALSE, sizeof (LdTimingSlow), n);
   g_array_append_vals (result, self->slowest->data, n);
+  g_mutex_unlock (&self->lock);
+
   return result;
 }
 
@@ -1060,10 +974,13 @@ ld_timing_get_memory_size (LdTiming *self)
 
   g_return_val_if_fail (LD_IS_TIMING (self), 0);
 
+  lock_counts (self);
   size = _ld_timing_ledger_get_memory_size (&self->ledger)
          + _ld_timing_groups_get_memory_size (self->groups);
   g_hash_table_iter_init (&iter, self->seconds);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &second))
     size += second_size (second);
+  g_mutex_unlock (&self->lock);
+
   return size;
 }

@@ -210,9 +210,13 @@ refresh_lists (LdTimingView *self)
     gtk_list_box_append (self->group_list,
                          group_row (&g_array_index (groups, LdTimingGroup, i)));
   remove_rows (self->slowest_list);
+  /* A record evicted since the worker last looked is no longer listed:
+   * it could not be opened. */
   for (guint i = 0; i < slowest->len; i++)
-    gtk_list_box_append (self->slowest_list,
-                         slow_row (self, &g_array_index (slowest, LdTimingSlow, i)));
+    if (ld_store_get_record_by_seq (self->store, g_array_index (slowest, LdTimingSlow, i).seq)
+        != NULL)
+      gtk_list_box_append (self->slowest_list,
+                           slow_row (self, &g_array_index (slowest, LdTimingSlow, i)));
 }
 
 /* The lists are rebuilt at most this often while records stream in:
@@ -274,8 +278,9 @@ on_timing_changed (LdTimingView *self)
 
 /* Durations are read from the store from the first time the panel shows,
  * not before: reading them costs more per record than the other
- * dashboard views do, and a session that never opens the panel should not
- * pay it. From then on they follow the store as it changes. */
+ * dashboard views do (on the counters' own thread, but a CPU all the
+ * same), and a session that never opens the panel should not pay it. From
+ * then on they follow the store as it changes. */
 static void
 on_map (LdTimingView *self)
 {
