@@ -482,6 +482,17 @@ test_terms (void)
           g_assert_cmpstr (q20, ==, "a \"x  y\" status=\"200\"");
           g_assert_cmpstr (q21, ==, "status=200 OR y z -status=\"200\"");
         }
+        /* "--" starts a word, "(" included: the term after it is ANDed
+         * with the rest, and replaced (fuzz-find's double-dash-group). */
+        {
+          g_autofree char *q22 = ld_field_stats_query_with_term ("--(a status=\"200\" y",
+                                                                 status);
+          g_autofree char *q23 = ld_field_stats_query_with_term ("--(a -status=\"200\" y",
+                                                                 status);
+
+          g_assert_cmpstr (q22, ==, "--(a y status=\"200\"");
+          g_assert_cmpstr (q23, ==, "--(a y status=\"200\"");
+        }
         g_assert_cmpstr (q15, ==, "/err/ x status=\"200\"");
         g_assert_cmpstr (q16, ==, "/err/ x status=\"200\"");
         g_assert_cmpstr (q17, ==, "/err/ a OR -status=200 status=\"200\"");
@@ -639,6 +650,52 @@ test_bounds (void)
   g_assert_true (ld_field_stats_get_truncated (stats));
 }
 
+/* A drag across a chart puts its range in place of the time terms ANDed
+ * with the rest of the query, wherever they were typed; one beside an OR
+ * stays, and the query still parses. */
+static void
+test_range_terms (void)
+{
+  static const char range[] = "after:2026-12-06T10:00:00 before:2026-12-06T10:05:00";
+  static const struct
+  {
+    const char *query;
+    const char *expected;
+  } cases[] = {
+    { "", "after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    { "b after:2026-01-01T00:00:00", "b after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    { "AFTER:2026-01-01T00:00:00 b before:2026-01-02",
+      "b after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    { "since:5m level>=ERROR", "level>=ERROR after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    /* In parentheses: as the parser writes the query back, without it. */
+    { "(b after:2026-01-01T00:00:00)", "b after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    /* Beside an OR: kept, and the OR ANDed with the range. */
+    { "after:2026-01-01T00:00:00 OR b",
+      "after:2026-01-01T00:00:00 OR b after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    { "a OR after:2026-01-01T00:00:00 c",
+      "a OR after:2026-01-01T00:00:00 c after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    /* Excluding a time is not a time range. */
+    { "-after:2026-01-01T00:00:00 b",
+      "-after:2026-01-01T00:00:00 b after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+    /* A regex is never cut at its spaces. */
+    { "/a b/ after:2026-01-01T00:00:00",
+      "/a b/ after:2026-12-06T10:00:00 before:2026-12-06T10:05:00" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *once = ld_field_stats_query_with_range (cases[i].query, range);
+      g_autofree char *again = ld_field_stats_query_with_range (once, range);
+      g_autoptr(LdQuery) parsed = ld_query_parse (once, 0, NULL);
+
+      g_test_message ("%s -> %s", cases[i].query, once);
+      g_assert_cmpstr (once, ==, cases[i].expected);
+      g_assert_nonnull (parsed);
+      /* A second drag replaces the first. */
+      g_assert_cmpstr (again, ==, once);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -648,6 +705,7 @@ main (int   argc,
   g_test_add_func ("/field-stats/random-streams", test_random_streams);
   g_test_add_func ("/field-stats/slices", test_slices);
   g_test_add_func ("/field-stats/terms", test_terms);
+  g_test_add_func ("/field-stats/range-terms", test_range_terms);
   g_test_add_func ("/field-stats/terms-filter-as-counted", test_terms_filter_as_counted);
   g_test_add_func ("/field-stats/bounds", test_bounds);
   g_test_add_func ("/field-stats/shapes-recycled", test_shapes_recycled);

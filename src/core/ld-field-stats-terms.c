@@ -86,10 +86,10 @@ ld_field_stats_term (LdStatsField  field,
 }
 
 /* The nesting after @word, from @depth before it, as the parser reads
- * parentheses: "(" opens a group among the "-" and "(" a term starts with,
- * ")" closes one only when one is open, and elsewhere, or quoted, either is
- * a character of a word ("f(x)", "a)"). @has_parens says whether @word
- * opened or closed any. */
+ * parentheses: "(" opens a group among the "-" and "(" a term starts with
+ * (up to a "--", which starts a word: "--(a"), ")" closes one only when one
+ * is open, and elsewhere, or quoted, either is a character of a word
+ * ("f(x)", "a)"). @has_parens says whether @word opened or closed any. */
 static int
 paren_depth (const char *word,
              int         depth,
@@ -108,7 +108,7 @@ paren_depth (const char *word,
           *has_parens = TRUE;
           continue;
         }
-      prefix = prefix && *p == '-';
+      prefix = prefix && *p == '-' && p[1] != '-';
       if (*p == '\\' && p[1] != '\0' && quoted)
         p++;
       else if (ld_query_quote_toggles (word, p, quoted))
@@ -152,59 +152,137 @@ normal_term (const char *term)
   return parsed != NULL ? ld_query_to_string (parsed) : g_strdup (term);
 }
 
-/* Whether @text's ANDed terms are @query's in order, less any of @term
- * and @opposite (taken out, or kept beside an OR or in parentheses), then
- * @term. */
+/* Whether a change takes @word out of the query; @normal says whether it is
+ * written as ld_query_to_string() writes a term, or as typed. */
+typedef gboolean (*DropFunc) (const char *word,
+                              gboolean    normal,
+                              gpointer    data);
+
+/* Whether @text's ANDed terms are @query's in order, less those @drop
+ * takes out, then @added's. Unless @strict, a term @drop takes out may
+ * also stay (beside an OR or in parentheses, where it was typed). */
 static gboolean
 has_terms (const char    *text,
            const LdQuery *query,
-           const char    *term,
-           const char    *opposite)
+           DropFunc       drop,
+           gpointer       data,
+           const char    *added,
+           gboolean       strict)
 {
   g_autoptr(LdQuery) parsed = ld_query_parse (text, 0, NULL);
+  g_autoptr(LdQuery) parsed_added = ld_query_parse (added, 0, NULL);
   g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(GPtrArray) tail = NULL;
   g_autoptr(GPtrArray) before = ld_query_dup_and_terms (query);
-  g_autofree char *same = normal_term (term);
-  g_autofree char *other = normal_term (opposite);
-  guint n = 0;
+  guint n = 0, limit;
 
-  if (parsed == NULL)
+  if (parsed == NULL || parsed_added == NULL)
     return FALSE;
   got = ld_query_dup_and_terms (parsed);
-  if (got->len == 0 || strcmp (g_ptr_array_index (got, got->len - 1), same) != 0)
+  tail = ld_query_dup_and_terms (parsed_added);
+  if (tail->len == 0 || got->len < tail->len)
     return FALSE;
+  limit = got->len - tail->len;
+  for (guint i = 0; i < tail->len; i++)
+    if (strcmp (g_ptr_array_index (got, limit + i), g_ptr_array_index (tail, i)) != 0)
+      return FALSE;
+
   for (guint i = 0; i < before->len; i++)
     {
       const char *word = g_ptr_array_index (before, i);
+      gboolean dropped = drop (word, TRUE, data);
 
-      if (n + 1 < got->len && strcmp (word, g_ptr_array_index (got, n)) == 0)
+      if (n < limit && strcmp (word, g_ptr_array_index (got, n)) == 0 && !(strict && dropped))
         n++;
-      else if (strcmp (word, same) != 0 && strcmp (word, other) != 0)
+      else if (!dropped)
         return FALSE;
     }
-  return n + 1 == got->len;
+  return n == limit;
 }
 
+/* @query's ANDed terms as the parser writes them, less those @drop takes
+ * out, then @added. */
 static char *
-query_with_term_normalized (const LdQuery *query,
-                            const char    *term,
-                            const char    *opposite)
+query_normalized (const LdQuery *query,
+                  DropFunc       drop,
+                  gpointer       data,
+                  const char    *added)
 {
   g_autoptr(GPtrArray) rest = ld_query_dup_and_terms (query);
-  g_autofree char *same = normal_term (term);
-  g_autofree char *other = normal_term (opposite);
   GString *result = g_string_new (NULL);
 
   for (guint i = 0; i < rest->len; i++)
     {
       const char *word = g_ptr_array_index (rest, i);
 
-      if (strcmp (word, same) != 0 && strcmp (word, other) != 0)
+      if (!drop (word, TRUE, data))
         g_string_append_printf (result, "%s ", word);
     }
-  g_string_append (result, term);
+  g_string_append (result, added);
 
   return g_string_free (result, FALSE);
+}
+
+/* @query with the words @drop takes out taken out where they are ANDed
+ * with the rest, and @added ANDed at the end; see
+ * ld_field_stats_query_with_term(). */
+static char *
+replace_terms (const char *query,
+               DropFunc    drop,
+               gpointer    data,
+               const char *added,
+               gboolean    strict)
+{
+  g_autoptr(GPtrArray) terms = ld_query_split_terms (query != NULL ? query : "");
+  g_autoptr(GString) result = g_string_new (NULL);
+  g_autoptr(LdQuery) parsed = terms->len > 0 ? ld_query_parse (query, 0, NULL) : NULL;
+  int depth = 0;
+
+  if (parsed != NULL && ld_query_has_slash_terms (parsed))
+    return query_normalized (parsed, drop, data, added);
+
+  for (guint i = 0; i < terms->len; i++)
+    {
+      const char *word = g_ptr_array_index (terms, i);
+      gboolean has_parens;
+
+      /* Beside an OR, or in parentheses, a word stays: taking it out
+       * would change the rest. */
+      if (drop (word, FALSE, data) && is_top_level_and (terms, i, depth))
+        continue;
+      depth = paren_depth (word, depth, &has_parens);
+      g_string_append_printf (result, "%s ", word);
+    }
+  g_string_append (result, added);
+
+  /* Words are split as the parser reads them in every case the fuzzer and
+   * the reviews met, but a word that runs into a group ("OR(", "(a)OR",
+   * '(a)"x  y"') is read otherwise: the result must be the query's own
+   * ANDed terms, less those taken out, then the new ones, or the parser
+   * rebuilds it. */
+  if (parsed != NULL && !has_terms (result->str, parsed, drop, data, added, strict))
+    return query_normalized (parsed, drop, data, added);
+
+  return g_string_free (g_steal_pointer (&result), FALSE);
+}
+
+typedef struct
+{
+  const char *term;
+  const char *opposite;
+  char       *same;       /* the two as the parser writes them */
+  char       *other;
+} TermDrop;
+
+static gboolean
+drop_term (const char *word,
+           gboolean    normal,
+           gpointer    data)
+{
+  const TermDrop *drop = data;
+
+  return normal ? strcmp (word, drop->same) == 0 || strcmp (word, drop->other) == 0
+                : strcmp (word, drop->term) == 0 || strcmp (word, drop->opposite) == 0;
 }
 
 /**
@@ -230,38 +308,51 @@ char *
 ld_field_stats_query_with_term (const char *query,
                                 const char *term)
 {
-  g_autoptr(GPtrArray) terms = ld_query_split_terms (query != NULL ? query : "");
   g_autofree char *opposite = *term == '-' ? g_strdup (term + 1) : g_strconcat ("-", term, NULL);
-  g_autoptr(GString) result = g_string_new (NULL);
-  g_autoptr(LdQuery) parsed = terms->len > 0 ? ld_query_parse (query, 0, NULL) : NULL;
+  g_autofree char *same = normal_term (term);
+  g_autofree char *other = normal_term (opposite);
+  TermDrop drop = { term, opposite, same, other };
 
-  int depth = 0;
+  return replace_terms (query, drop_term, &drop, term, FALSE);
+}
 
-  if (parsed != NULL && ld_query_has_slash_terms (parsed))
-    return query_with_term_normalized (parsed, term, opposite);
+/* A time term: after:, before: or since:, in any case; as the parser writes
+ * an ANDed term, only one term ("after:X OR b" is an OR). */
+static gboolean
+drop_time (const char *word,
+           gboolean    normal,
+           gpointer    data)
+{
+  g_autoptr(GPtrArray) terms = NULL;
 
-  for (guint i = 0; i < terms->len; i++)
-    {
-      const char *word = g_ptr_array_index (terms, i);
-      gboolean has_parens;
+  if (g_ascii_strncasecmp (word, "after:", 6) != 0
+      && g_ascii_strncasecmp (word, "before:", 7) != 0
+      && g_ascii_strncasecmp (word, "since:", 6) != 0)
+    return FALSE;
+  if (!normal)
+    return TRUE;
+  terms = ld_query_split_terms (word);
+  return terms->len == 1;
+}
 
-      /* The term is ANDed at the end: one of the same words beside an OR,
-       * or in parentheses, stays, for taking it out would change the rest. */
-      if ((strcmp (word, term) == 0 || strcmp (word, opposite) == 0)
-          && is_top_level_and (terms, i, depth))
-        continue;
-      depth = paren_depth (word, depth, &has_parens);
-      g_string_append_printf (result, "%s ", word);
-    }
-  g_string_append (result, term);
-
-  /* Words are split as the parser reads them in every case the fuzzer and
-   * the reviews met, but a word that runs into a group ("OR(", "(a)OR",
-   * '(a)"x  y"') is read otherwise: the result must be the query's own
-   * ANDed terms, without the term and its opposite, then the term, or the
-   * parser rebuilds it. */
-  if (parsed != NULL && !has_terms (result->str, parsed, term, opposite))
-    return query_with_term_normalized (parsed, term, opposite);
-
-  return g_string_free (g_steal_pointer (&result), FALSE);
+/**
+ * ld_field_stats_query_with_range:
+ * @query: the filter's text
+ * @range: the time terms of a range dragged across a chart, such as
+ *   "after:2026-12-06T10:00:00 before:2026-12-06T10:05:00"
+ *
+ * Puts @range in @query in place of its time terms (after:, before: and
+ * since:) that are ANDed with the rest, wherever they were typed, in
+ * parentheses too: a new range replaces the old one. A time term beside
+ * an OR stays, for taking it out would change what the OR means:
+ * "after:X OR b" becomes "after:X OR b" ANDed with @range. The rest is
+ * kept as typed, as ld_field_stats_query_with_term() keeps it.
+ *
+ * Returns: (transfer full): the new query text
+ */
+char *
+ld_field_stats_query_with_range (const char *query,
+                                 const char *range)
+{
+  return replace_terms (query, drop_time, NULL, range, TRUE);
 }

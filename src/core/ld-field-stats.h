@@ -75,6 +75,8 @@ char         *ld_field_stats_term               (LdStatsField     field,
                                                  gboolean         exclude);
 char         *ld_field_stats_query_with_term    (const char      *query,
                                                  const char      *term);
+char         *ld_field_stats_query_with_range   (const char      *query,
+                                                 const char      *range);
 const char   *ld_stats_field_get_name           (LdStatsField     field);
 
 G_END_DECLS

@@ -381,8 +381,9 @@ ld_query_is_field_name (const char *name)
  *
  * Whether a quote at @at opens or closes a quoted span as the parser reads
  * it: in quotes, it closes them; outside, it opens a phrase at the start of
- * a term (after any "-" and "("), or a value right after a field's name
- * and operator (`key="…"`). Anywhere else it is a character of a word.
+ * a term (after any "-" and "(", but "--" starts a word, as parse_unary()
+ * reads it), or a value right after a field's name and operator
+ * (`key="…"`). Anywhere else it is a character of a word.
  *
  * Returns: whether @at toggles the quoting
  */
@@ -397,7 +398,7 @@ ld_query_quote_toggles (const char *term,
   if (*at != '"' || quoted)
     return *at == '"';
 
-  while (p < at && (*p == '-' || *p == '('))
+  while (p < at && (*p == '(' || (*p == '-' && p[1] != '-')))
     p++;
   if (p == at)
     return TRUE;

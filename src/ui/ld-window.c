@@ -551,7 +551,8 @@ on_store_changed (LdWindow   *self,
 }
 
 /* The chart's drag becomes after:/before: terms in the filter bar, in place
- * of any the query had. */
+ * of the time terms ANDed with the rest of the query
+ * (ld_field_stats_query_with_range()). */
 static void
 on_range_selected (LdWindow *self,
                    gint64    from_us,
@@ -560,23 +561,15 @@ on_range_selected (LdWindow *self,
   g_autoptr(GDateTime) from = g_date_time_new_from_unix_local (from_us / G_USEC_PER_SEC);
   g_autoptr(GDateTime) to = g_date_time_new_from_unix_local ((to_us + G_USEC_PER_SEC - 1)
                                                               / G_USEC_PER_SEC);
-  g_autoptr(GPtrArray) words =
-    ld_query_split_terms (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)));
-  g_autoptr(GString) query = g_string_new (NULL);
   g_autofree char *from_text = g_date_time_format (from, "%Y-%m-%dT%H:%M:%S");
   g_autofree char *to_text = g_date_time_format (to, "%Y-%m-%dT%H:%M:%S");
-
-  for (guint i = 0; i < words->len; i++)
-    {
-      const char *word = g_ptr_array_index (words, i);
-
-      if (!g_str_has_prefix (word, "after:") && !g_str_has_prefix (word, "before:"))
-        g_string_append_printf (query, "%s ", word);
-    }
-  g_string_append_printf (query, "after:%s before:%s", from_text, to_text);
+  g_autofree char *range = g_strdup_printf ("after:%s before:%s", from_text, to_text);
+  g_autofree char *query =
+    ld_field_stats_query_with_range (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry)),
+                                     range);
 
   gtk_search_bar_set_search_mode (self->filter_bar, TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query->str);
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), query);
 }
 
 /* The query language has no term for "this error group": the group's own

@@ -21,7 +21,10 @@
  *   matches; a second click changes no verdict, and the opposite click
  *   then the first one again gives the first verdicts back;
  * - saved queries C and B combined (Ctrl+click) parse when each does, and
- *   match what both match.
+ *   match what both match;
+ * - a drag across a chart over the query C parses whenever C does, ANDs
+ *   C's terms but its time terms (after:, before:, since:) with the range,
+ *   and a second drag shows the same records.
  *
  * Built with -DLD_FUZZ_STANDALONE it replays the files named on the command
  * line once. */
@@ -154,6 +157,71 @@ check_terms (LdStatsField    field,
     }
 }
 
+/* An ANDed term as the parser writes it that is one time term, not an OR
+ * that starts with one. */
+static gboolean
+is_time_term (const char *term)
+{
+  g_autofree char *alone = NULL;
+  g_autoptr(LdQuery) parsed = NULL;
+  g_autoptr(GPtrArray) terms = NULL;
+
+  if (!g_str_has_prefix (term, "after:") && !g_str_has_prefix (term, "before:")
+      && !g_str_has_prefix (term, "since:"))
+    return FALSE;
+  /* Written back alone, an OR would still hold " OR ". */
+  parsed = ld_query_parse (term, NOW_US, NULL);
+  g_assert (parsed != NULL);
+  terms = ld_query_dup_and_terms (parsed);
+  alone = ld_query_to_string (parsed);
+  return terms->len == 1 && strstr (alone, " OR ") == NULL;
+}
+
+/* A drag across a chart over the query @text: the result parses whenever
+ * @text does, its ANDed terms are @text's less the time terms, then the
+ * range, and a second drag shows the same records. */
+static void
+check_range (const char            *text,
+             const LdRecord *const *records,
+             guint                  n_records)
+{
+  static const char range[] = "after:2026-12-06T10:00:00 before:2026-12-06T10:05:00";
+  g_autoptr(LdQuery) before = ld_query_parse (text, NOW_US, NULL);
+  g_autoptr(LdQuery) parsed = NULL;
+  g_autoptr(LdQuery) parsed_again = NULL;
+  g_autoptr(GPtrArray) before_terms = NULL;
+  g_autoptr(GPtrArray) terms = NULL;
+  g_autofree char *once = NULL;
+  g_autofree char *again = NULL;
+  guint n = 0;
+
+  if (before == NULL)
+    return;
+  once = ld_field_stats_query_with_range (text, range);
+  parsed = ld_query_parse (once, NOW_US, NULL);
+  g_assert (parsed != NULL);
+  terms = ld_query_dup_and_terms (parsed);
+  before_terms = ld_query_dup_and_terms (before);
+  g_assert (terms->len >= 2);
+  g_assert (strcmp (g_ptr_array_index (terms, terms->len - 2), "after:2026-12-06T10:00:00") == 0);
+  g_assert (strcmp (g_ptr_array_index (terms, terms->len - 1), "before:2026-12-06T10:05:00") == 0);
+  for (guint i = 0; i < before_terms->len; i++)
+    if (!is_time_term (g_ptr_array_index (before_terms, i)))
+      {
+        g_assert (n + 2 < terms->len);
+        g_assert (strcmp (g_ptr_array_index (before_terms, i), g_ptr_array_index (terms, n)) == 0);
+        n++;
+      }
+  g_assert (n + 2 == terms->len);
+
+  again = ld_field_stats_query_with_range (once, range);
+  parsed_again = ld_query_parse (again, NOW_US, NULL);
+  g_assert (parsed_again != NULL);
+  for (guint i = 0; i < n_records; i++)
+    if (records[i] != NULL)
+      g_assert (ld_query_matches (parsed_again, records[i]) == ld_query_matches (parsed, records[i]));
+}
+
 /* The value the store holds for @record's only extra field, and its key. */
 static char *
 stored_extra (const LdRecord *record,
@@ -279,6 +347,13 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   check_field_terms (LD_STATS_FIELD_LOGGER, same->logger, other->logger, same, other, c);
   check_field_terms (LD_STATS_FIELD_THREAD, same->thread, other->thread, same, other, c);
   check_field_terms (LD_STATS_FIELD_HOST, same->host, other->host, same, other, c);
+
+  /* A drag across a chart, over the query C. */
+  {
+    const LdRecord *records[] = { same, other, none };
+
+    check_range (c, records, G_N_ELEMENTS (records));
+  }
 
   /* Saved queries combined with Ctrl+click: C and B as two queries. */
   {
