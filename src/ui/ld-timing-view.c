@@ -62,42 +62,51 @@ G_DEFINE_FINAL_TYPE (LdTimingView, ld_timing_view, ADW_TYPE_BIN)
 
 /* Rows */
 
+/* A number @width characters wide, right-aligned; with a @width of 0,
+ * text that takes the room left, cut at its end but never below 8
+ * characters (a path such as "/search" stays whole in an 800-pixel
+ * window). */
 static GtkWidget *
 cell (const char *text,
-      gboolean    number)
+      guint       width)
 {
   GtkWidget *label = gtk_label_new (text);
 
-  if (number)
+  if (width > 0)
     {
       gtk_label_set_xalign (GTK_LABEL (label), 1);
-      gtk_label_set_width_chars (GTK_LABEL (label), 9);
+      gtk_label_set_width_chars (GTK_LABEL (label), width);
       gtk_widget_add_css_class (label, "numeric");
     }
   else
     {
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 8);
       gtk_widget_set_hexpand (label, TRUE);
     }
   return label;
 }
 
+/* "518.4 ms", and a count of up to six digits. */
+#define DURATION_CHARS 8
+#define COUNT_CHARS 6
+
 static GtkWidget *
 group_row (const LdTimingGroup *group)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *row = gtk_list_box_row_new ();
   g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, group->count);
   g_autofree char *p50 = ld_timing_format_duration (group->p50);
   g_autofree char *p95 = ld_timing_format_duration (group->p95);
   g_autofree char *p99 = ld_timing_format_duration (group->p99);
 
-  gtk_box_append (GTK_BOX (box), cell (group->name != NULL ? group->name : _("Other"), FALSE));
-  gtk_box_append (GTK_BOX (box), cell (count, TRUE));
-  gtk_box_append (GTK_BOX (box), cell (p50, TRUE));
-  gtk_box_append (GTK_BOX (box), cell (p95, TRUE));
-  gtk_box_append (GTK_BOX (box), cell (p99, TRUE));
+  gtk_box_append (GTK_BOX (box), cell (group->name != NULL ? group->name : _("Other"), 0));
+  gtk_box_append (GTK_BOX (box), cell (count, COUNT_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (p50, DURATION_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (p95, DURATION_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (p99, DURATION_CHARS));
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   /* "Other" stands for many values: there is no one term to filter to. */
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), group->name != NULL);
@@ -108,13 +117,13 @@ group_row (const LdTimingGroup *group)
 static GtkWidget *
 group_header (void)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
 
-  gtk_box_append (GTK_BOX (box), cell (_("Value"), FALSE));
-  gtk_box_append (GTK_BOX (box), cell (_("Count"), TRUE));
-  gtk_box_append (GTK_BOX (box), cell (_("p50"), TRUE));
-  gtk_box_append (GTK_BOX (box), cell (_("p95"), TRUE));
-  gtk_box_append (GTK_BOX (box), cell (_("p99"), TRUE));
+  gtk_box_append (GTK_BOX (box), cell (_("Value"), 0));
+  gtk_box_append (GTK_BOX (box), cell (_("Count"), COUNT_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (_("p50"), DURATION_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (_("p95"), DURATION_CHARS));
+  gtk_box_append (GTK_BOX (box), cell (_("p99"), DURATION_CHARS));
   gtk_widget_add_css_class (box, "timing-header");
   gtk_widget_add_css_class (box, "dim-label");
   return box;
@@ -130,7 +139,7 @@ slow_row (LdTimingView       *self,
   g_autofree char *duration = ld_timing_format_duration (slow->seconds);
   g_autofree char *when = NULL;
   g_autofree char *message = NULL;
-  GtkWidget *duration_label = cell (duration, TRUE);
+  GtkWidget *duration_label = cell (duration, 9);
 
   if (record != NULL)
     {
@@ -147,8 +156,8 @@ slow_row (LdTimingView       *self,
     }
   gtk_widget_add_css_class (duration_label, "heading");
   gtk_box_append (GTK_BOX (box), duration_label);
-  gtk_box_append (GTK_BOX (box), cell (when != NULL ? when : "", TRUE));
-  gtk_box_append (GTK_BOX (box), cell (message != NULL ? message : "", FALSE));
+  gtk_box_append (GTK_BOX (box), cell (when != NULL ? when : "", 12));
+  gtk_box_append (GTK_BOX (box), cell (message != NULL ? message : "", 0));
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   g_object_set_data_full (G_OBJECT (row), "seq", g_memdup2 (&slow->seq, sizeof slow->seq),
                           g_free);
@@ -498,7 +507,7 @@ build_legend (void)
   static const char *const classes[] = { "timing-p50", "timing-p95", "timing-p99" };
   GtkWidget *legend = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
 
-  gtk_box_append (GTK_BOX (legend), cell (_("Duration percentiles"), FALSE));
+  gtk_box_append (GTK_BOX (legend), cell (_("Duration percentiles"), 0));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       GtkWidget *swatch = gtk_label_new ("━");
