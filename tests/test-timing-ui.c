@@ -348,27 +348,6 @@ recount_done (gpointer data)
   return ld_timing_get_pending (data) == 0;
 }
 
-/* The mapped label whose text starts with @prefix, under @widget. */
-static GtkWidget *
-find_label_starting (GtkWidget  *widget,
-                     const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label_starting (child, prefix);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Paints frames until the reading is done (within the UI tests'
  * deadline), checking each that the progress shown is the reading's: the
  * bar is shown exactly while records are left, and the summary says how
@@ -404,7 +383,7 @@ watch_progress (GtkWidget *window,
       g_clear_pointer (&suffix, g_free);
       total = ld_format_count (ld_store_get_n_records (store));
       suffix = g_strdup_printf (" of %s…", total);
-      label = find_label_starting (view, "Reading records, ");
+      label = ui_find_label_starting (view, "Reading records, ");
       g_assert_nonnull (label);
       text = gtk_label_get_text (GTK_LABEL (label));
       g_assert_true (g_str_has_suffix (text, suffix));

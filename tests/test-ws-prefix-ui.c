@@ -88,27 +88,6 @@ find_inscription (GtkWidget  *widget,
   return NULL;
 }
 
-/* A mapped label whose text starts with @prefix. */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *prefix)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, prefix);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 typedef struct
 {
   GtkWidget  *widget;
@@ -128,7 +107,7 @@ label_shown (gpointer data)
 {
   TextWait *wait = data;
 
-  return find_label (wait->widget, wait->text) != NULL;
+  return ui_find_label_starting (wait->widget, wait->text) != NULL;
 }
 
 typedef struct
@@ -324,7 +303,8 @@ test_glyphs_filter_monitor (void)
                               json_object_get_int_member (tally, "sent"),
                               json_object_get_int_member (tally, "received"),
                               json_object_get_int_member (tally, "pings"));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_label (monitor, "↑")), ==, expected);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (ui_find_label_starting (monitor, "↑")), ==,
+                   expected);
   ui_save_shots (window, "ws-connections");
 
   gtk_widget_activate_action (window, "win.clear-filters", NULL);

@@ -82,6 +82,28 @@ ui_save_shots (GtkWidget  *window,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* The mapped label whose text starts with @prefix, under @widget (@widget
+ * included). */
+G_GNUC_UNUSED static GtkWidget *
+ui_find_label_starting (GtkWidget  *widget,
+                        const char *prefix)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_find_label_starting (child, prefix);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 /* The mapped label that reads @text, under @widget (@widget included). */
 G_GNUC_UNUSED static GtkWidget *
 ui_find_label (GtkWidget  *widget,
