@@ -973,6 +973,105 @@ test_concurrent_recount (void)
   check_timing (timing, store, pattern);
 }
 
+static gboolean
+caught_up (LdTiming *timing,
+           LdStore  *store)
+{
+  g_autoptr(GArray) truth = recount (store, NULL);
+
+  return ld_timing_get_n_durations (timing) == truth->len;
+}
+
+/* The worker wakes the main context once for a batch read in several
+ * steps, and not at all for records without a duration. Waited for
+ * without ld_timing_flush(), which would emit a pending ::changed itself. */
+static void
+test_changed_once (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdBatch) quiet = ld_batch_new ();
+  g_autoptr(LdBatch) timed = NULL;
+  gint64 clock = T0, deadline;
+  guint n_changed = 0;
+
+  ld_timing_set_group_key (timing, "path");
+  ld_timing_attach_store (timing, store);
+  ld_timing_flush (timing);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_signal_connect_swapped (timing, "changed", G_CALLBACK (count_signal), &n_changed);
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "GET / 200" };
+
+      ld_batch_add (quiet, &fields);
+      ld_batch_add_extra (quiet, "path", -1, LD_VALUE_STRING, "/", -1);
+    }
+  ld_store_append_batch (store, quiet);
+  ld_timing_flush (timing);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (n_changed, ==, 0);
+
+  /* 5,000 records, about half with a duration: read in five steps. */
+  timed = random_batch_every (&clock, 5000, 3000);
+  ld_store_append_batch (store, timed);
+  /* The main context is run as often as it can be: a ::changed per step
+   * would be seen as such. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (!caught_up (timing, store) || n_changed == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (n_changed, ==, 1);
+  check_timing (timing, store, NULL);
+}
+
+static void
+remember_pending (LdTiming *timing,
+                  guint    *pending)
+{
+  *pending = ld_timing_get_pending (timing);
+}
+
+/* A reading of a store where no record has a duration ends with a
+ * ::changed that says so (pending 0), though it counted nothing: the
+ * panel's progress bar is taken down by it. */
+static void
+test_reading_ends_changed (void)
+{
+  g_autoptr(LdStore) store = ld_store_new (0);
+  g_autoptr(LdTiming) timing = ld_timing_new ();
+  g_autoptr(LdBatch) quiet = ld_batch_new ();
+  guint pending_at_last = G_MAXUINT, n_changed = 0;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < 300000; i++)
+    {
+      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "GET / 200" };
+
+      ld_batch_add (quiet, &fields);
+    }
+  ld_store_append_batch (store, quiet);
+  g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
+  g_signal_connect (timing, "changed", G_CALLBACK (remember_pending), &pending_at_last);
+  g_signal_connect_swapped (timing, "changed", G_CALLBACK (count_signal), &n_changed);
+  ld_timing_attach_store (timing, store);
+
+  while (ld_timing_get_pending (timing) > 0 || pending_at_last > 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_test_message ("%u ::changed for the reading", n_changed);
+  g_assert_cmpuint (ld_timing_get_n_durations (timing), ==, 0);
+}
+
 static void
 add_request (LdBatch    *batch,
              const char *path,
@@ -1127,6 +1226,8 @@ main (int   argc,
   g_test_add_func ("/timing/ledger-blocks", test_ledger_blocks);
   g_test_add_func ("/timing/groups-bounded", test_groups_bounded);
   g_test_add_func ("/timing/concurrent-recount", test_concurrent_recount);
+  g_test_add_func ("/timing/changed-once", test_changed_once);
+  g_test_add_func ("/timing/reading-ends-changed", test_reading_ends_changed);
   g_test_add_func ("/timing/top-groups", test_top_groups);
   g_test_add_func ("/timing/groups-turn-over", test_groups_turn_over);
 

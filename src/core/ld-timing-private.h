@@ -240,6 +240,8 @@ struct _LdTiming
   GMutex           lock;
   gint             waiting;         /* atomic: threads waiting for @lock but the worker */
   GSource         *notify_source;   /* while a ::changed is pending */
+  gboolean         unnotified;      /* counts changed since the last ::changed */
+  gint64           notified_us;     /* the worker's only */
   guint64          next_seq;        /* the first record not read yet */
   guint64          recount_end;     /* the end of the store when a reading began */
   guint64          first_seq;       /* the store's, as the worker last saw it */

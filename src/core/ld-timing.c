@@ -38,8 +38,9 @@
  * getters take too; it lets go of @lock every STEP_RUNS runs so that a
  * redraw never waits longer. When the counts changed it emits ::changed on
  * the main context it was attached from, through one idle source at a
- * time: the UI thread is woken at most once per step, and not at all when
- * nothing changed.
+ * time, once it has caught up (and every NOTIFY_US during a long
+ * reading): the UI thread is woken at most once per batch, and not at all
+ * when nothing changed.
  *
  * Reading the whole store again (when it is first attached, or the pattern
  * or the grouping field change) is the same work from the store's first
@@ -54,6 +55,8 @@
 #define SLOWEST_RESERVE (4 * LD_TIMING_N_SLOWEST)
 /* The runs of LD_TIMING_READ_RUN records read per hold of @lock. */
 #define STEP_RUNS 4
+/* While a reading goes on, ::changed at most this often. */
+#define NOTIFY_US (50 * 1000)
 
 enum {
   CHANGED,
@@ -454,7 +457,9 @@ read_step (LdTiming *self)
 {
   LdTimingFound found[LD_TIMING_READ_RUN];
   guint before = self->ledger.len;
-  gboolean changed = FALSE, more = TRUE;
+  /* A reading of the whole store that moves on changes its progress, even
+   * where it finds no duration. */
+  gboolean changed = self->next_seq < self->recount_end, more = TRUE;
 
   for (guint run = 0; run < STEP_RUNS && more; run++)
     {
@@ -484,8 +489,17 @@ read_step (LdTiming *self)
       more = self->next_seq < end;
     }
 
-  if (changed || self->ledger.len != before)
-    notify_changed (self);
+  /* Once the worker caught up, or every NOTIFY_US of a long reading (for
+   * its progress bar): a batch is read in several steps, and the UI thread
+   * should be woken once for it, not once a step. */
+  self->unnotified |= changed || self->ledger.len != before;
+  if (self->unnotified
+      && (!more || g_get_monotonic_time () - self->notified_us >= NOTIFY_US))
+    {
+      notify_changed (self);
+      self->unnotified = FALSE;
+      self->notified_us = g_get_monotonic_time ();
+    }
   return more;
 }
 
@@ -506,6 +520,10 @@ worker_main (gpointer data)
         break;
       request = self->requested;
       g_mutex_unlock (&self->wake_lock);
+
+      /* NOTIFY_US counts from the start of a reading: a batch read in
+       * several steps costs one ::changed, however long ago the last. */
+      self->notified_us = g_get_monotonic_time ();
 
       while (more && !g_atomic_int_get (&self->stop))
         {
@@ -709,8 +727,11 @@ ld_timing_attach_store (LdTiming *self,
   g_return_if_fail (LD_IS_TIMING (self));
   g_return_if_fail (LD_IS_STORE (store));
 
+  /* Taken before the detach, which may drop the last other reference to
+   * the same store. */
+  g_object_ref (store);
   ld_timing_detach (self);
-  self->store = g_object_ref (store);
+  self->store = store;
   self->context = g_main_context_ref_thread_default ();
   self->n_evicted_seen = ld_store_get_n_evicted (store);
   self->items_changed_id = g_signal_connect_swapped (store, "items-changed",

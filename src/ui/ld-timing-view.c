@@ -176,7 +176,7 @@ remove_rows (GtkListBox *list)
 }
 
 /* The summary, and while a recount goes on its progress: cheap enough to
- * follow every slice of it. */
+ * follow every ::changed of it. */
 static void
 refresh_summary (LdTimingView *self)
 {
