@@ -283,6 +283,21 @@ test_combine (void)
         g_assert_cmpint (ld_query_matches (odd_combined, record), ==, all);
       }
   }
+  /* Two that do not parse never combine into one that does: "(a" and
+   * "x)) (y" in parentheses would read "((a) (x)) (y)", which parses. The
+   * first is shown alone, with its own error; one that does not parse
+   * beside one that does fails where it does. */
+  {
+    const char *broken[] = { "(a", "x)) (y", NULL };
+    const char *one_broken[] = { "x", "(a", NULL };
+    g_autofree char *broken_text = ld_saved_queries_combine (broken);
+    g_autofree char *one_broken_text = ld_saved_queries_combine (one_broken);
+
+    g_assert_cmpstr (broken_text, ==, "(a");
+    g_assert_null (ld_query_parse (broken_text, NOW, NULL));
+    g_assert_cmpstr (one_broken_text, ==, "x ((a)");
+    g_assert_null (ld_query_parse (one_broken_text, NOW, NULL));
+  }
   {
     g_autoptr(GString) deep = g_string_new (NULL);
     const char *deep_pair[] = { NULL, "y", NULL };

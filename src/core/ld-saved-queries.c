@@ -536,13 +536,15 @@ ld_saved_queries_renamed (GVariant   *saved,
  * adds nothing.
  *
  * Returns: (transfer full): a query that matches what all of @texts match,
- *   or @texts[0] itself when it is the only one
+ *   or @texts[0] itself when it is the only one; when one of @texts does
+ *   not parse, a query that does not parse either
  */
 char *
 ld_saved_queries_combine (const char *const *texts)
 {
   GString *query = g_string_new (NULL);
   guint n = texts != NULL ? g_strv_length ((char **) texts) : 0;
+  const char *broken = NULL;
 
   if (n == 1)
     g_string_append (query, texts[0]);
@@ -557,6 +559,7 @@ ld_saved_queries_combine (const char *const *texts)
             /* Kept in parentheses as typed: the combined query fails to
              * parse as that one does, and says where. */
             text = g_strdup_printf ("(%s)", texts[i]);
+            broken = broken != NULL ? broken : texts[i];
           }
         else if (ld_query_is_empty (parsed))
           continue;
@@ -564,6 +567,20 @@ ld_saved_queries_combine (const char *const *texts)
           text = ld_query_to_string (parsed);
         g_string_append_printf (query, "%s%s", query->len > 0 ? " " : "", text);
       }
+
+  /* Two that do not parse can make one that does ("(a" and "x)) (y" give
+   * "((a) (x)) (y)"), which would filter on something nobody saved: then
+   * the first that does not parse is shown alone, with its own error. */
+  if (broken != NULL)
+    {
+      g_autoptr(LdQuery) combined = ld_query_parse (query->str, 0, NULL);
+
+      if (combined != NULL)
+        {
+          g_string_free (query, TRUE);
+          return g_strdup (broken);
+        }
+    }
 
   return g_string_free (query, FALSE);
 }
