@@ -973,6 +973,30 @@ test_concurrent_recount (void)
   check_timing (timing, store, pattern);
 }
 
+/* @count records of one request each, none with a duration. */
+static void
+append_quiet (LdStore *store,
+              guint    count)
+{
+  g_autoptr(LdBatch) quiet = ld_batch_new ();
+
+  for (guint i = 0; i < count; i++)
+    {
+      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "GET / 200" };
+
+      ld_batch_add (quiet, &fields);
+      ld_batch_add_extra (quiet, "path", -1, LD_VALUE_STRING, "/", -1);
+    }
+  ld_store_append_batch (store, quiet);
+}
+
+static void
+run_main_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 static gboolean
 caught_up (LdTiming *timing,
            LdStore  *store)
@@ -990,7 +1014,6 @@ test_changed_once (void)
 {
   g_autoptr(LdStore) store = ld_store_new (0);
   g_autoptr(LdTiming) timing = ld_timing_new ();
-  g_autoptr(LdBatch) quiet = ld_batch_new ();
   g_autoptr(LdBatch) timed = NULL;
   gint64 clock = T0, deadline;
   guint n_changed = 0;
@@ -998,21 +1021,12 @@ test_changed_once (void)
   ld_timing_set_group_key (timing, "path");
   ld_timing_attach_store (timing, store);
   ld_timing_flush (timing);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  run_main_context ();
   g_signal_connect_swapped (timing, "changed", G_CALLBACK (count_signal), &n_changed);
 
-  for (guint i = 0; i < 3000; i++)
-    {
-      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "GET / 200" };
-
-      ld_batch_add (quiet, &fields);
-      ld_batch_add_extra (quiet, "path", -1, LD_VALUE_STRING, "/", -1);
-    }
-  ld_store_append_batch (store, quiet);
+  append_quiet (store, 3000);
   ld_timing_flush (timing);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  run_main_context ();
   g_assert_cmpuint (n_changed, ==, 0);
 
   /* 5,000 records, about half with a duration: read in five steps. */
@@ -1026,8 +1040,7 @@ test_changed_once (void)
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, FALSE);
     }
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  run_main_context ();
   g_assert_cmpuint (n_changed, ==, 1);
   check_timing (timing, store, NULL);
 }
@@ -1047,17 +1060,10 @@ test_reading_ends_changed (void)
 {
   g_autoptr(LdStore) store = ld_store_new (0);
   g_autoptr(LdTiming) timing = ld_timing_new ();
-  g_autoptr(LdBatch) quiet = ld_batch_new ();
   guint pending_at_last = G_MAXUINT, n_changed = 0;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
-  for (guint i = 0; i < 300000; i++)
-    {
-      LdRecordFields fields = { .time_us = T0, .level = 20, .logger = "app", .message = "GET / 200" };
-
-      ld_batch_add (quiet, &fields);
-    }
-  ld_store_append_batch (store, quiet);
+  append_quiet (store, 300000);
   g_assert_true (ld_timing_set_pattern (timing, "in {duration}s", NULL));
   g_signal_connect (timing, "changed", G_CALLBACK (remember_pending), &pending_at_last);
   g_signal_connect_swapped (timing, "changed", G_CALLBACK (count_signal), &n_changed);

@@ -130,34 +130,28 @@ group_header (void)
 }
 
 static GtkWidget *
-slow_row (LdTimingView       *self,
-          const LdTimingSlow *slow)
+slow_row (const LdTimingSlow *slow,
+          const LdRecord     *record)
 {
-  const LdRecord *record = ld_store_get_record_by_seq (self->store, slow->seq);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *row = gtk_list_box_row_new ();
   g_autofree char *duration = ld_timing_format_duration (slow->seconds);
-  g_autofree char *when = NULL;
-  g_autofree char *message = NULL;
+  gint64 second = record->time_us / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (second);
+  g_autofree char *clock = time != NULL ? g_date_time_format (time, "%H:%M:%S") : NULL;
+  gsize length;
+  const char *text = ld_record_get_message (record, &length);
+  /* Milliseconds are enough to tell requests apart. */
+  g_autofree char *when = g_strdup_printf ("%s.%03d", clock != NULL ? clock : "?",
+                                           (int) ((record->time_us - second * G_USEC_PER_SEC)
+                                                  / 1000));
+  g_autofree char *message = g_utf8_make_valid (text, MIN (length, 300));
   GtkWidget *duration_label = cell (duration, 9);
 
-  if (record != NULL)
-    {
-      gint64 second = record->time_us / G_USEC_PER_SEC;
-      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (second);
-      g_autofree char *clock = time != NULL ? g_date_time_format (time, "%H:%M:%S") : NULL;
-      gsize length;
-      const char *text = ld_record_get_message (record, &length);
-
-      /* Milliseconds are enough to tell requests apart. */
-      when = g_strdup_printf ("%s.%03d", clock != NULL ? clock : "?",
-                              (int) ((record->time_us - second * G_USEC_PER_SEC) / 1000));
-      message = g_utf8_make_valid (text, MIN (length, 300));
-    }
   gtk_widget_add_css_class (duration_label, "heading");
   gtk_box_append (GTK_BOX (box), duration_label);
-  gtk_box_append (GTK_BOX (box), cell (when != NULL ? when : "", 12));
-  gtk_box_append (GTK_BOX (box), cell (message != NULL ? message : "", 0));
+  gtk_box_append (GTK_BOX (box), cell (when, 12));
+  gtk_box_append (GTK_BOX (box), cell (message, 0));
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   g_object_set_data_full (G_OBJECT (row), "seq", g_memdup2 (&slow->seq, sizeof slow->seq),
                           g_free);
@@ -222,10 +216,13 @@ refresh_lists (LdTimingView *self)
   /* A record evicted since the worker last looked is no longer listed:
    * it could not be opened. */
   for (guint i = 0; i < slowest->len; i++)
-    if (ld_store_get_record_by_seq (self->store, g_array_index (slowest, LdTimingSlow, i).seq)
-        != NULL)
-      gtk_list_box_append (self->slowest_list,
-                           slow_row (self, &g_array_index (slowest, LdTimingSlow, i)));
+    {
+      const LdTimingSlow *slow = &g_array_index (slowest, LdTimingSlow, i);
+      const LdRecord *record = ld_store_get_record_by_seq (self->store, slow->seq);
+
+      if (record != NULL)
+        gtk_list_box_append (self->slowest_list, slow_row (slow, record));
+    }
 }
 
 /* The lists are rebuilt at most this often while records stream in:
